@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* String vectors (NULL-terminated char **). Functions return 0 or -ENOMEM. */
+int strv_push(char ***l, char *value);           /* takes ownership of value, also on failure */
+int strv_extend(char ***l, const char *value);   /* copies value */
+char **strv_copy(char *const *l);                /* NULL on OOM; NULL in gives an empty vector */
+bool strv_contains(char *const *l, const char *s);
+bool strv_equal(char *const *a, char *const *b);
+char *strv_join(char *const *l, const char *sep); /* NULL on OOM */
+
+/* Joins two path components with exactly one '/'. NULL on OOM. */
+char *path_join(const char *a, const char *b);
+
+/* CLOCK_MONOTONIC and CLOCK_REALTIME in microseconds. */
+uint64_t now_usec(int clock);
+
+/* Formats a span such as "1min 30s" or "250ms" into buf. */
+const char *format_timespan(char *buf, size_t n, uint64_t usec);
+
+/* Formats a byte count such as "1.5M" into buf. */
+const char *format_bytes(char *buf, size_t n, uint64_t bytes);
+
+/* mkdir -p with the given mode for each missing component. 0 or -errno. */
+int mkdir_p(const char *path, unsigned mode);
+
+/* Reads a whole small file into a NUL-terminated string. 0 or -errno. */
+int read_full_file(const char *path, char **ret, size_t *ret_len);
+
+/* Writes a string to a file (O_WRONLY|O_CLOEXEC|O_NOCTTY, no create). 0 or -errno. */
+int write_string_file(const char *path, const char *s);

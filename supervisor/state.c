@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: MIT */
+#include "supervisor/state.h"
+
+#include <math.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "common/macro.h"
+#include "units/unit.h"
+
+/* One handler per state; each handles the events that mean something in that state and ignores
+ * the rest (a stale exit of a process the machine already gave up on, a second start, ...). */
+typedef void (*state_handler)(struct svc_machine *m, const struct svc_config *c,
+                              const struct svc_event *ev, struct svc_actions *out);
+
+static void act(struct svc_actions *out, enum svc_action_type type, int arg) {
+        if (out->n < SVC_ACTIONS_MAX)
+                out->a[out->n++] = (struct svc_action) { type, arg };
+}
+
+static void set_timer(struct svc_machine *m, struct svc_actions *out, uint64_t now, uint64_t span) {
+        m->timer_usec = span == USEC_INFINITY ? 0 : now + span;
+        act(out, ACT_TIMER, 0);
+}
+
+static void clear_timer(struct svc_machine *m, struct svc_actions *out) {
+        if (m->timer_usec == 0)
+                return;
+        m->timer_usec = 0;
+        act(out, ACT_TIMER, 0);
+}
+
+static void set_result(struct svc_machine *m, enum svc_result r) {
+        if (m->result == RESULT_SUCCESS)
+                m->result = r;
+}
+
+static void record_exit(struct svc_machine *m, const struct svc_event *ev) {
+        m->exit_code = ev->exit_code;
+        m->exit_status = ev->exit_status;
+}
+
+static enum svc_result result_of_exit(const struct svc_event *ev) {
+        return ev->exit_code == CLD_EXITED ? RESULT_EXIT_CODE : RESULT_SIGNAL;
+}
+
+bool svc_exit_is_clean(int exit_code, int exit_status) {
+        if (exit_code == CLD_EXITED)
+                return exit_status == 0;
+        if (exit_code == CLD_KILLED)
+                return exit_status == SIGHUP || exit_status == SIGINT || exit_status == SIGTERM ||
+                       exit_status == SIGPIPE;
+        return false;
+}
+
+static bool control_failure_ignored(const struct svc_config *c, const struct svc_machine *m) {
+        return c->ignore_failure && c->ignore_failure(c->userdata, m->phase, m->idx);
+}
+
+static void spawn_control(struct svc_machine *m, struct svc_actions *out, enum svc_phase phase,
+                          unsigned idx) {
+        m->phase = phase;
+        m->idx = idx;
+        m->control_alive = true;
+        act(out, ACT_SPAWN_CONTROL, (int) idx);
+}
+
+static void spawn_main(struct svc_machine *m, struct svc_actions *out, unsigned idx) {
+        m->phase = PHASE_START;
+        m->idx = idx;
+        m->main_alive = true;
+        act(out, ACT_SPAWN_MAIN, (int) idx);
+}
+
+static void enter_start(struct svc_machine *m, const struct svc_config *c, uint64_t now,
+                        struct svc_actions *out) {
+        m->state = SVC_STARTING;
+        m->result = RESULT_SUCCESS;
+        m->spawn_errno = 0;
+        m->stop_requested = false;
+        m->restart_queued = false;
+        m->running_since = 0;
+        set_timer(m, out, now, c->timeout_start_usec);
+        if (c->n_start_pre > 0)
+                spawn_control(m, out, PHASE_START_PRE, 0);
+        else
+                spawn_main(m, out, 0);
+}
+
+static void enter_manual_start(struct svc_machine *m, const struct svc_config *c, uint64_t now,
+                               struct svc_actions *out) {
+        m->n_restarts = 0;
+        m->limit_count = 0;
+        m->limit_begin = 0;
+        enter_start(m, c, now, out);
+}
+
+static void enter_running(struct svc_machine *m, uint64_t now, struct svc_actions *out) {
+        m->state = SVC_RUNNING;
+        m->phase = PHASE_NONE;
+        if (m->running_since == 0)
+                m->running_since = now;
+        clear_timer(m, out);
+}
+
+/* Start limit: automatic restarts within StartLimitIntervalSec beyond StartLimitBurst. */
+static bool start_limit_hit(struct svc_machine *m, const struct svc_config *c, uint64_t now) {
+        if (c->start_limit_burst == 0)
+                return false;
+        if (m->limit_count == 0 || now - m->limit_begin > c->start_limit_interval_usec) {
+                m->limit_begin = now;
+                m->limit_count = 0;
+        }
+        return ++m->limit_count > c->start_limit_burst;
+}
+
+static bool should_restart(const struct svc_machine *m, const struct svc_config *c) {
+        if (m->stop_requested)
+                return false;
+        if (m->result == RESULT_START_LIMIT || m->result == RESULT_DEPENDENCY)
+                return false;
+        if (c->restart == RESTART_ALWAYS)
+                return !(c->type_oneshot && m->result == RESULT_SUCCESS);
+        return c->restart == RESTART_ON_FAILURE && m->result != RESULT_SUCCESS;
+}
+
+static void enter_backing_off(struct svc_machine *m, const struct svc_config *c, uint64_t now,
+                              struct svc_actions *out) {
+        if (m->running_since != 0 && now - m->running_since >= SVC_UP_RESET_USEC)
+                m->n_restarts = 0;
+        m->running_since = 0;
+        if (start_limit_hit(m, c, now)) {
+                m->result = RESULT_START_LIMIT;
+                m->state = SVC_FAILED;
+                return;
+        }
+        m->n_restarts++;
+        m->state = SVC_BACKING_OFF;
+        set_timer(m, out, now, svc_restart_delay(c, m->n_restarts));
+}
+
+/* Nothing of the service runs any more: decide where it goes. */
+static void enter_dead(struct svc_machine *m, const struct svc_config *c, uint64_t now,
+                       struct svc_actions *out) {
+        m->phase = PHASE_NONE;
+        m->main_alive = m->control_alive = false;
+        clear_timer(m, out);
+        act(out, ACT_KILL_ALL, 0);
+        if (m->restart_queued) {
+                enter_start(m, c, now, out);
+                return;
+        }
+        if (should_restart(m, c)) {
+                enter_backing_off(m, c, now, out);
+                return;
+        }
+        m->running_since = 0;
+        bool failed = m->stop_requested ? m->result == RESULT_TIMEOUT : m->result != RESULT_SUCCESS;
+        m->state = failed ? SVC_FAILED : SVC_INACTIVE;
+}
+
+static void check_stopped(struct svc_machine *m, const struct svc_config *c, uint64_t now,
+                          struct svc_actions *out) {
+        if (!m->main_alive && !m->control_alive)
+                enter_dead(m, c, now, out);
+}
+
+static void enter_stop_kill(struct svc_machine *m, const struct svc_config *c, uint64_t now,
+                            struct svc_actions *out) {
+        m->state = SVC_STOPPING;
+        m->phase = PHASE_STOP_KILL;
+        act(out, ACT_KILL_ALL, 0);
+        set_timer(m, out, now, c->timeout_stop_usec);
+}
+
+/* run_exec_stop: the service came up, so ExecStop= applies; a failed start skips it. */
+static void enter_stop(struct svc_machine *m, const struct svc_config *c, uint64_t now,
+                       bool run_exec_stop, struct svc_actions *out) {
+        m->state = SVC_STOPPING;
+        if (m->control_alive) {
+                act(out, ACT_SIGNAL_CONTROL, SIGKILL);
+        } else if (run_exec_stop && c->n_stop > 0 && m->main_alive) {
+                set_timer(m, out, now, c->timeout_stop_usec);
+                spawn_control(m, out, PHASE_STOP_CMD, 0);
+                return;
+        }
+        if (!m->main_alive && !m->control_alive) {
+                enter_dead(m, c, now, out);
+                return;
+        }
+        m->phase = PHASE_STOP_TERM;
+        if (m->main_alive)
+                act(out, ACT_SIGNAL_MAIN, c->kill_signal);
+        set_timer(m, out, now, c->timeout_stop_usec);
+}
+
+static void fail(struct svc_machine *m, const struct svc_config *c, uint64_t now,
+                 enum svc_result r, struct svc_actions *out) {
+        set_result(m, r);
+        enter_stop(m, c, now, false, out);
+}
+
+/* A manual stop or restart from any active state. */
+static void request_stop(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+                         struct svc_actions *out) {
+        bool was_up = m->state == SVC_RUNNING || m->state == SVC_RELOADING;
+        m->stop_requested = true;
+        m->restart_queued = ev->type == EV_RESTART;
+        enter_stop(m, c, ev->now, was_up, out);
+}
+
+static void main_ended_while_up(struct svc_machine *m, const struct svc_config *c,
+                                const struct svc_event *ev, struct svc_actions *out) {
+        m->main_alive = false;
+        record_exit(m, ev);
+        if (!svc_exit_is_clean(ev->exit_code, ev->exit_status))
+                set_result(m, result_of_exit(ev));
+        if (m->control_alive)
+                enter_stop_kill(m, c, ev->now, out);
+        else
+                enter_dead(m, c, ev->now, out);
+}
+
+static void on_inactive(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+                        struct svc_actions *out) {
+        if (ev->type == EV_START || ev->type == EV_RESTART)
+                enter_manual_start(m, c, ev->now, out);
+        else if (ev->type == EV_STOP && m->state == SVC_FAILED)
+                m->state = SVC_INACTIVE;
+}
+
+static void on_backing_off(struct svc_machine *m, const struct svc_config *c,
+                           const struct svc_event *ev, struct svc_actions *out) {
+        switch (ev->type) {
+        case EV_TIMER:
+                enter_start(m, c, ev->now, out);
+                break;
+        case EV_START:
+        case EV_RESTART:
+                enter_manual_start(m, c, ev->now, out);
+                break;
+        case EV_STOP:
+                clear_timer(m, out);
+                m->state = SVC_INACTIVE;
+                break;
+        default:
+                break;
+        }
+}
+
+static void start_pre_exited(struct svc_machine *m, const struct svc_config *c,
+                             const struct svc_event *ev, struct svc_actions *out) {
+        m->control_alive = false;
+        record_exit(m, ev);
+        bool ok = ev->exit_code == CLD_EXITED && ev->exit_status == 0;
+        if (!ok && !control_failure_ignored(c, m)) {
+                fail(m, c, ev->now, result_of_exit(ev), out);
+                return;
+        }
+        if (m->idx + 1 < c->n_start_pre)
+                spawn_control(m, out, PHASE_START_PRE, m->idx + 1);
+        else
+                spawn_main(m, out, 0);
+}
+
+static void start_main_exited(struct svc_machine *m, const struct svc_config *c,
+                              const struct svc_event *ev, struct svc_actions *out) {
+        m->main_alive = false;
+        record_exit(m, ev);
+        bool ok = ev->exit_code == CLD_EXITED && ev->exit_status == 0;
+        if (ok && c->type_oneshot) {
+                if (m->idx + 1 < c->n_start) {
+                        spawn_main(m, out, m->idx + 1);
+                        return;
+                }
+                enter_dead(m, c, ev->now, out);
+                return;
+        }
+        if (ok && c->type_forking) {
+                /* The parent is done; the daemon it left becomes the main process. */
+                m->main_alive = true;
+                act(out, ACT_FORGET_MAIN, 0);
+                enter_running(m, ev->now, out);
+                return;
+        }
+        /* Ended before it was ready: a failed start even with status 0. */
+        fail(m, c, ev->now, ev->exit_code == CLD_EXITED ? RESULT_EXIT_CODE : RESULT_SIGNAL, out);
+}
+
+static void on_starting(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+                        struct svc_actions *out) {
+        switch (ev->type) {
+        case EV_MAIN_EXEC:
+                if (c->type_simple && m->phase == PHASE_START)
+                        enter_running(m, ev->now, out);
+                break;
+        case EV_READY:
+                if (c->type_notify && m->phase == PHASE_START && m->main_alive)
+                        enter_running(m, ev->now, out);
+                break;
+        case EV_CONTROL_EXIT:
+                if (m->phase == PHASE_START_PRE)
+                        start_pre_exited(m, c, ev, out);
+                break;
+        case EV_MAIN_EXIT:
+                if (m->phase == PHASE_START && m->main_alive)
+                        start_main_exited(m, c, ev, out);
+                break;
+        case EV_SPAWN_FAILED:
+                m->spawn_errno = ev->spawn_errno;
+                if (m->phase == PHASE_START_PRE)
+                        m->control_alive = false;
+                else
+                        m->main_alive = false;
+                fail(m, c, ev->now, RESULT_SPAWN, out);
+                break;
+        case EV_TIMER:
+                fail(m, c, ev->now, RESULT_TIMEOUT, out);
+                break;
+        case EV_STOP:
+        case EV_RESTART:
+                request_stop(m, c, ev, out);
+                break;
+        default:
+                break;
+        }
+}
+
+static void on_running(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+                       struct svc_actions *out) {
+        switch (ev->type) {
+        case EV_MAIN_EXIT:
+                if (m->main_alive)
+                        main_ended_while_up(m, c, ev, out);
+                break;
+        case EV_STOP:
+        case EV_RESTART:
+                request_stop(m, c, ev, out);
+                break;
+        case EV_RELOAD:
+                if (c->n_reload == 0)
+                        break;
+                m->state = SVC_RELOADING;
+                set_timer(m, out, ev->now, c->timeout_start_usec);
+                spawn_control(m, out, PHASE_RELOAD, 0);
+                break;
+        default:
+                break;
+        }
+}
+
+static void reload_exited(struct svc_machine *m, const struct svc_config *c,
+                          const struct svc_event *ev, struct svc_actions *out) {
+        m->control_alive = false;
+        bool ok = ev->type == EV_CONTROL_EXIT && ev->exit_code == CLD_EXITED && ev->exit_status == 0;
+        if ((ok || control_failure_ignored(c, m)) && m->idx + 1 < c->n_reload) {
+                spawn_control(m, out, PHASE_RELOAD, m->idx + 1);
+                return;
+        }
+        enter_running(m, ev->now, out);
+}
+
+static void on_reloading(struct svc_machine *m, const struct svc_config *c,
+                         const struct svc_event *ev, struct svc_actions *out) {
+        switch (ev->type) {
+        case EV_CONTROL_EXIT:
+        case EV_SPAWN_FAILED:
+                if (m->control_alive)
+                        reload_exited(m, c, ev, out);
+                break;
+        case EV_MAIN_EXIT:
+                if (m->main_alive)
+                        main_ended_while_up(m, c, ev, out);
+                break;
+        case EV_TIMER:
+                act(out, ACT_SIGNAL_CONTROL, SIGKILL);
+                clear_timer(m, out);
+                break;
+        case EV_STOP:
+        case EV_RESTART:
+                request_stop(m, c, ev, out);
+                break;
+        default:
+                break;
+        }
+}
+
+static void stop_cmd_exited(struct svc_machine *m, const struct svc_config *c,
+                            const struct svc_event *ev, struct svc_actions *out) {
+        m->control_alive = false;
+        if (m->idx + 1 < c->n_stop && m->main_alive) {
+                spawn_control(m, out, PHASE_STOP_CMD, m->idx + 1);
+                return;
+        }
+        if (!m->main_alive) {
+                enter_dead(m, c, ev->now, out);
+                return;
+        }
+        m->phase = PHASE_STOP_TERM;
+        act(out, ACT_SIGNAL_MAIN, c->kill_signal);
+        set_timer(m, out, ev->now, c->timeout_stop_usec);
+}
+
+static void on_stopping(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+                        struct svc_actions *out) {
+        switch (ev->type) {
+        case EV_MAIN_EXIT:
+                if (!m->main_alive)
+                        break;
+                m->main_alive = false;
+                record_exit(m, ev);
+                if (!m->stop_requested && !svc_exit_is_clean(ev->exit_code, ev->exit_status))
+                        set_result(m, result_of_exit(ev));
+                if (m->phase != PHASE_STOP_CMD)
+                        check_stopped(m, c, ev->now, out);
+                break;
+        case EV_CONTROL_EXIT:
+        case EV_SPAWN_FAILED:
+                if (!m->control_alive)
+                        break;
+                if (m->phase == PHASE_STOP_CMD) {
+                        stop_cmd_exited(m, c, ev, out);
+                        break;
+                }
+                m->control_alive = false;
+                check_stopped(m, c, ev->now, out);
+                break;
+        case EV_TIMER:
+                set_result(m, RESULT_TIMEOUT);
+                if (m->phase == PHASE_STOP_KILL) {
+                        /* SIGKILL did not end it (a process stuck in the kernel): give up on it. */
+                        enter_dead(m, c, ev->now, out);
+                        break;
+                }
+                enter_stop_kill(m, c, ev->now, out);
+                break;
+        case EV_START:
+                m->restart_queued = true;
+                break;
+        case EV_STOP:
+                m->restart_queued = false;
+                m->stop_requested = true;
+                break;
+        default:
+                break;
+        }
+}
+
+static const state_handler handlers[_SVC_STATE_MAX] = {
+        [SVC_INACTIVE] = on_inactive,
+        [SVC_FAILED] = on_inactive,
+        [SVC_STARTING] = on_starting,
+        [SVC_RUNNING] = on_running,
+        [SVC_RELOADING] = on_reloading,
+        [SVC_STOPPING] = on_stopping,
+        [SVC_BACKING_OFF] = on_backing_off,
+};
+
+void svc_machine_init(struct svc_machine *m) {
+        *m = (struct svc_machine) { .state = SVC_INACTIVE };
+}
+
+void svc_step(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+              struct svc_actions *out) {
+        out->n = 0;
+        if (ev->type == EV_TIMER && m->timer_usec == 0)
+                return; /* a timer that was disarmed in the meantime */
+        if (ev->type == EV_TIMER)
+                m->timer_usec = 0;
+        handlers[m->state](m, c, ev, out);
+}
+
+uint64_t svc_restart_delay(const struct svc_config *c, unsigned n) {
+        uint64_t base = c->restart_usec, max = c->restart_max_delay_usec;
+        if (n <= 1 || c->restart_steps == 0 || base == 0 || max == USEC_INFINITY || base >= max)
+                return base;
+        if (n > c->restart_steps)
+                return max;
+        double f = pow((double) max / (double) base, (double) (n - 1) / (double) c->restart_steps);
+        return (uint64_t) ((double) base * f);
+}
+
+const char *svc_state_to_string(enum svc_state s) {
+        static const char *const table[_SVC_STATE_MAX] = {
+                [SVC_INACTIVE] = "inactive",   [SVC_STARTING] = "starting",
+                [SVC_RUNNING] = "running",     [SVC_RELOADING] = "reloading",
+                [SVC_STOPPING] = "stopping",   [SVC_BACKING_OFF] = "backing-off",
+                [SVC_FAILED] = "failed",
+        };
+        return s < _SVC_STATE_MAX ? table[s] : "?";
+}
+
+const char *svc_result_to_string(enum svc_result r) {
+        static const char *const table[_RESULT_MAX] = {
+                [RESULT_SUCCESS] = "success",       [RESULT_EXIT_CODE] = "exit-code",
+                [RESULT_SIGNAL] = "signal",         [RESULT_TIMEOUT] = "timeout",
+                [RESULT_SPAWN] = "spawn",           [RESULT_START_LIMIT] = "start-limit-hit",
+                [RESULT_DEPENDENCY] = "dependency", [RESULT_OOM] = "oom-kill",
+        };
+        return r < _RESULT_MAX ? table[r] : "?";
+}
