@@ -211,3 +211,17 @@ int write_string_file(const char *path, const char *s) {
                 return -errno;
         return (size_t) k == len ? 0 : -EIO;
 }
+
+void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
+uint64_t fnv1a64(uint64_t hash, const void *data, size_t n) {
+        const unsigned char *p = data;
+        for (size_t i = 0; i < n; i++) {
+                hash ^= p[i];
+                hash *= 0x100000001b3ULL;
+        }
+        return hash;
+}

@@ -33,3 +33,10 @@ int read_full_file(const char *path, char **ret, size_t *ret_len);
 
 /* Writes a string to a file (O_WRONLY|O_CLOEXEC|O_NOCTTY, no create). 0 or -errno. */
 int write_string_file(const char *path, const char *s);
+
+/* free() that returns NULL, for `p = mfree(p);`. */
+void *mfree(void *p);
+
+/* 64-bit FNV-1a: start with FNV1A64_INIT, feed any number of buffers. */
+#define FNV1A64_INIT 0xcbf29ce484222325ULL
+uint64_t fnv1a64(uint64_t hash, const void *data, size_t n);

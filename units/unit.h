@@ -63,7 +63,9 @@ struct bind_spec {
 };
 
 /* ListenStream= entry. For AF_INET/AF_INET6 `address` holds the numeric address ("" = any) and
- * `port` the port; for AF_UNIX `address` is the socket path and port is 0. */
+ * `port` the port; for AF_UNIX `address` is the socket path and port is 0. An abstract socket
+ * keeps its leading '@' in `address` (the caller turns it into the leading NUL). A bare port is
+ * AF_INET6 "" (dual stack) when the host has IPv6, else AF_INET "". */
 struct listen_spec {
         int family;
         char *address;
@@ -75,6 +77,15 @@ struct listen_spec {
 struct env_file {
         char *path;
         bool optional;
+        char *file;    /* file of the EnvironmentFile= line, for messages */
+        unsigned line; /* its line */
+};
+
+/* Where a dependency entry was written. FILE points into the unit's own strings (path or one of
+ * dropins) and lives as long as the unit. */
+struct unit_location {
+        const char *file;
+        unsigned line;
 };
 
 /* Limit*= entries, indexed by RLIMIT_*. */
@@ -95,6 +106,7 @@ struct unit {
         char *description;
         char **documentation;
         char **after, **before, **requires, **wants; /* unit names */
+        struct unit_location *after_loc, *before_loc; /* parallel to after[] and before[] */
         uint64_t start_limit_interval_usec;          /* default 10 s */
         unsigned start_limit_burst;                  /* 0 = no start limit (our default) */
 
@@ -190,7 +202,8 @@ static inline void unit_freep(struct unit **u) {
 }
 
 /* True when NAME is a plain unit name: [A-Za-z0-9_.:@-]+, no leading '.', at most one '@',
- * at most UNIT_NAME_MAX bytes, not ending in ".unit". */
+ * at most UNIT_NAME_MAX bytes, not ending in ".unit". A leading '@' is refused too (a template
+ * needs a prefix). */
 bool unit_name_is_valid(const char *name);
 
 /* Checks the dependency graph formed by After=/Before=/Requires=/Wants= over UNITS and reports a
@@ -234,5 +247,6 @@ const struct unit_key_info *unit_key_table_get(size_t i);
  * cannot honour becomes UNIT_KEY_UNSUPPORTED). Returns 0 or -ENOENT. */
 int unit_key_set_class(const char *section, const char *key, enum unit_key_class class);
 
+const char *unit_key_class_to_string(enum unit_key_class c);
 const char *service_type_to_string(enum service_type t);
 const char *restart_policy_to_string(enum restart_policy r);

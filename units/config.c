@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: MIT */
+/* Parsers of the table for [Unit], [Install] and the execution keys of [Service]. Each one
+ * validates fully, says what it expected when a value is bad, and treats an empty value as a
+ * reset: lists become empty, scalars go back to their default. */
+
+#include <signal.h>
+
+#include "common/util.h"
+#include "units/unit-internal.h"
+
+/* The default of the field at DATA, which lies inside ctx->u. */
+static const void *default_of(struct parse_ctx *ctx, const void *data) {
+        return (const uint8_t *) &unit_defaults + ((const uint8_t *) data - (const uint8_t *) ctx->u);
+}
+
+int config_parse_string(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                        int ltype _unused_) {
+        char **s = data;
+        char *v = NULL;
+
+        if (*value) {
+                int r = ctx_specifiers(ctx, key, value, &v);
+                if (r < 0)
+                        return r;
+        }
+        free(*s);
+        *s = v;
+        return 0;
+}
+
+/* Splits VALUE after resolving specifiers; a syntax error is reported for KEY. */
+static int split_value(struct parse_ctx *ctx, const char *key, const char *value, char ***ret) {
+        _cleanup_free_ char *v = NULL;
+        const char *why = NULL;
+
+        int r = ctx_specifiers(ctx, key, value, &v);
+        if (r < 0)
+                return r;
+        r = words_split(v, WORD_UNQUOTE | WORD_CUNESCAPE, ret, &why);
+        if (r == -EINVAL)
+                return ctx_error(ctx, "%s=%s: %s", key, ctx_short(ctx, value), why);
+        return r;
+}
+
+int config_parse_strv(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                      int ltype _unused_) {
+        char ***l = data;
+        _cleanup_strv_free_ char **words = NULL;
+
+        if (!*value) {
+                *l = strv_free(*l);
+                return 0;
+        }
+        int r = split_value(ctx, key, value, &words);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, words)
+                if (!strv_contains(*l, *w) && strv_extend(l, *w) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+static struct unit_location **dep_locations(struct unit *u, int ltype) {
+        return ltype == DEP_AFTER ? &u->after_loc : ltype == DEP_BEFORE ? &u->before_loc : NULL;
+}
+
+static int dep_add(struct parse_ctx *ctx, char ***l, int ltype, const char *name) {
+        struct unit_location **loc = dep_locations(ctx->u, ltype);
+        size_t n = strv_length(*l);
+
+        if (strv_contains(*l, name))
+                return 0;
+        if (loc) {
+                struct unit_location *a = reallocarray(*loc, n + 1, sizeof(**loc));
+                if (!a)
+                        return -ENOMEM;
+                *loc = a;
+                a[n] = (struct unit_location) { ctx->file, ctx->line };
+        }
+        return strv_extend(l, name);
+}
+
+/* A dependency names a unit: "db", "db.service" and "db.unit" are the same; "network.target"
+ * stays a name that simply never exists. */
+static void strip_unit_suffix(char *name) {
+        static const char *const suffixes[] = { ".service", UNIT_SUFFIX };
+        size_t n = strlen(name);
+
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                size_t k = strlen(suffixes[i]);
+                if (n > k && streq(name + n - k, suffixes[i])) {
+                        name[n - k] = '\0';
+                        return;
+                }
+        }
+}
+
+int config_parse_deps(struct parse_ctx *ctx, const char *key, const char *value, void *data, int ltype) {
+        char ***l = data;
+        _cleanup_strv_free_ char **words = NULL;
+
+        if (!*value) {
+                struct unit_location **loc = dep_locations(ctx->u, ltype);
+                if (loc)
+                        *loc = mfree(*loc);
+                *l = strv_free(*l);
+                return 0;
+        }
+        int r = split_value(ctx, key, value, &words);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, words) {
+                strip_unit_suffix(*w);
+                if (!unit_name_is_valid(*w))
+                        return ctx_error(ctx, "%s=: '%s' is not a unit name (a plain file name of letters, digits and _.:@-)",
+                                         key, ctx_short(ctx, *w));
+        }
+        STRV_FOREACH(w, words)
+                if (dep_add(ctx, l, ltype, *w) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+int config_parse_bool(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                      int ltype _unused_) {
+        bool *b = data;
+
+        if (!*value) {
+                *b = *(const bool *) default_of(ctx, data);
+                return 0;
+        }
+        int r = parse_boolean(value);
+        if (r < 0)
+                return ctx_error(ctx, "%s=%s: expected a boolean (yes, no, true, false, on, off, 1, 0)", key,
+                                 ctx_short(ctx, value));
+        *b = r;
+        return 0;
+}
+
+int config_parse_timespan(struct parse_ctx *ctx, const char *key, const char *value, void *data, int ltype) {
+        uint64_t *t = data, usec;
+
+        if (!*value) {
+                *t = *(const uint64_t *) default_of(ctx, data);
+                return 0;
+        }
+        if (parse_timespan(value, &usec) < 0)
+                return ctx_error(ctx, "%s=%s: expected a time span such as 90, 1min 30s, 500ms or infinity", key,
+                                 ctx_short(ctx, value));
+        *t = usec == 0 && ltype == TIMESPAN_ZERO_IS_INFINITY ? USEC_INFINITY : usec;
+        return 0;
+}
+
+int config_parse_unsigned(struct parse_ctx *ctx, const char *key, const char *value, void *data, int ltype) {
+        unsigned *u = data, v;
+
+        if (!*value) {
+                *u = *(const unsigned *) default_of(ctx, data);
+                return 0;
+        }
+        if (parse_unsigned(value, &v) < 0 || v < (unsigned) ltype)
+                return ctx_error(ctx, "%s=%s: expected a whole number of at least %d", key, ctx_short(ctx, value), ltype);
+        *u = v;
+        return 0;
+}
+
+int config_parse_size(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                      int ltype _unused_) {
+        uint64_t *s = data, v;
+
+        if (!*value) {
+                *s = *(const uint64_t *) default_of(ctx, data);
+                return 0;
+        }
+        if (parse_size(value, &v) < 0 || v == 0)
+                return ctx_error(ctx, "%s=%s: expected a size such as 512K, 256M or 1G", key, ctx_short(ctx, value));
+        *s = v;
+        return 0;
+}
+
+int config_parse_type(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                      int ltype _unused_) {
+        static const struct {
+                const char *name;
+                enum service_type type;
+        } types[] = {
+                { "simple", SERVICE_SIMPLE }, { "exec", SERVICE_SIMPLE },   { "notify", SERVICE_NOTIFY },
+                { "oneshot", SERVICE_ONESHOT }, { "forking", SERVICE_FORKING }, { "idle", SERVICE_SIMPLE },
+        };
+        enum service_type *t = data;
+
+        ctx->type_loc = (struct unit_location) { ctx->file, ctx->line };
+        if (!*value) {
+                *t = unit_defaults.type;
+                return 0;
+        }
+        if (streq(value, "dbus"))
+                return ctx_error(ctx, "Type=dbus is not supported: svc does not watch D-Bus names; use Type=notify or Type=simple");
+        if (streq(value, "notify-reload"))
+                return ctx_error(ctx, "Type=notify-reload is not supported: use Type=notify with ExecReload=");
+        for (size_t i = 0; i < ELEMENTSOF(types); i++)
+                if (streq(value, types[i].name)) {
+                        *t = types[i].type;
+                        if (streq(value, "idle"))
+                                return ctx_warning(ctx, "Type=idle is run as Type=simple: svc does not delay services for the console");
+                        return 0;
+                }
+        return ctx_error(ctx, "%s=%s: expected simple, exec, notify, oneshot or forking", key, ctx_short(ctx, value));
+}
+
+int config_parse_restart(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                         int ltype _unused_) {
+        static const char *const unsupported[] = { "on-success", "on-abnormal", "on-watchdog", "on-abort" };
+        enum restart_policy *p = data;
+
+        ctx->restart_loc = (struct unit_location) { ctx->file, ctx->line };
+        if (!*value) {
+                *p = unit_defaults.restart;
+                return 0;
+        }
+        for (enum restart_policy i = 0; i < _RESTART_MAX; i++)
+                if (streq(value, restart_policy_to_string(i))) {
+                        *p = i;
+                        return 0;
+                }
+        for (size_t i = 0; i < ELEMENTSOF(unsupported); i++)
+                if (streq(value, unsupported[i]))
+                        return ctx_error(ctx, "Restart=%s is not supported: svc supports no, on-failure and always", value);
+        return ctx_error(ctx, "%s=%s: expected no, on-failure or always", key, ctx_short(ctx, value));
+}
+
+int config_parse_pid_file(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                          int ltype _unused_) {
+        char **s = data;
+        _cleanup_free_ char *v = NULL;
+
+        if (!*value) {
+                *s = mfree(*s);
+                return 0;
+        }
+        int r = ctx_specifiers(ctx, key, value, &v);
+        if (r < 0)
+                return r;
+        if (v[0] != '/') {
+                /* systemd: a relative PIDFile= is relative to /run. */
+                char *a = path_join("/run", v);
+                if (!a)
+                        return -ENOMEM;
+                free(v);
+                v = a;
+        }
+        if (!path_is_absolute_clean(v))
+                return ctx_error(ctx, "%s=%s: expected an absolute path without '..'", key, ctx_short(ctx, value));
+        free(*s);
+        *s = TAKE_PTR(v);
+        return 0;
+}
+
+int config_parse_kill_signal(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                             int ltype _unused_) {
+        int *sig = data;
+
+        if (!*value) {
+                *sig = unit_defaults.kill_signal;
+                return 0;
+        }
+        if (parse_signal(value, sig) < 0)
+                return ctx_error(ctx, "%s=%s: expected a signal such as SIGTERM, TERM or 15", key, ctx_short(ctx, value));
+        return 0;
+}
+
+int config_parse_user(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                      int ltype _unused_) {
+        char **s = data;
+        _cleanup_free_ char *v = NULL;
+
+        if (!*value) {
+                *s = mfree(*s);
+                return 0;
+        }
+        int r = ctx_specifiers(ctx, key, value, &v);
+        if (r < 0)
+                return r;
+        if (!user_name_is_valid(v))
+                return ctx_error(ctx, "%s=%s: expected a user or group name or a numeric id", key, ctx_short(ctx, v));
+        free(*s);
+        *s = TAKE_PTR(v);
+        return 0;
+}
+
+int config_parse_groups(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                        int ltype _unused_) {
+        char ***l = data;
+        _cleanup_strv_free_ char **words = NULL;
+
+        if (!*value) {
+                *l = strv_free(*l);
+                return 0;
+        }
+        int r = split_value(ctx, key, value, &words);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(w, words)
+                if (!user_name_is_valid(*w))
+                        return ctx_error(ctx, "%s=: '%s' is not a group name or numeric id", key, ctx_short(ctx, *w));
+        STRV_FOREACH(w, words)
+                if (!strv_contains(*l, *w) && strv_extend(l, *w) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+int config_parse_working_directory(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                                   int ltype _unused_) {
+        char **s = data;
+        _cleanup_free_ char *v = NULL;
+
+        if (!*value) {
+                *s = mfree(*s);
+                ctx->u->working_directory_optional = false;
+                return 0;
+        }
+        int r = ctx_specifiers(ctx, key, value, &v);
+        if (r < 0)
+                return r;
+        bool optional = v[0] == '-';
+        const char *path = v + optional;
+        if (streq(path, "~"))
+                return ctx_error(ctx, "%s=~ is not supported: write the home directory as an absolute path", key);
+        if (!path_is_absolute_clean(path))
+                return ctx_error(ctx, "%s=%s: expected an absolute path without '..'", key, ctx_short(ctx, value));
+        char *p = strdup(path);
+        if (!p)
+                return -ENOMEM;
+        free(*s);
+        *s = p;
+        ctx->u->working_directory_optional = optional;
+        return 0;
+}
+
+int config_parse_int(struct parse_ctx *ctx, const char *key, const char *value, void *data, int ltype) {
+        int *i = data, min = ltype == INT_NICE ? -20 : -1000, max = ltype == INT_NICE ? 19 : 1000;
+        bool *set = ltype == INT_NICE ? &ctx->u->nice_set : &ctx->u->oom_score_adjust_set;
+
+        if (!*value) {
+                *set = false;
+                *i = 0;
+                return 0;
+        }
+        if (parse_int_range(value, min, max, i) < 0)
+                return ctx_error(ctx, "%s=%s: expected a whole number from %d to %d", key, ctx_short(ctx, value), min, max);
+        *set = true;
+        return 0;
+}
+
+/* IMPLIED keys: svc's sandbox always does what the accepted values ask for. A value asking for
+ * less cannot be honoured yet, and silently giving more isolation than asked could break the
+ * service in ways its author would not look for, so it is refused with a sentence. */
+static const struct implied_spec {
+        const char *sandbox;     /* what the sandbox does, for the message */
+        const char *expected;    /* the values that fit, for the message */
+        const char *accepted[8]; /* NULL-terminated when shorter */
+        const char *relaxing[6];
+} implied_specs[_IMPLIED_MAX] = {
+        [IMPLIED_BOOL] = { "yes", "a boolean such as yes",
+                           { "1", "yes", "y", "true", "t", "on" },
+                           { "0", "no", "n", "false", "f", "off" } },
+        [IMPLIED_PROTECT_SYSTEM] = { "strict", "yes, full or strict",
+                                     { "1", "yes", "y", "true", "t", "on", "full", "strict" },
+                                     { "0", "no", "n", "false", "f", "off" } },
+        [IMPLIED_PROTECT_HOME] = { "yes", "yes, read-only or tmpfs",
+                                   { "1", "yes", "true", "on", "read-only", "tmpfs" },
+                                   { "0", "no", "n", "false", "f", "off" } },
+        [IMPLIED_KEYRING_MODE] = { "private", "private", { "private" }, { "inherit", "shared" } },
+};
+
+static bool in_list(const char *const *list, size_t n, const char *v) {
+        for (size_t i = 0; i < n && list[i]; i++)
+                if (strcasecmp(list[i], v) == 0)
+                        return true;
+        return false;
+}
+
+int config_parse_implied(struct parse_ctx *ctx, const char *key, const char *value, void *data _unused_,
+                         int ltype) {
+        const struct implied_spec *s = &implied_specs[ltype];
+
+        if (!*value || in_list(s->accepted, ELEMENTSOF(s->accepted), value))
+                return 0;
+        if (in_list(s->relaxing, ELEMENTSOF(s->relaxing), value))
+                return ctx_error(ctx, "%s=%s asks for less isolation than svc's sandbox, which always acts as %s=%s; svc cannot relax that yet",
+                                 key, value, key, s->sandbox);
+        return ctx_error(ctx, "%s=%s: expected %s", key, ctx_short(ctx, value), s->expected);
+}

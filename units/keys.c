@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: MIT */
+/* The key table: every key svc knows, in systemd's section, with its parser and its class
+ * (DESIGN.md "Unit files"). Adding a key is one line here plus its parser; moving a key from
+ * NOT_APPLIED to IMPLEMENTED is changing one word. */
+
+#include <ctype.h>
+#include <stddef.h>
+#include <sys/resource.h>
+
+#include "units/unit-internal.h"
+
+#define F(field) offsetof(struct unit, field)
+#define ROW(s, k, cls, fn, off, lt, why) { { s, k, cls }, fn, off, lt, why }
+#define IMPL(s, k, fn, field, lt) ROW(s, k, UNIT_KEY_IMPLEMENTED, fn, F(field), lt, NULL)
+#define LATER(s, k, fn, field, lt) ROW(s, k, UNIT_KEY_NOT_APPLIED, fn, F(field), lt, NULL)
+#define IMPLIED(s, k, lt) ROW(s, k, UNIT_KEY_IMPLIED, config_parse_implied, 0, lt, NULL)
+#define META(s, k, fn, field) ROW(s, k, UNIT_KEY_METADATA, fn, F(field), 0, NULL)
+#define META_ONLY(s, k) ROW(s, k, UNIT_KEY_METADATA, NULL, 0, 0, NULL)
+#define REFUSE(s, k, why) ROW(s, k, UNIT_KEY_UNSUPPORTED, NULL, 0, UNSUPPORTED_ERROR, why)
+#define IGNORE(s, k, why) ROW(s, k, UNIT_KEY_UNSUPPORTED, NULL, 0, UNSUPPORTED_WARNING, why)
+#define LIMIT(k, res) IMPL("Service", k, config_parse_rlimit, rlimits, res)
+
+#define R_SECCOMP "svc has no seccomp filter yet, so ignoring it would weaken isolation"
+#define R_ISOLATION "ignoring it would weaken isolation"
+#define R_BEHAVIOUR "ignoring it would change how the service runs"
+#define R_DEPS "svc has only After=, Before=, Requires= and Wants=, and ignoring it would change when the service runs or stops"
+#define R_CONDITION "svc has no conditions or assertions, so ignoring it would start the service where systemd would not"
+#define R_EXIT "svc counts every non-zero exit as a failure, so ignoring it would change what is restarted"
+#define R_LOGS "svc captures stdout, stderr and syslog of every service into its own log"
+#define R_NO_MEANING "it has no meaning under svc"
+#define R_RESOURCE "this resource control is not applied by svc"
+#define R_SCHED "svc does not change scheduling or CPU placement"
+#define R_CREDS "svc has no credentials yet, so the service would miss files it expects"
+#define R_IMAGES "svc runs services from trees, not images: use RootDirectory="
+
+static struct unit_key table[] = {
+        /* [Unit] */
+        IMPL("Unit", "Description", config_parse_string, description, 0),
+        META("Unit", "Documentation", config_parse_strv, documentation),
+        IMPL("Unit", "After", config_parse_deps, after, DEP_AFTER),
+        IMPL("Unit", "Before", config_parse_deps, before, DEP_BEFORE),
+        IMPL("Unit", "Requires", config_parse_deps, requires, DEP_PLAIN),
+        IMPL("Unit", "Wants", config_parse_deps, wants, DEP_PLAIN),
+        IMPL("Unit", "StartLimitIntervalSec", config_parse_timespan, start_limit_interval_usec, TIMESPAN_PLAIN),
+        IMPL("Unit", "StartLimitBurst", config_parse_unsigned, start_limit_burst, 0),
+        REFUSE("Unit", "Requisite", R_DEPS),
+        REFUSE("Unit", "BindsTo", R_DEPS),
+        REFUSE("Unit", "PartOf", R_DEPS),
+        REFUSE("Unit", "Upholds", R_DEPS),
+        REFUSE("Unit", "Conflicts", R_DEPS),
+        REFUSE("Unit", "PropagatesReloadTo", R_DEPS),
+        REFUSE("Unit", "ReloadPropagatedFrom", R_DEPS),
+        REFUSE("Unit", "PropagatesStopTo", R_DEPS),
+        REFUSE("Unit", "StopPropagatedFrom", R_DEPS),
+        REFUSE("Unit", "JoinsNamespaceOf", "every svc service has namespaces of its own, so ignoring it would change what the service can reach"),
+        REFUSE("Unit", "OnFailure", "svc has no OnFailure= units yet, so ignoring it would skip what should run on failure"),
+        REFUSE("Unit", "OnSuccess", "svc has no OnSuccess= units yet, so ignoring it would skip what should run on success"),
+        REFUSE("Unit", "StopWhenUnneeded", R_BEHAVIOUR),
+        REFUSE("Unit", "FailureAction", "svc never reboots or exits because one service failed"),
+        REFUSE("Unit", "SuccessAction", "svc never reboots or exits because one service finished"),
+        REFUSE("Unit", "StartLimitAction", "svc never reboots or exits because one service hit its start limit"),
+        REFUSE("Unit", "Condition*", R_CONDITION),
+        REFUSE("Unit", "Assert*", R_CONDITION),
+        IGNORE("Unit", "RequiresMountsFor", "svc does not manage mounts; the service sees what its tree and BindPaths= give it"),
+        IGNORE("Unit", "DefaultDependencies", "svc adds no implicit dependencies"),
+        IGNORE("Unit", "IgnoreOnIsolate", R_NO_MEANING),
+        IGNORE("Unit", "AllowIsolate", R_NO_MEANING),
+        IGNORE("Unit", "CollectMode", R_NO_MEANING),
+        IGNORE("Unit", "RefuseManualStart", "svc lets root start and stop every service"),
+        IGNORE("Unit", "RefuseManualStop", "svc lets root start and stop every service"),
+        IGNORE("Unit", "JobTimeoutSec", "svc has no job timeouts; TimeoutStartSec= bounds a start"),
+        IGNORE("Unit", "JobRunningTimeoutSec", "svc has no job timeouts; TimeoutStartSec= bounds a start"),
+        IGNORE("Unit", "SourcePath", R_NO_MEANING),
+
+        /* [Service]: execution */
+        IMPL("Service", "Type", config_parse_type, type, 0),
+        IMPL("Service", "PIDFile", config_parse_pid_file, pid_file, 0),
+        IMPL("Service", "ExecStartPre", config_parse_exec, exec_start_pre, 0),
+        IMPL("Service", "ExecStart", config_parse_exec, exec_start, 0),
+        IMPL("Service", "ExecReload", config_parse_exec, exec_reload, 0),
+        IMPL("Service", "ExecStop", config_parse_exec, exec_stop, 0),
+        IMPL("Service", "Restart", config_parse_restart, restart, 0),
+        IMPL("Service", "RestartSec", config_parse_timespan, restart_usec, TIMESPAN_PLAIN),
+        IMPL("Service", "RestartSteps", config_parse_unsigned, restart_steps, 0),
+        IMPL("Service", "RestartMaxDelaySec", config_parse_timespan, restart_max_delay_usec, TIMESPAN_PLAIN),
+        IMPL("Service", "TimeoutStartSec", config_parse_timespan, timeout_start_usec, TIMESPAN_ZERO_IS_INFINITY),
+        IMPL("Service", "TimeoutStopSec", config_parse_timespan, timeout_stop_usec, TIMESPAN_ZERO_IS_INFINITY),
+        IMPL("Service", "StartLimitIntervalSec", config_parse_timespan, start_limit_interval_usec, TIMESPAN_PLAIN),
+        IMPL("Service", "StartLimitBurst", config_parse_unsigned, start_limit_burst, 0),
+        IMPL("Service", "KillSignal", config_parse_kill_signal, kill_signal, 0),
+        IMPL("Service", "User", config_parse_user, user, 0),
+        IMPL("Service", "Group", config_parse_user, group, 0),
+        IMPL("Service", "SupplementaryGroups", config_parse_groups, supplementary_groups, 0),
+        IMPL("Service", "Environment", config_parse_environment, environment, 0),
+        IMPL("Service", "EnvironmentFile", config_parse_environment_file, environment_files, 0),
+        IMPL("Service", "WorkingDirectory", config_parse_working_directory, working_directory, 0),
+        IMPL("Service", "Nice", config_parse_int, nice, INT_NICE),
+        IMPL("Service", "OOMScoreAdjust", config_parse_int, oom_score_adjust, INT_OOM_SCORE_ADJUST),
+        IMPL("Service", "LogRotateSize", config_parse_size, log_rotate_size, 0),
+        IMPL("Service", "LogRotateCount", config_parse_unsigned, log_rotate_count, 0),
+        LIMIT("LimitCPU", RLIMIT_CPU),
+        LIMIT("LimitFSIZE", RLIMIT_FSIZE),
+        LIMIT("LimitDATA", RLIMIT_DATA),
+        LIMIT("LimitSTACK", RLIMIT_STACK),
+        LIMIT("LimitCORE", RLIMIT_CORE),
+        LIMIT("LimitRSS", RLIMIT_RSS),
+        LIMIT("LimitNOFILE", RLIMIT_NOFILE),
+        LIMIT("LimitAS", RLIMIT_AS),
+        LIMIT("LimitNPROC", RLIMIT_NPROC),
+        LIMIT("LimitMEMLOCK", RLIMIT_MEMLOCK),
+        LIMIT("LimitLOCKS", RLIMIT_LOCKS),
+        LIMIT("LimitSIGPENDING", RLIMIT_SIGPENDING),
+        LIMIT("LimitMSGQUEUE", RLIMIT_MSGQUEUE),
+        LIMIT("LimitNICE", RLIMIT_NICE),
+        LIMIT("LimitRTPRIO", RLIMIT_RTPRIO),
+        LIMIT("LimitRTTIME", RLIMIT_RTTIME),
+
+        /* [Service]: sockets, sandbox and resources, parsed but not applied by this build */
+        LATER("Service", "ListenStream", config_parse_listen, listen, 0),
+        LATER("Service", "Accept", config_parse_bool, accept, 0),
+        LATER("Service", "MaxConnections", config_parse_unsigned, max_connections, 1),
+        LATER("Service", "RootDirectory", config_parse_root_directory, root_directory, 0),
+        LATER("Service", "Overlay", config_parse_overlay, overlay, 0),
+        LATER("Service", "BindPaths", config_parse_binds, binds, false),
+        LATER("Service", "BindReadOnlyPaths", config_parse_binds, binds, true),
+        LATER("Service", "StateDirectory", config_parse_directories, state_directories, 0),
+        LATER("Service", "RuntimeDirectory", config_parse_directories, runtime_directories, 0),
+        LATER("Service", "LogsDirectory", config_parse_directories, logs_directories, 0),
+        LATER("Service", "PrivateNetwork", config_parse_bool, private_network, 0),
+        LATER("Service", "Hostname", config_parse_hostname, hostname, 0),
+        LATER("Service", "CapabilityBoundingSet", config_parse_caps, capability_bounding_set, 0),
+        LATER("Service", "AmbientCapabilities", config_parse_caps, ambient_capabilities, 0),
+        LATER("Service", "NoNewPrivileges", config_parse_bool, no_new_privileges, 0),
+        LATER("Service", "MemoryMax", config_parse_memory, memory_max, 0),
+        LATER("Service", "MemoryHigh", config_parse_memory, memory_high, 0),
+        LATER("Service", "TasksMax", config_parse_tasks_max, tasks_max, 0),
+        LATER("Service", "CPUWeight", config_parse_weight, cpu_weight, 0),
+        LATER("Service", "CPUQuota", config_parse_cpu_quota, cpu_quota_per_sec_usec, 0),
+        LATER("Service", "IOWeight", config_parse_weight, io_weight, 0),
+
+        /* [Service]: what svc's sandbox always does */
+        IMPLIED("Service", "PrivateTmp", IMPLIED_BOOL),
+        IMPLIED("Service", "PrivateDevices", IMPLIED_BOOL),
+        IMPLIED("Service", "PrivateIPC", IMPLIED_BOOL),
+        IMPLIED("Service", "PrivateMounts", IMPLIED_BOOL),
+        IMPLIED("Service", "PrivatePIDs", IMPLIED_BOOL),
+        IMPLIED("Service", "ProtectSystem", IMPLIED_PROTECT_SYSTEM),
+        IMPLIED("Service", "ProtectHome", IMPLIED_PROTECT_HOME),
+        IMPLIED("Service", "ProtectKernelModules", IMPLIED_BOOL),
+        IMPLIED("Service", "ProtectKernelTunables", IMPLIED_BOOL),
+        IMPLIED("Service", "ProtectKernelLogs", IMPLIED_BOOL),
+        IMPLIED("Service", "ProtectControlGroups", IMPLIED_BOOL),
+        IMPLIED("Service", "ProtectClock", IMPLIED_BOOL),
+        IMPLIED("Service", "ProtectHostname", IMPLIED_BOOL),
+        IMPLIED("Service", "RestrictSUIDSGID", IMPLIED_BOOL),
+        IMPLIED("Service", "LockPersonality", IMPLIED_BOOL),
+        IMPLIED("Service", "MountAPIVFS", IMPLIED_BOOL),
+        IMPLIED("Service", "RestrictRealtime", IMPLIED_BOOL),
+        IMPLIED("Service", "RemoveIPC", IMPLIED_BOOL),
+        IMPLIED("Service", "KeyringMode", IMPLIED_KEYRING_MODE),
+
+        /* [Service]: known systemd keys svc does not support */
+        REFUSE("Service", "SystemCallFilter", R_SECCOMP),
+        REFUSE("Service", "SystemCallArchitectures", R_SECCOMP),
+        REFUSE("Service", "SystemCallErrorNumber", R_SECCOMP),
+        REFUSE("Service", "RestrictAddressFamilies", R_SECCOMP),
+        REFUSE("Service", "RestrictNamespaces", R_SECCOMP),
+        REFUSE("Service", "RestrictFileSystems", R_ISOLATION),
+        REFUSE("Service", "MemoryDenyWriteExecute", R_SECCOMP),
+        REFUSE("Service", "DynamicUser", "svc cannot allocate users yet; create a user and set User="),
+        REFUSE("Service", "PrivateUsers", "svc has no user namespaces yet, so ignoring it would weaken isolation"),
+        REFUSE("Service", "ReadWritePaths", "the service's tree is read-only; use BindPaths= or StateDirectory= for what it writes"),
+        REFUSE("Service", "ReadOnlyPaths", "use BindReadOnlyPaths=; ignoring it would weaken isolation"),
+        REFUSE("Service", "InaccessiblePaths", R_ISOLATION),
+        REFUSE("Service", "ExecPaths", R_ISOLATION),
+        REFUSE("Service", "NoExecPaths", R_ISOLATION),
+        REFUSE("Service", "TemporaryFileSystem", R_BEHAVIOUR),
+        REFUSE("Service", "IPAddressAllow", R_ISOLATION),
+        REFUSE("Service", "IPAddressDeny", R_ISOLATION),
+        REFUSE("Service", "DeviceAllow", "the service gets only the safe nodes of /dev, so ignoring it would change what it can open"),
+        REFUSE("Service", "DevicePolicy", "the service gets only the safe nodes of /dev, so ignoring it would change what it can open"),
+        REFUSE("Service", "SecureBits", R_ISOLATION),
+        REFUSE("Service", "SELinuxContext", R_ISOLATION),
+        REFUSE("Service", "AppArmorProfile", R_ISOLATION),
+        REFUSE("Service", "SmackProcessLabel", R_ISOLATION),
+        REFUSE("Service", "NetworkNamespacePath", "every svc service has a network namespace of its own"),
+        REFUSE("Service", "IPCNamespacePath", "every svc service has an IPC namespace of its own"),
+        REFUSE("Service", "RootDirectoryStartOnly", "svc runs every command of a service inside its tree"),
+        REFUSE("Service", "RootImage", R_IMAGES),
+        REFUSE("Service", "MountImages", R_IMAGES),
+        REFUSE("Service", "ExtensionImages", R_IMAGES),
+        REFUSE("Service", "ExtensionDirectories", R_IMAGES),
+        REFUSE("Service", "PAMName", "svc does not open PAM sessions"),
+        REFUSE("Service", "LoadCredential", R_CREDS),
+        REFUSE("Service", "LoadCredentialEncrypted", R_CREDS),
+        REFUSE("Service", "SetCredential", R_CREDS),
+        REFUSE("Service", "SetCredentialEncrypted", R_CREDS),
+        REFUSE("Service", "ImportCredential", R_CREDS),
+        REFUSE("Service", "PassEnvironment", "svc does not pass its own environment to services; use Environment="),
+        REFUSE("Service", "UnsetEnvironment", R_BEHAVIOUR),
+        REFUSE("Service", "UMask", "svc starts services with umask 0022, so ignoring it would change the mode of the files the service creates"),
+        REFUSE("Service", "CacheDirectory", "use StateDirectory=; ignoring it would leave the service without its directory"),
+        REFUSE("Service", "ConfigurationDirectory", "use BindReadOnlyPaths=; ignoring it would leave the service without its directory"),
+        REFUSE("Service", "StandardInput", "svc connects stdin to /dev/null, so ignoring it would change what the service reads"),
+        REFUSE("Service", "StandardInputText", "svc connects stdin to /dev/null, so ignoring it would change what the service reads"),
+        REFUSE("Service", "StandardInputData", "svc connects stdin to /dev/null, so ignoring it would change what the service reads"),
+        REFUSE("Service", "RemainAfterExit", "svc has no RemainAfterExit= yet: a oneshot service is inactive once it has run, which changes what waits for it"),
+        REFUSE("Service", "ExecStartPost", "svc has no ExecStartPost= yet, and ignoring it would skip a command the service relies on"),
+        REFUSE("Service", "ExecStopPost", "svc has no ExecStopPost= yet, and ignoring it would skip a command the service relies on"),
+        REFUSE("Service", "ExecCondition", R_CONDITION),
+        REFUSE("Service", "SuccessExitStatus", R_EXIT),
+        REFUSE("Service", "RestartPreventExitStatus", R_EXIT),
+        REFUSE("Service", "RestartForceExitStatus", R_EXIT),
+        REFUSE("Service", "TimeoutSec", "write TimeoutStartSec= and TimeoutStopSec= instead"),
+        REFUSE("Service", "RuntimeMaxSec", "svc has no run-time limit yet, so ignoring it would let the service run on"),
+        REFUSE("Service", "WatchdogSec", "svc has no watchdog yet, so ignoring it would leave a hung service running"),
+        REFUSE("Service", "KillMode", "svc always stops the whole service (its PID namespace), so another mode would change how it stops"),
+        REFUSE("Service", "SendSIGKILL", "svc always kills what is left after TimeoutStopSec="),
+        REFUSE("Service", "Sockets", "svc has no .socket units: put ListenStream= in [Service]"),
+        REFUSE("Service", "OpenFile", R_BEHAVIOUR),
+        REFUSE("Service", "BusName", "svc does not watch D-Bus names"),
+        REFUSE("Service", "ReloadSignal", "svc has no ReloadSignal= yet; write ExecReload=/bin/kill -HUP $MAINPID"),
+        REFUSE("Service", "ExitType", R_BEHAVIOUR),
+        REFUSE("Service", "RestartMode", R_BEHAVIOUR),
+        REFUSE("Service", "Delegate", "svc does not delegate cgroups to services yet"),
+        REFUSE("Service", "MemoryLimit", "write MemoryMax= instead"),
+        REFUSE("Service", "MemorySwapMax", R_RESOURCE),
+        IGNORE("Service", "StandardOutput", R_LOGS),
+        IGNORE("Service", "StandardError", R_LOGS),
+        IGNORE("Service", "SyslogIdentifier", "svc tags each log line with the unit name"),
+        IGNORE("Service", "SyslogFacility", R_LOGS),
+        IGNORE("Service", "SyslogLevel", R_LOGS),
+        IGNORE("Service", "SyslogLevelPrefix", R_LOGS),
+        IGNORE("Service", "LogLevelMax", R_LOGS),
+        IGNORE("Service", "LogExtraFields", R_LOGS),
+        IGNORE("Service", "LogRateLimitIntervalSec", "svc never drops log lines: a service that writes too fast waits"),
+        IGNORE("Service", "LogRateLimitBurst", "svc never drops log lines: a service that writes too fast waits"),
+        IGNORE("Service", "TTYPath", R_NO_MEANING),
+        IGNORE("Service", "TTYReset", R_NO_MEANING),
+        IGNORE("Service", "TTYVHangup", R_NO_MEANING),
+        IGNORE("Service", "UtmpIdentifier", R_NO_MEANING),
+        IGNORE("Service", "UtmpMode", R_NO_MEANING),
+        IGNORE("Service", "IgnoreSIGPIPE", "svc starts services with SIGPIPE at its default action"),
+        IGNORE("Service", "NotifyAccess", "svc accepts notifications from any process of the service"),
+        IGNORE("Service", "GuessMainPID", R_NO_MEANING),
+        IGNORE("Service", "NonBlocking", R_NO_MEANING),
+        IGNORE("Service", "FileDescriptorStoreMax", "svc has no file descriptor store"),
+        IGNORE("Service", "OOMPolicy", "the kernel's OOM killer decides; svc treats the kill as an exit"),
+        IGNORE("Service", "TimeoutAbortSec", R_NO_MEANING),
+        IGNORE("Service", "TimeoutStartFailureMode", R_NO_MEANING),
+        IGNORE("Service", "TimeoutStopFailureMode", R_NO_MEANING),
+        IGNORE("Service", "RuntimeRandomizedExtraSec", R_NO_MEANING),
+        IGNORE("Service", "SendSIGHUP", R_NO_MEANING),
+        IGNORE("Service", "FinalKillSignal", "svc ends a service by killing its PID namespace"),
+        IGNORE("Service", "RestartKillSignal", "svc uses KillSignal= for restarts too"),
+        IGNORE("Service", "WatchdogSignal", "svc has no watchdog yet"),
+        IGNORE("Service", "ProtectProc", "the service mounts a /proc of its own PID namespace"),
+        IGNORE("Service", "ProcSubset", "the service mounts a /proc of its own PID namespace"),
+        IGNORE("Service", "MountFlags", "the service's mounts never propagate to the host"),
+        IGNORE("Service", "RuntimeDirectoryMode", "svc creates these directories with mode 0755"),
+        IGNORE("Service", "StateDirectoryMode", "svc creates these directories with mode 0755"),
+        IGNORE("Service", "LogsDirectoryMode", "svc creates these directories with mode 0755"),
+        IGNORE("Service", "RuntimeDirectoryPreserve", "svc keeps RuntimeDirectory= until the service stops"),
+        IGNORE("Service", "CPUSchedulingPolicy", R_SCHED),
+        IGNORE("Service", "CPUSchedulingPriority", R_SCHED),
+        IGNORE("Service", "CPUSchedulingResetOnFork", R_SCHED),
+        IGNORE("Service", "CPUAffinity", R_SCHED),
+        IGNORE("Service", "NUMAPolicy", R_SCHED),
+        IGNORE("Service", "NUMAMask", R_SCHED),
+        IGNORE("Service", "IOSchedulingClass", R_SCHED),
+        IGNORE("Service", "IOSchedulingPriority", R_SCHED),
+        IGNORE("Service", "TimerSlackNSec", R_SCHED),
+        IGNORE("Service", "Personality", R_NO_MEANING),
+        IGNORE("Service", "Slice", "svc puts each service in a cgroup of its own under svcd's"),
+        IGNORE("Service", "CPUAccounting", "svc always accounts"),
+        IGNORE("Service", "MemoryAccounting", "svc always accounts"),
+        IGNORE("Service", "IOAccounting", "svc always accounts"),
+        IGNORE("Service", "TasksAccounting", "svc always accounts"),
+        IGNORE("Service", "IPAccounting", R_RESOURCE),
+        IGNORE("Service", "CPUShares", "write CPUWeight= instead"),
+        IGNORE("Service", "StartupCPUWeight", R_RESOURCE),
+        IGNORE("Service", "StartupIOWeight", R_RESOURCE),
+        IGNORE("Service", "CPUQuotaPeriodSec", R_RESOURCE),
+        IGNORE("Service", "AllowedCPUs", R_RESOURCE),
+        IGNORE("Service", "AllowedMemoryNodes", R_RESOURCE),
+        IGNORE("Service", "MemoryMin", R_RESOURCE),
+        IGNORE("Service", "MemoryLow", R_RESOURCE),
+        IGNORE("Service", "IODeviceWeight", R_RESOURCE),
+        IGNORE("Service", "IOReadBandwidthMax", R_RESOURCE),
+        IGNORE("Service", "IOWriteBandwidthMax", R_RESOURCE),
+        IGNORE("Service", "IOReadIOPSMax", R_RESOURCE),
+        IGNORE("Service", "IOWriteIOPSMax", R_RESOURCE),
+        IGNORE("Service", "IODeviceLatencyTargetSec", R_RESOURCE),
+        IGNORE("Service", "ManagedOOMSwap", R_RESOURCE),
+        IGNORE("Service", "ManagedOOMMemoryPressure", R_RESOURCE),
+        IGNORE("Service", "ManagedOOMPreference", R_RESOURCE),
+
+        /* [Install] */
+        META("Install", "WantedBy", config_parse_strv, wanted_by),
+        META("Install", "Alias", config_parse_strv, alias),
+        META_ONLY("Install", "RequiredBy"),
+        META_ONLY("Install", "UpheldBy"),
+        META_ONLY("Install", "Also"),
+        META_ONLY("Install", "DefaultInstance"),
+};
+
+static const char *const known_sections[] = { "Unit", "Service", "Install" };
+
+bool unit_section_is_known(const char *section) {
+        for (size_t i = 0; i < ELEMENTSOF(known_sections); i++)
+                if (streq(section, known_sections[i]))
+                        return true;
+        return false;
+}
+
+const char *unit_section_hint(const char *section) {
+        static const struct {
+                const char *section, *hint;
+        } hints[] = {
+                { "Socket", "svc has no .socket units: put ListenStream=, Accept= and MaxConnections= in [Service]" },
+                { "Timer", "svc has no timers yet" },
+                { "Path", "svc has no path units" },
+                { "Mount", "svc does not manage mounts: use BindPaths= in [Service]" },
+                { "Automount", "svc does not manage mounts: use BindPaths= in [Service]" },
+                { "Swap", "svc does not manage swap" },
+                { "Slice", "svc puts each service in a cgroup of its own: put resource keys in [Service]" },
+                { "Scope", "svc puts each service in a cgroup of its own: put resource keys in [Service]" },
+                { "Target", "svc has no targets: order services with After= and Before=" },
+                { "Device", "svc does not manage devices" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(hints); i++)
+                if (streq(section, hints[i].section))
+                        return hints[i].hint;
+        return NULL;
+}
+
+static bool key_matches(const struct unit_key *k, const char *key) {
+        size_t n = strlen(k->info.key);
+        if (n > 0 && k->info.key[n - 1] == '*')
+                return strneq(key, k->info.key, n - 1) && key[n - 1] != '\0';
+        return streq(key, k->info.key);
+}
+
+const struct unit_key *unit_key_lookup(const char *section, const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (streq(table[i].info.section, section) && key_matches(&table[i], key))
+                        return &table[i];
+        return NULL;
+}
+
+const struct unit_key *unit_key_lookup_any(const char *key) {
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (key_matches(&table[i], key))
+                        return &table[i];
+        return NULL;
+}
+
+const struct unit_key_info *unit_key_table_get(size_t i) {
+        return i < ELEMENTSOF(table) ? &table[i].info : NULL;
+}
+
+int unit_key_set_class(const char *section, const char *key, enum unit_key_class class) {
+        if (class < 0 || class >= _UNIT_KEY_CLASS_MAX)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(table); i++)
+                if (streq(table[i].info.section, section) && streq(table[i].info.key, key)) {
+                        table[i].info.class = class;
+                        return 0;
+                }
+        return -ENOENT;
+}
+
+const char *unit_key_class_to_string(enum unit_key_class c) {
+        static const char *const names[_UNIT_KEY_CLASS_MAX] = {
+                [UNIT_KEY_IMPLEMENTED] = "implemented",
+                [UNIT_KEY_NOT_APPLIED] = "not applied",
+                [UNIT_KEY_IMPLIED] = "implied",
+                [UNIT_KEY_UNSUPPORTED] = "unsupported",
+                [UNIT_KEY_METADATA] = "metadata",
+        };
+        return c >= 0 && c < _UNIT_KEY_CLASS_MAX ? names[c] : NULL;
+}
+
+#define SUGGEST_MAX 64
+
+/* Optimal string alignment distance (Levenshtein plus adjacent transpositions), ignoring case. */
+static size_t edit_distance(const char *a, const char *b) {
+        size_t la = strlen(a), lb = strlen(b);
+        size_t d[SUGGEST_MAX + 1][SUGGEST_MAX + 1];
+
+        for (size_t i = 0; i <= la; i++)
+                d[i][0] = i;
+        for (size_t j = 0; j <= lb; j++)
+                d[0][j] = j;
+        for (size_t i = 1; i <= la; i++)
+                for (size_t j = 1; j <= lb; j++) {
+                        char ca = (char) tolower((unsigned char) a[i - 1]);
+                        char cb = (char) tolower((unsigned char) b[j - 1]);
+                        size_t v = MIN(d[i - 1][j] + 1, d[i][j - 1] + 1);
+                        v = MIN(v, d[i - 1][j - 1] + (ca != cb));
+                        if (i > 1 && j > 1 && ca == tolower((unsigned char) b[j - 2]) &&
+                            tolower((unsigned char) a[i - 2]) == cb)
+                                v = MIN(v, d[i - 2][j - 2] + 1);
+                        d[i][j] = v;
+                }
+        return d[la][lb];
+}
+
+const char *unit_key_suggest(const char *key) {
+        const char *best = NULL;
+        size_t best_d = SIZE_MAX;
+
+        if (strlen(key) > SUGGEST_MAX)
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                const char *k = table[i].info.key;
+                if (strchr(k, '*') || strlen(k) > SUGGEST_MAX)
+                        continue;
+                size_t d = edit_distance(key, k);
+                if (d < best_d) {
+                        best_d = d;
+                        best = k;
+                }
+        }
+        return best_d <= MAX((size_t) 2, strlen(key) / 4) ? best : NULL;
+}

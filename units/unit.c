@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: MIT */
+/* Loading a unit: names, templates, drop-ins, defaults and the checks that need the whole unit. */
+
+#include <dirent.h>
+#include <signal.h>
+
+#include "common/util.h"
+#include "units/unit-internal.h"
+
+/* DESIGN.md: unlike systemd, on purpose, for an unattended box. */
+const struct unit unit_defaults = {
+        .start_limit_interval_usec = 10 * USEC_PER_SEC,
+        .start_limit_burst = 0,
+        .type = SERVICE_SIMPLE,
+        .restart = RESTART_ON_FAILURE,
+        .restart_usec = 100 * USEC_PER_MSEC,
+        .restart_steps = 9,
+        .restart_max_delay_usec = 30 * USEC_PER_SEC,
+        .timeout_start_usec = 90 * USEC_PER_SEC,
+        .timeout_stop_usec = 10 * USEC_PER_SEC,
+        .kill_signal = SIGTERM,
+        .max_connections = 64,
+        .overlay = OVERLAY_NONE,
+        .private_network = true,
+        .capability_bounding_set = UNIT_UNSET,
+        .ambient_capabilities = 0,
+        .no_new_privileges = true,
+        .memory_max = UNIT_UNSET,
+        .memory_high = UNIT_UNSET,
+        .tasks_max = UNIT_UNSET,
+        .cpu_weight = UNIT_UNSET,
+        .io_weight = UNIT_UNSET,
+        .cpu_quota_per_sec_usec = UNIT_UNSET,
+        .log_rotate_size = 1024 * 1024,
+        .log_rotate_count = 10,
+};
+
+const char *service_type_to_string(enum service_type t) {
+        static const char *const names[_SERVICE_TYPE_MAX] = {
+                [SERVICE_SIMPLE] = "simple",
+                [SERVICE_NOTIFY] = "notify",
+                [SERVICE_ONESHOT] = "oneshot",
+                [SERVICE_FORKING] = "forking",
+        };
+        return t >= 0 && t < _SERVICE_TYPE_MAX ? names[t] : NULL;
+}
+
+const char *restart_policy_to_string(enum restart_policy r) {
+        static const char *const names[_RESTART_MAX] = {
+                [RESTART_NO] = "no",
+                [RESTART_ON_FAILURE] = "on-failure",
+                [RESTART_ALWAYS] = "always",
+        };
+        return r >= 0 && r < _RESTART_MAX ? names[r] : NULL;
+}
+
+bool unit_name_is_valid(const char *name) {
+        static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@-";
+        size_t n = strlen(name);
+        const char *at = strchr(name, '@');
+
+        if (n == 0 || n > UNIT_NAME_MAX || name[0] == '.' || name[0] == '@')
+                return false;
+        if (strspn(name, allowed) != n || (at && strchr(at + 1, '@')))
+                return false;
+        return !(n >= strlen(UNIT_SUFFIX) && streq(name + n - strlen(UNIT_SUFFIX), UNIT_SUFFIX));
+}
+
+void listen_specs_free(struct listen_spec *l, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(l[i].address);
+                free(l[i].text);
+        }
+        free(l);
+}
+
+void bind_specs_free(struct bind_spec *b, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(b[i].source);
+                free(b[i].dest);
+        }
+        free(b);
+}
+
+static void unit_free_lists(struct unit *u) {
+        char **const lists[] = {
+                u->dropins, u->documentation, u->after, u->before, u->requires, u->wants,
+                u->supplementary_groups, u->environment, u->state_directories,
+                u->runtime_directories, u->logs_directories, u->wanted_by, u->alias,
+        };
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                strv_free(lists[i]);
+        struct exec_list *execs[] = { &u->exec_start_pre, &u->exec_start, &u->exec_reload, &u->exec_stop };
+        for (size_t i = 0; i < ELEMENTSOF(execs); i++)
+                exec_list_clear(execs[i]);
+        for (size_t i = 0; i < UNIT_RLIMIT_MAX; i++)
+                free(u->rlimits[i]);
+}
+
+struct unit *unit_free(struct unit *u) {
+        if (!u)
+                return NULL;
+        unit_free_lists(u);
+        free(u->name);
+        free(u->template);
+        free(u->instance);
+        free(u->path);
+        free(u->description);
+        free(u->after_loc);
+        free(u->before_loc);
+        free(u->pid_file);
+        free(u->user);
+        free(u->group);
+        env_files_free(u->environment_files, u->n_environment_files);
+        free(u->working_directory);
+        listen_specs_free(u->listen, u->n_listen);
+        free(u->root_directory);
+        bind_specs_free(u->binds, u->n_binds);
+        free(u->hostname);
+        free(u);
+        return NULL;
+}
+
+static struct unit *unit_new(const char *name) {
+        _cleanup_(unit_freep) struct unit *u = malloc(sizeof(*u));
+        if (!u)
+                return NULL;
+        *u = unit_defaults;
+        u->name = strdup(name);
+        if (!u->name)
+                return NULL;
+        const char *at = strchr(name, '@');
+        if (at) {
+                u->template = strndup(name, (size_t) (at - name + 1));
+                u->instance = strdup(at + 1);
+                if (!u->template || !u->instance)
+                        return NULL;
+        }
+        return TAKE_PTR(u);
+}
+
+/* Refuses what cannot name a unit to load; FILE may be NULL. */
+static int check_name(const char *name, const char *file, struct unit_diag *diag) {
+        size_t n = strlen(name);
+        int r = 0;
+
+        if (!unit_name_is_valid(name))
+                r = diag_add(diag, false, file, 0,
+                             "'%.*s' is not a unit name: use letters, digits and _.:@- (at most one '@', not first), no '/' and no leading '.', at most %d bytes",
+                             (int) MIN(n, (size_t) 200), name, UNIT_NAME_MAX);
+        else if (name[n - 1] == '@')
+                r = diag_add(diag, false, file, 0, "%s is a template; load an instance of it such as %s1", name, name);
+        else
+                return 0;
+        return r < 0 ? r : -EINVAL;
+}
+
+/* The checks that need the whole unit, after the main file and every drop-in. */
+static int unit_verify(struct parse_ctx *ctx) {
+        struct unit *u = ctx->u;
+        const char *file = ctx->service_loc.file ? ctx->service_loc.file : u->path;
+        unsigned line = ctx->service_loc.file ? ctx->service_loc.line : 1;
+        int r = 0;
+
+        if (u->exec_start.n == 0)
+                r = diag_add(ctx->diag, false, file, line, "missing ExecStart= in [Service]: a unit needs a command to run");
+        else if (u->exec_start.n > 1 && u->type != SERVICE_ONESHOT)
+                r = diag_add(ctx->diag, false, u->exec_start.items[1].file, u->exec_start.items[1].line,
+                             "a second ExecStart=: only Type=oneshot may have several (this unit is Type=%s)",
+                             service_type_to_string(u->type));
+        if (r >= 0 && u->type == SERVICE_ONESHOT && u->restart == RESTART_ALWAYS)
+                r = diag_add(ctx->diag, false, ctx->restart_loc.file, ctx->restart_loc.line,
+                             "Restart=always does not fit Type=oneshot, which is meant to finish; use Restart=on-failure or no");
+        return r;
+}
+
+static int parse_one(struct parse_ctx *ctx, const char *file, const char *text, size_t len) {
+        ctx->u->source_hash = fnv1a64(ctx->u->source_hash, text, len);
+        return parse_text(ctx, file, text, len);
+}
+
+static int parse_dropins(struct parse_ctx *ctx, char *const *dropins) {
+        struct unit *u = ctx->u;
+
+        STRV_FOREACH(d, (char **) dropins) {
+                _cleanup_free_ char *text = NULL;
+                size_t len = 0;
+                int r = read_full_file(*d, &text, &len);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0) {
+                        r = diag_add(ctx->diag, false, *d, 0, "cannot read this drop-in: %s", strerror(-r));
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                if (strv_extend(&u->dropins, *d) < 0)
+                        return -ENOMEM;
+                r = parse_one(ctx, u->dropins[strv_length(u->dropins) - 1], text, len);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Parses TEXT as the main file PATH of unit NAME, then DROPINS. */
+static int load_text(const char *name, const char *path, const char *text, size_t len, char *const *dropins,
+                     struct unit **ret, struct unit_diag *diag) {
+        size_t mark = diag->n;
+        _cleanup_(unit_freep) struct unit *u = unit_new(name);
+
+        if (!u || !(u->path = strdup(path)))
+                return -ENOMEM;
+        u->source_hash = FNV1A64_INIT;
+        struct parse_ctx ctx = { .u = u, .diag = diag };
+        int r = parse_one(&ctx, u->path, text, len);
+        if (r >= 0)
+                r = parse_dropins(&ctx, dropins);
+        if (r >= 0)
+                r = unit_verify(&ctx);
+        free(ctx.buf);
+        free(ctx.section);
+        if (r < 0)
+                return r;
+        if (diag_has_errors_since(diag, mark))
+                return -EINVAL;
+        *ret = TAKE_PTR(u);
+        return 0;
+}
+
+int unit_load_string(const char *text, const char *filename, const char *name, struct unit **ret,
+                     struct unit_diag *diag) {
+        int r = check_name(name, filename, diag);
+        if (r < 0)
+                return r;
+        return load_text(name, filename, text, strlen(text), NULL, ret, diag);
+}
+
+/* ---- files and drop-ins ---------------------------------------------------------------------- */
+
+static bool is_dropin_name(const char *n) {
+        size_t k = strlen(n), s = strlen(UNIT_DROPIN_SUFFIX);
+        return n[0] != '.' && k > s && streq(n + k - s, UNIT_DROPIN_SUFFIX);
+}
+
+static int dropins_add(char ***bases, char ***paths, const char *base, char *path) {
+        size_t n = strv_length(*bases);
+
+        for (size_t i = 0; i < n; i++)
+                if (streq((*bases)[i], base)) {
+                        free((*paths)[i]);
+                        (*paths)[i] = path;
+                        return 0;
+                }
+        if (strv_extend(bases, base) < 0) {
+                free(path);
+                return -ENOMEM;
+        }
+        return strv_push(paths, path);
+}
+
+/* Adds the "*.conf" of DIR to BASES/PATHS; a file name already there is overridden. */
+static int dropins_scan(const char *dir, char ***bases, char ***paths) {
+        DIR *d = opendir(dir);
+        int r = 0;
+
+        if (!d)
+                return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+        for (struct dirent *de; r >= 0 && (de = readdir(d));) {
+                if (!is_dropin_name(de->d_name))
+                        continue;
+                char *p = path_join(dir, de->d_name);
+                r = p ? dropins_add(bases, paths, de->d_name, p) : -ENOMEM;
+        }
+        closedir(d);
+        return r;
+}
+
+static int cmp_basename(const void *a, const void *b) {
+        const char *x = *(char *const *) a, *y = *(char *const *) b;
+        return strcmp(strrchr(x, '/') + 1, strrchr(y, '/') + 1);
+}
+
+/* The drop-ins of NAME in DIR, sorted by file name: the template's (for an instance) and the
+ * unit's own, the unit's own winning for the same file name, as in systemd. */
+static int dropins_collect(const char *dir, const char *name, char ***ret) {
+        _cleanup_strv_free_ char **bases = NULL, **paths = NULL;
+        const char *at = strchr(name, '@');
+        int n = at ? (int) (at - name + 1) : 0;
+
+        for (int own = !at; own <= 1; own++) {
+                _cleanup_free_ char *sub = NULL;
+                if (asprintf(&sub, "%s/%.*s" UNIT_SUFFIX ".d", dir, own ? (int) strlen(name) : n, name) < 0)
+                        return -ENOMEM;
+                int r = dropins_scan(sub, &bases, &paths);
+                if (r < 0)
+                        return r;
+        }
+        if (paths)
+                qsort(paths, strv_length(paths), sizeof(char *), cmp_basename);
+        *ret = TAKE_PTR(paths);
+        return 0;
+}
+
+static int load_path(const char *dir, const char *name, const char *path, struct unit **ret,
+                     struct unit_diag *diag) {
+        _cleanup_free_ char *text = NULL;
+        _cleanup_strv_free_ char **dropins = NULL;
+        size_t len = 0;
+
+        int r = read_full_file(path, &text, &len);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                int k = diag_add(diag, false, path, 0, r == -ENOENT ? "no such unit file" : "cannot read the unit file: %s",
+                                 strerror(-r));
+                return k < 0 ? k : r;
+        }
+        r = dropins_collect(dir, name, &dropins);
+        if (r < 0 && r != -ENOMEM) {
+                int k = diag_add(diag, false, path, 0, "cannot read its drop-in directories: %s", strerror(-r));
+                return k < 0 ? k : r;
+        }
+        if (r < 0)
+                return r;
+        return load_text(name, path, text, len, dropins, ret, diag);
+}
+
+int unit_load_from_dir(const char *dir, const char *name, struct unit **ret, struct unit_diag *diag) {
+        _cleanup_free_ char *path = NULL, *tpl = NULL;
+
+        int r = check_name(name, NULL, diag);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "%s/%s" UNIT_SUFFIX, dir, name) < 0)
+                return -ENOMEM;
+        const char *at = strchr(name, '@');
+        if (at && access(path, F_OK) < 0 && errno == ENOENT) {
+                /* No file of the instance's own: the template's. */
+                if (asprintf(&tpl, "%s/%.*s" UNIT_SUFFIX, dir, (int) (at - name + 1), name) < 0)
+                        return -ENOMEM;
+                if (access(tpl, F_OK) < 0 && errno == ENOENT) {
+                        r = diag_add(diag, false, path, 0, "no such unit file, and no template %s either", tpl);
+                        return r < 0 ? r : -ENOENT;
+                }
+        }
+        return load_path(dir, name, tpl ? tpl : path, ret, diag);
+}
+
+int unit_load_file(const char *path, struct unit **ret, struct unit_diag *diag) {
+        const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+        size_t n = strlen(base), k = strlen(UNIT_SUFFIX);
+
+        if (n <= k || !streq(base + n - k, UNIT_SUFFIX)) {
+                int r = diag_add(diag, false, path, 0, "a unit file name must end in " UNIT_SUFFIX);
+                return r < 0 ? r : -EINVAL;
+        }
+        _cleanup_free_ char *name = strndup(base, n - k);
+        _cleanup_free_ char *dir = slash ? strndup(path, (size_t) (slash - path)) : strdup(".");
+        if (!name || !dir)
+                return -ENOMEM;
+        int r = check_name(name, path, diag);
+        if (r < 0)
+                return r;
+        return load_path(*dir ? dir : "/", name, path, ret, diag);
+}
