@@ -36,7 +36,7 @@ UNITS_SRC := $(wildcard units/*.c)
 SANDBOX_SRC := $(wildcard sandbox/*.c)
 SVCD_SRC := $(filter-out supervisor/svc.c supervisor/svc-ctl.c supervisor/client-%.c,$(wildcard supervisor/*.c))
 SVC_SRC := supervisor/svc.c $(wildcard supervisor/client-*.c)
-SVCCTL_SRC := supervisor/svc-ctl.c
+SVCCTL_SRC := supervisor/svc-ctl.c $(wildcard supervisor/client-*.c)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))

@@ -116,6 +116,11 @@ const char *format_timespan(char *buf, size_t n, uint64_t usec) {
                 snprintf(buf, n, "0");
                 return buf;
         }
+        /* Round to what a reader cares about: ms below a minute, s above. */
+        if (usec >= 60 * USEC_PER_SEC)
+                usec = (usec + USEC_PER_SEC / 2) / USEC_PER_SEC * USEC_PER_SEC;
+        else if (usec >= USEC_PER_MSEC)
+                usec = (usec + USEC_PER_MSEC / 2) / USEC_PER_MSEC * USEC_PER_MSEC;
         size_t off = 0;
         int parts = 0;
         for (size_t i = 0; i < ELEMENTSOF(table) && usec > 0 && parts < 2; i++) {

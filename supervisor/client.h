@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Helpers shared by the svc front end and svc-ctl. */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes, as systemctl's. */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAILED = 1,
+        EXIT_USAGE = 2,
+        EXIT_NOT_RUNNING = 3,
+        EXIT_NO_SUCH_UNIT = 4,
+};
+
+/* ROOT from --root or $SVC_ROOT, default "/". */
+const char *client_root(const char *arg);
+
+/* The log directory of NAME under ROOT, allocated. */
+char *client_log_dir(const char *root, const char *name);
+
+/* Prints the last N lines (N < 0: everything) of the log in DIR to OUT; with FOLLOW keeps
+ * printing what arrives, across rotations, until interrupted. Returns 0 or -errno (-ENOENT when
+ * the unit never logged anything). */
+int client_logs(const char *dir, long n, bool follow, FILE *out);
+
+/* Writes S as a JSON string, quotes included. */
+void json_string(FILE *f, const char *s);

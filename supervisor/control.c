@@ -1,0 +1,535 @@
+/* SPDX-License-Identifier: MIT */
+/* The control socket: D-Bus peer-to-peer through sd-bus on ROOT/run/svc/control, as systemd's
+ * private socket. SO_PEERCRED, taken at accept, decides what a connection may do: root
+ * anything, group svc status and logs, anyone else nothing, told why. */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-id128.h>
+
+#include "common/macro.h"
+#include "common/util.h"
+#include "supervisor/control-api.h"
+#include "supervisor/svcd.h"
+
+#define CONTROL_MAX_CONNECTIONS 64
+
+enum access {
+        ACCESS_NONE,
+        ACCESS_READ,
+        ACCESS_ALL,
+};
+
+struct conn {
+        struct control_server *c;
+        sd_bus *bus;
+        enum access access;
+        struct ucred cred;
+        sd_event_source *reaper; /* frees the connection outside of sd-bus callbacks */
+        struct conn *next;
+};
+
+/* A call whose reply waits for jobs to settle. */
+struct pending {
+        sd_bus_message *msg;
+        struct service **units; /* compared, never read: a unit may go away before the reply */
+        char **names;
+        char **results; /* NULL entry while the unit's job runs; "" on success */
+        size_t n, remaining;
+        struct pending *next;
+};
+
+struct control_server {
+        struct manager *m;
+        int fd;
+        sd_event_source *src;
+        char *path;
+        struct conn *conns;
+        size_t n_conns;
+        struct pending *pending;
+};
+
+/* ---- pending replies ---------------------------------------------------------------------- */
+
+static void pending_free(struct pending *p) {
+        sd_bus_message_unref(p->msg);
+        for (size_t i = 0; i < p->n; i++)
+                free(p->results[i]);
+        free(p->results);
+        free(p->units);
+        strv_free(p->names);
+        free(p);
+}
+
+static int reply_results(sd_bus_message *call, char **names, char **results, size_t n) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ss)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(ss)", names[i], results[i] ? results[i] : "");
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        return r;
+}
+
+static void pending_settle(struct control_server *c, struct service *s, const char *result) {
+        for (struct pending **pp = &c->pending; *pp;) {
+                struct pending *p = *pp;
+                for (size_t i = 0; i < p->n; i++)
+                        if (p->units[i] == s && !p->results[i]) {
+                                p->results[i] = strdup(result);
+                                p->remaining--;
+                        }
+                if (p->remaining > 0) {
+                        pp = &p->next;
+                        continue;
+                }
+                (void) reply_results(p->msg, p->names, p->results, p->n);
+                *pp = p->next;
+                pending_free(p);
+        }
+}
+
+void control_job_done(struct control_server *c, struct service *s, bool ok, const char *detail) {
+        _cleanup_free_ char *t = NULL;
+        if (!ok && asprintf(&t, "failed: %s", detail ? detail : "unknown reason") < 0)
+                t = NULL;
+        pending_settle(c, s, ok ? "" : t ? t : "failed");
+}
+
+void control_forget_service(struct control_server *c, struct service *s) {
+        pending_settle(c, s, "failed: the unit was removed");
+}
+
+static void drop_pending_of_bus(struct control_server *c, sd_bus *bus) {
+        for (struct pending **pp = &c->pending; *pp;) {
+                if (sd_bus_message_get_bus((*pp)->msg) != bus) {
+                        pp = &(*pp)->next;
+                        continue;
+                }
+                struct pending *p = *pp;
+                *pp = p->next;
+                pending_free(p);
+        }
+}
+
+/* ---- helpers ------------------------------------------------------------------------------ */
+
+static int check_access(struct conn *k, enum access need, const char *what, sd_bus_error *error) {
+        if (k->access >= need)
+                return 0;
+        return sd_bus_error_setf(error, SVC_ERROR_ACCESS_DENIED, "%s needs root%s", what,
+                                 need == ACCESS_READ ? " or membership in group svc" : "");
+}
+
+static int lookup(struct manager *m, const char *name, struct service **ret, sd_bus_error *error) {
+        int r = manager_get_service(m, name, ret);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, SVC_ERROR_NO_SUCH_UNIT, "Unit %s not found.", name);
+        if (r == -EINVAL) {
+                const char *why = *ret && (*ret)->load_errors ? (*ret)->load_errors[0] : "invalid";
+                return sd_bus_error_setf(error, SVC_ERROR_BAD_UNIT, "Unit %s is refused: %s", name, why);
+        }
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Cannot load %s: %s", name, strerror(-r));
+        return 0;
+}
+
+/* Reads "as" into a vector of services; every name must exist. For status, a refused unit is
+ * returned too: its load errors are what the caller wants to see. */
+static int read_units(struct manager *m, sd_bus_message *msg, bool for_status, struct service ***ret,
+                      size_t *ret_n, sd_bus_error *error) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r = sd_bus_message_read_strv(msg, &names);
+        if (r < 0)
+                return r;
+        size_t n = strv_length(names);
+        if (n == 0 && !for_status)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "No unit given.");
+        _cleanup_free_ struct service **units = calloc(n + 1, sizeof(*units));
+        if (!units)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                if (for_status && (units[i] = manager_find(m, names[i])))
+                        continue;
+                r = lookup(m, names[i], &units[i], error);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(units);
+        *ret_n = n;
+        return 0;
+}
+
+/* ---- methods ------------------------------------------------------------------------------ */
+
+static int enqueue_error(int r, struct service *s, sd_bus_error *error) {
+        switch (r) {
+        case -ESHUTDOWN:
+                return sd_bus_error_set(error, SVC_ERROR_SHUTTING_DOWN, "svcd is shutting down.");
+        case -ENOTCONN:
+                return sd_bus_error_setf(error, SVC_ERROR_NOT_RUNNING, "Unit %s is not running.", s->name);
+        case -EOPNOTSUPP:
+                return sd_bus_error_setf(error, SVC_ERROR_FAILED, "Unit %s has no ExecReload=.", s->name);
+        case -EBUSY:
+                return sd_bus_error_setf(error, SVC_ERROR_FAILED, "Unit %s has a job running.", s->name);
+        default:
+                return sd_bus_error_set_errnof(error, -r, "Cannot queue a job for %s: %s", s->name, strerror(-r));
+        }
+}
+
+static int method_job(sd_bus_message *msg, struct conn *k, enum job_type job, const char *verb,
+                      sd_bus_error *error) {
+        int r = check_access(k, ACCESS_ALL, verb, error);
+        if (r < 0)
+                return r;
+        struct service **units = NULL;
+        size_t n;
+        r = read_units(k->c->m, msg, false, &units, &n, error);
+        if (r < 0)
+                return r;
+        int wait = 1;
+        r = sd_bus_message_read(msg, "b", &wait);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = manager_enqueue(k->c->m, units[i], job, true);
+                if (r < 0)
+                        r = enqueue_error(r, units[i], error);
+        }
+        _cleanup_strv_free_ char **names = NULL;
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = strv_extend(&names, units[i]->name);
+        if (r < 0 || !wait) {
+                if (r >= 0) {
+                        _cleanup_free_ char **empty = calloc(n + 1, sizeof(char *));
+                        r = empty ? reply_results(msg, names, empty, n) : -ENOMEM;
+                }
+                free(units);
+                return r < 0 ? r : 1;
+        }
+        struct pending *p = calloc(1, sizeof(*p));
+        if (!p || !(p->results = calloc(n + 1, sizeof(char *)))) {
+                free(p);
+                free(units);
+                return -ENOMEM;
+        }
+        p->msg = sd_bus_message_ref(msg);
+        p->names = TAKE_PTR(names);
+        p->units = units;
+        p->n = p->remaining = n;
+        p->next = k->c->pending;
+        k->c->pending = p;
+        return 1;
+}
+
+static int method_start(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_job(msg, userdata, JOB_START, "Starting units", error);
+}
+static int method_stop(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_job(msg, userdata, JOB_STOP, "Stopping units", error);
+}
+static int method_restart(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_job(msg, userdata, JOB_RESTART, "Restarting units", error);
+}
+static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_job(msg, userdata, JOB_RELOAD, "Reloading units", error);
+}
+
+static const char *job_to_string(enum job_type j) {
+        static const char *const t[_JOB_MAX] = { "", "start", "stop", "restart", "reload" };
+        return j < _JOB_MAX ? t[j] : "";
+}
+
+static int append_status(sd_bus_message *reply, struct service *s) {
+        char exitbuf[128];
+        _cleanup_free_ char *detail = service_describe(s);
+        const struct unit *u = s->unit;
+        pid_t pid = s->reported_main_pid > 0 ? s->reported_main_pid : s->main_pid;
+        int r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_append(
+                        reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}",
+                        "Name", "s", s->name,
+                        "Description", "s", u && u->description ? u->description : "",
+                        "State", "s", u ? svc_state_to_string(s->sm.state) : "error",
+                        "Detail", "s", detail ? detail : "",
+                        "Result", "s", svc_result_to_string(s->sm.result),
+                        "Since", "t", s->since_realtime,
+                        "MainPID", "u", (uint32_t) (pid > 0 ? pid : 0),
+                        "Restarts", "u", (uint32_t) s->total_restarts,
+                        "LastExit", "s", s->sm.exit_code ? service_describe_exit(s, exitbuf, sizeof(exitbuf)) : "",
+                        "StatusText", "s", s->status_text ? s->status_text : "",
+                        "Path", "s", u ? u->path : "",
+                        "Enabled", "b", s->enabled,
+                        "Job", "s", job_to_string(s->job));
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "Type", "s",
+                                          u ? service_type_to_string(u->type) : "");
+        if (r >= 0 && s->load_errors) {
+                r = sd_bus_message_open_container(reply, 'e', "sv");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "s", "LoadErrors");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_append_strv(reply, s->load_errors);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+static int reply_status(sd_bus_message *msg, struct service **units, size_t n) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = append_status(reply, units[i]);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        return r;
+}
+
+static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        struct conn *k = userdata;
+        int r = check_access(k, ACCESS_READ, "Reading status", error);
+        if (r < 0)
+                return r;
+        _cleanup_free_ struct service **units = NULL;
+        size_t n;
+        r = read_units(k->c->m, msg, true, &units, &n, error);
+        if (r < 0)
+                return r;
+        if (n == 0)
+                return reply_status(msg, k->c->m->services, k->c->m->n_services);
+        return reply_status(msg, units, n);
+}
+
+static int method_enable(sd_bus_message *msg, struct conn *k, bool enable, sd_bus_error *error) {
+        int r = check_access(k, ACCESS_ALL, enable ? "Enabling units" : "Disabling units", error);
+        if (r < 0)
+                return r;
+        _cleanup_free_ struct service **units = NULL;
+        size_t n;
+        r = read_units(k->c->m, msg, false, &units, &n, error);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                r = manager_set_enabled(k->c->m, units[i], enable);
+                if (r < 0)
+                        return sd_bus_error_set_errnof(error, -r, "Cannot %s %s: %s",
+                                                       enable ? "enable" : "disable", units[i]->name,
+                                                       strerror(-r));
+        }
+        return r < 0 ? r : sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_enable_cb(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_enable(msg, userdata, true, error);
+}
+static int method_disable_cb(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_enable(msg, userdata, false, error);
+}
+
+static int method_reload_units(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        struct conn *k = userdata;
+        int r = check_access(k, ACCESS_ALL, "Reloading the unit directory", error);
+        if (r < 0)
+                return r;
+        struct reload_report *rep = NULL;
+        size_t n = 0;
+        r = manager_reload_units(k->c->m, &rep, &n);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Reload failed: %s", strerror(-r));
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sss)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(sss)", rep[i].name, rep[i].action,
+                                          rep[i].message ? rep[i].message : "");
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        reload_report_free(rep, n);
+        return r;
+}
+
+static const sd_bus_vtable manager_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD("Start", "asb", "a(ss)", method_start, 0),
+        SD_BUS_METHOD("Stop", "asb", "a(ss)", method_stop, 0),
+        SD_BUS_METHOD("Restart", "asb", "a(ss)", method_restart, 0),
+        SD_BUS_METHOD("Reload", "asb", "a(ss)", method_reload, 0),
+        SD_BUS_METHOD("Status", "as", "aa{sv}", method_status, 0),
+        SD_BUS_METHOD("Enable", "as", "", method_enable_cb, 0),
+        SD_BUS_METHOD("Disable", "as", "", method_disable_cb, 0),
+        SD_BUS_METHOD("ReloadUnits", "", "a(sss)", method_reload_units, 0),
+        SD_BUS_VTABLE_END,
+};
+
+/* ---- connections -------------------------------------------------------------------------- */
+
+static void conn_free(struct conn *k) {
+        struct control_server *c = k->c;
+        for (struct conn **pp = &c->conns; *pp; pp = &(*pp)->next)
+                if (*pp == k) {
+                        *pp = k->next;
+                        c->n_conns--;
+                        break;
+                }
+        drop_pending_of_bus(c, k->bus);
+        sd_event_source_disable_unref(k->reaper);
+        sd_bus_detach_event(k->bus);
+        sd_bus_flush_close_unref(k->bus);
+        free(k);
+}
+
+static int on_reap_conn(sd_event_source *src _unused_, void *userdata) {
+        conn_free(userdata);
+        return 0;
+}
+
+static int on_disconnected(sd_bus_message *msg _unused_, void *userdata, sd_bus_error *error _unused_) {
+        struct conn *k = userdata;
+        if (!k->reaper)
+                (void) sd_event_add_defer(k->c->m->event, &k->reaper, on_reap_conn, k);
+        return 0;
+}
+
+static enum access access_of(const struct control_server *c, int fd, const struct ucred *uc) {
+        if (uc->uid == 0)
+                return ACCESS_ALL;
+        gid_t g = c->m->svc_gid;
+        if (g == (gid_t) -1)
+                return ACCESS_NONE;
+        if (uc->gid == g)
+                return ACCESS_READ;
+        gid_t groups[256];
+        socklen_t len = sizeof(groups);
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+                return ACCESS_NONE;
+        for (size_t i = 0; i < len / sizeof(gid_t); i++)
+                if (groups[i] == g)
+                        return ACCESS_READ;
+        return ACCESS_NONE;
+}
+
+/* Takes the fd once the bus owns it. */
+static int conn_setup(struct conn *k, int *fd) {
+        sd_id128_t id;
+        int r = sd_id128_randomize(&id);
+        if (r >= 0)
+                r = sd_bus_new(&k->bus);
+        if (r >= 0)
+                r = sd_bus_set_fd(k->bus, *fd, *fd);
+        if (r >= 0)
+                TAKE_FD(*fd);
+        if (r >= 0)
+                r = sd_bus_set_server(k->bus, 1, id);
+        if (r >= 0)
+                r = sd_bus_add_object_vtable(k->bus, NULL, SVC_OBJECT_PATH, SVC_INTERFACE, manager_vtable, k);
+        if (r >= 0)
+                r = sd_bus_match_signal(k->bus, NULL, NULL, "/org/freedesktop/DBus/Local",
+                                        "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, k);
+        if (r >= 0)
+                r = sd_bus_start(k->bus);
+        if (r >= 0)
+                r = sd_bus_attach_event(k->bus, k->c->m->event, SD_EVENT_PRIORITY_NORMAL);
+        return r;
+}
+
+static int on_accept(sd_event_source *src _unused_, int fd, uint32_t revents _unused_, void *userdata) {
+        struct control_server *c = userdata;
+        _cleanup_close_ int nfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (nfd < 0)
+                return 0;
+        if (c->n_conns >= CONTROL_MAX_CONNECTIONS) {
+                log_warning("Refusing a control connection: %d already open", CONTROL_MAX_CONNECTIONS);
+                return 0;
+        }
+        struct ucred uc;
+        socklen_t len = sizeof(uc);
+        if (getsockopt(nfd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+                return 0;
+        struct conn *k = calloc(1, sizeof(*k));
+        if (!k)
+                return 0;
+        k->c = c;
+        k->cred = uc;
+        k->access = access_of(c, nfd, &uc);
+        int r = conn_setup(k, &nfd);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot set up a control connection: %m");
+                sd_bus_unref(k->bus);
+                free(k);
+                return 0;
+        }
+        k->next = c->conns;
+        c->conns = k;
+        c->n_conns++;
+        return 0;
+}
+
+int control_server_new(struct manager *m, const char *path, gid_t group, struct control_server **ret) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return log_error_errno(-ENAMETOOLONG, "Control socket path %s is too long for AF_UNIX "
+                                       "(108 bytes); use a shorter --root", path);
+        strcpy(sa.sun_path, path);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return log_error_errno(-errno, "Cannot create the control socket: %m");
+        (void) unlink(path);
+        /* Born 0660: no window in which anyone else could connect. */
+        mode_t old = umask(0117);
+        int r = bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ? -errno : 0;
+        umask(old);
+        if (r < 0)
+                return log_error_errno(r, "Cannot bind %s: %m", path);
+        if (group != (gid_t) -1 && chown(path, 0, group) < 0)
+                log_warning_errno(-errno, "Cannot give %s to group svc: %m", path);
+        if (listen(fd, 64) < 0)
+                return log_error_errno(-errno, "Cannot listen on %s: %m", path);
+        struct control_server *c = calloc(1, sizeof(*c));
+        if (!c || !(c->path = strdup(path))) {
+                free(c);
+                return -ENOMEM;
+        }
+        c->m = m;
+        r = sd_event_add_io(m->event, &c->src, fd, EPOLLIN, on_accept, c);
+        if (r < 0) {
+                free(c->path);
+                free(c);
+                return log_error_errno(r, "Cannot watch the control socket: %m");
+        }
+        c->fd = TAKE_FD(fd);
+        *ret = c;
+        return 0;
+}
+
+struct control_server *control_server_free(struct control_server *c) {
+        if (!c)
+                return NULL;
+        while (c->conns)
+                conn_free(c->conns);
+        while (c->pending) {
+                struct pending *p = c->pending;
+                c->pending = p->next;
+                pending_free(p);
+        }
+        sd_event_source_disable_unref(c->src);
+        safe_close(c->fd);
+        (void) unlink(c->path);
+        free(c->path);
+        free(c);
+        return NULL;
+}

@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT */
+/* svc-ctl: the commands of svc that talk to svcd over its control socket (sd-bus). Started by
+ * `svc` as `svc --root ROOT COMMAND ...`. */
+#include <getopt.h>
+#include <time.h>
+#include <systemd/sd-bus.h>
+
+#include "common/macro.h"
+#include "common/util.h"
+#include "supervisor/client.h"
+#include "supervisor/control-api.h"
+
+static const char *arg_root = "/";
+static bool arg_json, arg_no_block;
+static bool use_color;
+
+struct status_info {
+        char *name, *description, *state, *detail, *result, *last_exit, *status_text, *path, *type,
+                *job;
+        uint64_t since;
+        uint32_t main_pid, restarts;
+        int enabled;
+        char **load_errors;
+};
+
+static void status_info_done(struct status_info *i) {
+        free(i->name);
+        free(i->description);
+        free(i->state);
+        free(i->detail);
+        free(i->result);
+        free(i->last_exit);
+        free(i->status_text);
+        free(i->path);
+        free(i->type);
+        free(i->job);
+        strv_free(i->load_errors);
+        *i = (struct status_info) { 0 };
+}
+
+/* ---- connection --------------------------------------------------------------------------- */
+
+static char *bus_address(const char *path) {
+        /* D-Bus address escaping: anything but [-_/.\\A-Za-z0-9] as %XX. */
+        size_t n = strlen(path);
+        char *a = malloc(strlen("unix:path=") + n * 3 + 1), *p;
+        if (!a)
+                return NULL;
+        p = stpcpy(a, "unix:path=");
+        for (const unsigned char *c = (const unsigned char *) path; *c; c++) {
+                if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                    strchr("-_/.\\", *c))
+                        *p++ = (char) *c;
+                else
+                        p += sprintf(p, "%%%02x", *c);
+        }
+        *p = '\0';
+        return a;
+}
+
+static int connect_bus(sd_bus **ret) {
+        _cleanup_free_ char *dir = path_join(arg_root, "run/svc/control");
+        _cleanup_free_ char *addr = dir ? bus_address(dir) : NULL;
+        if (!addr)
+                return -ENOMEM;
+        sd_bus *bus = NULL;
+        int r = sd_bus_new(&bus);
+        if (r >= 0)
+                r = sd_bus_set_address(bus, addr);
+        if (r >= 0)
+                r = sd_bus_start(bus);
+        if (r == -EACCES || r == -EPERM)
+                fprintf(stderr, "svc: permission denied on %s: talking to svcd needs root "
+                                "(members of group svc may read status and logs)\n", dir);
+        else if (r == -ENOENT || r == -ECONNREFUSED)
+                fprintf(stderr, "svc: svcd is not running (no control socket at %s)\n", dir);
+        else if (r < 0)
+                fprintf(stderr, "svc: cannot connect to %s: %s\n", dir, strerror(-r));
+        if (r < 0) {
+                sd_bus_unref(bus);
+                return r;
+        }
+        *ret = bus;
+        return 0;
+}
+
+static int error_to_exit(const sd_bus_error *e) {
+        if (sd_bus_error_has_name(e, SVC_ERROR_NO_SUCH_UNIT))
+                return EXIT_NO_SUCH_UNIT;
+        if (sd_bus_error_has_name(e, SD_BUS_ERROR_INVALID_ARGS))
+                return EXIT_USAGE;
+        if (sd_bus_error_has_name(e, SVC_ERROR_NOT_RUNNING))
+                return EXIT_NOT_RUNNING;
+        return EXIT_FAILED;
+}
+
+static int call(sd_bus *bus, const char *method, sd_bus_message **reply, char **names,
+                const char *extra_sig, int extra) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r = sd_bus_message_new_method_call(bus, &m, NULL, SVC_OBJECT_PATH, SVC_INTERFACE, method);
+        if (r >= 0 && names)
+                r = sd_bus_message_append_strv(m, names);
+        if (r >= 0 && extra_sig)
+                r = sd_bus_message_append(m, extra_sig, extra);
+        if (r < 0) {
+                fprintf(stderr, "svc: cannot build the request: %s\n", strerror(-r));
+                return EXIT_FAILED;
+        }
+        r = sd_bus_call(bus, m, UINT64_MAX, &e, reply);
+        if (r < 0) {
+                fprintf(stderr, "svc: %s\n", e.message ? e.message : strerror(-r));
+                int code = sd_bus_error_is_set(&e) ? error_to_exit(&e) : EXIT_FAILED;
+                sd_bus_error_free(&e);
+                return code;
+        }
+        return EXIT_OK;
+}
+
+/* ---- start/stop/restart/reload ------------------------------------------------------------ */
+
+static int cmd_job(sd_bus *bus, const char *method, char **names) {
+        if (strv_length(names) == 0) {
+                fprintf(stderr, "svc: no unit given\n");
+                return EXIT_USAGE;
+        }
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int code = call(bus, method, &reply, names, "b", !arg_no_block);
+        if (code != EXIT_OK)
+                return code;
+        int r = sd_bus_message_enter_container(reply, 'a', "(ss)");
+        const char *name, *result;
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ss)", &name, &result)) > 0)
+                if (!isempty(result)) {
+                        fprintf(stderr, "%s: %s\n", name, result);
+                        code = EXIT_FAILED;
+                }
+        return r < 0 ? EXIT_FAILED : code;
+}
+
+/* ---- status ------------------------------------------------------------------------------- */
+
+static int read_variant(sd_bus_message *m, const char *key, struct status_info *i) {
+        struct {
+                const char *key;
+                char **s;
+        } strings[] = {
+                { "Name", &i->name },         { "Description", &i->description },
+                { "State", &i->state },       { "Detail", &i->detail },
+                { "Result", &i->result },     { "LastExit", &i->last_exit },
+                { "StatusText", &i->status_text }, { "Path", &i->path },
+                { "Type", &i->type },         { "Job", &i->job },
+        };
+        for (size_t k = 0; k < ELEMENTSOF(strings); k++)
+                if (streq(key, strings[k].key)) {
+                        const char *v;
+                        int r = sd_bus_message_read(m, "v", "s", &v);
+                        if (r >= 0 && !(*strings[k].s = strdup(v)))
+                                r = -ENOMEM;
+                        return r;
+                }
+        if (streq(key, "Since"))
+                return sd_bus_message_read(m, "v", "t", &i->since);
+        if (streq(key, "MainPID"))
+                return sd_bus_message_read(m, "v", "u", &i->main_pid);
+        if (streq(key, "Restarts"))
+                return sd_bus_message_read(m, "v", "u", &i->restarts);
+        if (streq(key, "Enabled"))
+                return sd_bus_message_read(m, "v", "b", &i->enabled);
+        if (streq(key, "LoadErrors")) {
+                int r = sd_bus_message_enter_container(m, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_read_strv(m, &i->load_errors);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                return r;
+        }
+        return sd_bus_message_skip(m, "v"); /* a newer svcd: ignore what we do not know */
+}
+
+static int read_status(sd_bus_message *m, struct status_info *i) {
+        int r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r <= 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key;
+                r = sd_bus_message_read(m, "s", &key);
+                if (r >= 0)
+                        r = read_variant(m, key, i);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        return r < 0 ? r : 1;
+}
+
+static const char *state_color(const char *state) {
+        if (!use_color)
+                return "";
+        if (streq(state, "running"))
+                return "\033[1;32m";
+        if (streq(state, "failed") || streq(state, "error"))
+                return "\033[1;31m";
+        if (streq(state, "backing-off") || streq(state, "starting") || streq(state, "stopping") ||
+            streq(state, "reloading"))
+                return "\033[1;33m";
+        return "";
+}
+
+static const char *color_off(void) {
+        return use_color ? "\033[0m" : "";
+}
+
+static void format_since(uint64_t since, char *buf, size_t n) {
+        if (since == 0) {
+                snprintf(buf, n, "-");
+                return;
+        }
+        time_t t = (time_t) (since / USEC_PER_SEC);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        char when[64], ago[64];
+        strftime(when, sizeof(when), "%a %Y-%m-%d %H:%M:%S %Z", &tm);
+        uint64_t now = now_usec(CLOCK_REALTIME);
+        uint64_t d = now > since ? now - since : 0;
+        format_timespan(ago, sizeof(ago), d < USEC_PER_SEC ? d / USEC_PER_MSEC * USEC_PER_MSEC
+                                                           : d / USEC_PER_SEC * USEC_PER_SEC);
+        snprintf(buf, n, "%s; %s ago", when, ago);
+}
+
+static void print_status(const struct status_info *i) {
+        char since[160];
+        format_since(i->since, since, sizeof(since));
+        printf("%s●%s %s%s%s\n", state_color(i->state), color_off(), i->name,
+               isempty(i->description) ? "" : " - ", i->description ? i->description : "");
+        if (i->load_errors) {
+                printf("     Loaded: %serror%s%s%s\n", state_color("error"), color_off(),
+                       isempty(i->path) ? "" : ", running on the previous definition of ",
+                       i->path ? i->path : "");
+                STRV_FOREACH(e, i->load_errors)
+                        printf("      Error: %s\n", *e);
+        }
+        if (!isempty(i->path))
+                printf("     Loaded: %s; %s\n", i->path, i->enabled ? "enabled" : "disabled");
+        printf("     Active: %s%s%s%s%s%s since %s\n", state_color(i->state), i->state, color_off(),
+               isempty(i->detail) ? "" : " (", isempty(i->detail) ? "" : i->detail,
+               isempty(i->detail) ? "" : ")", since);
+        if (!isempty(i->job))
+                printf("        Job: %s queued\n", i->job);
+        if (i->main_pid)
+                printf("   Main PID: %u\n", i->main_pid);
+        printf("   Restarts: %u\n", i->restarts);
+        if (!isempty(i->last_exit))
+                printf("  Last exit: %s\n", i->last_exit);
+        if (!isempty(i->status_text))
+                printf("     Status: \"%s\"\n", i->status_text);
+}
+
+static void json_status(const struct status_info *i, bool first) {
+        printf("%s{\"name\":", first ? "" : ",");
+        json_string(stdout, i->name);
+        const struct {
+                const char *k, *v;
+        } s[] = {
+                { "description", i->description }, { "state", i->state },
+                { "detail", i->detail },           { "result", i->result },
+                { "last_exit", i->last_exit },     { "status_text", i->status_text },
+                { "path", i->path },               { "type", i->type },
+                { "job", i->job },
+        };
+        for (size_t k = 0; k < ELEMENTSOF(s); k++) {
+                printf(",\"%s\":", s[k].k);
+                json_string(stdout, s[k].v);
+        }
+        printf(",\"since_usec\":%llu,\"main_pid\":%u,\"restarts\":%u,\"enabled\":%s,\"load_errors\":[",
+               (unsigned long long) i->since, i->main_pid, i->restarts, i->enabled ? "true" : "false");
+        size_t k = 0;
+        STRV_FOREACH(e, i->load_errors) {
+                printf("%s", k++ ? "," : "");
+                json_string(stdout, *e);
+        }
+        printf("]}");
+}
+
+static int cmd_status(sd_bus *bus, char **names, bool list) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        char *none[] = { NULL };
+        int code = call(bus, "Status", &reply, names ? names : none, NULL, 0);
+        if (code != EXIT_OK)
+                return code;
+        int r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+        if (arg_json)
+                printf("[");
+        if (list && !arg_json)
+                printf("%-24s %-12s %-8s %-8s %-8s %s\n", "UNIT", "STATE", "PID", "RESTARTS",
+                       "ENABLED", "DESCRIPTION");
+        bool first = true;
+        struct status_info i = { 0 };
+        while (r >= 0 && (r = read_status(reply, &i)) > 0) {
+                if (arg_json)
+                        json_status(&i, first);
+                else if (list)
+                        printf("%-24s %s%-12s%s %-8u %-8u %-8s %s\n", i.name, state_color(i.state),
+                               i.state, color_off(), i.main_pid, i.restarts, i.enabled ? "yes" : "no",
+                               i.description ? i.description : "");
+                else {
+                        if (!first)
+                                printf("\n");
+                        print_status(&i);
+                        _cleanup_free_ char *dir = client_log_dir(arg_root, i.name);
+                        if (dir) {
+                                printf("\n");
+                                fflush(stdout);
+                                (void) client_logs(dir, 10, false, stdout);
+                        }
+                }
+                if (!streq(i.state, "running"))
+                        code = EXIT_NOT_RUNNING;
+                first = false;
+                status_info_done(&i);
+        }
+        status_info_done(&i);
+        if (arg_json)
+                printf("]\n");
+        if (r < 0) {
+                fprintf(stderr, "svc: cannot read the reply: %s\n", strerror(-r));
+                return EXIT_FAILED;
+        }
+        return list ? EXIT_OK : code;
+}
+
+static int cmd_enable(sd_bus *bus, const char *method, char **names) {
+        if (strv_length(names) == 0) {
+                fprintf(stderr, "svc: no unit given\n");
+                return EXIT_USAGE;
+        }
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        return call(bus, method, &reply, names, NULL, 0);
+}
+
+static int cmd_reload_units(sd_bus *bus) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int code = call(bus, "ReloadUnits", &reply, NULL, NULL, 0);
+        if (code != EXIT_OK)
+                return code;
+        int r = sd_bus_message_enter_container(reply, 'a', "(sss)");
+        const char *name, *action, *message;
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(sss)", &name, &action, &message)) > 0) {
+                if (streq(action, "unchanged"))
+                        continue;
+                printf("%s: %s\n", name, action);
+                if (!isempty(message)) {
+                        fprintf(stderr, "%s\n", message);
+                        code = EXIT_FAILED;
+                }
+        }
+        return r < 0 ? EXIT_FAILED : code;
+}
+
+static int parse_options(int argc, char **argv) {
+        static const struct option options[] = {
+                { "root", required_argument, NULL, 'r' },
+                { "json", no_argument, NULL, 'j' },
+                { "no-block", no_argument, NULL, 'B' },
+                {},
+        };
+        int c;
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                switch (c) {
+                case 'r':
+                        arg_root = optarg;
+                        break;
+                case 'j':
+                        arg_json = true;
+                        break;
+                case 'B':
+                        arg_no_block = true;
+                        break;
+                default:
+                        return -EINVAL;
+                }
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        /* getopt permutes: options may come before or after the command and the names. */
+        if (parse_options(argc, argv) < 0 || optind >= argc)
+                return EXIT_USAGE;
+        const char *cmd = argv[optind++];
+        _cleanup_strv_free_ char **names = NULL;
+        for (; optind < argc; optind++)
+                if (strv_extend(&names, argv[optind]) < 0)
+                        return EXIT_FAILED;
+        use_color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+        static const char *const known[] = { "start", "stop", "restart", "reload", "status", "list",
+                                             "enable", "disable", "reload-units" };
+        bool ok = false;
+        for (size_t i = 0; i < ELEMENTSOF(known); i++)
+                ok |= streq(cmd, known[i]);
+        if (!ok) {
+                fprintf(stderr, "svc: unknown command %s (see svc --help)\n", cmd);
+                return EXIT_USAGE;
+        }
+        sd_bus *bus = NULL;
+        if (connect_bus(&bus) < 0)
+                return EXIT_FAILED;
+        int code;
+        if (streq(cmd, "start"))
+                code = cmd_job(bus, "Start", names);
+        else if (streq(cmd, "stop"))
+                code = cmd_job(bus, "Stop", names);
+        else if (streq(cmd, "restart"))
+                code = cmd_job(bus, "Restart", names);
+        else if (streq(cmd, "reload"))
+                code = cmd_job(bus, "Reload", names);
+        else if (streq(cmd, "status"))
+                code = cmd_status(bus, names, false);
+        else if (streq(cmd, "list"))
+                code = cmd_status(bus, NULL, true);
+        else if (streq(cmd, "enable"))
+                code = cmd_enable(bus, "Enable", names);
+        else if (streq(cmd, "disable"))
+                code = cmd_enable(bus, "Disable", names);
+        else
+                code = cmd_reload_units(bus);
+        sd_bus_flush_close_unref(bus);
+        return code;
+}

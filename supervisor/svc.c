@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/* svc: the command line. This front end loads no libsystemd: `check` and `logs` need no daemon
+ * and run here; commands that talk to svcd are handed to svc-ctl (sd-bus), so that commands
+ * which need no bus do not pay for loading it. */
+#include <getopt.h>
+#include <limits.h>
+
+#include "common/macro.h"
+#include "common/util.h"
+#include "supervisor/client.h"
+#include "units/unit.h"
+
+static void usage(FILE *f) {
+        fprintf(f,
+                "svc [--root DIR] COMMAND ...\n\n"
+                "Units:\n"
+                "  start|stop|restart|reload NAME...  change units (--no-block: do not wait)\n"
+                "  status [NAME...] [--json]          state, main PID, restarts, last exit, logs\n"
+                "  list [--json]                      one row per unit\n"
+                "  enable|disable NAME...             start with svcd, or not\n"
+                "  reload-units                       re-read the unit directory\n"
+                "  logs NAME [-n N] [-f]              the unit's log, like journalctl -u\n"
+                "  check FILE...                      validate unit files without a daemon\n\n"
+                "Options:\n"
+                "  --root DIR                         rebase every path (default $SVC_ROOT or /)\n"
+                "  -h, --help                         this help\n\n"
+                "Exit codes: 0 ok, 1 failed, 2 usage, 3 not running, 4 no such unit.\n");
+}
+
+static void print_diag(const struct unit_diag *d) {
+        for (size_t i = 0; i < d->n; i++) {
+                _cleanup_free_ char *t = unit_diag_format(&d->items[i]);
+                if (t)
+                        fprintf(stderr, "%s\n", t);
+        }
+}
+
+static int cmd_check(int argc, char **argv) {
+        if (argc < 2) {
+                fprintf(stderr, "svc check: no unit file given\n");
+                return EXIT_USAGE;
+        }
+        size_t n = (size_t) argc - 1, ok = 0;
+        _cleanup_free_ struct unit **units = calloc(n, sizeof(*units));
+        _cleanup_free_ bool *refused = calloc(n, sizeof(bool));
+        if (!units || !refused)
+                return EXIT_FAILED;
+        for (size_t i = 0; i < n; i++) {
+                struct unit_diag d = { 0 };
+                struct unit *u = NULL;
+                if (unit_load_file(argv[i + 1], &u, &d) >= 0)
+                        units[ok++] = u;
+                print_diag(&d);
+                unit_diag_clear(&d);
+        }
+        struct unit_diag d = { 0 };
+        if (unit_check_graph(units, ok, refused, &d) >= 0)
+                print_diag(&d);
+        size_t good = 0;
+        for (size_t i = 0; i < ok; i++) {
+                if (!refused[i]) {
+                        printf("%s: ok\n", units[i]->path);
+                        good++;
+                }
+                unit_free(units[i]);
+        }
+        unit_diag_clear(&d);
+        return good == n ? EXIT_OK : EXIT_FAILED;
+}
+
+static int cmd_logs(const char *root, int argc, char **argv) {
+        static const struct option options[] = {
+                { "lines", required_argument, NULL, 'n' },
+                { "follow", no_argument, NULL, 'f' },
+                {},
+        };
+        long n = -1;
+        bool follow = false;
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "n:f", options, NULL)) >= 0)
+                switch (c) {
+                case 'n': {
+                        char *end;
+                        n = strtol(optarg, &end, 10);
+                        if (*end || n < 0) {
+                                fprintf(stderr, "svc logs: -n needs a number, got %s\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                }
+                case 'f':
+                        follow = true;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind + 1 != argc) {
+                fprintf(stderr, "svc logs: give exactly one unit name\n");
+                return EXIT_USAGE;
+        }
+        const char *name = argv[optind];
+        if (!unit_name_is_valid(name)) {
+                fprintf(stderr, "svc logs: %s is not a unit name\n", name);
+                return EXIT_USAGE;
+        }
+        if (follow && n < 0)
+                n = 10;
+        _cleanup_free_ char *dir = client_log_dir(root, name);
+        int r = dir ? client_logs(dir, n, follow, stdout) : -ENOMEM;
+        if (r == -ENOENT) {
+                fprintf(stderr, "No logs for %s.\n", name);
+                return EXIT_OK;
+        }
+        if (r == -EACCES || r == -EPERM) {
+                fprintf(stderr, "svc: reading the logs of %s needs root or membership in group svc\n", name);
+                return EXIT_FAILED;
+        }
+        if (r < 0 && r != -EPIPE) {
+                fprintf(stderr, "svc: cannot read the logs of %s: %s\n", name, strerror(-r));
+                return EXIT_FAILED;
+        }
+        return EXIT_OK;
+}
+
+/* svc-ctl next to this binary (build tree), under ../libexec/svc, or where make install put it. */
+static char *find_helper(const char *name) {
+        char self[PATH_MAX];
+        ssize_t k = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (k > 0) {
+                self[k] = '\0';
+                char *slash = strrchr(self, '/');
+                if (slash) {
+                        *slash = '\0';
+                        char *p = NULL;
+                        if (asprintf(&p, "%s/%s", self, name) >= 0 && access(p, X_OK) == 0)
+                                return p;
+                        free(p);
+                        if (asprintf(&p, "%s/../libexec/svc/%s", self, name) >= 0 && access(p, X_OK) == 0)
+                                return p;
+                        free(p);
+                }
+        }
+        char *p = NULL;
+        if (asprintf(&p, "%s/%s", LIBEXECDIR, name) < 0)
+                return NULL;
+        return p;
+}
+
+static int run_helper(const char *helper, const char *root, int argc, char **argv) {
+        _cleanup_free_ char *path = find_helper(helper);
+        if (!path)
+                return EXIT_FAILED;
+        char **args = calloc((size_t) argc + 4, sizeof(char *));
+        if (!args)
+                return EXIT_FAILED;
+        size_t n = 0;
+        args[n++] = (char *) "svc";
+        args[n++] = (char *) "--root";
+        args[n++] = (char *) root;
+        for (int i = 0; i < argc; i++)
+                args[n++] = argv[i];
+        execv(path, args);
+        fprintf(stderr, "svc: cannot run %s: %s\n", path, strerror(errno));
+        free(args);
+        return EXIT_FAILED;
+}
+
+int main(int argc, char **argv) {
+        const char *root_arg = NULL;
+        int i = 1;
+        for (; i < argc && argv[i][0] == '-'; i++) {
+                if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
+                        usage(stdout);
+                        return EXIT_OK;
+                } else if (streq(argv[i], "--root") && i + 1 < argc) {
+                        root_arg = argv[++i];
+                } else if (strneq(argv[i], "--root=", 7)) {
+                        root_arg = argv[i] + 7;
+                } else {
+                        fprintf(stderr, "svc: unknown option %s\n", argv[i]);
+                        usage(stderr);
+                        return EXIT_USAGE;
+                }
+        }
+        if (i >= argc) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        const char *root = client_root(root_arg);
+        if (root[0] != '/') {
+                fprintf(stderr, "svc: --root needs an absolute path, got %s\n", root);
+                return EXIT_USAGE;
+        }
+        const char *cmd = argv[i];
+        if (streq(cmd, "check"))
+                return cmd_check(argc - i, argv + i);
+        if (streq(cmd, "logs"))
+                return cmd_logs(root, argc - i, argv + i);
+        if (streq(cmd, "help")) {
+                usage(stdout);
+                return EXIT_OK;
+        }
+        return run_helper("svc-ctl", root, argc - i, argv + i);
+}

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* svcd's internal declarations: the manager (every unit, the jobs between them), the service
+ * executor (one state machine each, driven by the event loop), log capture and control. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "supervisor/msg.h"
+#include "supervisor/state.h"
+#include "units/unit.h"
+
+struct manager;
+struct log_stream;
+struct log_writer;
+struct control_server;
+
+enum job_type {
+        JOB_NONE,
+        JOB_START,
+        JOB_STOP,
+        JOB_RESTART,
+        JOB_RELOAD,
+        _JOB_MAX,
+};
+
+struct svc_queued_event {
+        enum svc_event_type type;
+        int code, status, err;
+};
+
+struct service {
+        struct manager *m;
+        char *name;
+        struct unit *unit;      /* NULL when the unit file was refused and nothing older exists */
+        char **load_errors;     /* diagnostics of the last load, formatted "file:line: ..." */
+        struct unit *next_unit; /* a changed definition waiting for the service to stop */
+        bool enabled;
+        bool removed;           /* the unit file is gone: drop the service once it is stopped */
+
+        struct svc_machine sm;
+        struct svc_config cfg;
+        uint64_t since_realtime, since_monotonic; /* when the state last changed */
+        unsigned total_restarts;
+        char *failure_detail; /* e.g. "dependency db failed" */
+
+        pid_t main_pid, control_pid;
+        pid_t reported_main_pid; /* MAINPID= from the service, in its own numbering */
+        int main_report_fd, control_report_fd;
+        sd_event_source *main_report_source, *control_report_source;
+        sd_event_source *timer;
+
+        int log_pipe[2];
+        sd_event_source *log_source;
+        struct log_stream *log;
+
+        int notify_fd;
+        sd_event_source *notify_source;
+        char *notify_path;
+        char *status_text;
+
+        struct svc_queued_event queued[8];
+        size_t n_queued;
+        bool processing;
+
+        enum job_type job;
+        bool job_dispatched; /* the event was sent to the machine, waiting for it to settle */
+        bool job_manual;
+        int reload_status; /* exit status of the last reload command, for the reply */
+};
+
+struct manager {
+        sd_event *event;
+        char *root;
+        char *units_dir, *enabled_dir, *log_dir, *run_dir, *notify_dir, *control_path;
+        char *lock_path;
+        int lock_fd;
+        struct service **services;
+        size_t n_services;
+        struct control_server *control;
+        struct log_writer *logs;
+        bool shutting_down;
+        int exit_status;
+        gid_t svc_gid; /* group "svc" from /etc/group, or (gid_t) -1 */
+};
+
+/* manager.c */
+int manager_new(sd_event *event, const char *root, struct manager **ret);
+struct manager *manager_free(struct manager *m);
+int manager_load_all(struct manager *m);
+int manager_start_enabled(struct manager *m);
+struct service *manager_find(struct manager *m, const char *name);
+struct service *manager_find_owner_pid(struct manager *m, pid_t pid);
+int manager_get_service(struct manager *m, const char *name, struct service **ret);
+int manager_enqueue(struct manager *m, struct service *s, enum job_type job, bool manual);
+void manager_dispatch(struct manager *m);
+void manager_service_changed(struct service *s, enum svc_state old);
+void manager_reap(struct manager *m);
+int manager_set_enabled(struct manager *m, struct service *s, bool enable);
+void manager_shutdown(struct manager *m, int exit_status);
+
+struct reload_report {
+        char *name;
+        const char *action; /* "loaded", "removed", "restarted", "updated", "unchanged", "error" */
+        char *message;
+};
+int manager_reload_units(struct manager *m, struct reload_report **ret, size_t *ret_n);
+void reload_report_free(struct reload_report *r, size_t n);
+
+/* service.c */
+int service_new(struct manager *m, const char *name, struct service **ret);
+struct service *service_free(struct service *s);
+void service_set_unit(struct service *s, struct unit *u);
+void service_event(struct service *s, enum svc_event_type type);
+void service_dependency_failed(struct service *s, const char *dep);
+bool service_child_exited(struct service *s, pid_t pid, int code, int status);
+bool service_is_active(const struct service *s);
+bool service_owns_pid(const struct service *s, pid_t pid);
+/* "exited with status 1", "killed by signal 11 (SEGV)" into buf. */
+const char *service_describe_exit(const struct service *s, char *buf, size_t n);
+/* One line for status: what is going on, e.g. "next try in 8s, last exit: killed by signal 11". */
+char *service_describe(const struct service *s);
+
+/* notify.c */
+int notify_open(struct service *s);
+void notify_close(struct service *s);
+
+/* logs.c */
+int log_writer_new(sd_event *event, struct log_writer **ret);
+void log_writer_free(struct log_writer *w);
+int log_stream_new(struct log_writer *w, const char *dir, gid_t group, struct log_stream **ret);
+void log_stream_configure(struct log_stream *ls, uint64_t rotate_size, unsigned rotate_count);
+/* Hands the stream to the writer, which flushes and frees it. */
+void log_stream_close(struct log_stream *ls);
+/* Appends raw service output, timestamped per line. Returns false when the stream's buffer is
+ * full: the caller stops reading until the resume callback runs. */
+bool log_stream_feed(struct log_stream *ls, const char *data, size_t len);
+/* Writes a pending partial line as an entry of its own (the service ended). */
+void log_stream_flush_partial(struct log_stream *ls);
+void log_stream_set_resume(struct log_stream *ls, void (*resume)(void *userdata), void *userdata);
+/* Appends a line written by svcd itself about the service ("started", "exited ..."). */
+void log_stream_note(struct log_stream *ls, const char *fmt, ...) _printf_(2, 3);
+
+/* control.c */
+int control_server_new(struct manager *m, const char *path, gid_t group,
+                       struct control_server **ret);
+struct control_server *control_server_free(struct control_server *c);
+/* A unit's job ended; resolves the calls waiting for it. */
+void control_job_done(struct control_server *c, struct service *s, bool ok, const char *detail);
+/* The service object goes away: calls waiting on it get an answer now. */
+void control_forget_service(struct control_server *c, struct service *s);

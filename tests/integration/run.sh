@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every tests/integration/test-*.sh against the binaries in BUILD_DIR (default build).
+# usage: tests/integration/run.sh [BUILD_DIR] [FILE-FILTER] [TEST-FILTER]
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+export BUILD=${1:-build}
+file_filter=${2:-}
+test_filter=${3:-}
+if [ "$(id -u)" != 0 ]; then
+        echo "integration tests need root (namespaces, mounts, cgroups)" >&2
+        exit 1
+fi
+failed=()
+for f in "$here"/test-*.sh; do
+        name=$(basename "$f" .sh)
+        [ -z "$file_filter" ] || [[ $name == *$file_filter* ]] || continue
+        echo "== $name"
+        if ! timeout 600 bash "$f" "$test_filter"; then
+                failed+=("$name")
+        fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+        echo "integration: FAILED: ${failed[*]}"
+        exit 1
+fi
+echo "integration: all passed"

@@ -1,0 +1,528 @@
+#!/usr/bin/env bash
+# svcd and svc: start, stop, restart, backoff, start limit, stop timeout, dependencies, notify,
+# enable, exit codes, reload-units, bad units, shutdown.
+. "$(dirname "$0")/lib.sh"
+
+test_start_stop_restart() {
+        unit sleeper <<'EOF'
+[Unit]
+Description=sleeps
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        start_svcd
+        svc start sleeper || fail "svc start failed"
+        assert_eq running "$(state sleeper)" "state after start"
+        local pid1
+        pid1=$(main_pid sleeper)
+        pid_alive "$pid1" || fail "main pid $pid1 is not alive"
+        assert_eq "sleep 1000" "$(tr '\0' ' ' </proc/$pid1/cmdline | sed 's/ $//;s|/bin/||')" "cmdline"
+        svc restart sleeper || fail "svc restart failed"
+        local pid2
+        pid2=$(main_pid sleeper)
+        [ "$pid1" != "$pid2" ] || fail "restart kept pid $pid1"
+        ! pid_alive "$pid1" || fail "old pid $pid1 still alive after restart"
+        svc stop sleeper || fail "svc stop failed"
+        assert_eq inactive "$(state sleeper)" "state after stop"
+        ! pid_alive "$pid2" || fail "pid $pid2 alive after stop"
+        local rc=0
+        svc status sleeper >/dev/null || rc=$?
+        assert_eq 3 "$rc" "status exit code of a stopped unit"
+}
+
+test_exit_codes() {
+        unit ok <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        start_svcd
+        local rc=0
+        svc start nosuch 2>"$T/err" || rc=$?
+        assert_eq 4 "$rc" "start of a missing unit"
+        assert_contains "$(cat "$T/err")" "nosuch not found"
+        rc=0
+        svc status nosuch >/dev/null 2>&1 || rc=$?
+        assert_eq 4 "$rc" "status of a missing unit"
+        rc=0
+        svc frobnicate >/dev/null 2>&1 || rc=$?
+        assert_eq 2 "$rc" "unknown command"
+        rc=0
+        svc start >/dev/null 2>&1 || rc=$?
+        assert_eq 2 "$rc" "start without a name"
+        svc start ok
+        rc=0
+        svc status ok >/dev/null || rc=$?
+        assert_eq 0 "$rc" "status of a running unit"
+}
+
+test_crash_restarts_with_growing_delays() {
+        unit crasher <<EOF
+[Service]
+ExecStart=/bin/sh -c 'date +%%s.%%N >> $T/starts; kill -SEGV \$\$\$\$'
+RestartSec=200ms
+RestartMaxDelaySec=2s
+RestartSteps=3
+EOF
+        start_svcd
+        svc start --no-block crasher
+        wait_until 15 lines_at_least "$T/starts" 5 || fail "fewer than 5 starts"
+        local status
+        status=$(svc status crasher)
+        assert_contains "$status" "signal 11" "status"
+        assert_contains "$status" "backing-off" "status"
+        # Delays between starts: 200ms, ~0.43s, ~0.93s, 2s (systemd's RestartSteps formula).
+        awk 'NR > 1 { print $1 - prev } { prev = $1 }' "$T/starts" | head -4 >"$T/delays"
+        local d1 d4
+        d1=$(sed -n 1p "$T/delays")
+        d4=$(sed -n 4p "$T/delays")
+        awk -v a="$d1" -v b="$d4" 'BEGIN { exit !(a >= 0.18 && a < 0.6 && b >= 1.9 && b > a * 3) }' ||
+                fail "delays do not grow: $(tr '\n' ' ' <"$T/delays")"
+        svc stop crasher
+        assert_eq inactive "$(state crasher)" "a stop cancels the pending restart"
+        local n
+        n=$(wc -l <"$T/starts")
+        sleep 2.5
+        assert_eq "$n" "$(wc -l <"$T/starts")" "no start after stop"
+}
+
+test_start_limit_ends_failed() {
+        unit limited <<EOF
+[Unit]
+StartLimitBurst=3
+StartLimitIntervalSec=60s
+[Service]
+ExecStart=/bin/sh -c 'echo x >> $T/starts; exit 3'
+RestartSec=50ms
+EOF
+        start_svcd
+        svc start limited || fail "a simple unit is started at exec"
+        wait_until 10 state_is limited failed || fail "never reached failed: $(svc status limited)"
+        assert_eq 4 "$(wc -l <"$T/starts")" "one start and three restarts"
+        assert_contains "$(svc status limited)" "start limit hit" "status"
+        svc start --no-block limited
+        wait_until 10 lines_at_least "$T/starts" 5 || fail "a manual start does not clear failed"
+}
+
+test_sigterm_ignored_is_killed_after_timeout() {
+        unit stubborn <<EOF
+[Service]
+ExecStart=/bin/sh -c 'trap "" TERM; echo up > $T/up; while :; do sleep 0.1; done'
+TimeoutStopSec=1s
+EOF
+        start_svcd
+        svc start stubborn
+        wait_until 5 test -f "$T/up"
+        local pid start=$SECONDS
+        pid=$(main_pid stubborn)
+        svc stop stubborn
+        local took=$((SECONDS - start))
+        ! pid_alive "$pid" || fail "pid $pid alive after stop"
+        [ $took -ge 1 ] && [ $took -le 4 ] || fail "stop took ${took}s, expected about 1s"
+        assert_eq failed "$(state stubborn)" "state after a forced stop"
+        assert_contains "$(svc status stubborn)" "timed out" "status"
+}
+
+test_exec_stop_and_kill_signal() {
+        unit graceful <<EOF
+[Service]
+ExecStart=/bin/sh -c 'trap "echo got-int >> $T/log; exit 0" INT; while :; do sleep 0.1; done'
+ExecStop=/bin/sh -c 'echo stop-cmd MAINPID=\$MAINPID >> $T/log'
+KillSignal=SIGINT
+EOF
+        start_svcd
+        svc start graceful
+        local pid
+        pid=$(main_pid graceful)
+        svc stop graceful
+        assert_eq "stop-cmd MAINPID=$pid
+got-int" "$(cat "$T/log")" "ExecStop then KillSignal"
+        assert_eq inactive "$(state graceful)"
+}
+
+test_dependency_order_and_failed_requires() {
+        for n in a b c; do
+                unit $n <<EOF
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'echo $n >> $T/order; sleep 0.2'
+EOF
+        done
+        unit top <<EOF
+[Unit]
+Requires=a b c
+After=c
+[Service]
+ExecStart=/bin/sh -c 'echo top >> $T/order; exec sleep 1000'
+EOF
+        # c after b after a, written the other way round on purpose.
+        cat >>"$T/etc/svc/units/c.unit" <<'EOF'
+[Unit]
+After=b
+EOF
+        cat >>"$T/etc/svc/units/a.unit" <<'EOF'
+[Unit]
+Before=b
+EOF
+        unit broken-dep <<'EOF'
+[Service]
+Type=oneshot
+ExecStart=/bin/false
+Restart=no
+EOF
+        unit needs-broken <<EOF
+[Unit]
+Requires=broken-dep
+After=broken-dep
+[Service]
+ExecStart=/bin/sh -c 'echo ran >> $T/needs'
+EOF
+        start_svcd
+        svc start top || fail "start top failed"
+        assert_eq "a b c top" "$(tr '\n' ' ' <"$T/order" | sed 's/ $//')" "start order"
+        local rc=0
+        svc start needs-broken 2>"$T/err" || rc=$?
+        assert_eq 1 "$rc" "start with a failing Requires"
+        assert_contains "$(cat "$T/err")" "dependency broken-dep failed"
+        assert_eq failed "$(state needs-broken)"
+        [ ! -e "$T/needs" ] || fail "the dependant ran"
+}
+
+test_notify_waits_for_ready() {
+        unit notifier <<EOF
+[Service]
+Type=notify
+ExecStart=/bin/sh -c 'sleep 1; systemd-notify --status="warming up" ; echo ready > $T/ready; systemd-notify --ready --status="serving"; exec sleep 1000'
+EOF
+        start_svcd
+        svc start --no-block notifier
+        sleep 0.5
+        assert_eq starting "$(state notifier)" "before READY=1"
+        svc start notifier
+        [ -f "$T/ready" ] || fail "start returned before READY=1"
+        assert_eq running "$(state notifier)"
+        assert_contains "$(svc status notifier)" '"serving"' "status text"
+}
+
+test_notify_timeout_fails() {
+        unit silent <<'EOF'
+[Service]
+Type=notify
+ExecStart=/bin/sleep 1000
+TimeoutStartSec=1s
+Restart=no
+EOF
+        start_svcd
+        local rc=0
+        svc start silent 2>/dev/null || rc=$?
+        assert_eq 1 "$rc" "start without READY=1"
+        assert_eq failed "$(state silent)"
+        assert_contains "$(svc status silent)" "timed out"
+}
+
+test_enabled_units_start_with_svcd() {
+        unit boot <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        unit manual <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        enable boot
+        start_svcd
+        wait_until 5 state_is boot running || fail "enabled unit did not start"
+        assert_eq inactive "$(state manual)"
+        svc enable manual
+        [ -e "$T/var/lib/svc/enabled/manual" ] || fail "enable did not persist"
+        svc disable boot
+        [ ! -e "$T/var/lib/svc/enabled/boot" ] || fail "disable did not persist"
+        stop_svcd
+        start_svcd
+        wait_until 5 state_is manual running || fail "newly enabled unit did not start"
+        assert_eq inactive "$(state boot)"
+}
+
+test_typo_is_reported_and_others_run() {
+        unit good <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        unit typo <<'EOF'
+[Service]
+ExecStrat=/bin/sleep 1000
+EOF
+        enable good
+        enable typo
+        start_svcd
+        wait_until 5 state_is good running || fail "good unit did not start"
+        assert_contains "$(cat "$T/svcd.log")" "typo.unit:2:" "svcd log"
+        local out rc=0
+        out=$(svc status typo) || rc=$?
+        assert_contains "$out" "ExecStart" "status of the broken unit suggests the key"
+        rc=0
+        svc start typo 2>"$T/err" || rc=$?
+        assert_eq 1 "$rc" "starting a refused unit"
+        assert_contains "$(cat "$T/err")" "typo.unit:2"
+}
+
+test_check_command() {
+        mkdir -p "$T/u"
+        cat >"$T/u/fine.unit" <<'EOF'
+[Service]
+ExecStart=/bin/true
+EOF
+        cat >"$T/u/bad.unit" <<'EOF'
+[Service]
+Restart=sometimes
+EOF
+        "$SVC" check "$T/u/fine.unit" >"$T/out" || fail "check of a good unit failed"
+        assert_contains "$(cat "$T/out")" "fine.unit: ok"
+        local rc=0
+        "$SVC" check "$T/u/fine.unit" "$T/u/bad.unit" >/dev/null 2>"$T/err" || rc=$?
+        assert_eq 1 "$rc" "check with a bad unit"
+        assert_contains "$(cat "$T/err")" "bad.unit:2:" "error location"
+        assert_contains "$(cat "$T/err")" "ExecStart" "missing ExecStart reported"
+}
+
+test_reload_units() {
+        unit keep <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        unit change <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        unit gone <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        unit breaks <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        start_svcd
+        svc start keep change gone breaks
+        local keep_pid change_pid breaks_pid gone_pid
+        keep_pid=$(main_pid keep)
+        change_pid=$(main_pid change)
+        breaks_pid=$(main_pid breaks)
+        gone_pid=$(main_pid gone)
+        unit change <<'EOF'
+[Service]
+ExecStart=/bin/sleep 2000
+EOF
+        rm "$T/etc/svc/units/gone.unit"
+        unit breaks <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+Bogus=1
+EOF
+        unit fresh <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        local out rc=0
+        out=$(svc reload-units 2>&1) || rc=$?
+        assert_eq 1 "$rc" "reload-units with a broken unit"
+        assert_contains "$out" "fresh: loaded"
+        assert_contains "$out" "gone: removed"
+        assert_contains "$out" "change: restarted"
+        assert_contains "$out" "breaks: error"
+        assert_contains "$out" "breaks.unit:3"
+        wait_until 5 state_is change running || fail "changed unit not running again"
+        wait_until 5 main_pid_is_not change "$change_pid" || fail "changed unit not restarted"
+        assert_contains "$(tr '\0' ' ' </proc/$(main_pid change)/cmdline)" "2000" "new definition"
+        assert_eq "$keep_pid" "$(main_pid keep)" "unchanged unit untouched"
+        assert_eq "$breaks_pid" "$(main_pid breaks)" "broken unit keeps running its old definition"
+        wait_until 5 sh -c "! test -e /proc/$gone_pid" || fail "removed unit still running"
+        local rc2=0
+        svc status gone >/dev/null 2>&1 || rc2=$?
+        assert_eq 4 "$rc2" "removed unit is gone"
+        assert_eq inactive "$(state fresh)" "a new unit is loaded, not started"
+}
+
+test_unprivileged_user_is_refused() {
+        unit x <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        start_svcd
+        chmod 755 "$T"
+        local rc=0
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$SVC" --root "$T" start x 2>"$T/err" || rc=$?
+        assert_eq 1 "$rc" "unprivileged start"
+        assert_contains "$(cat "$T/err")" "needs root"
+        rc=0
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$SVC" --root "$T" status x 2>"$T/err" || rc=$?
+        assert_contains "$(cat "$T/err")" "needs root"
+        assert_eq inactive "$(state x)"
+}
+
+test_sigterm_stops_in_reverse_order() {
+        unit db <<EOF
+[Service]
+ExecStart=/bin/sh -c 'trap "sleep 0.3; echo db-stopped >> $T/stops; exit 0" TERM; while :; do sleep 0.05; done'
+EOF
+        unit web <<EOF
+[Unit]
+Requires=db
+After=db
+[Service]
+ExecStart=/bin/sh -c 'trap "sleep 0.3; echo web-stopped >> $T/stops; exit 0" TERM; while :; do sleep 0.05; done'
+EOF
+        enable web
+        start_svcd
+        wait_until 5 state_is web running || fail "web did not start"
+        assert_eq running "$(state db)" "Requires= pulled db in"
+        stop_svcd || fail "svcd exited non-zero"
+        assert_eq "web-stopped db-stopped" "$(tr '\n' ' ' <"$T/stops" | sed 's/ $//')" "stop order"
+        [ ! -S "$T/run/svc/control" ] || fail "control socket left behind"
+}
+
+test_sigkilled_svcd_leaves_no_service() {
+        unit s1 <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        unit s2 <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1001
+EOF
+        start_svcd
+        svc start s1 s2
+        local p1 p2
+        p1=$(main_pid s1)
+        p2=$(main_pid s2)
+        kill -KILL "$SVCD_PID"
+        wait "$SVCD_PID" 2>/dev/null
+        wait_until 5 sh -c "! test -e /proc/$p1 && ! test -e /proc/$p2" || fail "services outlived svcd"
+}
+
+test_second_svcd_on_same_root_refused() {
+        start_svcd
+        local rc=0
+        timeout 5 "$SVCD" --root "$T" >"$T/second.log" 2>&1 || rc=$?
+        [ $rc -ne 0 ] && [ $rc -ne 124 ] || fail "second svcd did not refuse (rc $rc)"
+        assert_contains "$(cat "$T/second.log")" "already runs"
+}
+
+test_list_and_json() {
+        unit alpha <<'EOF'
+[Unit]
+Description=First "quoted" unit
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        unit beta <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        start_svcd
+        svc start alpha
+        local out
+        out=$(svc list)
+        assert_contains "$out" "alpha"
+        assert_contains "$out" "beta"
+        out=$(svc list --json)
+        echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); s={u["name"]:u for u in d}; assert s["alpha"]["state"]=="running"; assert s["beta"]["state"]=="inactive"; assert s["alpha"]["description"]=="First \"quoted\" unit"; assert s["alpha"]["main_pid"]>0' ||
+                fail "json: $out"
+}
+
+test_reload_command() {
+        unit hup <<EOF
+[Service]
+ExecStart=/bin/sh -c 'trap "echo reloaded >> $T/log" HUP; while :; do sleep 0.05; done'
+ExecReload=/bin/kill -HUP \$MAINPID
+EOF
+        unit noreload <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        start_svcd
+        svc start hup noreload
+        local pid
+        pid=$(main_pid hup)
+        svc reload hup || fail "reload failed"
+        wait_until 5 grep -q reloaded "$T/log" || fail "the service did not get SIGHUP"
+        assert_eq "$pid" "$(main_pid hup)" "reload keeps the process"
+        local rc=0
+        svc reload noreload 2>"$T/err" || rc=$?
+        assert_eq 1 "$rc"
+        assert_contains "$(cat "$T/err")" "no ExecReload"
+}
+
+test_exec_start_pre_and_environment() {
+        echo 'FROM_FILE=yes' >"$T/envfile"
+        unit pre <<EOF
+[Service]
+Type=oneshot
+Environment="GREETING=hello world" PLAIN=1
+EnvironmentFile=$T/envfile
+EnvironmentFile=-$T/missing
+ExecStartPre=-/bin/false
+ExecStartPre=/bin/sh -c 'echo pre \$GREETING >> $T/log'
+ExecStart=/bin/sh -c 'echo main \$GREETING \$PLAIN \$FROM_FILE >> $T/log'
+ExecStart=/bin/echo second \${PLAIN}x
+EOF
+        start_svcd
+        svc start pre || fail "start failed"
+        assert_eq "pre hello world
+main hello world 1 yes" "$(cat "$T/log")"
+        wait_until 5 grep -q "second 1x" "$T/var/log/svc/pre/current" || fail "second ExecStart output not logged"
+        assert_eq inactive "$(state pre)" "a finished oneshot"
+}
+
+test_user_and_working_directory() {
+        chmod 755 "$T"
+        mkdir -p "$T/wd"
+        unit who <<EOF
+[Service]
+Type=oneshot
+User=nobody
+WorkingDirectory=$T/wd
+ExecStart=/bin/sh -c 'echo \$(id -u) \$(pwd) \$USER \$HOME'
+EOF
+        start_svcd
+        svc start who || fail "start failed"
+        wait_until 5 grep -q "65534 $T/wd nobody" "$T/var/log/svc/who/current" ||
+                fail "wrong identity: $(cat "$T/var/log/svc/who/current")"
+}
+
+test_spawn_failure_is_explained() {
+        unit missing <<'EOF'
+[Service]
+ExecStart=/nonexistent/program
+Restart=no
+EOF
+        start_svcd
+        local rc=0
+        svc start missing 2>"$T/err" || rc=$?
+        assert_eq 1 "$rc"
+        assert_contains "$(svc status missing)" "No such file or directory"
+}
+
+test_forking_daemon() {
+        cat >"$T/daemon.sh" <<EOF
+#!/bin/sh
+# A classic double-forking daemon: the parent exits once the daemon wrote its pid file.
+(setsid sh -c 'echo \$\$ > $T/daemon.pid; exec sleep 1000' &)
+while [ ! -s $T/daemon.pid ]; do sleep 0.05; done
+EOF
+        unit forker <<EOF
+[Service]
+Type=forking
+PIDFile=$T/daemon.pid
+ExecStart=/bin/sh $T/daemon.sh
+EOF
+        start_svcd
+        svc start forker || fail "start failed"
+        local pid
+        pid=$(cat "$T/daemon.pid")
+        assert_eq running "$(state forker)"
+        assert_eq "$pid" "$(main_pid forker)" "PIDFile names the main process"
+        svc stop forker
+        ! pid_alive "$pid" || fail "daemon $pid alive after stop"
+}
+
+run_tests "$@"
