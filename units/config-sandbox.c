@@ -82,7 +82,7 @@ int config_parse_listen(struct parse_ctx *ctx, const char *key, const char *valu
         struct listen_spec l = { .text = TAKE_PTR(v) };
         r = parse_listen_value(scratch, &l);
         if (r < 0 || !l.address) {
-                listen_specs_free(&l, 1);
+                listen_spec_done(&l);
                 if (r < 0)
                         return ctx_error(ctx, "%s=%s: expected a port, ADDRESS:PORT, [IPV6]:PORT, an absolute socket path or @abstract",
                                          key, ctx_short(ctx, value));
@@ -90,7 +90,7 @@ int config_parse_listen(struct parse_ctx *ctx, const char *key, const char *valu
         }
         struct listen_spec *a = reallocarray(u->listen, u->n_listen + 1, sizeof(*a));
         if (!a) {
-                listen_specs_free(&l, 1);
+                listen_spec_done(&l);
                 return -ENOMEM;
         }
         u->listen = a;
@@ -138,7 +138,7 @@ int config_parse_overlay(struct parse_ctx *ctx, const char *key, const char *val
 static int bind_append(struct unit *u, struct bind_spec *b) {
         struct bind_spec *a = reallocarray(u->binds, u->n_binds + 1, sizeof(*a));
         if (!a) {
-                bind_specs_free(b, 1);
+                bind_spec_done(b);
                 return -ENOMEM;
         }
         u->binds = a;
@@ -178,7 +178,7 @@ static int bind_next(struct word_reader *w, struct bind_spec *b) {
         b->source = strdup(src + b->optional);
         b->dest = strdup(dest ? dest : src + b->optional);
         if (!b->source || !b->dest) {
-                bind_specs_free(b, 1);
+                bind_spec_done(b);
                 return -ENOMEM;
         }
         return 1;

@@ -195,7 +195,9 @@ enum {
 extern const struct unit unit_defaults;
 
 void exec_list_clear(struct exec_list *l);
+void listen_spec_done(struct listen_spec *l);
 void listen_specs_free(struct listen_spec *l, size_t n);
+void bind_spec_done(struct bind_spec *b);
 void bind_specs_free(struct bind_spec *b, size_t n);
 void env_files_free(struct env_file *f, size_t n);
 

@@ -66,19 +66,25 @@ bool unit_name_is_valid(const char *name) {
         return !(n >= strlen(UNIT_SUFFIX) && streq(name + n - strlen(UNIT_SUFFIX), UNIT_SUFFIX));
 }
 
+void listen_spec_done(struct listen_spec *l) {
+        l->address = mfree(l->address);
+        l->text = mfree(l->text);
+}
+
 void listen_specs_free(struct listen_spec *l, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(l[i].address);
-                free(l[i].text);
-        }
+        for (size_t i = 0; i < n; i++)
+                listen_spec_done(&l[i]);
         free(l);
 }
 
+void bind_spec_done(struct bind_spec *b) {
+        b->source = mfree(b->source);
+        b->dest = mfree(b->dest);
+}
+
 void bind_specs_free(struct bind_spec *b, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-                free(b[i].source);
-                free(b[i].dest);
-        }
+        for (size_t i = 0; i < n; i++)
+                bind_spec_done(&b[i]);
         free(b);
 }
 

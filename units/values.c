@@ -40,6 +40,8 @@ static int read_decimal(const char **p, struct decimal *ret) {
                 d.whole = d.whole * 10 + (uint64_t) (*s - '0');
         }
         if (*s == '.') {
+                if (!isdigit((unsigned char) s[1]))
+                        return -EINVAL;
                 for (s++; isdigit((unsigned char) *s); s++, digits = true)
                         if (d.frac_div < 1000000000ULL) {
                                 d.frac = d.frac * 10 + (uint64_t) (*s - '0');
@@ -57,8 +59,8 @@ static int decimal_scale(const struct decimal *d, uint64_t mul, uint64_t *ret) {
         if (d->whole > 0 && mul > UINT64_MAX / d->whole)
                 return -ERANGE;
         uint64_t v = d->whole * mul;
-        /* frac < frac_div <= 1e9, so frac * (mul / frac_div) cannot overflow for our units. */
-        uint64_t f = mul >= d->frac_div ? d->frac * (mul / d->frac_div) : d->frac * mul / d->frac_div;
+        /* frac < frac_div, so the fraction adds less than MUL. */
+        uint64_t f = (uint64_t) ((unsigned __int128) d->frac * mul / d->frac_div);
         if (v > UINT64_MAX - f)
                 return -ERANGE;
         *ret = v + f;
