@@ -80,7 +80,8 @@ $(O)/tests/test-%:
 # The two commands of the README, and what they need.
 
 DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-dev libcmocka-dev \
-	clang clang-tidy clang-format cppcheck busybox-static curl iproute2 util-linux procps psmisc
+	clang clang-tidy clang-format cppcheck busybox-static curl iproute2 util-linux procps psmisc \
+	python3 systemd
 
 .PHONY: deps
 deps:
@@ -113,8 +114,10 @@ install: all
 	install -m 0755 $(O)/svc $(DESTDIR)$(BINDIR)/svc
 	install -m 0755 $(O)/svcd $(DESTDIR)$(SBINDIR)/svcd
 	install -m 0755 $(O)/svc-ctl $(DESTDIR)$(LIBEXECDIR)/svc-ctl
-	install -d $(DESTDIR)$(PREFIX)/share/svc/examples
+	install -d $(DESTDIR)$(PREFIX)/share/svc/examples $(DESTDIR)$(PREFIX)/share/doc/svc
 	install -m 0644 units/examples/*.unit $(DESTDIR)$(PREFIX)/share/svc/examples/
+	install -m 0644 README.md units/README.md $(DESTDIR)$(PREFIX)/share/doc/svc/ 2>/dev/null || \
+		install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/svc/
 
 .PHONY: clean
 clean:
