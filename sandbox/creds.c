@@ -13,7 +13,7 @@ void sandbox_creds_done(struct sandbox_creds *c) {
         free(c->user_name);
         free(c->home);
         free(c->shell);
-        *c = (struct sandbox_creds) { 0 };
+        *c = (struct sandbox_creds){ 0 };
 }
 
 static bool parse_id(const char *s, unsigned *ret) {

@@ -58,10 +58,10 @@ struct sandbox_exec {
         char *const *argv;
         char *const *env;
         int stdin_fd, stdout_fd, stderr_fd; /* -1: /dev/null */
-        const struct sandbox_creds *creds;  /* NULL: stay root */
-        const char *working_directory;      /* NULL: "/" */
+        const struct sandbox_creds *creds; /* NULL: stay root */
+        const char *working_directory; /* NULL: "/" */
         bool working_directory_optional;
-        struct rlimit *const *rlimits;      /* RLIM_NLIMITS entries, NULL = leave */
+        struct rlimit *const *rlimits; /* RLIM_NLIMITS entries, NULL = leave */
         bool nice_set;
         int nice;
         bool oom_score_adjust_set;

@@ -79,8 +79,7 @@ static int apply_creds(const struct sandbox_creds *c, enum sandbox_stage *stage)
         return 0;
 }
 
-static _noreturn_ void child(const struct sandbox_exec *x, int report_fd, pid_t parent,
-                             const char *oom) {
+static _noreturn_ void child(const struct sandbox_exec *x, int report_fd, pid_t parent, const char *oom) {
         enum sandbox_stage stage = STAGE_SIGNALS;
         if (reset_signals() < 0)
                 child_fail(report_fd, stage, errno);

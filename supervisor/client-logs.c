@@ -39,7 +39,8 @@ static char **list_files(const char *dir) {
                 if (de->d_name[0] == '@' && strv_extend(&l, de->d_name) < 0)
                         break;
         closedir(d);
-        qsort(l, strv_length(l), sizeof(char *), cmp_str);
+        if (l)
+                qsort(l, strv_length(l), sizeof(char *), cmp_str);
         (void) strv_extend(&l, "current");
         return l;
 }

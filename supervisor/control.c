@@ -177,7 +177,8 @@ static int enqueue_error(int r, struct service *s, sd_bus_error *error) {
         case -EBUSY:
                 return sd_bus_error_setf(error, SVC_ERROR_FAILED, "Unit %s has a job running.", s->name);
         default:
-                return sd_bus_error_set_errnof(error, -r, "Cannot queue a job for %s: %s", s->name, strerror(-r));
+                return sd_bus_error_set_errnof(error, -r, "Cannot queue a job for %s: %s", s->name,
+                                               strerror(-r));
         }
 }
 
@@ -250,20 +251,15 @@ static int append_status(sd_bus_message *reply, struct service *s) {
         int r = sd_bus_message_open_container(reply, 'a', "{sv}");
         if (r >= 0)
                 r = sd_bus_message_append(
-                        reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}",
-                        "Name", "s", s->name,
-                        "Description", "s", u && u->description ? u->description : "",
-                        "State", "s", u ? svc_state_to_string(s->sm.state) : "error",
-                        "Detail", "s", detail ? detail : "",
-                        "Result", "s", svc_result_to_string(s->sm.result),
-                        "Since", "t", s->since_realtime,
-                        "MainPID", "u", (uint32_t) (pid > 0 ? pid : 0),
-                        "Restarts", "u", (uint32_t) s->total_restarts,
-                        "LastExit", "s", s->sm.exit_code ? service_describe_exit(s, exitbuf, sizeof(exitbuf)) : "",
-                        "StatusText", "s", s->status_text ? s->status_text : "",
-                        "Path", "s", u ? u->path : "",
-                        "Enabled", "b", s->enabled,
-                        "Job", "s", job_to_string(s->job));
+                        reply, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}", "Name", "s", s->name,
+                        "Description", "s", u && u->description ? u->description : "", "State", "s",
+                        u ? svc_state_to_string(s->sm.state) : "error", "Detail", "s", detail ? detail : "",
+                        "Result", "s", svc_result_to_string(s->sm.result), "Since", "t", s->since_realtime,
+                        "MainPID", "u", (uint32_t) (pid > 0 ? pid : 0), "Restarts", "u",
+                        (uint32_t) s->total_restarts, "LastExit", "s",
+                        s->sm.exit_code ? service_describe_exit(s, exitbuf, sizeof(exitbuf)) : "",
+                        "StatusText", "s", s->status_text ? s->status_text : "", "Path", "s",
+                        u ? u->path : "", "Enabled", "b", s->enabled, "Job", "s", job_to_string(s->job));
         if (r >= 0)
                 r = sd_bus_message_append(reply, "{sv}", "Type", "s",
                                           u ? service_type_to_string(u->type) : "");
@@ -319,7 +315,7 @@ static int method_enable(sd_bus_message *msg, struct conn *k, bool enable, sd_bu
         if (r < 0)
                 return r;
         _cleanup_free_ struct service **units = NULL;
-        size_t n;
+        size_t n = 0;
         r = read_units(k->c->m, msg, false, &units, &n, error);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 r = manager_set_enabled(k->c->m, units[i], enable);
@@ -482,8 +478,10 @@ static int on_accept(sd_event_source *src _unused_, int fd, uint32_t revents _un
 int control_server_new(struct manager *m, const char *path, gid_t group, struct control_server **ret) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         if (strlen(path) >= sizeof(sa.sun_path))
-                return log_error_errno(-ENAMETOOLONG, "Control socket path %s is too long for AF_UNIX "
-                                       "(108 bytes); use a shorter --root", path);
+                return log_error_errno(-ENAMETOOLONG,
+                                       "Control socket path %s is too long for AF_UNIX "
+                                       "(108 bytes); use a shorter --root",
+                                       path);
         strcpy(sa.sun_path, path);
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)

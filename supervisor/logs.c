@@ -16,8 +16,8 @@
 #include "supervisor/svcd.h"
 
 #define LOG_BUFFER_MAX (512 * 1024) /* per stream, between the loop and the writer */
-#define LOG_LINE_MAX (48 * 1024)    /* a partial line longer than this is written as is */
-#define TIMESTAMP_LEN 27            /* "2026-11-24 17:56:01.123456 " */
+#define LOG_LINE_MAX (48 * 1024) /* a partial line longer than this is written as is */
+#define TIMESTAMP_LEN 27 /* "2026-11-24 17:56:01.123456 " */
 
 struct buf {
         char *data;
@@ -61,7 +61,7 @@ struct log_writer {
 
 static void buf_free(struct buf *b) {
         free(b->data);
-        *b = (struct buf) { 0 };
+        *b = (struct buf){ 0 };
 }
 
 static bool buf_reserve(struct buf *b, size_t extra) {
@@ -103,7 +103,8 @@ static void prune_archives(struct log_stream *ls) {
                 n++;
         }
         closedir(d);
-        qsort(names, n, sizeof(char *), cmp_str);
+        if (n > 0)
+                qsort(names, n, sizeof(char *), cmp_str);
         for (size_t i = 0; i < n; i++) {
                 if (i + ls->rotate_count < n) {
                         _cleanup_free_ char *p = path_join(ls->dir, names[i]);
@@ -401,14 +402,15 @@ static size_t format_timestamp(char *out) {
         return TIMESTAMP_LEN;
 }
 
-static void append_line(struct buf *b, const char *ts, const char *a, size_t na, const char *c,
-                        size_t nc) {
+static void append_line(struct buf *b, const char *ts, const char *a, size_t na, const char *c, size_t nc) {
         /* The reserve was done by the caller for the whole batch; this cannot fail. */
         memcpy(b->data + b->len, ts, TIMESTAMP_LEN);
         b->len += TIMESTAMP_LEN;
-        memcpy(b->data + b->len, a, na);
+        if (na > 0)
+                memcpy(b->data + b->len, a, na);
         b->len += na;
-        memcpy(b->data + b->len, c, nc);
+        if (nc > 0)
+                memcpy(b->data + b->len, c, nc);
         b->len += nc;
         b->data[b->len++] = '\n';
 }

@@ -43,8 +43,8 @@ static int take_lock(struct manager *m) {
         if (m->lock_fd < 0)
                 return log_error_errno(-errno, "Cannot open %s: %m", m->lock_path);
         if (flock(m->lock_fd, LOCK_EX | LOCK_NB) < 0)
-                return log_error_errno(-errno, "Another svcd already runs on root %s (%s is locked)",
-                                       m->root, m->lock_path);
+                return log_error_errno(-errno, "Another svcd already runs on root %s (%s is locked)", m->root,
+                                       m->lock_path);
         return 0;
 }
 
@@ -62,8 +62,8 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
         m->notify_dir = path_join(root, "run/svc/notify");
         m->control_path = path_join(root, "run/svc/control");
         m->lock_path = path_join(root, "run/svc/svcd.lock");
-        if (!m->root || !m->units_dir || !m->enabled_dir || !m->log_dir || !m->run_dir ||
-            !m->notify_dir || !m->control_path || !m->lock_path) {
+        if (!m->root || !m->units_dir || !m->enabled_dir || !m->log_dir || !m->run_dir || !m->notify_dir ||
+            !m->control_path || !m->lock_path) {
                 manager_free(m);
                 return -ENOMEM;
         }
@@ -360,7 +360,7 @@ static int enqueue_start(struct manager *m, struct service *s, enum job_type job
         s->job_manual = manual;
         char **lists[] = { s->unit->requires, s->unit->wants };
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
-                STRV_FOREACH(name, lists[i]) {
+                STRV_FOREACH (name, lists[i]) {
                         struct service *dep;
                         int r = manager_get_service(m, *name, &dep);
                         if (r < 0) {
@@ -422,7 +422,7 @@ int manager_enqueue(struct manager *m, struct service *s, enum job_type job, boo
 
 /* Why a start job cannot run yet: NULL when it can, "" when it failed, else the unit waited for. */
 static const char *start_blocker(struct manager *m, struct service *s) {
-        STRV_FOREACH(name, s->unit->requires) {
+        STRV_FOREACH (name, s->unit->requires) {
                 struct service *dep = manager_find(m, *name);
                 if (!dep || !dep->unit || (dep->sm.state == SVC_FAILED && dep->job == JOB_NONE)) {
                         fail_start_job(s, *name);
@@ -437,9 +437,9 @@ static const char *start_blocker(struct manager *m, struct service *s) {
                 struct service *dep = m->services[i];
                 if (dep == s || !dep->unit || !ordered_after(s, dep))
                         continue;
-                bool pending = dep->job == JOB_START || dep->job == JOB_RESTART ||
-                               dep->sm.state == SVC_STARTING ||
-                               (dep->sm.state == SVC_BACKING_OFF && strv_contains(s->unit->requires, dep->name));
+                bool pending =
+                        dep->job == JOB_START || dep->job == JOB_RESTART || dep->sm.state == SVC_STARTING ||
+                        (dep->sm.state == SVC_BACKING_OFF && strv_contains(s->unit->requires, dep->name));
                 if (pending)
                         return dep->name;
         }
@@ -450,8 +450,7 @@ static const char *start_blocker(struct manager *m, struct service *s) {
 static bool stop_blocked(struct manager *m, struct service *s) {
         for (size_t i = 0; i < m->n_services; i++) {
                 struct service *u = m->services[i];
-                if (u != s && u->unit && u->job == JOB_STOP && service_is_active(u) &&
-                    ordered_after(u, s))
+                if (u != s && u->unit && u->job == JOB_STOP && service_is_active(u) && ordered_after(u, s))
                         return true;
         }
         return false;
@@ -534,10 +533,10 @@ static void check_job(struct service *s, enum svc_state old) {
         switch (s->job) {
         case JOB_START:
         case JOB_RESTART:
-                if (now == SVC_RUNNING)
+                /* Running, or a oneshot that finished. */
+                if (now == SVC_RUNNING ||
+                    (now == SVC_INACTIVE && old == SVC_STARTING && s->sm.result == RESULT_SUCCESS))
                         job_done(s, true, NULL);
-                else if (now == SVC_INACTIVE && old == SVC_STARTING && s->sm.result == RESULT_SUCCESS)
-                        job_done(s, true, NULL); /* a oneshot that finished */
                 else if (now == SVC_FAILED || now == SVC_BACKING_OFF || now == SVC_INACTIVE)
                         job_done(s, false, why ? why : svc_state_to_string(now));
                 break;
@@ -618,12 +617,12 @@ static int report(struct reload_ctx *c, const char *name, const char *action, ch
                 return -ENOMEM;
         }
         c->r = n;
-        c->r[c->n++] = (struct reload_report) { strdup(name), action, message };
+        c->r[c->n++] = (struct reload_report){ strdup(name), action, message };
         return 0;
 }
 
-static int reload_failed(struct reload_ctx *c, struct manager *m, struct service *s,
-                         const char *name, char **errors) {
+static int reload_failed(struct reload_ctx *c, struct manager *m, struct service *s, const char *name,
+                         char **errors) {
         char *msg = strv_join(errors, "\n");
         if (!s && add_service(m, name, &s) < 0) {
                 strv_free(errors);

@@ -47,7 +47,8 @@ static void handle_assignment(struct service *s, const char *line, pid_t sender)
                 long pid = strtol(line + 8, &end, 10);
                 if (*end != '\0' || pid <= 0 || !pid_belongs(s, (pid_t) pid)) {
                         log_warning("%s: ignoring MAINPID=%s from pid %d: not a process of the "
-                                    "service", s->name, line + 8, (int) sender);
+                                    "service",
+                                    s->name, line + 8, (int) sender);
                         return;
                 }
                 s->reported_main_pid = (pid_t) pid;
@@ -83,16 +84,17 @@ static int on_notify(sd_event_source *src _unused_, int fd, uint32_t revents _un
                 char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 16)];
         } control;
         struct iovec iov = { buf, NOTIFY_BUFFER_MAX };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
-                             .msg_controllen = sizeof(control) };
+        struct msghdr mh = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof(control)
+        };
         ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
         if (n < 0)
                 return 0;
         close_passed_fds(&mh);
         const struct ucred *uc = find_creds(&mh);
         if (!uc || !pid_belongs(s, uc->pid)) {
-                log_warning("%s: ignoring a notification from pid %d, not a process of the service",
-                            s->name, uc ? (int) uc->pid : -1);
+                log_warning("%s: ignoring a notification from pid %d, not a process of the service", s->name,
+                            uc ? (int) uc->pid : -1);
                 return 0;
         }
         if ((size_t) n > NOTIFY_BUFFER_MAX || (mh.msg_flags & MSG_TRUNC)) {
@@ -114,8 +116,10 @@ int notify_open(struct service *s) {
                 return -ENOMEM;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         if (strlen(path) >= sizeof(sa.sun_path))
-                return log_error_errno(-ENAMETOOLONG, "%s: notify socket path %s is too long for "
-                                       "AF_UNIX; use a shorter --root", s->name, path);
+                return log_error_errno(-ENAMETOOLONG,
+                                       "%s: notify socket path %s is too long for "
+                                       "AF_UNIX; use a shorter --root",
+                                       s->name, path);
         strcpy(sa.sun_path, path);
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)

@@ -25,15 +25,15 @@ static uint64_t now_mono(const struct service *s) {
 
 static bool ignore_failure_cb(const void *userdata, enum svc_phase phase, unsigned idx) {
         const struct unit *u = userdata;
-        const struct exec_list *l = phase == PHASE_START_PRE ? &u->exec_start_pre
-                                    : phase == PHASE_RELOAD  ? &u->exec_reload
+        const struct exec_list *l = phase == PHASE_START_PRE  ? &u->exec_start_pre
+                                    : phase == PHASE_RELOAD   ? &u->exec_reload
                                     : phase == PHASE_STOP_CMD ? &u->exec_stop
                                                               : &u->exec_start;
         return idx < l->n && l->items[idx].ignore_failure;
 }
 
 static void config_from_unit(struct svc_config *c, const struct unit *u) {
-        *c = (struct svc_config) {
+        *c = (struct svc_config){
                 .type_simple = u->type == SERVICE_SIMPLE,
                 .type_notify = u->type == SERVICE_NOTIFY,
                 .type_oneshot = u->type == SERVICE_ONESHOT,
@@ -65,8 +65,8 @@ void service_set_unit(struct service *s, struct unit *u) {
 }
 
 bool service_is_active(const struct service *s) {
-        return s->sm.state == SVC_STARTING || s->sm.state == SVC_RUNNING ||
-               s->sm.state == SVC_RELOADING || s->sm.state == SVC_STOPPING;
+        return s->sm.state == SVC_STARTING || s->sm.state == SVC_RUNNING || s->sm.state == SVC_RELOADING ||
+               s->sm.state == SVC_STOPPING;
 }
 
 bool service_owns_pid(const struct service *s, pid_t pid) {
@@ -185,7 +185,7 @@ struct service *service_free(struct service *s) {
 
 static const struct exec_command *command_for(const struct service *s, bool main, unsigned idx) {
         const struct unit *u = s->unit;
-        const struct exec_list *l = main ? &u->exec_start
+        const struct exec_list *l = main                             ? &u->exec_start
                                     : s->sm.phase == PHASE_START_PRE ? &u->exec_start_pre
                                     : s->sm.phase == PHASE_RELOAD    ? &u->exec_reload
                                                                      : &u->exec_stop;
@@ -230,7 +230,7 @@ static int build_env(struct service *s, const struct sandbox_creds *creds, char 
                         return -ENOMEM;
         }
         /* The unit's own assignments come last and win. */
-        STRV_FOREACH(e, env)
+        STRV_FOREACH (e, env)
                 if (strv_extend(&base, *e) < 0)
                         return -ENOMEM;
         *ret = TAKE_PTR(base);
@@ -270,14 +270,20 @@ static int spawn(struct service *s, const struct exec_command *cmd, bool main, p
         }
         const struct unit *u = s->unit;
         struct sandbox_exec x = {
-                .path = cmd->path, .argv = argv, .env = env,
-                .stdin_fd = -1, .stdout_fd = s->log_pipe[1], .stderr_fd = s->log_pipe[1],
+                .path = cmd->path,
+                .argv = argv,
+                .env = env,
+                .stdin_fd = -1,
+                .stdout_fd = s->log_pipe[1],
+                .stderr_fd = s->log_pipe[1],
                 .creds = cp,
                 .working_directory = u->working_directory,
                 .working_directory_optional = u->working_directory_optional,
                 .rlimits = u->rlimits,
-                .nice_set = u->nice_set, .nice = u->nice,
-                .oom_score_adjust_set = u->oom_score_adjust_set, .oom_score_adjust = u->oom_score_adjust,
+                .nice_set = u->nice_set,
+                .nice = u->nice,
+                .oom_score_adjust_set = u->oom_score_adjust_set,
+                .oom_score_adjust = u->oom_score_adjust,
         };
         int report_fd;
         r = sandbox_spawn(&x, ret_pid, &report_fd);
@@ -311,13 +317,13 @@ static bool consume_report(struct service *s, bool main) {
         const struct exec_command *cmd = command_for(s, main, s->sm.idx);
         if (r == 1) {
                 /* Name what the stage was about: the directory for chdir, else the program. */
-                const char *what = rep.stage == STAGE_CHDIR ? s->unit->working_directory
+                const char *what = rep.stage == STAGE_CHDIR  ? s->unit->working_directory
                                    : rep.stage == STAGE_EXEC ? (cmd ? cmd->path : "?")
                                                              : "";
-                log_error("%s: failed to %s %s: %s", s->name, sandbox_stage_to_string(rep.stage),
-                          what, strerror(rep.err));
-                log_stream_note(s->log, "failed to %s %s: %s", sandbox_stage_to_string(rep.stage),
-                                what, strerror(rep.err));
+                log_error("%s: failed to %s %s: %s", s->name, sandbox_stage_to_string(rep.stage), what,
+                          strerror(rep.err));
+                log_stream_note(s->log, "failed to %s %s: %s", sandbox_stage_to_string(rep.stage), what,
+                                strerror(rep.err));
                 /* The child exits right after; its exit is not the service's. */
                 if (main)
                         s->main_pid = 0;
@@ -341,8 +347,8 @@ static int on_main_report(sd_event_source *src _unused_, int fd _unused_, uint32
         return 0;
 }
 
-static int on_control_report(sd_event_source *src _unused_, int fd _unused_,
-                             uint32_t revents _unused_, void *userdata) {
+static int on_control_report(sd_event_source *src _unused_, int fd _unused_, uint32_t revents _unused_,
+                             void *userdata) {
         report_readable(userdata, false);
         return 0;
 }
@@ -371,8 +377,8 @@ static void arm_timer(struct service *s) {
         }
         int r;
         if (!s->timer)
-                r = sd_event_add_time(s->m->event, &s->timer, CLOCK_MONOTONIC, s->sm.timer_usec, 0,
-                                      on_timer, s);
+                r = sd_event_add_time(s->m->event, &s->timer, CLOCK_MONOTONIC, s->sm.timer_usec, 0, on_timer,
+                                      s);
         else
                 r = sd_event_source_set_time(s->timer, s->sm.timer_usec);
         if (r >= 0)
@@ -483,7 +489,7 @@ static void run_action(struct service *s, const struct svc_action *a) {
  * are handled right after, in order, by the loop in service_event_full(). */
 static void queue_event(struct service *s, enum svc_event_type type, int code, int status, int err) {
         if (s->n_queued < ELEMENTSOF(s->queued))
-                s->queued[s->n_queued++] = (struct svc_queued_event) { type, code, status, err };
+                s->queued[s->n_queued++] = (struct svc_queued_event){ type, code, status, err };
         else
                 log_error("%s: event queue overflow, dropping event %d", s->name, (int) type);
 }
@@ -547,8 +553,11 @@ static void process_queue(struct service *s) {
         s->processing = true;
         for (size_t i = 0; i < s->n_queued; i++) {
                 struct svc_queued_event q = s->queued[i];
-                struct svc_event ev = { .type = q.type, .now = now_mono(s), .exit_code = q.code,
-                                        .exit_status = q.status, .spawn_errno = q.err };
+                struct svc_event ev = { .type = q.type,
+                                        .now = now_mono(s),
+                                        .exit_code = q.code,
+                                        .exit_status = q.status,
+                                        .spawn_errno = q.err };
                 step_one(s, &ev);
         }
         s->n_queued = 0;
@@ -571,7 +580,8 @@ void service_dependency_failed(struct service *s, const char *dep) {
         s->sm.timer_usec = 0;
         arm_timer(s);
         if (old != SVC_FAILED) {
-                log_info("%s: failed, %s", s->name, s->failure_detail ? s->failure_detail : "dependency failed");
+                log_info("%s: failed, %s", s->name,
+                         s->failure_detail ? s->failure_detail : "dependency failed");
                 note_transition(s, old);
         }
         manager_service_changed(s, old);

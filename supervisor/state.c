@@ -10,12 +10,12 @@
 
 /* One handler per state; each handles the events that mean something in that state and ignores
  * the rest (a stale exit of a process the machine already gave up on, a second start, ...). */
-typedef void (*state_handler)(struct svc_machine *m, const struct svc_config *c,
-                              const struct svc_event *ev, struct svc_actions *out);
+typedef void (*state_handler)(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+                              struct svc_actions *out);
 
 static void act(struct svc_actions *out, enum svc_action_type type, int arg) {
         if (out->n < SVC_ACTIONS_MAX)
-                out->a[out->n++] = (struct svc_action) { type, arg };
+                out->a[out->n++] = (struct svc_action){ type, arg };
 }
 
 static void set_timer(struct svc_machine *m, struct svc_actions *out, uint64_t now, uint64_t span) {
@@ -174,8 +174,8 @@ static void enter_stop_kill(struct svc_machine *m, const struct svc_config *c, u
 }
 
 /* run_exec_stop: the service came up, so ExecStop= applies; a failed start skips it. */
-static void enter_stop(struct svc_machine *m, const struct svc_config *c, uint64_t now,
-                       bool run_exec_stop, struct svc_actions *out) {
+static void enter_stop(struct svc_machine *m, const struct svc_config *c, uint64_t now, bool run_exec_stop,
+                       struct svc_actions *out) {
         m->state = SVC_STOPPING;
         if (m->control_alive) {
                 act(out, ACT_SIGNAL_CONTROL, SIGKILL);
@@ -194,8 +194,8 @@ static void enter_stop(struct svc_machine *m, const struct svc_config *c, uint64
         set_timer(m, out, now, c->timeout_stop_usec);
 }
 
-static void fail(struct svc_machine *m, const struct svc_config *c, uint64_t now,
-                 enum svc_result r, struct svc_actions *out) {
+static void fail(struct svc_machine *m, const struct svc_config *c, uint64_t now, enum svc_result r,
+                 struct svc_actions *out) {
         set_result(m, r);
         enter_stop(m, c, now, false, out);
 }
@@ -209,8 +209,8 @@ static void request_stop(struct svc_machine *m, const struct svc_config *c, cons
         enter_stop(m, c, ev->now, was_up, out);
 }
 
-static void main_ended_while_up(struct svc_machine *m, const struct svc_config *c,
-                                const struct svc_event *ev, struct svc_actions *out) {
+static void main_ended_while_up(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+                                struct svc_actions *out) {
         m->main_alive = false;
         record_exit(m, ev);
         if (!svc_exit_is_clean(ev->exit_code, ev->exit_status))
@@ -229,8 +229,8 @@ static void on_inactive(struct svc_machine *m, const struct svc_config *c, const
                 m->state = SVC_INACTIVE;
 }
 
-static void on_backing_off(struct svc_machine *m, const struct svc_config *c,
-                           const struct svc_event *ev, struct svc_actions *out) {
+static void on_backing_off(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+                           struct svc_actions *out) {
         switch (ev->type) {
         case EV_TIMER:
                 enter_start(m, c, ev->now, out);
@@ -248,8 +248,8 @@ static void on_backing_off(struct svc_machine *m, const struct svc_config *c,
         }
 }
 
-static void start_pre_exited(struct svc_machine *m, const struct svc_config *c,
-                             const struct svc_event *ev, struct svc_actions *out) {
+static void start_pre_exited(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+                             struct svc_actions *out) {
         m->control_alive = false;
         record_exit(m, ev);
         bool ok = ev->exit_code == CLD_EXITED && ev->exit_status == 0;
@@ -263,8 +263,8 @@ static void start_pre_exited(struct svc_machine *m, const struct svc_config *c,
                 spawn_main(m, out, 0);
 }
 
-static void start_main_exited(struct svc_machine *m, const struct svc_config *c,
-                              const struct svc_event *ev, struct svc_actions *out) {
+static void start_main_exited(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+                              struct svc_actions *out) {
         m->main_alive = false;
         record_exit(m, ev);
         bool ok = ev->exit_code == CLD_EXITED && ev->exit_status == 0;
@@ -349,8 +349,8 @@ static void on_running(struct svc_machine *m, const struct svc_config *c, const 
         }
 }
 
-static void reload_exited(struct svc_machine *m, const struct svc_config *c,
-                          const struct svc_event *ev, struct svc_actions *out) {
+static void reload_exited(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+                          struct svc_actions *out) {
         m->control_alive = false;
         bool ok = ev->type == EV_CONTROL_EXIT && ev->exit_code == CLD_EXITED && ev->exit_status == 0;
         if ((ok || control_failure_ignored(c, m)) && m->idx + 1 < c->n_reload) {
@@ -360,8 +360,8 @@ static void reload_exited(struct svc_machine *m, const struct svc_config *c,
         enter_running(m, ev->now, out);
 }
 
-static void on_reloading(struct svc_machine *m, const struct svc_config *c,
-                         const struct svc_event *ev, struct svc_actions *out) {
+static void on_reloading(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+                         struct svc_actions *out) {
         switch (ev->type) {
         case EV_CONTROL_EXIT:
         case EV_SPAWN_FAILED:
@@ -385,8 +385,8 @@ static void on_reloading(struct svc_machine *m, const struct svc_config *c,
         }
 }
 
-static void stop_cmd_exited(struct svc_machine *m, const struct svc_config *c,
-                            const struct svc_event *ev, struct svc_actions *out) {
+static void stop_cmd_exited(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+                            struct svc_actions *out) {
         m->control_alive = false;
         if (m->idx + 1 < c->n_stop && m->main_alive) {
                 spawn_control(m, out, PHASE_STOP_CMD, m->idx + 1);
@@ -447,17 +447,13 @@ static void on_stopping(struct svc_machine *m, const struct svc_config *c, const
 }
 
 static const state_handler handlers[_SVC_STATE_MAX] = {
-        [SVC_INACTIVE] = on_inactive,
-        [SVC_FAILED] = on_inactive,
-        [SVC_STARTING] = on_starting,
-        [SVC_RUNNING] = on_running,
-        [SVC_RELOADING] = on_reloading,
-        [SVC_STOPPING] = on_stopping,
+        [SVC_INACTIVE] = on_inactive,       [SVC_FAILED] = on_inactive,     [SVC_STARTING] = on_starting,
+        [SVC_RUNNING] = on_running,         [SVC_RELOADING] = on_reloading, [SVC_STOPPING] = on_stopping,
         [SVC_BACKING_OFF] = on_backing_off,
 };
 
 void svc_machine_init(struct svc_machine *m) {
-        *m = (struct svc_machine) { .state = SVC_INACTIVE };
+        *m = (struct svc_machine){ .state = SVC_INACTIVE };
 }
 
 void svc_step(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
@@ -482,9 +478,8 @@ uint64_t svc_restart_delay(const struct svc_config *c, unsigned n) {
 
 const char *svc_state_to_string(enum svc_state s) {
         static const char *const table[_SVC_STATE_MAX] = {
-                [SVC_INACTIVE] = "inactive",   [SVC_STARTING] = "starting",
-                [SVC_RUNNING] = "running",     [SVC_RELOADING] = "reloading",
-                [SVC_STOPPING] = "stopping",   [SVC_BACKING_OFF] = "backing-off",
+                [SVC_INACTIVE] = "inactive",   [SVC_STARTING] = "starting", [SVC_RUNNING] = "running",
+                [SVC_RELOADING] = "reloading", [SVC_STOPPING] = "stopping", [SVC_BACKING_OFF] = "backing-off",
                 [SVC_FAILED] = "failed",
         };
         return s < _SVC_STATE_MAX ? table[s] : "?";

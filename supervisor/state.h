@@ -23,9 +23,9 @@ enum svc_state {
 enum svc_phase {
         PHASE_NONE,
         PHASE_START_PRE, /* ExecStartPre[idx] running */
-        PHASE_START,     /* ExecStart[idx] spawned, waiting for readiness */
-        PHASE_RELOAD,    /* ExecReload[idx] running */
-        PHASE_STOP_CMD,  /* ExecStop[idx] running */
+        PHASE_START, /* ExecStart[idx] spawned, waiting for readiness */
+        PHASE_RELOAD, /* ExecReload[idx] running */
+        PHASE_STOP_CMD, /* ExecStop[idx] running */
         PHASE_STOP_TERM, /* KillSignal sent, waiting up to TimeoutStopSec */
         PHASE_STOP_KILL, /* SIGKILL sent to everything, waiting */
         _PHASE_MAX,
@@ -34,34 +34,34 @@ enum svc_phase {
 /* Why the last run ended; RESULT_SUCCESS while nothing went wrong. */
 enum svc_result {
         RESULT_SUCCESS,
-        RESULT_EXIT_CODE,   /* a process exited non-zero */
-        RESULT_SIGNAL,      /* a process was killed by a signal */
-        RESULT_TIMEOUT,     /* TimeoutStartSec or TimeoutStopSec passed */
-        RESULT_SPAWN,       /* the process could not be started (spawn_errno) */
+        RESULT_EXIT_CODE, /* a process exited non-zero */
+        RESULT_SIGNAL, /* a process was killed by a signal */
+        RESULT_TIMEOUT, /* TimeoutStartSec or TimeoutStopSec passed */
+        RESULT_SPAWN, /* the process could not be started (spawn_errno) */
         RESULT_START_LIMIT, /* StartLimitBurst hit */
-        RESULT_DEPENDENCY,  /* a Requires= dependency failed (set by the manager) */
-        RESULT_OOM,         /* the kernel's OOM killer ended it (set by the executor) */
+        RESULT_DEPENDENCY, /* a Requires= dependency failed (set by the manager) */
+        RESULT_OOM, /* the kernel's OOM killer ended it (set by the executor) */
         _RESULT_MAX,
 };
 
 enum svc_event_type {
-        EV_START,        /* manual start */
-        EV_STOP,         /* manual stop or shutdown */
-        EV_RESTART,      /* manual restart */
-        EV_RELOAD,       /* manual reload */
-        EV_MAIN_EXEC,    /* the main process reached execve() */
-        EV_READY,        /* READY=1 from the service */
-        EV_MAIN_EXIT,    /* the main process ended (exit_code/exit_status) */
+        EV_START, /* manual start */
+        EV_STOP, /* manual stop or shutdown */
+        EV_RESTART, /* manual restart */
+        EV_RELOAD, /* manual reload */
+        EV_MAIN_EXEC, /* the main process reached execve() */
+        EV_READY, /* READY=1 from the service */
+        EV_MAIN_EXIT, /* the main process ended (exit_code/exit_status) */
         EV_CONTROL_EXIT, /* the control process (ExecStartPre/Reload/Stop) ended */
         EV_SPAWN_FAILED, /* spawning the current process failed (spawn_errno) */
-        EV_TIMER,        /* the machine's timer fired */
+        EV_TIMER, /* the machine's timer fired */
         _EV_MAX,
 };
 
 struct svc_event {
         enum svc_event_type type;
-        uint64_t now;    /* CLOCK_MONOTONIC, usec */
-        int exit_code;   /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
+        uint64_t now; /* CLOCK_MONOTONIC, usec */
+        int exit_code; /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
         int exit_status; /* exit status or signal number */
         int spawn_errno;
 };
@@ -88,26 +88,26 @@ struct svc_machine {
         enum svc_phase phase;
         unsigned idx;
         bool main_alive, control_alive;
-        bool restart_queued;   /* start again once stopped (manual restart, start while stopping) */
-        bool stop_requested;   /* the stop was asked for: ends in inactive, not in a restart */
+        bool restart_queued; /* start again once stopped (manual restart, start while stopping) */
+        bool stop_requested; /* the stop was asked for: ends in inactive, not in a restart */
         enum svc_result result;
         int exit_code, exit_status; /* last process end, for status */
         int spawn_errno;
-        unsigned n_restarts;     /* automatic restarts since the last reset */
-        uint64_t running_since;  /* monotonic usec when it became running */
-        uint64_t limit_begin;    /* start limit window */
+        unsigned n_restarts; /* automatic restarts since the last reset */
+        uint64_t running_since; /* monotonic usec when it became running */
+        uint64_t limit_begin; /* start limit window */
         unsigned limit_count;
-        uint64_t timer_usec;     /* deadline of the armed timer (monotonic), 0 = none */
+        uint64_t timer_usec; /* deadline of the armed timer (monotonic), 0 = none */
 };
 
 enum svc_action_type {
-        ACT_SPAWN_MAIN,    /* spawn ExecStart[arg] */
+        ACT_SPAWN_MAIN, /* spawn ExecStart[arg] */
         ACT_SPAWN_CONTROL, /* spawn the command of the current phase, index arg */
-        ACT_SIGNAL_MAIN,   /* send signal arg to the main process */
+        ACT_SIGNAL_MAIN, /* send signal arg to the main process */
         ACT_SIGNAL_CONTROL,
-        ACT_KILL_ALL,      /* SIGKILL everything the service has left */
-        ACT_TIMER,         /* arm the timer at machine.timer_usec, or disarm when 0 */
-        ACT_FORGET_MAIN,   /* the forking parent exited: find the daemon it left */
+        ACT_KILL_ALL, /* SIGKILL everything the service has left */
+        ACT_TIMER, /* arm the timer at machine.timer_usec, or disarm when 0 */
+        ACT_FORGET_MAIN, /* the forking parent exited: find the daemon it left */
 };
 
 struct svc_action {

@@ -15,8 +15,7 @@ static bool arg_json, arg_no_block;
 static bool use_color;
 
 struct status_info {
-        char *name, *description, *state, *detail, *result, *last_exit, *status_text, *path, *type,
-                *job;
+        char *name, *description, *state, *detail, *result, *last_exit, *status_text, *path, *type, *job;
         uint64_t since;
         uint32_t main_pid, restarts;
         int enabled;
@@ -35,7 +34,7 @@ static void status_info_done(struct status_info *i) {
         free(i->type);
         free(i->job);
         strv_free(i->load_errors);
-        *i = (struct status_info) { 0 };
+        *i = (struct status_info){ 0 };
 }
 
 /* ---- connection --------------------------------------------------------------------------- */
@@ -70,8 +69,10 @@ static int connect_bus(sd_bus **ret) {
         if (r >= 0)
                 r = sd_bus_start(bus);
         if (r == -EACCES || r == -EPERM)
-                fprintf(stderr, "svc: permission denied on %s: talking to svcd needs root "
-                                "(members of group svc may read status and logs)\n", dir);
+                fprintf(stderr,
+                        "svc: permission denied on %s: talking to svcd needs root "
+                        "(members of group svc may read status and logs)\n",
+                        dir);
         else if (r == -ENOENT || r == -ECONNREFUSED)
                 fprintf(stderr, "svc: svcd is not running (no control socket at %s)\n", dir);
         else if (r < 0)
@@ -94,8 +95,8 @@ static int error_to_exit(const sd_bus_error *e) {
         return EXIT_FAILED;
 }
 
-static int call(sd_bus *bus, const char *method, sd_bus_message **reply, char **names,
-                const char *extra_sig, int extra) {
+static int call(sd_bus *bus, const char *method, sd_bus_message **reply, char **names, const char *extra_sig,
+                int extra) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         sd_bus_error e = SD_BUS_ERROR_NULL;
         int r = sd_bus_message_new_method_call(bus, &m, NULL, SVC_OBJECT_PATH, SVC_INTERFACE, method);
@@ -145,11 +146,16 @@ static int read_variant(sd_bus_message *m, const char *key, struct status_info *
                 const char *key;
                 char **s;
         } strings[] = {
-                { "Name", &i->name },         { "Description", &i->description },
-                { "State", &i->state },       { "Detail", &i->detail },
-                { "Result", &i->result },     { "LastExit", &i->last_exit },
-                { "StatusText", &i->status_text }, { "Path", &i->path },
-                { "Type", &i->type },         { "Job", &i->job },
+                { "Name", &i->name },
+                { "Description", &i->description },
+                { "State", &i->state },
+                { "Detail", &i->detail },
+                { "Result", &i->result },
+                { "LastExit", &i->last_exit },
+                { "StatusText", &i->status_text },
+                { "Path", &i->path },
+                { "Type", &i->type },
+                { "Job", &i->job },
         };
         for (size_t k = 0; k < ELEMENTSOF(strings); k++)
                 if (streq(key, strings[k].key)) {
@@ -194,6 +200,10 @@ static int read_status(sd_bus_message *m, struct status_info *i) {
         }
         if (r >= 0)
                 r = sd_bus_message_exit_container(m);
+        if (r >= 0 && !i->state && !(i->state = strdup("unknown")))
+                r = -ENOMEM;
+        if (r >= 0 && !i->name && !(i->name = strdup("?")))
+                r = -ENOMEM;
         return r < 0 ? r : 1;
 }
 
@@ -226,8 +236,9 @@ static void format_since(uint64_t since, char *buf, size_t n) {
         strftime(when, sizeof(when), "%a %Y-%m-%d %H:%M:%S %Z", &tm);
         uint64_t now = now_usec(CLOCK_REALTIME);
         uint64_t d = now > since ? now - since : 0;
-        format_timespan(ago, sizeof(ago), d < USEC_PER_SEC ? d / USEC_PER_MSEC * USEC_PER_MSEC
-                                                           : d / USEC_PER_SEC * USEC_PER_SEC);
+        format_timespan(ago, sizeof(ago),
+                        d < USEC_PER_SEC ? d / USEC_PER_MSEC * USEC_PER_MSEC
+                                         : d / USEC_PER_SEC * USEC_PER_SEC);
         snprintf(buf, n, "%s; %s ago", when, ago);
 }
 
@@ -240,7 +251,7 @@ static void print_status(const struct status_info *i) {
                 printf("     Loaded: %serror%s%s%s\n", state_color("error"), color_off(),
                        isempty(i->path) ? "" : ", running on the previous definition of ",
                        i->path ? i->path : "");
-                STRV_FOREACH(e, i->load_errors)
+                STRV_FOREACH (e, i->load_errors)
                         printf("      Error: %s\n", *e);
         }
         if (!isempty(i->path))
@@ -265,10 +276,14 @@ static void json_status(const struct status_info *i, bool first) {
         const struct {
                 const char *k, *v;
         } s[] = {
-                { "description", i->description }, { "state", i->state },
-                { "detail", i->detail },           { "result", i->result },
-                { "last_exit", i->last_exit },     { "status_text", i->status_text },
-                { "path", i->path },               { "type", i->type },
+                { "description", i->description },
+                { "state", i->state },
+                { "detail", i->detail },
+                { "result", i->result },
+                { "last_exit", i->last_exit },
+                { "status_text", i->status_text },
+                { "path", i->path },
+                { "type", i->type },
                 { "job", i->job },
         };
         for (size_t k = 0; k < ELEMENTSOF(s); k++) {
@@ -278,7 +293,7 @@ static void json_status(const struct status_info *i, bool first) {
         printf(",\"since_usec\":%llu,\"main_pid\":%u,\"restarts\":%u,\"enabled\":%s,\"load_errors\":[",
                (unsigned long long) i->since, i->main_pid, i->restarts, i->enabled ? "true" : "false");
         size_t k = 0;
-        STRV_FOREACH(e, i->load_errors) {
+        STRV_FOREACH (e, i->load_errors) {
                 printf("%s", k++ ? "," : "");
                 json_string(stdout, *e);
         }
@@ -295,16 +310,16 @@ static int cmd_status(sd_bus *bus, char **names, bool list) {
         if (arg_json)
                 printf("[");
         if (list && !arg_json)
-                printf("%-24s %-12s %-8s %-8s %-8s %s\n", "UNIT", "STATE", "PID", "RESTARTS",
-                       "ENABLED", "DESCRIPTION");
+                printf("%-24s %-12s %-8s %-8s %-8s %s\n", "UNIT", "STATE", "PID", "RESTARTS", "ENABLED",
+                       "DESCRIPTION");
         bool first = true;
         struct status_info i = { 0 };
         while (r >= 0 && (r = read_status(reply, &i)) > 0) {
                 if (arg_json)
                         json_status(&i, first);
                 else if (list)
-                        printf("%-24s %s%-12s%s %-8u %-8u %-8s %s\n", i.name, state_color(i.state),
-                               i.state, color_off(), i.main_pid, i.restarts, i.enabled ? "yes" : "no",
+                        printf("%-24s %s%-12s%s %-8u %-8u %-8s %s\n", i.name, state_color(i.state), i.state,
+                               color_off(), i.main_pid, i.restarts, i.enabled ? "yes" : "no",
                                i.description ? i.description : "");
                 else {
                         if (!first)
@@ -395,8 +410,8 @@ int main(int argc, char **argv) {
                 if (strv_extend(&names, argv[optind]) < 0)
                         return EXIT_FAILED;
         use_color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-        static const char *const known[] = { "start", "stop", "restart", "reload", "status", "list",
-                                             "enable", "disable", "reload-units" };
+        static const char *const known[] = { "start", "stop",   "restart", "reload",      "status",
+                                             "list",  "enable", "disable", "reload-units" };
         bool ok = false;
         for (size_t i = 0; i < ELEMENTSOF(known); i++)
                 ok |= streq(cmd, known[i]);

@@ -11,20 +11,19 @@
 #include "units/unit.h"
 
 static void usage(FILE *f) {
-        fprintf(f,
-                "svc [--root DIR] COMMAND ...\n\n"
-                "Units:\n"
-                "  start|stop|restart|reload NAME...  change units (--no-block: do not wait)\n"
-                "  status [NAME...] [--json]          state, main PID, restarts, last exit, logs\n"
-                "  list [--json]                      one row per unit\n"
-                "  enable|disable NAME...             start with svcd, or not\n"
-                "  reload-units                       re-read the unit directory\n"
-                "  logs NAME [-n N] [-f]              the unit's log, like journalctl -u\n"
-                "  check FILE...                      validate unit files without a daemon\n\n"
-                "Options:\n"
-                "  --root DIR                         rebase every path (default $SVC_ROOT or /)\n"
-                "  -h, --help                         this help\n\n"
-                "Exit codes: 0 ok, 1 failed, 2 usage, 3 not running, 4 no such unit.\n");
+        fprintf(f, "svc [--root DIR] COMMAND ...\n\n"
+                   "Units:\n"
+                   "  start|stop|restart|reload NAME...  change units (--no-block: do not wait)\n"
+                   "  status [NAME...] [--json]          state, main PID, restarts, last exit, logs\n"
+                   "  list [--json]                      one row per unit\n"
+                   "  enable|disable NAME...             start with svcd, or not\n"
+                   "  reload-units                       re-read the unit directory\n"
+                   "  logs NAME [-n N] [-f]              the unit's log, like journalctl -u\n"
+                   "  check FILE...                      validate unit files without a daemon\n\n"
+                   "Options:\n"
+                   "  --root DIR                         rebase every path (default $SVC_ROOT or /)\n"
+                   "  -h, --help                         this help\n\n"
+                   "Exit codes: 0 ok, 1 failed, 2 usage, 3 not running, 4 no such unit.\n");
 }
 
 static void print_diag(const struct unit_diag *d) {

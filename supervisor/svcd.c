@@ -55,7 +55,8 @@ static int parse_args(int argc, char **argv) {
         return 1;
 }
 
-static int on_sigchld(sd_event_source *src _unused_, const struct signalfd_siginfo *si _unused_, void *userdata) {
+static int on_sigchld(sd_event_source *src _unused_, const struct signalfd_siginfo *si _unused_,
+                      void *userdata) {
         manager_reap(userdata);
         return 0;
 }
@@ -66,7 +67,8 @@ static int on_sigterm(sd_event_source *src _unused_, const struct signalfd_sigin
         return 0;
 }
 
-static int on_sighup(sd_event_source *src _unused_, const struct signalfd_siginfo *si _unused_, void *userdata) {
+static int on_sighup(sd_event_source *src _unused_, const struct signalfd_siginfo *si _unused_,
+                     void *userdata) {
         struct reload_report *r = NULL;
         size_t n = 0;
         if (manager_reload_units(userdata, &r, &n) >= 0)

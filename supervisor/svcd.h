@@ -36,11 +36,11 @@ struct svc_queued_event {
 struct service {
         struct manager *m;
         char *name;
-        struct unit *unit;      /* NULL when the unit file was refused and nothing older exists */
-        char **load_errors;     /* diagnostics of the last load, formatted "file:line: ..." */
+        struct unit *unit; /* NULL when the unit file was refused and nothing older exists */
+        char **load_errors; /* diagnostics of the last load, formatted "file:line: ..." */
         struct unit *next_unit; /* a changed definition waiting for the service to stop */
         bool enabled;
-        bool removed;           /* the unit file is gone: drop the service once it is stopped */
+        bool removed; /* the unit file is gone: drop the service once it is stopped */
 
         struct svc_machine sm;
         struct svc_config cfg;
@@ -146,8 +146,7 @@ void log_stream_set_resume(struct log_stream *ls, void (*resume)(void *userdata)
 void log_stream_note(struct log_stream *ls, const char *fmt, ...) _printf_(2, 3);
 
 /* control.c */
-int control_server_new(struct manager *m, const char *path, gid_t group,
-                       struct control_server **ret);
+int control_server_new(struct manager *m, const char *path, gid_t group, struct control_server **ret);
 struct control_server *control_server_free(struct control_server *c);
 /* A unit's job ended; resolves the calls waiting for it. */
 void control_job_done(struct control_server *c, struct service *s, bool ok, const char *detail);

@@ -20,7 +20,7 @@ static bool ignore_pre_1(const void *userdata _unused_, enum svc_phase phase, un
 }
 
 static struct svc_config simple_config(void) {
-        return (struct svc_config) {
+        return (struct svc_config){
                 .type_simple = true,
                 .n_start = 1,
                 .restart = RESTART_ON_FAILURE,
@@ -36,14 +36,13 @@ static struct svc_config simple_config(void) {
 
 static struct svc_actions out;
 
-static void step(struct svc_machine *m, const struct svc_config *c, enum svc_event_type t,
-                 uint64_t now) {
+static void step(struct svc_machine *m, const struct svc_config *c, enum svc_event_type t, uint64_t now) {
         struct svc_event ev = { .type = t, .now = now };
         svc_step(m, c, &ev, &out);
 }
 
-static void exit_ev(struct svc_machine *m, const struct svc_config *c, enum svc_event_type t,
-                    int code, int status, uint64_t now) {
+static void exit_ev(struct svc_machine *m, const struct svc_config *c, enum svc_event_type t, int code,
+                    int status, uint64_t now) {
         struct svc_event ev = { .type = t, .now = now, .exit_code = code, .exit_status = status };
         svc_step(m, c, &ev, &out);
 }
