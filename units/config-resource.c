@@ -108,13 +108,14 @@ int config_parse_rlimit(struct parse_ctx *ctx, const char *key, const char *valu
         if (rlimit_value(k, v, &soft) < 0 || rlimit_value(k, colon ? colon + 1 : v, &hard) < 0)
                 return ctx_error(ctx, "%s=%s: expected %s", key, ctx_short(ctx, value), rlimit_expected(k));
         if (soft > hard)
-                return ctx_error(ctx, "%s=%s: the soft limit is above the hard limit", key, ctx_short(ctx, value));
+                return ctx_error(ctx, "%s=%s: the soft limit is above the hard limit", key,
+                                 ctx_short(ctx, value));
         if (!*slot) {
                 *slot = malloc(sizeof(struct rlimit));
                 if (!*slot)
                         return -ENOMEM;
         }
-        **slot = (struct rlimit) { .rlim_cur = soft, .rlim_max = hard };
+        **slot = (struct rlimit){ .rlim_cur = soft, .rlim_max = hard };
         return 0;
 }
 
@@ -136,7 +137,9 @@ int config_parse_memory(struct parse_ctx *ctx, const char *key, const char *valu
         else if (parse_permyriad(value, 100, &v) >= 0)
                 v = scale_permyriad(physical_memory(), v);
         else if (parse_size(value, &v) < 0 || v >= UNIT_UNSET)
-                return ctx_error(ctx, "%s=%s: expected a size such as 256M, a percentage of memory such as 20%%, or infinity",
+                return ctx_error(ctx,
+                                 "%s=%s: expected a size such as 256M, a percentage of memory such as 20%%, "
+                                 "or infinity",
                                  key, ctx_short(ctx, value));
         *m = v;
         return 0;
@@ -155,8 +158,10 @@ int config_parse_tasks_max(struct parse_ctx *ctx, const char *key, const char *v
         else if (parse_permyriad(value, 100, &v) >= 0 && v > 0)
                 v = MAX(scale_permyriad(system_tasks_max(), v), (uint64_t) 1);
         else if (parse_u64(value, &v) < 0 || v == 0 || v >= UNIT_UNSET)
-                return ctx_error(ctx, "%s=%s: expected a number of tasks above 0, a percentage such as 10%%, or infinity", key,
-                                 ctx_short(ctx, value));
+                return ctx_error(
+                        ctx,
+                        "%s=%s: expected a number of tasks above 0, a percentage such as 10%%, or infinity",
+                        key, ctx_short(ctx, value));
         *t = v;
         return 0;
 }
@@ -184,7 +189,8 @@ int config_parse_cpu_quota(struct parse_ctx *ctx, const char *key, const char *v
                 return 0;
         }
         if (parse_permyriad(value, 0, &permyriad) < 0 || permyriad == 0 || permyriad > UINT64_MAX / 100)
-                return ctx_error(ctx, "%s=%s: expected a percentage above 0 such as 50%% or 200%%", key, ctx_short(ctx, value));
+                return ctx_error(ctx, "%s=%s: expected a percentage above 0 such as 50%% or 200%%", key,
+                                 ctx_short(ctx, value));
         /* 1% of one CPU is 10 ms of CPU time per second: one permyriad is 100 us. */
         *q = permyriad * 100;
         return 0;

@@ -84,7 +84,9 @@ int config_parse_listen(struct parse_ctx *ctx, const char *key, const char *valu
         if (r < 0 || !l.address) {
                 listen_spec_done(&l);
                 if (r < 0)
-                        return ctx_error(ctx, "%s=%s: expected a port, ADDRESS:PORT, [IPV6]:PORT, an absolute socket path or @abstract",
+                        return ctx_error(ctx,
+                                         "%s=%s: expected a port, ADDRESS:PORT, [IPV6]:PORT, an absolute "
+                                         "socket path or @abstract",
                                          key, ctx_short(ctx, value));
                 return -ENOMEM;
         }
@@ -107,8 +109,9 @@ int config_parse_root_directory(struct parse_ctx *ctx, const char *key, const ch
         if (r < 0)
                 return r;
         if (v && (strchr(v, '/') ? !path_is_absolute_clean(v) : !relative_path_is_clean(v)))
-                return ctx_error(ctx, "%s=%s: expected a tree name without '/' or an absolute path, without '..'", key,
-                                 ctx_short(ctx, value));
+                return ctx_error(ctx,
+                                 "%s=%s: expected a tree name without '/' or an absolute path, without '..'",
+                                 key, ctx_short(ctx, value));
         free(*s);
         *s = TAKE_PTR(v);
         return 0;
@@ -232,9 +235,10 @@ int config_parse_directories(struct parse_ctx *ctx, const char *key, const char 
                 return ctx_error(ctx, "%s=%s: %s", key, ctx_short(ctx, value), why);
         if (r < 0)
                 return r;
-        STRV_FOREACH(w, words) {
+        STRV_FOREACH (w, words) {
                 if (!relative_path_is_clean(*w))
-                        return ctx_error(ctx, "%s=: '%s' must be a relative path without '.' or '..'", key, ctx_short(ctx, *w));
+                        return ctx_error(ctx, "%s=: '%s' must be a relative path without '.' or '..'", key,
+                                         ctx_short(ctx, *w));
                 if (!strv_contains(*l, *w) && strv_extend(l, *w) < 0)
                         return -ENOMEM;
         }
@@ -250,8 +254,9 @@ int config_parse_hostname(struct parse_ctx *ctx, const char *key, const char *va
         if (r < 0)
                 return r;
         if (v && !hostname_is_valid(v))
-                return ctx_error(ctx, "%s=%s: expected a host name of letters, digits, '-' and '.', at most 64 long", key,
-                                 ctx_short(ctx, v));
+                return ctx_error(
+                        ctx, "%s=%s: expected a host name of letters, digits, '-' and '.', at most 64 long",
+                        key, ctx_short(ctx, v));
         free(*s);
         *s = TAKE_PTR(v);
         return 0;
@@ -267,13 +272,14 @@ static int caps_from_words(struct parse_ctx *ctx, const char *key, const char *v
                 return ctx_error(ctx, "%s=%s: %s", key, ctx_short(ctx, value), why);
         if (r < 0)
                 return r;
-        STRV_FOREACH(w, words) {
+        STRV_FOREACH (w, words) {
                 cap_value_t c;
                 /* cap_from_name() stops at a ',' and takes numbers past the last capability. */
-                if (strspn(*w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789") != strlen(*w) ||
+                if (strspn(*w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789") !=
+                            strlen(*w) ||
                     cap_from_name(*w, &c) < 0 || c < 0 || c > CAP_LAST_CAP)
-                        return ctx_error(ctx, "%s=: '%s' is not a capability such as CAP_NET_BIND_SERVICE", key,
-                                         ctx_short(ctx, *w));
+                        return ctx_error(ctx, "%s=: '%s' is not a capability such as CAP_NET_BIND_SERVICE",
+                                         key, ctx_short(ctx, *w));
                 sum |= 1ULL << c;
         }
         *ret = sum;

@@ -54,7 +54,7 @@ int config_parse_strv(struct parse_ctx *ctx, const char *key, const char *value,
         int r = split_value(ctx, key, value, &words);
         if (r < 0)
                 return r;
-        STRV_FOREACH(w, words)
+        STRV_FOREACH (w, words)
                 if (!strv_contains(*l, *w) && strv_extend(l, *w) < 0)
                         return -ENOMEM;
         return 0;
@@ -75,7 +75,7 @@ static int dep_add(struct parse_ctx *ctx, char ***l, int ltype, const char *name
                 if (!a)
                         return -ENOMEM;
                 *loc = a;
-                a[n] = (struct unit_location) { ctx->file, ctx->line };
+                a[n] = (struct unit_location){ ctx->file, ctx->line };
         }
         return strv_extend(l, name);
 }
@@ -109,13 +109,15 @@ int config_parse_deps(struct parse_ctx *ctx, const char *key, const char *value,
         int r = split_value(ctx, key, value, &words);
         if (r < 0)
                 return r;
-        STRV_FOREACH(w, words) {
+        STRV_FOREACH (w, words) {
                 strip_unit_suffix(*w);
                 if (!unit_name_is_valid(*w))
-                        return ctx_error(ctx, "%s=: '%s' is not a unit name (a plain file name of letters, digits and _.:@-)",
+                        return ctx_error(ctx,
+                                         "%s=: '%s' is not a unit name (a plain file name of letters, digits "
+                                         "and _.:@-)",
                                          key, ctx_short(ctx, *w));
         }
-        STRV_FOREACH(w, words)
+        STRV_FOREACH (w, words)
                 if (dep_add(ctx, l, ltype, *w) < 0)
                         return -ENOMEM;
         return 0;
@@ -145,8 +147,8 @@ int config_parse_timespan(struct parse_ctx *ctx, const char *key, const char *va
                 return 0;
         }
         if (parse_timespan(value, &usec) < 0)
-                return ctx_error(ctx, "%s=%s: expected a time span such as 90, 1min 30s, 500ms or infinity", key,
-                                 ctx_short(ctx, value));
+                return ctx_error(ctx, "%s=%s: expected a time span such as 90, 1min 30s, 500ms or infinity",
+                                 key, ctx_short(ctx, value));
         *t = usec == 0 && ltype == TIMESPAN_ZERO_IS_INFINITY ? USEC_INFINITY : usec;
         return 0;
 }
@@ -159,7 +161,8 @@ int config_parse_unsigned(struct parse_ctx *ctx, const char *key, const char *va
                 return 0;
         }
         if (parse_unsigned(value, &v) < 0 || v < (unsigned) ltype)
-                return ctx_error(ctx, "%s=%s: expected a whole number of at least %d", key, ctx_short(ctx, value), ltype);
+                return ctx_error(ctx, "%s=%s: expected a whole number of at least %d", key,
+                                 ctx_short(ctx, value), ltype);
         *u = v;
         return 0;
 }
@@ -173,7 +176,8 @@ int config_parse_size(struct parse_ctx *ctx, const char *key, const char *value,
                 return 0;
         }
         if (parse_size(value, &v) < 0 || v == 0)
-                return ctx_error(ctx, "%s=%s: expected a size such as 512K, 256M or 1G", key, ctx_short(ctx, value));
+                return ctx_error(ctx, "%s=%s: expected a size such as 512K, 256M or 1G", key,
+                                 ctx_short(ctx, value));
         *s = v;
         return 0;
 }
@@ -184,28 +188,32 @@ int config_parse_type(struct parse_ctx *ctx, const char *key, const char *value,
                 const char *name;
                 enum service_type type;
         } types[] = {
-                { "simple", SERVICE_SIMPLE }, { "exec", SERVICE_SIMPLE },   { "notify", SERVICE_NOTIFY },
+                { "simple", SERVICE_SIMPLE },   { "exec", SERVICE_SIMPLE },     { "notify", SERVICE_NOTIFY },
                 { "oneshot", SERVICE_ONESHOT }, { "forking", SERVICE_FORKING }, { "idle", SERVICE_SIMPLE },
         };
         enum service_type *t = data;
 
-        ctx->type_loc = (struct unit_location) { ctx->file, ctx->line };
+        ctx->type_loc = (struct unit_location){ ctx->file, ctx->line };
         if (!*value) {
                 *t = unit_defaults.type;
                 return 0;
         }
         if (streq(value, "dbus"))
-                return ctx_error(ctx, "Type=dbus is not supported: svc does not watch D-Bus names; use Type=notify or Type=simple");
+                return ctx_error(ctx, "Type=dbus is not supported: svc does not watch D-Bus names; use "
+                                      "Type=notify or Type=simple");
         if (streq(value, "notify-reload"))
-                return ctx_error(ctx, "Type=notify-reload is not supported: use Type=notify with ExecReload=");
+                return ctx_error(ctx,
+                                 "Type=notify-reload is not supported: use Type=notify with ExecReload=");
         for (size_t i = 0; i < ELEMENTSOF(types); i++)
                 if (streq(value, types[i].name)) {
                         *t = types[i].type;
                         if (streq(value, "idle"))
-                                return ctx_warning(ctx, "Type=idle is run as Type=simple: svc does not delay services for the console");
+                                return ctx_warning(ctx, "Type=idle is run as Type=simple: svc does not delay "
+                                                        "services for the console");
                         return 0;
                 }
-        return ctx_error(ctx, "%s=%s: expected simple, exec, notify, oneshot or forking", key, ctx_short(ctx, value));
+        return ctx_error(ctx, "%s=%s: expected simple, exec, notify, oneshot or forking", key,
+                         ctx_short(ctx, value));
 }
 
 int config_parse_restart(struct parse_ctx *ctx, const char *key, const char *value, void *data,
@@ -213,7 +221,7 @@ int config_parse_restart(struct parse_ctx *ctx, const char *key, const char *val
         static const char *const unsupported[] = { "on-success", "on-abnormal", "on-watchdog", "on-abort" };
         enum restart_policy *p = data;
 
-        ctx->restart_loc = (struct unit_location) { ctx->file, ctx->line };
+        ctx->restart_loc = (struct unit_location){ ctx->file, ctx->line };
         if (!*value) {
                 *p = unit_defaults.restart;
                 return 0;
@@ -225,7 +233,9 @@ int config_parse_restart(struct parse_ctx *ctx, const char *key, const char *val
                 }
         for (size_t i = 0; i < ELEMENTSOF(unsupported); i++)
                 if (streq(value, unsupported[i]))
-                        return ctx_error(ctx, "Restart=%s is not supported: svc supports no, on-failure and always", value);
+                        return ctx_error(
+                                ctx, "Restart=%s is not supported: svc supports no, on-failure and always",
+                                value);
         return ctx_error(ctx, "%s=%s: expected no, on-failure or always", key, ctx_short(ctx, value));
 }
 
@@ -250,7 +260,8 @@ int config_parse_pid_file(struct parse_ctx *ctx, const char *key, const char *va
                 v = a;
         }
         if (!path_is_absolute_clean(v))
-                return ctx_error(ctx, "%s=%s: expected an absolute path without '..'", key, ctx_short(ctx, value));
+                return ctx_error(ctx, "%s=%s: expected an absolute path without '..'", key,
+                                 ctx_short(ctx, value));
         free(*s);
         *s = TAKE_PTR(v);
         return 0;
@@ -265,7 +276,8 @@ int config_parse_kill_signal(struct parse_ctx *ctx, const char *key, const char 
                 return 0;
         }
         if (parse_signal(value, sig) < 0)
-                return ctx_error(ctx, "%s=%s: expected a signal such as SIGTERM, TERM or 15", key, ctx_short(ctx, value));
+                return ctx_error(ctx, "%s=%s: expected a signal such as SIGTERM, TERM or 15", key,
+                                 ctx_short(ctx, value));
         return 0;
 }
 
@@ -282,7 +294,8 @@ int config_parse_user(struct parse_ctx *ctx, const char *key, const char *value,
         if (r < 0)
                 return r;
         if (!user_name_is_valid(v))
-                return ctx_error(ctx, "%s=%s: expected a user or group name or a numeric id", key, ctx_short(ctx, v));
+                return ctx_error(ctx, "%s=%s: expected a user or group name or a numeric id", key,
+                                 ctx_short(ctx, v));
         free(*s);
         *s = TAKE_PTR(v);
         return 0;
@@ -300,10 +313,11 @@ int config_parse_groups(struct parse_ctx *ctx, const char *key, const char *valu
         int r = split_value(ctx, key, value, &words);
         if (r < 0)
                 return r;
-        STRV_FOREACH(w, words)
+        STRV_FOREACH (w, words)
                 if (!user_name_is_valid(*w))
-                        return ctx_error(ctx, "%s=: '%s' is not a group name or numeric id", key, ctx_short(ctx, *w));
-        STRV_FOREACH(w, words)
+                        return ctx_error(ctx, "%s=: '%s' is not a group name or numeric id", key,
+                                         ctx_short(ctx, *w));
+        STRV_FOREACH (w, words)
                 if (!strv_contains(*l, *w) && strv_extend(l, *w) < 0)
                         return -ENOMEM;
         return 0;
@@ -325,9 +339,11 @@ int config_parse_working_directory(struct parse_ctx *ctx, const char *key, const
         bool optional = v[0] == '-';
         const char *path = v + optional;
         if (streq(path, "~"))
-                return ctx_error(ctx, "%s=~ is not supported: write the home directory as an absolute path", key);
+                return ctx_error(ctx, "%s=~ is not supported: write the home directory as an absolute path",
+                                 key);
         if (!path_is_absolute_clean(path))
-                return ctx_error(ctx, "%s=%s: expected an absolute path without '..'", key, ctx_short(ctx, value));
+                return ctx_error(ctx, "%s=%s: expected an absolute path without '..'", key,
+                                 ctx_short(ctx, value));
         char *p = strdup(path);
         if (!p)
                 return -ENOMEM;
@@ -347,7 +363,8 @@ int config_parse_int(struct parse_ctx *ctx, const char *key, const char *value, 
                 return 0;
         }
         if (parse_int_range(value, min, max, i) < 0)
-                return ctx_error(ctx, "%s=%s: expected a whole number from %d to %d", key, ctx_short(ctx, value), min, max);
+                return ctx_error(ctx, "%s=%s: expected a whole number from %d to %d", key,
+                                 ctx_short(ctx, value), min, max);
         *set = true;
         return 0;
 }
@@ -356,18 +373,21 @@ int config_parse_int(struct parse_ctx *ctx, const char *key, const char *value, 
  * less cannot be honoured yet, and silently giving more isolation than asked could break the
  * service in ways its author would not look for, so it is refused with a sentence. */
 static const struct implied_spec {
-        const char *sandbox;     /* what the sandbox does, for the message */
-        const char *expected;    /* the values that fit, for the message */
+        const char *sandbox; /* what the sandbox does, for the message */
+        const char *expected; /* the values that fit, for the message */
         const char *accepted[8]; /* NULL-terminated when shorter */
         const char *relaxing[6];
 } implied_specs[_IMPLIED_MAX] = {
-        [IMPLIED_BOOL] = { "yes", "a boolean such as yes",
+        [IMPLIED_BOOL] = { "yes",
+                           "a boolean such as yes",
                            { "1", "yes", "y", "true", "t", "on" },
                            { "0", "no", "n", "false", "f", "off" } },
-        [IMPLIED_PROTECT_SYSTEM] = { "strict", "yes, full or strict",
+        [IMPLIED_PROTECT_SYSTEM] = { "strict",
+                                     "yes, full or strict",
                                      { "1", "yes", "y", "true", "t", "on", "full", "strict" },
                                      { "0", "no", "n", "false", "f", "off" } },
-        [IMPLIED_PROTECT_HOME] = { "yes", "yes, read-only or tmpfs",
+        [IMPLIED_PROTECT_HOME] = { "yes",
+                                   "yes, read-only or tmpfs",
                                    { "1", "yes", "true", "on", "read-only", "tmpfs" },
                                    { "0", "no", "n", "false", "f", "off" } },
         [IMPLIED_KEYRING_MODE] = { "private", "private", { "private" }, { "inherit", "shared" } },
@@ -387,7 +407,9 @@ int config_parse_implied(struct parse_ctx *ctx, const char *key, const char *val
         if (!*value || in_list(s->accepted, ELEMENTSOF(s->accepted), value))
                 return 0;
         if (in_list(s->relaxing, ELEMENTSOF(s->relaxing), value))
-                return ctx_error(ctx, "%s=%s asks for less isolation than svc's sandbox, which always acts as %s=%s; svc cannot relax that yet",
+                return ctx_error(ctx,
+                                 "%s=%s asks for less isolation than svc's sandbox, which always acts as "
+                                 "%s=%s; svc cannot relax that yet",
                                  key, value, key, s->sandbox);
         return ctx_error(ctx, "%s=%s: expected %s", key, ctx_short(ctx, value), s->expected);
 }

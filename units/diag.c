@@ -55,7 +55,7 @@ int diag_addv(struct unit_diag *d, bool warning, const char *file, unsigned line
         if (!items)
                 return -ENOMEM;
         d->items = items;
-        d->items[d->n++] = (struct unit_diag_item) {
+        d->items[d->n++] = (struct unit_diag_item){
                 .file = TAKE_PTR(f),
                 .line = line,
                 .message = TAKE_PTR(message),
@@ -64,8 +64,7 @@ int diag_addv(struct unit_diag *d, bool warning, const char *file, unsigned line
         return 0;
 }
 
-int diag_add(struct unit_diag *d, bool warning, const char *file, unsigned line, const char *fmt,
-             ...) {
+int diag_add(struct unit_diag *d, bool warning, const char *file, unsigned line, const char *fmt, ...) {
         va_list ap;
         va_start(ap, fmt);
         int r = diag_addv(d, warning, file, line, fmt, ap);

@@ -36,13 +36,15 @@ int config_parse_environment(struct parse_ctx *ctx, const char *key, const char 
                 return ctx_error(ctx, "%s=%s: %s", key, ctx_short(ctx, value), why);
         if (r < 0)
                 return r;
-        STRV_FOREACH(w, words) {
+        STRV_FOREACH (w, words) {
                 const char *eq = strchr(*w, '=');
                 if (!eq || !env_name_is_valid(*w, (size_t) (eq - *w)))
-                        return ctx_error(ctx, "%s=: '%s' is not an assignment NAME=VALUE with NAME of letters, digits and '_'",
+                        return ctx_error(ctx,
+                                         "%s=: '%s' is not an assignment NAME=VALUE with NAME of letters, "
+                                         "digits and '_'",
                                          key, ctx_short(ctx, *w));
         }
-        STRV_FOREACH(w, words) {
+        STRV_FOREACH (w, words) {
                 char *c = strdup(*w);
                 if (!c || strv_env_replace(env, c) < 0)
                         return -ENOMEM;
@@ -58,8 +60,8 @@ void env_files_free(struct env_file *f, size_t n) {
         free(f);
 }
 
-int config_parse_environment_file(struct parse_ctx *ctx, const char *key, const char *value, void *data _unused_,
-                                  int ltype _unused_) {
+int config_parse_environment_file(struct parse_ctx *ctx, const char *key, const char *value,
+                                  void *data _unused_, int ltype _unused_) {
         struct unit *u = ctx->u;
         _cleanup_free_ char *v = NULL;
 
@@ -74,10 +76,17 @@ int config_parse_environment_file(struct parse_ctx *ctx, const char *key, const 
                 return r;
         bool optional = v[0] == '-';
         if (!path_is_absolute_clean(v + optional))
-                return ctx_error(ctx, "%s=%s: expected an absolute path without '..', with '-' in front if it may be missing",
+                return ctx_error(ctx,
+                                 "%s=%s: expected an absolute path without '..', with '-' in front if it may "
+                                 "be missing",
                                  key, ctx_short(ctx, value));
-        struct env_file f = { .path = strdup(v + optional), .optional = optional, .file = strdup(ctx->file), .line = ctx->line };
-        struct env_file *a = f.path && f.file ? reallocarray(u->environment_files, u->n_environment_files + 1, sizeof(*a)) : NULL;
+        struct env_file f = { .path = strdup(v + optional),
+                              .optional = optional,
+                              .file = strdup(ctx->file),
+                              .line = ctx->line };
+        struct env_file *a =
+                f.path && f.file ? reallocarray(u->environment_files, u->n_environment_files + 1, sizeof(*a))
+                                 : NULL;
         if (!a) {
                 free(f.path);
                 free(f.file);
@@ -193,7 +202,8 @@ static int parse_env_text(const char *text, const char *file, char ***env, struc
                 if (k == 0)
                         return 0;
                 if (k == -EINVAL)
-                        k = diag_add(diag, true, file, line, "expected KEY=VALUE with KEY of letters, digits and '_'; line ignored");
+                        k = diag_add(diag, true, file, line,
+                                     "expected KEY=VALUE with KEY of letters, digits and '_'; line ignored");
                 else if (k > 0)
                         k = strv_env_replace(env, a);
                 if (k < 0)
@@ -201,7 +211,8 @@ static int parse_env_text(const char *text, const char *file, char ***env, struc
         }
 }
 
-static int read_env_file(const struct env_file *f, const char *root_dir, char ***env, struct unit_diag *diag) {
+static int read_env_file(const struct env_file *f, const char *root_dir, char ***env,
+                         struct unit_diag *diag) {
         _cleanup_free_ char *path = root_dir ? path_join(root_dir, f->path) : strdup(f->path);
         _cleanup_free_ char *text = NULL;
 
@@ -213,14 +224,15 @@ static int read_env_file(const struct env_file *f, const char *root_dir, char **
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                int k = diag_add(diag, false, f->file, f->line, "EnvironmentFile=%s: cannot read %s: %s", f->path, path,
-                                 strerror(-r));
+                int k = diag_add(diag, false, f->file, f->line, "EnvironmentFile=%s: cannot read %s: %s",
+                                 f->path, path, strerror(-r));
                 return k < 0 ? k : r;
         }
         return parse_env_text(text, path, env, diag);
 }
 
-int unit_build_environment(const struct unit *u, const char *root_dir, char ***ret_env, struct unit_diag *diag) {
+int unit_build_environment(const struct unit *u, const char *root_dir, char ***ret_env,
+                           struct unit_diag *diag) {
         _cleanup_strv_free_ char **env = strv_copy(u->environment);
 
         if (!env)

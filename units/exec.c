@@ -14,11 +14,15 @@ static bool at_word_end(char c) {
 /* The next word of a command line: 1, 0 at the end, -EINVAL (reported), -ENOMEM. A lone ';'
  * separates commands in systemd; svc runs one command per line, so it is refused, while "\;" as
  * a word is a literal ';' (for find -exec) as in systemd. */
-static int exec_word(struct parse_ctx *ctx, const char *key, const char *value, struct word_reader *w, char **ret) {
+static int exec_word(struct parse_ctx *ctx, const char *key, const char *value, struct word_reader *w,
+                     char **ret) {
         w->p += strspn(w->p, " \t\n\r");
         if (w->p[0] == ';' && at_word_end(w->p[1]))
-                return ctx_error(ctx, "%s=%s: a lone ';' would start a second command; svc runs one command per line, so write several %s= lines (Type=oneshot) or a script, or \\; for a literal ';'",
-                                 key, ctx_short(ctx, value), key);
+                return ctx_error(
+                        ctx,
+                        "%s=%s: a lone ';' would start a second command; svc runs one command per line, so "
+                        "write several %s= lines (Type=oneshot) or a script, or \\; for a literal ';'",
+                        key, ctx_short(ctx, value), key);
         if (w->p[0] == '\\' && w->p[1] == ';' && at_word_end(w->p[2])) {
                 w->p += 2;
                 *ret = strdup(";");
@@ -32,8 +36,8 @@ static int exec_word(struct parse_ctx *ctx, const char *key, const char *value, 
 
 /* Strips the prefixes of the first word into CMD; returns the program, or NULL after an error
  * was reported (in *ret_r). */
-static const char *exec_prefixes(struct parse_ctx *ctx, const char *key, const char *first, bool *separate_argv0,
-                                 struct exec_command *cmd, int *ret_r) {
+static const char *exec_prefixes(struct parse_ctx *ctx, const char *key, const char *first,
+                                 bool *separate_argv0, struct exec_command *cmd, int *ret_r) {
         const char *f = first;
 
         for (*ret_r = 0;; f++) {
@@ -44,11 +48,20 @@ static const char *exec_prefixes(struct parse_ctx *ctx, const char *key, const c
                 else if (*f == ':' && !cmd->no_env_expand)
                         cmd->no_env_expand = true;
                 else if (*f == '+')
-                        *ret_r = ctx_error(ctx, "%s=: the '+' prefix is refused: it would run the command outside the sandbox with full privileges, and svc runs every command inside it", key);
+                        *ret_r = ctx_error(
+                                ctx,
+                                "%s=: the '+' prefix is refused: it would run the command outside the "
+                                "sandbox with full privileges, and svc runs every command inside it",
+                                key);
                 else if (*f == '!')
-                        *ret_r = ctx_error(ctx, "%s=: the '!' and '!!' prefixes are refused: they would run the command with full privileges, and svc applies User= and the sandbox to every command", key);
+                        *ret_r = ctx_error(
+                                ctx,
+                                "%s=: the '!' and '!!' prefixes are refused: they would run the command with "
+                                "full privileges, and svc applies User= and the sandbox to every command",
+                                key);
                 else if (*f == '|')
-                        *ret_r = ctx_error(ctx, "%s=: the '|' prefix is not supported: write /bin/sh -c '...'", key);
+                        *ret_r = ctx_error(
+                                ctx, "%s=: the '|' prefix is not supported: write /bin/sh -c '...'", key);
                 else
                         break;
                 if (*ret_r < 0)
@@ -57,7 +70,9 @@ static const char *exec_prefixes(struct parse_ctx *ctx, const char *key, const c
         if (*f == '\0')
                 *ret_r = ctx_error(ctx, "%s=%s: no program after the prefixes", key, ctx_short(ctx, first));
         else if (f[0] != '/' || f[strlen(f) - 1] == '/')
-                *ret_r = ctx_error(ctx, "%s=: '%s' is not an absolute path to a program; svc does not search PATH, because the program is found inside the service's own tree",
+                *ret_r = ctx_error(ctx,
+                                   "%s=: '%s' is not an absolute path to a program; svc does not search "
+                                   "PATH, because the program is found inside the service's own tree",
                                    key, ctx_short(ctx, f));
         return *ret_r < 0 ? NULL : f;
 }
@@ -187,7 +202,7 @@ static int expand_split(const char *value, char ***argv) {
                         p += k;
                 }
         }
-        STRV_FOREACH(w, words)
+        STRV_FOREACH (w, words)
                 if (strv_extend(argv, *w) < 0)
                         return -ENOMEM;
         return 0;

@@ -17,7 +17,7 @@ struct graph {
         struct edge **edges;
         size_t *n_edges;
         unsigned char *color; /* 0 unvisited, 1 on the current path, 2 done */
-        size_t *path;          /* the DFS path ... */
+        size_t *path; /* the DFS path ... */
         struct edge *path_edge; /* ... and the edge that leaves each node of it */
         size_t depth;
         bool *refused;
@@ -51,7 +51,7 @@ static int graph_add_edge(struct graph *g, size_t from, size_t to, struct unit_l
         if (!e)
                 return -ENOMEM;
         g->edges[from] = e;
-        e[g->n_edges[from]++] = (struct edge) { to, loc };
+        e[g->n_edges[from]++] = (struct edge){ to, loc };
         return 0;
 }
 
@@ -89,7 +89,8 @@ static int report_cycle(struct graph *g, size_t from) {
                         return -ENOMEM;
                 }
                 const struct unit_location *loc = &g->path_edge[from + k].loc;
-                int r = diag_add(g->diag, false, loc->file, loc->line, "ordering cycle: %s (each unit starts after the next); %s is refused", s,
+                int r = diag_add(g->diag, false, loc->file, loc->line,
+                                 "ordering cycle: %s (each unit starts after the next); %s is refused", s,
                                  g->units[v]->name);
                 free(s);
                 if (r < 0)

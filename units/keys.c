@@ -10,7 +10,8 @@
 #include "units/unit-internal.h"
 
 #define F(field) offsetof(struct unit, field)
-#define ROW(s, k, cls, fn, off, lt, why) { { s, k, cls }, fn, off, lt, why }
+#define ROW(s, k, cls, fn, off, lt, why)                                                                     \
+        { { s, k, cls }, fn, off, lt, why }
 #define IMPL(s, k, fn, field, lt) ROW(s, k, UNIT_KEY_IMPLEMENTED, fn, F(field), lt, NULL)
 #define LATER(s, k, fn, field, lt) ROW(s, k, UNIT_KEY_NOT_APPLIED, fn, F(field), lt, NULL)
 #define IMPLIED(s, k, lt) ROW(s, k, UNIT_KEY_IMPLIED, config_parse_implied, 0, lt, NULL)
@@ -23,8 +24,12 @@
 #define R_SECCOMP "svc has no seccomp filter yet, so ignoring it would weaken isolation"
 #define R_ISOLATION "ignoring it would weaken isolation"
 #define R_BEHAVIOUR "ignoring it would change how the service runs"
-#define R_DEPS "svc has only After=, Before=, Requires= and Wants=, and ignoring it would change when the service runs or stops"
-#define R_CONDITION "svc has no conditions or assertions, so ignoring it would start the service where systemd would not"
+#define R_DEPS                                                                                               \
+        "svc has only After=, Before=, Requires= and Wants=, and ignoring it would change when the service " \
+        "runs or stops"
+#define R_CONDITION                                                                                          \
+        "svc has no conditions or assertions, so ignoring it would start the service where systemd would "   \
+        "not"
 #define R_EXIT "svc counts every non-zero exit as a failure, so ignoring it would change what is restarted"
 #define R_LOGS "svc captures stdout, stderr and syslog of every service into its own log"
 #define R_NO_MEANING "it has no meaning under svc"
@@ -33,6 +38,8 @@
 #define R_CREDS "svc has no credentials yet, so the service would miss files it expects"
 #define R_IMAGES "svc runs services from trees, not images: use RootDirectory="
 
+/* One line per key, so the table reads as a table. */
+/* clang-format off */
 static struct unit_key table[] = {
         /* [Unit] */
         IMPL("Unit", "Description", config_parse_string, description, 0),
@@ -303,6 +310,7 @@ static struct unit_key table[] = {
         META_ONLY("Install", "Also"),
         META_ONLY("Install", "DefaultInstance"),
 };
+/* clang-format on */
 
 static const char *const known_sections[] = { "Unit", "Service", "Install" };
 
@@ -317,7 +325,8 @@ const char *unit_section_hint(const char *section) {
         static const struct {
                 const char *section, *hint;
         } hints[] = {
-                { "Socket", "svc has no .socket units: put ListenStream=, Accept= and MaxConnections= in [Service]" },
+                { "Socket",
+                  "svc has no .socket units: put ListenStream=, Accept= and MaxConnections= in [Service]" },
                 { "Timer", "svc has no timers yet" },
                 { "Path", "svc has no path units" },
                 { "Mount", "svc does not manage mounts: use BindPaths= in [Service]" },
@@ -372,10 +381,8 @@ int unit_key_set_class(const char *section, const char *key, enum unit_key_class
 
 const char *unit_key_class_to_string(enum unit_key_class c) {
         static const char *const names[_UNIT_KEY_CLASS_MAX] = {
-                [UNIT_KEY_IMPLEMENTED] = "implemented",
-                [UNIT_KEY_NOT_APPLIED] = "not applied",
-                [UNIT_KEY_IMPLIED] = "implied",
-                [UNIT_KEY_UNSUPPORTED] = "unsupported",
+                [UNIT_KEY_IMPLEMENTED] = "implemented", [UNIT_KEY_NOT_APPLIED] = "not applied",
+                [UNIT_KEY_IMPLIED] = "implied",         [UNIT_KEY_UNSUPPORTED] = "unsupported",
                 [UNIT_KEY_METADATA] = "metadata",
         };
         return c >= 0 && c < _UNIT_KEY_CLASS_MAX ? names[c] : NULL;

@@ -79,8 +79,11 @@ int ctx_specifiers(struct parse_ctx *ctx, const char *key, const char *value, ch
                         fclose(f);
                         free(s);
                         if (c == '\0')
-                                return ctx_error(ctx, "%s= ends in a lone '%%': write %%%% for a percent sign", key);
-                        return ctx_error(ctx, "%s= uses the unknown specifier %%%c: svc knows %%i, %%I, %%n, %%N, %%p, %%P and %%%%",
+                                return ctx_error(
+                                        ctx, "%s= ends in a lone '%%': write %%%% for a percent sign", key);
+                        return ctx_error(ctx,
+                                         "%s= uses the unknown specifier %%%c: svc knows %%i, %%I, %%n, %%N, "
+                                         "%%p, %%P and %%%%",
                                          key, c);
                 }
         }
@@ -176,7 +179,7 @@ static int check_section(struct parse_ctx *ctx, const char *s, size_t n) {
         ctx->section_ok = unit_section_is_known(ctx->section);
         if (ctx->section_ok) {
                 if (streq(ctx->section, "Service") && !ctx->service_loc.file)
-                        ctx->service_loc = (struct unit_location) { ctx->file, ctx->line };
+                        ctx->service_loc = (struct unit_location){ ctx->file, ctx->line };
                 return 0;
         }
         if (strneq(ctx->section, "X-", 2))
@@ -199,7 +202,8 @@ static int check_assignment(struct parse_ctx *ctx, const char *s) {
         if (strspn(s, " \t") == (size_t) (eq - s))
                 return ctx_error(ctx, "an assignment without a key before '='");
         if (!ctx->section)
-                return ctx_error(ctx, "%.*s= comes before any section header such as [Service]", (int) (eq - s), s);
+                return ctx_error(ctx, "%.*s= comes before any section header such as [Service]",
+                                 (int) (eq - s), s);
         return ctx->section_ok ? 1 : 0;
 }
 
@@ -257,7 +261,8 @@ static char *reader_cb(char *str, int num, void *stream) {
 static int report_unknown_key(struct parse_ctx *ctx, const char *key) {
         const struct unit_key *other = unit_key_lookup_any(key);
         if (other)
-                return ctx_error(ctx, "%s= belongs in [%s], not in [%s]", key, other->info.section, ctx->section);
+                return ctx_error(ctx, "%s= belongs in [%s], not in [%s]", key, other->info.section,
+                                 ctx->section);
         const char *near = unit_key_suggest(key);
         if (near)
                 return ctx_error(ctx, "unknown key %s= in [%s]; did you mean %s=?", ctx_short(ctx, key),
@@ -267,7 +272,9 @@ static int report_unknown_key(struct parse_ctx *ctx, const char *key) {
 
 static int report_unsupported(struct parse_ctx *ctx, const struct unit_key *k, const char *key) {
         if (!k->why)
-                return ctx_error(ctx, "%s= cannot be applied here, and ignoring it would change how the service runs", key);
+                return ctx_error(
+                        ctx, "%s= cannot be applied here, and ignoring it would change how the service runs",
+                        key);
         if (k->ltype == UNSUPPORTED_WARNING)
                 return ctx_warning(ctx, "%s= is ignored: %s", key, k->why);
         return ctx_error(ctx, "%s= is not supported: %s", key, k->why);
@@ -302,7 +309,7 @@ static int handler_cb(void *user, const char *section _unused_, const char *name
  * the process must not change how unit files read. */
 static void ini_configure(void) {
         ini_allow_inline_comments = false; /* "a ; b" inside a value is data */
-        ini_allow_multiline = false;       /* continuation is ours, with '\' */
+        ini_allow_multiline = false; /* continuation is ours, with '\' */
         ini_use_stack = false;
         ini_allow_realloc = true;
         ini_max_line = INT_MAX; /* lines of any length */

@@ -13,8 +13,8 @@
 /* Appends an item to D. 0 or -ENOMEM. */
 int diag_add(struct unit_diag *d, bool warning, const char *file, unsigned line, const char *fmt, ...)
         _printf_(5, 6);
-int diag_addv(struct unit_diag *d, bool warning, const char *file, unsigned line, const char *fmt,
-              va_list ap) _printf_(5, 0);
+int diag_addv(struct unit_diag *d, bool warning, const char *file, unsigned line, const char *fmt, va_list ap)
+        _printf_(5, 0);
 /* True when an error was added at index FROM or later. */
 bool diag_has_errors_since(const struct unit_diag *d, size_t from);
 
@@ -24,9 +24,9 @@ struct parse_ctx {
         struct unit *u;
         struct unit_diag *diag;
         const char *file; /* current file; points into u->path or u->dropins */
-        unsigned line;    /* physical line where the current logical line starts */
-        char *section;    /* current section, NULL before the first header */
-        bool section_ok;  /* false: the keys of this section are skipped (already reported) */
+        unsigned line; /* physical line where the current logical line starts */
+        char *section; /* current section, NULL before the first header */
+        bool section_ok; /* false: the keys of this section are skipped (already reported) */
         bool oom;
 
         /* The logical-line reader over the file's text. */
@@ -63,10 +63,10 @@ typedef int (*unit_parser_t)(struct parse_ctx *ctx, const char *key, const char 
 
 struct unit_key {
         struct unit_key_info info; /* first, so the public iterator can hand it out */
-        unit_parser_t parse;       /* NULL: nothing to store (metadata, unsupported) */
-        size_t offset;             /* into struct unit */
-        int ltype;                 /* parser-specific; for UNSUPPORTED rows an unsupported_severity */
-        const char *why;           /* UNSUPPORTED rows: why svc refuses or ignores the key */
+        unit_parser_t parse; /* NULL: nothing to store (metadata, unsupported) */
+        size_t offset; /* into struct unit */
+        int ltype; /* parser-specific; for UNSUPPORTED rows an unsupported_severity */
+        const char *why; /* UNSUPPORTED rows: why svc refuses or ignores the key */
 };
 
 enum unsupported_severity {
@@ -106,17 +106,17 @@ uint64_t system_tasks_max(void);
 /* ---- words.c: systemd's word splitting ----------------------------------------------------- */
 
 enum {
-        WORD_UNQUOTE = 1 << 0,          /* '...' and "..." group and are removed */
-        WORD_CUNESCAPE = 1 << 1,        /* \n, \t, \xNN, ... are decoded */
-        WORD_KEEP_SEPARATORS = 1 << 2,  /* do not coalesce separators: "a::b" has an empty field */
+        WORD_UNQUOTE = 1 << 0, /* '...' and "..." group and are removed */
+        WORD_CUNESCAPE = 1 << 1, /* \n, \t, \xNN, ... are decoded */
+        WORD_KEEP_SEPARATORS = 1 << 2, /* do not coalesce separators: "a::b" has an empty field */
 };
 
 struct word_reader {
         const char *p;
         const char *separators; /* NULL = whitespace */
         unsigned flags;
-        char sep;              /* separator that ended the last word, '\0' at the end */
-        const char *error;     /* after -EINVAL: what was wrong */
+        char sep; /* separator that ended the last word, '\0' at the end */
+        const char *error; /* after -EINVAL: what was wrong */
 };
 
 /* Extracts the next word: 1 and the word, 0 at the end, -EINVAL (w->error says why), -ENOMEM. */

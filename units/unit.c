@@ -90,9 +90,19 @@ void bind_specs_free(struct bind_spec *b, size_t n) {
 
 static void unit_free_lists(struct unit *u) {
         char **const lists[] = {
-                u->dropins, u->documentation, u->after, u->before, u->requires, u->wants,
-                u->supplementary_groups, u->environment, u->state_directories,
-                u->runtime_directories, u->logs_directories, u->wanted_by, u->alias,
+                u->dropins,
+                u->documentation,
+                u->after,
+                u->before,
+                u->requires,
+                u->wants,
+                u->supplementary_groups,
+                u->environment,
+                u->state_directories,
+                u->runtime_directories,
+                u->logs_directories,
+                u->wanted_by,
+                u->alias,
         };
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
                 strv_free(lists[i]);
@@ -152,10 +162,12 @@ static int check_name(const char *name, const char *file, struct unit_diag *diag
 
         if (!unit_name_is_valid(name))
                 r = diag_add(diag, false, file, 0,
-                             "'%.*s' is not a unit name: use letters, digits and _.:@- (at most one '@', not first), no '/' and no leading '.', at most %d bytes",
+                             "'%.*s' is not a unit name: use letters, digits and _.:@- (at most one '@', not "
+                             "first), no '/' and no leading '.', at most %d bytes",
                              (int) MIN(n, (size_t) 200), name, UNIT_NAME_MAX);
         else if (name[n - 1] == '@')
-                r = diag_add(diag, false, file, 0, "%s is a template; load an instance of it such as %s1", name, name);
+                r = diag_add(diag, false, file, 0, "%s is a template; load an instance of it such as %s1",
+                             name, name);
         else
                 return 0;
         return r < 0 ? r : -EINVAL;
@@ -169,14 +181,16 @@ static int unit_verify(struct parse_ctx *ctx) {
         int r = 0;
 
         if (u->exec_start.n == 0)
-                r = diag_add(ctx->diag, false, file, line, "missing ExecStart= in [Service]: a unit needs a command to run");
+                r = diag_add(ctx->diag, false, file, line,
+                             "missing ExecStart= in [Service]: a unit needs a command to run");
         else if (u->exec_start.n > 1 && u->type != SERVICE_ONESHOT)
                 r = diag_add(ctx->diag, false, u->exec_start.items[1].file, u->exec_start.items[1].line,
                              "a second ExecStart=: only Type=oneshot may have several (this unit is Type=%s)",
                              service_type_to_string(u->type));
         if (r >= 0 && u->type == SERVICE_ONESHOT && u->restart == RESTART_ALWAYS)
                 r = diag_add(ctx->diag, false, ctx->restart_loc.file, ctx->restart_loc.line,
-                             "Restart=always does not fit Type=oneshot, which is meant to finish; use Restart=on-failure or no");
+                             "Restart=always does not fit Type=oneshot, which is meant to finish; use "
+                             "Restart=on-failure or no");
         return r;
 }
 
@@ -188,7 +202,7 @@ static int parse_one(struct parse_ctx *ctx, const char *file, const char *text, 
 static int parse_dropins(struct parse_ctx *ctx, char *const *dropins) {
         struct unit *u = ctx->u;
 
-        STRV_FOREACH(d, (char **) dropins) {
+        STRV_FOREACH (d, (char **) dropins) {
                 _cleanup_free_ char *text = NULL;
                 size_t len = 0;
                 int r = read_full_file(*d, &text, &len);
@@ -318,13 +332,15 @@ static int load_path(const char *dir, const char *name, const char *path, struct
         if (r == -ENOMEM)
                 return r;
         if (r < 0) {
-                int k = diag_add(diag, false, path, 0, r == -ENOENT ? "no such unit file" : "cannot read the unit file: %s",
+                int k = diag_add(diag, false, path, 0,
+                                 r == -ENOENT ? "no such unit file" : "cannot read the unit file: %s",
                                  strerror(-r));
                 return k < 0 ? k : r;
         }
         r = dropins_collect(dir, name, &dropins);
         if (r < 0 && r != -ENOMEM) {
-                int k = diag_add(diag, false, path, 0, "cannot read its drop-in directories: %s", strerror(-r));
+                int k = diag_add(diag, false, path, 0, "cannot read its drop-in directories: %s",
+                                 strerror(-r));
                 return k < 0 ? k : r;
         }
         if (r < 0)
@@ -346,7 +362,8 @@ int unit_load_from_dir(const char *dir, const char *name, struct unit **ret, str
                 if (asprintf(&tpl, "%s/%.*s" UNIT_SUFFIX, dir, (int) (at - name + 1), name) < 0)
                         return -ENOMEM;
                 if (access(tpl, F_OK) < 0 && errno == ENOENT) {
-                        r = diag_add(diag, false, path, 0, "no such unit file, and no template %s either", tpl);
+                        r = diag_add(diag, false, path, 0, "no such unit file, and no template %s either",
+                                     tpl);
                         return r < 0 ? r : -ENOENT;
                 }
         }

@@ -74,8 +74,8 @@ struct unit_multiplier {
 
 /* Sums "N unit N unit ..." with a suffix table tried in order (longest first where they share a
  * prefix, as in systemd); a number without suffix takes DEFAULT_MUL. */
-static int parse_units(const char *v, const struct unit_multiplier *table, size_t n,
-                       uint64_t default_mul, uint64_t *ret) {
+static int parse_units(const char *v, const struct unit_multiplier *table, size_t n, uint64_t default_mul,
+                       uint64_t *ret) {
         const char *p = v + strspn(v, " \t");
         uint64_t total = 0;
 
@@ -115,21 +115,36 @@ static int parse_units(const char *v, const struct unit_multiplier *table, size_
 
 int parse_timespan(const char *v, uint64_t *ret_usec) {
         static const struct unit_multiplier table[] = {
-                { "seconds", USEC_PER_SEC }, { "second", USEC_PER_SEC },
-                { "sec", USEC_PER_SEC },     { "s", USEC_PER_SEC },
-                { "minutes", USEC_PER_MINUTE }, { "minute", USEC_PER_MINUTE },
-                { "min", USEC_PER_MINUTE },  { "months", USEC_PER_MONTH },
-                { "month", USEC_PER_MONTH }, { "M", USEC_PER_MONTH },
-                { "msec", USEC_PER_MSEC },   { "ms", USEC_PER_MSEC },
-                { "m", USEC_PER_MINUTE },    { "hours", USEC_PER_HOUR },
-                { "hour", USEC_PER_HOUR },   { "hr", USEC_PER_HOUR },
-                { "h", USEC_PER_HOUR },      { "days", USEC_PER_DAY },
-                { "day", USEC_PER_DAY },     { "d", USEC_PER_DAY },
-                { "weeks", USEC_PER_WEEK },  { "week", USEC_PER_WEEK },
-                { "w", USEC_PER_WEEK },      { "years", USEC_PER_YEAR },
-                { "year", USEC_PER_YEAR },   { "y", USEC_PER_YEAR },
-                { "usec", 1 },               { "us", 1 },
-                { "\xc2\xb5s", 1 },          { "\xce\xbcs", 1 },
+                { "seconds", USEC_PER_SEC },
+                { "second", USEC_PER_SEC },
+                { "sec", USEC_PER_SEC },
+                { "s", USEC_PER_SEC },
+                { "minutes", USEC_PER_MINUTE },
+                { "minute", USEC_PER_MINUTE },
+                { "min", USEC_PER_MINUTE },
+                { "months", USEC_PER_MONTH },
+                { "month", USEC_PER_MONTH },
+                { "M", USEC_PER_MONTH },
+                { "msec", USEC_PER_MSEC },
+                { "ms", USEC_PER_MSEC },
+                { "m", USEC_PER_MINUTE },
+                { "hours", USEC_PER_HOUR },
+                { "hour", USEC_PER_HOUR },
+                { "hr", USEC_PER_HOUR },
+                { "h", USEC_PER_HOUR },
+                { "days", USEC_PER_DAY },
+                { "day", USEC_PER_DAY },
+                { "d", USEC_PER_DAY },
+                { "weeks", USEC_PER_WEEK },
+                { "week", USEC_PER_WEEK },
+                { "w", USEC_PER_WEEK },
+                { "years", USEC_PER_YEAR },
+                { "year", USEC_PER_YEAR },
+                { "y", USEC_PER_YEAR },
+                { "usec", 1 },
+                { "us", 1 },
+                { "\xc2\xb5s", 1 },
+                { "\xce\xbcs", 1 },
         };
 
         if (streq(v, "infinity")) {
@@ -148,9 +163,8 @@ int parse_timespan(const char *v, uint64_t *ret_usec) {
 
 int parse_size(const char *v, uint64_t *ret_bytes) {
         static const struct unit_multiplier table[] = {
-                { "E", 1ULL << 60 }, { "P", 1ULL << 50 }, { "T", 1ULL << 40 },
-                { "G", 1ULL << 30 }, { "M", 1ULL << 20 }, { "K", 1ULL << 10 },
-                { "B", 1 },
+                { "E", 1ULL << 60 }, { "P", 1ULL << 50 }, { "T", 1ULL << 40 }, { "G", 1ULL << 30 },
+                { "M", 1ULL << 20 }, { "K", 1ULL << 10 }, { "B", 1 },
         };
         return parse_units(v, table, ELEMENTSOF(table), 1, ret_bytes);
 }

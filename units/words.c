@@ -155,7 +155,8 @@ int word_next(struct word_reader *w, char **ret) {
                         out[n++] = *p++;
         }
         if (quote)
-                return word_fail(w, quote == '"' ? "a double quote is not closed" : "a single quote is not closed");
+                return word_fail(w, quote == '"' ? "a double quote is not closed"
+                                                 : "a single quote is not closed");
         out[n] = '\0';
         w->p = p;
         *ret = TAKE_PTR(out);

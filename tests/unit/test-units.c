@@ -34,7 +34,8 @@ static int load(const char *text, struct unit **ret, struct unit_diag *d) {
         return load_as(text, "test", ret, d);
 }
 
-static bool diag_has(const struct unit_diag *d, bool warning, const char *file, unsigned line, const char *gist) {
+static bool diag_has(const struct unit_diag *d, bool warning, const char *file, unsigned line,
+                     const char *gist) {
         for (size_t i = 0; i < d->n; i++) {
                 const struct unit_diag_item *it = &d->items[i];
                 if (it->warning == warning && it->line == line && strstr(it->message, gist) &&
@@ -173,7 +174,8 @@ static void write_file(const char *dir, const char *rel, const char *text) {
         assert_int_equal(fclose(f), 0);
 }
 
-static int rm_one(const char *p, const struct stat *st _unused_, int flag _unused_, struct FTW *ftw _unused_) {
+static int rm_one(const char *p, const struct stat *st _unused_, int flag _unused_,
+                  struct FTW *ftw _unused_) {
         return remove(p);
 }
 
@@ -230,7 +232,8 @@ static void test_units__empty_line_ends_continuation(void **state _unused_) {
 }
 
 static void test_units__comments_only_at_line_start(void **state _unused_) {
-        struct unit *u = load_clean("# top\n; also\n[Unit]\n   # indented comment\nDescription=a # b ; c\n" SVC);
+        struct unit *u =
+                load_clean("# top\n; also\n[Unit]\n   # indented comment\nDescription=a # b ; c\n" SVC);
         assert_string_equal(u->description, "a # b ; c");
         unit_free(u);
 }
@@ -273,7 +276,9 @@ static void test_units__long_lines_are_read_whole(void **state _unused_) {
         memset(big, 'x', n);
         big[n] = '\0';
         _cleanup_free_ char *text = NULL;
-        assert_true(asprintf(&text, "[Unit]\nDescription=%s\n[Service]\nExecStart=/bin/echo %s end\nRestart=bogus\n", big, big) > 0);
+        assert_true(asprintf(&text,
+                             "[Unit]\nDescription=%s\n[Service]\nExecStart=/bin/echo %s end\nRestart=bogus\n",
+                             big, big) > 0);
         struct unit_diag d = {};
         struct unit *u = NULL;
         /* The line after the long ones still has the right number. */
@@ -340,7 +345,8 @@ static void test_units__empty_assignment_resets_a_list(void **state _unused_) {
 }
 
 static void test_units__empty_assignment_resets_a_scalar_to_its_default(void **state _unused_) {
-        struct unit *u = load_clean(SVC "RestartSec=5\nRestartSec=\nKillSignal=KILL\nKillSignal=\nUser=nobody\nUser=\n");
+        struct unit *u = load_clean(
+                SVC "RestartSec=5\nRestartSec=\nKillSignal=KILL\nKillSignal=\nUser=nobody\nUser=\n");
         assert_int_equal(u->restart_usec, 100 * MS);
         assert_int_equal(u->kill_signal, SIGTERM);
         assert_null(u->user);
@@ -348,7 +354,8 @@ static void test_units__empty_assignment_resets_a_scalar_to_its_default(void **s
 }
 
 static void test_units__last_assignment_wins_for_scalars(void **state _unused_) {
-        struct unit *u = load_clean("[Unit]\nDescription=first\nDescription=second\n" SVC "Restart=no\nRestart=always\n");
+        struct unit *u = load_clean("[Unit]\nDescription=first\nDescription=second\n" SVC
+                                    "Restart=no\nRestart=always\n");
         assert_string_equal(u->description, "second");
         assert_int_equal(u->restart, RESTART_ALWAYS);
         unit_free(u);
@@ -357,7 +364,9 @@ static void test_units__last_assignment_wins_for_scalars(void **state _unused_) 
 static void test_units__every_error_of_a_file_is_collected(void **state _unused_) {
         struct unit_diag d = {};
         struct unit *u = NULL;
-        assert_int_equal(load(SVC "Restart=bogus\nRestartSec=soon\n[Nope]\nX=1\n[Service]\nType=odd\n", &u, &d), -EINVAL);
+        assert_int_equal(
+                load(SVC "Restart=bogus\nRestartSec=soon\n[Nope]\nX=1\n[Service]\nType=odd\n", &u, &d),
+                -EINVAL);
         assert_true(diag_has(&d, false, "test.unit", 3, "Restart=bogus"));
         assert_true(diag_has(&d, false, "test.unit", 4, "RestartSec=soon"));
         assert_true(diag_has(&d, false, "test.unit", 5, "unknown section [Nope]"));
@@ -430,7 +439,8 @@ static void test_units__time_spans_parse_as_in_systemd(void **state _unused_) {
 }
 
 static void test_units__time_spans_refuse_garbage(void **state _unused_) {
-        static const char *const bad[] = { "soon", "-1", "5x", "1min x", "1..5s", "s", "5 5 q", "99999999999999999999" };
+        static const char *const bad[] = { "soon",  "-1", "5x",    "1min x",
+                                           "1..5s", "s",  "5 5 q", "99999999999999999999" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 expect_bad_value("RestartSec", bad[i], "expected a time span");
 }
@@ -499,14 +509,16 @@ static void test_units__percentages_refuse_out_of_range(void **state _unused_) {
 /* ---- keys ---------------------------------------------------------------------------------- */
 
 static void test_units__description_and_documentation(void **state _unused_) {
-        struct unit *u = load_clean("[Unit]\nDescription=My blog\nDocumentation=man:x(8) https://example.org\nDocumentation=file:/y\n" SVC);
+        struct unit *u = load_clean("[Unit]\nDescription=My blog\nDocumentation=man:x(8) "
+                                    "https://example.org\nDocumentation=file:/y\n" SVC);
         assert_string_equal(u->description, "My blog");
         assert_strv(u->documentation, "man:x(8)", "https://example.org", "file:/y", NULL);
         unit_free(u);
 }
 
 static void test_units__dependencies_strip_service_and_unit_suffixes(void **state _unused_) {
-        struct unit *u = load_clean("[Unit]\nAfter=db.service web.unit network.target\nRequires=db.service\nWants=\"cache\"\nBefore=z\n" SVC);
+        struct unit *u = load_clean("[Unit]\nAfter=db.service web.unit "
+                                    "network.target\nRequires=db.service\nWants=\"cache\"\nBefore=z\n" SVC);
         assert_strv(u->after, "db", "web", "network.target", NULL);
         assert_strv(u->requires, "db", NULL);
         assert_strv(u->wants, "cache", NULL);
@@ -575,7 +587,8 @@ static void test_units__restart_values(void **state _unused_) {
 static void test_units__restart_refuses_other_systemd_values_with_the_list(void **state _unused_) {
         static const char *const other[] = { "on-success", "on-abnormal", "on-watchdog", "on-abort" };
         for (size_t i = 0; i < ELEMENTSOF(other); i++)
-                expect_bad_value("Restart", other[i], "is not supported: svc supports no, on-failure and always");
+                expect_bad_value("Restart", other[i],
+                                 "is not supported: svc supports no, on-failure and always");
         expect_bad_value("Restart", "sometimes", "expected no, on-failure or always");
 }
 
@@ -597,8 +610,8 @@ static void test_units__kill_signal_by_name_or_number(void **state _unused_) {
         static const struct {
                 const char *v;
                 int sig;
-        } ok[] = { { "SIGTERM", SIGTERM }, { "TERM", SIGTERM }, { "15", SIGTERM }, { "SIGINT", SIGINT },
-                   { "KILL", SIGKILL },    { "SIGHUP", SIGHUP } };
+        } ok[] = { { "SIGTERM", SIGTERM }, { "TERM", SIGTERM }, { "15", SIGTERM },
+                   { "SIGINT", SIGINT },   { "KILL", SIGKILL }, { "SIGHUP", SIGHUP } };
         for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
                 _cleanup_free_ char *line = NULL;
                 assert_true(asprintf(&line, "KillSignal=%s\n", ok[i].v) > 0);
@@ -652,7 +665,8 @@ static void test_units__environment_refuses_bad_assignments(void **state _unused
 }
 
 static void test_units__environment_file_paths(void **state _unused_) {
-        struct unit *u = load_clean(SVC "EnvironmentFile=-/etc/default/blog\nEnvironmentFile=/etc/blog.env\n");
+        struct unit *u =
+                load_clean(SVC "EnvironmentFile=-/etc/default/blog\nEnvironmentFile=/etc/blog.env\n");
         assert_int_equal(u->n_environment_files, 2);
         assert_string_equal(u->environment_files[0].path, "/etc/default/blog");
         assert_true(u->environment_files[0].optional);
@@ -694,7 +708,8 @@ static void check_rlimit(const char *line, int resource, rlim_t soft, rlim_t har
         struct unit *u = load_svc(line);
         assert_non_null(u->rlimits[resource]);
         if (u->rlimits[resource]->rlim_cur != soft || u->rlimits[resource]->rlim_max != hard)
-                print_message("%s gave %llu:%llu\n", line, (unsigned long long) u->rlimits[resource]->rlim_cur,
+                print_message("%s gave %llu:%llu\n", line,
+                              (unsigned long long) u->rlimits[resource]->rlim_cur,
                               (unsigned long long) u->rlimits[resource]->rlim_max);
         assert_true(u->rlimits[resource]->rlim_cur == soft);
         assert_true(u->rlimits[resource]->rlim_max == hard);
@@ -738,12 +753,14 @@ static void test_units__every_systemd_limit_key_is_known(void **state _unused_) 
                 const char *key;
                 int resource;
         } keys[] = {
-                { "LimitCPU", RLIMIT_CPU },         { "LimitFSIZE", RLIMIT_FSIZE },   { "LimitDATA", RLIMIT_DATA },
-                { "LimitSTACK", RLIMIT_STACK },     { "LimitCORE", RLIMIT_CORE },     { "LimitRSS", RLIMIT_RSS },
-                { "LimitNOFILE", RLIMIT_NOFILE },   { "LimitAS", RLIMIT_AS },         { "LimitNPROC", RLIMIT_NPROC },
-                { "LimitMEMLOCK", RLIMIT_MEMLOCK }, { "LimitLOCKS", RLIMIT_LOCKS },   { "LimitSIGPENDING", RLIMIT_SIGPENDING },
-                { "LimitMSGQUEUE", RLIMIT_MSGQUEUE }, { "LimitNICE", RLIMIT_NICE },   { "LimitRTPRIO", RLIMIT_RTPRIO },
-                { "LimitRTTIME", RLIMIT_RTTIME },
+                { "LimitCPU", RLIMIT_CPU },           { "LimitFSIZE", RLIMIT_FSIZE },
+                { "LimitDATA", RLIMIT_DATA },         { "LimitSTACK", RLIMIT_STACK },
+                { "LimitCORE", RLIMIT_CORE },         { "LimitRSS", RLIMIT_RSS },
+                { "LimitNOFILE", RLIMIT_NOFILE },     { "LimitAS", RLIMIT_AS },
+                { "LimitNPROC", RLIMIT_NPROC },       { "LimitMEMLOCK", RLIMIT_MEMLOCK },
+                { "LimitLOCKS", RLIMIT_LOCKS },       { "LimitSIGPENDING", RLIMIT_SIGPENDING },
+                { "LimitMSGQUEUE", RLIMIT_MSGQUEUE }, { "LimitNICE", RLIMIT_NICE },
+                { "LimitRTPRIO", RLIMIT_RTPRIO },     { "LimitRTTIME", RLIMIT_RTTIME },
         };
         for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
                 _cleanup_free_ char *text = NULL;
@@ -806,7 +823,8 @@ static void test_units__listen_stream_forms(void **state _unused_) {
 }
 
 static void test_units__listen_stream_refuses_bad_addresses(void **state _unused_) {
-        static const char *const bad[] = { "0", "70000", "host:80", "[::1]", "::1:80", "1.2.3.4:", "run/x.sock", "@", "http" };
+        static const char *const bad[] = { "0",        "70000",      "host:80", "[::1]", "::1:80",
+                                           "1.2.3.4:", "run/x.sock", "@",       "http" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 expect_bad_value("ListenStream", bad[i], "expected a port, ADDRESS:PORT");
 }
@@ -828,7 +846,8 @@ static void test_units__root_directory_is_a_tree_name_or_absolute(void **state _
         unit_free(u);
         static const char *const bad[] = { "..", ".", "../x", "/srv/../etc", "trees/x" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
-                expect_bad_value("RootDirectory", bad[i], "expected a tree name without '/' or an absolute path");
+                expect_bad_value("RootDirectory", bad[i],
+                                 "expected a tree name without '/' or an absolute path");
 }
 
 static void test_units__overlay_modes(void **state _unused_) {
@@ -842,7 +861,8 @@ static void test_units__overlay_modes(void **state _unused_) {
 }
 
 static void test_units__bind_paths_forms(void **state _unused_) {
-        struct unit *u = load_svc("BindPaths=/srv/a /srv/b:/b -/opt/c:/c:norbind\nBindReadOnlyPaths=\"/srv/x y\":/z:rbind\n");
+        struct unit *u = load_svc(
+                "BindPaths=/srv/a /srv/b:/b -/opt/c:/c:norbind\nBindReadOnlyPaths=\"/srv/x y\":/z:rbind\n");
         assert_int_equal(u->n_binds, 4);
         assert_string_equal(u->binds[0].source, "/srv/a");
         assert_string_equal(u->binds[0].dest, "/srv/a");
@@ -873,7 +893,9 @@ static void test_units__bind_paths_refuse_relative_dotdot_and_bad_options(void *
 }
 
 static void test_units__state_runtime_logs_directories(void **state _unused_) {
-        struct unit *u = load_svc("StateDirectory=blog blog/cache\nRuntimeDirectory=blog\nLogsDirectory=lighttpd\nStateDirectory=blog\n");
+        struct unit *u =
+                load_svc("StateDirectory=blog "
+                         "blog/cache\nRuntimeDirectory=blog\nLogsDirectory=lighttpd\nStateDirectory=blog\n");
         assert_strv(u->state_directories, "blog", "blog/cache", NULL);
         assert_strv(u->runtime_directories, "blog", NULL);
         assert_strv(u->logs_directories, "lighttpd", NULL);
@@ -913,9 +935,11 @@ static uint64_t cap_bit(const char *name) {
 
 static void test_units__capability_sets(void **state _unused_) {
         uint64_t all = (1ULL << (CAP_LAST_CAP + 1)) - 1;
-        struct unit *u = load_svc("CapabilityBoundingSet=CAP_NET_BIND_SERVICE cap_chown\nCapabilityBoundingSet=CAP_KILL\n"
-                                  "AmbientCapabilities=CAP_NET_BIND_SERVICE\n");
-        assert_true(u->capability_bounding_set == (cap_bit("CAP_NET_BIND_SERVICE") | cap_bit("CAP_CHOWN") | cap_bit("CAP_KILL")));
+        struct unit *u = load_svc(
+                "CapabilityBoundingSet=CAP_NET_BIND_SERVICE cap_chown\nCapabilityBoundingSet=CAP_KILL\n"
+                "AmbientCapabilities=CAP_NET_BIND_SERVICE\n");
+        assert_true(u->capability_bounding_set ==
+                    (cap_bit("CAP_NET_BIND_SERVICE") | cap_bit("CAP_CHOWN") | cap_bit("CAP_KILL")));
         assert_true(u->ambient_capabilities == cap_bit("CAP_NET_BIND_SERVICE"));
         unit_free(u);
         u = load_svc("CapabilityBoundingSet=~CAP_SYS_ADMIN\nCapabilityBoundingSet=~CAP_CHOWN\n");
@@ -926,7 +950,8 @@ static void test_units__capability_sets(void **state _unused_) {
         assert_true(u->capability_bounding_set == (all & ~1ULL));
         assert_true(u->capability_bounding_set != UNIT_UNSET);
         unit_free(u);
-        u = load_svc("CapabilityBoundingSet=CAP_KILL\nCapabilityBoundingSet=\nAmbientCapabilities=CAP_KILL\nAmbientCapabilities=\n");
+        u = load_svc("CapabilityBoundingSet=CAP_KILL\nCapabilityBoundingSet=\nAmbientCapabilities=CAP_"
+                     "KILL\nAmbientCapabilities=\n");
         assert_true(u->capability_bounding_set == 0);
         assert_true(u->ambient_capabilities == 0);
         unit_free(u);
@@ -958,7 +983,8 @@ static void test_units__no_new_privileges(void **state _unused_) {
 }
 
 static void test_units__install_section(void **state _unused_) {
-        struct unit *u = load_clean(SVC "[Install]\nWantedBy=multi-user.target\nAlias=weblog\nRequiredBy=x\nAlso=y\n");
+        struct unit *u =
+                load_clean(SVC "[Install]\nWantedBy=multi-user.target\nAlias=weblog\nRequiredBy=x\nAlso=y\n");
         assert_strv(u->wanted_by, "multi-user.target", NULL);
         assert_strv(u->alias, "weblog", NULL);
         unit_free(u);
@@ -979,8 +1005,10 @@ static void test_units__exec_splits_words_with_quotes(void **state _unused_) {
 }
 
 static void test_units__exec_decodes_c_escapes(void **state _unused_) {
-        struct unit *u = load_clean("[Service]\nExecStart=/bin/printf a\\nb \\t \\\\ \\\" \\' \\x41 \\101 \\u00e9 \"q\\\"q\" \\s\n");
-        assert_strv(first_exec(u)->argv, "/bin/printf", "a\nb", "\t", "\\", "\"", "'", "A", "A", "\xc3\xa9", "q\"q", " ", NULL);
+        struct unit *u = load_clean("[Service]\nExecStart=/bin/printf a\\nb \\t \\\\ \\\" \\' \\x41 \\101 "
+                                    "\\u00e9 \"q\\\"q\" \\s\n");
+        assert_strv(first_exec(u)->argv, "/bin/printf", "a\nb", "\t", "\\", "\"", "'", "A", "A", "\xc3\xa9",
+                    "q\"q", " ", NULL);
         unit_free(u);
 }
 
@@ -1020,7 +1048,8 @@ static void test_units__exec_prefixes_dash_at_colon(void **state _unused_) {
 static void test_units__exec_refuses_privileged_prefixes(void **state _unused_) {
         expect_error("[Service]\nExecStart=+/bin/true\n", 2, "the '+' prefix is refused");
         expect_error("[Service]\nExecStart=!/bin/true\n", 2, "the '!' and '!!' prefixes are refused");
-        expect_error("[Service]\nExecStart=/bin/true\nExecStartPre=-!!/bin/true\n", 3, "prefixes are refused");
+        expect_error("[Service]\nExecStart=/bin/true\nExecStartPre=-!!/bin/true\n", 3,
+                     "prefixes are refused");
         expect_error("[Service]\nExecStart=--/bin/true\n", 2, "not an absolute path");
 }
 
@@ -1033,7 +1062,8 @@ static void test_units__exec_requires_an_absolute_program(void **state _unused_)
 }
 
 static void test_units__only_oneshot_may_have_several_exec_start(void **state _unused_) {
-        expect_error("[Service]\nExecStart=/bin/a\nExecStart=/bin/b\n", 3, "only Type=oneshot may have several");
+        expect_error("[Service]\nExecStart=/bin/a\nExecStart=/bin/b\n", 3,
+                     "only Type=oneshot may have several");
         struct unit *u = load_clean("[Service]\nType=oneshot\nExecStart=/bin/a\nExecStart=/bin/b\n");
         assert_int_equal(u->exec_start.n, 2);
         assert_string_equal(u->exec_start.items[1].path, "/bin/b");
@@ -1050,7 +1080,8 @@ static void test_units__missing_exec_start_is_refused(void **state _unused_) {
 }
 
 static void test_units__exec_records_file_and_line(void **state _unused_) {
-        struct unit *u = load_clean("[Service]\n\nExecStart=/bin/a\nExecReload=/bin/kill -HUP $MAINPID\nExecReload=/bin/b\nExecStop=/bin/c\n");
+        struct unit *u = load_clean("[Service]\n\nExecStart=/bin/a\nExecReload=/bin/kill -HUP "
+                                    "$MAINPID\nExecReload=/bin/b\nExecStop=/bin/c\n");
         assert_int_equal(first_exec(u)->line, 3);
         assert_string_equal(first_exec(u)->file, "test.unit");
         assert_int_equal(u->exec_reload.n, 2);
@@ -1066,7 +1097,8 @@ static void test_units__specifiers_of_an_instance(void **state _unused_) {
         struct unit_diag d = {};
         struct unit *u = NULL;
         assert_int_equal(load_as("[Unit]\nDescription=%i|%I|%n|%N|%p|%P|100%%\n"
-                                 "[Service]\nExecStart=/usr/bin/web --name=%i \"%N\"\nEnvironment=SITE=%i\nStateDirectory=web/%i\n",
+                                 "[Service]\nExecStart=/usr/bin/web --name=%i "
+                                 "\"%N\"\nEnvironment=SITE=%i\nStateDirectory=web/%i\n",
                                  "web@blue", &u, &d),
                          0);
         assert_int_equal(diag_count(&d, false), 0);
@@ -1155,7 +1187,8 @@ static void test_units__dropins_apply_in_lexical_order(void **state _unused_) {
         char *dir = mktemp_dir();
         write_file(dir, "blog.unit", "[Unit]\nDescription=main\nAfter=a\n" SVC "Restart=no\n");
         write_file(dir, "blog.unit.d/20-b.conf", "[Unit]\nDescription=twenty\nAfter=c\n");
-        write_file(dir, "blog.unit.d/10-a.conf", "[Unit]\nDescription=ten\nAfter=b\n[Service]\nRestart=always\n");
+        write_file(dir, "blog.unit.d/10-a.conf",
+                   "[Unit]\nDescription=ten\nAfter=b\n[Service]\nRestart=always\n");
         write_file(dir, "blog.unit.d/README", "not a drop-in\n");
         write_file(dir, "blog.unit.d/.hidden.conf", "garbage\n");
         struct unit_diag d = {};
@@ -1246,7 +1279,8 @@ static void test_units__names_must_be_plain_file_names(void **state _unused_) {
         char long_name[UNIT_NAME_MAX + 2];
         memset(long_name, 'a', sizeof(long_name) - 1);
         long_name[sizeof(long_name) - 1] = '\0';
-        const char *const bad[] = { "", "../x", "a/b", ".hidden", "x.unit", "a@b@c", "@x", "sp ace", "semi;colon", long_name };
+        const char *const bad[] = { "",      "../x", "a/b",    ".hidden",    "x.unit",
+                                    "a@b@c", "@x",   "sp ace", "semi;colon", long_name };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 struct unit_diag d = {};
                 struct unit *u = NULL;
@@ -1349,8 +1383,10 @@ static void test_units__defaults_follow_design(void **state _unused_) {
         assert_int_equal(u->overlay, OVERLAY_NONE);
         assert_true(u->capability_bounding_set == UNIT_UNSET);
         assert_true(u->ambient_capabilities == 0);
-        assert_true(u->memory_max == UNIT_UNSET && u->memory_high == UNIT_UNSET && u->tasks_max == UNIT_UNSET);
-        assert_true(u->cpu_weight == UNIT_UNSET && u->io_weight == UNIT_UNSET && u->cpu_quota_per_sec_usec == UNIT_UNSET);
+        assert_true(u->memory_max == UNIT_UNSET && u->memory_high == UNIT_UNSET &&
+                    u->tasks_max == UNIT_UNSET);
+        assert_true(u->cpu_weight == UNIT_UNSET && u->io_weight == UNIT_UNSET &&
+                    u->cpu_quota_per_sec_usec == UNIT_UNSET);
         assert_false(u->nice_set);
         assert_false(u->oom_score_adjust_set);
         assert_true(u->log_rotate_size == 1024 * 1024);
@@ -1499,9 +1535,10 @@ static void test_units__exec_expand_not_with_colon_prefix(void **state _unused_)
 
 static void test_units__environment_files_are_read_and_override(void **state _unused_) {
         char *dir = mktemp_dir();
-        write_file(dir, "etc/default/blog",
-                   "# comment\n; another\n\nA=from-file\n  B = spaced value  \nQ=\"double \\\"q\\\" $x\\\\\"\n"
-                   "S='single \\n kept'\nC=one\\\ntwo\nM=\"multi\nline\"\nE=\nexport_ok=1\n");
+        write_file(
+                dir, "etc/default/blog",
+                "# comment\n; another\n\nA=from-file\n  B = spaced value  \nQ=\"double \\\"q\\\" $x\\\\\"\n"
+                "S='single \\n kept'\nC=one\\\ntwo\nM=\"multi\nline\"\nE=\nexport_ok=1\n");
         write_file(dir, "etc/second", "A=second\n");
         struct unit *u = load_clean(SVC "Environment=A=unit Z=unit\nEnvironmentFile=/etc/default/blog\n"
                                         "EnvironmentFile=-/etc/missing\nEnvironmentFile=/etc/second\n");
@@ -1561,17 +1598,20 @@ static void test_units__not_applied_keys_warn_at_their_line(void **state _unused
 }
 
 static void test_units__implied_keys_are_silent_when_they_match(void **state _unused_) {
-        struct unit *u = load_clean(SVC "PrivateTmp=yes\nPrivateDevices=true\nProtectSystem=strict\nProtectSystem=full\n"
-                                        "ProtectSystem=yes\nProtectHome=yes\nProtectHome=read-only\nProtectHome=tmpfs\n"
-                                        "ProtectKernelModules=yes\nProtectKernelTunables=1\nProtectKernelLogs=on\n"
-                                        "ProtectControlGroups=yes\nProtectClock=yes\nProtectHostname=yes\nPrivateIPC=yes\n"
-                                        "RestrictSUIDSGID=yes\nLockPersonality=yes\nMountAPIVFS=yes\nRestrictRealtime=yes\n"
-                                        "KeyringMode=private\nPrivateMounts=yes\nPrivateTmp=\n");
+        struct unit *u = load_clean(
+                SVC "PrivateTmp=yes\nPrivateDevices=true\nProtectSystem=strict\nProtectSystem=full\n"
+                    "ProtectSystem=yes\nProtectHome=yes\nProtectHome=read-only\nProtectHome=tmpfs\n"
+                    "ProtectKernelModules=yes\nProtectKernelTunables=1\nProtectKernelLogs=on\n"
+                    "ProtectControlGroups=yes\nProtectClock=yes\nProtectHostname=yes\nPrivateIPC=yes\n"
+                    "RestrictSUIDSGID=yes\nLockPersonality=yes\nMountAPIVFS=yes\nRestrictRealtime=yes\n"
+                    "KeyringMode=private\nPrivateMounts=yes\nPrivateTmp=\n");
         unit_free(u);
 }
 
 static void test_units__implied_keys_refuse_less_isolation(void **state _unused_) {
-        expect_bad_value("ProtectSystem", "no", "asks for less isolation than svc's sandbox, which always acts as ProtectSystem=strict; svc cannot relax that yet");
+        expect_bad_value("ProtectSystem", "no",
+                         "asks for less isolation than svc's sandbox, which always acts as "
+                         "ProtectSystem=strict; svc cannot relax that yet");
         expect_bad_value("PrivateTmp", "no", "svc cannot relax that yet");
         expect_bad_value("ProtectHome", "false", "svc cannot relax that yet");
         expect_bad_value("KeyringMode", "shared", "svc cannot relax that yet");
@@ -1585,7 +1625,8 @@ static void test_units__implied_keys_refuse_bad_values(void **state _unused_) {
 }
 
 static void test_units__unsupported_keys_that_matter_are_errors(void **state _unused_) {
-        expect_bad_value("SystemCallFilter", "@system-service", "SystemCallFilter= is not supported: svc has no seccomp filter yet");
+        expect_bad_value("SystemCallFilter", "@system-service",
+                         "SystemCallFilter= is not supported: svc has no seccomp filter yet");
         expect_bad_value("RestrictAddressFamilies", "AF_UNIX", "would weaken isolation");
         expect_bad_value("DynamicUser", "yes", "DynamicUser= is not supported");
         expect_bad_value("PrivateUsers", "yes", "would weaken isolation");
@@ -1597,21 +1638,24 @@ static void test_units__unsupported_keys_that_matter_are_errors(void **state _un
         expect_bad_value("SuccessExitStatus", "3", "SuccessExitStatus= is not supported");
         expect_bad_value("TimeoutSec", "5", "write TimeoutStartSec= and TimeoutStopSec= instead");
         expect_bad_value("UMask", "0077", "UMask= is not supported");
-        expect_error("[Unit]\nConditionPathExists=!/etc/ssh/sshd_not_to_be_run\n" SVC, 2, "ConditionPathExists= is not supported");
+        expect_error("[Unit]\nConditionPathExists=!/etc/ssh/sshd_not_to_be_run\n" SVC, 2,
+                     "ConditionPathExists= is not supported");
         expect_error("[Unit]\nAssertFileNotEmpty=/x\n" SVC, 2, "AssertFileNotEmpty= is not supported");
         expect_error("[Unit]\nConflicts=x\n" SVC, 2, "Conflicts= is not supported");
         expect_error("[Unit]\nBindsTo=x\nPartOf=y\n" SVC, 3, "PartOf= is not supported");
 }
 
 static void test_units__unsupported_keys_that_do_not_matter_are_warnings(void **state _unused_) {
-        expect_warning(SVC "SyslogIdentifier=blog\n", 3, "SyslogIdentifier= is ignored: svc tags each log line");
+        expect_warning(SVC "SyslogIdentifier=blog\n", 3,
+                       "SyslogIdentifier= is ignored: svc tags each log line");
         expect_warning(SVC "StandardOutput=journal\n", 3, "StandardOutput= is ignored");
         expect_warning("[Unit]\nDefaultDependencies=no\n" SVC, 2, "DefaultDependencies= is ignored");
 }
 
 static void test_units__metadata_keys_are_accepted_silently(void **state _unused_) {
-        struct unit *u = load_clean("[Unit]\nDocumentation=man:blog(8)\n" SVC "[Install]\nWantedBy=multi-user.target\n"
-                                    "Alias=b\nRequiredBy=c\nUpheldBy=d\nAlso=e\nDefaultInstance=f\n");
+        struct unit *u =
+                load_clean("[Unit]\nDocumentation=man:blog(8)\n" SVC "[Install]\nWantedBy=multi-user.target\n"
+                           "Alias=b\nRequiredBy=c\nUpheldBy=d\nAlso=e\nDefaultInstance=f\n");
         unit_free(u);
 }
 
@@ -1632,20 +1676,23 @@ static void test_units__unknown_key_without_a_near_one(void **state _unused_) {
 }
 
 static void test_units__key_in_the_wrong_section_says_where_it_belongs(void **state _unused_) {
-        expect_error("[Unit]\nExecStart=/bin/true\n" SVC, 2, "ExecStart= belongs in [Service], not in [Unit]");
+        expect_error("[Unit]\nExecStart=/bin/true\n" SVC, 2,
+                     "ExecStart= belongs in [Service], not in [Unit]");
         expect_error(SVC "After=db\n", 3, "After= belongs in [Unit], not in [Service]");
         expect_error(SVC "WantedBy=x\n", 3, "belongs in [Install]");
         expect_error(SVC "ConditionHost=x\n", 3, "belongs in [Unit]");
 }
 
 static void test_units__systemd_sections_get_a_specific_sentence(void **state _unused_) {
-        expect_error(SVC "[Socket]\nListenStream=80\n", 3, "svc has no .socket units: put ListenStream=, Accept= and MaxConnections= in [Service]");
+        expect_error(SVC "[Socket]\nListenStream=80\n", 3,
+                     "svc has no .socket units: put ListenStream=, Accept= and MaxConnections= in [Service]");
         expect_error(SVC "[Timer]\nOnCalendar=daily\n", 3, "svc has no timers yet");
         expect_error(SVC "[Mount]\nWhat=/dev/sda1\n", 3, "svc does not manage mounts");
 }
 
 static void test_units__unknown_section_is_refused(void **state _unused_) {
-        expect_error(SVC "[Servce]\nRestart=no\n", 3, "unknown section [Servce]: svc knows [Unit], [Service] and [Install]");
+        expect_error(SVC "[Servce]\nRestart=no\n", 3,
+                     "unknown section [Servce]: svc knows [Unit], [Service] and [Install]");
 }
 
 static const struct unit_key_info *find_key(const char *section, const char *key) {
@@ -1672,17 +1719,62 @@ static void test_units__key_classes_change_at_run_time(void **state _unused_) {
 
 static void test_units__key_table_classes_match_this_build(void **state _unused_) {
         static const char *const implemented[] = {
-                "Description", "After", "Before", "Requires", "Wants", "StartLimitIntervalSec", "StartLimitBurst", "Type",
-                "PIDFile", "ExecStartPre", "ExecStart", "ExecReload", "ExecStop", "Restart", "RestartSec", "RestartSteps",
-                "RestartMaxDelaySec", "TimeoutStartSec", "TimeoutStopSec", "KillSignal", "User", "Group",
-                "SupplementaryGroups", "Environment", "EnvironmentFile", "WorkingDirectory", "Nice", "OOMScoreAdjust",
-                "LogRotateSize", "LogRotateCount", "LimitCPU", "LimitNOFILE", "LimitRTTIME",
+                "Description",
+                "After",
+                "Before",
+                "Requires",
+                "Wants",
+                "StartLimitIntervalSec",
+                "StartLimitBurst",
+                "Type",
+                "PIDFile",
+                "ExecStartPre",
+                "ExecStart",
+                "ExecReload",
+                "ExecStop",
+                "Restart",
+                "RestartSec",
+                "RestartSteps",
+                "RestartMaxDelaySec",
+                "TimeoutStartSec",
+                "TimeoutStopSec",
+                "KillSignal",
+                "User",
+                "Group",
+                "SupplementaryGroups",
+                "Environment",
+                "EnvironmentFile",
+                "WorkingDirectory",
+                "Nice",
+                "OOMScoreAdjust",
+                "LogRotateSize",
+                "LogRotateCount",
+                "LimitCPU",
+                "LimitNOFILE",
+                "LimitRTTIME",
         };
         static const char *const not_applied[] = {
-                "ListenStream", "Accept", "MaxConnections", "RootDirectory", "Overlay", "BindPaths", "BindReadOnlyPaths",
-                "StateDirectory", "RuntimeDirectory", "LogsDirectory", "PrivateNetwork", "Hostname",
-                "CapabilityBoundingSet", "AmbientCapabilities", "NoNewPrivileges", "MemoryMax", "MemoryHigh",
-                "TasksMax", "CPUWeight", "CPUQuota", "IOWeight",
+                "ListenStream",
+                "Accept",
+                "MaxConnections",
+                "RootDirectory",
+                "Overlay",
+                "BindPaths",
+                "BindReadOnlyPaths",
+                "StateDirectory",
+                "RuntimeDirectory",
+                "LogsDirectory",
+                "PrivateNetwork",
+                "Hostname",
+                "CapabilityBoundingSet",
+                "AmbientCapabilities",
+                "NoNewPrivileges",
+                "MemoryMax",
+                "MemoryHigh",
+                "TasksMax",
+                "CPUWeight",
+                "CPUQuota",
+                "IOWeight",
         };
         for (size_t i = 0; i < ELEMENTSOF(implemented); i++) {
                 const struct unit_key_info *k = find_key(i < 7 ? "Unit" : "Service", implemented[i]);
@@ -1730,8 +1822,8 @@ static void test_units__readme_documents_every_key_with_its_section_and_class(vo
                         found = strstr(line, k->section) && strstr(line, unit_key_class_to_string(k->class));
                 }
                 if (!found)
-                        print_message("units/README.md lacks a row for %s= in [%s] (%s)\n", k->key, k->section,
-                                      unit_key_class_to_string(k->class));
+                        print_message("units/README.md lacks a row for %s= in [%s] (%s)\n", k->key,
+                                      k->section, unit_key_class_to_string(k->class));
                 assert_true(found);
         }
 }
@@ -1789,14 +1881,16 @@ static void test_units__corpus_of_bad_units(void **state _unused_) {
 /* ---- diagnostics --------------------------------------------------------------------------- */
 
 static void test_units__diag_format(void **state _unused_) {
-        char file[] = "a.unit", m1[] = "bad", m2[] = "meh", m3[] = "no such unit file", m4[] = "'x/y' is not a unit name";
+        char file[] = "a.unit", m1[] = "bad", m2[] = "meh", m3[] = "no such unit file",
+             m4[] = "'x/y' is not a unit name";
         struct unit_diag_item items[] = {
                 { .file = file, .line = 3, .message = m1 },
                 { .file = file, .line = 4, .message = m2, .warning = true },
                 { .file = file, .message = m3 },
                 { .message = m4 },
         };
-        const char *want[] = { "a.unit:3: bad", "a.unit:4: warning: meh", "a.unit: no such unit file", "'x/y' is not a unit name" };
+        const char *want[] = { "a.unit:3: bad", "a.unit:4: warning: meh", "a.unit: no such unit file",
+                               "'x/y' is not a unit name" };
         for (size_t i = 0; i < ELEMENTSOF(items); i++) {
                 _cleanup_free_ char *s = unit_diag_format(&items[i]);
                 assert_string_equal(s, want[i]);
