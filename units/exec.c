@@ -2,7 +2,7 @@
 /* ExecStart= and friends: systemd's word splitting and prefixes at load time, $VAR expansion at
  * spawn time. */
 
-#include <ctype.h>
+#include <assert.h>
 
 #include "common/util.h"
 #include "units/unit-internal.h"
@@ -96,6 +96,7 @@ static int exec_parse_words(struct parse_ctx *ctx, const char *key, const char *
         r = exec_word(ctx, key, value, &w, &first);
         if (r <= 0)
                 return r;
+        assert(first);
         const char *path = exec_prefixes(ctx, key, first, &separate_argv0, cmd, &r);
         if (!path)
                 return r;
@@ -104,7 +105,7 @@ static int exec_parse_words(struct parse_ctx *ctx, const char *key, const char *
         if (!cmd->path || !cmd->argv || (!separate_argv0 && strv_extend(&cmd->argv, path) < 0))
                 return -ENOMEM;
         for (;;) {
-                char *word;
+                char *word = NULL;
                 r = exec_word(ctx, key, value, &w, &word);
                 if (r <= 0)
                         break;

@@ -138,21 +138,19 @@ struct unit *unit_free(struct unit *u) {
 }
 
 static struct unit *unit_new(const char *name) {
-        _cleanup_(unit_freep) struct unit *u = malloc(sizeof(*u));
+        struct unit *u = malloc(sizeof(*u));
         if (!u)
                 return NULL;
         *u = unit_defaults;
         u->name = strdup(name);
-        if (!u->name)
-                return NULL;
         const char *at = strchr(name, '@');
         if (at) {
                 u->template = strndup(name, (size_t) (at - name + 1));
                 u->instance = strdup(at + 1);
-                if (!u->template || !u->instance)
-                        return NULL;
         }
-        return TAKE_PTR(u);
+        if (!u->name || (at && (!u->template || !u->instance)))
+                return unit_free(u);
+        return u;
 }
 
 /* Refuses what cannot name a unit to load; FILE may be NULL. */
@@ -263,24 +261,23 @@ static bool is_dropin_name(const char *n) {
         return n[0] != '.' && k > s && streq(n + k - s, UNIT_DROPIN_SUFFIX);
 }
 
-static int dropins_add(char ***bases, char ***paths, const char *base, char *path) {
-        size_t n = strv_length(*bases);
+static const char *base_name(const char *path) {
+        return strrchr(path, '/') + 1;
+}
 
-        for (size_t i = 0; i < n; i++)
-                if (streq((*bases)[i], base)) {
-                        free((*paths)[i]);
-                        (*paths)[i] = path;
+/* Adds PATH to PATHS, replacing a path of the same file name. Takes ownership of PATH. */
+static int dropins_add(char ***paths, char *path) {
+        for (char **p = *paths; p && *p; p++)
+                if (streq(base_name(*p), base_name(path))) {
+                        free(*p);
+                        *p = path;
                         return 0;
                 }
-        if (strv_extend(bases, base) < 0) {
-                free(path);
-                return -ENOMEM;
-        }
         return strv_push(paths, path);
 }
 
-/* Adds the "*.conf" of DIR to BASES/PATHS; a file name already there is overridden. */
-static int dropins_scan(const char *dir, char ***bases, char ***paths) {
+/* Adds the "*.conf" of DIR to PATHS. */
+static int dropins_scan(const char *dir, char ***paths) {
         DIR *d = opendir(dir);
         int r = 0;
 
@@ -290,21 +287,20 @@ static int dropins_scan(const char *dir, char ***bases, char ***paths) {
                 if (!is_dropin_name(de->d_name))
                         continue;
                 char *p = path_join(dir, de->d_name);
-                r = p ? dropins_add(bases, paths, de->d_name, p) : -ENOMEM;
+                r = p ? dropins_add(paths, p) : -ENOMEM;
         }
         closedir(d);
         return r;
 }
 
 static int cmp_basename(const void *a, const void *b) {
-        const char *x = *(char *const *) a, *y = *(char *const *) b;
-        return strcmp(strrchr(x, '/') + 1, strrchr(y, '/') + 1);
+        return strcmp(base_name(*(char *const *) a), base_name(*(char *const *) b));
 }
 
 /* The drop-ins of NAME in DIR, sorted by file name: the template's (for an instance) and the
  * unit's own, the unit's own winning for the same file name, as in systemd. */
 static int dropins_collect(const char *dir, const char *name, char ***ret) {
-        _cleanup_strv_free_ char **bases = NULL, **paths = NULL;
+        _cleanup_strv_free_ char **paths = NULL;
         const char *at = strchr(name, '@');
         int n = at ? (int) (at - name + 1) : 0;
 
@@ -312,7 +308,7 @@ static int dropins_collect(const char *dir, const char *name, char ***ret) {
                 _cleanup_free_ char *sub = NULL;
                 if (asprintf(&sub, "%s/%.*s" UNIT_SUFFIX ".d", dir, own ? (int) strlen(name) : n, name) < 0)
                         return -ENOMEM;
-                int r = dropins_scan(sub, &bases, &paths);
+                int r = dropins_scan(sub, &paths);
                 if (r < 0)
                         return r;
         }
