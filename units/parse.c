@@ -196,14 +196,14 @@ static int check_assignment(struct parse_ctx *ctx, const char *s) {
 
         if (colon && (!eq || colon < eq))
                 return ctx_error(ctx, "'%s' is not systemd syntax: write %.*s=value", ctx_short(ctx, s),
-                                 (int) (colon - s), s);
+                                 (int) MIN(colon - s, 64), s);
         if (!eq)
                 return ctx_error(ctx, "expected Key=value, found '%s'", ctx_short(ctx, s));
         if (strspn(s, " \t") == (size_t) (eq - s))
                 return ctx_error(ctx, "an assignment without a key before '='");
         if (!ctx->section)
                 return ctx_error(ctx, "%.*s= comes before any section header such as [Service]",
-                                 (int) (eq - s), s);
+                                 (int) MIN(eq - s, 64), s);
         return ctx->section_ok ? 1 : 0;
 }
 
