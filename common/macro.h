@@ -25,17 +25,17 @@
 #define isempty(s) (!(s) || (s)[0] == '\0')
 
 /* Ownership transfer out of a _cleanup_ variable. */
-#define TAKE_PTR(p)                                                                                \
-        ({                                                                                         \
-                __typeof__(p) _p_ = (p);                                                           \
-                (p) = NULL;                                                                        \
-                _p_;                                                                               \
+#define TAKE_PTR(p)                                                                                          \
+        ({                                                                                                   \
+                __typeof__(p) _p_ = (p);                                                                     \
+                (p) = NULL;                                                                                  \
+                _p_;                                                                                         \
         })
-#define TAKE_FD(fd)                                                                                \
-        ({                                                                                         \
-                int _fd_ = (fd);                                                                   \
-                (fd) = -EBADF;                                                                     \
-                _fd_;                                                                              \
+#define TAKE_FD(fd)                                                                                          \
+        ({                                                                                                   \
+                int _fd_ = (fd);                                                                             \
+                (fd) = -EBADF;                                                                               \
+                _fd_;                                                                                        \
         })
 
 static inline void freep(void *p) {

@@ -128,8 +128,8 @@ const char *format_timespan(char *buf, size_t n, uint64_t usec) {
                         continue;
                 uint64_t v = usec / table[i].usec;
                 usec -= v * table[i].usec;
-                int w = snprintf(buf + off, n - off, "%s%llu%s", parts ? " " : "",
-                                 (unsigned long long) v, table[i].suffix);
+                int w = snprintf(buf + off, n - off, "%s%llu%s", parts ? " " : "", (unsigned long long) v,
+                                 table[i].suffix);
                 if (w < 0 || (size_t) w >= n - off)
                         break;
                 off += (size_t) w;

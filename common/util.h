@@ -6,9 +6,9 @@
 #include <stdint.h>
 
 /* String vectors (NULL-terminated char **). Functions return 0 or -ENOMEM. */
-int strv_push(char ***l, char *value);           /* takes ownership of value, also on failure */
-int strv_extend(char ***l, const char *value);   /* copies value */
-char **strv_copy(char *const *l);                /* NULL on OOM; NULL in gives an empty vector */
+int strv_push(char ***l, char *value); /* takes ownership of value, also on failure */
+int strv_extend(char ***l, const char *value); /* copies value */
+char **strv_copy(char *const *l); /* NULL on OOM; NULL in gives an empty vector */
 bool strv_contains(char *const *l, const char *s);
 bool strv_equal(char *const *a, char *const *b);
 char *strv_join(char *const *l, const char *sep); /* NULL on OOM */

@@ -40,12 +40,12 @@ enum overlay_mode {
  * $VAR and ${VAR} are substituted at spawn time by unit_exec_expand(), % specifiers were
  * already resolved at load time. */
 struct exec_command {
-        char *path;          /* the program (first word, or the word after '@') */
-        char **argv;         /* argv as the program sees it, argv[0] included */
+        char *path; /* the program (first word, or the word after '@') */
+        char **argv; /* argv as the program sees it, argv[0] included */
         bool ignore_failure; /* '-' prefix */
-        bool no_env_expand;  /* ':' prefix */
-        unsigned line;       /* line of the definition, for messages */
-        char *file;          /* file of the definition (main file or drop-in) */
+        bool no_env_expand; /* ':' prefix */
+        unsigned line; /* line of the definition, for messages */
+        char *file; /* file of the definition (main file or drop-in) */
 };
 
 struct exec_list {
@@ -77,7 +77,7 @@ struct listen_spec {
 struct env_file {
         char *path;
         bool optional;
-        char *file;    /* file of the EnvironmentFile= line, for messages */
+        char *file; /* file of the EnvironmentFile= line, for messages */
         unsigned line; /* its line */
 };
 
@@ -95,11 +95,11 @@ struct unit_location {
 #define UNIT_UNSET ((uint64_t) UINT64_MAX - 1)
 
 struct unit {
-        char *name;        /* "blog" or "web@1"; never a path, never with ".unit" */
-        char *template;    /* "web@" for an instance, else NULL */
-        char *instance;    /* "1" for an instance, else NULL */
-        char *path;        /* main file */
-        char **dropins;    /* drop-in files applied, in order */
+        char *name; /* "blog" or "web@1"; never a path, never with ".unit" */
+        char *template; /* "web@" for an instance, else NULL */
+        char *instance; /* "1" for an instance, else NULL */
+        char *path; /* main file */
+        char **dropins; /* drop-in files applied, in order */
         uint64_t source_hash; /* over the contents of path and drop-ins, to detect change */
 
         /* [Unit] */
@@ -107,26 +107,26 @@ struct unit {
         char **documentation;
         char **after, **before, **requires, **wants; /* unit names */
         struct unit_location *after_loc, *before_loc; /* parallel to after[] and before[] */
-        uint64_t start_limit_interval_usec;          /* default 10 s */
-        unsigned start_limit_burst;                  /* 0 = no start limit (our default) */
+        uint64_t start_limit_interval_usec; /* default 10 s */
+        unsigned start_limit_burst; /* 0 = no start limit (our default) */
 
         /* [Service]: execution */
         enum service_type type;
         char *pid_file;
         struct exec_list exec_start_pre, exec_start, exec_reload, exec_stop;
-        enum restart_policy restart;  /* default on-failure */
-        uint64_t restart_usec;        /* RestartSec=, default 100 ms */
-        unsigned restart_steps;       /* default 9 */
+        enum restart_policy restart; /* default on-failure */
+        uint64_t restart_usec; /* RestartSec=, default 100 ms */
+        unsigned restart_steps; /* default 9 */
         uint64_t restart_max_delay_usec; /* default 30 s */
-        uint64_t timeout_start_usec;  /* default 90 s; USEC_INFINITY for "infinity"/0 */
-        uint64_t timeout_stop_usec;   /* default 10 s */
-        int kill_signal;              /* default SIGTERM */
+        uint64_t timeout_start_usec; /* default 90 s; USEC_INFINITY for "infinity"/0 */
+        uint64_t timeout_stop_usec; /* default 10 s */
+        int kill_signal; /* default SIGTERM */
         char *user, *group;
         char **supplementary_groups;
-        char **environment;           /* "KEY=VALUE" strings, later ones win */
+        char **environment; /* "KEY=VALUE" strings, later ones win */
         struct env_file *environment_files;
         size_t n_environment_files;
-        char *working_directory;      /* NULL = "/" inside; leading '-' stripped and stored below */
+        char *working_directory; /* NULL = "/" inside; leading '-' stripped and stored below */
         bool working_directory_optional;
 
         /* [Service]: sockets */
@@ -136,29 +136,29 @@ struct unit {
         unsigned max_connections; /* default 64 */
 
         /* [Service]: sandbox */
-        char *root_directory;  /* a tree name (no '/') or an absolute path; NULL = host view */
+        char *root_directory; /* a tree name (no '/') or an absolute path; NULL = host view */
         enum overlay_mode overlay;
         struct bind_spec *binds;
         size_t n_binds;
         char **state_directories, **runtime_directories, **logs_directories; /* relative */
-        bool private_network;  /* default true */
-        char *hostname;        /* NULL = unit name */
+        bool private_network; /* default true */
+        char *hostname; /* NULL = unit name */
         uint64_t capability_bounding_set; /* bit mask of CAP_*; UNIT_UNSET = default */
-        uint64_t ambient_capabilities;    /* 0 = none */
-        bool no_new_privileges;           /* default true */
+        uint64_t ambient_capabilities; /* 0 = none */
+        bool no_new_privileges; /* default true */
         struct rlimit *rlimits[UNIT_RLIMIT_MAX]; /* NULL = not set */
 
         /* [Service]: resources */
-        uint64_t memory_max, memory_high, tasks_max;   /* bytes / count; UNIT_UNSET, UINT64_MAX=infinity */
-        uint64_t cpu_weight, io_weight;                /* 1..10000, UNIT_UNSET */
-        uint64_t cpu_quota_per_sec_usec;               /* CPUQuota=50% -> 500000; UNIT_UNSET */
-        int oom_score_adjust;                          /* valid if oom_score_adjust_set */
+        uint64_t memory_max, memory_high, tasks_max; /* bytes / count; UNIT_UNSET, UINT64_MAX=infinity */
+        uint64_t cpu_weight, io_weight; /* 1..10000, UNIT_UNSET */
+        uint64_t cpu_quota_per_sec_usec; /* CPUQuota=50% -> 500000; UNIT_UNSET */
+        int oom_score_adjust; /* valid if oom_score_adjust_set */
         bool oom_score_adjust_set;
-        int nice;                                      /* valid if nice_set */
+        int nice; /* valid if nice_set */
         bool nice_set;
 
         /* [Service]: logs */
-        uint64_t log_rotate_size;  /* default 1 MiB */
+        uint64_t log_rotate_size; /* default 1 MiB */
         unsigned log_rotate_count; /* default 10 */
 
         /* [Install] */
@@ -226,11 +226,11 @@ int unit_build_environment(const struct unit *u, const char *root_dir, char ***r
 
 /* The key table, for documentation and for `svc check --keys`. */
 enum unit_key_class {
-        UNIT_KEY_IMPLEMENTED,   /* applied by this build */
-        UNIT_KEY_NOT_APPLIED,   /* parsed and validated but not applied yet: warning */
-        UNIT_KEY_IMPLIED,       /* what svc's default sandbox already does: accepted silently */
-        UNIT_KEY_UNSUPPORTED,   /* known systemd key svc does not support: error or warning */
-        UNIT_KEY_METADATA,      /* accepted, informational */
+        UNIT_KEY_IMPLEMENTED, /* applied by this build */
+        UNIT_KEY_NOT_APPLIED, /* parsed and validated but not applied yet: warning */
+        UNIT_KEY_IMPLIED, /* what svc's default sandbox already does: accepted silently */
+        UNIT_KEY_UNSUPPORTED, /* known systemd key svc does not support: error or warning */
+        UNIT_KEY_METADATA, /* accepted, informational */
         _UNIT_KEY_CLASS_MAX,
 };
 
