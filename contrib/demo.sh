@@ -5,8 +5,17 @@ set -eu
 BUILD=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 ROOT=$(mktemp -d /tmp/svc-demo.XXXXXX)
-cleanup() { rm -rf "$ROOT"; }
+SVCD_PID=
+cleanup() {
+        # svcd stops its services first; then the root goes.
+        if [ -n "$SVCD_PID" ]; then
+                kill -TERM "$SVCD_PID" 2>/dev/null
+                wait "$SVCD_PID" 2>/dev/null
+        fi
+        rm -rf "$ROOT"
+}
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 mkdir -p "$ROOT/etc/svc/units" "$ROOT/var/lib/svc/enabled" "$ROOT/srv/blog" "$ROOT/srv/ftp"
 cp "$SRC"/units/examples/*.unit "$ROOT/etc/svc/units/"
@@ -18,7 +27,8 @@ for u in blog ftp; do
         printf '[Service]\nWorkingDirectory=%s/srv/%s\n' "$ROOT" "$u" >"$ROOT/etc/svc/units/$u.unit.d/demo.conf"
 done
 sed -i "s|/srv/ftp\$|$ROOT/srv/ftp|" "$ROOT/etc/svc/units/ftp.unit"
-for u in blog mail ftp; do : >"$ROOT/var/lib/svc/enabled/$u"; done
+# ftp needs its own tree with vsftpd: it is not started here.
+for u in blog mail; do : >"$ROOT/var/lib/svc/enabled/$u"; done
 
 cat <<MSG
 svc demo: svcd runs in the foreground on $ROOT (Ctrl-C stops it).
@@ -29,4 +39,7 @@ From a second shell, as root:
   $BUILD/svc --root $ROOT logs -f mail
   $BUILD/svc --root $ROOT restart ftp
 MSG
-"$BUILD/svcd" --root "$ROOT"
+"$BUILD/svcd" --root "$ROOT" &
+SVCD_PID=$!
+wait "$SVCD_PID"
+SVCD_PID=

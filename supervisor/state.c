@@ -251,9 +251,9 @@ static void on_backing_off(struct svc_machine *m, const struct svc_config *c, co
 static void start_pre_exited(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
                              struct svc_actions *out) {
         m->control_alive = false;
-        record_exit(m, ev);
         bool ok = ev->exit_code == CLD_EXITED && ev->exit_status == 0;
         if (!ok && !control_failure_ignored(c, m)) {
+                record_exit(m, ev);
                 fail(m, c, ev->now, result_of_exit(ev), out);
                 return;
         }
