@@ -348,13 +348,16 @@ test_unprivileged_user_is_refused() {
 ExecStart=/bin/sleep 1000
 EOF
         start_svcd
+        # The binaries where an unprivileged user can run them, as after make install.
         chmod 755 "$T"
+        mkdir -m 755 "$T/bin"
+        cp "$SVC" "$BUILD/svc-ctl" "$T/bin/"
         local rc=0
-        setpriv --reuid=65534 --regid=65534 --clear-groups "$SVC" --root "$T" start x 2>"$T/err" || rc=$?
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$T/bin/svc" --root "$T" start x 2>"$T/err" || rc=$?
         assert_eq 1 "$rc" "unprivileged start"
         assert_contains "$(cat "$T/err")" "needs root"
         rc=0
-        setpriv --reuid=65534 --regid=65534 --clear-groups "$SVC" --root "$T" status x 2>"$T/err" || rc=$?
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$T/bin/svc" --root "$T" status x 2>"$T/err" || rc=$?
         assert_contains "$(cat "$T/err")" "needs root"
         assert_eq inactive "$(state x)"
 }
