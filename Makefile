@@ -27,13 +27,18 @@ pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
 LIBS_SYSTEMD = $(call pc,libsystemd)
 LIBS_INIH = $(call pc,inih)
 LIBS_CAP = $(call pc,libcap)
+LIBS_ELF = $(call pc,libelf)
+LIBS_SECCOMP = $(call pc,libseccomp)
 
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS) $(call pc_cflags,libsystemd inih libcap)
 ALL_LDFLAGS = $(BASE_LDFLAGS) $(LDFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
 UNITS_SRC := $(wildcard units/*.c)
-SANDBOX_SRC := $(wildcard sandbox/*.c)
+# ns-init is a program of its own (static, executed from a sealed memfd); the seccomp generator
+# runs at build time. Neither is part of the sandbox library that svcd and svc link.
+NSINIT_SRC := sandbox/nsinit.c sandbox/launch.c sandbox/seccomp.c
+SANDBOX_SRC := $(filter-out sandbox/nsinit.c sandbox/seccomp-gen.c,$(wildcard sandbox/*.c))
 SVCD_SRC := $(filter-out supervisor/svc.c supervisor/svc-ctl.c supervisor/client-%.c,$(wildcard supervisor/*.c))
 SVC_SRC := supervisor/svc.c $(wildcard supervisor/client-*.c)
 SVCCTL_SRC := supervisor/svc-ctl.c $(wildcard supervisor/client-*.c)
@@ -46,33 +51,55 @@ SVCD_OBJ := $(call obj,$(SVCD_SRC))
 SVC_OBJ := $(call obj,$(SVC_SRC))
 SVCCTL_OBJ := $(call obj,$(SVCCTL_SRC))
 
-BINARIES := $(O)/svcd $(O)/svc $(O)/svc-ctl
+BINARIES := $(O)/svcd $(O)/svc $(O)/svc-ctl $(O)/ns-init
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test-*.c))
 
 .PHONY: all
 all: $(BINARIES)
 
-$(O)/obj/%.o: %.c
+$(O)/obj/%.o: %.c | $(O)/gen/seccomp-bpf.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -I$(O)/gen -MMD -MP -c $< -o $@
 
-$(O)/svcd: $(SVCD_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ)
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SYSTEMD) $(LIBS_INIH) $(LIBS_CAP) -lpthread -lm
+# The seccomp filter, compiled once by libseccomp at build time into a BPF program.
+$(O)/seccomp-gen: sandbox/seccomp-gen.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu17 $(WARNINGS) -D_GNU_SOURCE -I. -O2 $< -o $@ $(LIBS_SECCOMP)
+$(O)/gen/seccomp-bpf.h: $(O)/seccomp-gen
+	@mkdir -p $(dir $@)
+	$< >$@.tmp && mv $@.tmp $@
 
-$(O)/svc: $(SVC_OBJ) $(UNITS_OBJ) $(COMMON_OBJ)
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_INIH) $(LIBS_CAP)
+# ns-init: static, no sanitizer (it runs as PID 1 of each sandbox), musl when available.
+NSINIT_CC ?= $(shell command -v musl-gcc 2>/dev/null || echo $(CC))
+NSINIT_CFLAGS = -std=gnu17 $(WARNINGS) -D_GNU_SOURCE -I. -I$(O)/gen -Os -g -fstack-protector-strong \
+	-ffunction-sections -fdata-sections -DSVC_NSINIT
+$(O)/ns-init: $(NSINIT_SRC) $(O)/gen/seccomp-bpf.h $(wildcard sandbox/*.h common/*.h)
+	$(NSINIT_CC) $(NSINIT_CFLAGS) -static -Wl,--gc-sections $(NSINIT_SRC) -o $@
+$(O)/obj/nsinit-blob.o: $(O)/ns-init
+	@mkdir -p $(dir $@)
+	printf '.section .rodata\n.balign 64\n.global svc_nsinit_start\nsvc_nsinit_start:\n.incbin "%s"\n.global svc_nsinit_end\nsvc_nsinit_end:\n.section .note.GNU-stack,"",@progbits\n' \
+		"$(abspath $(O)/ns-init)" >$(O)/gen/nsinit-blob.S
+	$(CC) -c $(O)/gen/nsinit-blob.S -o $@
 
-$(O)/svc-ctl: $(SVCCTL_OBJ) $(COMMON_OBJ)
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SYSTEMD)
+$(O)/svcd: $(SVCD_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SYSTEMD) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) -lpthread -lm
+
+$(O)/svc: $(SVC_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
+
+$(O)/svc-ctl: $(SVCCTL_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SYSTEMD) $(LIBS_CAP) $(LIBS_ELF)
 
 # Unit tests: tests/unit/test-MODULE.c links the objects of MODULE.
-TEST_LIBS = $(call pc,cmocka) $(LIBS_INIH) $(LIBS_CAP) -lm
+TEST_LIBS = $(call pc,cmocka) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) -lm
 $(O)/tests/test-units: tests/unit/test-units.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-state: tests/unit/test-state.c $(O)/obj/supervisor/state.o $(COMMON_OBJ)
+$(O)/tests/test-elfcheck: tests/unit/test-elfcheck.c $(O)/obj/sandbox/elfcheck.o $(COMMON_OBJ)
+$(O)/tests/test-seccomp: tests/unit/test-seccomp.c $(O)/obj/sandbox/seccomp.o $(COMMON_OBJ)
 $(O)/tests/test-%:
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(filter %.c %.o,$^) -o $@ $(TEST_LIBS)
+	$(CC) $(ALL_CFLAGS) -I$(O)/gen $(ALL_LDFLAGS) $(filter %.c %.o,$^) -o $@ $(TEST_LIBS)
 
 -include $(shell find $(O)/obj -name '*.d' 2>/dev/null)
 
@@ -81,7 +108,7 @@ $(O)/tests/test-%:
 
 DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-dev libcmocka-dev \
 	clang clang-tidy clang-format cppcheck busybox-static curl iproute2 util-linux procps psmisc \
-	python3 systemd
+	python3 systemd libelf-dev libseccomp-dev musl-tools
 
 .PHONY: deps
 deps:

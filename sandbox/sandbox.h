@@ -77,3 +77,24 @@ int sandbox_spawn(const struct sandbox_exec *x, pid_t *ret_pid, int *ret_report_
 int sandbox_read_report(int report_fd, struct sandbox_report *ret);
 
 const char *sandbox_stage_to_string(int stage);
+
+/* ---- the library check (elfcheck.c) ------------------------------------------------------- */
+
+/* Resolves PROGRAM (an absolute path as the service sees it) inside the tree open at ROOT_FD
+ * (O_PATH|O_DIRECTORY; "/" for the host view), then, recursively, its ELF interpreter and every
+ * DT_NEEDED library as the tree's own ld.so would: DT_RPATH (without DT_RUNPATH), DT_RUNPATH
+ * ($ORIGIN, $LIB, $PLATFORM expanded), the tree's /etc/ld.so.conf and ld.so.conf.d, then the
+ * default directories. A "#!" script resolves its interpreter the same way. Every file is opened
+ * inside the tree (openat2 RESOLVE_IN_ROOT), only regular files are read, and nothing blocks on
+ * a FIFO. Libraries of another ELF class or machine are skipped, as ld.so does.
+ * Returns 0 when everything resolves, or a negative errno with *ret_error a sentence naming the
+ * program, what is missing or wrong, and TREE_LABEL ("tree bullseye", "the host"), e.g.
+ * "/usr/sbin/lighttpd needs libpcre.so.3, which tree bullseye does not have". */
+int sandbox_check_program(int root_fd, const char *tree_label, const char *program, char **ret_error);
+
+/* ---- seccomp (seccomp.c) ------------------------------------------------------------------- */
+
+/* Loads svc's seccomp filter (Docker's default policy as the model; compiled by libseccomp at
+ * build time, see seccomp-gen.c) into the calling thread. No allocation, async-signal-safe: it
+ * runs between fork and execve. Needs no_new_privs or CAP_SYS_ADMIN. 0 or -errno. */
+int sandbox_seccomp_apply(void);
