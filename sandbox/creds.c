@@ -1,19 +1,41 @@
 /* SPDX-License-Identifier: MIT */
-/* User and group resolution from a tree's own passwd and group files. fgetpwent()/fgetgrent()
- * parse the given file and never consult NSS, so this is safe in PID 1. */
+/* User and group resolution from a tree's own passwd and group files, opened inside the tree.
+ * fgetpwent()/fgetgrent() parse the given stream and never consult NSS, so this is safe in PID 1. */
+#include <fcntl.h>
 #include <grp.h>
+#include <linux/openat2.h>
 #include <pwd.h>
+#include <sys/syscall.h>
 
 #include "common/macro.h"
 #include "common/util.h"
 #include "sandbox/sandbox.h"
+
+int sandbox_open_in_tree(int root_fd, const char *path, int flags) {
+        struct open_how how = { .flags = (uint64_t) (flags | O_CLOEXEC | O_NOCTTY),
+                                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+        long fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+        return fd < 0 ? -errno : (int) fd;
+}
+
+static FILE *open_etc(int root_fd, const char *name) {
+        char path[32];
+        snprintf(path, sizeof(path), "/etc/%s", name);
+        int fd = sandbox_open_in_tree(root_fd, path, O_RDONLY | O_NONBLOCK);
+        if (fd < 0)
+                return NULL;
+        FILE *f = fdopen(fd, "re");
+        if (!f)
+                close(fd);
+        return f;
+}
 
 void sandbox_creds_done(struct sandbox_creds *c) {
         free(c->groups);
         free(c->user_name);
         free(c->home);
         free(c->shell);
-        *c = (struct sandbox_creds){ 0 };
+        *c = (struct sandbox_creds) { 0 };
 }
 
 static bool parse_id(const char *s, unsigned *ret) {
@@ -26,15 +48,13 @@ static bool parse_id(const char *s, unsigned *ret) {
         return true;
 }
 
-static int find_user(const char *etc_dir, const char *user, struct sandbox_creds *c) {
-        _cleanup_free_ char *path = path_join(etc_dir, "passwd");
-        if (!path)
-                return -ENOMEM;
+/* 1 when found, 0 when a number the file does not list, -ESRCH for an unknown name. */
+static int find_user(int root_fd, const char *user, struct sandbox_creds *c) {
         unsigned id;
         bool numeric = parse_id(user, &id);
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_fclose_ FILE *f = open_etc(root_fd, "passwd");
         if (!f)
-                return numeric ? 0 : -errno;
+                return numeric ? 0 : -ESRCH;
         struct passwd *pw;
         while ((pw = fgetpwent(f))) {
                 if (numeric ? pw->pw_uid != id : !streq(pw->pw_name, user))
@@ -51,18 +71,15 @@ static int find_user(const char *etc_dir, const char *user, struct sandbox_creds
         return numeric ? 0 : -ESRCH;
 }
 
-static int find_group(const char *etc_dir, const char *group, gid_t *ret) {
+static int find_group(int root_fd, const char *group, gid_t *ret) {
         unsigned id;
         if (parse_id(group, &id)) {
                 *ret = id;
                 return 0;
         }
-        _cleanup_free_ char *path = path_join(etc_dir, "group");
-        if (!path)
-                return -ENOMEM;
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_fclose_ FILE *f = open_etc(root_fd, "group");
         if (!f)
-                return -errno;
+                return -ESRCH;
         struct group *gr;
         while ((gr = fgetgrent(f)))
                 if (streq(gr->gr_name, group)) {
@@ -72,48 +89,48 @@ static int find_group(const char *etc_dir, const char *group, gid_t *ret) {
         return -ESRCH;
 }
 
-static int set_error(char **ret_error, const char *what, const char *name, const char *etc_dir) {
-        if (ret_error && asprintf(ret_error, "%s %s is not in %s/%s", what, name, etc_dir,
-                                  streq(what, "user") ? "passwd" : "group") < 0)
+static int not_found(char **ret_error, const char *what, const char *name, const char *file, const char *label) {
+        if (ret_error && asprintf(ret_error, "%s %s is not in /etc/%s of %s", what, name, file, label) < 0)
                 *ret_error = NULL;
         return -ESRCH;
 }
 
-int sandbox_resolve_creds(const char *etc_dir, const char *user, const char *group,
+static int resolve_groups(int root_fd, const char *label, char *const *names, struct sandbox_creds *c,
+                          char **ret_error) {
+        size_t n = strv_length(names);
+        c->groups = calloc(n ? n : 1, sizeof(gid_t));
+        if (!c->groups)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                int r = find_group(root_fd, names[i], &c->groups[i]);
+                if (r < 0)
+                        return r == -ESRCH ? not_found(ret_error, "group", names[i], "group", label) : r;
+        }
+        c->n_groups = n;
+        return 0;
+}
+
+int sandbox_resolve_creds(int root_fd, const char *tree_label, const char *user, const char *group,
                           char *const *supplementary, struct sandbox_creds *ret, char **ret_error) {
         struct sandbox_creds c = { 0 };
-        int r = find_user(etc_dir, user ? user : "0", &c);
+        const char *u = user ? user : "0";
+        int r = find_user(root_fd, u, &c);
         if (r == 0) {
                 /* A numeric uid that the tree does not list: allowed, as in systemd. */
                 unsigned id = 0;
-                parse_id(user ? user : "0", &id);
+                (void) parse_id(u, &id);
                 c.uid = c.gid = id;
-                if (!(c.home = strdup("/")) || !(c.shell = strdup("/bin/sh"))) {
-                        sandbox_creds_done(&c);
-                        return -ENOMEM;
-                }
-        } else if (r < 0) {
+                r = (c.home = strdup("/")) && (c.shell = strdup("/bin/sh")) ? 0 : -ENOMEM;
+        } else if (r == -ESRCH)
+                r = not_found(ret_error, "user", u, "passwd", tree_label);
+        if (r >= 0 && group && (r = find_group(root_fd, group, &c.gid)) == -ESRCH)
+                r = not_found(ret_error, "group", group, "group", tree_label);
+        if (r >= 0)
+                r = resolve_groups(root_fd, tree_label, supplementary, &c, ret_error);
+        if (r < 0) {
                 sandbox_creds_done(&c);
-                return r == -ESRCH ? set_error(ret_error, "user", user, etc_dir) : r;
+                return r;
         }
-        if (group && (r = find_group(etc_dir, group, &c.gid)) < 0) {
-                sandbox_creds_done(&c);
-                return r == -ESRCH ? set_error(ret_error, "group", group, etc_dir) : r;
-        }
-        size_t n = strv_length(supplementary);
-        c.groups = calloc(n ? n : 1, sizeof(gid_t));
-        if (!c.groups) {
-                sandbox_creds_done(&c);
-                return -ENOMEM;
-        }
-        for (size_t i = 0; i < n; i++) {
-                r = find_group(etc_dir, supplementary[i], &c.groups[i]);
-                if (r < 0) {
-                        sandbox_creds_done(&c);
-                        return r == -ESRCH ? set_error(ret_error, "group", supplementary[i], etc_dir) : r;
-                }
-        }
-        c.n_groups = n;
         *ret = c;
         return 0;
 }

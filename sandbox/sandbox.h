@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -24,10 +25,14 @@ struct sandbox_creds {
 void sandbox_creds_done(struct sandbox_creds *c);
 
 /* Resolves USER (a name or a number; NULL = root) and GROUP (NULL = the user's primary group)
- * and SUPPLEMENTARY names against ETC_DIR/passwd and ETC_DIR/group. Returns 0, or -ESRCH with
- * *ret_error saying which name was not found, or another -errno. */
-int sandbox_resolve_creds(const char *etc_dir, const char *user, const char *group,
+ * and SUPPLEMENTARY names against /etc/passwd and /etc/group of the tree open at ROOT_FD (opened
+ * inside it, never the host's through a symlink; no NSS). Returns 0, or -ESRCH with *ret_error
+ * saying which name is not in which file of TREE_LABEL, or another -errno. */
+int sandbox_resolve_creds(int root_fd, const char *tree_label, const char *user, const char *group,
                           char *const *supplementary, struct sandbox_creds *ret, char **ret_error);
+
+/* Opens PATH (absolute, as seen inside) in the tree at ROOT_FD, resolved inside the tree. */
+int sandbox_open_in_tree(int root_fd, const char *path, int flags);
 
 /* Stages at which a child can fail before execve, for the report. */
 enum sandbox_stage {
@@ -43,7 +48,11 @@ enum sandbox_stage {
         STAGE_UID,
         STAGE_PDEATHSIG,
         STAGE_CHDIR,
+        STAGE_CAPS,
+        STAGE_NNP,
+        STAGE_SECCOMP,
         STAGE_EXEC,
+        STAGE_SETUP, /* the sandbox itself could not be set up (struct sandbox_setup_error) */
         _STAGE_MAX,
 };
 
@@ -52,28 +61,121 @@ struct sandbox_report {
         int err;
 };
 
-/* A plain child process with the unit's credentials and limits. */
-struct sandbox_exec {
-        const char *path;
-        char *const *argv;
-        char *const *env;
-        int stdin_fd, stdout_fd, stderr_fd; /* -1: /dev/null */
-        const struct sandbox_creds *creds; /* NULL: stay root */
-        const char *working_directory; /* NULL: "/" */
-        bool working_directory_optional;
-        struct rlimit *const *rlimits; /* RLIM_NLIMITS entries, NULL = leave */
-        bool nice_set;
-        int nice;
-        bool oom_score_adjust_set;
-        int oom_score_adjust;
+/* ---- a sandbox: namespaces, its own root, ns-init as PID 1 (start.c, mounts.c) ---------- */
+
+#define SANDBOX_NOTIFY_PATH "/run/svc/notify" /* NOTIFY_SOCKET inside */
+
+struct sandbox_bind {
+        const char *source; /* host path, existing */
+        const char *target; /* absolute path inside the sandbox */
+        bool read_only;
+        bool recursive;
 };
 
-/* Forks and execs. Returns 0 with the child's pid and the read end of its report pipe, or
- * -errno when the fork itself failed. */
-int sandbox_spawn(const struct sandbox_exec *x, pid_t *ret_pid, int *ret_report_fd);
+struct sandbox_spec {
+        const char *name;        /* for messages */
+        const char *hostname;
+        const char *tree;        /* host path of the root tree; NULL: the host's /usr, /etc, ... */
+        const char *tree_label;  /* "tree bullseye", "the host": for sentences */
+        bool overlay;            /* a writable layer over the tree */
+        const char *overlay_dir; /* holds upper/ and work/ (persistent); NULL: in memory */
+        const struct sandbox_bind *binds;
+        size_t n_binds;
+        const char *const *masks; /* paths hidden inside (svc's own files in the host view) */
+        const char *const *runtime_dirs; /* created in the private /run, owned by runtime_uid */
+        uid_t runtime_uid;
+        gid_t runtime_gid;
+        const char *notify_socket; /* host path, bound at SANDBOX_NOTIFY_PATH; NULL: none */
+        const char *syslog_socket; /* host path, bound at /dev/log; NULL: none */
+        bool private_network;      /* a network namespace with only lo, up */
+        const char *scratch_dir;   /* an empty host directory where the root is assembled */
+        int cgroup_fd;             /* the cgroup the sandbox is born in, or -1 */
+        int nsinit_fd;             /* sandbox_nsinit_memfd() */
+};
 
-/* Reads a report from REPORT_FD (non-blocking read): 1 and *ret filled when the child failed,
- * 0 on EOF (execve succeeded), -EAGAIN when nothing arrived yet, other -errno on error. */
+/* What went wrong while the sandbox was set up, before ns-init ran. */
+struct sandbox_setup_error {
+        int err;
+        char what[96];   /* "mount proc on /proc", "bind /srv/blog on /var/www" */
+        char path[256];  /* the path at fault, when there is one */
+};
+
+struct sandbox {
+        pid_t pid;    /* ns-init, in the caller's PID namespace */
+        int pidfd;
+        int channel;  /* SOCK_SEQPACKET to ns-init */
+        int setup_fd; /* EOF once ns-init runs; a struct sandbox_setup_error if setup failed */
+};
+
+/* A command to run in a sandbox. FDS become 0, 1, 2, 3, ... in the command. */
+struct sandbox_command {
+        const char *path; /* resolved inside the sandbox's root */
+        const char *cwd;  /* NULL: "/" */
+        char *const *argv;
+        char *const *env;
+        const int *fds;
+        unsigned n_fds;
+        bool main, setsid, ctty, no_new_privs, seccomp, listen_pid, cwd_optional;
+        bool set_creds;
+        uid_t uid;
+        gid_t gid;
+        const gid_t *groups;
+        size_t n_groups;
+        uint64_t cap_bounding, cap_ambient;
+        struct rlimit *const *rlimits; /* RLIM_NLIMITS entries or NULL */
+        bool nice_set;
+        int nice;
+        int oom_score_adj;
+        mode_t umask;
+};
+
+/* The capabilities a root service keeps by default: Docker's default set without CAP_MKNOD. */
+uint64_t sandbox_default_caps(void);
+
+/* A sealed memfd holding ns-init, to be shared by every sandbox. -errno on failure. */
+int sandbox_nsinit_memfd(void);
+
+/* Checks what can be checked before starting: the tree exists and is a directory, its /proc and
+ * /dev are not symlinks, bind sources exist, bind targets inside the tree are not symlinks.
+ * Returns 0, or -errno with a sentence in *ret_error. */
+int sandbox_check_spec(const struct sandbox_spec *spec, char **ret_error);
+
+/* Clones ns-init's process into new namespaces; it sets up the root (mounts.c) and executes
+ * ns-init. Returns at once: read the outcome with sandbox_read_setup(); commands can be sent
+ * right away, they wait in the channel. 0 or -errno. */
+int sandbox_start(const struct sandbox_spec *spec, struct sandbox *ret);
+
+/* 0: ns-init runs. 1: setup failed, *err says why. -EAGAIN: not known yet. */
+int sandbox_read_setup(struct sandbox *sb, struct sandbox_setup_error *err);
+
+/* Done in the child: everything from making / private to pivot_root and hostname. */
+int sandbox_setup_root(const struct sandbox_spec *spec, struct sandbox_setup_error *err);
+
+int sandbox_send_spawn(struct sandbox *sb, uint32_t id, const struct sandbox_command *cmd);
+/* ID 0: every process of the sandbox. */
+int sandbox_send_signal(struct sandbox *sb, uint32_t id, int sig);
+int sandbox_send_watch(struct sandbox *sb, uint32_t id, pid_t pid);
+
+struct sandbox_event {
+        int type; /* enum proto_type: PROTO_STARTED, PROTO_EXITED, PROTO_EMPTY */
+        uint32_t id;
+        pid_t pid;
+        int stage, err;    /* STARTED */
+        int code, status;  /* EXITED */
+};
+
+/* One event from ns-init: 1 and *ev, 0 at EOF (ns-init is gone), -EAGAIN when none waits. */
+int sandbox_receive(struct sandbox *sb, struct sandbox_event *ev);
+
+/* SIGKILL to ns-init: the kernel kills the whole namespace. */
+void sandbox_kill(struct sandbox *sb);
+/* Closes the fds; the caller reaps the pid. */
+void sandbox_close(struct sandbox *sb);
+
+/* Brings lo up in the calling process's network namespace. */
+int sandbox_loopback_up(void);
+
+/* Reads the report of a launched command (struct sandbox_report): see launch.h. */
 int sandbox_read_report(int report_fd, struct sandbox_report *ret);
 
 const char *sandbox_stage_to_string(int stage);

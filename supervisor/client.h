@@ -26,5 +26,8 @@ char *client_log_dir(const char *root, const char *name);
  * the unit never logged anything). */
 int client_logs(const char *dir, long n, bool follow, FILE *out);
 
+/* svc run ARGS...: returns the exit code. */
+int client_run(const char *root, int argc, char **argv);
+
 /* Writes S as a JSON string, quotes included. */
 void json_string(FILE *f, const char *s);

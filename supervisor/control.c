@@ -247,7 +247,8 @@ static int append_status(sd_bus_message *reply, struct service *s) {
         char exitbuf[128];
         _cleanup_free_ char *detail = service_describe(s);
         const struct unit *u = s->unit;
-        pid_t pid = s->reported_main_pid > 0 ? s->reported_main_pid : s->main_pid;
+        pid_t pid = s->main_host_pid;
+        pid_t nspid = s->reported_main_pid > 0 ? s->reported_main_pid : s->main_pid;
         int r = sd_bus_message_open_container(reply, 'a', "{sv}");
         if (r >= 0)
                 r = sd_bus_message_append(
@@ -261,8 +262,10 @@ static int append_status(sd_bus_message *reply, struct service *s) {
                         "StatusText", "s", s->status_text ? s->status_text : "", "Path", "s",
                         u ? u->path : "", "Enabled", "b", s->enabled, "Job", "s", job_to_string(s->job));
         if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}", "Type", "s",
-                                          u ? service_type_to_string(u->type) : "");
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "Type", "s",
+                                          u ? service_type_to_string(u->type) : "", "NSPID", "u",
+                                          (uint32_t) (s->main_pid ? nspid : 0), "InitPID", "u",
+                                          (uint32_t) (s->has_sb ? s->sb.pid : 0));
         if (r >= 0 && s->load_errors) {
                 r = sd_bus_message_open_container(reply, 'e', "sv");
                 if (r >= 0)

@@ -77,7 +77,13 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
                 }
         }
         m->svc_gid = find_svc_group();
+        /* The scratch directory only ever holds mounts of private namespaces: nobody else's. */
+        (void) chmod(m->scratch_dir, 0700);
         int r = take_lock(m);
+        if (r >= 0 && (m->nsinit_fd = sandbox_nsinit_memfd()) < 0)
+                r = log_error_errno(m->nsinit_fd, "Cannot prepare ns-init: %m");
+        if (r >= 0 && (m->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0)
+                r = log_error_errno(-errno, "Cannot open /dev/null: %m");
         if (r >= 0)
                 r = log_writer_new(event, &m->logs);
         if (r < 0) {
@@ -96,6 +102,15 @@ struct manager *manager_free(struct manager *m) {
         free(m->services);
         m->control = control_server_free(m->control);
         log_writer_free(m->logs);
+        while (m->dying) {
+                struct dying_sandbox *d = m->dying;
+                m->dying = d->next;
+                (void) waitpid(d->sb.pid, NULL, 0); /* killed already: this does not block for long */
+                sandbox_close(&d->sb);
+                free(d);
+        }
+        safe_close(m->nsinit_fd);
+        safe_close(m->devnull_fd);
         priv.dispatch = sd_event_source_disable_unref(priv.dispatch);
         if (m->lock_fd >= 0)
                 (void) unlink(m->lock_path);
@@ -109,6 +124,12 @@ struct manager *manager_free(struct manager *m) {
         free(m->notify_dir);
         free(m->control_path);
         free(m->lock_path);
+        free(m->trees_dir);
+        free(m->state_dir);
+        free(m->overlay_dir);
+        free(m->scratch_dir);
+        free(m->syslog_dir);
+        free(m->svclog_root);
         free(m);
         return NULL;
 }
@@ -118,13 +139,6 @@ struct manager *manager_free(struct manager *m) {
 struct service *manager_find(struct manager *m, const char *name) {
         for (size_t i = 0; i < m->n_services; i++)
                 if (streq(m->services[i]->name, name))
-                        return m->services[i];
-        return NULL;
-}
-
-struct service *manager_find_owner_pid(struct manager *m, pid_t pid) {
-        for (size_t i = 0; i < m->n_services; i++)
-                if (service_owns_pid(m->services[i], pid))
                         return m->services[i];
         return NULL;
 }
@@ -569,6 +583,32 @@ void manager_service_changed(struct service *s, enum svc_state old) {
         schedule_dispatch(s->m);
 }
 
+void manager_add_dying(struct manager *m, struct sandbox *sb) {
+        struct dying_sandbox *d = calloc(1, sizeof(*d));
+        if (!d) {
+                /* Cannot track it: wait for it here; it was killed, this is short. */
+                (void) waitpid(sb->pid, NULL, 0);
+                sandbox_close(sb);
+                return;
+        }
+        d->sb = *sb;
+        d->next = m->dying;
+        m->dying = d;
+        *sb = (struct sandbox) { .pidfd = -EBADF, .channel = -EBADF, .setup_fd = -EBADF };
+}
+
+static bool reap_dying(struct manager *m, pid_t pid) {
+        for (struct dying_sandbox **p = &m->dying; *p; p = &(*p)->next)
+                if ((*p)->sb.pid == pid) {
+                        struct dying_sandbox *d = *p;
+                        *p = d->next;
+                        sandbox_close(&d->sb);
+                        free(d);
+                        return true;
+                }
+        return false;
+}
+
 /* The one place that reaps: every child and every orphan handed to svcd as subreaper. */
 void manager_reap(struct manager *m) {
         for (;;) {
@@ -580,10 +620,12 @@ void manager_reap(struct manager *m) {
                 }
                 if (si.si_pid == 0)
                         break;
-                struct service *s = manager_find_owner_pid(m, si.si_pid);
-                if (s)
-                        service_child_exited(s, si.si_pid, si.si_code, si.si_status);
-                else
+                if (reap_dying(m, si.si_pid))
+                        continue;
+                bool owned = false;
+                for (size_t i = 0; i < m->n_services && !owned; i++)
+                        owned = service_child_exited(m->services[i], si.si_pid, si.si_code, si.si_status);
+                if (!owned)
                         log_debug("Reaped orphan %d", (int) si.si_pid);
         }
 }

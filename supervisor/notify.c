@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* sd_notify: one datagram socket per service at ROOT/run/svc/notify/NAME. The socket itself
- * says which service is talking (no PID-to-unit lookup that races with the sender's exit,
- * systemd#2737), and SCM_CREDENTIALS, taken by the kernel at send time, says which process. */
+/* sd_notify: one datagram socket per service at ROOT/run/svc/notify/NAME, bound into the
+ * sandbox at /run/svc/notify. The socket itself says which service is talking (no PID-to-unit
+ * lookup that races with the sender's exit, systemd#2737), and SCM_CREDENTIALS, taken by the
+ * kernel at send time, must name a process of the service's PID namespace. */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -11,27 +12,6 @@
 #include "supervisor/svcd.h"
 
 #define NOTIFY_BUFFER_MAX 4096
-
-/* Walks the parent chain of PID: true when it reaches one of the service's processes. */
-static bool pid_belongs(const struct service *s, pid_t pid) {
-        for (int depth = 0; depth < 64 && pid > 1; depth++) {
-                if (service_owns_pid(s, pid))
-                        return true;
-                char path[64];
-                snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-                _cleanup_free_ char *stat = NULL;
-                if (read_full_file(path, &stat, NULL) < 0)
-                        return false;
-                const char *p = strrchr(stat, ')');
-                int ppid;
-                if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
-                        return false;
-                if (ppid == getpid())
-                        return false;
-                pid = ppid;
-        }
-        return false;
-}
 
 static void handle_assignment(struct service *s, const char *line, pid_t sender) {
         if (streq(line, "READY=1")) {
@@ -43,12 +23,11 @@ static void handle_assignment(struct service *s, const char *line, pid_t sender)
                         s->status_text = t;
                 }
         } else if (strneq(line, "MAINPID=", 8)) {
+                /* In the service's own numbering: it can only ever name a process of the sandbox. */
                 char *end;
                 long pid = strtol(line + 8, &end, 10);
-                if (*end != '\0' || pid <= 0 || !pid_belongs(s, (pid_t) pid)) {
-                        log_warning("%s: ignoring MAINPID=%s from pid %d: not a process of the "
-                                    "service",
-                                    s->name, line + 8, (int) sender);
+                if (*end != '\0' || pid <= 0 || pid > INT32_MAX) {
+                        log_warning("%s: ignoring MAINPID=%s from pid %d", s->name, line + 8, (int) sender);
                         return;
                 }
                 s->reported_main_pid = (pid_t) pid;
@@ -92,7 +71,7 @@ static int on_notify(sd_event_source *src _unused_, int fd, uint32_t revents _un
                 return 0;
         close_passed_fds(&mh);
         const struct ucred *uc = find_creds(&mh);
-        if (!uc || !pid_belongs(s, uc->pid)) {
+        if (!uc || !service_owns_pid(s, uc->pid)) {
                 log_warning("%s: ignoring a notification from pid %d, not a process of the service", s->name,
                             uc ? (int) uc->pid : -1);
                 return 0;

@@ -14,8 +14,6 @@
 
 #define LOG_READ_CHUNK (64 * 1024)
 
-static const char *const default_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
 static uint64_t now_mono(const struct service *s) {
         uint64_t t;
         if (sd_event_now(s->m->event, CLOCK_MONOTONIC, &t) < 0)
@@ -59,6 +57,10 @@ static void config_from_unit(struct svc_config *c, const struct unit *u) {
 void service_set_unit(struct service *s, struct unit *u) {
         unit_free(s->unit);
         s->unit = u;
+        /* A new definition: check its programs again, listen where it says. */
+        s->elf_checked = false;
+        if (!service_is_active(s))
+                sockets_close(s);
         config_from_unit(&s->cfg, u);
         if (s->log)
                 log_stream_configure(s->log, u->log_rotate_size, u->log_rotate_count);
@@ -70,7 +72,8 @@ bool service_is_active(const struct service *s) {
 }
 
 bool service_owns_pid(const struct service *s, pid_t pid) {
-        return pid > 0 && (pid == s->main_pid || pid == s->control_pid);
+        /* Every process of a service lives in its PID namespace. */
+        return pid > 0 && s->has_sb && s->pidns_ino != 0 && pidns_of(pid) == s->pidns_ino;
 }
 
 /* ---- log pipe ----------------------------------------------------------------------------- */
@@ -139,8 +142,9 @@ int service_new(struct manager *m, const char *name, struct service **ret) {
                 return -ENOMEM;
         s->m = m;
         s->name = strdup(name);
-        s->main_report_fd = s->control_report_fd = s->notify_fd = -EBADF;
+        s->notify_fd = s->syslog_fd = -EBADF;
         s->log_pipe[0] = s->log_pipe[1] = -EBADF;
+        s->sb = (struct sandbox) { .pid = 0, .pidfd = -EBADF, .channel = -EBADF, .setup_fd = -EBADF };
         svc_machine_init(&s->sm);
         s->since_realtime = now_usec(CLOCK_REALTIME);
         s->since_monotonic = now_usec(CLOCK_MONOTONIC);
@@ -158,10 +162,9 @@ struct service *service_free(struct service *s) {
         if (s->m->control)
                 control_forget_service(s->m->control, s);
         sd_event_source_disable_unref(s->timer);
-        sd_event_source_disable_unref(s->main_report_source);
-        sd_event_source_disable_unref(s->control_report_source);
-        safe_close(s->main_report_fd);
-        safe_close(s->control_report_fd);
+        exec_free(s);
+        sockets_close(s);
+        syslog_close(s);
         if (s->log_source) {
                 /* Whatever is still in the pipe belongs to the log. */
                 on_log_readable(s->log_source, s->log_pipe[0], EPOLLIN, s);
@@ -179,187 +182,6 @@ struct service *service_free(struct service *s) {
         free(s->name);
         free(s);
         return NULL;
-}
-
-/* ---- spawning ----------------------------------------------------------------------------- */
-
-static const struct exec_command *command_for(const struct service *s, bool main, unsigned idx) {
-        const struct unit *u = s->unit;
-        const struct exec_list *l = main                             ? &u->exec_start
-                                    : s->sm.phase == PHASE_START_PRE ? &u->exec_start_pre
-                                    : s->sm.phase == PHASE_RELOAD    ? &u->exec_reload
-                                                                     : &u->exec_stop;
-        return idx < l->n ? &l->items[idx] : NULL;
-}
-
-static int build_env(struct service *s, const struct sandbox_creds *creds, char ***ret) {
-        _cleanup_strv_free_ char **env = NULL;
-        struct unit_diag diag = { 0 };
-        int r = unit_build_environment(s->unit, NULL, &env, &diag);
-        for (size_t i = 0; i < diag.n; i++)
-                log_error("%s: %s", s->name, diag.items[i].message);
-        unit_diag_clear(&diag);
-        if (r < 0)
-                return r;
-        _cleanup_strv_free_ char **base = NULL;
-        char tmp[64];
-        if (strv_extend(&base, "PATH=") < 0)
-                return -ENOMEM;
-        free(base[0]);
-        if (asprintf(&base[0], "PATH=%s", default_path) < 0)
-                return -ENOMEM;
-        if (creds) {
-                char *v;
-                if (asprintf(&v, "HOME=%s", creds->home) < 0 || strv_push(&base, v) < 0 ||
-                    asprintf(&v, "USER=%s", creds->user_name ? creds->user_name : "root") < 0 ||
-                    strv_push(&base, v) < 0 ||
-                    asprintf(&v, "LOGNAME=%s", creds->user_name ? creds->user_name : "root") < 0 ||
-                    strv_push(&base, v) < 0 || asprintf(&v, "SHELL=%s", creds->shell) < 0 ||
-                    strv_push(&base, v) < 0)
-                        return -ENOMEM;
-        }
-        if (s->notify_path) {
-                char *v;
-                if (asprintf(&v, "NOTIFY_SOCKET=%s", s->notify_path) < 0 || strv_push(&base, v) < 0)
-                        return -ENOMEM;
-        }
-        pid_t mainpid = s->reported_main_pid > 0 ? s->reported_main_pid : s->main_pid;
-        if (mainpid > 0) {
-                snprintf(tmp, sizeof(tmp), "MAINPID=%d", (int) mainpid);
-                if (strv_extend(&base, tmp) < 0)
-                        return -ENOMEM;
-        }
-        /* The unit's own assignments come last and win. */
-        STRV_FOREACH (e, env)
-                if (strv_extend(&base, *e) < 0)
-                        return -ENOMEM;
-        *ret = TAKE_PTR(base);
-        return 0;
-}
-
-static int watch_report(struct service *s, bool main, int fd);
-
-static void spawn_failed(struct service *s, const char *what, int r) {
-        log_error_errno(r, "%s: failed to %s: %m", s->name, what);
-        log_stream_note(s->log, "failed to %s: %s", what, strerror(-r));
-        s->sm.spawn_errno = -r;
-}
-
-/* Returns 0 and the pid, or -errno (logged) when the process could not be started. */
-static int spawn(struct service *s, const struct exec_command *cmd, bool main, pid_t *ret_pid) {
-        struct sandbox_creds creds = { 0 }, *cp = NULL;
-        _cleanup_free_ char *err = NULL;
-        int r;
-        if (s->unit->user || s->unit->group || s->unit->supplementary_groups) {
-                r = sandbox_resolve_creds("/etc", s->unit->user, s->unit->group,
-                                          s->unit->supplementary_groups, &creds, &err);
-                if (r < 0) {
-                        spawn_failed(s, err ? err : "resolve the user", r);
-                        return r;
-                }
-                cp = &creds;
-        }
-        _cleanup_strv_free_ char **env = NULL, **argv = NULL;
-        r = build_env(s, cp, &env);
-        if (r >= 0)
-                r = unit_exec_expand(cmd, env, &argv);
-        if (r < 0) {
-                sandbox_creds_done(&creds);
-                spawn_failed(s, "prepare the environment", r);
-                return r;
-        }
-        const struct unit *u = s->unit;
-        struct sandbox_exec x = {
-                .path = cmd->path,
-                .argv = argv,
-                .env = env,
-                .stdin_fd = -1,
-                .stdout_fd = s->log_pipe[1],
-                .stderr_fd = s->log_pipe[1],
-                .creds = cp,
-                .working_directory = u->working_directory,
-                .working_directory_optional = u->working_directory_optional,
-                .rlimits = u->rlimits,
-                .nice_set = u->nice_set,
-                .nice = u->nice,
-                .oom_score_adjust_set = u->oom_score_adjust_set,
-                .oom_score_adjust = u->oom_score_adjust,
-        };
-        int report_fd;
-        r = sandbox_spawn(&x, ret_pid, &report_fd);
-        sandbox_creds_done(&creds);
-        if (r < 0) {
-                spawn_failed(s, "fork", r);
-                return r;
-        }
-        log_debug("%s: spawned %s as pid %d", s->name, cmd->path, (int) *ret_pid);
-        return watch_report(s, main, report_fd);
-}
-
-/* ---- exec reports ------------------------------------------------------------------------- */
-
-static void queue_event(struct service *s, enum svc_event_type type, int code, int status, int err);
-static void process_queue(struct service *s);
-
-/* Reads what the child said before execve and queues what it means: EV_MAIN_EXEC when it reached
- * execve, EV_SPAWN_FAILED when it did not. Returns false while nothing arrived yet. */
-static bool consume_report(struct service *s, bool main) {
-        int *fd = main ? &s->main_report_fd : &s->control_report_fd;
-        sd_event_source **src = main ? &s->main_report_source : &s->control_report_source;
-        if (*fd < 0)
-                return true;
-        struct sandbox_report rep;
-        int r = sandbox_read_report(*fd, &rep);
-        if (r == -EAGAIN)
-                return false;
-        *src = sd_event_source_disable_unref(*src);
-        *fd = safe_close(*fd);
-        const struct exec_command *cmd = command_for(s, main, s->sm.idx);
-        if (r == 1) {
-                /* Name what the stage was about: the directory for chdir, else the program. */
-                const char *what = rep.stage == STAGE_CHDIR  ? s->unit->working_directory
-                                   : rep.stage == STAGE_EXEC ? (cmd ? cmd->path : "?")
-                                                             : "";
-                log_error("%s: failed to %s %s: %s", s->name, sandbox_stage_to_string(rep.stage), what,
-                          strerror(rep.err));
-                log_stream_note(s->log, "failed to %s %s: %s", sandbox_stage_to_string(rep.stage), what,
-                                strerror(rep.err));
-                /* The child exits right after; its exit is not the service's. */
-                if (main)
-                        s->main_pid = 0;
-                else
-                        s->control_pid = 0;
-                queue_event(s, EV_SPAWN_FAILED, 0, 0, rep.err);
-        } else if (main) {
-                queue_event(s, EV_MAIN_EXEC, 0, 0, 0);
-        }
-        return true;
-}
-
-static void report_readable(struct service *s, bool main) {
-        if (consume_report(s, main))
-                process_queue(s);
-}
-
-static int on_main_report(sd_event_source *src _unused_, int fd _unused_, uint32_t revents _unused_,
-                          void *userdata) {
-        report_readable(userdata, true);
-        return 0;
-}
-
-static int on_control_report(sd_event_source *src _unused_, int fd _unused_, uint32_t revents _unused_,
-                             void *userdata) {
-        report_readable(userdata, false);
-        return 0;
-}
-
-static int watch_report(struct service *s, bool main, int fd) {
-        int *slot = main ? &s->main_report_fd : &s->control_report_fd;
-        sd_event_source **src = main ? &s->main_report_source : &s->control_report_source;
-        *src = sd_event_source_disable_unref(*src);
-        safe_close(*slot);
-        *slot = fd;
-        return sd_event_add_io(s->m->event, src, fd, EPOLLIN, main ? on_main_report : on_control_report, s);
 }
 
 /* ---- actions ------------------------------------------------------------------------------ */
@@ -387,72 +209,10 @@ static void arm_timer(struct service *s) {
                 log_error_errno(r, "%s: failed to arm a timer: %m", s->name);
 }
 
-static void signal_pid(struct service *s, pid_t pid, int sig) {
-        if (pid > 0 && kill(pid, sig) < 0 && errno != ESRCH)
-                log_warning_errno(-errno, "%s: failed to send signal %d to %d: %m", s->name, sig, (int) pid);
-}
-
-static void kill_all(struct service *s) {
-        /* Each process was started in a session of its own: the group is what it left. */
-        pid_t pids[] = { s->main_pid, s->control_pid };
-        for (size_t i = 0; i < ELEMENTSOF(pids); i++)
-                if (pids[i] > 0) {
-                        (void) kill(-pids[i], SIGKILL);
-                        (void) kill(pids[i], SIGKILL);
-                }
-}
-
-/* A Type=forking parent exited 0: the daemon it left is the new main process. */
-static pid_t find_forked_main(struct service *s) {
-        if (s->unit->pid_file) {
-                _cleanup_free_ char *text = NULL;
-                if (read_full_file(s->unit->pid_file, &text, NULL) >= 0) {
-                        long pid = strtol(text, NULL, 10);
-                        if (pid > 0 && kill((pid_t) pid, 0) == 0)
-                                return (pid_t) pid;
-                }
-                log_warning("%s: PIDFile %s does not name a running process", s->name, s->unit->pid_file);
-        }
-        /* As subreaper, svcd inherited the daemon: a child of ours that no service claims. */
-        DIR *d = opendir("/proc");
-        if (!d)
-                return 0;
-        pid_t found = 0;
-        struct dirent *de;
-        while ((de = readdir(d))) {
-                pid_t pid = (pid_t) atoi(de->d_name);
-                if (pid <= 0)
-                        continue;
-                char path[64], *stat = NULL;
-                snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-                if (read_full_file(path, &stat, NULL) < 0)
-                        continue;
-                const char *p = strrchr(stat, ')');
-                int ppid = 0;
-                if (p && sscanf(p + 1, " %*c %d", &ppid) == 1 && ppid == getpid() &&
-                    !manager_find_owner_pid(s->m, pid))
-                        found = pid;
-                free(stat);
-                if (found)
-                        break;
-        }
-        closedir(d);
-        return found;
-}
-
 static void do_spawn(struct service *s, bool main, unsigned idx) {
-        const struct exec_command *cmd = command_for(s, main, idx);
-        pid_t pid = 0;
-        int r = cmd ? spawn(s, cmd, main, &pid) : -EINVAL;
-        if (r < 0) {
-                queue_event(s, EV_SPAWN_FAILED, 0, 0, -r);
-                return;
-        }
-        if (main) {
-                s->main_pid = pid;
-                s->reported_main_pid = 0;
-        } else
-                s->control_pid = pid;
+        int r = exec_spawn(s, main, idx);
+        if (r < 0)
+                service_queue_event(s, EV_SPAWN_FAILED, 0, 0, -r);
 }
 
 static void run_action(struct service *s, const struct svc_action *a) {
@@ -464,30 +224,26 @@ static void run_action(struct service *s, const struct svc_action *a) {
                 do_spawn(s, false, (unsigned) a->arg);
                 break;
         case ACT_SIGNAL_MAIN:
-                signal_pid(s, s->main_pid, a->arg);
+                exec_signal(s, true, a->arg);
                 break;
         case ACT_SIGNAL_CONTROL:
-                signal_pid(s, s->control_pid, a->arg);
+                exec_signal(s, false, a->arg);
                 break;
         case ACT_KILL_ALL:
-                kill_all(s);
+                exec_kill_all(s);
                 break;
         case ACT_TIMER:
                 arm_timer(s);
                 break;
         case ACT_FORGET_MAIN:
-                s->main_pid = find_forked_main(s);
-                if (s->main_pid == 0)
-                        queue_event(s, EV_MAIN_EXIT, CLD_EXITED, 0, 0);
-                else
-                        log_debug("%s: main process is now %d", s->name, (int) s->main_pid);
+                exec_adopt_forked_main(s);
                 break;
         }
 }
 
 /* Events raised while actions run (a spawn that failed, a forking daemon that is already gone)
  * are handled right after, in order, by the loop in service_event_full(). */
-static void queue_event(struct service *s, enum svc_event_type type, int code, int status, int err) {
+void service_queue_event(struct service *s, enum svc_event_type type, int code, int status, int err) {
         if (s->n_queued < ELEMENTSOF(s->queued))
                 s->queued[s->n_queued++] = (struct svc_queued_event){ type, code, status, err };
         else
@@ -520,10 +276,6 @@ static void step_one(struct service *s, const struct svc_event *ev) {
         svc_step(&s->sm, &s->cfg, ev, &out);
         for (unsigned i = 0; i < out.n; i++)
                 run_action(s, &out.a[i]);
-        if (ev->type == EV_MAIN_EXIT && !s->sm.main_alive)
-                s->main_pid = 0;
-        if (ev->type == EV_CONTROL_EXIT && !s->sm.control_alive)
-                s->control_pid = 0;
         if (s->sm.state != old) {
                 note_transition(s, old);
                 manager_service_changed(s, old);
@@ -538,16 +290,20 @@ static void service_event_full(struct service *s, enum svc_event_type type, int 
                 int r = log_open(s);
                 if (r >= 0)
                         r = notify_open(s);
+                if (r >= 0)
+                        r = syslog_open(s);
+                if (r >= 0)
+                        r = sockets_open(s);
                 if (r < 0) {
                         log_error_errno(r, "%s: cannot prepare the start: %m", s->name);
                         s->sm.spawn_errno = -r;
                 }
         }
-        queue_event(s, type, code, status, err);
-        process_queue(s);
+        service_queue_event(s, type, code, status, err);
+        service_process_queue(s);
 }
 
-static void process_queue(struct service *s) {
+void service_process_queue(struct service *s) {
         if (s->processing)
                 return;
         s->processing = true;
@@ -587,28 +343,19 @@ void service_dependency_failed(struct service *s, const char *dep) {
         manager_service_changed(s, old);
 }
 
-bool service_child_exited(struct service *s, pid_t pid, int code, int status) {
-        bool main = pid == s->main_pid;
-        if (!main && pid != s->control_pid)
-                return false;
-        /* The report says whether execve was reached: read it before the exit counts. The child
-         * is gone, so the pipe holds its report or EOF. */
-        (void) consume_report(s, main);
-        process_queue(s);
-        if (main ? s->main_pid != pid : s->control_pid != pid)
-                return true; /* it failed before execve: handled as a spawn failure */
-        if (main)
-                drain_log(s);
-        if (!main)
-                s->reload_status = code == CLD_EXITED ? status : 128 + status;
-        service_event_full(s, main ? EV_MAIN_EXIT : EV_CONTROL_EXIT, code, status, 0);
-        return true;
+bool service_child_exited(struct service *s, pid_t pid, int code _unused_, int status _unused_) {
+        if (!s->has_sb || s->sb.pid != pid)
+                return sockets_child_exited(s, pid);
+        /* The service's last words go to the log before svcd's note about its end. */
+        drain_log(s);
+        return exec_child_exited(s, pid);
 }
 
 const char *service_describe_exit(const struct service *s, char *buf, size_t n) {
         const struct svc_machine *m = &s->sm;
         if (m->result == RESULT_SPAWN)
-                snprintf(buf, n, "could not start: %s", strerror(m->spawn_errno ? m->spawn_errno : EIO));
+                snprintf(buf, n, "could not start: %s",
+                         s->spawn_error ? s->spawn_error : strerror(m->spawn_errno ? m->spawn_errno : EIO));
         else if (m->exit_code == CLD_EXITED)
                 snprintf(buf, n, "exited with status %d", m->exit_status);
         else if (m->exit_code == CLD_KILLED || m->exit_code == CLD_DUMPED)

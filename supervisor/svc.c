@@ -19,6 +19,7 @@ static void usage(FILE *f) {
                    "  enable|disable NAME...             start with svcd, or not\n"
                    "  reload-units                       re-read the unit directory\n"
                    "  logs NAME [-n N] [-f]              the unit's log, like journalctl -u\n"
+                "  run [OPTIONS] CMD [ARG...]         one command in a sandbox, like docker run --rm\n"
                    "  check FILE...                      validate unit files without a daemon\n\n"
                    "Options:\n"
                    "  --root DIR                         rebase every path (default $SVC_ROOT or /)\n"
@@ -196,6 +197,8 @@ int main(int argc, char **argv) {
                 return cmd_check(argc - i, argv + i);
         if (streq(cmd, "logs"))
                 return cmd_logs(root, argc - i, argv + i);
+        if (streq(cmd, "run"))
+                return client_run(root, argc - i, argv + i);
         if (streq(cmd, "help")) {
                 usage(stdout);
                 return EXIT_OK;

@@ -10,6 +10,8 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "sandbox/proto.h"
+#include "sandbox/sandbox.h"
 #include "supervisor/msg.h"
 #include "supervisor/state.h"
 #include "units/unit.h"
@@ -48,11 +50,34 @@ struct service {
         unsigned total_restarts;
         char *failure_detail; /* e.g. "dependency db failed" */
 
-        pid_t main_pid, control_pid;
-        pid_t reported_main_pid; /* MAINPID= from the service, in its own numbering */
-        int main_report_fd, control_report_fd;
-        sd_event_source *main_report_source, *control_report_source;
+        /* The running sandbox: ns-init and what it reported. Pids are in the sandbox's numbering
+         * unless named host. */
+        struct sandbox sb;
+        bool has_sb;
+        bool sb_ready;               /* ns-init runs (setup succeeded) */
+        sd_event_source *sb_channel_source, *sb_setup_source;
+        uint64_t pidns_ino;          /* to refuse control connections from inside */
+        uint32_t next_id, main_id, control_id;
+        pid_t main_pid, control_pid; /* in the sandbox; 0 = none */
+        pid_t main_host_pid;
+        pid_t reported_main_pid;     /* MAINPID= from the service, in its numbering */
         sd_event_source *timer;
+        bool main_adopted;           /* Type=forking: the daemon, after the parent exited */
+        int adopted_code, adopted_status;
+        char *spawn_error;           /* why the last start could not happen, a sentence */
+        bool elf_checked;            /* the library check passed for this definition */
+
+        /* ListenStream= sockets, kept from the first start until the definition changes, and
+         * for Accept=yes one sandbox per connection. */
+        int *listen_fds;
+        size_t n_listen;
+        sd_event_source **accept_sources;
+        struct conn_sandbox *conns;
+        unsigned n_conns;
+
+        int syslog_fd;
+        sd_event_source *syslog_source;
+        char *syslog_path;
 
         int log_pipe[2];
         sd_event_source *log_source;
@@ -73,10 +98,20 @@ struct service {
         int reload_status; /* exit status of the last reload command, for the reply */
 };
 
+/* A sandbox that is being killed: reaped by the manager, then closed. */
+struct dying_sandbox {
+        struct sandbox sb;
+        struct dying_sandbox *next;
+};
+
 struct manager {
         sd_event *event;
         char *root;
         char *units_dir, *enabled_dir, *log_dir, *run_dir, *notify_dir, *control_path;
+        char *trees_dir, *state_dir, *overlay_dir, *scratch_dir, *syslog_dir, *svclog_root;
+        int nsinit_fd;     /* the sealed memfd every sandbox executes */
+        int devnull_fd;    /* stdin of services */
+        struct dying_sandbox *dying;
         char *lock_path;
         int lock_fd;
         struct service **services;
@@ -94,7 +129,6 @@ struct manager *manager_free(struct manager *m);
 int manager_load_all(struct manager *m);
 int manager_start_enabled(struct manager *m);
 struct service *manager_find(struct manager *m, const char *name);
-struct service *manager_find_owner_pid(struct manager *m, pid_t pid);
 int manager_get_service(struct manager *m, const char *name, struct service **ret);
 int manager_enqueue(struct manager *m, struct service *s, enum job_type job, bool manual);
 void manager_dispatch(struct manager *m);
@@ -117,13 +151,44 @@ struct service *service_free(struct service *s);
 void service_set_unit(struct service *s, struct unit *u);
 void service_event(struct service *s, enum svc_event_type type);
 void service_dependency_failed(struct service *s, const char *dep);
+/* The child PID (a sandbox's ns-init) was reaped: true when it was one of this service's. */
 bool service_child_exited(struct service *s, pid_t pid, int code, int status);
 bool service_is_active(const struct service *s);
+/* True when PID (host numbering) lives in one of the service's sandboxes. */
 bool service_owns_pid(const struct service *s, pid_t pid);
 /* "exited with status 1", "killed by signal 11 (SEGV)" into buf. */
 const char *service_describe_exit(const struct service *s, char *buf, size_t n);
 /* One line for status: what is going on, e.g. "next try in 8s, last exit: killed by signal 11". */
 char *service_describe(const struct service *s);
+
+/* exec.c: sandboxes and the commands in them */
+int exec_spawn(struct service *s, bool main, unsigned idx);
+void exec_signal(struct service *s, bool main, int sig);
+void exec_kill_all(struct service *s);
+void exec_adopt_forked_main(struct service *s);
+int exec_start_connection(struct service *s, int conn_fd, struct sandbox *ret, uint32_t *ret_id);
+void exec_free(struct service *s);
+bool exec_child_exited(struct service *s, pid_t pid);
+/* The sandbox's pid namespace inode of a host pid, 0 if unknown. */
+uint64_t pidns_of(pid_t pid);
+/* Events the executor raises while acting are queued on the service. */
+void service_queue_event(struct service *s, enum svc_event_type type, int code, int status, int err);
+void service_process_queue(struct service *s);
+
+/* sockets.c: ListenStream= and Accept=yes */
+int sockets_open(struct service *s);
+void sockets_close(struct service *s);
+int sockets_start_accepting(struct service *s);
+void sockets_stop_accepting(struct service *s, int sig);
+void sockets_kill_all(struct service *s);
+bool sockets_child_exited(struct service *s, pid_t pid);
+
+/* syslog.c: the service's /dev/log */
+int syslog_open(struct service *s);
+void syslog_close(struct service *s);
+
+/* manager.c: sandboxes being killed */
+void manager_add_dying(struct manager *m, struct sandbox *sb);
 
 /* notify.c */
 int notify_open(struct service *s);

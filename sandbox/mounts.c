@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: MIT */
+/* The root of a sandbox, built in the child after clone (new mount, PID, UTS, IPC and network
+ * namespaces), before ns-init runs: the sequence every serious runtime converged on
+ * (reference/sandbox.md §1.7). The child is a copy of a multi-threaded svcd, so nothing here
+ * allocates: fixed buffers and file descriptors only. Every syscall goes through sys.h.
+ *
+ * Mount targets are resolved inside the new root with openat2(RESOLVE_IN_ROOT), so a symlink in
+ * the tree can never point a mount at the host; a target that is itself a symlink is refused.
+ * Mounts are made onto the resolved fd (move_mount, or /proc/self/fd/N), never by path again.
+ * The tree is never written: when a mount point is missing, an overlay with an in-memory upper
+ * layer takes the writes, and is made read-only once the mount points exist. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "common/macro.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/sys.h"
+
+#define RESOLVE_INSIDE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+
+/* Docker's masked and read-only paths (moby daemon/pkg/oci/defaults.go). */
+static const char *const proc_masked[] = {
+        "/proc/asound",        "/proc/acpi",      "/proc/interrupts", "/proc/kcore",
+        "/proc/keys",          "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+        "/proc/sched_debug",   "/proc/scsi",      "/sys/firmware",    "/sys/devices/virtual/powercap",
+};
+static const char *const proc_readonly[] = {
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+static const char *const host_dirs[] = { "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc" };
+static const char *const host_secrets[] = { "/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-" };
+
+struct ctx {
+        const struct sandbox_spec *spec;
+        struct sandbox_setup_error *err;
+        char scratch_root[PATH_MAX]; /* SCRATCH/root, where the root is assembled */
+        int root;                    /* O_PATH fd of it */
+        int devnull;                 /* the host's /dev/null, verified */
+        bool overlay_ro;             /* an overlay only for mount points: read-only at the end */
+};
+
+static int fail(struct ctx *c, int r, const char *what, const char *path) {
+        c->err->err = -r;
+        snprintf(c->err->what, sizeof(c->err->what), "%s", what);
+        snprintf(c->err->path, sizeof(c->err->path), "%s", path ? path : "");
+        return r;
+}
+
+static const char *fd_path(int fd, char buf[static 32]) {
+        snprintf(buf, 32, "/proc/self/fd/%d", fd);
+        return buf;
+}
+
+/* ---- resolving targets inside the root ---------------------------------------------------- */
+
+/* Opens the directory PREFIX (absolute, inside the root) of length LEN, creating it (and what
+ * leads to it) when missing. Returns an O_PATH fd or -errno. */
+static int open_dir_inside(struct ctx *c, const char *path, size_t len, mode_t mode) {
+        char buf[PATH_MAX];
+        if (len >= sizeof(buf))
+                return -ENAMETOOLONG;
+        memcpy(buf, path, len);
+        buf[len] = '\0';
+        if (len == 0 || streq(buf, "/"))
+                return sys_openat2(c->root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_INSIDE);
+        int fd = sys_openat2(c->root, buf, O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_INSIDE);
+        if (fd != -ENOENT)
+                return fd;
+        char *slash = strrchr(buf, '/');
+        int parent = open_dir_inside(c, buf, (size_t) (slash - buf), mode);
+        if (parent < 0)
+                return parent;
+        int r = sys_mkdirat(parent, slash + 1, mode);
+        if (r < 0 && r != -EEXIST) {
+                sys_close(parent);
+                return r;
+        }
+        fd = sys_openat2(parent, slash + 1, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW, 0, 0);
+        sys_close(parent);
+        return fd;
+}
+
+/* Opens PATH inside the root as a mount target: O_PATH of the final component, which must not
+ * be a symlink. A missing one is created as a directory, or an empty file when FILE. */
+static int open_target(struct ctx *c, const char *path, bool file) {
+        const char *slash = strrchr(path, '/');
+        if (!slash || slash[1] == '\0')
+                return sys_openat2(c->root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_INSIDE);
+        int parent = open_dir_inside(c, path, (size_t) (slash - path), 0755);
+        if (parent < 0)
+                return parent;
+        const char *name = slash + 1;
+        struct stat st;
+        int r = sys_fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW);
+        if (r == -ENOENT) {
+                if (file) {
+                        r = sys_openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+                        if (r >= 0)
+                                sys_close(r);
+                } else
+                        r = sys_mkdirat(parent, name, 0755);
+                if (r == -EEXIST)
+                        r = 0;
+        } else if (r >= 0 && S_ISLNK(st.st_mode))
+                r = -ELOOP; /* the target is a symlink: refused, never followed */
+        if (r >= 0)
+                r = sys_openat(parent, name, O_PATH | O_CLOEXEC | O_NOFOLLOW, 0);
+        sys_close(parent);
+        return r;
+}
+
+/* ---- mounting ----------------------------------------------------------------------------- */
+
+/* Mounts a new filesystem of TYPE at PATH inside the root. */
+static int mount_fs(struct ctx *c, const char *type, const char *path, unsigned long flags, const char *data) {
+        int fd = open_target(c, path, false);
+        if (fd < 0)
+                return fail(c, fd, "create the mount point", path);
+        char p[32];
+        int r = sys_mount(type, fd_path(fd, p), type, flags, data);
+        sys_close(fd);
+        if (r < 0) {
+                char what[64];
+                snprintf(what, sizeof(what), "mount %s", type);
+                return fail(c, r, what, path);
+        }
+        return 0;
+}
+
+/* Attaches a copy of the mount tree at SOURCE_FD/SOURCE (with ATTR set) at TARGET inside. */
+static int attach(struct ctx *c, int source_fd, const char *source, const char *target, bool file,
+                  uint64_t attr, bool recursive) {
+        unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
+        if (isempty(source))
+                flags |= AT_EMPTY_PATH;
+        int m = sys_open_tree(source_fd, source ? source : "", flags);
+        if (m < 0)
+                return fail(c, m, "open the bind source", isempty(source) ? target : source);
+        int r = sys_mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, attr, 0);
+        if (r < 0) {
+                sys_close(m);
+                return fail(c, r, "set mount flags on", target);
+        }
+        int t = open_target(c, target, file);
+        if (t < 0) {
+                sys_close(m);
+                return fail(c, t, t == -ELOOP ? "bind onto a symlink" : "create the mount point", target);
+        }
+        r = sys_move_mount(m, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        sys_close(m);
+        sys_close(t);
+        return r < 0 ? fail(c, r, "bind", target) : 0;
+}
+
+/* Makes the mount at PATH inside read-only where it is. */
+static int make_readonly(struct ctx *c, const char *path) {
+        int fd = sys_openat2(c->root, path, O_PATH | O_CLOEXEC | O_NOFOLLOW, 0, RESOLVE_INSIDE);
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return fail(c, fd, "open", path);
+        int r = attach(c, fd, NULL, path, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true);
+        sys_close(fd);
+        return r;
+}
+
+/* Hides PATH inside: a file behind /dev/null, a directory behind an empty read-only tmpfs. */
+static int mask(struct ctx *c, const char *path) {
+        struct stat st;
+        int fd = sys_openat2(c->root, path, O_PATH | O_CLOEXEC | O_NOFOLLOW, 0, RESOLVE_INSIDE);
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return fail(c, fd, "open", path);
+        int r = sys_fstatat(fd, "", &st, AT_EMPTY_PATH);
+        sys_close(fd);
+        if (r < 0)
+                return fail(c, r, "stat", path);
+        if (S_ISDIR(st.st_mode))
+                return mount_fs(c, "tmpfs", path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555");
+        return attach(c, c->devnull, NULL, path, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, false);
+}
+
+/* ---- the steps ---------------------------------------------------------------------------- */
+
+static int step_private(struct ctx *c) {
+        /* Nothing mounted here propagates to the host, nothing of the host's arrives later. */
+        int r = sys_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+        if (r < 0)
+                return fail(c, r, "make the mount namespace private", "/");
+        r = sys_mount("tmpfs", c->spec->scratch_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700");
+        if (r < 0)
+                return fail(c, r, "mount a tmpfs on the scratch directory", c->spec->scratch_dir);
+        snprintf(c->scratch_root, sizeof(c->scratch_root), "%s/root", c->spec->scratch_dir);
+        r = sys_mkdirat(AT_FDCWD, c->scratch_root, 0755);
+        if (r < 0)
+                return fail(c, r, "create", c->scratch_root);
+        c->devnull = sys_openat(AT_FDCWD, "/dev/null", O_PATH | O_CLOEXEC, 0);
+        struct stat st;
+        if (c->devnull < 0 || sys_fstatat(c->devnull, "", &st, AT_EMPTY_PATH) < 0 || !S_ISCHR(st.st_mode) ||
+            st.st_rdev != makedev(1, 3))
+                return fail(c, -ENODEV, "find the host's /dev/null", "/dev/null");
+        return 0;
+}
+
+/* Would the tree need a mount point it does not have? Then an overlay takes the mkdirs. */
+static bool tree_lacks_mountpoints(struct ctx *c, int tree) {
+        static const char *const fixed[] = { "/proc", "/dev", "/tmp", "/var/tmp", "/run", "/sys" };
+        for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
+                if (sys_fstatat(tree, fixed[i] + 1, &(struct stat) { 0 }, AT_SYMLINK_NOFOLLOW) < 0)
+                        return true;
+        for (size_t i = 0; i < c->spec->n_binds; i++) {
+                int fd = sys_openat2(tree, c->spec->binds[i].target, O_PATH | O_CLOEXEC | O_NOFOLLOW, 0,
+                                     RESOLVE_INSIDE);
+                if (fd < 0)
+                        return true;
+                sys_close(fd);
+        }
+        return false;
+}
+
+static int mount_overlay(struct ctx *c, const char *tree) {
+        char upper[PATH_MAX], work[PATH_MAX], opts[3 * PATH_MAX + 64];
+        const char *base = c->spec->overlay_dir ? c->spec->overlay_dir : c->spec->scratch_dir;
+        snprintf(upper, sizeof(upper), "%s/upper", base);
+        snprintf(work, sizeof(work), "%s/work", base);
+        if (!c->spec->overlay_dir) {
+                int r = sys_mkdirat(AT_FDCWD, upper, 0755);
+                if (r >= 0)
+                        r = sys_mkdirat(AT_FDCWD, work, 0755);
+                if (r < 0)
+                        return fail(c, r, "create the overlay's upper layer", upper);
+        }
+        /* overlayfs splits its options at ',' and ':'; sandbox_check_spec() refused such paths. */
+        snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", tree, upper, work);
+        int r = sys_mount("overlay", c->scratch_root, "overlay", MS_NOSUID | MS_NODEV, opts);
+        return r < 0 ? fail(c, r, "mount the overlay on", tree) : 0;
+}
+
+static int step_root_tree(struct ctx *c) {
+        const char *tree = c->spec->tree;
+        int tfd = sys_openat(AT_FDCWD, tree, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        if (tfd < 0)
+                return fail(c, tfd, "open the tree", tree);
+        bool lacks = tree_lacks_mountpoints(c, tfd);
+        int r = 0;
+        if (c->spec->overlay || lacks) {
+                c->overlay_ro = !c->spec->overlay;
+                r = mount_overlay(c, tree);
+        } else {
+                /* Read-only from the first moment: nothing can write into the tree. */
+                int m = sys_open_tree(tfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+                if (m < 0)
+                        r = fail(c, m, "open the tree", tree);
+                else {
+                        r = sys_mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE,
+                                              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0);
+                        if (r >= 0)
+                                r = sys_move_mount(m, "", AT_FDCWD, c->scratch_root, MOVE_MOUNT_F_EMPTY_PATH);
+                        sys_close(m);
+                        if (r < 0)
+                                r = fail(c, r, "bind the tree", tree);
+                }
+        }
+        sys_close(tfd);
+        return r;
+}
+
+/* The host view: the host's /usr, /bin, /sbin, /lib* and /etc read-only in an empty root. */
+static int step_root_host(struct ctx *c) {
+        int r = sys_mount("tmpfs", c->scratch_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755");
+        if (r < 0)
+                return fail(c, r, "mount the root tmpfs", c->scratch_root);
+        return 0;
+}
+
+static int populate_host_view(struct ctx *c) {
+        for (size_t i = 0; i < ELEMENTSOF(host_dirs); i++) {
+                char src[64], link[PATH_MAX];
+                snprintf(src, sizeof(src), "/%s", host_dirs[i]);
+                struct stat st;
+                if (sys_fstatat(AT_FDCWD, src, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (S_ISLNK(st.st_mode)) {
+                        /* Merged /usr: /bin -> usr/bin stays a symlink inside too. */
+                        ssize_t k = readlink(src, link, sizeof(link) - 1);
+                        if (k <= 0)
+                                continue;
+                        link[k] = '\0';
+                        int r = sys_symlinkat(link, c->root, host_dirs[i]);
+                        if (r < 0)
+                                return fail(c, r, "create the symlink", src);
+                        continue;
+                }
+                int r = attach(c, AT_FDCWD, src, src, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                               true);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(host_secrets); i++) {
+                int r = mask(c, host_secrets[i]);
+                if (r < 0)
+                        return r;
+        }
+        for (const char *const *m = c->spec->masks; m && *m; m++) {
+                int r = mask(c, *m);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int step_proc(struct ctx *c) {
+        int r = mount_fs(c, "proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(proc_readonly); i++)
+                r = make_readonly(c, proc_readonly[i]);
+        return r;
+}
+
+static int step_sys(struct ctx *c) {
+        int r = mount_fs(c, "sysfs", "/sys", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        /* The masks of /proc and /sys, once both exist. */
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(proc_masked); i++)
+                r = mask(c, proc_masked[i]);
+        return r;
+}
+
+static int bind_dev_node(struct ctx *c, const char *name) {
+        char src[64], dst[64];
+        snprintf(src, sizeof(src), "/dev/%s", name);
+        snprintf(dst, sizeof(dst), "/dev/%s", name);
+        int fd = sys_openat(AT_FDCWD, src, O_PATH | O_CLOEXEC | O_NOFOLLOW, 0);
+        if (fd < 0)
+                return fail(c, fd, "open the host's device", src);
+        struct stat st;
+        int r = sys_fstatat(fd, "", &st, AT_EMPTY_PATH);
+        if (r >= 0 && !S_ISCHR(st.st_mode))
+                r = -ENODEV;
+        if (r >= 0)
+                r = attach(c, fd, NULL, dst, true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false);
+        else
+                fail(c, r, "use the host's device", src);
+        sys_close(fd);
+        return r;
+}
+
+static int step_dev(struct ctx *c) {
+        /* nodev on the tmpfs itself: the six nodes are bind mounts of the host's and keep working. */
+        int r = mount_fs(c, "tmpfs", "/dev", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64k");
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(dev_nodes); i++)
+                r = bind_dev_node(c, dev_nodes[i]);
+        if (r < 0)
+                return r;
+        static const char *const links[][2] = {
+                { "/proc/self/fd", "dev/fd" },     { "/proc/self/fd/0", "dev/stdin" },
+                { "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
+                { "pts/ptmx", "dev/ptmx" },
+        };
+        int dev = sys_openat2(c->root, "/dev", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_INSIDE);
+        if (dev < 0)
+                return fail(c, dev, "open", "/dev");
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(links); i++)
+                if ((r = sys_symlinkat(links[i][0], dev, links[i][1] + 4)) < 0)
+                        fail(c, r, "create the symlink", links[i][1]);
+        sys_close(dev);
+        if (r >= 0)
+                r = mount_fs(c, "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
+        if (r >= 0)
+                r = mount_fs(c, "tmpfs", "/dev/shm", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
+        if (r >= 0 && c->spec->syslog_socket)
+                r = attach(c, AT_FDCWD, c->spec->syslog_socket, "/dev/log", true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false);
+        return r;
+}
+
+static int step_tmp_run(struct ctx *c) {
+        int r = mount_fs(c, "tmpfs", "/tmp", MS_NOSUID | MS_NODEV, "mode=1777");
+        if (r >= 0)
+                r = mount_fs(c, "tmpfs", "/var/tmp", MS_NOSUID | MS_NODEV, "mode=1777");
+        if (r >= 0)
+                r = mount_fs(c, "tmpfs", "/run", MS_NOSUID | MS_NODEV, "mode=0755");
+        if (r >= 0 && c->spec->notify_socket)
+                r = attach(c, AT_FDCWD, c->spec->notify_socket, SANDBOX_NOTIFY_PATH, true,
+                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false);
+        for (const char *const *d = c->spec->runtime_dirs; r >= 0 && d && *d; d++) {
+                char path[PATH_MAX];
+                snprintf(path, sizeof(path), "/run/%s", *d);
+                int fd = open_dir_inside(c, path, strlen(path), 0755);
+                if (fd < 0)
+                        return fail(c, fd, "create the runtime directory", path);
+                r = sys_fchownat(fd, "", c->spec->runtime_uid, c->spec->runtime_gid, AT_EMPTY_PATH);
+                sys_close(fd);
+                if (r < 0)
+                        return fail(c, r, "give the runtime directory to the service's user", path);
+        }
+        return r;
+}
+
+static int step_binds(struct ctx *c) {
+        for (size_t i = 0; i < c->spec->n_binds; i++) {
+                const struct sandbox_bind *b = &c->spec->binds[i];
+                struct stat st;
+                int r = sys_fstatat(AT_FDCWD, b->source, &st, 0);
+                if (r < 0)
+                        return fail(c, r, "find the bind source", b->source);
+                uint64_t attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0);
+                r = attach(c, AT_FDCWD, b->source, b->target, !S_ISDIR(st.st_mode), attr, b->recursive);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* pivot_root(".", "."): the old root ends up on top of the new one and is detached. */
+static int step_pivot(struct ctx *c) {
+        int dir = sys_openat(AT_FDCWD, c->scratch_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+        if (dir < 0)
+                return fail(c, dir, "open the new root", c->scratch_root);
+        int r = sys_fchdir(dir);
+        sys_close(dir);
+        if (r >= 0)
+                r = sys_pivot_root(".", ".");
+        if (r < 0)
+                return fail(c, r, "pivot_root into", c->scratch_root);
+        r = sys_umount2(".", MNT_DETACH);
+        if (r >= 0)
+                r = sys_chdir("/");
+        if (r < 0)
+                return fail(c, r, "detach the old root", "/");
+        return 0;
+}
+
+static int step_finish(struct ctx *c) {
+        /* The root read-only, unless it is the service's writable overlay. */
+        if (!c->spec->overlay || c->overlay_ro) {
+                int r = sys_mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+                if (r < 0)
+                        return fail(c, r, "make the root read-only", "/");
+        }
+        int r = sys_mount(NULL, "/dev", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        if (r < 0)
+                return fail(c, r, "make /dev read-only", "/dev");
+        if (c->spec->hostname && (r = sys_sethostname(c->spec->hostname)) < 0)
+                return fail(c, r, "set the hostname", c->spec->hostname);
+        return 0;
+}
+
+int sandbox_setup_root(const struct sandbox_spec *spec, struct sandbox_setup_error *err) {
+        struct ctx c = { .spec = spec, .err = err, .root = -EBADF, .devnull = -EBADF };
+        int r = step_private(&c);
+        if (r >= 0)
+                r = spec->tree ? step_root_tree(&c) : step_root_host(&c);
+        if (r >= 0) {
+                c.root = sys_openat(AT_FDCWD, c.scratch_root, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+                if (c.root < 0)
+                        r = fail(&c, c.root, "open the new root", c.scratch_root);
+        }
+        if (r >= 0 && !spec->tree)
+                r = populate_host_view(&c);
+        if (r >= 0)
+                r = step_proc(&c);
+        if (r >= 0)
+                r = step_dev(&c);
+        if (r >= 0)
+                r = step_tmp_run(&c);
+        if (r >= 0)
+                r = step_sys(&c);
+        if (r >= 0)
+                r = step_binds(&c);
+        if (c.root >= 0)
+                sys_close(c.root);
+        if (c.devnull >= 0)
+                sys_close(c.devnull);
+        if (r >= 0)
+                r = step_pivot(&c);
+        if (r >= 0)
+                r = step_finish(&c);
+        return r;
+}

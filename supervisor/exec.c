@@ -1,0 +1,614 @@
+/* SPDX-License-Identifier: MIT */
+/* From a unit to its sandbox: the spec (tree, binds, state/logs/runtime directories, sockets),
+ * the commands (credentials from the tree, capabilities, environment, fds), and what ns-init
+ * reports back, turned into state-machine events. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "common/macro.h"
+#include "common/util.h"
+#include "supervisor/svcd.h"
+
+#define PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Everything a spec points to, freed once the child has its copy. */
+struct spec_storage {
+        struct sandbox_spec spec;
+        char *tree, *tree_label, *overlay_dir, *hostname;
+        struct sandbox_bind *binds;
+        char **strings; /* every allocated bind path */
+        char **masks;
+};
+
+static void spec_storage_done(struct spec_storage *st) {
+        free(st->tree);
+        free(st->tree_label);
+        free(st->overlay_dir);
+        free(st->hostname);
+        free(st->binds);
+        strv_free(st->strings);
+        strv_free(st->masks);
+}
+
+static int fail_spawn(struct service *s, int r, const char *fmt, ...) _printf_(3, 4);
+static int fail_spawn(struct service *s, int r, const char *fmt, ...) {
+        free(s->spawn_error);
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&s->spawn_error, fmt, ap) < 0)
+                s->spawn_error = NULL;
+        va_end(ap);
+        log_error("%s: %s", s->name, s->spawn_error ? s->spawn_error : "cannot start");
+        log_stream_note(s->log, "%s", s->spawn_error ? s->spawn_error : "cannot start");
+        return r < 0 ? r : -EINVAL;
+}
+
+/* The tree on the host and how sentences name it. */
+static int resolve_tree(struct service *s, char **ret_path, char **ret_label) {
+        const char *rd = s->unit->root_directory;
+        *ret_path = *ret_label = NULL;
+        if (!rd)
+                return (*ret_label = strdup("the host")) ? 0 : -ENOMEM;
+        if (rd[0] == '/')
+                *ret_path = strdup(rd);
+        else
+                *ret_path = path_join(s->m->trees_dir, rd);
+        if (!*ret_path || asprintf(ret_label, "tree %s", rd) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int open_tree_root(const char *tree) {
+        int fd = open(tree ? tree : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+/* Recursively gives PATH to UID:GID, without following symlinks (a new tree may map the
+ * service's user to another uid: its state must follow). */
+static void chown_tree(int dirfd, const char *name, uid_t uid, gid_t gid) {
+        (void) fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return;
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return;
+        }
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        chown_tree(fd, de->d_name, uid, gid);
+        closedir(d);
+}
+
+/* StateDirectory=/LogsDirectory=: made on the host, owned by the service's user, bound inside. */
+static int add_owned_dirs(struct spec_storage *st, size_t *n, char **dirs, const char *base, const char *inside,
+                          uid_t uid, gid_t gid) {
+        STRV_FOREACH(d, dirs) {
+                char *src = path_join(base, *d), *dst = path_join(inside, *d);
+                if (!src || !dst || strv_push(&st->strings, src) < 0 || strv_push(&st->strings, dst) < 0) {
+                        free(dst);
+                        return -ENOMEM;
+                }
+                int r = mkdir_p(src, 0755);
+                if (r < 0)
+                        return r;
+                struct stat sb;
+                if (stat(src, &sb) == 0 && (sb.st_uid != uid || sb.st_gid != gid))
+                        chown_tree(AT_FDCWD, src, uid, gid);
+                st->binds[(*n)++] = (struct sandbox_bind) { src, dst, false, true };
+        }
+        return 0;
+}
+
+static int add_unit_binds(struct service *s, struct spec_storage *st, size_t *n) {
+        for (size_t i = 0; i < s->unit->n_binds; i++) {
+                const struct bind_spec *b = &s->unit->binds[i];
+                if (b->optional && access(b->source, F_OK) < 0)
+                        continue;
+                st->binds[(*n)++] = (struct sandbox_bind) { b->source, b->dest, b->read_only, b->recursive };
+        }
+        return 0;
+}
+
+/* In the host view, svc's own files that fall under a directory the sandbox shows. */
+static int add_masks(struct service *s, struct spec_storage *st) {
+        const char *own[] = { s->m->units_dir, s->m->enabled_dir, s->m->trees_dir, s->m->state_dir };
+        static const char *const shown[] = { "/usr/", "/etc/", "/bin/", "/sbin/", "/lib" };
+        for (size_t i = 0; i < ELEMENTSOF(own); i++)
+                for (size_t j = 0; j < ELEMENTSOF(shown); j++)
+                        if (strneq(own[i], shown[j], strlen(shown[j])) && strv_extend(&st->masks, own[i]) < 0)
+                                return -ENOMEM;
+        return 0;
+}
+
+static int build_spec(struct service *s, const struct sandbox_creds *creds, struct spec_storage *st) {
+        const struct unit *u = s->unit;
+        int r = resolve_tree(s, &st->tree, &st->tree_label);
+        if (r < 0)
+                return r;
+        size_t cap = u->n_binds + strv_length(u->state_directories) + strv_length(u->logs_directories) + 1;
+        st->binds = calloc(cap, sizeof(*st->binds));
+        if (!st->binds)
+                return -ENOMEM;
+        size_t n = 0;
+        r = add_unit_binds(s, st, &n);
+        if (r >= 0)
+                r = add_owned_dirs(st, &n, u->state_directories, s->m->state_dir, "/var/lib", creds->uid, creds->gid);
+        if (r >= 0)
+                r = add_owned_dirs(st, &n, u->logs_directories, s->m->svclog_root, "/var/log", creds->uid, creds->gid);
+        if (r >= 0 && !st->tree)
+                r = add_masks(s, st);
+        if (r < 0)
+                return r;
+        if (u->overlay == OVERLAY_PERSISTENT) {
+                st->overlay_dir = path_join(s->m->overlay_dir, s->name);
+                _cleanup_free_ char *up = st->overlay_dir ? path_join(st->overlay_dir, "upper") : NULL;
+                _cleanup_free_ char *wk = st->overlay_dir ? path_join(st->overlay_dir, "work") : NULL;
+                if (!up || !wk || mkdir_p(up, 0755) < 0 || mkdir_p(wk, 0755) < 0)
+                        return -EIO;
+        }
+        /* A hostname has at most 64 bytes. */
+        st->hostname = strndup(u->hostname ? u->hostname : s->name, 64);
+        if (!st->hostname)
+                return -ENOMEM;
+        st->spec = (struct sandbox_spec) {
+                .name = s->name, .hostname = st->hostname, .tree = st->tree, .tree_label = st->tree_label,
+                .overlay = u->overlay != OVERLAY_NONE, .overlay_dir = st->overlay_dir,
+                .binds = st->binds, .n_binds = n, .masks = (const char *const *) st->masks,
+                .runtime_dirs = (const char *const *) u->runtime_directories,
+                .runtime_uid = creds->uid, .runtime_gid = creds->gid,
+                .notify_socket = s->notify_path, .syslog_socket = s->syslog_path,
+                .private_network = u->private_network, .scratch_dir = s->m->scratch_dir,
+                .cgroup_fd = -1, .nsinit_fd = s->m->nsinit_fd,
+        };
+        return 0;
+}
+
+/* ---- what ns-init says -------------------------------------------------------------------- */
+
+/* The host pid of the sandbox's process NSPID: a child of ns-init whose NSpid ends in it. */
+static pid_t host_pid_of(struct service *s, pid_t nspid) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int) s->sb.pid, (int) s->sb.pid);
+        _cleanup_free_ char *children = NULL;
+        if (read_full_file(path, &children, NULL) < 0)
+                return 0;
+        char *save = NULL;
+        for (char *w = strtok_r(children, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+                snprintf(path, sizeof(path), "/proc/%s/status", w);
+                _cleanup_free_ char *status = NULL;
+                if (read_full_file(path, &status, NULL) < 0)
+                        continue;
+                const char *ns = strstr(status, "\nNSpid:");
+                const char *eol = ns ? strchr(ns + 1, '\n') : NULL;
+                const char *last = eol ? eol : ns;
+                while (last && last > ns && last[-1] != '\t' && last[-1] != ' ')
+                        last--;
+                if (last && atoi(last) == nspid)
+                        return (pid_t) atoi(w);
+        }
+        return 0;
+}
+
+static void on_started(struct service *s, const struct sandbox_event *ev) {
+        bool main = ev->id == s->main_id, control = ev->id == s->control_id;
+        if (!main && !control)
+                return;
+        if (ev->stage != STAGE_NONE) {
+                const struct unit *u = s->unit;
+                fail_spawn(s, -ev->err, "failed to %s %s: %s", sandbox_stage_to_string(ev->stage),
+                           ev->stage == STAGE_CHDIR ? (u->working_directory ? u->working_directory : "/") : "",
+                           strerror(ev->err));
+                service_queue_event(s, EV_SPAWN_FAILED, 0, 0, ev->err);
+                return;
+        }
+        if (main) {
+                s->main_pid = ev->pid;
+                s->main_host_pid = host_pid_of(s, ev->pid);
+                service_queue_event(s, EV_MAIN_EXEC, 0, 0, 0);
+        } else
+                s->control_pid = ev->pid;
+}
+
+static void on_exited(struct service *s, const struct sandbox_event *ev) {
+        if (ev->id == s->control_id && s->control_pid) {
+                s->control_pid = 0;
+                s->reload_status = ev->code == CLD_EXITED ? ev->status : 128 + ev->status;
+                service_queue_event(s, EV_CONTROL_EXIT, ev->code, ev->status, 0);
+        } else if (ev->id == s->main_id && s->main_pid) {
+                s->main_pid = s->main_host_pid = 0;
+                if (s->main_adopted) {
+                        /* Type=forking lives while anything is left: the end is EMPTY. */
+                        s->adopted_code = ev->code;
+                        s->adopted_status = ev->status;
+                        return;
+                }
+                service_queue_event(s, EV_MAIN_EXIT, ev->code, ev->status, 0);
+        }
+}
+
+static int on_channel(sd_event_source *src _unused_, int fd _unused_, uint32_t revents _unused_, void *userdata) {
+        struct service *s = userdata;
+        struct sandbox_event ev;
+        int r;
+        while ((r = sandbox_receive(&s->sb, &ev)) > 0) {
+                if (ev.type == PROTO_STARTED)
+                        on_started(s, &ev);
+                else if (ev.type == PROTO_EXITED)
+                        on_exited(s, &ev);
+                else if (ev.type == PROTO_EMPTY && s->main_adopted && s->sm.main_alive) {
+                        s->main_adopted = false;
+                        service_queue_event(s, EV_MAIN_EXIT, s->adopted_code, s->adopted_status, 0);
+                }
+        }
+        if (r == 0) /* ns-init is gone; its exit is handled when it is reaped */
+                s->sb_channel_source = sd_event_source_disable_unref(s->sb_channel_source);
+        service_process_queue(s);
+        return 0;
+}
+
+static int on_setup(sd_event_source *src _unused_, int fd _unused_, uint32_t revents _unused_, void *userdata) {
+        struct service *s = userdata;
+        struct sandbox_setup_error e;
+        int r = sandbox_read_setup(&s->sb, &e);
+        if (r == -EAGAIN)
+                return 0;
+        s->sb_setup_source = sd_event_source_disable_unref(s->sb_setup_source);
+        if (r == 0) {
+                s->sb_ready = true;
+                s->pidns_ino = pidns_of(s->sb.pid);
+                return 0;
+        }
+        fail_spawn(s, -e.err, "cannot set up the sandbox: failed to %s%s%s: %s", e.what, e.path[0] ? " " : "",
+                   e.path, strerror(e.err));
+        /* The commands waiting in the channel will never start. */
+        if (s->sm.main_alive && !s->main_pid)
+                service_queue_event(s, EV_SPAWN_FAILED, 0, 0, e.err);
+        else if (s->sm.control_alive && !s->control_pid)
+                service_queue_event(s, EV_SPAWN_FAILED, 0, 0, e.err);
+        service_process_queue(s);
+        return 0;
+}
+
+uint64_t pidns_of(pid_t pid) {
+        char path[64];
+        struct stat st;
+        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int) pid);
+        return stat(path, &st) == 0 ? (uint64_t) st.st_ino : 0;
+}
+
+/* ---- making a sandbox and commands -------------------------------------------------------- */
+
+static int check_programs(struct service *s, int rootfd, const char *label) {
+        const struct exec_list *lists[] = { &s->unit->exec_start_pre, &s->unit->exec_start, &s->unit->exec_reload,
+                                            &s->unit->exec_stop };
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                for (size_t j = 0; j < lists[i]->n; j++) {
+                        _cleanup_free_ char *why = NULL;
+                        int r = sandbox_check_program(rootfd, label, lists[i]->items[j].path, &why);
+                        if (r < 0)
+                                return fail_spawn(s, r, "%s", why ? why : "the library check failed");
+                }
+        return 0;
+}
+
+static int ensure_sandbox(struct service *s, const struct sandbox_creds *creds, int rootfd, const char *label) {
+        if (s->has_sb)
+                return 0;
+        if (!s->elf_checked) {
+                int r = check_programs(s, rootfd, label);
+                if (r < 0)
+                        return r;
+                s->elf_checked = true;
+        }
+        struct spec_storage st = { 0 };
+        int r = build_spec(s, creds, &st);
+        if (r < 0) {
+                spec_storage_done(&st);
+                return fail_spawn(s, r, "cannot prepare the sandbox: %s", strerror(-r));
+        }
+        _cleanup_free_ char *why = NULL;
+        r = sandbox_check_spec(&st.spec, &why);
+        if (r >= 0)
+                r = sandbox_start(&st.spec, &s->sb);
+        spec_storage_done(&st);
+        if (r < 0)
+                return why ? fail_spawn(s, r, "%s", why) : fail_spawn(s, r, "cannot start the sandbox: %s", strerror(-r));
+        s->has_sb = true;
+        s->sb_ready = false;
+        s->main_pid = s->control_pid = s->main_host_pid = 0;
+        s->main_adopted = false;
+        r = sd_event_add_io(s->m->event, &s->sb_channel_source, s->sb.channel, EPOLLIN, on_channel, s);
+        if (r >= 0)
+                r = sd_event_add_io(s->m->event, &s->sb_setup_source, s->sb.setup_fd, EPOLLIN, on_setup, s);
+        if (r < 0) {
+                exec_kill_all(s);
+                return fail_spawn(s, r, "cannot watch the sandbox: %s", strerror(-r));
+        }
+        return 0;
+}
+
+struct cmd_storage {
+        struct sandbox_command cmd;
+        char **env, **argv;
+        int fds[PROTO_MAX_FDS];
+};
+
+static int add_env(char ***env, const char *fmt, ...) _printf_(2, 3);
+static int add_env(char ***env, const char *fmt, ...) {
+        char *v;
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vasprintf(&v, fmt, ap);
+        va_end(ap);
+        return k < 0 ? -ENOMEM : strv_push(env, v);
+}
+
+static int build_env(struct service *s, const struct sandbox_creds *c, bool main, char ***ret) {
+        char **env = NULL;
+        int r = add_env(&env, "%s", PATH);
+        if (r >= 0)
+                r = add_env(&env, "HOME=%s", c->home);
+        if (r >= 0)
+                r = add_env(&env, "USER=%s", c->user_name ? c->user_name : "root");
+        if (r >= 0)
+                r = add_env(&env, "LOGNAME=%s", c->user_name ? c->user_name : "root");
+        if (r >= 0)
+                r = add_env(&env, "SHELL=%s", c->shell);
+        if (r >= 0 && s->notify_path)
+                r = add_env(&env, "NOTIFY_SOCKET=%s", SANDBOX_NOTIFY_PATH);
+        if (r >= 0 && s->main_pid > 0)
+                r = add_env(&env, "MAINPID=%d", (int) s->main_pid);
+        if (r >= 0 && main && s->n_listen > 0 && !s->unit->accept) {
+                r = add_env(&env, "LISTEN_FDS=%zu", s->n_listen);
+                if (r >= 0)
+                        r = add_env(&env, "LISTEN_PID=0000000000"); /* filled in by the process itself */
+                _cleanup_strv_free_ char **names = NULL;
+                for (size_t i = 0; r >= 0 && i < s->n_listen; i++)
+                        r = strv_extend(&names, s->name);
+                _cleanup_free_ char *joined = r >= 0 ? strv_join(names, ":") : NULL;
+                if (r >= 0)
+                        r = joined ? add_env(&env, "LISTEN_FDNAMES=%s", joined) : -ENOMEM;
+        }
+        _cleanup_strv_free_ char **unit_env = NULL;
+        struct unit_diag d = { 0 };
+        if (r >= 0)
+                r = unit_build_environment(s->unit, NULL, &unit_env, &d);
+        for (size_t i = 0; i < d.n; i++)
+                log_error("%s: %s", s->name, d.items[i].message);
+        unit_diag_clear(&d);
+        STRV_FOREACH(e, unit_env)
+                if (r >= 0)
+                        r = strv_extend(&env, *e);
+        if (r < 0) {
+                strv_free(env);
+                return r;
+        }
+        *ret = env;
+        return 0;
+}
+
+static uint64_t caps_for(const struct unit *u, const struct sandbox_creds *c) {
+        uint64_t mknod = 1ULL << 27;
+        uint64_t bounding = u->capability_bounding_set != UNIT_UNSET ? u->capability_bounding_set
+                            : c->uid == 0                             ? sandbox_default_caps()
+                                                                      : u->ambient_capabilities;
+        return bounding & ~mknod; /* CAP_MKNOD is never granted */
+}
+
+static int build_command(struct service *s, const struct exec_command *ec, bool main, const struct sandbox_creds *c,
+                         int stdin_fd, int stdout_fd, struct cmd_storage *cs) {
+        const struct unit *u = s->unit;
+        int r = build_env(s, c, main, &cs->env);
+        if (r >= 0)
+                r = unit_exec_expand(ec, cs->env, &cs->argv);
+        if (r < 0)
+                return r;
+        unsigned n = 0;
+        cs->fds[n++] = stdin_fd;
+        cs->fds[n++] = stdout_fd;
+        cs->fds[n++] = s->log_pipe[1];
+        for (size_t i = 0; main && !u->accept && i < s->n_listen && n < PROTO_MAX_FDS; i++)
+                cs->fds[n++] = s->listen_fds[i];
+        cs->cmd = (struct sandbox_command) {
+                .path = ec->path, .cwd = u->working_directory, .argv = cs->argv, .env = cs->env,
+                .fds = cs->fds, .n_fds = n, .main = main, .setsid = true,
+                .no_new_privs = u->no_new_privileges, .seccomp = true,
+                .listen_pid = main && s->n_listen > 0 && !u->accept, .cwd_optional = u->working_directory_optional,
+                .set_creds = true, .uid = c->uid, .gid = c->gid, .groups = c->groups, .n_groups = c->n_groups,
+                .cap_bounding = caps_for(u, c), .cap_ambient = u->ambient_capabilities,
+                .rlimits = u->rlimits, .nice_set = u->nice_set, .nice = u->nice,
+                .oom_score_adj = u->oom_score_adjust_set ? u->oom_score_adjust : 0, .umask = 0022,
+        };
+        return 0;
+}
+
+static const struct exec_command *command_for(struct service *s, bool main, unsigned idx) {
+        const struct unit *u = s->unit;
+        const struct exec_list *l = main                               ? &u->exec_start
+                                    : s->sm.phase == PHASE_START_PRE ? &u->exec_start_pre
+                                    : s->sm.phase == PHASE_RELOAD    ? &u->exec_reload
+                                                                     : &u->exec_stop;
+        return idx < l->n ? &l->items[idx] : NULL;
+}
+
+/* Resolves the credentials in the tree: 0, or the failure already reported. */
+static int resolve_creds(struct service *s, struct sandbox_creds *c, int *ret_rootfd, char **ret_label) {
+        _cleanup_free_ char *tree = NULL;
+        int r = resolve_tree(s, &tree, ret_label);
+        if (r < 0)
+                return fail_spawn(s, r, "out of memory");
+        *ret_rootfd = open_tree_root(tree);
+        if (*ret_rootfd < 0)
+                return fail_spawn(s, *ret_rootfd, "%s does not exist (%s)", *ret_label, tree);
+        _cleanup_free_ char *why = NULL;
+        r = sandbox_resolve_creds(*ret_rootfd, *ret_label, s->unit->user, s->unit->group,
+                                  s->unit->supplementary_groups, c, &why);
+        if (r < 0)
+                return fail_spawn(s, r, "%s", why ? why : "cannot resolve the user");
+        return 0;
+}
+
+int exec_spawn(struct service *s, bool main, unsigned idx) {
+        const struct exec_command *ec = command_for(s, main, idx);
+        if (!ec)
+                return -EINVAL;
+        if (main && s->unit->accept)
+                return sockets_start_accepting(s);
+        struct sandbox_creds creds = { 0 };
+        _cleanup_free_ char *label = NULL;
+        _cleanup_close_ int rootfd = -EBADF;
+        int r = resolve_creds(s, &creds, &rootfd, &label);
+        if (r >= 0)
+                r = ensure_sandbox(s, &creds, rootfd, label);
+        struct cmd_storage cs = { 0 };
+        if (r >= 0 && (r = build_command(s, ec, main, &creds, s->m->devnull_fd, s->log_pipe[1], &cs)) < 0)
+                fail_spawn(s, r, "cannot prepare %s: %s", ec->path, strerror(-r));
+        uint32_t id = ++s->next_id;
+        if (r >= 0 && (r = sandbox_send_spawn(&s->sb, id, &cs.cmd)) < 0)
+                fail_spawn(s, r, "cannot hand %s to the sandbox: %s", ec->path, strerror(-r));
+        if (r >= 0) {
+                if (main)
+                        s->main_id = id;
+                else
+                        s->control_id = id;
+        }
+        strv_free(cs.env);
+        strv_free(cs.argv);
+        sandbox_creds_done(&creds);
+        return r;
+}
+
+/* Accept=yes: a sandbox of its own for one connection, the connection as stdin and stdout. */
+int exec_start_connection(struct service *s, int conn_fd, struct sandbox *ret, uint32_t *ret_id) {
+        const struct exec_command *ec = command_for(s, true, 0);
+        struct sandbox_creds creds = { 0 };
+        _cleanup_free_ char *label = NULL;
+        _cleanup_close_ int rootfd = -EBADF;
+        int r = resolve_creds(s, &creds, &rootfd, &label);
+        if (r >= 0 && !s->elf_checked && (r = check_programs(s, rootfd, label)) >= 0)
+                s->elf_checked = true;
+        struct spec_storage st = { 0 };
+        if (r >= 0 && (r = build_spec(s, &creds, &st)) >= 0)
+                r = sandbox_start(&st.spec, ret);
+        spec_storage_done(&st);
+        struct cmd_storage cs = { 0 };
+        if (r >= 0) {
+                r = build_command(s, ec, true, &creds, conn_fd, conn_fd, &cs);
+                *ret_id = ++s->next_id;
+                if (r >= 0)
+                        r = sandbox_send_spawn(ret, *ret_id, &cs.cmd);
+                if (r < 0) {
+                        sandbox_kill(ret);
+                        manager_add_dying(s->m, ret);
+                }
+        }
+        if (r < 0)
+                log_error_errno(r, "%s: cannot start a sandbox for a connection: %m", s->name);
+        strv_free(cs.env);
+        strv_free(cs.argv);
+        sandbox_creds_done(&creds);
+        return r;
+}
+
+void exec_signal(struct service *s, bool main, int sig) {
+        if (main && s->unit->accept) {
+                sockets_stop_accepting(s, sig);
+                return;
+        }
+        if (!s->has_sb)
+                return;
+        /* A forking daemon without a PIDFile has no known pid: everything gets the signal. */
+        uint32_t id = !main ? s->control_id : s->main_adopted && s->main_pid == 0 ? 0 : s->main_id;
+        (void) sandbox_send_signal(&s->sb, id, sig);
+}
+
+void exec_kill_all(struct service *s) {
+        sockets_kill_all(s);
+        if (!s->has_sb)
+                return;
+        sandbox_kill(&s->sb);
+        s->sb_channel_source = sd_event_source_disable_unref(s->sb_channel_source);
+        s->sb_setup_source = sd_event_source_disable_unref(s->sb_setup_source);
+        if (!s->sm.main_alive && !s->sm.control_alive) {
+                /* Nothing waits for this sandbox's end: the manager reaps it. */
+                manager_add_dying(s->m, &s->sb);
+                s->has_sb = false;
+                s->main_pid = s->control_pid = s->main_host_pid = 0;
+        }
+}
+
+/* ns-init (host pid PID) was reaped: whatever the machine still waits for was killed with it. */
+bool exec_child_exited(struct service *s, pid_t pid) {
+        if (!s->has_sb || s->sb.pid != pid)
+                return false;
+        if (s->sb_channel_source)
+                on_channel(NULL, -1, 0, s);
+        sandbox_close(&s->sb);
+        s->sb_channel_source = sd_event_source_disable_unref(s->sb_channel_source);
+        s->sb_setup_source = sd_event_source_disable_unref(s->sb_setup_source);
+        s->has_sb = false;
+        s->main_pid = s->control_pid = s->main_host_pid = 0;
+        if (s->sm.control_alive)
+                service_queue_event(s, EV_CONTROL_EXIT, CLD_KILLED, SIGKILL, 0);
+        if (s->sm.main_alive && !s->unit->accept)
+                service_queue_event(s, EV_MAIN_EXIT, CLD_KILLED, SIGKILL, 0);
+        service_process_queue(s);
+        return true;
+}
+
+/* Type=forking: the parent exited 0. The daemon is the PIDFile's pid or the one process left. */
+void exec_adopt_forked_main(struct service *s) {
+        pid_t nspid = 0;
+        if (s->unit->pid_file && s->has_sb) {
+                char root[64];
+                snprintf(root, sizeof(root), "/proc/%d/root", (int) s->sb.pid);
+                _cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                int fd = rfd >= 0 ? sandbox_open_in_tree(rfd, s->unit->pid_file, O_RDONLY | O_NONBLOCK) : -EBADF;
+                char buf[32] = "";
+                ssize_t k = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+                safe_close(fd);
+                if (k > 0)
+                        nspid = (pid_t) atoi(buf);
+                if (nspid <= 1)
+                        log_warning("%s: PIDFile %s does not name a process", s->name, s->unit->pid_file);
+        }
+        if (nspid <= 1 && s->has_sb) {
+                /* The one child of ns-init that is not a control command. */
+                nspid = 0;
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int) s->sb.pid, (int) s->sb.pid);
+                _cleanup_free_ char *children = NULL;
+                if (read_full_file(path, &children, NULL) >= 0 && atoi(children) > 0)
+                        nspid = -1; /* something is left; ns-init's EMPTY says when it is gone */
+        }
+        s->main_adopted = true;
+        s->adopted_code = CLD_EXITED;
+        s->adopted_status = 0;
+        if (nspid > 1) {
+                s->main_id = ++s->next_id;
+                s->main_pid = nspid;
+                s->main_host_pid = host_pid_of(s, nspid);
+                (void) sandbox_send_watch(&s->sb, s->main_id, nspid);
+        } else if (nspid == 0) {
+                s->main_adopted = false;
+                service_queue_event(s, EV_MAIN_EXIT, CLD_EXITED, 0, 0);
+        }
+}
+
+void exec_free(struct service *s) {
+        s->sb_channel_source = sd_event_source_disable_unref(s->sb_channel_source);
+        s->sb_setup_source = sd_event_source_disable_unref(s->sb_setup_source);
+        if (s->has_sb) {
+                sandbox_kill(&s->sb);
+                manager_add_dying(s->m, &s->sb);
+                s->has_sb = false;
+        }
+        free(s->spawn_error);
+        s->spawn_error = NULL;
+}

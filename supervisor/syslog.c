@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* The service's /dev/log: a datagram socket of svcd's, bound into the sandbox, so daemons that
+ * log through syslog(3) (postfix, vsftpd, cron) land in the service's log like its stdout. */
+#include <ctype.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "common/macro.h"
+#include "common/util.h"
+#include "supervisor/svcd.h"
+
+#define SYSLOG_MAX 8192
+
+/* "<PRI>Mmm dd hh:mm:ss tag[pid]: message" -> "tag[pid]: message": the log adds its own time. */
+static const char *strip_header(const char *p) {
+        if (*p == '<') {
+                const char *q = p + 1;
+                while (isdigit((unsigned char) *q))
+                        q++;
+                if (*q == '>')
+                        p = q + 1;
+        }
+        /* An RFC 3164 timestamp: "Nov 24 18:00:00 " */
+        if (strlen(p) > 16 && p[3] == ' ' && p[6] == ' ' && p[9] == ':' && p[12] == ':' && p[15] == ' ')
+                p += 16;
+        return p;
+}
+
+static int on_syslog(sd_event_source *src _unused_, int fd, uint32_t revents _unused_, void *userdata) {
+        struct service *s = userdata;
+        char buf[SYSLOG_MAX + 2];
+        for (int i = 0; i < 16; i++) {
+                ssize_t n = recv(fd, buf, SYSLOG_MAX, MSG_DONTWAIT);
+                if (n <= 0)
+                        return 0;
+                while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\0'))
+                        n--;
+                buf[n] = '\0';
+                const char *line = strip_header(buf);
+                size_t len = strlen(line);
+                char *copy = buf; /* reuse: move the line to the front and end it */
+                memmove(copy, line, len);
+                copy[len] = '\n';
+                if (s->log)
+                        (void) log_stream_feed(s->log, copy, len + 1);
+        }
+        return 0;
+}
+
+int syslog_open(struct service *s) {
+        if (s->syslog_fd >= 0)
+                return 0;
+        _cleanup_free_ char *path = path_join(s->m->syslog_dir, s->name);
+        if (!path)
+                return -ENOMEM;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return log_error_errno(-ENAMETOOLONG, "%s: /dev/log socket path %s is too long for AF_UNIX; "
+                                       "use a shorter --root", s->name, path);
+        strcpy(sa.sun_path, path);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        (void) unlink(path);
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return -errno;
+        (void) chmod(path, 0666);
+        int r = sd_event_add_io(s->m->event, &s->syslog_source, fd, EPOLLIN, on_syslog, s);
+        if (r < 0)
+                return r;
+        s->syslog_fd = TAKE_FD(fd);
+        s->syslog_path = TAKE_PTR(path);
+        return 0;
+}
+
+void syslog_close(struct service *s) {
+        s->syslog_source = sd_event_source_disable_unref(s->syslog_source);
+        s->syslog_fd = safe_close(s->syslog_fd);
+        if (s->syslog_path)
+                (void) unlink(s->syslog_path);
+        free(s->syslog_path);
+        s->syslog_path = NULL;
+}
