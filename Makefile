@@ -70,11 +70,20 @@ $(O)/gen/seccomp-bpf.h: $(O)/seccomp-gen
 	@mkdir -p $(dir $@)
 	$< >$@.tmp && mv $@.tmp $@
 
-# ns-init: static, no sanitizer (it runs as PID 1 of each sandbox), musl when available.
+# ns-init: static, no sanitizer (it runs as PID 1 of each sandbox), musl when available. musl's
+# include path has no kernel UAPI headers: a private directory gives it linux/, asm/ and
+# asm-generic/ (libc-independent), and nothing of glibc's.
 NSINIT_CC ?= $(shell command -v musl-gcc 2>/dev/null || echo $(CC))
-NSINIT_CFLAGS = -std=gnu17 $(WARNINGS) -D_GNU_SOURCE -I. -I$(O)/gen -Os -g -fstack-protector-strong \
-	-ffunction-sections -fdata-sections -DSVC_NSINIT
-$(O)/ns-init: $(NSINIT_SRC) $(O)/gen/seccomp-bpf.h $(wildcard sandbox/*.h common/*.h)
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+NSINIT_CFLAGS = -std=gnu17 $(WARNINGS) -D_GNU_SOURCE -I. -I$(O)/gen -isystem $(O)/nsinit-include -Os -g \
+	-fstack-protector-strong -ffunction-sections -fdata-sections -DSVC_NSINIT
+$(O)/nsinit-include/.stamp:
+	@mkdir -p $(dir $@)
+	ln -sfn /usr/include/linux $(dir $@)linux
+	ln -sfn /usr/include/asm-generic $(dir $@)asm-generic
+	ln -sfn $(firstword $(wildcard /usr/include/$(MULTIARCH)/asm /usr/include/asm)) $(dir $@)asm
+	@touch $@
+$(O)/ns-init: $(NSINIT_SRC) $(O)/gen/seccomp-bpf.h $(O)/nsinit-include/.stamp $(wildcard sandbox/*.h common/*.h)
 	$(NSINIT_CC) $(NSINIT_CFLAGS) -static -Wl,--gc-sections $(NSINIT_SRC) -o $@
 $(O)/obj/nsinit-blob.o: $(O)/ns-init
 	@mkdir -p $(dir $@)
@@ -90,6 +99,21 @@ $(O)/svc: $(SVC_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-b
 
 $(O)/svc-ctl: $(SVCCTL_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SYSTEMD) $(LIBS_CAP) $(LIBS_ELF)
+
+# The demo's library in two versions with one soname, and a program using it. Never sanitized:
+# they run inside trees that have no sanitizer runtime.
+DEMO_ARTIFACTS := $(O)/demo/v1/libsvcdemo.so.1 $(O)/demo/v2/libsvcdemo.so.1 $(O)/demo/svcdemo
+$(O)/demo/v%/libsvcdemo.so.1: contrib/demo/libsvcdemo.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu17 $(WARNINGS) -O2 -fPIC -shared -Wl,-soname,libsvcdemo.so.1 -DSVCDEMO_VERSION='"$*.0"' $< -o $@
+$(O)/demo/svcdemo: contrib/demo/svcdemo.c $(O)/demo/v1/libsvcdemo.so.1
+	$(CC) -std=gnu17 $(WARNINGS) -Wno-missing-prototypes -O2 $< -o $@ -L$(O)/demo/v1 -l:libsvcdemo.so.1
+.PHONY: demo-artifacts
+demo-artifacts: $(DEMO_ARTIFACTS) $(O)/tests/sandbox-probe
+# Runs inside sandboxes in the integration tests: not sanitized either.
+$(O)/tests/sandbox-probe: tests/helpers/sandbox-probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu17 $(WARNINGS) -Wno-missing-prototypes -O2 $< -o $@
 
 # Unit tests: tests/unit/test-MODULE.c links the objects of MODULE.
 TEST_LIBS = $(call pc,cmocka) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) -lm
@@ -115,12 +139,12 @@ deps:
 	@contrib/deps.sh $(DEBIAN_PACKAGES)
 
 .PHONY: demo
-demo: deps all
+demo: deps all demo-artifacts
 	contrib/demo.sh $(O)
 
 .PHONY: check
 check: deps
-	$(MAKE) O=build/asan SANITIZE=1 all unit-tests
+	$(MAKE) O=build/asan SANITIZE=1 all unit-tests demo-artifacts
 	tests/run-unit.sh build/asan
 	tests/integration/run.sh build/asan
 

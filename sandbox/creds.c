@@ -12,7 +12,10 @@
 #include "sandbox/sandbox.h"
 
 int sandbox_open_in_tree(int root_fd, const char *path, int flags) {
-        struct open_how how = { .flags = (uint64_t) (flags | O_CLOEXEC | O_NOCTTY),
+        /* openat2() refuses O_NOCTTY next to O_PATH (it is strict about flags). */
+        if (!(flags & O_PATH))
+                flags |= O_NOCTTY;
+        struct open_how how = { .flags = (uint64_t) (flags | O_CLOEXEC),
                                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
         long fd = syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
         return fd < 0 ? -errno : (int) fd;

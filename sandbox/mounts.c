@@ -49,10 +49,17 @@ struct ctx {
         bool overlay_ro;             /* an overlay only for mount points: read-only at the end */
 };
 
+/* Copies as much of SRC as fits; a long path is cut, never overflows. */
+static void copy_cut(char *dst, size_t n, const char *src) {
+        size_t k = strnlen(src, n - 1);
+        memcpy(dst, src, k);
+        dst[k] = '\0';
+}
+
 static int fail(struct ctx *c, int r, const char *what, const char *path) {
         c->err->err = -r;
-        snprintf(c->err->what, sizeof(c->err->what), "%s", what);
-        snprintf(c->err->path, sizeof(c->err->path), "%s", path ? path : "");
+        copy_cut(c->err->what, sizeof(c->err->what), what);
+        copy_cut(c->err->path, sizeof(c->err->path), path ? path : "");
         return r;
 }
 

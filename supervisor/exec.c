@@ -221,6 +221,8 @@ static void on_exited(struct service *s, const struct sandbox_event *ev) {
                 s->reload_status = ev->code == CLD_EXITED ? ev->status : 128 + ev->status;
                 service_queue_event(s, EV_CONTROL_EXIT, ev->code, ev->status, 0);
         } else if (ev->id == s->main_id && s->main_pid) {
+                /* Its last words go to the log before svcd's note about its end. */
+                service_drain_log(s);
                 s->main_pid = s->main_host_pid = 0;
                 if (s->main_adopted) {
                         /* Type=forking lives while anything is left: the end is EMPTY. */
@@ -252,12 +254,17 @@ static int on_channel(sd_event_source *src _unused_, int fd _unused_, uint32_t r
         return 0;
 }
 
-static int on_setup(sd_event_source *src _unused_, int fd _unused_, uint32_t revents _unused_, void *userdata) {
+static int on_setup(sd_event_source *src, int fd _unused_, uint32_t revents _unused_, void *userdata) {
         struct service *s = userdata;
         struct sandbox_setup_error e;
+        /* Out of epoll before the read closes the fd: a sandbox being set up right now holds a
+         * copy of it, which would keep a closed fd's registration alive. */
+        sd_event_source_set_enabled(src, SD_EVENT_OFF);
         int r = sandbox_read_setup(&s->sb, &e);
-        if (r == -EAGAIN)
+        if (r == -EAGAIN) {
+                sd_event_source_set_enabled(src, SD_EVENT_ON);
                 return 0;
+        }
         s->sb_setup_source = sd_event_source_disable_unref(s->sb_setup_source);
         if (r == 0) {
                 s->sb_ready = true;
@@ -327,7 +334,7 @@ static int ensure_sandbox(struct service *s, const struct sandbox_creds *creds, 
         if (r >= 0)
                 r = sd_event_add_io(s->m->event, &s->sb_setup_source, s->sb.setup_fd, EPOLLIN, on_setup, s);
         if (r < 0) {
-                exec_kill_all(s);
+                exec_kill_all(s, true);
                 return fail_spawn(s, r, "cannot watch the sandbox: %s", strerror(-r));
         }
         return 0;
@@ -528,15 +535,16 @@ void exec_signal(struct service *s, bool main, int sig) {
         (void) sandbox_send_signal(&s->sb, id, sig);
 }
 
-void exec_kill_all(struct service *s) {
+/* FINAL: the run is over and nothing waits for the exits: the sandbox is handed to the manager
+ * to reap, and a new start gets a new one. Otherwise the reaping reports the exits. */
+void exec_kill_all(struct service *s, bool final) {
         sockets_kill_all(s);
         if (!s->has_sb)
                 return;
         sandbox_kill(&s->sb);
         s->sb_channel_source = sd_event_source_disable_unref(s->sb_channel_source);
         s->sb_setup_source = sd_event_source_disable_unref(s->sb_setup_source);
-        if (!s->sm.main_alive && !s->sm.control_alive) {
-                /* Nothing waits for this sandbox's end: the manager reaps it. */
+        if (final) {
                 manager_add_dying(s->m, &s->sb);
                 s->has_sb = false;
                 s->main_pid = s->control_pid = s->main_host_pid = 0;
@@ -549,9 +557,10 @@ bool exec_child_exited(struct service *s, pid_t pid) {
                 return false;
         if (s->sb_channel_source)
                 on_channel(NULL, -1, 0, s);
-        sandbox_close(&s->sb);
+        /* Sources first, then the fds (see on_setup). */
         s->sb_channel_source = sd_event_source_disable_unref(s->sb_channel_source);
         s->sb_setup_source = sd_event_source_disable_unref(s->sb_setup_source);
+        sandbox_close(&s->sb);
         s->has_sb = false;
         s->main_pid = s->control_pid = s->main_host_pid = 0;
         if (s->sm.control_alive)

@@ -55,23 +55,37 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
         m->event = sd_event_ref(event);
         m->lock_fd = -EBADF;
         m->root = strdup(root);
-        m->units_dir = path_join(root, "etc/svc/units");
-        m->enabled_dir = path_join(root, "var/lib/svc/enabled");
-        m->log_dir = path_join(root, "var/log/svc");
-        m->run_dir = path_join(root, "run/svc");
-        m->notify_dir = path_join(root, "run/svc/notify");
-        m->control_path = path_join(root, "run/svc/control");
-        m->lock_path = path_join(root, "run/svc/svcd.lock");
-        if (!m->root || !m->units_dir || !m->enabled_dir || !m->log_dir || !m->run_dir || !m->notify_dir ||
-            !m->control_path || !m->lock_path) {
+        if (!m->root) {
                 manager_free(m);
                 return -ENOMEM;
         }
-        const char *dirs[] = { m->units_dir, m->enabled_dir, m->log_dir, m->notify_dir };
-        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                int r = mkdir_p(dirs[i], 0755);
+        /* Every path under ROOT, and whether svcd creates it. */
+        static const struct {
+                size_t offset;
+                const char *rel;
+                bool create;
+        } paths[] = {
+                { offsetof(struct manager, units_dir), "etc/svc/units", true },
+                { offsetof(struct manager, enabled_dir), "var/lib/svc/enabled", true },
+                { offsetof(struct manager, log_dir), "var/log/svc", true },
+                { offsetof(struct manager, run_dir), "run/svc", true },
+                { offsetof(struct manager, notify_dir), "run/svc/notify", true },
+                { offsetof(struct manager, control_path), "run/svc/control", false },
+                { offsetof(struct manager, lock_path), "run/svc/svcd.lock", false },
+                { offsetof(struct manager, trees_dir), "var/lib/svc/trees", true },
+                { offsetof(struct manager, state_dir), "var/lib/svc/state", true },
+                { offsetof(struct manager, overlay_dir), "var/lib/svc/overlay", true },
+                { offsetof(struct manager, scratch_dir), "run/svc/sandbox", true },
+                { offsetof(struct manager, syslog_dir), "run/svc/syslog", true },
+                { offsetof(struct manager, svclog_root), "var/log", false },
+        };
+        m->nsinit_fd = m->devnull_fd = -EBADF;
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                char **p = (char **) ((uint8_t *) m + paths[i].offset);
+                int r = (*p = path_join(root, paths[i].rel)) ? 0 : -ENOMEM;
+                if (r >= 0 && paths[i].create && (r = mkdir_p(*p, 0755)) < 0)
+                        log_error_errno(r, "Cannot create %s: %m", *p);
                 if (r < 0) {
-                        log_error_errno(r, "Cannot create %s: %m", dirs[i]);
                         manager_free(m);
                         return r;
                 }

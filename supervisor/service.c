@@ -100,7 +100,7 @@ static int on_log_readable(sd_event_source *src, int fd, uint32_t revents _unuse
 /* Reads whatever the pipe holds right now, past the buffer bound: the service ended, and its
  * last words must be in the log before svcd's note about the end, and a partial line must not be
  * cut in two. Bounded by the pipe's size. */
-static void drain_log(struct service *s) {
+void service_drain_log(struct service *s) {
         if (!s->log || s->log_pipe[0] < 0)
                 return;
         ssize_t n;
@@ -230,7 +230,7 @@ static void run_action(struct service *s, const struct svc_action *a) {
                 exec_signal(s, false, a->arg);
                 break;
         case ACT_KILL_ALL:
-                exec_kill_all(s);
+                exec_kill_all(s, a->arg);
                 break;
         case ACT_TIMER:
                 arm_timer(s);
@@ -347,7 +347,7 @@ bool service_child_exited(struct service *s, pid_t pid, int code _unused_, int s
         if (!s->has_sb || s->sb.pid != pid)
                 return sockets_child_exited(s, pid);
         /* The service's last words go to the log before svcd's note about its end. */
-        drain_log(s);
+        service_drain_log(s);
         return exec_child_exited(s, pid);
 }
 

@@ -194,6 +194,7 @@ bool sockets_child_exited(struct service *s, pid_t pid) {
         for (struct conn_sandbox *c = s->conns; c; c = c->next) {
                 if (c->sb.pid != pid)
                         continue;
+                c->src = sd_event_source_disable_unref(c->src); /* before its fd closes */
                 sandbox_close(&c->sb);
                 c->has_sb = false;
                 conn_free(s, c);

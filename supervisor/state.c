@@ -145,7 +145,7 @@ static void enter_dead(struct svc_machine *m, const struct svc_config *c, uint64
         m->phase = PHASE_NONE;
         m->main_alive = m->control_alive = false;
         clear_timer(m, out);
-        act(out, ACT_KILL_ALL, 0);
+        act(out, ACT_KILL_ALL, 1);
         if (m->restart_queued) {
                 enter_start(m, c, now, out);
                 return;

@@ -17,7 +17,7 @@ static bool use_color;
 struct status_info {
         char *name, *description, *state, *detail, *result, *last_exit, *status_text, *path, *type, *job;
         uint64_t since;
-        uint32_t main_pid, restarts;
+        uint32_t main_pid, restarts, ns_pid, init_pid;
         int enabled;
         char **load_errors;
 };
@@ -171,6 +171,10 @@ static int read_variant(sd_bus_message *m, const char *key, struct status_info *
                 return sd_bus_message_read(m, "v", "u", &i->main_pid);
         if (streq(key, "Restarts"))
                 return sd_bus_message_read(m, "v", "u", &i->restarts);
+        if (streq(key, "NSPID"))
+                return sd_bus_message_read(m, "v", "u", &i->ns_pid);
+        if (streq(key, "InitPID"))
+                return sd_bus_message_read(m, "v", "u", &i->init_pid);
         if (streq(key, "Enabled"))
                 return sd_bus_message_read(m, "v", "b", &i->enabled);
         if (streq(key, "LoadErrors")) {
@@ -262,7 +266,7 @@ static void print_status(const struct status_info *i) {
         if (!isempty(i->job))
                 printf("        Job: %s queued\n", i->job);
         if (i->main_pid)
-                printf("   Main PID: %u\n", i->main_pid);
+                printf("   Main PID: %u (%u in its sandbox)\n", i->main_pid, i->ns_pid);
         printf("   Restarts: %u\n", i->restarts);
         if (!isempty(i->last_exit))
                 printf("  Last exit: %s\n", i->last_exit);
@@ -290,8 +294,10 @@ static void json_status(const struct status_info *i, bool first) {
                 printf(",\"%s\":", s[k].k);
                 json_string(stdout, s[k].v);
         }
-        printf(",\"since_usec\":%llu,\"main_pid\":%u,\"restarts\":%u,\"enabled\":%s,\"load_errors\":[",
-               (unsigned long long) i->since, i->main_pid, i->restarts, i->enabled ? "true" : "false");
+        printf(",\"since_usec\":%llu,\"main_pid\":%u,\"main_ns_pid\":%u,\"init_pid\":%u,\"restarts\":%u,"
+               "\"enabled\":%s,\"load_errors\":[",
+               (unsigned long long) i->since, i->main_pid, i->ns_pid, i->init_pid, i->restarts,
+               i->enabled ? "true" : "false");
         size_t k = 0;
         STRV_FOREACH (e, i->load_errors) {
                 printf("%s", k++ ? "," : "");

@@ -164,7 +164,7 @@ char *service_describe(const struct service *s);
 /* exec.c: sandboxes and the commands in them */
 int exec_spawn(struct service *s, bool main, unsigned idx);
 void exec_signal(struct service *s, bool main, int sig);
-void exec_kill_all(struct service *s);
+void exec_kill_all(struct service *s, bool final);
 void exec_adopt_forked_main(struct service *s);
 int exec_start_connection(struct service *s, int conn_fd, struct sandbox *ret, uint32_t *ret_id);
 void exec_free(struct service *s);
@@ -174,6 +174,8 @@ uint64_t pidns_of(pid_t pid);
 /* Events the executor raises while acting are queued on the service. */
 void service_queue_event(struct service *s, enum svc_event_type type, int code, int status, int err);
 void service_process_queue(struct service *s);
+/* Moves whatever the log pipe holds now into the log, past the buffer bound. */
+void service_drain_log(struct service *s);
 
 /* sockets.c: ListenStream= and Accept=yes */
 int sockets_open(struct service *s);

@@ -88,12 +88,29 @@ state_is() {
         [ "$(state "$1")" = "$2" ]
 }
 
+# main_pid NAME: the main process in the host's numbering; main_ns_pid: in the sandbox's.
 main_pid() {
         svc status --json "$1" | sed -n 's/.*"main_pid":\([0-9]*\).*/\1/p'
 }
 
-# unit NAME: writes the unit file from stdin.
+main_ns_pid() {
+        svc status --json "$1" | sed -n 's/.*"main_ns_pid":\([0-9]*\).*/\1/p'
+}
+
+init_pid() {
+        svc status --json "$1" | sed -n 's/.*"init_pid":\([0-9]*\).*/\1/p'
+}
+
+# unit NAME: writes the unit file from stdin, plus a drop-in that binds the test's root into the
+# sandbox at the same path, so that a test's service can leave marks the test reads.
 unit() {
+        unit_isolated "$1"
+        mkdir -p "$T/etc/svc/units/$1.unit.d"
+        printf '[Service]\nBindPaths=%s\n' "$T" >"$T/etc/svc/units/$1.unit.d/test-root.conf"
+}
+
+# unit_isolated NAME: the unit file from stdin, nothing added.
+unit_isolated() {
         mkdir -p "$T/etc/svc/units"
         cat >"$T/etc/svc/units/$1.unit"
 }

@@ -132,7 +132,7 @@ EOF
         start_svcd
         svc start graceful
         local pid
-        pid=$(main_pid graceful)
+        pid=$(main_ns_pid graceful) # $MAINPID is in the service's own numbering
         svc stop graceful
         assert_eq "stop-cmd MAINPID=$pid
 got-int" "$(cat "$T/log")" "ExecStop then KillSignal"
@@ -523,9 +523,12 @@ EOF
         local pid
         pid=$(cat "$T/daemon.pid")
         assert_eq running "$(state forker)"
-        assert_eq "$pid" "$(main_pid forker)" "PIDFile names the main process"
+        assert_eq "$pid" "$(main_ns_pid forker)" "PIDFile names the main process (in its sandbox)"
+        local host_pid
+        host_pid=$(main_pid forker)
+        [ -n "$host_pid" ] && [ "$host_pid" != 0 ] || fail "no host pid for the daemon"
         svc stop forker
-        ! pid_alive "$pid" || fail "daemon $pid alive after stop"
+        ! pid_alive "$host_pid" || fail "daemon $host_pid alive after stop"
 }
 
 run_tests "$@"
