@@ -6,8 +6,8 @@
  * libseccomp or malloc at run time. The output depends only on this file and the libseccomp
  * release (named in the header), never on the build machine's kernel or the time.
  *
- * THE POLICY. Docker's default profile (moby/profiles seccomp/default.json, commit 02e898b1,
- * 2025) is the model, turned inside out. Docker denies by default and allows a list; svc allows
+ * THE POLICY. Docker's default profile (moby/profiles seccomp/default.json, commit 02e898b1)
+ * is the model, turned inside out. Docker denies by default and allows a list; svc allows
  * by default and denies, with EPERM as Docker does, every syscall libseccomp can name that
  * Docker does not allow a container holding Docker's default capabilities. A service may run on
  * a kernel newer than this list, and its libc may use a syscall the list has never heard of:
@@ -43,7 +43,7 @@
  *   bit: it ends at a set bit followed by a clear one, which is either outside 0x20008 (first
  *   family) or bit 3 or 17, with the bit below also set (the two others). 32 rules, the minimum:
  *   the 32 values with exactly one bit clear need one rule each.
- * - socket: the families Docker leaves out (12 AF_DECnet, 19 AF_ECONET, 20 AF_ATMSVC, 21 AF_IRDA,
+ * - socket: the families Docker leaves out (12 AF_DECnet, 19 AF_ECONET, 20 AF_ATMSVC, 23 AF_IRDA,
  *   25 AF_WANPIPE, 34 AF_ISDN, 37 AF_CAIF, 38 AF_ALG, 40 AF_VSOCK, and 46 and above): EPERM. On
  *   ABIs that also reach socket() through socketcall (i386) the rule is left out: socketcall
  *   passes its arguments through a pointer, and libseccomp would deny every socketcall socket(),
@@ -58,20 +58,23 @@
  *   the kernel refuses any change. A root service of svc may keep CAP_SYS_TIME; only reading the
  *   clock discipline (ntp_gettime) is lost.
  * - name_to_handle_at: Docker allows it; its handle is the input of open_by_handle_at, the
- *   "shocker" escape, and callers such as systemd's mount-point check fall back on EPERM.
+ *   "shocker" escape. Its callers (systemd's mount-point check, for one) take EPERM as "not
+ *   here" and fall back, since container runtimes have long returned it.
  * - ioctl TIOCSTI and TIOCLINUX: Docker does not filter ioctl. TIOCSTI pushes input into a
  *   terminal (bubblewrap CVE-2017-5226), TIOCLINUX can paste the console selection. The kernel
  *   truncates the request to 32 bits, so the rule masks the low 32 bits: the high-bits variant
  *   (flatpak CVE-2019-10063) is denied too.
  * - clone3 gets ENOSYS and clone its flag rules whatever the capabilities (Docker lifts both for
  *   CAP_SYS_ADMIN): the filter has no capability set to look at.
- * And one less strict, by design: a syscall libseccomp cannot name is allowed (Docker denies it).
- * The dangerous ones newer than some libseccomp releases are in denied_by_number[]: the LSM
- * attribute calls (Docker: CAP_SYS_ADMIN only) and open_tree_attr (mount API, Linux 6.15).
- * Where libseccomp cannot name them, a short prefix written here returns EPERM for their numbers
- * (the same on every ABI here since 424; x32 adds its bit) and otherwise falls through to
- * libseccomp's program. personality() values with high bits set and low bits allowed are allowed
- * (Docker compares 64 bits); the kernel ignores the high bits, so they act as the allowed value.
+ * Less strict, by design:
+ * - A syscall libseccomp cannot name is allowed (Docker denies it). The dangerous ones newer than
+ *   some libseccomp releases are in denied_by_number[]: the LSM attribute calls (Docker:
+ *   CAP_SYS_ADMIN only) and open_tree_attr (mount API, Linux 6.15). Where libseccomp cannot name
+ *   them, a short prefix written here returns EPERM for their numbers (the same on every ABI here
+ *   since 424; x32 adds its bit) and otherwise falls through to libseccomp's program.
+ * - personality() values with high bits set and allowed low bits are allowed (Docker compares 64
+ *   bits); the kernel ignores the high bits, so they act as the allowed value.
+ * - i386's direct socket() keeps every family, see above.
  *
  * ABIs: the native one and the ones Docker's archMap lists with it (on x86-64: i386, reached with
  * int 0x80, and x32, with the 0x40000000 bit), each with the same rules, so an i386 mount is as
@@ -202,6 +205,8 @@ static const uint32_t clone_new_flags[] = { CLONE_NEWNS,   CLONE_NEWCGROUP, CLON
 
 /* The bits in which Docker's allowed personalities 0, 8, 0x20000 and 0x20008 differ. */
 #define PERSONALITY_FREE_BITS 0x20008u
+_Static_assert((PERSONALITY_FREE_BITS & (PERSONALITY_FREE_BITS << 1 | 0x80000001u)) == 0,
+               "the cover at the top needs free bits apart, and neither bit 0 nor 31");
 static const uint32_t personality_allowed[] = { 0, 0x8, 0x20000, 0x20008, 0xffffffff };
 
 static const uint32_t socket_families_denied[] = { 12, 19, 20, 23, 25, 34, 37, 38, 40 };
@@ -251,7 +256,6 @@ struct names {
 struct prefix_entry {
         uint32_t audit_arch;
         uint32_t nr;
-        const char *name;
 };
 struct prefix {
         struct prefix_entry v[ELEMENTSOF(denied_by_number) * ABIS_MAX];
@@ -373,7 +377,7 @@ static bool personality_rule_ok(uint32_t mask, uint32_t datum) {
 
 static int deny_personality_rule(scmp_filter_ctx ctx, const struct abi *abi, uint32_t mask, uint32_t datum) {
         if (!personality_rule_ok(mask, datum))
-                return fail(-EINVAL, abi, "a personality rule would deny an allowed value,", "personality");
+                return fail(-EINVAL, abi, "a rule that denies an allowed value for", "personality");
         struct scmp_arg_cmp cmp = SCMP_A0(SCMP_CMP_MASKED_EQ, mask, datum);
         return deny(ctx, abi, "personality", SCMP_ACT_ERRNO(EPERM), 1, &cmp);
 }
@@ -444,7 +448,6 @@ static int deny_newer(scmp_filter_ctx ctx, const struct abi *abi, struct names *
                         prefix->v[prefix->n++] = (struct prefix_entry){
                                 .audit_arch = abi->audit_arch,
                                 .nr = abi->nr_bit | denied_by_number[i].nr,
-                                .name = name,
                         };
                 if (r >= 0)
                         r = names_add(denied, name);
