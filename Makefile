@@ -152,12 +152,12 @@ check: deps
 unit-tests: $(UNIT_TESTS)
 
 .PHONY: lint
-lint:
+lint: $(O)/gen/seccomp-bpf.h
 	clang-format --dry-run --Werror $(wildcard common/*.[ch] units/*.[ch] sandbox/*.[ch] supervisor/*.[ch] tests/unit/*.c)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -D_GNU_SOURCE -I. common units sandbox supervisor
 	clang-tidy --quiet $(wildcard common/*.c units/*.c sandbox/*.c supervisor/*.c) -- \
-		$(BASE_CFLAGS) $(call pc_cflags,libsystemd inih libcap)
+		$(BASE_CFLAGS) -I$(O)/gen $(call pc_cflags,libsystemd inih libcap)
 
 .PHONY: install
 install: all

@@ -3,6 +3,7 @@
  * OUTCOME is "ok" or the errno name. With "listen", serves one connection on a socket passed by
  * socket activation and checks LISTEN_PID/LISTEN_FDS. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -88,7 +89,24 @@ static int serve(void) {
         return 0;
 }
 
+/* The fds this process got, without the one that reads the directory. */
+static int list_fds(void) {
+        DIR *d = opendir("/proc/self/fd");
+        if (!d)
+                return 1;
+        struct dirent *de;
+        printf("fds:");
+        while ((de = readdir(d)))
+                if (de->d_name[0] != '.' && atoi(de->d_name) != dirfd(d))
+                        printf(" %s", de->d_name);
+        printf("\n");
+        closedir(d);
+        return 0;
+}
+
 int main(int argc, char **argv) {
+        if (argc > 1 && strcmp(argv[1], "fds") == 0)
+                return list_fds();
         if (argc > 1 && strcmp(argv[1], "listen") == 0) {
                 for (;;)
                         if (serve() != 0)

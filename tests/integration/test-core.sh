@@ -502,7 +502,7 @@ EOF
         local rc=0
         svc start missing 2>"$T/err" || rc=$?
         assert_eq 1 "$rc"
-        assert_contains "$(svc status missing)" "No such file or directory"
+        assert_contains "$(svc status missing)" "/nonexistent/program does not exist in the host"
 }
 
 test_forking_daemon() {

@@ -537,8 +537,18 @@ static void test_elfcheck__script_interpreter_missing_a_library(void **state) {
                 "/srv/run.sh needs libselinux.so.1 (through /usr/bin/ls), which tree test does not have");
 }
 
-static void test_elfcheck__script_loop_is_cut(void **state) {
+/* Four #! levels pass (s0 to s3, then /usr/bin/true); a fifth is cut, as is a script that names
+ * itself. */
+static void test_elfcheck__script_levels_are_capped(void **state) {
         struct fixture *f = *state;
+        put_true(f);
+        put_text(f, "/srv/s3", "#!/usr/bin/true\n", 0755);
+        put_text(f, "/srv/s2", "#!/srv/s3\n", 0755);
+        put_text(f, "/srv/s1", "#!/srv/s2\n", 0755);
+        put_text(f, "/srv/s0", "#!/srv/s1\n", 0755);
+        assert_passes(f, "/srv/s0");
+        put_text(f, "/srv/s", "#!/srv/s0\n", 0755);
+        assert_refused(f, "/srv/s", -ELOOP, "/srv/s has more than 4 levels of #! interpreters");
         put_text(f, "/srv/loop.sh", "#!/srv/loop.sh\n", 0755);
         assert_refused(f, "/srv/loop.sh", -ELOOP, "/srv/loop.sh has more than 4 levels of #! interpreters");
 }
@@ -584,7 +594,7 @@ int main(void) {
                 T(script_with_its_interpreter),
                 T(script_without_its_interpreter),
                 T(script_interpreter_missing_a_library),
-                T(script_loop_is_cut),
+                T(script_levels_are_capped),
                 T(static_program_passes),
                 T(dependency_cycle_terminates),
 #undef T
