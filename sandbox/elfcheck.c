@@ -15,6 +15,7 @@
 #include <gelf.h>
 #include <libelf.h>
 #include <limits.h>
+#include <link.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -79,42 +80,14 @@ static const struct arch arches[] = {
 static const struct arch unknown_arch64 = { EM_NONE, ELFCLASS64, NULL, "", "", "lib64" };
 static const struct arch unknown_arch32 = { EM_NONE, ELFCLASS32, NULL, "", "", "lib32" };
 
-/* The machine svc runs on, and what it runs besides its own programs: i386 on x86-64 and 32-bit
- * ARM on AArch64 (a kernel or CPU without that compat layer fails at execve, as it would without
- * the check). On a build machine not listed, no architecture is refused. */
-#if defined(__x86_64__) && !defined(__ILP32__)
-#define HOST_ARCH EM_X86_64, ELFCLASS64
-#define COMPAT_ARCH EM_386, ELFCLASS32
-#elif defined(__i386__)
-#define HOST_ARCH EM_386, ELFCLASS32
-#elif defined(__aarch64__)
-#define HOST_ARCH EM_AARCH64, ELFCLASS64
-#define COMPAT_ARCH EM_ARM, ELFCLASS32
-#elif defined(__arm__) && !defined(__aarch64__)
-#define HOST_ARCH EM_ARM, ELFCLASS32
-#elif defined(__riscv) && defined(__LP64__)
-#define HOST_ARCH EM_RISCV, ELFCLASS64
-#elif defined(__riscv)
-#define HOST_ARCH EM_RISCV, ELFCLASS32
-#elif defined(__powerpc64__)
-#define HOST_ARCH EM_PPC64, ELFCLASS64
-#elif defined(__s390x__)
-#define HOST_ARCH EM_S390, ELFCLASS64
-#elif defined(__loongarch64)
-#define HOST_ARCH EM_LOONGARCH, ELFCLASS64
-#else
-#define HOST_ARCH EM_NONE, ELFCLASSNONE
-#endif
-#ifndef COMPAT_ARCH
-#define COMPAT_ARCH EM_NONE, ELFCLASSNONE
-#endif
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define HOST_DATA ELFDATA2MSB
-#else
-#define HOST_DATA ELFDATA2LSB
-#endif
+/* The machine svc runs on is the one it was built for: its own ELF header, which GNU ld, gold and
+ * lld all place at __ehdr_start. */
+extern const ElfW(Ehdr) __ehdr_start;
 
-static const struct arch_id host_arches[] = { { HOST_ARCH, HOST_DATA }, { COMPAT_ARCH, HOST_DATA } };
+static struct arch_id host_arch(void) {
+        return (struct arch_id){ __ehdr_start.e_machine, __ehdr_start.e_ident[EI_CLASS],
+                                 __ehdr_start.e_ident[EI_DATA] };
+}
 
 static const struct arch *arch_find(struct arch_id id) {
         for (size_t i = 0; i < ELEMENTSOF(arches); i++)
@@ -123,21 +96,25 @@ static const struct arch *arch_find(struct arch_id id) {
         return NULL;
 }
 
+static bool arch_equal(struct arch_id a, struct arch_id b) {
+        return a.machine == b.machine && a.class == b.class && a.data == b.data;
+}
+
+/* Its own programs, and i386 ones on x86-64 and 32-bit ARM ones on AArch64: a kernel or CPU
+ * without that compat layer fails at execve, as it would without the check. */
 static bool arch_runs_here(struct arch_id id) {
-        if (host_arches[0].machine == EM_NONE)
-                return true;
-        for (size_t i = 0; i < ELEMENTSOF(host_arches); i++)
-                if (id.machine == host_arches[i].machine && id.class == host_arches[i].class &&
-                    id.data == HOST_DATA)
-                        return true;
-        return false;
+        struct arch_id h = host_arch();
+        return arch_equal(id, h) ||
+               (arch_equal(h, (struct arch_id){ EM_X86_64, ELFCLASS64, ELFDATA2LSB }) &&
+                arch_equal(id, (struct arch_id){ EM_386, ELFCLASS32, ELFDATA2LSB })) ||
+               (h.machine == EM_AARCH64 && arch_equal(id, (struct arch_id){ EM_ARM, ELFCLASS32, h.data }));
 }
 
 static const char *arch_name(char *buf, size_t n, struct arch_id id) {
         const struct arch *a = arch_find(id);
-        const char *order = id.data == HOST_DATA     ? ""
-                            : id.data == ELFDATA2MSB ? "big-endian "
-                                                     : "little-endian ";
+        const char *order = id.data == host_arch().data ? ""
+                            : id.data == ELFDATA2MSB    ? "big-endian "
+                                                        : "little-endian ";
         if (a)
                 snprintf(buf, n, "%s%s", order, a->name);
         else
@@ -224,22 +201,17 @@ static int elf_strtab(Elf *e, uint64_t file_size, size_t phnum, uint64_t addr, u
         return -EBADMSG;
 }
 
+/* DT_NEEDED, DT_RPATH, DT_RUNPATH or DT_SONAME; of the last three the first one counts. */
 static int elf_dyn_string(Elf *e, uint64_t file_size, const struct strtab *s, const GElf_Dyn *dyn,
                           struct elf_info *info) {
-        char **slot = dyn->d_tag == DT_RPATH     ? &info->rpath
-                      : dyn->d_tag == DT_RUNPATH ? &info->runpath
-                      : dyn->d_tag == DT_SONAME  ? &info->soname
-                                                 : NULL;
-        if (slot && *slot)
-                return 0; /* the first one counts */
-        char *v = NULL;
+        char *v = NULL, **slot = dyn->d_tag == DT_RPATH     ? &info->rpath
+                                 : dyn->d_tag == DT_RUNPATH ? &info->runpath
+                                                            : &info->soname;
+        if (dyn->d_tag != DT_NEEDED)
+                return *slot ? 0 : elf_string(e, file_size, s, dyn->d_un.d_val, slot);
         int r = elf_string(e, file_size, s, dyn->d_un.d_val, &v);
         if (r < 0)
                 return r;
-        if (slot) {
-                *slot = v;
-                return 0;
-        }
         if (isempty(v) || strv_length(info->needed) >= OBJECTS_MAX) {
                 free(v);
                 return -EBADMSG;
@@ -297,9 +269,9 @@ static int elf_interp(Elf *e, uint64_t file_size, const GElf_Phdr *ph, struct el
         return info->interp ? 0 : -ENOMEM;
 }
 
-/* Reads what the check needs from the ELF file open at FD. When WANT is given and the file is of
- * another class, byte order or machine, only info->id and info->type are filled. Returns 0, -ENOEXEC when it
- * is not an ELF file, -EBADMSG when it is damaged, or -ENOMEM. */
+/* Reads what the check needs from the ELF file open at FD. WANT is given for a library: when the
+ * file is of another class, byte order or machine, only info->id and info->type are filled.
+ * Returns 0, -ENOEXEC when it is not an ELF file, -EBADMSG when it is damaged, or -ENOMEM. */
 static int elf_read(int fd, uint64_t file_size, const struct arch_id *want, struct elf_info *info) {
         _cleanup_(elf_endp) Elf *e = elf_begin(fd, ELF_C_READ, NULL);
         if (!e)
@@ -311,7 +283,7 @@ static int elf_read(int fd, uint64_t file_size, const struct arch_id *want, stru
                 return -EBADMSG;
         info->id = (struct arch_id){ eh.e_machine, eh.e_ident[EI_CLASS], eh.e_ident[EI_DATA] };
         info->type = eh.e_type;
-        if (want && memcmp(&info->id, want, sizeof(*want)) != 0)
+        if (want && !arch_equal(info->id, *want))
                 return 0;
         size_t phnum, phentsize = gelf_fsize(e, ELF_T_PHDR, 1, EV_CURRENT);
         if (elf_getphdrnum(e, &phnum) < 0 || phentsize == 0 || phnum > PHDRS_SIZE_MAX / phentsize ||
@@ -323,7 +295,7 @@ static int elf_read(int fd, uint64_t file_size, const struct arch_id *want, stru
                 int r = 0;
                 if (!gelf_getphdr(e, (int) i, &ph))
                         return -EBADMSG;
-                if (ph.p_type == PT_INTERP)
+                if (ph.p_type == PT_INTERP && !want) /* ld.so ignores a library's, and so do we */
                         r = elf_interp(e, file_size, &ph, info);
                 else if (ph.p_type == PT_DYNAMIC && !dynamic) {
                         dynamic = true;
@@ -498,13 +470,14 @@ static int read_tree_file(struct check *c, const char *path, size_t max, char **
         if (r != OPEN_OK)
                 return r < 0 ? r : 1;
         _cleanup_free_ char *buf = malloc(max + 1);
-        _cleanup_fclose_ FILE *f = buf ? fdopen(fd, "r") : NULL;
-        if (!f)
-                return buf ? -errno : -ENOMEM;
-        fd = -EBADF; /* f owns it */
-        size_t n = fread(buf, 1, max, f);
-        if (ferror(f))
-                return -EIO;
+        if (!buf)
+                return -ENOMEM;
+        size_t n = 0;
+        for (ssize_t k = 1; n < max && k != 0; n += (size_t) MAX(k, 0)) {
+                k = read(fd, buf + n, max - n);
+                if (k < 0 && errno != EINTR)
+                        return -errno;
+        }
         buf[n] = '\0';
         *ret = TAKE_PTR(buf);
         return 0;
@@ -709,7 +682,7 @@ static int try_library(struct check *c, size_t loader, const char *path, const c
                                   "but %s in %s is %s", path, c->label, describe(r));
         if (r < 0)
                 return r;
-        if (memcmp(&info.id, &c->id, sizeof(info.id)) != 0) {
+        if (!arch_equal(info.id, c->id)) {
                 if (c->other.class == ELFCLASSNONE)
                         c->other = info.id;
                 return 0;
@@ -832,7 +805,7 @@ static int check_elf(struct check *c, int fd, const struct stat *st, const char 
                 return r;
         if (!arch_runs_here(info.id))
                 return fail_exec(c, -ENOEXEC, path, depth, "is built for %s, but this machine runs %s",
-                                 arch_name(a, sizeof(a), info.id), arch_name(b, sizeof(b), host_arches[0]));
+                                 arch_name(a, sizeof(a), info.id), arch_name(b, sizeof(b), host_arch()));
         if (info.type != ET_EXEC && info.type != ET_DYN)
                 return fail_exec(c, -ENOEXEC, path, depth, "is not an executable program");
         if (!info.interp)
