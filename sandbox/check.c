@@ -86,3 +86,25 @@ int sandbox_check_spec(const struct sandbox_spec *spec, char **ret_error) {
         safe_close(tree);
         return r;
 }
+
+int sandbox_find_program(int root_fd, const char *name, char **ret) {
+        static const char *const dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+                                            "/usr/bin",        "/sbin",          "/bin" };
+        if (strchr(name, '/'))
+                return (*ret = strdup(name)) ? 0 : -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                char *p;
+                if (asprintf(&p, "%s/%s", dirs[i], name) < 0)
+                        return -ENOMEM;
+                int fd = sandbox_open_in_tree(root_fd, p, O_PATH);
+                struct stat st;
+                bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+                safe_close(fd);
+                if (ok) {
+                        *ret = p;
+                        return 0;
+                }
+                free(p);
+        }
+        return -ENOENT;
+}

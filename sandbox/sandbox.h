@@ -34,6 +34,10 @@ int sandbox_resolve_creds(int root_fd, const char *tree_label, const char *user,
 /* Opens PATH (absolute, as seen inside) in the tree at ROOT_FD, resolved inside the tree. */
 int sandbox_open_in_tree(int root_fd, const char *path, int flags);
 
+/* A bare command NAME looked up in the standard PATH directories inside the tree at ROOT_FD,
+ * never the host's; a NAME with a '/' is taken as it is. 0 and the path, or -ENOENT. */
+int sandbox_find_program(int root_fd, const char *name, char **ret);
+
 /* Stages at which a child can fail before execve, for the report. */
 enum sandbox_stage {
         STAGE_NONE,

@@ -10,7 +10,6 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <termios.h>
 
 #include "common/macro.h"
 #include "common/util.h"
@@ -98,27 +97,6 @@ static int parse_run(int argc, char **argv, struct run_args *a) {
         return 0;
 }
 
-/* A bare command name is looked up in the tree's own PATH directories, never the host's. */
-static int find_program(int rootfd, const char *name, char **ret) {
-        static const char *const dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
-        if (strchr(name, '/'))
-                return (*ret = strdup(name)) ? 0 : -ENOMEM;
-        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                _cleanup_free_ char *p = path_join(dirs[i], name);
-                if (!p)
-                        return -ENOMEM;
-                int fd = sandbox_open_in_tree(rootfd, p, O_PATH);
-                struct stat st;
-                bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-                safe_close(fd);
-                if (ok) {
-                        *ret = TAKE_PTR(p);
-                        return 0;
-                }
-        }
-        return -ENOENT;
-}
-
 static int exit_for_spawn_error(const char *prog, int stage, int err) {
         if (stage == STAGE_EXEC && (err == ENOENT || err == ENOTDIR)) {
                 fprintf(stderr, "svc run: %s: not found in the sandbox\n", prog);
@@ -130,53 +108,6 @@ static int exit_for_spawn_error(const char *prog, int stage, int err) {
         }
         fprintf(stderr, "svc run: cannot %s: %s\n", sandbox_stage_to_string(stage), strerror(err));
         return EXIT_SVC_FAILED;
-}
-
-static struct termios saved_tty;
-static bool tty_raw;
-
-static void restore_tty(void) {
-        if (tty_raw)
-                (void) tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
-        tty_raw = false;
-}
-
-/* -t: a pseudo-terminal for the command; returns the master, *ret_slave for the command. */
-static int open_pty(int *ret_slave) {
-        int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0)
-                return -errno;
-        char *name = ptsname(master);
-        int slave = name ? open(name, O_RDWR | O_NOCTTY | O_CLOEXEC) : -1;
-        if (slave < 0) {
-                close(master);
-                return -errno;
-        }
-        struct winsize ws;
-        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-                (void) ioctl(master, TIOCSWINSZ, &ws);
-        if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
-                struct termios raw = saved_tty;
-                cfmakeraw(&raw);
-                tty_raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
-        }
-        *ret_slave = slave;
-        return master;
-}
-
-static void copy_some(int from, int to, bool *open_flag) {
-        char buf[16384];
-        ssize_t n = read(from, buf, sizeof(buf));
-        if (n <= 0) {
-                *open_flag = false;
-                return;
-        }
-        for (ssize_t off = 0; off < n;) {
-                ssize_t k = write(to, buf + off, (size_t) (n - off));
-                if (k <= 0)
-                        return;
-                off += k;
-        }
 }
 
 struct run_state {
@@ -229,9 +160,9 @@ static int wait_loop(struct run_state *st, int sigfd) {
                                 (void) sandbox_send_signal(&st->sb, 1, (int) si.ssi_signo);
                 }
                 if (p[3].revents & (POLLIN | POLLHUP))
-                        copy_some(st->master, STDOUT_FILENO, &st->master_open);
+                        client_copy_some(st->master, STDOUT_FILENO, &st->master_open);
                 if (p[4].revents & (POLLIN | POLLHUP))
-                        copy_some(STDIN_FILENO, st->master, &st->stdin_open);
+                        client_copy_some(STDIN_FILENO, st->master, &st->stdin_open);
                 if (p[0].revents & (POLLIN | POLLHUP))
                         handle_events(st);
         }
@@ -240,7 +171,7 @@ static int wait_loop(struct run_state *st, int sigfd) {
                 struct pollfd p = { st->master, POLLIN, 0 };
                 if (poll(&p, 1, 50) <= 0)
                         break;
-                copy_some(st->master, STDOUT_FILENO, &st->master_open);
+                client_copy_some(st->master, STDOUT_FILENO, &st->master_open);
         }
         return st->code;
 }
@@ -290,7 +221,7 @@ static int start(const struct run_args *a, const char *root, struct run_state *s
                 fprintf(stderr, "svc run: %s\n", why ? why : strerror(-r));
                 return EXIT_SVC_FAILED;
         }
-        if (find_program(rootfd, a->argv[0], &prog) < 0) {
+        if (sandbox_find_program(rootfd, a->argv[0], &prog) < 0) {
                 sandbox_creds_done(&creds);
                 fprintf(stderr, "svc run: %s: not found in %s\n", a->argv[0], label);
                 return EXIT_NOT_FOUND;
@@ -336,7 +267,7 @@ int client_run(const char *root, int argc, char **argv) {
         struct run_state st = { .code = -1, .master = -1, .stdin_open = true, .master_open = true,
                                 .sb = { .pidfd = -1, .channel = -1, .setup_fd = -1 } };
         int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO }, slave = -1;
-        if (a.tty && (st.master = open_pty(&slave)) >= 0)
+        if (a.tty && (st.master = client_open_pty(&slave)) >= 0)
                 fds[0] = fds[1] = fds[2] = slave;
         if (!a.interactive && !a.tty)
                 fds[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -358,7 +289,7 @@ int client_run(const char *root, int argc, char **argv) {
                 (void) waitpid(st.sb.pid, NULL, 0);
                 sandbox_close(&st.sb);
         }
-        restore_tty();
+        client_restore_tty();
         safe_close(st.master);
         safe_close(sigfd);
         for (size_t i = 0; i < a.n_binds; i++)

@@ -26,6 +26,14 @@ char *client_log_dir(const char *root, const char *name);
  * the unit never logged anything). */
 int client_logs(const char *dir, long n, bool follow, FILE *out);
 
+/* -t: opens a pty, sizes it like stdin's terminal, puts that terminal in raw mode. Returns the
+ * master and *ret_slave, or -errno. */
+int client_open_pty(int *ret_slave);
+/* Puts the caller's terminal back as it was. */
+void client_restore_tty(void);
+/* Moves what FROM has to TO; clears *open_flag at EOF. */
+void client_copy_some(int from, int to, bool *open_flag);
+
 /* svc run ARGS...: returns the exit code. */
 int client_run(const char *root, int argc, char **argv);
 

@@ -13,3 +13,4 @@
 #define SVC_ERROR_SHUTTING_DOWN "org.svc.Error.ShuttingDown"
 #define SVC_ERROR_NOT_RUNNING "org.svc.Error.NotRunning"
 #define SVC_ERROR_FAILED "org.svc.Error.Failed"
+#define SVC_ERROR_COMMAND_NOT_FOUND "org.svc.Error.CommandNotFound"

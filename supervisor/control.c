@@ -362,6 +362,74 @@ static int method_reload_units(sd_bus_message *msg, void *userdata, sd_bus_error
         return r;
 }
 
+static int exec_lookup(struct conn *k, sd_bus_message *msg, struct service **ret, sd_bus_error *error) {
+        int r = check_access(k, ACCESS_ALL, "Running a command in a service", error);
+        const char *name;
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "s", &name);
+        if (r >= 0)
+                r = lookup(k->c->m, name, ret, error);
+        return r;
+}
+
+static int method_exec(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        struct conn *k = userdata;
+        struct service *s;
+        int r = exec_lookup(k, msg, &s, error);
+        if (r < 0)
+                return r;
+        _cleanup_strv_free_ char **argv = NULL;
+        int fds[3], tty;
+        r = sd_bus_message_read_strv(msg, &argv);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "hhhb", &fds[0], &fds[1], &fds[2], &tty);
+        if (r < 0)
+                return r;
+        if (strv_length(argv) == 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "No command given.");
+        uint32_t id;
+        _cleanup_free_ char *why = NULL;
+        r = exec_session_start(s, argv, fds, tty, &id, &why);
+        if (r < 0)
+                return sd_bus_error_setf(error,
+                                         r == -ESRCH    ? SVC_ERROR_NOT_RUNNING
+                                         : r == -ENOENT ? SVC_ERROR_COMMAND_NOT_FOUND
+                                                        : SVC_ERROR_FAILED,
+                                         "%s", why ? why : strerror(-r));
+        return sd_bus_reply_method_return(msg, "u", id);
+}
+
+static int method_exec_wait(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        struct conn *k = userdata;
+        struct service *s;
+        uint32_t id;
+        int r = exec_lookup(k, msg, &s, error);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "u", &id);
+        if (r < 0)
+                return r;
+        struct exec_session *e = exec_session_find(s, id);
+        if (!e || e->wait)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "No such command running in %s.", s->name);
+        e->wait = sd_bus_message_ref(msg);
+        exec_session_flush(s, e);
+        return 1;
+}
+
+static int method_exec_signal(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        struct conn *k = userdata;
+        struct service *s;
+        uint32_t id;
+        int sig;
+        int r = exec_lookup(k, msg, &s, error);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "ui", &id, &sig);
+        if (r < 0)
+                return r;
+        exec_session_signal(s, id, sig);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD("Start", "asb", "a(ss)", method_start, 0),
@@ -372,6 +440,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("Enable", "as", "", method_enable_cb, 0),
         SD_BUS_METHOD("Disable", "as", "", method_disable_cb, 0),
         SD_BUS_METHOD("ReloadUnits", "", "a(sss)", method_reload_units, 0),
+        SD_BUS_METHOD("Exec", "sashhhb", "u", method_exec, 0),
+        SD_BUS_METHOD("ExecWait", "su", "is", method_exec_wait, 0),
+        SD_BUS_METHOD("ExecSignal", "sui", "", method_exec_signal, 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -435,6 +506,8 @@ static int conn_setup(struct conn *k, int *fd) {
         if (r >= 0)
                 r = sd_bus_set_server(k->bus, 1, id);
         if (r >= 0)
+                r = sd_bus_negotiate_fds(k->bus, true); /* svc exec passes its stdio */
+        if (r >= 0)
                 r = sd_bus_add_object_vtable(k->bus, NULL, SVC_OBJECT_PATH, SVC_INTERFACE, manager_vtable, k);
         if (r >= 0)
                 r = sd_bus_match_signal(k->bus, NULL, NULL, "/org/freedesktop/DBus/Local",
@@ -459,6 +532,14 @@ static int on_accept(sd_event_source *src _unused_, int fd, uint32_t revents _un
         socklen_t len = sizeof(uc);
         if (getsockopt(nfd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
                 return 0;
+        /* A process of a service never controls svcd, whatever its uid: a service that got hold
+         * of the socket (a bind, a passed fd) is refused here. */
+        for (size_t i = 0; i < c->m->n_services; i++)
+                if (service_owns_pid(c->m->services[i], uc.pid)) {
+                        log_warning("Refusing a control connection from pid %d, a process of %s", (int) uc.pid,
+                                    c->m->services[i]->name);
+                        return 0;
+                }
         struct conn *k = calloc(1, sizeof(*k));
         if (!k)
                 return 0;

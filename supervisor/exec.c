@@ -195,10 +195,35 @@ static pid_t host_pid_of(struct service *s, pid_t nspid) {
         return 0;
 }
 
+static void session_done(struct service *s, struct exec_session *e, int code, char *message) {
+        e->done = true;
+        e->exit_code = code;
+        free(e->message);
+        e->message = message;
+        exec_session_flush(s, e);
+}
+
+static bool session_event(struct service *s, const struct sandbox_event *ev) {
+        struct exec_session *e = exec_session_find(s, ev->id);
+        if (!e)
+                return false;
+        char *msg = NULL;
+        if (ev->type == PROTO_STARTED && ev->stage != STAGE_NONE) {
+                int code = ev->stage != STAGE_EXEC ? 125 : ev->err == ENOENT ? 127 : 126;
+                if (asprintf(&msg, "cannot %s: %s", sandbox_stage_to_string(ev->stage), strerror(ev->err)) < 0)
+                        msg = NULL;
+                session_done(s, e, code, msg);
+        } else if (ev->type == PROTO_EXITED)
+                session_done(s, e, ev->code == CLD_EXITED ? ev->status : 128 + ev->status, NULL);
+        return true;
+}
+
 static void on_started(struct service *s, const struct sandbox_event *ev) {
         bool main = ev->id == s->main_id, control = ev->id == s->control_id;
-        if (!main && !control)
+        if (!main && !control) {
+                (void) session_event(s, ev);
                 return;
+        }
         if (ev->stage != STAGE_NONE) {
                 const struct unit *u = s->unit;
                 fail_spawn(s, -ev->err, "failed to %s %s: %s", sandbox_stage_to_string(ev->stage),
@@ -216,6 +241,8 @@ static void on_started(struct service *s, const struct sandbox_event *ev) {
 }
 
 static void on_exited(struct service *s, const struct sandbox_event *ev) {
+        if (session_event(s, ev))
+                return;
         if (ev->id == s->control_id && s->control_pid) {
                 s->control_pid = 0;
                 s->reload_status = ev->code == CLD_EXITED ? ev->status : 128 + ev->status;
@@ -575,6 +602,11 @@ bool exec_child_exited(struct service *s, pid_t pid) {
         sandbox_close(&s->sb);
         s->has_sb = false;
         s->main_pid = s->control_pid = s->main_host_pid = 0;
+        for (struct exec_session *e = s->execs, *next; e; e = next) {
+                next = e->next;
+                if (!e->done)
+                        session_done(s, e, 128 + SIGKILL, NULL);
+        }
         if (s->sm.control_alive)
                 service_queue_event(s, EV_CONTROL_EXIT, CLD_KILLED, SIGKILL, 0);
         if (s->sm.main_alive && !s->unit->accept)
@@ -622,7 +654,87 @@ void exec_adopt_forked_main(struct service *s) {
         }
 }
 
+int exec_session_start(struct service *s, char **argv, const int fds[3], bool tty, uint32_t *ret_id,
+                       char **ret_error) {
+        if (!s->has_sb || !s->sb_ready || !service_is_active(s))
+                return asprintf(ret_error, "%s is not running", s->name) < 0 ? -ENOMEM : -ESRCH;
+        struct sandbox_creds creds = { 0 };
+        _cleanup_free_ char *label = NULL, *prog = NULL;
+        _cleanup_close_ int treefd = -EBADF, rootfd = -EBADF;
+        int r = resolve_creds(s, &creds, &treefd, &label);
+        if (r < 0)
+                return asprintf(ret_error, "%s", s->spawn_error ? s->spawn_error : "cannot resolve the user") < 0 ? -ENOMEM : r;
+        /* The program as the service sees it: its root, with its binds. */
+        char root[64];
+        snprintf(root, sizeof(root), "/proc/%d/root", (int) s->sb.pid);
+        rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0 || sandbox_find_program(rootfd, argv[0], &prog) < 0) {
+                sandbox_creds_done(&creds);
+                return asprintf(ret_error, "%s: not found in %s's sandbox", argv[0], s->name) < 0 ? -ENOMEM : -ENOENT;
+        }
+        struct cmd_storage cs = { 0 };
+        struct exec_command ec = { .path = prog, .argv = argv };
+        r = build_command(s, &ec, false, &creds, fds[0], fds[1], &cs);
+        struct exec_session *e = r >= 0 ? calloc(1, sizeof(*e)) : NULL;
+        if (r >= 0 && !e)
+                r = -ENOMEM;
+        if (r >= 0) {
+                /* Its own stdio, not the service's log; argv exactly as given. */
+                cs.fds[2] = fds[2];
+                strv_free(cs.argv);
+                cs.argv = strv_copy(argv);
+                cs.cmd.argv = cs.argv;
+                cs.cmd.ctty = tty;
+                e->id = ++s->next_id;
+                r = cs.argv ? sandbox_send_spawn(&s->sb, e->id, &cs.cmd) : -ENOMEM;
+        }
+        strv_free(cs.env);
+        strv_free(cs.argv);
+        sandbox_creds_done(&creds);
+        if (r < 0) {
+                free(e);
+                return asprintf(ret_error, "cannot start %s in %s: %s", argv[0], s->name, strerror(-r)) < 0 ? -ENOMEM : r;
+        }
+        e->next = s->execs;
+        s->execs = e;
+        *ret_id = e->id;
+        return 0;
+}
+
+struct exec_session *exec_session_find(struct service *s, uint32_t id) {
+        for (struct exec_session *e = s->execs; e; e = e->next)
+                if (e->id == id)
+                        return e;
+        return NULL;
+}
+
+void exec_session_signal(struct service *s, uint32_t id, int sig) {
+        if (s->has_sb && exec_session_find(s, id))
+                (void) sandbox_send_signal(&s->sb, id, sig);
+}
+
+void exec_session_flush(struct service *s, struct exec_session *e) {
+        if (!e->done || !e->wait)
+                return;
+        (void) sd_bus_reply_method_return(e->wait, "is", (int32_t) e->exit_code, e->message ? e->message : "");
+        for (struct exec_session **p = &s->execs; *p; p = &(*p)->next)
+                if (*p == e) {
+                        *p = e->next;
+                        break;
+                }
+        sd_bus_message_unref(e->wait);
+        free(e->message);
+        free(e);
+}
+
 void exec_free(struct service *s) {
+        while (s->execs) {
+                struct exec_session *e = s->execs;
+                s->execs = e->next;
+                sd_bus_message_unref(e->wait);
+                free(e->message);
+                free(e);
+        }
         s->sb_channel_source = sd_event_source_disable_unref(s->sb_channel_source);
         s->sb_setup_source = sd_event_source_disable_unref(s->sb_setup_source);
         if (s->has_sb) {

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /* svc-ctl: the commands of svc that talk to svcd over its control socket (sd-bus). Started by
  * `svc` as `svc --root ROOT COMMAND ...`. */
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
 
 #include "common/macro.h"
 #include "common/util.h"
+#include <poll.h>
+#include <sys/signalfd.h>
+
 #include "supervisor/client.h"
 #include "supervisor/control-api.h"
 
@@ -66,6 +73,8 @@ static int connect_bus(sd_bus **ret) {
         int r = sd_bus_new(&bus);
         if (r >= 0)
                 r = sd_bus_set_address(bus, addr);
+        if (r >= 0)
+                r = sd_bus_negotiate_fds(bus, true);
         if (r >= 0)
                 r = sd_bus_start(bus);
         if (r == -EACCES || r == -EPERM)
@@ -381,6 +390,142 @@ static int cmd_reload_units(sd_bus *bus) {
         return r < 0 ? EXIT_FAILED : code;
 }
 
+/* ---- exec --------------------------------------------------------------------------------- */
+
+struct exec_ctx {
+        sd_bus *bus;
+        const char *name;
+        uint32_t id;
+        int code;
+        int master;
+        bool stdin_open, master_open;
+        sd_event_source *stdin_src, *master_src;
+};
+
+static int on_exec_done(sd_bus_message *m, void *userdata, sd_bus_error *error _unused_) {
+        struct exec_ctx *x = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+        int32_t code = 125;
+        const char *msg = "";
+        if (e)
+                fprintf(stderr, "svc: %s\n", e->message);
+        else if (sd_bus_message_read(m, "is", &code, &msg) >= 0 && !isempty(msg))
+                fprintf(stderr, "svc: %s\n", msg);
+        x->code = code;
+        return sd_event_exit(sd_bus_get_event(x->bus), 0);
+}
+
+static int on_exec_signal(sd_event_source *src _unused_, const struct signalfd_siginfo *si, void *userdata) {
+        struct exec_ctx *x = userdata;
+        struct winsize ws;
+        if (si->ssi_signo == SIGWINCH) {
+                if (x->master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+                        (void) ioctl(x->master, TIOCSWINSZ, &ws);
+                return 0;
+        }
+        (void) sd_bus_call_method_async(x->bus, NULL, NULL, SVC_OBJECT_PATH, SVC_INTERFACE, "ExecSignal", NULL,
+                                        NULL, "sui", x->name, x->id, (int32_t) si->ssi_signo);
+        return 0;
+}
+
+static int on_exec_io(sd_event_source *src, int fd, uint32_t revents _unused_, void *userdata) {
+        struct exec_ctx *x = userdata;
+        bool *open_flag = fd == STDIN_FILENO ? &x->stdin_open : &x->master_open;
+        client_copy_some(fd, fd == STDIN_FILENO ? x->master : STDOUT_FILENO, open_flag);
+        if (!*open_flag)
+                sd_event_source_set_enabled(src, SD_EVENT_OFF);
+        return 0;
+}
+
+static int exec_loop(struct exec_ctx *x) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        int r = sd_event_new(&e);
+        if (r >= 0)
+                r = sd_bus_attach_event(x->bus, e, 0);
+        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+        sigset_t ss;
+        sigemptyset(&ss);
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+                sigaddset(&ss, sigs[i]);
+        sigprocmask(SIG_BLOCK, &ss, NULL);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sigs); i++)
+                r = sd_event_add_signal(e, NULL, sigs[i], on_exec_signal, x);
+        if (r >= 0 && x->master >= 0) {
+                r = sd_event_add_io(e, &x->master_src, x->master, EPOLLIN, on_exec_io, x);
+                if (r >= 0 && isatty(STDIN_FILENO))
+                        r = sd_event_add_io(e, &x->stdin_src, STDIN_FILENO, EPOLLIN, on_exec_io, x);
+        }
+        if (r >= 0)
+                r = sd_bus_call_method_async(x->bus, NULL, NULL, SVC_OBJECT_PATH, SVC_INTERFACE, "ExecWait",
+                                             on_exec_done, x, "su", x->name, x->id);
+        if (r >= 0)
+                r = sd_event_loop(e);
+        /* What the command wrote last, before the terminal goes. */
+        while (x->master >= 0 && x->master_open) {
+                struct pollfd p = { x->master, POLLIN, 0 };
+                if (poll(&p, 1, 50) <= 0)
+                        break;
+                client_copy_some(x->master, STDOUT_FILENO, &x->master_open);
+        }
+        sd_event_source_disable_unref(x->stdin_src);
+        sd_event_source_disable_unref(x->master_src);
+        sd_bus_detach_event(x->bus);
+        return r < 0 ? 125 : x->code;
+}
+
+/* svc exec [-i] [-t] NAME CMD [ARG...] */
+static int cmd_exec(sd_bus *bus, int argc, char **argv) {
+        bool tty = false, interactive = false;
+        int i = 0;
+        for (; i < argc && argv[i][0] == '-'; i++) {
+                for (const char *c = argv[i] + 1; *c; c++)
+                        if (*c == 't')
+                                tty = true;
+                        else if (*c == 'i')
+                                interactive = true;
+                        else {
+                                fprintf(stderr, "svc exec: unknown option -%c\n", *c);
+                                return EXIT_USAGE;
+                        }
+        }
+        if (argc - i < 2) {
+                fprintf(stderr, "svc exec [-i] [-t] NAME CMD [ARG...]\n");
+                return EXIT_USAGE;
+        }
+        struct exec_ctx x = { .bus = bus, .name = argv[i], .code = 125, .master = -1, .stdin_open = true,
+                              .master_open = true };
+        int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO }, slave = -1, devnull = -1;
+        if (tty && (x.master = client_open_pty(&slave)) >= 0)
+                fds[0] = fds[1] = fds[2] = slave;
+        else if (!interactive)
+                fds[0] = devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r = sd_bus_message_new_method_call(bus, &m, NULL, SVC_OBJECT_PATH, SVC_INTERFACE, "Exec");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", argv[i]);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, argv + i + 1); /* argv ends with NULL, as main()'s */
+        if (r >= 0)
+                r = sd_bus_message_append(m, "hhhb", fds[0], fds[1], fds[2], tty);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, UINT64_MAX, &e, &reply);
+        safe_close(slave);
+        safe_close(devnull);
+        int code = 125;
+        if (r < 0) {
+                fprintf(stderr, "svc: %s\n", e.message ? e.message : strerror(-r));
+                code = sd_bus_error_has_name(&e, SVC_ERROR_NO_SUCH_UNIT)        ? EXIT_NO_SUCH_UNIT
+                       : sd_bus_error_has_name(&e, SVC_ERROR_COMMAND_NOT_FOUND) ? 127
+                                                                                : 125;
+        } else if (sd_bus_message_read(reply, "u", &x.id) >= 0)
+                code = exec_loop(&x);
+        sd_bus_error_free(&e);
+        client_restore_tty();
+        safe_close(x.master);
+        return code;
+}
+
 static int parse_options(int argc, char **argv) {
         static const struct option options[] = {
                 { "root", required_argument, NULL, 'r' },
@@ -407,7 +552,17 @@ static int parse_options(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-        /* getopt permutes: options may come before or after the command and the names. */
+        /* `svc` passes --root first. `exec` takes the rest as it is (the command's own options);
+         * for the other commands getopt permutes, options may come anywhere. */
+        if (argc > 3 && streq(argv[1], "--root") && streq(argv[3], "exec")) {
+                arg_root = argv[2];
+                sd_bus *bus = NULL;
+                if (connect_bus(&bus) < 0)
+                        return 125;
+                int code = cmd_exec(bus, argc - 4, argv + 4);
+                sd_bus_flush_close_unref(bus);
+                return code;
+        }
         if (parse_options(argc, argv) < 0 || optind >= argc)
                 return EXIT_USAGE;
         const char *cmd = argv[optind++];

@@ -20,6 +20,7 @@ static void usage(FILE *f) {
                    "  reload-units                       re-read the unit directory\n"
                    "  logs NAME [-n N] [-f]              the unit's log, like journalctl -u\n"
                 "  run [OPTIONS] CMD [ARG...]         one command in a sandbox, like docker run --rm\n"
+                "  exec [-i] [-t] NAME CMD [ARG...]   a command in a running service's sandbox\n"
                    "  check FILE...                      validate unit files without a daemon\n\n"
                    "Options:\n"
                    "  --root DIR                         rebase every path (default $SVC_ROOT or /)\n"

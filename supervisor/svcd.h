@@ -30,6 +30,16 @@ enum job_type {
         _JOB_MAX,
 };
 
+/* `svc exec`: a command run in a running service's sandbox, and who waits for its end. */
+struct exec_session {
+        uint32_t id;
+        bool done;
+        int exit_code; /* as docker exec: status, 128+signal, 126/127 when it could not start */
+        char *message; /* why it could not start */
+        sd_bus_message *wait;
+        struct exec_session *next;
+};
+
 struct svc_queued_event {
         enum svc_event_type type;
         int code, status, err;
@@ -78,6 +88,8 @@ struct service {
         int syslog_fd;
         sd_event_source *syslog_source;
         char *syslog_path;
+
+        struct exec_session *execs;
 
         int log_pipe[2];
         sd_event_source *log_source;
@@ -167,6 +179,13 @@ void exec_signal(struct service *s, bool main, int sig);
 void exec_kill_all(struct service *s, bool final);
 void exec_adopt_forked_main(struct service *s);
 int exec_start_connection(struct service *s, int conn_fd, struct sandbox *ret, uint32_t *ret_id);
+/* `svc exec`: runs ARGV in the service's sandbox with its credentials; FDS become 0, 1, 2. */
+int exec_session_start(struct service *s, char **argv, const int fds[3], bool tty, uint32_t *ret_id,
+                       char **ret_error);
+struct exec_session *exec_session_find(struct service *s, uint32_t id);
+void exec_session_signal(struct service *s, uint32_t id, int sig);
+/* Replies to the session's waiter if it is done; frees it then. */
+void exec_session_flush(struct service *s, struct exec_session *e);
 void exec_free(struct service *s);
 bool exec_child_exited(struct service *s, pid_t pid);
 /* The sandbox's pid namespace inode of a host pid, 0 if unknown. */

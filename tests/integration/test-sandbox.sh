@@ -413,4 +413,83 @@ EOF
         assert_contains "$(cat "$T/err")" "rel.unit:2:"
 }
 
+test_control_commands_share_the_sandbox() {
+        unit shared <<EOF
+[Service]
+ExecStartPre=/bin/sh -c 'echo from-pre > /tmp/marker; readlink /proc/self/ns/mnt > /tmp/ns'
+ExecStart=/bin/sh -c 'cat /tmp/marker > $T/main; [ "\$(readlink /proc/self/ns/mnt)" = "\$(cat /tmp/ns)" ] && echo same-ns >> $T/main; exec sleep 1000'
+ExecReload=/bin/sh -c 'cat /tmp/marker > $T/reload; echo \$\$\$\$ >> $T/reload'
+ExecStop=/bin/sh -c 'cat /tmp/marker > $T/stop'
+EOF
+        start_svcd
+        svc start shared
+        wait_until 5 lines_at_least "$T/main" 2 || fail "main: $(cat "$T/main" 2>/dev/null)"
+        assert_eq "from-pre
+same-ns" "$(cat "$T/main")" "ExecStartPre ran in the service's mount namespace"
+        svc reload shared
+        assert_eq from-pre "$(head -1 "$T/reload")" "ExecReload in the same sandbox"
+        [ "$(sed -n 2p "$T/reload")" -lt 100 ] || fail "ExecReload's pid is not in the sandbox's numbering"
+        svc stop shared
+        assert_eq from-pre "$(cat "$T/stop")" "ExecStop in the same sandbox"
+}
+
+test_svc_exec() {
+        demo_tree blog 1
+        unit blog <<'EOF'
+[Service]
+RootDirectory=blog
+User=www-data
+ExecStart=/bin/sleep 1000
+EOF
+        unit stopped <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        start_svcd
+        svc start blog
+        assert_eq "libsvcdemo 1.0" "$(svc exec blog svcdemo)" "the tree's own binary and library"
+        assert_eq "33 blog 2" "$(svc exec blog sh -c 'echo $(id -u) $(hostname) $(pidof sleep)')" \
+                "the service's user, hostname and processes"
+        local rc=0
+        svc exec blog sh -c 'exit 7' || rc=$?
+        assert_eq 7 "$rc" "exit status"
+        rc=0
+        svc exec blog nosuchprogram 2>"$T/err" || rc=$?
+        assert_eq 127 "$rc" "a program the tree does not have"
+        rc=0
+        svc exec blog ls /etc/shadow-of-the-host >/dev/null 2>&1 || rc=$?
+        assert_eq 1 "$rc" "the command's own failure"
+        assert_eq hello "$(echo hello | svc exec -i blog cat)" "svc exec -i"
+        rc=0
+        svc exec stopped true 2>"$T/err" || rc=$?
+        [ $rc -ne 0 ] || fail "exec into a stopped service succeeded"
+        assert_contains "$(cat "$T/err")" "not running"
+        rc=0
+        svc exec nosuchunit true 2>/dev/null || rc=$?
+        assert_eq 4 "$rc" "no such unit"
+}
+
+test_control_socket_refuses_service_processes() {
+        unit victim <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        # A root service that can reach the control socket through a bind, with svc at hand.
+        unit intruder <<EOF
+[Service]
+Type=oneshot
+Restart=no
+BindReadOnlyPaths=$BUILD
+ExecStart=$BUILD/svc --root $T stop victim
+EOF
+        start_svcd
+        svc start victim
+        local pid
+        pid=$(main_pid victim)
+        svc start intruder 2>/dev/null
+        wait_until 5 grep -q "Refusing a control connection" "$T/svcd.log" || fail "not refused: $(cat "$T/svcd.log")"
+        assert_eq running "$(state victim)"
+        assert_eq "$pid" "$(main_pid victim)" "the victim was untouched"
+}
+
 run_tests "$@"
