@@ -121,6 +121,8 @@ $(O)/tests/test-units: tests/unit/test-units.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-state: tests/unit/test-state.c $(O)/obj/supervisor/state.o $(COMMON_OBJ)
 $(O)/tests/test-elfcheck: tests/unit/test-elfcheck.c $(O)/obj/sandbox/elfcheck.o $(COMMON_OBJ)
 $(O)/tests/test-seccomp: tests/unit/test-seccomp.c $(O)/obj/sandbox/seccomp.o $(COMMON_OBJ)
+# The mount sequence against the fake syscalls of the test (no sys.o).
+$(O)/tests/test-mounts: tests/unit/test-mounts.c $(O)/obj/sandbox/mounts.o $(COMMON_OBJ)
 $(O)/tests/test-%:
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -I$(O)/gen $(ALL_LDFLAGS) $(filter %.c %.o,$^) -o $@ $(TEST_LIBS)

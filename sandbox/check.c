@@ -29,10 +29,12 @@ static int check_tree(const struct sandbox_spec *spec, int tree, char **ret_erro
                         return refuse(ret_error, "%s has /%s as a symlink; refusing to mount over it",
                                       spec->tree_label, special[i]);
                 if (!S_ISDIR(st.st_mode))
-                        return refuse(ret_error, "%s has /%s that is not a directory", spec->tree_label, special[i]);
+                        return refuse(ret_error, "%s has /%s that is not a directory", spec->tree_label,
+                                      special[i]);
         }
         if (strpbrk(spec->tree, ",:") || (spec->overlay_dir && strpbrk(spec->overlay_dir, ",:")))
-                return refuse(ret_error, "the path of %s (%s) contains ',' or ':', which overlayfs cannot take",
+                return refuse(ret_error,
+                              "the path of %s (%s) contains ',' or ':', which overlayfs cannot take",
                               spec->tree_label, spec->tree);
         return 0;
 }
@@ -55,7 +57,8 @@ static int check_target(const struct sandbox_spec *spec, int tree, const struct 
         }
         close(fd);
         if (r == 0 && S_ISLNK(st.st_mode))
-                return refuse(ret_error, "bind target %s is a symlink (to %s) in %s; refusing to mount over it",
+                return refuse(ret_error,
+                              "bind target %s is a symlink (to %s) in %s; refusing to mount over it",
                               b->target, link, spec->tree_label);
         return 0;
 }
@@ -65,8 +68,8 @@ int sandbox_check_spec(const struct sandbox_spec *spec, char **ret_error) {
         if (spec->tree) {
                 tree = open(spec->tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (tree < 0)
-                        return refuse(ret_error, "%s does not exist or is not a directory (%s)", spec->tree_label,
-                                      spec->tree);
+                        return refuse(ret_error, "%s does not exist or is not a directory (%s)",
+                                      spec->tree_label, spec->tree);
                 int r = check_tree(spec, tree, ret_error);
                 if (r < 0) {
                         close(tree);

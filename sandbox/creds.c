@@ -38,7 +38,7 @@ void sandbox_creds_done(struct sandbox_creds *c) {
         free(c->user_name);
         free(c->home);
         free(c->shell);
-        *c = (struct sandbox_creds) { 0 };
+        *c = (struct sandbox_creds){ 0 };
 }
 
 static bool parse_id(const char *s, unsigned *ret) {
@@ -92,7 +92,8 @@ static int find_group(int root_fd, const char *group, gid_t *ret) {
         return -ESRCH;
 }
 
-static int not_found(char **ret_error, const char *what, const char *name, const char *file, const char *label) {
+static int not_found(char **ret_error, const char *what, const char *name, const char *file,
+                     const char *label) {
         if (ret_error && asprintf(ret_error, "%s %s is not in /etc/%s of %s", what, name, file, label) < 0)
                 *ret_error = NULL;
         return -ESRCH;

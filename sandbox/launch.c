@@ -123,7 +123,8 @@ static int set_caps(uint64_t permitted, uint64_t inheritable) {
         struct caps_header h = { .version = CAPS_VERSION_3, .pid = 0 };
         struct caps_data d[2] = {
                 { (uint32_t) permitted, (uint32_t) permitted, (uint32_t) inheritable },
-                { (uint32_t) (permitted >> 32), (uint32_t) (permitted >> 32), (uint32_t) (inheritable >> 32) },
+                { (uint32_t) (permitted >> 32), (uint32_t) (permitted >> 32),
+                  (uint32_t) (inheritable >> 32) },
         };
         return (int) syscall(SYS_capset, &h, d);
 }

@@ -29,9 +29,9 @@
 
 /* Docker's masked and read-only paths (moby daemon/pkg/oci/defaults.go). */
 static const char *const proc_masked[] = {
-        "/proc/asound",        "/proc/acpi",      "/proc/interrupts", "/proc/kcore",
-        "/proc/keys",          "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-        "/proc/sched_debug",   "/proc/scsi",      "/sys/firmware",    "/sys/devices/virtual/powercap",
+        "/proc/asound",      "/proc/acpi",          "/proc/interrupts", "/proc/kcore",
+        "/proc/keys",        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+        "/proc/sched_debug", "/proc/scsi",          "/sys/firmware",    "/sys/devices/virtual/powercap",
 };
 static const char *const proc_readonly[] = {
         "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
@@ -44,9 +44,9 @@ struct ctx {
         const struct sandbox_spec *spec;
         struct sandbox_setup_error *err;
         char scratch_root[PATH_MAX]; /* SCRATCH/root, where the root is assembled */
-        int root;                    /* O_PATH fd of it */
-        int devnull;                 /* the host's /dev/null, verified */
-        bool overlay_ro;             /* an overlay only for mount points: read-only at the end */
+        int root; /* O_PATH fd of it */
+        int devnull; /* the host's /dev/null, verified */
+        bool overlay_ro; /* an overlay only for mount points: read-only at the end */
 };
 
 /* Copies as much of SRC as fits; a long path is cut, never overflows. */
@@ -129,7 +129,8 @@ static int open_target(struct ctx *c, const char *path, bool file) {
 /* ---- mounting ----------------------------------------------------------------------------- */
 
 /* Mounts a new filesystem of TYPE at PATH inside the root. */
-static int mount_fs(struct ctx *c, const char *type, const char *path, unsigned long flags, const char *data) {
+static int mount_fs(struct ctx *c, const char *type, const char *path, unsigned long flags,
+                    const char *data) {
         int fd = open_target(c, path, false);
         if (fd < 0)
                 return fail(c, fd, "create the mount point", path);
@@ -176,7 +177,8 @@ static int make_readonly(struct ctx *c, const char *path) {
                 return 0;
         if (fd < 0)
                 return fail(c, fd, "open", path);
-        int r = attach(c, fd, NULL, path, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true);
+        int r = attach(c, fd, NULL, path, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                       true);
         sys_close(fd);
         return r;
 }
@@ -194,7 +196,8 @@ static int mask(struct ctx *c, const char *path) {
         if (r < 0)
                 return fail(c, r, "stat", path);
         if (S_ISDIR(st.st_mode))
-                return mount_fs(c, "tmpfs", path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=0,mode=0555");
+                return mount_fs(c, "tmpfs", path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                "size=0,mode=0555");
         return attach(c, c->devnull, NULL, path, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, false);
 }
 
@@ -224,7 +227,7 @@ static int step_private(struct ctx *c) {
 static bool tree_lacks_mountpoints(struct ctx *c, int tree) {
         static const char *const fixed[] = { "/proc", "/dev", "/tmp", "/var/tmp", "/run", "/sys" };
         for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
-                if (sys_fstatat(tree, fixed[i] + 1, &(struct stat) { 0 }, AT_SYMLINK_NOFOLLOW) < 0)
+                if (sys_fstatat(tree, fixed[i] + 1, &(struct stat){ 0 }, AT_SYMLINK_NOFOLLOW) < 0)
                         return true;
         for (size_t i = 0; i < c->spec->n_binds; i++) {
                 int fd = sys_openat2(tree, c->spec->binds[i].target, O_PATH | O_CLOEXEC | O_NOFOLLOW, 0,
@@ -266,7 +269,8 @@ static int step_root_tree(struct ctx *c) {
                 r = mount_overlay(c, tree);
         } else {
                 /* Read-only from the first moment: nothing can write into the tree. */
-                int m = sys_open_tree(tfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+                int m = sys_open_tree(tfd, "",
+                                      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
                 if (m < 0)
                         r = fail(c, m, "open the tree", tree);
                 else {
@@ -309,8 +313,8 @@ static int populate_host_view(struct ctx *c) {
                                 return fail(c, r, "create the symlink", src);
                         continue;
                 }
-                int r = attach(c, AT_FDCWD, src, src, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                               true);
+                int r = attach(c, AT_FDCWD, src, src, false,
+                               MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true);
                 if (r < 0)
                         return r;
         }
@@ -369,7 +373,7 @@ static int step_dev(struct ctx *c) {
         if (r < 0)
                 return r;
         static const char *const links[][2] = {
-                { "/proc/self/fd", "dev/fd" },     { "/proc/self/fd/0", "dev/stdin" },
+                { "/proc/self/fd", "dev/fd" },       { "/proc/self/fd/0", "dev/stdin" },
                 { "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
                 { "pts/ptmx", "dev/ptmx" },
         };
@@ -381,11 +385,13 @@ static int step_dev(struct ctx *c) {
                         fail(c, r, "create the symlink", links[i][1]);
         sys_close(dev);
         if (r >= 0)
-                r = mount_fs(c, "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620");
+                r = mount_fs(c, "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC,
+                             "newinstance,ptmxmode=0666,mode=0620");
         if (r >= 0)
                 r = mount_fs(c, "tmpfs", "/dev/shm", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
         if (r >= 0 && c->spec->syslog_socket)
-                r = attach(c, AT_FDCWD, c->spec->syslog_socket, "/dev/log", true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false);
+                r = attach(c, AT_FDCWD, c->spec->syslog_socket, "/dev/log", true,
+                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false);
         return r;
 }
 
@@ -449,11 +455,13 @@ static int step_pivot(struct ctx *c) {
 static int step_finish(struct ctx *c) {
         /* The root read-only, unless it is the service's writable overlay. */
         if (!c->spec->overlay || c->overlay_ro) {
-                int r = sys_mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+                int r = sys_mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV,
+                                  NULL);
                 if (r < 0)
                         return fail(c, r, "make the root read-only", "/");
         }
-        int r = sys_mount(NULL, "/dev", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        int r = sys_mount(NULL, "/dev", NULL,
+                          MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
         if (r < 0)
                 return fail(c, r, "make /dev read-only", "/dev");
         if (c->spec->hostname && (r = sys_sethostname(c->spec->hostname)) < 0)

@@ -89,7 +89,7 @@ static int find_watched(pid_t pid) {
 
 static void add_watched(uint32_t id, pid_t pid) {
         if (n_watched < MAX_WATCHED)
-                watched[n_watched++] = (struct watched) { id, pid };
+                watched[n_watched++] = (struct watched){ id, pid };
 }
 
 static void reap(void) {
@@ -216,8 +216,9 @@ static void receive(void) {
                 char b[CMSG_SPACE(sizeof(int) * PROTO_MAX_FDS)];
         } control;
         struct iovec iov = { msg.bytes, sizeof(msg.bytes) };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control,
-                             .msg_controllen = sizeof(control) };
+        struct msghdr mh = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &control, .msg_controllen = sizeof(control)
+        };
         ssize_t n = recvmsg(chan, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
         if (n < 0)
                 return;

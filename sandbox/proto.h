@@ -15,11 +15,11 @@
 
 enum proto_type {
         PROTO_SPAWN = 1, /* svcd -> ns-init: fork and execute a command */
-        PROTO_SIGNAL,    /* svcd -> ns-init: send a signal */
-        PROTO_WATCH,     /* svcd -> ns-init: report when this pid (in the sandbox) ends */
-        PROTO_STARTED,   /* ns-init -> svcd: the command reached execve, or failed before */
-        PROTO_EXITED,    /* ns-init -> svcd: a command or watched process ended */
-        PROTO_EMPTY,     /* ns-init -> svcd: nothing but ns-init is left in the sandbox */
+        PROTO_SIGNAL, /* svcd -> ns-init: send a signal */
+        PROTO_WATCH, /* svcd -> ns-init: report when this pid (in the sandbox) ends */
+        PROTO_STARTED, /* ns-init -> svcd: the command reached execve, or failed before */
+        PROTO_EXITED, /* ns-init -> svcd: a command or watched process ended */
+        PROTO_EMPTY, /* ns-init -> svcd: nothing but ns-init is left in the sandbox */
 };
 
 struct proto_header {
@@ -28,13 +28,13 @@ struct proto_header {
 };
 
 enum {
-        PROTO_SPAWN_MAIN = 1U << 0,      /* signals ns-init receives go to this one */
-        PROTO_SPAWN_SETSID = 1U << 1,    /* a session of its own, no controlling terminal */
-        PROTO_SPAWN_CTTY = 1U << 2,      /* ... and fd 0 becomes its controlling terminal */
-        PROTO_SPAWN_NNP = 1U << 3,       /* no_new_privs */
-        PROTO_SPAWN_SECCOMP = 1U << 4,   /* svc's seccomp filter */
-        PROTO_SPAWN_CREDS = 1U << 5,     /* change to uid/gid/groups */
-        PROTO_SPAWN_NICE = 1U << 6,      /* set the nice level */
+        PROTO_SPAWN_MAIN = 1U << 0, /* signals ns-init receives go to this one */
+        PROTO_SPAWN_SETSID = 1U << 1, /* a session of its own, no controlling terminal */
+        PROTO_SPAWN_CTTY = 1U << 2, /* ... and fd 0 becomes its controlling terminal */
+        PROTO_SPAWN_NNP = 1U << 3, /* no_new_privs */
+        PROTO_SPAWN_SECCOMP = 1U << 4, /* svc's seccomp filter */
+        PROTO_SPAWN_CREDS = 1U << 5, /* change to uid/gid/groups */
+        PROTO_SPAWN_NICE = 1U << 6, /* set the nice level */
         PROTO_SPAWN_CWD_OPTIONAL = 1U << 7,
         PROTO_SPAWN_LISTEN_PID = 1U << 8, /* fill LISTEN_PID= with the process's own pid */
 };
@@ -52,7 +52,7 @@ struct proto_spawn {
         uint32_t n_groups;
         uint32_t groups[PROTO_MAX_GROUPS];
         uint64_t cap_bounding; /* capabilities that stay in the bounding set */
-        uint64_t cap_ambient;  /* raised as ambient for a non-root user */
+        uint64_t cap_ambient; /* raised as ambient for a non-root user */
         int32_t nice;
         int32_t oom_score_adj;
         uint32_t umask;
@@ -75,7 +75,7 @@ struct proto_watch {
 
 struct proto_started {
         struct proto_header h;
-        int32_t pid;   /* in the sandbox's numbering */
+        int32_t pid; /* in the sandbox's numbering */
         int32_t stage; /* enum sandbox_stage; STAGE_NONE when execve was reached */
         int32_t err;
 };

@@ -77,11 +77,11 @@ struct sandbox_bind {
 };
 
 struct sandbox_spec {
-        const char *name;        /* for messages */
+        const char *name; /* for messages */
         const char *hostname;
-        const char *tree;        /* host path of the root tree; NULL: the host's /usr, /etc, ... */
-        const char *tree_label;  /* "tree bullseye", "the host": for sentences */
-        bool overlay;            /* a writable layer over the tree */
+        const char *tree; /* host path of the root tree; NULL: the host's /usr, /etc, ... */
+        const char *tree_label; /* "tree bullseye", "the host": for sentences */
+        bool overlay; /* a writable layer over the tree */
         const char *overlay_dir; /* holds upper/ and work/ (persistent); NULL: in memory */
         const struct sandbox_bind *binds;
         size_t n_binds;
@@ -91,30 +91,30 @@ struct sandbox_spec {
         gid_t runtime_gid;
         const char *notify_socket; /* host path, bound at SANDBOX_NOTIFY_PATH; NULL: none */
         const char *syslog_socket; /* host path, bound at /dev/log; NULL: none */
-        bool private_network;      /* a network namespace with only lo, up */
-        const char *scratch_dir;   /* an empty host directory where the root is assembled */
-        int cgroup_fd;             /* the cgroup the sandbox is born in, or -1 */
-        int nsinit_fd;             /* sandbox_nsinit_memfd() */
+        bool private_network; /* a network namespace with only lo, up */
+        const char *scratch_dir; /* an empty host directory where the root is assembled */
+        int cgroup_fd; /* the cgroup the sandbox is born in, or -1 */
+        int nsinit_fd; /* sandbox_nsinit_memfd() */
 };
 
 /* What went wrong while the sandbox was set up, before ns-init ran. */
 struct sandbox_setup_error {
         int err;
-        char what[96];   /* "mount proc on /proc", "bind /srv/blog on /var/www" */
-        char path[256];  /* the path at fault, when there is one */
+        char what[96]; /* "mount proc on /proc", "bind /srv/blog on /var/www" */
+        char path[256]; /* the path at fault, when there is one */
 };
 
 struct sandbox {
-        pid_t pid;    /* ns-init, in the caller's PID namespace */
+        pid_t pid; /* ns-init, in the caller's PID namespace */
         int pidfd;
-        int channel;  /* SOCK_SEQPACKET to ns-init */
+        int channel; /* SOCK_SEQPACKET to ns-init */
         int setup_fd; /* EOF once ns-init runs; a struct sandbox_setup_error if setup failed */
 };
 
 /* A command to run in a sandbox. FDS become 0, 1, 2, 3, ... in the command. */
 struct sandbox_command {
         const char *path; /* resolved inside the sandbox's root */
-        const char *cwd;  /* NULL: "/" */
+        const char *cwd; /* NULL: "/" */
         char *const *argv;
         char *const *env;
         const int *fds;
@@ -164,8 +164,8 @@ struct sandbox_event {
         int type; /* enum proto_type: PROTO_STARTED, PROTO_EXITED, PROTO_EMPTY */
         uint32_t id;
         pid_t pid;
-        int stage, err;    /* STARTED */
-        int code, status;  /* EXITED */
+        int stage, err; /* STARTED */
+        int code, status; /* EXITED */
 };
 
 /* One event from ns-init: 1 and *ev, 0 at EOF (ns-init is gone), -EAGAIN when none waits. */

@@ -29,10 +29,18 @@ extern const char svc_nsinit_start[], svc_nsinit_end[];
 
 uint64_t sandbox_default_caps(void) {
         /* Docker's default set (moby daemon/pkg/oci/caps/defaults.go) without CAP_MKNOD. */
-        static const int caps[] = { 0 /* CHOWN */,      1 /* DAC_OVERRIDE */, 3 /* FOWNER */,
-                                    4 /* FSETID */,     5 /* KILL */,         6 /* SETGID */,
-                                    7 /* SETUID */,     8 /* SETPCAP */,      10 /* NET_BIND_SERVICE */,
-                                    13 /* NET_RAW */,   18 /* SYS_CHROOT */,  29 /* AUDIT_WRITE */,
+        static const int caps[] = { 0 /* CHOWN */,
+                                    1 /* DAC_OVERRIDE */,
+                                    3 /* FOWNER */,
+                                    4 /* FSETID */,
+                                    5 /* KILL */,
+                                    6 /* SETGID */,
+                                    7 /* SETUID */,
+                                    8 /* SETPCAP */,
+                                    10 /* NET_BIND_SERVICE */,
+                                    13 /* NET_RAW */,
+                                    18 /* SYS_CHROOT */,
+                                    29 /* AUDIT_WRITE */,
                                     31 /* SETFCAP */ };
         uint64_t m = 0;
         for (size_t i = 0; i < ELEMENTSOF(caps); i++)
@@ -173,7 +181,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *ret) {
         close(sync[1]);
         (void) fcntl(setup[0], F_SETFL, O_NONBLOCK);
         (void) fcntl(chan[0], F_SETFL, O_NONBLOCK);
-        *ret = (struct sandbox) { .pid = pid, .pidfd = pidfd, .channel = chan[0], .setup_fd = setup[0] };
+        *ret = (struct sandbox){ .pid = pid, .pidfd = pidfd, .channel = chan[0], .setup_fd = setup[0] };
         return 0;
 }
 
@@ -191,7 +199,7 @@ int sandbox_read_setup(struct sandbox *sb, struct sandbox_setup_error *err) {
                 return 1;
         }
         if (k > 0) {
-                *err = (struct sandbox_setup_error) { .err = EIO };
+                *err = (struct sandbox_setup_error){ .err = EIO };
                 snprintf(err->what, sizeof(err->what), "set up the sandbox");
                 return 1;
         }
@@ -249,11 +257,12 @@ static char *put(char *p, const char *s) {
 }
 
 static void fill_spawn(struct proto_spawn *sp, uint32_t id, const struct sandbox_command *cmd) {
-        sp->h = (struct proto_header) { PROTO_SPAWN, id };
+        sp->h = (struct proto_header){ PROTO_SPAWN, id };
         sp->flags = (cmd->main ? PROTO_SPAWN_MAIN : 0) | (cmd->setsid ? PROTO_SPAWN_SETSID : 0) |
                     (cmd->ctty ? PROTO_SPAWN_CTTY : 0) | (cmd->no_new_privs ? PROTO_SPAWN_NNP : 0) |
                     (cmd->seccomp ? PROTO_SPAWN_SECCOMP : 0) | (cmd->set_creds ? PROTO_SPAWN_CREDS : 0) |
-                    (cmd->nice_set ? PROTO_SPAWN_NICE : 0) | (cmd->cwd_optional ? PROTO_SPAWN_CWD_OPTIONAL : 0) |
+                    (cmd->nice_set ? PROTO_SPAWN_NICE : 0) |
+                    (cmd->cwd_optional ? PROTO_SPAWN_CWD_OPTIONAL : 0) |
                     (cmd->listen_pid ? PROTO_SPAWN_LISTEN_PID : 0);
         sp->uid = cmd->uid;
         sp->gid = cmd->gid;
@@ -267,7 +276,8 @@ static void fill_spawn(struct proto_spawn *sp, uint32_t id, const struct sandbox
         sp->umask = cmd->umask;
         for (int i = 0; cmd->rlimits && i < PROTO_RLIMITS && i < RLIM_NLIMITS; i++)
                 if (cmd->rlimits[i])
-                        sp->rlimits[i] = (struct proto_rlimit) { 1, cmd->rlimits[i]->rlim_cur, cmd->rlimits[i]->rlim_max };
+                        sp->rlimits[i] = (struct proto_rlimit){ 1, cmd->rlimits[i]->rlim_cur,
+                                                                cmd->rlimits[i]->rlim_max };
         sp->n_fds = cmd->n_fds;
         sp->n_argv = (uint32_t) strv_length(cmd->argv);
         sp->n_env = (uint32_t) strv_length(cmd->env);
@@ -316,7 +326,7 @@ int sandbox_receive(struct sandbox *sb, struct sandbox_event *ev) {
                 return errno == EAGAIN ? -EAGAIN : -errno;
         if (k == 0)
                 return 0;
-        *ev = (struct sandbox_event) { .type = (int) m.h.type, .id = m.h.id };
+        *ev = (struct sandbox_event){ .type = (int) m.h.type, .id = m.h.id };
         if (m.h.type == PROTO_STARTED && k == (ssize_t) sizeof(m.s)) {
                 ev->pid = m.s.pid;
                 ev->stage = m.s.stage;

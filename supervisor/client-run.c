@@ -45,11 +45,14 @@ static int add_bind(struct run_args *a, const char *spec, bool ro) {
                 return -ENOMEM;
         if (colon)
                 *colon = '\0';
-        a->binds[a->n_binds++] = (struct sandbox_bind) { src, colon ? colon + 1 : src, ro, true };
+        /* The bind owns SRC (freed with the args, as a->binds[i].source). */
+        a->binds[a->n_binds++] = (struct sandbox_bind){ src, colon ? colon + 1 : src, ro, true };
         if (src[0] != '/' || (colon && colon[1] != '/')) {
                 fprintf(stderr, "svc run: --bind needs absolute paths, got %s\n", spec);
+                // cppcheck-suppress memleak
                 return -EINVAL;
         }
+        // cppcheck-suppress memleak
         return 0;
 }
 
@@ -67,9 +70,15 @@ static int parse_run(int argc, char **argv, struct run_args *a) {
         while ((c = getopt_long(argc, argv, "+e:w:u:ith", options, NULL)) >= 0) {
                 int r = 0;
                 switch (c) {
-                case 'T': a->tree = optarg; break;
-                case 'b': r = add_bind(a, optarg, false); break;
-                case 'B': r = add_bind(a, optarg, true); break;
+                case 'T':
+                        a->tree = optarg;
+                        break;
+                case 'b':
+                        r = add_bind(a, optarg, false);
+                        break;
+                case 'B':
+                        r = add_bind(a, optarg, true);
+                        break;
                 case 'n':
                         if (!streq(optarg, "host") && !streq(optarg, "none")) {
                                 fprintf(stderr, "svc run: --network takes host or none\n");
@@ -77,14 +86,29 @@ static int parse_run(int argc, char **argv, struct run_args *a) {
                         }
                         a->host_network = streq(optarg, "host");
                         break;
-                case 'e': r = strchr(optarg, '=') ? strv_extend(&a->env, optarg) : -EINVAL; break;
-                case 'w': a->cwd = optarg; break;
-                case 'u': a->user = optarg; break;
-                case 'H': a->hostname = optarg; break;
-                case 'i': a->interactive = true; break;
-                case 't': a->tty = true; break;
-                case 'h': run_usage(stdout); exit(EXIT_OK);
-                default: return -EINVAL;
+                case 'e':
+                        r = strchr(optarg, '=') ? strv_extend(&a->env, optarg) : -EINVAL;
+                        break;
+                case 'w':
+                        a->cwd = optarg;
+                        break;
+                case 'u':
+                        a->user = optarg;
+                        break;
+                case 'H':
+                        a->hostname = optarg;
+                        break;
+                case 'i':
+                        a->interactive = true;
+                        break;
+                case 't':
+                        a->tty = true;
+                        break;
+                case 'h':
+                        run_usage(stdout);
+                        exit(EXIT_OK);
+                default:
+                        return -EINVAL;
                 }
                 if (r < 0)
                         return r;
@@ -155,7 +179,8 @@ static int wait_loop(struct run_state *st, int sigfd) {
                                 ;
                         else if (si.ssi_signo == SIGWINCH && st->master >= 0) {
                                 if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
-                                        (void) ioctl(st->master, TIOCSWINSZ, &ws); /* the kernel tells the command */
+                                        (void) ioctl(st->master, TIOCSWINSZ,
+                                                     &ws); /* the kernel tells the command */
                         } else
                                 (void) sandbox_send_signal(&st->sb, 1, (int) si.ssi_signo);
                 }
@@ -185,7 +210,7 @@ static int build_env(const struct run_args *a, const struct sandbox_creds *c, ch
         const char *term = getenv("TERM");
         if (r >= 0 && a->tty && term)
                 r = asprintf(&v, "TERM=%s", term) < 0 ? -ENOMEM : strv_push(&env, v);
-        STRV_FOREACH(e, a->env)
+        STRV_FOREACH (e, a->env)
                 if (r >= 0)
                         r = strv_extend(&env, *e);
         if (r < 0) {
@@ -228,9 +253,16 @@ static int start(const struct run_args *a, const char *root, struct run_state *s
         }
         int memfd = sandbox_nsinit_memfd();
         struct sandbox_spec spec = {
-                .name = "svc-run", .hostname = a->hostname ? a->hostname : "svc-run", .tree = tree,
-                .tree_label = label, .binds = a->binds, .n_binds = a->n_binds, .private_network = !a->host_network,
-                .scratch_dir = scratch, .cgroup_fd = -1, .nsinit_fd = memfd,
+                .name = "svc-run",
+                .hostname = a->hostname ? a->hostname : "svc-run",
+                .tree = tree,
+                .tree_label = label,
+                .binds = a->binds,
+                .n_binds = a->n_binds,
+                .private_network = !a->host_network,
+                .scratch_dir = scratch,
+                .cgroup_fd = -1,
+                .nsinit_fd = memfd,
         };
         r = memfd < 0 ? memfd : sandbox_check_spec(&spec, &why);
         if (r >= 0)
@@ -244,10 +276,24 @@ static int start(const struct run_args *a, const char *root, struct run_state *s
         _cleanup_strv_free_ char **env = NULL;
         r = build_env(a, &creds, &env);
         struct sandbox_command cmd = {
-                .path = prog, .cwd = a->cwd, .argv = a->argv, .env = env, .fds = fds, .n_fds = 3, .main = true,
-                .setsid = true, .ctty = a->tty, .no_new_privs = true, .seccomp = true, .set_creds = true,
-                .uid = creds.uid, .gid = creds.gid, .groups = creds.groups, .n_groups = creds.n_groups,
-                .cap_bounding = creds.uid == 0 ? sandbox_default_caps() : 0, .umask = 0022,
+                .path = prog,
+                .cwd = a->cwd,
+                .argv = a->argv,
+                .env = env,
+                .fds = fds,
+                .n_fds = 3,
+                .main = true,
+                .setsid = true,
+                .ctty = a->tty,
+                .no_new_privs = true,
+                .seccomp = true,
+                .set_creds = true,
+                .uid = creds.uid,
+                .gid = creds.gid,
+                .groups = creds.groups,
+                .n_groups = creds.n_groups,
+                .cap_bounding = creds.uid == 0 ? sandbox_default_caps() : 0,
+                .umask = 0022,
         };
         if (r >= 0)
                 r = sandbox_send_spawn(&st->sb, 1, &cmd);
@@ -264,7 +310,10 @@ int client_run(const char *root, int argc, char **argv) {
         struct run_args a = { 0 };
         if (parse_run(argc, argv, &a) < 0)
                 return EXIT_SVC_FAILED;
-        struct run_state st = { .code = -1, .master = -1, .stdin_open = true, .master_open = true,
+        struct run_state st = { .code = -1,
+                                .master = -1,
+                                .stdin_open = true,
+                                .master_open = true,
                                 .sb = { .pidfd = -1, .channel = -1, .setup_fd = -1 } };
         int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO }, slave = -1;
         if (a.tty && (st.master = client_open_pty(&slave)) >= 0)

@@ -55,4 +55,3 @@ void client_copy_some(int from, int to, bool *open_flag) {
                 off += k;
         }
 }
-

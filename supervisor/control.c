@@ -410,7 +410,8 @@ static int method_exec_wait(sd_bus_message *msg, void *userdata, sd_bus_error *e
                 return r;
         struct exec_session *e = exec_session_find(s, id);
         if (!e || e->wait)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "No such command running in %s.", s->name);
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "No such command running in %s.",
+                                         s->name);
         e->wait = sd_bus_message_ref(msg);
         exec_session_flush(s, e);
         return 1;
@@ -536,8 +537,8 @@ static int on_accept(sd_event_source *src _unused_, int fd, uint32_t revents _un
          * of the socket (a bind, a passed fd) is refused here. */
         for (size_t i = 0; i < c->m->n_services; i++)
                 if (service_owns_pid(c->m->services[i], uc.pid)) {
-                        log_warning("Refusing a control connection from pid %d, a process of %s", (int) uc.pid,
-                                    c->m->services[i]->name);
+                        log_warning("Refusing a control connection from pid %d, a process of %s",
+                                    (int) uc.pid, c->m->services[i]->name);
                         return 0;
                 }
         struct conn *k = calloc(1, sizeof(*k));

@@ -86,9 +86,9 @@ static void chown_tree(int dirfd, const char *name, uid_t uid, gid_t gid) {
 }
 
 /* StateDirectory=/LogsDirectory=: made on the host, owned by the service's user, bound inside. */
-static int add_owned_dirs(struct spec_storage *st, size_t *n, char **dirs, const char *base, const char *inside,
-                          uid_t uid, gid_t gid) {
-        STRV_FOREACH(d, dirs) {
+static int add_owned_dirs(struct spec_storage *st, size_t *n, char **dirs, const char *base,
+                          const char *inside, uid_t uid, gid_t gid) {
+        STRV_FOREACH (d, dirs) {
                 char *src = path_join(base, *d), *dst = path_join(inside, *d);
                 if (!src || !dst || strv_push(&st->strings, src) < 0 || strv_push(&st->strings, dst) < 0) {
                         free(dst);
@@ -100,7 +100,7 @@ static int add_owned_dirs(struct spec_storage *st, size_t *n, char **dirs, const
                 struct stat sb;
                 if (stat(src, &sb) == 0 && (sb.st_uid != uid || sb.st_gid != gid))
                         chown_tree(AT_FDCWD, src, uid, gid);
-                st->binds[(*n)++] = (struct sandbox_bind) { src, dst, false, true };
+                st->binds[(*n)++] = (struct sandbox_bind){ src, dst, false, true };
         }
         return 0;
 }
@@ -110,7 +110,7 @@ static int add_unit_binds(struct service *s, struct spec_storage *st, size_t *n)
                 const struct bind_spec *b = &s->unit->binds[i];
                 if (b->optional && access(b->source, F_OK) < 0)
                         continue;
-                st->binds[(*n)++] = (struct sandbox_bind) { b->source, b->dest, b->read_only, b->recursive };
+                st->binds[(*n)++] = (struct sandbox_bind){ b->source, b->dest, b->read_only, b->recursive };
         }
         return 0;
 }
@@ -138,9 +138,11 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
         size_t n = 0;
         r = add_unit_binds(s, st, &n);
         if (r >= 0)
-                r = add_owned_dirs(st, &n, u->state_directories, s->m->state_dir, "/var/lib", creds->uid, creds->gid);
+                r = add_owned_dirs(st, &n, u->state_directories, s->m->state_dir, "/var/lib", creds->uid,
+                                   creds->gid);
         if (r >= 0)
-                r = add_owned_dirs(st, &n, u->logs_directories, s->m->svclog_root, "/var/log", creds->uid, creds->gid);
+                r = add_owned_dirs(st, &n, u->logs_directories, s->m->svclog_root, "/var/log", creds->uid,
+                                   creds->gid);
         if (r >= 0 && !st->tree)
                 r = add_masks(s, st);
         if (r < 0)
@@ -156,15 +158,25 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
         st->hostname = strndup(u->hostname ? u->hostname : s->name, 64);
         if (!st->hostname)
                 return -ENOMEM;
-        st->spec = (struct sandbox_spec) {
-                .name = s->name, .hostname = st->hostname, .tree = st->tree, .tree_label = st->tree_label,
-                .overlay = u->overlay != OVERLAY_NONE, .overlay_dir = st->overlay_dir,
-                .binds = st->binds, .n_binds = n, .masks = (const char *const *) st->masks,
+        st->spec = (struct sandbox_spec){
+                .name = s->name,
+                .hostname = st->hostname,
+                .tree = st->tree,
+                .tree_label = st->tree_label,
+                .overlay = u->overlay != OVERLAY_NONE,
+                .overlay_dir = st->overlay_dir,
+                .binds = st->binds,
+                .n_binds = n,
+                .masks = (const char *const *) st->masks,
                 .runtime_dirs = (const char *const *) u->runtime_directories,
-                .runtime_uid = creds->uid, .runtime_gid = creds->gid,
-                .notify_socket = s->notify_path, .syslog_socket = s->syslog_path,
-                .private_network = u->private_network, .scratch_dir = s->m->scratch_dir,
-                .cgroup_fd = -1, .nsinit_fd = s->m->nsinit_fd,
+                .runtime_uid = creds->uid,
+                .runtime_gid = creds->gid,
+                .notify_socket = s->notify_path,
+                .syslog_socket = s->syslog_path,
+                .private_network = u->private_network,
+                .scratch_dir = s->m->scratch_dir,
+                .cgroup_fd = -1,
+                .nsinit_fd = s->m->nsinit_fd,
         };
         return 0;
 }
@@ -210,7 +222,8 @@ static bool session_event(struct service *s, const struct sandbox_event *ev) {
         char *msg = NULL;
         if (ev->type == PROTO_STARTED && ev->stage != STAGE_NONE) {
                 int code = ev->stage != STAGE_EXEC ? 125 : ev->err == ENOENT ? 127 : 126;
-                if (asprintf(&msg, "cannot %s: %s", sandbox_stage_to_string(ev->stage), strerror(ev->err)) < 0)
+                if (asprintf(&msg, "cannot %s: %s", sandbox_stage_to_string(ev->stage), strerror(ev->err)) <
+                    0)
                         msg = NULL;
                 session_done(s, e, code, msg);
         } else if (ev->type == PROTO_EXITED)
@@ -227,7 +240,8 @@ static void on_started(struct service *s, const struct sandbox_event *ev) {
         if (ev->stage != STAGE_NONE) {
                 const struct unit *u = s->unit;
                 fail_spawn(s, -ev->err, "failed to %s %s: %s", sandbox_stage_to_string(ev->stage),
-                           ev->stage == STAGE_CHDIR ? (u->working_directory ? u->working_directory : "/") : "",
+                           ev->stage == STAGE_CHDIR ? (u->working_directory ? u->working_directory : "/")
+                                                    : "",
                            strerror(ev->err));
                 service_queue_event(s, EV_SPAWN_FAILED, 0, 0, ev->err);
                 return;
@@ -261,7 +275,8 @@ static void on_exited(struct service *s, const struct sandbox_event *ev) {
         }
 }
 
-static int on_channel(sd_event_source *src _unused_, int fd _unused_, uint32_t revents _unused_, void *userdata) {
+static int on_channel(sd_event_source *src _unused_, int fd _unused_, uint32_t revents _unused_,
+                      void *userdata) {
         struct service *s = userdata;
         struct sandbox_event ev;
         int r;
@@ -301,9 +316,7 @@ static int on_setup(sd_event_source *src, int fd _unused_, uint32_t revents _unu
         fail_spawn(s, -e.err, "cannot set up the sandbox: failed to %s%s%s: %s", e.what, e.path[0] ? " " : "",
                    e.path, strerror(e.err));
         /* The commands waiting in the channel will never start. */
-        if (s->sm.main_alive && !s->main_pid)
-                service_queue_event(s, EV_SPAWN_FAILED, 0, 0, e.err);
-        else if (s->sm.control_alive && !s->control_pid)
+        if ((s->sm.main_alive && !s->main_pid) || (s->sm.control_alive && !s->control_pid))
                 service_queue_event(s, EV_SPAWN_FAILED, 0, 0, e.err);
         service_process_queue(s);
         return 0;
@@ -329,8 +342,8 @@ static bool under_bind(const struct unit *u, const char *path) {
 }
 
 static int check_programs(struct service *s, int rootfd, const char *label) {
-        const struct exec_list *lists[] = { &s->unit->exec_start_pre, &s->unit->exec_start, &s->unit->exec_reload,
-                                            &s->unit->exec_stop };
+        const struct exec_list *lists[] = { &s->unit->exec_start_pre, &s->unit->exec_start,
+                                            &s->unit->exec_reload, &s->unit->exec_stop };
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
                 for (size_t j = 0; j < lists[i]->n; j++) {
                         if (under_bind(s->unit, lists[i]->items[j].path))
@@ -343,7 +356,8 @@ static int check_programs(struct service *s, int rootfd, const char *label) {
         return 0;
 }
 
-static int ensure_sandbox(struct service *s, const struct sandbox_creds *creds, int rootfd, const char *label) {
+static int ensure_sandbox(struct service *s, const struct sandbox_creds *creds, int rootfd,
+                          const char *label) {
         if (s->has_sb)
                 return 0;
         if (!s->elf_checked) {
@@ -364,7 +378,8 @@ static int ensure_sandbox(struct service *s, const struct sandbox_creds *creds, 
                 r = sandbox_start(&st.spec, &s->sb);
         spec_storage_done(&st);
         if (r < 0)
-                return why ? fail_spawn(s, r, "%s", why) : fail_spawn(s, r, "cannot start the sandbox: %s", strerror(-r));
+                return why ? fail_spawn(s, r, "%s", why)
+                           : fail_spawn(s, r, "cannot start the sandbox: %s", strerror(-r));
         s->has_sb = true;
         s->sb_ready = false;
         s->main_pid = s->control_pid = s->main_host_pid = 0;
@@ -428,7 +443,7 @@ static int build_env(struct service *s, const struct sandbox_creds *c, bool main
         for (size_t i = 0; i < d.n; i++)
                 log_error("%s: %s", s->name, d.items[i].message);
         unit_diag_clear(&d);
-        STRV_FOREACH(e, unit_env)
+        STRV_FOREACH (e, unit_env)
                 if (r >= 0)
                         r = strv_extend(&env, *e);
         if (r < 0) {
@@ -442,13 +457,13 @@ static int build_env(struct service *s, const struct sandbox_creds *c, bool main
 static uint64_t caps_for(const struct unit *u, const struct sandbox_creds *c) {
         uint64_t mknod = 1ULL << 27;
         uint64_t bounding = u->capability_bounding_set != UNIT_UNSET ? u->capability_bounding_set
-                            : c->uid == 0                             ? sandbox_default_caps()
-                                                                      : u->ambient_capabilities;
+                            : c->uid == 0                            ? sandbox_default_caps()
+                                                                     : u->ambient_capabilities;
         return bounding & ~mknod; /* CAP_MKNOD is never granted */
 }
 
-static int build_command(struct service *s, const struct exec_command *ec, bool main, const struct sandbox_creds *c,
-                         int stdin_fd, int stdout_fd, struct cmd_storage *cs) {
+static int build_command(struct service *s, const struct exec_command *ec, bool main,
+                         const struct sandbox_creds *c, int stdin_fd, int stdout_fd, struct cmd_storage *cs) {
         const struct unit *u = s->unit;
         int r = build_env(s, c, main, &cs->env);
         if (r >= 0)
@@ -461,22 +476,38 @@ static int build_command(struct service *s, const struct exec_command *ec, bool 
         cs->fds[n++] = s->log_pipe[1];
         for (size_t i = 0; main && !u->accept && i < s->n_listen && n < PROTO_MAX_FDS; i++)
                 cs->fds[n++] = s->listen_fds[i];
-        cs->cmd = (struct sandbox_command) {
-                .path = ec->path, .cwd = u->working_directory, .argv = cs->argv, .env = cs->env,
-                .fds = cs->fds, .n_fds = n, .main = main, .setsid = true,
-                .no_new_privs = u->no_new_privileges, .seccomp = true,
-                .listen_pid = main && s->n_listen > 0 && !u->accept, .cwd_optional = u->working_directory_optional,
-                .set_creds = true, .uid = c->uid, .gid = c->gid, .groups = c->groups, .n_groups = c->n_groups,
-                .cap_bounding = caps_for(u, c), .cap_ambient = u->ambient_capabilities,
-                .rlimits = u->rlimits, .nice_set = u->nice_set, .nice = u->nice,
-                .oom_score_adj = u->oom_score_adjust_set ? u->oom_score_adjust : 0, .umask = 0022,
+        cs->cmd = (struct sandbox_command){
+                .path = ec->path,
+                .cwd = u->working_directory,
+                .argv = cs->argv,
+                .env = cs->env,
+                .fds = cs->fds,
+                .n_fds = n,
+                .main = main,
+                .setsid = true,
+                .no_new_privs = u->no_new_privileges,
+                .seccomp = true,
+                .listen_pid = main && s->n_listen > 0 && !u->accept,
+                .cwd_optional = u->working_directory_optional,
+                .set_creds = true,
+                .uid = c->uid,
+                .gid = c->gid,
+                .groups = c->groups,
+                .n_groups = c->n_groups,
+                .cap_bounding = caps_for(u, c),
+                .cap_ambient = u->ambient_capabilities,
+                .rlimits = u->rlimits,
+                .nice_set = u->nice_set,
+                .nice = u->nice,
+                .oom_score_adj = u->oom_score_adjust_set ? u->oom_score_adjust : 0,
+                .umask = 0022,
         };
         return 0;
 }
 
 static const struct exec_command *command_for(struct service *s, bool main, unsigned idx) {
         const struct unit *u = s->unit;
-        const struct exec_list *l = main                               ? &u->exec_start
+        const struct exec_list *l = main                             ? &u->exec_start
                                     : s->sm.phase == PHASE_START_PRE ? &u->exec_start_pre
                                     : s->sm.phase == PHASE_RELOAD    ? &u->exec_reload
                                                                      : &u->exec_stop;
@@ -622,7 +653,8 @@ void exec_adopt_forked_main(struct service *s) {
                 char root[64];
                 snprintf(root, sizeof(root), "/proc/%d/root", (int) s->sb.pid);
                 _cleanup_close_ int rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-                int fd = rfd >= 0 ? sandbox_open_in_tree(rfd, s->unit->pid_file, O_RDONLY | O_NONBLOCK) : -EBADF;
+                int fd = rfd >= 0 ? sandbox_open_in_tree(rfd, s->unit->pid_file, O_RDONLY | O_NONBLOCK)
+                                  : -EBADF;
                 char buf[32] = "";
                 ssize_t k = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
                 safe_close(fd);
@@ -663,14 +695,18 @@ int exec_session_start(struct service *s, char **argv, const int fds[3], bool tt
         _cleanup_close_ int treefd = -EBADF, rootfd = -EBADF;
         int r = resolve_creds(s, &creds, &treefd, &label);
         if (r < 0)
-                return asprintf(ret_error, "%s", s->spawn_error ? s->spawn_error : "cannot resolve the user") < 0 ? -ENOMEM : r;
+                return asprintf(ret_error, "%s",
+                                s->spawn_error ? s->spawn_error : "cannot resolve the user") < 0
+                               ? -ENOMEM
+                               : r;
         /* The program as the service sees it: its root, with its binds. */
         char root[64];
         snprintf(root, sizeof(root), "/proc/%d/root", (int) s->sb.pid);
         rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0 || sandbox_find_program(rootfd, argv[0], &prog) < 0) {
                 sandbox_creds_done(&creds);
-                return asprintf(ret_error, "%s: not found in %s's sandbox", argv[0], s->name) < 0 ? -ENOMEM : -ENOENT;
+                return asprintf(ret_error, "%s: not found in %s's sandbox", argv[0], s->name) < 0 ? -ENOMEM
+                                                                                                  : -ENOENT;
         }
         struct cmd_storage cs = { 0 };
         struct exec_command ec = { .path = prog, .argv = argv };
@@ -693,7 +729,9 @@ int exec_session_start(struct service *s, char **argv, const int fds[3], bool tt
         sandbox_creds_done(&creds);
         if (r < 0) {
                 free(e);
-                return asprintf(ret_error, "cannot start %s in %s: %s", argv[0], s->name, strerror(-r)) < 0 ? -ENOMEM : r;
+                return asprintf(ret_error, "cannot start %s in %s: %s", argv[0], s->name, strerror(-r)) < 0
+                               ? -ENOMEM
+                               : r;
         }
         e->next = s->execs;
         s->execs = e;
@@ -716,7 +754,8 @@ void exec_session_signal(struct service *s, uint32_t id, int sig) {
 void exec_session_flush(struct service *s, struct exec_session *e) {
         if (!e->done || !e->wait)
                 return;
-        (void) sd_bus_reply_method_return(e->wait, "is", (int32_t) e->exit_code, e->message ? e->message : "");
+        (void) sd_bus_reply_method_return(e->wait, "is", (int32_t) e->exit_code,
+                                          e->message ? e->message : "");
         for (struct exec_session **p = &s->execs; *p; p = &(*p)->next)
                 if (*p == e) {
                         *p = e->next;

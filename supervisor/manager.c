@@ -608,7 +608,7 @@ void manager_add_dying(struct manager *m, struct sandbox *sb) {
         d->sb = *sb;
         d->next = m->dying;
         m->dying = d;
-        *sb = (struct sandbox) { .pidfd = -EBADF, .channel = -EBADF, .setup_fd = -EBADF };
+        *sb = (struct sandbox){ .pidfd = -EBADF, .channel = -EBADF, .setup_fd = -EBADF };
 }
 
 static bool reap_dying(struct manager *m, pid_t pid) {

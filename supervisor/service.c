@@ -144,7 +144,7 @@ int service_new(struct manager *m, const char *name, struct service **ret) {
         s->name = strdup(name);
         s->notify_fd = s->syslog_fd = -EBADF;
         s->log_pipe[0] = s->log_pipe[1] = -EBADF;
-        s->sb = (struct sandbox) { .pid = 0, .pidfd = -EBADF, .channel = -EBADF, .setup_fd = -EBADF };
+        s->sb = (struct sandbox){ .pid = 0, .pidfd = -EBADF, .channel = -EBADF, .setup_fd = -EBADF };
         svc_machine_init(&s->sm);
         s->since_realtime = now_usec(CLOCK_REALTIME);
         s->since_monotonic = now_usec(CLOCK_MONOTONIC);

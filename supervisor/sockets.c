@@ -121,7 +121,8 @@ static void conn_free(struct service *s, struct conn_sandbox *c) {
 }
 
 /* The connection's command started or ended: when it ends, so does its sandbox. */
-static int on_conn_channel(sd_event_source *src _unused_, int fd _unused_, uint32_t revents _unused_, void *userdata) {
+static int on_conn_channel(sd_event_source *src _unused_, int fd _unused_, uint32_t revents _unused_,
+                           void *userdata) {
         struct conn_sandbox *c = userdata;
         struct sandbox_event ev;
         int r;

@@ -423,8 +423,8 @@ static int on_exec_signal(sd_event_source *src _unused_, const struct signalfd_s
                         (void) ioctl(x->master, TIOCSWINSZ, &ws);
                 return 0;
         }
-        (void) sd_bus_call_method_async(x->bus, NULL, NULL, SVC_OBJECT_PATH, SVC_INTERFACE, "ExecSignal", NULL,
-                                        NULL, "sui", x->name, x->id, (int32_t) si->ssi_signo);
+        (void) sd_bus_call_method_async(x->bus, NULL, NULL, SVC_OBJECT_PATH, SVC_INTERFACE, "ExecSignal",
+                                        NULL, NULL, "sui", x->name, x->id, (int32_t) si->ssi_signo);
         return 0;
 }
 
@@ -492,7 +492,11 @@ static int cmd_exec(sd_bus *bus, int argc, char **argv) {
                 fprintf(stderr, "svc exec [-i] [-t] NAME CMD [ARG...]\n");
                 return EXIT_USAGE;
         }
-        struct exec_ctx x = { .bus = bus, .name = argv[i], .code = 125, .master = -1, .stdin_open = true,
+        struct exec_ctx x = { .bus = bus,
+                              .name = argv[i],
+                              .code = 125,
+                              .master = -1,
+                              .stdin_open = true,
                               .master_open = true };
         int fds[3] = { STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO }, slave = -1, devnull = -1;
         if (tty && (x.master = client_open_pty(&slave)) >= 0)

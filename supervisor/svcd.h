@@ -64,18 +64,18 @@ struct service {
          * unless named host. */
         struct sandbox sb;
         bool has_sb;
-        bool sb_ready;               /* ns-init runs (setup succeeded) */
+        bool sb_ready; /* ns-init runs (setup succeeded) */
         sd_event_source *sb_channel_source, *sb_setup_source;
-        uint64_t pidns_ino;          /* to refuse control connections from inside */
+        uint64_t pidns_ino; /* to refuse control connections from inside */
         uint32_t next_id, main_id, control_id;
         pid_t main_pid, control_pid; /* in the sandbox; 0 = none */
         pid_t main_host_pid;
-        pid_t reported_main_pid;     /* MAINPID= from the service, in its numbering */
+        pid_t reported_main_pid; /* MAINPID= from the service, in its numbering */
         sd_event_source *timer;
-        bool main_adopted;           /* Type=forking: the daemon, after the parent exited */
+        bool main_adopted; /* Type=forking: the daemon, after the parent exited */
         int adopted_code, adopted_status;
-        char *spawn_error;           /* why the last start could not happen, a sentence */
-        bool elf_checked;            /* the library check passed for this definition */
+        char *spawn_error; /* why the last start could not happen, a sentence */
+        bool elf_checked; /* the library check passed for this definition */
 
         /* ListenStream= sockets, kept from the first start until the definition changes, and
          * for Accept=yes one sandbox per connection. */
@@ -121,8 +121,8 @@ struct manager {
         char *root;
         char *units_dir, *enabled_dir, *log_dir, *run_dir, *notify_dir, *control_path;
         char *trees_dir, *state_dir, *overlay_dir, *scratch_dir, *syslog_dir, *svclog_root;
-        int nsinit_fd;     /* the sealed memfd every sandbox executes */
-        int devnull_fd;    /* stdin of services */
+        int nsinit_fd; /* the sealed memfd every sandbox executes */
+        int devnull_fd; /* stdin of services */
         struct dying_sandbox *dying;
         char *lock_path;
         int lock_fd;

@@ -56,8 +56,10 @@ int syslog_open(struct service *s) {
                 return -ENOMEM;
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         if (strlen(path) >= sizeof(sa.sun_path))
-                return log_error_errno(-ENAMETOOLONG, "%s: /dev/log socket path %s is too long for AF_UNIX; "
-                                       "use a shorter --root", s->name, path);
+                return log_error_errno(-ENAMETOOLONG,
+                                       "%s: /dev/log socket path %s is too long for AF_UNIX; "
+                                       "use a shorter --root",
+                                       s->name, path);
         strcpy(sa.sun_path, path);
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)

@@ -28,11 +28,13 @@ int main(int argc, char **argv) {
         if (argc > 1 && strcmp(argv[1], "serve") == 0) {
                 char line[1024];
                 /* Read the request head, answer, close. */
-                while (fgets(line, sizeof(line), stdin) && strcmp(line, "\r\n") != 0 && strcmp(line, "\n") != 0)
+                while (fgets(line, sizeof(line), stdin) && strcmp(line, "\r\n") != 0 &&
+                       strcmp(line, "\n") != 0)
                         ;
                 const char *v = svcdemo_version();
                 printf("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n\r\n"
-                       "libsvcdemo %s\n", strlen(v) + strlen("libsvcdemo \n"), v);
+                       "libsvcdemo %s\n",
+                       strlen(v) + strlen("libsvcdemo \n"), v);
                 return 0;
         }
         printf("libsvcdemo %s\n", svcdemo_version());

@@ -72,10 +72,11 @@ static void probes(void) {
 
 /* Socket activation: fd 3, LISTEN_PID == getpid(). Answers one connection. */
 static int serve(void) {
-        const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS"), *names = getenv("LISTEN_FDNAMES");
+        const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS"),
+                   *names = getenv("LISTEN_FDNAMES");
         if (!pid || atoi(pid) != getpid() || !fds || atoi(fds) != 1) {
-                fprintf(stderr, "bad activation: LISTEN_PID=%s (pid %d) LISTEN_FDS=%s\n", pid ? pid : "-", getpid(),
-                        fds ? fds : "-");
+                fprintf(stderr, "bad activation: LISTEN_PID=%s (pid %d) LISTEN_FDS=%s\n", pid ? pid : "-",
+                        getpid(), fds ? fds : "-");
                 return 1;
         }
         int c = accept(3, NULL, NULL);

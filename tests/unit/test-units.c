@@ -1769,12 +1769,7 @@ static const char *const implemented_keys[] = {
         "NoNewPrivileges",
 };
 static const char *const not_applied_keys[] = {
-        "MemoryMax",
-        "MemoryHigh",
-        "TasksMax",
-        "CPUWeight",
-        "CPUQuota",
-        "IOWeight",
+        "MemoryMax", "MemoryHigh", "TasksMax", "CPUWeight", "CPUQuota", "IOWeight",
 };
 
 static void test_units__key_table_classes_match_this_build(void **state _unused_) {

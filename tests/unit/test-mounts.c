@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT */
+/* The order of the sandbox's mount operations and its error handling, checked through the seam:
+ * this file provides the sys_* functions of sandbox/sys.h, records every call, answers from a
+ * small fake file system and fails the call it is told to. */
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cmocka.h>
+
+#include "common/macro.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/sys.h"
+
+#define MAX_CALLS 512
+#define MAX_FDS 256
+
+static char calls[MAX_CALLS][160];
+static size_t n_calls;
+static char fd_path[MAX_FDS][128]; /* what each fake fd stands for */
+static int next_fd;
+static char fail_call[64]; /* "name target" prefix of the call to fail */
+static int fail_errno;
+static char missing[8][64]; /* paths inside the tree that do not exist */
+static size_t n_missing;
+static char symlinks[8][64]; /* paths inside that are symlinks */
+static size_t n_symlinks;
+
+static int record(const char *name, const char *target) {
+        if (n_calls < MAX_CALLS)
+                snprintf(calls[n_calls++], sizeof(calls[0]), "%s %s", name, target ? target : "");
+        if (fail_call[0] && strneq(calls[n_calls - 1], fail_call, strlen(fail_call)))
+                return -fail_errno;
+        return 0;
+}
+
+static int new_fd(const char *path) {
+        int fd = 100 + next_fd++;
+        snprintf(fd_path[fd - 100], sizeof(fd_path[0]), "%s", path);
+        return fd;
+}
+
+static const char *path_of(int fd) {
+        return fd >= 100 && fd < 100 + MAX_FDS ? fd_path[fd - 100] : "?";
+}
+
+static bool listed(char list[][64], size_t n, const char *p) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(list[i], p))
+                        return true;
+        return false;
+}
+
+/* "/tree" + "proc" -> "/tree/proc"; absolute paths stay. */
+static void join(char *buf, size_t n, int dirfd, const char *path) {
+        if (path[0] == '/' || dirfd == AT_FDCWD)
+                snprintf(buf, n, "%s", path);
+        else if (path[0] == '\0' || streq(path, "."))
+                snprintf(buf, n, "%s", path_of(dirfd));
+        else
+                snprintf(buf, n, "%s/%s", path_of(dirfd), path);
+}
+
+int sys_mount(const char *source, const char *target, const char *fstype, unsigned long flags,
+              const char *data) {
+        (void) source, (void) data;
+        char t[160];
+        /* A mount onto an fd is recorded with the path the fd stands for. */
+        if (strneq(target, "/proc/self/fd/", 14))
+                target = path_of(atoi(target + 14));
+        snprintf(t, sizeof(t), "%s %s%s%s", fstype ? fstype : "-", target,
+                 flags & MS_REMOUNT ? " remount" : "", flags & MS_RDONLY ? " ro" : "");
+        return record("mount", t);
+}
+int sys_umount2(const char *target, int flags) {
+        (void) flags;
+        return record("umount2", target);
+}
+int sys_pivot_root(const char *new_root, const char *put_old) {
+        (void) put_old;
+        return record("pivot_root", new_root);
+}
+int sys_open_tree(int dirfd, const char *path, unsigned flags) {
+        (void) flags;
+        char p[128];
+        join(p, sizeof(p), dirfd, path);
+        int r = record("open_tree", p);
+        return r < 0 ? r : new_fd(p);
+}
+int sys_move_mount(int from, const char *fp, int to, const char *tp, unsigned flags) {
+        (void) fp, (void) tp, (void) flags;
+        char t[160];
+        snprintf(t, sizeof(t), "%s -> %s", path_of(from), to == AT_FDCWD ? tp : path_of(to));
+        return record("move_mount", t);
+}
+int sys_mount_setattr(int dirfd, const char *path, unsigned flags, uint64_t set, uint64_t clr) {
+        (void) path, (void) flags, (void) clr;
+        char t[160];
+        snprintf(t, sizeof(t), "%s%s", path_of(dirfd), set & MOUNT_ATTR_RDONLY ? " ro" : "");
+        return record("mount_setattr", t);
+}
+int sys_openat2(int dirfd, const char *path, int flags, mode_t mode, uint64_t resolve) {
+        (void) flags, (void) mode, (void) resolve;
+        char p[128];
+        join(p, sizeof(p), dirfd, path);
+        if (listed(missing, n_missing, path))
+                return -ENOENT;
+        return new_fd(p);
+}
+int sys_openat(int dirfd, const char *path, int flags, mode_t mode) {
+        (void) mode;
+        char p[128];
+        join(p, sizeof(p), dirfd, path);
+        if (flags & O_CREAT) {
+                int r = record("create", p);
+                if (r < 0)
+                        return r;
+        }
+        return new_fd(p);
+}
+int sys_mkdirat(int dirfd, const char *path, mode_t mode) {
+        (void) mode;
+        char p[128];
+        join(p, sizeof(p), dirfd, path);
+        return record("mkdir", p);
+}
+int sys_symlinkat(const char *target, int dirfd, const char *path) {
+        char p[160];
+        join(p, sizeof(p), dirfd, path);
+        strncat(p, " = ", sizeof(p) - strlen(p) - 1);
+        strncat(p, target, sizeof(p) - strlen(p) - 1);
+        return record("symlink", p);
+}
+int sys_fstatat(int dirfd, const char *path, struct stat *st, int flags) {
+        (void) flags;
+        char p[128];
+        join(p, sizeof(p), dirfd, path);
+        *st = (struct stat){ .st_mode = S_IFDIR | 0755 };
+        if (streq(p, "/dev/null") || strneq(p, "/dev/", 5)) {
+                st->st_mode = S_IFCHR | 0666;
+                st->st_rdev = makedev(1, 3);
+        }
+        const char *inside = strstr(p, "/root/")   ? strstr(p, "/root/") + 5
+                             : strstr(p, "/tree/") ? strstr(p, "/tree/") + 5
+                                                   : p;
+        if (listed(missing, n_missing, inside) || listed(missing, n_missing, path))
+                return -ENOENT;
+        if (listed(symlinks, n_symlinks, inside))
+                st->st_mode = S_IFLNK | 0777;
+        if (strstr(inside, "shadow") || strstr(inside, "/proc/k"))
+                st->st_mode = S_IFREG | 0644;
+        return 0;
+}
+int sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags) {
+        (void) dirfd, (void) path, (void) uid, (void) gid, (void) flags;
+        return 0;
+}
+int sys_fchdir(int fd) {
+        return record("fchdir", path_of(fd));
+}
+int sys_chdir(const char *path) {
+        return record("chdir", path);
+}
+int sys_sethostname(const char *name) {
+        return record("sethostname", name);
+}
+int sys_close(int fd) {
+        (void) fd;
+        return 0;
+}
+
+static int setup(void **state _unused_) {
+        n_calls = 0;
+        next_fd = 0;
+        fail_call[0] = '\0';
+        n_missing = n_symlinks = 0;
+        return 0;
+}
+
+/* Index of the first call starting with PREFIX, or -1. */
+static int find(const char *prefix) {
+        for (size_t i = 0; i < n_calls; i++)
+                if (strneq(calls[i], prefix, strlen(prefix)))
+                        return (int) i;
+        return -1;
+}
+
+static int find_last(const char *prefix) {
+        for (size_t i = n_calls; i > 0; i--)
+                if (strneq(calls[i - 1], prefix, strlen(prefix)))
+                        return (int) i - 1;
+        return -1;
+}
+
+static const struct sandbox_bind binds[] = {
+        { "/srv/blog", "/var/www", true, true },
+        { "/var/lib/svc/state/blog", "/var/lib/blog", false, true },
+};
+
+static struct sandbox_spec tree_spec(void) {
+        return (struct sandbox_spec){
+                .name = "blog",
+                .hostname = "blog",
+                .tree = "/tree",
+                .tree_label = "tree t",
+                .binds = binds,
+                .n_binds = ELEMENTSOF(binds),
+                .private_network = true,
+                .scratch_dir = "/scratch",
+                .cgroup_fd = -1,
+                .nsinit_fd = -1,
+        };
+}
+
+static void test_mounts__order_for_a_tree(void **state _unused_) {
+        struct sandbox_spec spec = tree_spec();
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_string_equal(calls[0], "mount - /"); /* MS_REC|MS_PRIVATE first */
+        assert_int_equal(find("mount tmpfs /scratch"), 1);
+        /* The tree is read-only before it is attached: it can never be written. */
+        int open_tree = find("open_tree /tree"), setattr = find("mount_setattr /tree ro");
+        int attach = find("move_mount /tree -> /scratch/root");
+        assert_true(open_tree >= 0 && setattr > open_tree && attach > setattr);
+        int proc = find("mount proc "), pivot = find("pivot_root");
+        assert_true(find("mount tmpfs /dev") > proc && find("mount devpts /dev/pts") > proc);
+        /* (Targets right under the root are recorded with the fake's full path.) */
+        assert_true(find("mount tmpfs /scratch/root/tmp") > 0 && find("mount tmpfs /scratch/root/run") > 0);
+        assert_true(find("mount tmpfs /var/tmp") > 0);
+        assert_true(find("mount sysfs /scratch/root/sys ro") > 0);
+        assert_true(find("move_mount /dev/null -> /proc/kcore") > proc); /* Docker's masks */
+        assert_true(find("mount_setattr /proc/sys ro") > proc);
+        int bind_www = find("move_mount /srv/blog -> "),
+            bind_state = find("move_mount /var/lib/svc/state/blog");
+        assert_true(proc > attach && bind_www > proc && bind_state > proc);
+        assert_true(pivot > bind_www && pivot > bind_state);
+        assert_int_equal(find("umount2 ."), pivot + 1);
+        assert_true(find("mount - / remount ro") > pivot);
+        assert_true(find_last("sethostname blog") > pivot);
+        assert_int_equal(find("mkdir /tree"), -1); /* nothing made in the tree */
+        assert_int_equal(find("create /tree"), -1);
+}
+
+static void test_mounts__binds_are_read_only_where_asked(void **state _unused_) {
+        struct sandbox_spec spec = tree_spec();
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_true(find("mount_setattr /srv/blog ro") >= 0);
+        assert_true(find("mount_setattr /var/lib/svc/state/blog ro") < 0);
+        assert_true(find("mount_setattr /var/lib/svc/state/blog") >= 0);
+}
+
+static void test_mounts__missing_mount_point_uses_an_overlay(void **state _unused_) {
+        snprintf(missing[n_missing++], sizeof(missing[0]), "/var/lib/blog");
+        struct sandbox_spec spec = tree_spec();
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_int_equal(find("open_tree /tree"), -1);
+        assert_true(find("mount overlay /scratch/root") >= 0);
+        assert_true(find("mkdir /scratch/upper") >= 0);
+        /* An overlay only for mount points is read-only in the end. */
+        assert_true(find("mount - / remount ro") > find("pivot_root"));
+}
+
+static void test_mounts__failed_bind_names_it_and_stops(void **state _unused_) {
+        snprintf(fail_call, sizeof(fail_call), "move_mount /srv/blog");
+        fail_errno = EPERM;
+        struct sandbox_spec spec = tree_spec();
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &err), -EPERM);
+        assert_int_equal(err.err, EPERM);
+        assert_string_equal(err.what, "bind");
+        assert_string_equal(err.path, "/var/www");
+        assert_int_equal(find("pivot_root"), -1);
+}
+
+static void test_mounts__bind_onto_a_symlink_is_refused(void **state _unused_) {
+        snprintf(symlinks[n_symlinks++], sizeof(symlinks[0]), "/var/www");
+        struct sandbox_spec spec = tree_spec();
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &err), -ELOOP);
+        assert_string_equal(err.what, "bind onto a symlink");
+        assert_string_equal(err.path, "/var/www");
+        assert_int_equal(find("move_mount /srv/blog"), -1);
+        assert_int_equal(find("pivot_root"), -1);
+}
+
+static void test_mounts__failed_private_stops_everything(void **state _unused_) {
+        snprintf(fail_call, sizeof(fail_call), "mount - /");
+        fail_errno = EINVAL;
+        struct sandbox_spec spec = tree_spec();
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &err), -EINVAL);
+        assert_int_equal(n_calls, 1);
+}
+
+static void test_mounts__host_view_binds_system_dirs_read_only(void **state _unused_) {
+        struct sandbox_spec spec = tree_spec();
+        spec.tree = NULL;
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_true(find("mount tmpfs /scratch/root") >= 0);
+        assert_true(find("mount_setattr /usr ro") >= 0);
+        assert_true(find("mount_setattr /etc ro") >= 0);
+        /* The host's secrets are hidden behind /dev/null. */
+        assert_true(find("move_mount /dev/null -> /etc/shadow") >= 0);
+        assert_true(find("move_mount /dev/null -> /etc/gshadow") >= 0);
+        assert_true(find("mount - / remount ro") > find("pivot_root"));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup(test_mounts__order_for_a_tree, setup),
+                cmocka_unit_test_setup(test_mounts__binds_are_read_only_where_asked, setup),
+                cmocka_unit_test_setup(test_mounts__missing_mount_point_uses_an_overlay, setup),
+                cmocka_unit_test_setup(test_mounts__failed_bind_names_it_and_stops, setup),
+                cmocka_unit_test_setup(test_mounts__bind_onto_a_symlink_is_refused, setup),
+                cmocka_unit_test_setup(test_mounts__failed_private_stops_everything, setup),
+                cmocka_unit_test_setup(test_mounts__host_view_binds_system_dirs_read_only, setup),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
