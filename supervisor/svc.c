@@ -2,11 +2,13 @@
 /* svc: the command line. This front end loads no libsystemd: `check` and `logs` need no daemon
  * and run here; commands that talk to svcd are handed to svc-ctl (sd-bus), so that commands
  * which need no bus do not pay for loading it. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 
 #include "common/macro.h"
 #include "common/util.h"
+#include "sandbox/sandbox.h"
 #include "supervisor/client.h"
 #include "units/unit.h"
 
@@ -21,7 +23,7 @@ static void usage(FILE *f) {
                    "  logs NAME [-n N] [-f]              the unit's log, like journalctl -u\n"
                    "  run [OPTIONS] CMD [ARG...]         one command in a sandbox, like docker run --rm\n"
                    "  exec [-i] [-t] NAME CMD [ARG...]   a command in a running service's sandbox\n"
-                   "  check FILE...                      validate unit files without a daemon\n\n"
+                   "  check FILE...                      validate unit files (and their trees' libraries)\n\n"
                    "Options:\n"
                    "  --root DIR                         rebase every path (default $SVC_ROOT or /)\n"
                    "  -h, --help                         this help\n\n"
@@ -36,7 +38,43 @@ static void print_diag(const struct unit_diag *d) {
         }
 }
 
-static int cmd_check(int argc, char **argv) {
+/* The library check of svc's start, without a daemon: the unit's tree (under ROOT) must exist
+ * and hold every program it runs with its libraries. Prints FILE: sentence; true when it passes. */
+static bool check_libraries(const char *root, const struct unit *u) {
+        _cleanup_free_ char *trees = path_join(root, "var/lib/svc/trees"), *tree = NULL, *label = NULL;
+        if (!trees)
+                return false;
+        const char *rd = u->root_directory;
+        tree = !rd ? strdup("/") : rd[0] == '/' ? strdup(rd) : path_join(trees, rd);
+        if (!tree || asprintf(&label, rd ? "tree %s" : "the host", rd) < 0)
+                return false;
+        _cleanup_close_ int fd = open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) {
+                fprintf(stderr, "%s: %s does not exist (%s)\n", u->path, label, tree);
+                return false;
+        }
+        const struct exec_list *lists[] = { &u->exec_start_pre, &u->exec_start, &u->exec_reload,
+                                            &u->exec_stop };
+        bool ok = true;
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                for (size_t j = 0; j < lists[i]->n; j++) {
+                        const char *prog = lists[i]->items[j].path;
+                        bool bound = false;
+                        for (size_t b = 0; b < u->n_binds; b++) {
+                                size_t n = strlen(u->binds[b].dest);
+                                bound |= strneq(prog, u->binds[b].dest, n) &&
+                                         (prog[n] == '\0' || prog[n] == '/');
+                        }
+                        _cleanup_free_ char *why = NULL;
+                        if (!bound && sandbox_check_program(fd, label, prog, &why) < 0) {
+                                fprintf(stderr, "%s: %s\n", u->path, why ? why : "the library check failed");
+                                ok = false;
+                        }
+                }
+        return ok;
+}
+
+static int cmd_check(const char *root, int argc, char **argv) {
         if (argc < 2) {
                 fprintf(stderr, "svc check: no unit file given\n");
                 return EXIT_USAGE;
@@ -59,7 +97,7 @@ static int cmd_check(int argc, char **argv) {
                 print_diag(&d);
         size_t good = 0;
         for (size_t i = 0; i < ok; i++) {
-                if (!refused[i]) {
+                if (!refused[i] && check_libraries(root, units[i])) {
                         printf("%s: ok\n", units[i]->path);
                         good++;
                 }
@@ -195,7 +233,7 @@ int main(int argc, char **argv) {
         }
         const char *cmd = argv[i];
         if (streq(cmd, "check"))
-                return cmd_check(argc - i, argv + i);
+                return cmd_check(root, argc - i, argv + i);
         if (streq(cmd, "logs"))
                 return cmd_logs(root, argc - i, argv + i);
         if (streq(cmd, "run"))

@@ -124,6 +124,7 @@ EOF
         svc start ov || fail "overlay start failed: $(logof ov)"
         assert_eq changed "$(cat "$T/ov")"
         [ ! -e "$T/var/lib/svc/trees/t1/etc/motd" ] || fail "the overlay wrote into the tree"
+        [ ! -e "$T/var/lib/svc/trees/t1/var/lib/counter" ] || fail "a missing mount point was made in the tree"
         assert_eq changed "$(cat "$T/var/lib/svc/overlay/ov/upper/etc/motd")" "persistent upper layer"
 }
 
@@ -490,6 +491,47 @@ EOF
         wait_until 5 grep -q "Refusing a control connection" "$T/svcd.log" || fail "not refused: $(cat "$T/svcd.log")"
         assert_eq running "$(state victim)"
         assert_eq "$pid" "$(main_pid victim)" "the victim was untouched"
+}
+
+test_svc_check_runs_the_library_check() {
+        demo_tree good 1
+        demo_tree nolib 1
+        rm "$T/var/lib/svc/trees/nolib/usr/lib/libsvcdemo.so.1"
+        mkdir -p "$T/u"
+        printf '[Service]\nRootDirectory=good\nExecStart=/usr/bin/svcdemo\n' >"$T/u/good.unit"
+        printf '[Service]\nRootDirectory=nolib\nExecStart=/usr/bin/svcdemo\n' >"$T/u/nolib.unit"
+        "$SVC" --root "$T" check "$T/u/good.unit" >/dev/null || fail "a good unit on a complete tree"
+        local rc=0
+        "$SVC" --root "$T" check "$T/u/good.unit" "$T/u/nolib.unit" >/dev/null 2>"$T/err" || rc=$?
+        assert_eq 1 "$rc"
+        assert_contains "$(cat "$T/err")" "nolib.unit: /usr/bin/svcdemo needs libsvcdemo.so.1, which tree nolib does not have"
+}
+
+test_max_connections() {
+        local port=$((25000 + RANDOM % 1000))
+        unit slow <<EOF
+[Service]
+ListenStream=127.0.0.1:$port
+Accept=yes
+MaxConnections=1
+ExecStart=/bin/sh -c 'echo served; read line'
+EOF
+        start_svcd
+        svc start slow
+        exec 5<>/dev/tcp/127.0.0.1/$port
+        local first
+        read -r -t 5 first <&5 || fail "first connection not served"
+        assert_eq served "$first"
+        # The second connection waits in the backlog while the first holds the only slot.
+        exec 6<>/dev/tcp/127.0.0.1/$port
+        local second=""
+        read -r -t 1 second <&6 || true
+        assert_eq "" "$second" "a second connection served beyond MaxConnections=1"
+        echo bye >&5
+        exec 5>&-
+        read -r -t 5 second <&6 || fail "the waiting connection was never served"
+        assert_eq served "$second"
+        exec 6>&-
 }
 
 run_tests "$@"
