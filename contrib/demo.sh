@@ -1,6 +1,8 @@
 #!/bin/sh
-# make demo: svcd in the foreground on units/examples/ under a throw-away --root. Ctrl-C stops
-# every service, then svcd, then the root is deleted.
+# make demo: svcd in the foreground on units/examples/ under a throw-away --root, each service on
+# a library tree of its own (contrib/demo-trees.sh): blog with libsvcdemo 1.0, mail with 2.0, one
+# soname, while the host has neither. Ctrl-C (or SIGTERM) stops svcd, which stops every service;
+# then the root is deleted.
 set -eu
 BUILD=$(cd "${1:-build}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,37 +11,44 @@ SVCD_PID=
 cleanup() {
         # svcd stops its services first; then the root goes.
         if [ -n "$SVCD_PID" ]; then
-                kill -TERM "$SVCD_PID" 2>/dev/null
-                wait "$SVCD_PID" 2>/dev/null
+                kill -TERM "$SVCD_PID" 2>/dev/null || :
+                wait "$SVCD_PID" 2>/dev/null || :
         fi
         rm -rf "$ROOT"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-mkdir -p "$ROOT/etc/svc/units" "$ROOT/var/lib/svc/enabled" "$ROOT/srv/blog" "$ROOT/srv/ftp"
+"$SRC/contrib/demo-trees.sh" "$ROOT" "$BUILD"
+mkdir -p "$ROOT/etc/svc/units" "$ROOT/var/lib/svc/enabled"
 cp "$SRC"/units/examples/*.unit "$ROOT/etc/svc/units/"
-echo "<h1>Hello from the svc demo blog</h1>" >"$ROOT/srv/blog/index.html"
-echo "a file for anonymous ftp" >"$ROOT/srv/ftp/README"
-# The examples name /srv/...; drop-ins point them at the demo root instead.
-for u in blog ftp; do
-        mkdir -p "$ROOT/etc/svc/units/$u.unit.d"
-        printf '[Service]\nWorkingDirectory=%s/srv/%s\n' "$ROOT" "$u" >"$ROOT/etc/svc/units/$u.unit.d/demo.conf"
-done
-sed -i "s|/srv/ftp\$|$ROOT/srv/ftp|" "$ROOT/etc/svc/units/ftp.unit"
-# ftp needs its own tree with vsftpd: it is not started here.
+# ftp waits for published ports (see its unit): it is listed, not started.
 for u in blog mail; do : >"$ROOT/var/lib/svc/enabled/$u"; done
 
+svc="$BUILD/svc --root $ROOT"
 cat <<MSG
-svc demo: svcd runs in the foreground on $ROOT (Ctrl-C stops it).
-From a second shell, as root:
-  $BUILD/svc --root $ROOT list
-  $BUILD/svc --root $ROOT status blog
+
+svc demo: svcd runs in the foreground on $ROOT; Ctrl-C stops it and deletes the root.
+blog (libsvcdemo 1.0) and mail (libsvcdemo 2.0) start, each on a tree of its own; ftp waits for
+published ports. From a second shell, as root:
+  $svc list
+  $svc status blog mail
   curl http://127.0.0.1:8080/
-  $BUILD/svc --root $ROOT logs -f mail
-  $BUILD/svc --root $ROOT restart ftp
+  $svc logs blog
+  $svc logs -f mail
+  touch $ROOT/var/lib/svc/state/mail/queue/msg1; $svc reload mail
+  $svc run --tree blog svcdemo
+  $svc run --tree mail svcdemo
+  ldconfig -p | grep libsvcdemo
+The blog answers each connection from a sandbox of its own, with only its own lo. Its page and
+log, and svc run on its tree, name libsvcdemo 1.0; mail's log, status and tree name 2.0; the
+host's ldconfig knows neither.
+
 MSG
 "$BUILD/svcd" --root "$ROOT" &
 SVCD_PID=$!
-wait "$SVCD_PID"
+rc=0
+wait "$SVCD_PID" || rc=$?
 SVCD_PID=
+exit "$rc"

@@ -1,0 +1,58 @@
+#!/bin/sh
+# demo-trees.sh ROOT BUILD_DIR: the library trees of the demo, under ROOT/var/lib/svc/trees, made
+# by mktree.sh from Debian's busybox-static and what `make demo-artifacts` built in BUILD_DIR/demo:
+#   blog  libsvcdemo 1.0, /usr/bin/svcdemo, and the blog's pages in /var/www
+#   mail  libsvcdemo 2.0, /usr/bin/svcdemo
+# Both load libsvcdemo.so.1 (one soname), each its own version; the host has neither. Tree ftp
+# (vsftpd) is not built yet: see units/examples/ftp.unit. Used by contrib/demo.sh and by
+# tests/integration/test-demo.sh.
+set -eu
+
+[ $# -eq 2 ] || { echo "usage: demo-trees.sh ROOT BUILD_DIR" >&2; exit 2; }
+root=$1
+build=$2
+here=$(cd "$(dirname "$0")" && pwd)
+trees=$root/var/lib/svc/trees
+
+for f in "$build/demo/v1/libsvcdemo.so.1" "$build/demo/v2/libsvcdemo.so.1" "$build/demo/svcdemo"; do
+        [ -f "$f" ] || { echo "demo-trees: $f is missing (make demo-artifacts)" >&2; exit 1; }
+done
+mkdir -p "$trees"
+
+# tree NAME VERSION: busybox, libsvcdemo VERSION.0 and svcdemo.
+tree() {
+        "$here/mktree.sh" "$trees/$1" --busybox --lib "$build/demo/v$2" \
+                --prog "$build/demo/svcdemo:/usr/bin/svcdemo"
+}
+
+tree blog 1
+tree mail 2
+
+# The blog's pages. busybox httpd runs cgi-bin/index.cgi for "/" when there is no index.html.
+www=$trees/blog/var/www
+mkdir -p "$www/cgi-bin" "$www/posts"
+cat >"$www/posts/hello.html" <<'EOF'
+<!doctype html>
+<title>Hello, world</title>
+<h1>Hello, world</h1>
+<p>This blog runs on a library tree of its own: busybox and libsvcdemo 1.0, nothing of the host's.
+<p><a href="/">back</a>
+EOF
+cat >"$www/cgi-bin/index.cgi" <<'EOF'
+#!/bin/sh
+# The front page, made for each request inside the blog's sandbox.
+lib=$(/usr/bin/svcdemo)
+links=$(ip -o link | awk -F': ' '{ printf "%s%s", sep, $2; sep = ", " }')
+printf 'Content-Type: text/html; charset=utf-8\r\n\r\n'
+cat <<HTML
+<!doctype html>
+<title>svc demo blog</title>
+<h1>svc demo blog</h1>
+<p>Served by busybox httpd on tree blog, in a sandbox of its own for this connection
+(host name $(hostname), network interfaces: $links).
+<p>The loader found: <b>$lib</b>
+<h2>Posts</h2>
+<ul><li><a href="/posts/hello.html">Hello, world</a></ul>
+HTML
+EOF
+chmod 0755 "$www/cgi-bin/index.cgi"
