@@ -531,12 +531,29 @@ static int resolve_creds(struct service *s, struct sandbox_creds *c, int *ret_ro
         return 0;
 }
 
+/* Accept=yes starts a sandbox per connection: check at the start what each of them will need, so
+ * that a unit that cannot work fails now, not at its first connection. */
+static int accept_checks(struct service *s) {
+        struct sandbox_creds creds = { 0 };
+        _cleanup_free_ char *label = NULL, *why = NULL;
+        _cleanup_close_ int rootfd = -EBADF;
+        int r = resolve_creds(s, &creds, &rootfd, &label);
+        if (r >= 0 && !s->elf_checked && (r = check_programs(s, rootfd, label)) >= 0)
+                s->elf_checked = true;
+        struct spec_storage st = { 0 };
+        if (r >= 0 && (r = build_spec(s, &creds, &st)) >= 0 && (r = sandbox_check_spec(&st.spec, &why)) < 0)
+                fail_spawn(s, r, "%s", why ? why : "the sandbox cannot be set up");
+        spec_storage_done(&st);
+        sandbox_creds_done(&creds);
+        return r;
+}
+
 int exec_spawn(struct service *s, bool main, unsigned idx) {
         const struct exec_command *ec = command_for(s, main, idx);
         if (!ec)
                 return -EINVAL;
         if (main && s->unit->accept)
-                return sockets_start_accepting(s);
+                return accept_checks(s) < 0 ? -EINVAL : sockets_start_accepting(s);
         struct sandbox_creds creds = { 0 };
         _cleanup_free_ char *label = NULL;
         _cleanup_close_ int rootfd = -EBADF;

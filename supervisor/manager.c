@@ -91,8 +91,11 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
                 }
         }
         m->svc_gid = find_svc_group();
-        /* The scratch directory only ever holds mounts of private namespaces: nobody else's. */
+        /* The scratch directory only ever holds mounts of private namespaces; the notify and
+         * syslog sockets reach their service through bind mounts: nobody else gets near them. */
         (void) chmod(m->scratch_dir, 0700);
+        (void) chmod(m->notify_dir, 0700);
+        (void) chmod(m->syslog_dir, 0700);
         int r = take_lock(m);
         if (r >= 0 && (m->nsinit_fd = sandbox_nsinit_memfd()) < 0)
                 r = log_error_errno(m->nsinit_fd, "Cannot prepare ns-init: %m");

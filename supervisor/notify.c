@@ -71,7 +71,11 @@ static int on_notify(sd_event_source *src _unused_, int fd, uint32_t revents _un
                 return 0;
         close_passed_fds(&mh);
         const struct ucred *uc = find_creds(&mh);
-        if (!uc || !service_owns_pid(s, uc->pid)) {
+        /* The sender must be a process of the service. A short-lived sender (systemd-notify) may
+         * be gone by now, /proc/PID with it: then the socket says who sent, as only the service's
+         * sandbox (through its bind mount) and root can reach it; the directory is 0700. */
+        uint64_t ns = uc && uc->pid > 0 ? pidns_of(uc->pid) : 0;
+        if (!uc || uc->pid <= 0 || !s->has_sb || (ns != 0 && ns != s->pidns_ino)) {
                 log_warning("%s: ignoring a notification from pid %d, not a process of the service", s->name,
                             uc ? (int) uc->pid : -1);
                 return 0;

@@ -392,6 +392,15 @@ Restart=no
 BindPaths=/nonexistent/source:/srv
 ExecStart=/bin/true
 EOF
+        # Accept=yes starts a sandbox per connection: it is checked at the start all the same.
+        unit accepttree <<EOF
+[Service]
+Restart=no
+RootDirectory=nosuch
+ListenStream=127.0.0.1:$((26000 + RANDOM % 1000))
+Accept=yes
+ExecStart=/usr/bin/svcdemo serve
+EOF
         start_svcd
         svc start bystander
         BYSTANDER=$(main_pid bystander)
@@ -403,6 +412,7 @@ EOF
         bad_start symdev "tree symdev has /dev as a symlink"
         bad_start symtarget "bind target /srv/www is a symlink"
         bad_start nosource "bind source /nonexistent/source does not exist"
+        bad_start accepttree "tree nosuch does not exist"
         # Paths the unit parser refuses: relative, with "..".
         mkdir -p "$T/u"
         printf '[Service]\nRootDirectory=../escape\nExecStart=/bin/true\n' >"$T/u/dots.unit"
