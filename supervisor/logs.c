@@ -498,7 +498,13 @@ void log_stream_note(struct log_stream *ls, const char *fmt, ...) {
                 return;
         size_t n = strlen(line);
         line[n++] = ']';
-        line[n++] = '\n';
-        log_stream_flush_partial(ls);
-        (void) log_stream_feed(ls, line, n);
+        /* An entry of its own, beside the service's pending partial line, which it must not
+         * cut in two: the note is appended directly, not fed through the line splitter. */
+        char ts[32];
+        format_timestamp(ts);
+        pthread_mutex_lock(&ls->w->lock);
+        if (buf_reserve(&ls->fill, n + TIMESTAMP_LEN + 1))
+                append_line(&ls->fill, ts, line, n, "", 0);
+        enqueue_locked(ls->w, ls);
+        pthread_mutex_unlock(&ls->w->lock);
 }

@@ -72,6 +72,20 @@ tail-without-newline" "$lines" "entries"
                 fail "no timestamp: $(cat "$(logdir partial)/current")"
 }
 
+test_svcd_note_does_not_cut_a_partial_line() {
+        # "[started]" is written while "half-" waits for the rest of its line.
+        unit halfline <<'EOF'
+[Service]
+Type=notify
+ExecStart=/bin/sh -c 'printf half-; sleep 0.3; systemd-notify --ready; sleep 0.3; echo line; exec sleep 1000'
+EOF
+        start_svcd
+        svc start halfline || fail "start failed"
+        wait_until 5 grep -q "line$" "$(logdir halfline)/current" || fail "no line: $(cat "$(logdir halfline)/current")"
+        assert_eq "half-line" "$(all_lines halfline)" "the service's line"
+        grep -q '\[started\]$' "$(logdir halfline)/current" || fail "no note"
+}
+
 test_svc_logs_n_and_follow() {
         unit talker <<'EOF'
 [Service]
