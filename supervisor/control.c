@@ -262,7 +262,8 @@ static int append_status(sd_bus_message *reply, struct service *s) {
                         "StatusText", "s", s->status_text ? s->status_text : "", "Path", "s",
                         u ? u->path : "", "Enabled", "b", s->enabled, "Job", "s", job_to_string(s->job));
         if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "Type", "s",
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}", "TreePath", "s",
+                                          s->has_sb && s->tree_path ? s->tree_path : "", "Type", "s",
                                           u ? service_type_to_string(u->type) : "", "NSPID", "u",
                                           (uint32_t) (s->main_pid ? nspid : 0), "InitPID", "u",
                                           (uint32_t) (s->has_sb ? s->sb.pid : 0));

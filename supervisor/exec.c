@@ -376,12 +376,16 @@ static int ensure_sandbox(struct service *s, const struct sandbox_creds *creds, 
         r = sandbox_check_spec(&st.spec, &why);
         if (r >= 0)
                 r = sandbox_start(&st.spec, &s->sb);
+        /* Which generation of the tree this run got (a tree name is a symlink that moves). */
+        char *tree_path = r >= 0 ? realpath(st.tree ? st.tree : "/", NULL) : NULL;
         spec_storage_done(&st);
         if (r < 0)
                 return why ? fail_spawn(s, r, "%s", why)
                            : fail_spawn(s, r, "cannot start the sandbox: %s", strerror(-r));
         s->has_sb = true;
         s->sb_ready = false;
+        free(s->tree_path);
+        s->tree_path = tree_path;
         s->main_pid = s->control_pid = s->main_host_pid = 0;
         s->main_adopted = false;
         r = sd_event_add_io(s->m->event, &s->sb_channel_source, s->sb.channel, EPOLLIN, on_channel, s);
@@ -800,4 +804,6 @@ void exec_free(struct service *s) {
         }
         free(s->spawn_error);
         s->spawn_error = NULL;
+        free(s->tree_path);
+        s->tree_path = NULL;
 }

@@ -22,7 +22,8 @@ static bool arg_json, arg_no_block;
 static bool use_color;
 
 struct status_info {
-        char *name, *description, *state, *detail, *result, *last_exit, *status_text, *path, *type, *job;
+        char *name, *description, *state, *detail, *result, *last_exit, *status_text, *path, *type, *job,
+                *tree_path;
         uint64_t since;
         uint32_t main_pid, restarts, ns_pid, init_pid;
         int enabled;
@@ -40,6 +41,7 @@ static void status_info_done(struct status_info *i) {
         free(i->path);
         free(i->type);
         free(i->job);
+        free(i->tree_path);
         strv_free(i->load_errors);
         *i = (struct status_info){ 0 };
 }
@@ -165,6 +167,7 @@ static int read_variant(sd_bus_message *m, const char *key, struct status_info *
                 { "Path", &i->path },
                 { "Type", &i->type },
                 { "Job", &i->job },
+                { "TreePath", &i->tree_path },
         };
         for (size_t k = 0; k < ELEMENTSOF(strings); k++)
                 if (streq(key, strings[k].key)) {
@@ -298,6 +301,7 @@ static void json_status(const struct status_info *i, bool first) {
                 { "path", i->path },
                 { "type", i->type },
                 { "job", i->job },
+                { "tree_path", i->tree_path },
         };
         for (size_t k = 0; k < ELEMENTSOF(s); k++) {
                 printf(",\"%s\":", s[k].k);

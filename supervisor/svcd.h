@@ -75,6 +75,7 @@ struct service {
         bool main_adopted; /* Type=forking: the daemon, after the parent exited */
         int adopted_code, adopted_status;
         char *spawn_error; /* why the last start could not happen, a sentence */
+        char *tree_path; /* the tree the running sandbox uses, resolved (a generation) */
         bool elf_checked; /* the library check passed for this definition */
 
         /* ListenStream= sockets, kept from the first start until the definition changes, and
