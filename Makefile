@@ -29,8 +29,10 @@ LIBS_INIH = $(call pc,inih)
 LIBS_CAP = $(call pc,libcap)
 LIBS_ELF = $(call pc,libelf)
 LIBS_SECCOMP = $(call pc,libseccomp)
+LIBS_ARCHIVE = $(call pc,libarchive)
+LIBS_JSON = $(call pc,json-c)
 
-ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS) $(call pc_cflags,libsystemd inih libcap)
+ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS) $(call pc_cflags,libsystemd inih libcap libarchive json-c)
 ALL_LDFLAGS = $(BASE_LDFLAGS) $(LDFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
@@ -39,9 +41,11 @@ UNITS_SRC := $(wildcard units/*.c)
 # runs at build time. Neither is part of the sandbox library that svcd and svc link.
 NSINIT_SRC := sandbox/nsinit.c sandbox/launch.c sandbox/seccomp.c
 SANDBOX_SRC := $(filter-out sandbox/nsinit.c sandbox/seccomp-gen.c,$(wildcard sandbox/*.c))
-SVCD_SRC := $(filter-out supervisor/svc.c supervisor/svc-ctl.c supervisor/client-%.c,$(wildcard supervisor/*.c))
+SVCD_SRC := $(filter-out supervisor/svc.c supervisor/svc-ctl.c supervisor/client-%.c supervisor/tree-%.c,$(wildcard supervisor/*.c))
 SVC_SRC := supervisor/svc.c $(wildcard supervisor/client-*.c)
 SVCCTL_SRC := supervisor/svc-ctl.c $(wildcard supervisor/client-*.c)
+# svc tree: libarchive and json-c live in this tool only.
+SVCTREE_SRC := $(wildcard supervisor/tree-*.c)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
@@ -50,8 +54,9 @@ SANDBOX_OBJ := $(call obj,$(SANDBOX_SRC))
 SVCD_OBJ := $(call obj,$(SVCD_SRC))
 SVC_OBJ := $(call obj,$(SVC_SRC))
 SVCCTL_OBJ := $(call obj,$(SVCCTL_SRC))
+SVCTREE_OBJ := $(call obj,$(SVCTREE_SRC))
 
-BINARIES := $(O)/svcd $(O)/svc $(O)/svc-ctl $(O)/ns-init
+BINARIES := $(O)/svcd $(O)/svc $(O)/svc-ctl $(O)/ns-init $(if $(SVCTREE_SRC),$(O)/svc-tree)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test-*.c))
 
@@ -100,6 +105,9 @@ $(O)/svc: $(SVC_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-b
 $(O)/svc-ctl: $(SVCCTL_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SYSTEMD) $(LIBS_CAP) $(LIBS_ELF)
 
+$(O)/svc-tree: $(SVCTREE_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_ARCHIVE) $(LIBS_JSON) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
+
 # The demo's library in two versions with one soname, and a program using it. Never sanitized:
 # they run inside trees that have no sanitizer runtime.
 DEMO_ARTIFACTS := $(O)/demo/v1/libsvcdemo.so.1 $(O)/demo/v2/libsvcdemo.so.1 $(O)/demo/svcdemo
@@ -134,7 +142,7 @@ $(O)/tests/test-%:
 
 DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-dev libcmocka-dev \
 	clang clang-tidy clang-format cppcheck busybox-static curl iproute2 util-linux procps psmisc \
-	python3 systemd libelf-dev libseccomp-dev musl-tools
+	python3 systemd libelf-dev libseccomp-dev musl-tools libarchive-dev libjson-c-dev debootstrap
 
 .PHONY: deps
 deps:
@@ -167,10 +175,25 @@ install: all
 	install -m 0755 $(O)/svc $(DESTDIR)$(BINDIR)/svc
 	install -m 0755 $(O)/svcd $(DESTDIR)$(SBINDIR)/svcd
 	install -m 0755 $(O)/svc-ctl $(DESTDIR)$(LIBEXECDIR)/svc-ctl
+	if [ -e $(O)/svc-tree ]; then install -m 0755 $(O)/svc-tree $(DESTDIR)$(LIBEXECDIR)/svc-tree; fi
 	install -d $(DESTDIR)$(PREFIX)/share/svc/examples $(DESTDIR)$(PREFIX)/share/doc/svc
 	install -m 0644 units/examples/*.unit $(DESTDIR)$(PREFIX)/share/svc/examples/
 	install -m 0644 README.md units/README.md $(DESTDIR)$(PREFIX)/share/doc/svc/ 2>/dev/null || \
 		install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/svc/
+
+# Benchmarks (tests/bench): svc side by side with what users would pick instead.
+.PHONY: bench
+bench: all demo-artifacts
+	contrib/deps.sh $(BENCH_PACKAGES)
+	tests/bench/run.sh $(O)
+BENCH_PACKAGES = bubblewrap crun s6 runit hyperfine gnuplot-nox
+
+# The small box: svcd as PID 1 of a Debian kernel under qemu (contrib/box).
+.PHONY: box box-run
+box: all demo-artifacts
+	contrib/box/build.sh $(O)
+box-run: box
+	contrib/box/run.sh $(O)
 
 .PHONY: clean
 clean:

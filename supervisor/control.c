@@ -432,6 +432,24 @@ static int method_exec_signal(sd_bus_message *msg, void *userdata, sd_bus_error 
         return sd_bus_reply_method_return(msg, NULL);
 }
 
+static int method_power(sd_bus_message *msg, struct conn *k, enum shutdown_kind kind, sd_bus_error *error) {
+        int r = check_access(k, ACCESS_ALL, "Shutting down", error);
+        if (r < 0)
+                return r;
+        manager_request_shutdown(k->c->m, kind);
+        return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_poweroff(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_power(msg, userdata, SHUTDOWN_POWEROFF, error);
+}
+static int method_reboot(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_power(msg, userdata, SHUTDOWN_REBOOT, error);
+}
+static int method_halt(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return method_power(msg, userdata, SHUTDOWN_HALT, error);
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD("Start", "asb", "a(ss)", method_start, 0),
@@ -445,6 +463,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("Exec", "sashhhb", "u", method_exec, 0),
         SD_BUS_METHOD("ExecWait", "su", "is", method_exec_wait, 0),
         SD_BUS_METHOD("ExecSignal", "sui", "", method_exec_signal, 0),
+        SD_BUS_METHOD("PowerOff", "", "", method_poweroff, 0),
+        SD_BUS_METHOD("Reboot", "", "", method_reboot, 0),
+        SD_BUS_METHOD("Halt", "", "", method_halt, 0),
         SD_BUS_VTABLE_END,
 };
 

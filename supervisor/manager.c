@@ -661,6 +661,14 @@ void manager_shutdown(struct manager *m, int exit_status) {
         schedule_dispatch(m);
 }
 
+void manager_request_shutdown(struct manager *m, enum shutdown_kind kind) {
+        static const char *const what[_SHUTDOWN_MAX] = { "exit", "power off", "reboot", "halt" };
+        if (!m->shutting_down || kind != SHUTDOWN_EXIT)
+                m->shutdown_kind = kind;
+        log_info("Shutdown requested: %s", what[kind]);
+        manager_shutdown(m, 0);
+}
+
 /* ---- reload-units ------------------------------------------------------------------------- */
 
 struct reload_ctx {

@@ -238,6 +238,8 @@ int main(int argc, char **argv) {
                 return cmd_logs(root, argc - i, argv + i);
         if (streq(cmd, "run"))
                 return client_run(root, argc - i, argv + i);
+        if (streq(cmd, "tree"))
+                return run_helper("svc-tree", root, argc - i, argv + i);
         if (streq(cmd, "help")) {
                 usage(stdout);
                 return EXIT_OK;

@@ -117,6 +117,15 @@ struct dying_sandbox {
         struct dying_sandbox *next;
 };
 
+/* What happens once every service has stopped. */
+enum shutdown_kind {
+        SHUTDOWN_EXIT, /* svcd exits (SIGTERM when not PID 1) */
+        SHUTDOWN_POWEROFF,
+        SHUTDOWN_REBOOT,
+        SHUTDOWN_HALT,
+        _SHUTDOWN_MAX,
+};
+
 struct manager {
         sd_event *event;
         char *root;
@@ -132,6 +141,7 @@ struct manager {
         struct control_server *control;
         struct log_writer *logs;
         bool shutting_down;
+        enum shutdown_kind shutdown_kind;
         int exit_status;
         gid_t svc_gid; /* group "svc" from /etc/group, or (gid_t) -1 */
 };
@@ -149,6 +159,8 @@ void manager_service_changed(struct service *s, enum svc_state old);
 void manager_reap(struct manager *m);
 int manager_set_enabled(struct manager *m, struct service *s, bool enable);
 void manager_shutdown(struct manager *m, int exit_status);
+/* Stops every service in reverse dependency order, then does KIND (see pid1.c for PID 1). */
+void manager_request_shutdown(struct manager *m, enum shutdown_kind kind);
 
 struct reload_report {
         char *name;
