@@ -579,8 +579,9 @@ int main(int argc, char **argv) {
                 if (strv_extend(&names, argv[optind]) < 0)
                         return EXIT_FAILED;
         use_color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-        static const char *const known[] = { "start", "stop",   "restart", "reload",      "status",
-                                             "list",  "enable", "disable", "reload-units" };
+        static const char *const known[] = { "start",        "stop",     "restart", "reload",
+                                             "status",       "list",     "enable",  "disable",
+                                             "reload-units", "poweroff", "reboot",  "halt" };
         bool ok = false;
         for (size_t i = 0; i < ELEMENTSOF(known); i++)
                 ok |= streq(cmd, known[i]);
@@ -608,7 +609,13 @@ int main(int argc, char **argv) {
                 code = cmd_enable(bus, "Enable", names);
         else if (streq(cmd, "disable"))
                 code = cmd_enable(bus, "Disable", names);
-        else
+        else if (streq(cmd, "poweroff") || streq(cmd, "reboot") || streq(cmd, "halt")) {
+                _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+                const char *method = streq(cmd, "poweroff") ? "PowerOff"
+                                     : streq(cmd, "reboot") ? "Reboot"
+                                                            : "Halt";
+                code = call(bus, method, &reply, NULL, NULL, 0);
+        } else
                 code = cmd_reload_units(bus);
         sd_bus_flush_close_unref(bus);
         return code;

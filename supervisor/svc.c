@@ -20,6 +20,7 @@ static void usage(FILE *f) {
                    "  list [--json]                      one row per unit\n"
                    "  enable|disable NAME...             start with svcd, or not\n"
                    "  reload-units                       re-read the unit directory\n"
+                   "  poweroff|reboot|halt               stop every service, then that (svcd as PID 1)\n"
                    "  logs NAME [-n N] [-f]              the unit's log, like journalctl -u\n"
                    "  run [OPTIONS] CMD [ARG...]         one command in a sandbox, like docker run --rm\n"
                    "  exec [-i] [-t] NAME CMD [ARG...]   a command in a running service's sandbox\n"
