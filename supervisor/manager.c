@@ -10,6 +10,7 @@
 
 #include "common/macro.h"
 #include "common/util.h"
+#include "supervisor/pid1.h"
 #include "supervisor/svcd.h"
 
 static int on_dispatch(sd_event_source *src, void *userdata);
@@ -590,6 +591,7 @@ static void check_job(struct service *s, enum svc_state old) {
 }
 
 void manager_service_changed(struct service *s, enum svc_state old) {
+        pid1_service_changed(s, old);
         check_job(s, old);
         /* A changed definition waits until the service is down, then replaces the old one. */
         if (s->next_unit && !service_is_active(s) && s->sm.state != SVC_BACKING_OFF) {
