@@ -94,6 +94,10 @@ struct sandbox_spec {
         bool private_network; /* a network namespace with only lo, up */
         const char *scratch_dir; /* an empty host directory where the root is assembled */
         int cgroup_fd; /* the cgroup the sandbox is born in, or -1 */
+        /* Called in the parent with the child's pid before the child goes on (it waits): the
+         * place for work on the child from outside (v1 cgroups, network links). */
+        int (*before_release)(pid_t pid, void *userdata);
+        void *userdata;
         int nsinit_fd; /* sandbox_nsinit_memfd() */
 };
 

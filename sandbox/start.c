@@ -176,7 +176,16 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *ret) {
                 close(sync[1]);
                 return pid;
         }
-        /* Parent work (network links, later) goes here, before the release. */
+        int r = spec->before_release ? spec->before_release(pid, spec->userdata) : 0;
+        if (r < 0) {
+                /* The child sees EOF instead of the release byte and exits; the caller reaps it. */
+                close(sync[1]);
+                close(chan[0]);
+                close(setup[0]);
+                safe_close(pidfd);
+                *ret = (struct sandbox){ .pid = pid, .pidfd = -EBADF, .channel = -EBADF, .setup_fd = -EBADF };
+                return r;
+        }
         ssize_t k _unused_ = write(sync[1], "x", 1);
         close(sync[1]);
         (void) fcntl(setup[0], F_SETFL, O_NONBLOCK);

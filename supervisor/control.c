@@ -2,6 +2,8 @@
 /* The control socket: D-Bus peer-to-peer through sd-bus on ROOT/run/svc/control, as systemd's
  * private socket. SO_PEERCRED, taken at accept, decides what a connection may do: root
  * anything, group svc status and logs, anyone else nothing, told why. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -243,7 +245,9 @@ static const char *job_to_string(enum job_type j) {
         return j < _JOB_MAX ? t[j] : "";
 }
 
-static int append_status(sd_bus_message *reply, struct service *s) {
+static int append_resources(sd_bus_message *reply, const struct service *s, bool disk);
+
+static int append_status(sd_bus_message *reply, struct service *s, bool disk) {
         char exitbuf[128];
         _cleanup_free_ char *detail = service_describe(s);
         const struct unit *u = s->unit;
@@ -281,17 +285,81 @@ static int append_status(sd_bus_message *reply, struct service *s) {
                         r = sd_bus_message_close_container(reply);
         }
         if (r >= 0)
+                r = append_resources(reply, s, disk);
+        if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         return r;
 }
 
-static int reply_status(sd_bus_message *msg, struct service **units, size_t n) {
+/* Bytes on disk under PATH (blocks, hardlinks counted each time), not following symlinks. */
+static uint64_t disk_usage(int at, const char *path, int depth) {
+        struct stat st;
+        if (depth > 64 || fstatat(at, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return 0;
+        uint64_t total = (uint64_t) st.st_blocks * 512;
+        if (!S_ISDIR(st.st_mode))
+                return total;
+        int fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d) {
+                safe_close(fd);
+                return total;
+        }
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+                        total += disk_usage(dirfd(d), de->d_name, depth + 1);
+        closedir(d);
+        return total;
+}
+
+/* What the service keeps on disk: its overlay, state and logs directories and its log. */
+static uint64_t service_disk_usage(const struct service *s) {
+        const struct manager *m = s->m;
+        _cleanup_free_ char *log = path_join(m->log_dir, s->name), *ov = path_join(m->overlay_dir, s->name);
+        uint64_t total = (log ? disk_usage(AT_FDCWD, log, 0) : 0) + (ov ? disk_usage(AT_FDCWD, ov, 0) : 0);
+        char **lists[] = { s->unit ? s->unit->state_directories : NULL,
+                           s->unit ? s->unit->logs_directories : NULL };
+        const char *bases[] = { m->state_dir, m->svclog_root };
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                STRV_FOREACH (d, lists[i]) {
+                        _cleanup_free_ char *p = path_join(bases[i], *d);
+                        total += p ? disk_usage(AT_FDCWD, p, 0) : 0;
+                }
+        return total;
+}
+
+static uint64_t limit_or_none(uint64_t v) {
+        return v == UNIT_UNSET ? UINT64_MAX - 1 : v; /* UINT64_MAX - 1: not set; UINT64_MAX: infinity */
+}
+
+static int append_resources(sd_bus_message *reply, const struct service *s, bool disk) {
+        struct cgroup_stats st;
+        cgroup_service_stats(s, &st);
+        const struct unit *u = s->unit;
+        int r = sd_bus_message_append(
+                reply, "{sv}{sv}{sv}{sv}", "MemoryCurrent", "t", st.valid ? st.memory : UINT64_MAX,
+                "MemoryPeak", "t", st.valid ? st.memory_peak : UINT64_MAX, "Tasks", "t",
+                st.valid ? st.tasks : UINT64_MAX, "CPUUsageUSec", "t", st.valid ? st.cpu_usec : UINT64_MAX);
+        if (r >= 0 && u)
+                r = sd_bus_message_append(
+                        reply, "{sv}{sv}{sv}{sv}{sv}{sv}", "MemoryMax", "t", limit_or_none(u->memory_max),
+                        "MemoryHigh", "t", limit_or_none(u->memory_high), "TasksMax", "t",
+                        limit_or_none(u->tasks_max), "CPUWeight", "t", limit_or_none(u->cpu_weight),
+                        "CPUQuotaPerSecUSec", "t", limit_or_none(u->cpu_quota_per_sec_usec), "IOWeight", "t",
+                        limit_or_none(u->io_weight));
+        if (r >= 0 && disk)
+                r = sd_bus_message_append(reply, "{sv}", "DiskUsage", "t", service_disk_usage(s));
+        return r;
+}
+
+static int reply_status(sd_bus_message *msg, struct service **units, size_t n, bool disk) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "a{sv}");
         for (size_t i = 0; r >= 0 && i < n; i++)
-                r = append_status(reply, units[i]);
+                r = append_status(reply, units[i], disk);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r >= 0)
@@ -310,8 +378,8 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (r < 0)
                 return r;
         if (n == 0)
-                return reply_status(msg, k->c->m->services, k->c->m->n_services);
-        return reply_status(msg, units, n);
+                return reply_status(msg, k->c->m->services, k->c->m->n_services, false);
+        return reply_status(msg, units, n, true); /* named: worth walking their disk usage */
 }
 
 static int method_enable(sd_bus_message *msg, struct conn *k, bool enable, sd_bus_error *error) {

@@ -128,7 +128,11 @@ static int add_masks(struct service *s, struct spec_storage *st) {
 
 static int build_spec(struct service *s, const struct sandbox_creds *creds, struct spec_storage *st) {
         const struct unit *u = s->unit;
-        int r = resolve_tree(s, &st->tree, &st->tree_label);
+        /* Born in its cgroup: every process of the sandbox, however it forks, is in it. */
+        int r = cgroup_service_prepare(s);
+        if (r < 0)
+                return r;
+        r = resolve_tree(s, &st->tree, &st->tree_label);
         if (r < 0)
                 return r;
         size_t cap = u->n_binds + strv_length(u->state_directories) + strv_length(u->logs_directories) + 1;
@@ -175,8 +179,10 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
                 .syslog_socket = s->syslog_path,
                 .private_network = u->private_network,
                 .scratch_dir = s->m->scratch_dir,
-                .cgroup_fd = -1,
+                .cgroup_fd = cgroup_service_fd(s),
                 .nsinit_fd = s->m->nsinit_fd,
+                .before_release = cgroup_service_join_v1,
+                .userdata = s,
         };
         return 0;
 }
@@ -271,7 +277,9 @@ static void on_exited(struct service *s, const struct sandbox_event *ev) {
                         s->adopted_status = ev->status;
                         return;
                 }
-                service_queue_event(s, EV_MAIN_EXIT, ev->code, ev->status, 0);
+                /* The OOM killer's SIGKILL: the cgroup counts it. */
+                bool oom = ev->code == CLD_KILLED && ev->status == SIGKILL && cgroup_service_oom(s);
+                service_queue_event(s, EV_MAIN_EXIT, ev->code, ev->status, oom ? ENOMEM : 0);
         }
 }
 
@@ -630,6 +638,11 @@ void exec_signal(struct service *s, bool main, int sig) {
  * to reap, and a new start gets a new one. Otherwise the reaping reports the exits. */
 void exec_kill_all(struct service *s, bool final) {
         sockets_kill_all(s);
+        /* SIGKILL to ns-init takes the whole PID namespace, and nothing leaves it; cgroup.kill
+         * also for a stop that timed out. Not for a run that is over: a restart clones into the
+         * same cgroup right away, and a child cloned just after cgroup.kill can be killed too. */
+        if (!final)
+                cgroup_service_kill(s);
         if (!s->has_sb)
                 return;
         sandbox_kill(&s->sb);

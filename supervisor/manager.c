@@ -98,6 +98,8 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
         (void) chmod(m->notify_dir, 0700);
         (void) chmod(m->syslog_dir, 0700);
         int r = take_lock(m);
+        if (r >= 0)
+                r = cgroup_init(m);
         if (r >= 0 && (m->nsinit_fd = sandbox_nsinit_memfd()) < 0)
                 r = log_error_errno(m->nsinit_fd, "Cannot prepare ns-init: %m");
         if (r >= 0 && (m->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0)
@@ -115,11 +117,10 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
 struct manager *manager_free(struct manager *m) {
         if (!m)
                 return NULL;
+        /* Every sandbox killed and reaped first, so that the services' cgroups are empty when the
+         * services go and can be removed. */
         for (size_t i = 0; i < m->n_services; i++)
-                service_free(m->services[i]);
-        free(m->services);
-        m->control = control_server_free(m->control);
-        log_writer_free(m->logs);
+                exec_kill_all(m->services[i], true);
         while (m->dying) {
                 struct dying_sandbox *d = m->dying;
                 m->dying = d->next;
@@ -127,8 +128,14 @@ struct manager *manager_free(struct manager *m) {
                 sandbox_close(&d->sb);
                 free(d);
         }
+        for (size_t i = 0; i < m->n_services; i++)
+                service_free(m->services[i]);
+        free(m->services);
+        m->control = control_server_free(m->control);
+        log_writer_free(m->logs);
         safe_close(m->nsinit_fd);
         safe_close(m->devnull_fd);
+        cgroup_done(m);
         priv.dispatch = sd_event_source_disable_unref(priv.dispatch);
         if (m->lock_fd >= 0)
                 (void) unlink(m->lock_path);
@@ -629,7 +636,17 @@ static bool reap_dying(struct manager *m, pid_t pid) {
 }
 
 /* The one place that reaps: every child and every orphan handed to svcd as subreaper. */
+/* A service whose every sandbox is gone leaves no cgroup behind. */
+static void remove_idle_cgroups(struct manager *m) {
+        for (size_t i = 0; i < m->n_services; i++) {
+                struct service *s = m->services[i];
+                if (s->cgroup && !s->has_sb && s->n_conns == 0)
+                        (void) cgroup_service_remove(s);
+        }
+}
+
 void manager_reap(struct manager *m) {
+        bool reaped = false;
         for (;;) {
                 siginfo_t si = { 0 };
                 if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0) {
@@ -639,14 +656,19 @@ void manager_reap(struct manager *m) {
                 }
                 if (si.si_pid == 0)
                         break;
-                if (reap_dying(m, si.si_pid))
+                if (reap_dying(m, si.si_pid)) {
+                        reaped = true;
                         continue;
+                }
                 bool owned = false;
                 for (size_t i = 0; i < m->n_services && !owned; i++)
                         owned = service_child_exited(m->services[i], si.si_pid, si.si_code, si.si_status);
                 if (!owned)
                         log_debug("Reaped orphan %d", (int) si.si_pid);
+                reaped |= owned;
         }
+        if (reaped)
+                remove_idle_cgroups(m);
 }
 
 void manager_shutdown(struct manager *m, int exit_status) {

@@ -165,6 +165,7 @@ struct service *service_free(struct service *s) {
         exec_free(s);
         sockets_close(s);
         syslog_close(s);
+        (void) cgroup_service_remove(s);
         if (s->log_source) {
                 /* Whatever is still in the pipe belongs to the log. */
                 on_log_readable(s->log_source, s->log_pipe[0], EPOLLIN, s);
@@ -313,7 +314,8 @@ void service_process_queue(struct service *s) {
                                         .now = now_mono(s),
                                         .exit_code = q.code,
                                         .exit_status = q.status,
-                                        .spawn_errno = q.err };
+                                        .spawn_errno = q.err,
+                                        .oom = q.type == EV_MAIN_EXIT && q.err == ENOMEM };
                 step_one(s, &ev);
         }
         s->n_queued = 0;
@@ -353,7 +355,13 @@ bool service_child_exited(struct service *s, pid_t pid, int code _unused_, int s
 
 const char *service_describe_exit(const struct service *s, char *buf, size_t n) {
         const struct svc_machine *m = &s->sm;
-        if (m->result == RESULT_SPAWN)
+        char limit[32];
+        if (m->result == RESULT_OOM && s->unit && s->unit->memory_max != UNIT_UNSET)
+                snprintf(buf, n, "out of memory (MemoryMax=%s)",
+                         format_bytes(limit, sizeof(limit), s->unit->memory_max));
+        else if (m->result == RESULT_OOM)
+                snprintf(buf, n, "out of memory");
+        else if (m->result == RESULT_SPAWN)
                 snprintf(buf, n, "could not start: %s",
                          s->spawn_error ? s->spawn_error : strerror(m->spawn_errno ? m->spawn_errno : EIO));
         else if (m->exit_code == CLD_EXITED)

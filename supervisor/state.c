@@ -41,6 +41,8 @@ static void record_exit(struct svc_machine *m, const struct svc_event *ev) {
 }
 
 static enum svc_result result_of_exit(const struct svc_event *ev) {
+        if (ev->oom)
+                return RESULT_OOM;
         return ev->exit_code == CLD_EXITED ? RESULT_EXIT_CODE : RESULT_SIGNAL;
 }
 

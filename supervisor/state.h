@@ -64,6 +64,7 @@ struct svc_event {
         int exit_code; /* CLD_EXITED, CLD_KILLED, CLD_DUMPED */
         int exit_status; /* exit status or signal number */
         int spawn_errno;
+        bool oom; /* EV_MAIN_EXIT: the kernel's OOM killer ended it */
 };
 
 /* What the machine needs from the unit. */

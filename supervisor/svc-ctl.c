@@ -26,6 +26,7 @@ struct status_info {
                 *tree_path;
         uint64_t since;
         uint32_t main_pid, restarts, ns_pid, init_pid;
+        uint64_t res[11]; /* resource_keys[]; UNKNOWN when svcd did not say, NOT_SET for a limit */
         int enabled;
         char **load_errors;
 };
@@ -44,6 +45,8 @@ static void status_info_done(struct status_info *i) {
         free(i->tree_path);
         strv_free(i->load_errors);
         *i = (struct status_info){ 0 };
+        for (size_t k = 0; k < ELEMENTSOF(i->res); k++)
+                i->res[k] = UINT64_MAX; /* unknown until read */
 }
 
 /* ---- connection --------------------------------------------------------------------------- */
@@ -152,6 +155,26 @@ static int cmd_job(sd_bus *bus, const char *method, char **names) {
 
 /* ---- status ------------------------------------------------------------------------------- */
 
+/* Resource fields of the status, in the order of status_info.res. */
+enum { R_MEM, R_PEAK, R_TASKS, R_CPU, R_MEMMAX, R_MEMHIGH, R_TASKSMAX, R_CPUW, R_QUOTA, R_IOW, R_DISK };
+static const struct {
+        const char *bus, *json;
+} resource_keys[] = {
+        { "MemoryCurrent", "memory_current" },
+        { "MemoryPeak", "memory_peak" },
+        { "Tasks", "tasks" },
+        { "CPUUsageUSec", "cpu_usage_usec" },
+        { "MemoryMax", "memory_max" },
+        { "MemoryHigh", "memory_high" },
+        { "TasksMax", "tasks_max" },
+        { "CPUWeight", "cpu_weight" },
+        { "CPUQuotaPerSecUSec", "cpu_quota_per_sec_usec" },
+        { "IOWeight", "io_weight" },
+        { "DiskUsage", "disk_usage" },
+};
+#define UNKNOWN UINT64_MAX
+#define NOT_SET (UINT64_MAX - 1)
+
 static int read_variant(sd_bus_message *m, const char *key, struct status_info *i) {
         struct {
                 const char *key;
@@ -177,6 +200,9 @@ static int read_variant(sd_bus_message *m, const char *key, struct status_info *
                                 r = -ENOMEM;
                         return r;
                 }
+        for (size_t k = 0; k < ELEMENTSOF(resource_keys); k++)
+                if (streq(key, resource_keys[k].bus))
+                        return sd_bus_message_read(m, "v", "t", &i->res[k]);
         if (streq(key, "Since"))
                 return sd_bus_message_read(m, "v", "t", &i->since);
         if (streq(key, "MainPID"))
@@ -258,6 +284,54 @@ static void format_since(uint64_t since, char *buf, size_t n) {
         snprintf(buf, n, "%s; %s ago", when, ago);
 }
 
+/* ", max 64M" for a limit that is set. */
+static void append_limit(char *buf, size_t n, const char *name, uint64_t v, bool bytes) {
+        if (v == NOT_SET)
+                return;
+        char val[32];
+        if (v == UINT64_MAX)
+                snprintf(val, sizeof(val), "infinity");
+        else if (bytes)
+                format_bytes(val, sizeof(val), v);
+        else
+                snprintf(val, sizeof(val), "%llu", (unsigned long long) v);
+        size_t k = strlen(buf);
+        snprintf(buf + k, n - k, "%s%s %s", k ? ", " : "", name, val);
+}
+
+static void print_resources(const struct status_info *i) {
+        const uint64_t *r = i->res;
+        char a[32], extra[160] = "";
+        if (r[R_MEM] != UNKNOWN) {
+                if (r[R_PEAK] != UNKNOWN && r[R_PEAK] != 0)
+                        snprintf(extra, sizeof(extra), "peak %s", format_bytes(a, sizeof(a), r[R_PEAK]));
+                append_limit(extra, sizeof(extra), "max", r[R_MEMMAX], true);
+                append_limit(extra, sizeof(extra), "high", r[R_MEMHIGH], true);
+                printf("     Memory: %s%s%s%s\n", format_bytes(a, sizeof(a), r[R_MEM]), extra[0] ? " (" : "",
+                       extra, extra[0] ? ")" : "");
+        }
+        if (r[R_TASKS] != UNKNOWN) {
+                extra[0] = '\0';
+                append_limit(extra, sizeof(extra), "limit", r[R_TASKSMAX], false);
+                printf("      Tasks: %llu%s%s%s\n", (unsigned long long) r[R_TASKS], extra[0] ? " (" : "",
+                       extra, extra[0] ? ")" : "");
+        }
+        if (r[R_CPU] != UNKNOWN) {
+                extra[0] = '\0';
+                append_limit(extra, sizeof(extra), "weight", r[R_CPUW], false);
+                if (r[R_QUOTA] != NOT_SET && r[R_QUOTA] != UINT64_MAX) {
+                        size_t k = strlen(extra);
+                        snprintf(extra + k, sizeof(extra) - k, "%squota %llu%%", k ? ", " : "",
+                                 (unsigned long long) (r[R_QUOTA] / 10000));
+                }
+                printf("        CPU: %s%s%s%s\n", format_timespan(a, sizeof(a), r[R_CPU]),
+                       extra[0] ? " (" : "", extra, extra[0] ? ")" : "");
+        }
+        if (r[R_DISK] != UNKNOWN)
+                printf("       Disk: %s (its log, state, logs and overlay directories)\n",
+                       format_bytes(a, sizeof(a), r[R_DISK]));
+}
+
 static void print_status(const struct status_info *i) {
         char since[160];
         format_since(i->since, since, sizeof(since));
@@ -282,6 +356,7 @@ static void print_status(const struct status_info *i) {
         printf("   Restarts: %u\n", i->restarts);
         if (!isempty(i->last_exit))
                 printf("  Last exit: %s\n", i->last_exit);
+        print_resources(i);
         if (!isempty(i->status_text))
                 printf("     Status: \"%s\"\n", i->status_text);
 }
@@ -316,7 +391,21 @@ static void json_status(const struct status_info *i, bool first) {
                 printf("%s", k++ ? "," : "");
                 json_string(stdout, *e);
         }
-        printf("]}");
+        printf("]");
+        /* Resources: a number, or null when svcd did not say (or, for a limit, none is set). */
+        for (size_t r = 0; r < ELEMENTSOF(resource_keys); r++) {
+                uint64_t v = i->res[r];
+                bool limit = r >= R_MEMMAX && r <= R_IOW;
+                if (v == UNKNOWN && !limit)
+                        printf(",\"%s\":null", resource_keys[r].json);
+                else if (limit && v == NOT_SET)
+                        printf(",\"%s\":null", resource_keys[r].json);
+                else if (limit && v == UINT64_MAX)
+                        printf(",\"%s\":\"infinity\"", resource_keys[r].json);
+                else
+                        printf(",\"%s\":%llu", resource_keys[r].json, (unsigned long long) v);
+        }
+        printf("}");
 }
 
 static int cmd_status(sd_bus *bus, char **names, bool list) {
@@ -329,18 +418,22 @@ static int cmd_status(sd_bus *bus, char **names, bool list) {
         if (arg_json)
                 printf("[");
         if (list && !arg_json)
-                printf("%-24s %-12s %-8s %-8s %-8s %s\n", "UNIT", "STATE", "PID", "RESTARTS", "ENABLED",
-                       "DESCRIPTION");
+                printf("%-24s %-12s %-8s %-8s %-8s %-8s %s\n", "UNIT", "STATE", "PID", "MEMORY", "RESTARTS",
+                       "ENABLED", "DESCRIPTION");
         bool first = true;
         struct status_info i = { 0 };
+        status_info_done(&i); /* the empty state: resources unknown */
         while (r >= 0 && (r = read_status(reply, &i)) > 0) {
                 if (arg_json)
                         json_status(&i, first);
-                else if (list)
-                        printf("%-24s %s%-12s%s %-8u %-8u %-8s %s\n", i.name, state_color(i.state), i.state,
-                               color_off(), i.main_pid, i.restarts, i.enabled ? "yes" : "no",
+                else if (list) {
+                        char mem[32] = "-";
+                        if (i.res[R_MEM] != UNKNOWN)
+                                format_bytes(mem, sizeof(mem), i.res[R_MEM]);
+                        printf("%-24s %s%-12s%s %-8u %-8s %-8u %-8s %s\n", i.name, state_color(i.state),
+                               i.state, color_off(), i.main_pid, mem, i.restarts, i.enabled ? "yes" : "no",
                                i.description ? i.description : "");
-                else {
+                } else {
                         if (!first)
                                 printf("\n");
                         print_status(&i);

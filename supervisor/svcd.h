@@ -17,6 +17,8 @@
 #include "units/unit.h"
 
 struct manager;
+struct cgroups;
+struct service_cgroup;
 struct log_stream;
 struct log_writer;
 struct control_server;
@@ -91,6 +93,7 @@ struct service {
         char *syslog_path;
 
         struct exec_session *execs;
+        struct service_cgroup *cgroup; /* while any sandbox of the service exists */
 
         int log_pipe[2];
         sd_event_source *log_source;
@@ -144,6 +147,7 @@ struct manager {
         enum shutdown_kind shutdown_kind;
         int exit_status;
         gid_t svc_gid; /* group "svc" from /etc/group, or (gid_t) -1 */
+        struct cgroups *cgroups;
 };
 
 /* manager.c */
@@ -223,6 +227,24 @@ void syslog_close(struct service *s);
 
 /* manager.c: sandboxes being killed */
 void manager_add_dying(struct manager *m, struct sandbox *sb);
+
+/* cgroup.c: one cgroup per service */
+struct cgroup_stats {
+        bool valid;
+        uint64_t memory, memory_peak, tasks, cpu_usec;
+};
+int cgroup_init(struct manager *m);
+void cgroup_done(struct manager *m);
+/* Creates the service's cgroup(s) with the unit's limits, when not there yet. */
+int cgroup_service_prepare(struct service *s);
+/* For clone3(CLONE_INTO_CGROUP), or -1. */
+int cgroup_service_fd(const struct service *s);
+/* struct sandbox_spec.before_release: puts PID into the v1 hierarchies (hybrid hosts). */
+int cgroup_service_join_v1(pid_t pid, void *userdata);
+void cgroup_service_kill(struct service *s);
+bool cgroup_service_remove(struct service *s);
+bool cgroup_service_oom(const struct service *s);
+void cgroup_service_stats(const struct service *s, struct cgroup_stats *ret);
 
 /* notify.c */
 int notify_open(struct service *s);

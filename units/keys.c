@@ -138,12 +138,12 @@ static struct unit_key table[] = {
         IMPL("Service", "CapabilityBoundingSet", config_parse_caps, capability_bounding_set, 0),
         IMPL("Service", "AmbientCapabilities", config_parse_caps, ambient_capabilities, 0),
         IMPL("Service", "NoNewPrivileges", config_parse_bool, no_new_privileges, 0),
-        LATER("Service", "MemoryMax", config_parse_memory, memory_max, 0),
-        LATER("Service", "MemoryHigh", config_parse_memory, memory_high, 0),
-        LATER("Service", "TasksMax", config_parse_tasks_max, tasks_max, 0),
-        LATER("Service", "CPUWeight", config_parse_weight, cpu_weight, 0),
-        LATER("Service", "CPUQuota", config_parse_cpu_quota, cpu_quota_per_sec_usec, 0),
-        LATER("Service", "IOWeight", config_parse_weight, io_weight, 0),
+        IMPL("Service", "MemoryMax", config_parse_memory, memory_max, 0),
+        IMPL("Service", "MemoryHigh", config_parse_memory, memory_high, 0),
+        IMPL("Service", "TasksMax", config_parse_tasks_max, tasks_max, 0),
+        IMPL("Service", "CPUWeight", config_parse_weight, cpu_weight, 0),
+        IMPL("Service", "CPUQuota", config_parse_cpu_quota, cpu_quota_per_sec_usec, 0),
+        IMPL("Service", "IOWeight", config_parse_weight, io_weight, 0),
 
         /* [Service]: what svc's sandbox always does */
         IMPLIED("Service", "PrivateTmp", IMPLIED_BOOL),
@@ -377,6 +377,37 @@ int unit_key_set_class(const char *section, const char *key, enum unit_key_class
                         return 0;
                 }
         return -ENOENT;
+}
+
+/* Keys refused at run time, with the reason (what the running system cannot do). */
+static struct {
+        const char *section, *key;
+        char why[160];
+} refusals[16];
+static size_t n_refusals;
+
+int unit_key_refuse(const char *section, const char *key, const char *why) {
+        int r = unit_key_set_class(section, key, UNIT_KEY_UNSUPPORTED);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n_refusals; i++)
+                if (streq(refusals[i].section, section) && streq(refusals[i].key, key)) {
+                        snprintf(refusals[i].why, sizeof(refusals[i].why), "%s", why);
+                        return 0;
+                }
+        if (n_refusals >= ELEMENTSOF(refusals))
+                return -ENOSPC;
+        refusals[n_refusals].section = section;
+        refusals[n_refusals].key = key;
+        snprintf(refusals[n_refusals++].why, sizeof(refusals[0].why), "%s", why);
+        return 0;
+}
+
+const char *unit_key_refusal(const char *section, const char *key) {
+        for (size_t i = 0; i < n_refusals; i++)
+                if (streq(refusals[i].section, section) && streq(refusals[i].key, key))
+                        return refusals[i].why;
+        return NULL;
 }
 
 const char *unit_key_class_to_string(enum unit_key_class c) {

@@ -271,6 +271,9 @@ static int report_unknown_key(struct parse_ctx *ctx, const char *key) {
 }
 
 static int report_unsupported(struct parse_ctx *ctx, const struct unit_key *k, const char *key) {
+        const char *here = unit_key_refusal(k->info.section, k->info.key);
+        if (here)
+                return ctx_error(ctx, "%s= cannot be applied here: %s", key, here);
         if (!k->why)
                 return ctx_error(
                         ctx, "%s= cannot be applied here, and ignoring it would change how the service runs",

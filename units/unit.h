@@ -248,5 +248,12 @@ const struct unit_key_info *unit_key_table_get(size_t i);
 int unit_key_set_class(const char *section, const char *key, enum unit_key_class class);
 
 const char *unit_key_class_to_string(enum unit_key_class c);
+/* Refuses KEY at run time with a reason (e.g. the running cgroup hierarchy cannot honour it): a
+ * unit using it then gets "FILE:LINE: KEY= cannot be applied here: WHY". SECTION and KEY must be
+ * string literals or otherwise outlive the table. 0, -ENOENT or -ENOSPC. */
+int unit_key_refuse(const char *section, const char *key, const char *why);
+/* The reason given to unit_key_refuse(), or NULL. */
+const char *unit_key_refusal(const char *section, const char *key);
+
 const char *service_type_to_string(enum service_type t);
 const char *restart_policy_to_string(enum restart_policy r);

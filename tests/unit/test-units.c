@@ -1590,11 +1590,25 @@ static void test_units__environment_file_bad_lines_are_warned_and_skipped(void *
 /* ---- the four classes ---------------------------------------------------------------------- */
 
 static void test_units__not_applied_keys_warn_at_their_line(void **state _unused_) {
+        /* Every key of this build is applied: mark two as a build that lacks them would. */
+        assert_int_equal(unit_key_set_class("Service", "MemoryMax", UNIT_KEY_NOT_APPLIED), 0);
+        assert_int_equal(unit_key_set_class("Service", "TasksMax", UNIT_KEY_NOT_APPLIED), 0);
         expect_warning(SVC "\nMemoryMax=1G\n", 4, "MemoryMax= is accepted but not applied by this build yet");
         expect_warning(SVC "TasksMax=10\n", 3, "TasksMax= is accepted but not applied");
         /* Only when the key appears. */
         struct unit *u = load_clean(SVC);
         unit_free(u);
+        assert_int_equal(unit_key_set_class("Service", "MemoryMax", UNIT_KEY_IMPLEMENTED), 0);
+        assert_int_equal(unit_key_set_class("Service", "TasksMax", UNIT_KEY_IMPLEMENTED), 0);
+}
+
+static void test_units__refused_key_names_the_reason(void **state _unused_) {
+        assert_int_equal(
+                unit_key_refuse("Service", "MemoryHigh", "this host's memory controller is cgroup v1"), 0);
+        expect_bad_value("MemoryHigh", "1G",
+                         "MemoryHigh= cannot be applied here: this host's memory controller is cgroup v1");
+        assert_int_equal(unit_key_set_class("Service", "MemoryHigh", UNIT_KEY_IMPLEMENTED), 0);
+        assert_int_equal(unit_key_refuse("Service", "NoSuchKey", "x"), -ENOENT);
 }
 
 static void test_units__implied_keys_are_silent_when_they_match(void **state _unused_) {
@@ -1715,6 +1729,8 @@ static void test_units__key_classes_change_at_run_time(void **state _unused_) {
         expect_warning(SVC "MemoryMax=1G\n", 3, "not applied");
         assert_int_equal(unit_key_set_class("Service", "NoSuchKey", UNIT_KEY_IMPLEMENTED), -ENOENT);
         assert_int_equal(unit_key_set_class("Unit", "MemoryMax", UNIT_KEY_IMPLEMENTED), -ENOENT);
+        /* The table is global: leave it as this build has it. */
+        assert_int_equal(unit_key_set_class("Service", "MemoryMax", UNIT_KEY_IMPLEMENTED), 0);
 }
 
 /* The classes this build promises (the list). */
@@ -1767,9 +1783,12 @@ static const char *const implemented_keys[] = {
         "CapabilityBoundingSet",
         "AmbientCapabilities",
         "NoNewPrivileges",
-};
-static const char *const not_applied_keys[] = {
-        "MemoryMax", "MemoryHigh", "TasksMax", "CPUWeight", "CPUQuota", "IOWeight",
+        "MemoryMax",
+        "MemoryHigh",
+        "TasksMax",
+        "CPUWeight",
+        "CPUQuota",
+        "IOWeight",
 };
 
 static void test_units__key_table_classes_match_this_build(void **state _unused_) {
@@ -1777,11 +1796,6 @@ static void test_units__key_table_classes_match_this_build(void **state _unused_
                 const struct unit_key_info *k = find_key(i < 7 ? "Unit" : "Service", implemented_keys[i]);
                 assert_non_null(k);
                 assert_int_equal(k->class, UNIT_KEY_IMPLEMENTED);
-        }
-        for (size_t i = 0; i < ELEMENTSOF(not_applied_keys); i++) {
-                const struct unit_key_info *k = find_key("Service", not_applied_keys[i]);
-                assert_non_null(k);
-                assert_int_equal(k->class, UNIT_KEY_NOT_APPLIED);
         }
         assert_int_equal(find_key("Service", "PrivateTmp")->class, UNIT_KEY_IMPLIED);
         assert_int_equal(find_key("Service", "SystemCallFilter")->class, UNIT_KEY_UNSUPPORTED);
@@ -2011,6 +2025,7 @@ int main(void) {
                 cmocka_unit_test(test_units__missing_environment_file_is_enoent),
                 cmocka_unit_test(test_units__environment_file_bad_lines_are_warned_and_skipped),
                 cmocka_unit_test(test_units__not_applied_keys_warn_at_their_line),
+                cmocka_unit_test(test_units__refused_key_names_the_reason),
                 cmocka_unit_test(test_units__implied_keys_are_silent_when_they_match),
                 cmocka_unit_test(test_units__implied_keys_refuse_less_isolation),
                 cmocka_unit_test(test_units__implied_keys_refuse_bad_values),
