@@ -274,7 +274,9 @@ int cgroup_init(struct manager *m) {
                 return -ENOMEM;
         m->cgroups = cg;
         /* svcd protects itself from the OOM killer; launch.c gives each service its own value. */
-        (void) write_string_file("/proc/self/oom_score_adj", "-1000");
+        int k = write_string_file("/proc/self/oom_score_adj", "-1000");
+        if (k < 0)
+                log_warning_errno(k, "Cannot protect svcd from the OOM killer (oom_score_adj -1000): %m");
         const char *mount = is_cgroup2("/sys/fs/cgroup")           ? "/sys/fs/cgroup"
                             : is_cgroup2("/sys/fs/cgroup/unified") ? "/sys/fs/cgroup/unified"
                                                                    : NULL;

@@ -5,6 +5,8 @@
 #include <getopt.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <limits.h>
+#include <termios.h>
 #include <time.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
@@ -627,6 +629,159 @@ static int cmd_exec(sd_bus *bus, int argc, char **argv) {
         return code;
 }
 
+/* ---- top ---------------------------------------------------------------------------------- */
+
+struct top_row {
+        char *name, *state;
+        uint64_t memory, tasks, cpu_usec;
+        double cpu_percent;
+};
+
+static struct top_row *top_rows;
+static size_t n_top_rows;
+static bool top_by_cpu;
+
+static int cmp_top(const void *a, const void *b) {
+        const struct top_row *x = a, *y = b;
+        if (top_by_cpu && x->cpu_percent != y->cpu_percent)
+                return x->cpu_percent < y->cpu_percent ? 1 : -1;
+        uint64_t mx = x->memory == UNKNOWN ? 0 : x->memory, my = y->memory == UNKNOWN ? 0 : y->memory;
+        if (mx != my)
+                return mx < my ? 1 : -1;
+        return strcmp(x->name, y->name);
+}
+
+/* One sample of every unit; CPU% from the previous sample over ELAPSED microseconds. */
+static int top_sample(sd_bus *bus, uint64_t elapsed) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        char *none[] = { NULL };
+        int code = call(bus, "Status", &reply, none, NULL, 0);
+        if (code != EXIT_OK)
+                return -EIO;
+        struct top_row *rows = NULL;
+        size_t n = 0;
+        struct status_info i = { 0 };
+        status_info_done(&i);
+        int r = sd_bus_message_enter_container(reply, 'a', "a{sv}");
+        while (r >= 0 && (r = read_status(reply, &i)) > 0) {
+                struct top_row *nr = realloc(rows, sizeof(*rows) * (n + 1));
+                if (!nr)
+                        break;
+                rows = nr;
+                rows[n] = (struct top_row){ TAKE_PTR(i.name), TAKE_PTR(i.state), i.res[R_MEM],
+                                            i.res[R_TASKS],   i.res[R_CPU],      0 };
+                for (size_t k = 0; k < n_top_rows && elapsed > 0; k++)
+                        if (streq(top_rows[k].name, rows[n].name) && rows[n].cpu_usec != UNKNOWN &&
+                            top_rows[k].cpu_usec != UNKNOWN && rows[n].cpu_usec >= top_rows[k].cpu_usec)
+                                rows[n].cpu_percent = 100.0 *
+                                                      (double) (rows[n].cpu_usec - top_rows[k].cpu_usec) /
+                                                      (double) elapsed;
+                n++;
+                status_info_done(&i);
+        }
+        status_info_done(&i);
+        for (size_t k = 0; k < n_top_rows; k++) {
+                free(top_rows[k].name);
+                free(top_rows[k].state);
+        }
+        free(top_rows);
+        top_rows = rows;
+        n_top_rows = n;
+        return r < 0 ? r : 0;
+}
+
+static void top_print(bool clear) {
+        if (clear)
+                printf("\033[H\033[2J");
+        qsort(top_rows, n_top_rows, sizeof(*top_rows), cmp_top);
+        printf("%-28s %-12s %6s %7s %10s   (sorted by %s%s)\n", "UNIT", "STATE", "TASKS", "%CPU", "MEMORY",
+               top_by_cpu ? "CPU" : "memory", clear ? "; m: memory, c: CPU, q: quit" : "");
+        for (size_t k = 0; k < n_top_rows; k++) {
+                const struct top_row *t = &top_rows[k];
+                char mem[32] = "-", tasks[32] = "-";
+                if (t->memory != UNKNOWN)
+                        format_bytes(mem, sizeof(mem), t->memory);
+                if (t->tasks != UNKNOWN)
+                        snprintf(tasks, sizeof(tasks), "%llu", (unsigned long long) t->tasks);
+                printf("%-28s %-12s %6s %6.1f%% %10s\n", t->name, t->state, tasks, t->cpu_percent, mem);
+        }
+        fflush(stdout);
+}
+
+/* Waits up to DELAY_MS for a key on a terminal: 'q' ends, 'm' and 'c' sort. */
+static bool top_wait(int delay_ms, bool interactive) {
+        if (!interactive) {
+                (void) poll(NULL, 0, delay_ms);
+                return true;
+        }
+        struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
+        if (poll(&p, 1, delay_ms) <= 0)
+                return true;
+        char c;
+        if (read(STDIN_FILENO, &c, 1) != 1)
+                return true;
+        if (c == 'm' || c == 'c')
+                top_by_cpu = c == 'c';
+        return c != 'q';
+}
+
+/* svc top [-n ITERATIONS] [-d SECONDS] [--cpu|--memory] [--batch] */
+static int cmd_top(sd_bus *bus, char **names) {
+        long iterations = -1;
+        double delay = 1.0;
+        bool batch = !isatty(STDOUT_FILENO);
+        for (char **a = names; a && *a; a++) {
+                if (streq(*a, "--cpu") || streq(*a, "-c"))
+                        top_by_cpu = true;
+                else if (streq(*a, "--memory") || streq(*a, "-m"))
+                        top_by_cpu = false;
+                else if (streq(*a, "--batch") || streq(*a, "-b"))
+                        batch = true;
+                else if ((streq(*a, "-n") || streq(*a, "-d")) && a[1]) {
+                        if (streq(*a, "-n"))
+                                iterations = strtol(a[1], NULL, 10);
+                        else
+                                delay = strtod(a[1], NULL);
+                        a++;
+                } else {
+                        fprintf(stderr, "svc top [-n ITERATIONS] [-d SECONDS] [--cpu|--memory] [--batch]\n");
+                        return EXIT_USAGE;
+                }
+        }
+        if (iterations < 0)
+                iterations = batch ? 2 : LONG_MAX; /* batch: a second sample gives CPU% */
+        bool interactive = !batch && isatty(STDIN_FILENO);
+        struct termios saved, raw;
+        bool restored = !interactive || tcgetattr(STDIN_FILENO, &saved) < 0;
+        if (!restored) {
+                raw = saved;
+                raw.c_lflag &= (tcflag_t) ~(ICANON | ECHO);
+                (void) tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+        }
+        uint64_t last = 0;
+        int code = EXIT_OK;
+        for (long it = 0; it < iterations; it++) {
+                uint64_t now = now_usec(CLOCK_MONOTONIC);
+                if (top_sample(bus, last ? now - last : 0) < 0) {
+                        code = EXIT_FAILED;
+                        break;
+                }
+                last = now;
+                if (!batch || it == iterations - 1 || iterations == 1)
+                        top_print(!batch);
+                if (it + 1 < iterations && !top_wait((int) (delay * 1000), interactive))
+                        break;
+        }
+        if (!restored)
+                (void) tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        for (size_t k = 0; k < n_top_rows; k++) {
+                free(top_rows[k].name);
+                free(top_rows[k].state);
+        }
+        free(top_rows);
+        return code;
+}
+
 static int parse_options(int argc, char **argv) {
         static const struct option options[] = {
                 { "root", required_argument, NULL, 'r' },
@@ -655,12 +810,13 @@ static int parse_options(int argc, char **argv) {
 int main(int argc, char **argv) {
         /* `svc` passes --root first. `exec` takes the rest as it is (the command's own options);
          * for the other commands getopt permutes, options may come anywhere. */
-        if (argc > 3 && streq(argv[1], "--root") && streq(argv[3], "exec")) {
+        if (argc > 3 && streq(argv[1], "--root") && (streq(argv[3], "exec") || streq(argv[3], "top"))) {
                 arg_root = argv[2];
                 sd_bus *bus = NULL;
                 if (connect_bus(&bus) < 0)
-                        return 125;
-                int code = cmd_exec(bus, argc - 4, argv + 4);
+                        return streq(argv[3], "exec") ? 125 : EXIT_FAILED;
+                int code =
+                        streq(argv[3], "exec") ? cmd_exec(bus, argc - 4, argv + 4) : cmd_top(bus, argv + 4);
                 sd_bus_flush_close_unref(bus);
                 return code;
         }
@@ -672,9 +828,9 @@ int main(int argc, char **argv) {
                 if (strv_extend(&names, argv[optind]) < 0)
                         return EXIT_FAILED;
         use_color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
-        static const char *const known[] = { "start",        "stop",     "restart", "reload",
-                                             "status",       "list",     "enable",  "disable",
-                                             "reload-units", "poweroff", "reboot",  "halt" };
+        static const char *const known[] = { "start",  "stop",   "restart", "reload",       "status",
+                                             "list",   "enable", "disable", "reload-units", "poweroff",
+                                             "reboot", "halt",   "top" };
         bool ok = false;
         for (size_t i = 0; i < ELEMENTSOF(known); i++)
                 ok |= streq(cmd, known[i]);
@@ -702,6 +858,8 @@ int main(int argc, char **argv) {
                 code = cmd_enable(bus, "Enable", names);
         else if (streq(cmd, "disable"))
                 code = cmd_enable(bus, "Disable", names);
+        else if (streq(cmd, "top"))
+                code = cmd_top(bus, names);
         else if (streq(cmd, "poweroff") || streq(cmd, "reboot") || streq(cmd, "halt")) {
                 _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
                 const char *method = streq(cmd, "poweroff") ? "PowerOff"

@@ -22,6 +22,7 @@ static void usage(FILE *f) {
                    "  reload-units                       re-read the unit directory\n"
                    "  poweroff|reboot|halt               stop every service, then that (svcd as PID 1)\n"
                    "  logs NAME [-n N] [-f]              the unit's log, like journalctl -u\n"
+                   "  top [--cpu] [-n N] [-d SEC]        services by memory or CPU, refreshed\n"
                    "  run [OPTIONS] CMD [ARG...]         one command in a sandbox, like docker run --rm\n"
                    "  exec [-i] [-t] NAME CMD [ARG...]   a command in a running service's sandbox\n"
                    "  check FILE...                      validate unit files (and their trees' libraries)\n\n"

@@ -90,6 +90,33 @@ static int serve(void) {
         return 0;
 }
 
+/* Forks children that wait, as fast as it can, and never gives up when fork fails. */
+static int forkstorm(void) {
+        for (;;) {
+                pid_t p = fork();
+                if (p == 0)
+                        for (;;)
+                                pause();
+                if (p < 0)
+                        usleep(10000);
+        }
+        return 0;
+}
+
+/* Allocates and touches MB megabytes, then waits: the OOM killer's target. */
+static int memhog(long mb) {
+        for (long i = 0; i < mb; i++) {
+                char *p = malloc(1 << 20);
+                if (!p)
+                        return 1;
+                memset(p, (int) i, 1 << 20);
+        }
+        printf("survived %ld MB\n", mb);
+        fflush(stdout);
+        pause();
+        return 0;
+}
+
 /* The fds this process got, without the one that reads the directory. */
 static int list_fds(void) {
         DIR *d = opendir("/proc/self/fd");
@@ -108,6 +135,10 @@ static int list_fds(void) {
 int main(int argc, char **argv) {
         if (argc > 1 && strcmp(argv[1], "fds") == 0)
                 return list_fds();
+        if (argc > 1 && strcmp(argv[1], "forkstorm") == 0)
+                return forkstorm();
+        if (argc > 2 && strcmp(argv[1], "memhog") == 0)
+                return memhog(atol(argv[2]));
         if (argc > 1 && strcmp(argv[1], "listen") == 0) {
                 for (;;)
                         if (serve() != 0)
