@@ -214,7 +214,7 @@ EOF2
         local out
         out=$(svc top --cpu -n 2 -d 0.5)
         assert_contains "$(echo "$out" | sed -n 2p)" "a " "the busy unit comes first by CPU"
-        awk '/^a / { sub("%", "", $4); exit !($4 > 20) }' <<<"$out" || fail "CPU% of the busy unit: $out"
+        awk '/^a / { sub("%", "", $4); exit !($4 + 0 > 20) }' <<<"$out" || fail "CPU% of the busy unit: $out"
 }
 
 test_two_svcds_do_not_collide() {
