@@ -17,7 +17,8 @@
 # Knobs (environment): BENCH_ONLY="1 3" runs some benchmarks only (the report then has only
 # those); BENCH_RUNS (200) runs per contender in 1 and 2; BENCH_ROUNDS (4) batches they are
 # split into; BENCH_LOG_BYTES (200000000); BENCH_REPS (3) repetitions of 4, 5 and 6;
-# BENCH_OUT (tests/bench) where results.md and results.png go; BENCH_KEEP=1 keeps the temporary
+# BENCH_OUT (tests/bench) where results.md and results.png go; BENCH_COMMIT names the source
+# measured when it is not this checkout's HEAD; BENCH_KEEP=1 keeps the temporary
 # directory (logs of the daemons) for a look afterwards.
 #
 # Everything lives under one temporary directory and one cgroup (v2), both removed at the end;
@@ -557,7 +558,11 @@ ELAPSED=$((EPOCHSECONDS - START))
 say "writing $OUT/results.md and $OUT/results.png ($ELAPSED s so far)"
 {
         echo "date	$(date -u '+%Y-%m-%d %H:%M UTC')"
-        echo "commit	$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO" diff --quiet HEAD -- common units sandbox supervisor 2>/dev/null || echo ' (with uncommitted changes)')"
+        if [ -n "${BENCH_COMMIT:-}" ]; then
+                echo "commit	$BENCH_COMMIT"
+        else
+                echo "commit	$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO" diff --quiet HEAD -- common units sandbox supervisor 2>/dev/null || echo ' (with uncommitted changes)')"
+        fi
         echo "kernel	$(uname -r)"
         echo "cpu	$(nproc) x $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
         echo "memory	$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
