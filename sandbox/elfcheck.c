@@ -876,3 +876,29 @@ int sandbox_check_program(int root_fd, const char *tree_label, const char *progr
         check_done(&c);
         return MIN(r, 0);
 }
+
+int sandbox_program_closure(int root_fd, const char *tree_label, const char *program, char ***ret_paths,
+                            char **ret_error) {
+        struct check c = { .root_fd = root_fd, .label = tree_label, .program = program };
+        _cleanup_strv_free_ char **paths = NULL;
+        int r = elf_version(EV_CURRENT) == EV_NONE ? -ENOSYS : check_exec(&c, program, 0);
+        if (r >= 0)
+                r = strv_extend(&paths, program);
+        STRV_FOREACH (v, c.via)
+                if (r >= 0 && !strv_contains(paths, *v))
+                        r = strv_extend(&paths, *v);
+        for (size_t i = 0; r >= 0 && i < c.n_objects; i++)
+                if (!strv_contains(paths, c.objects[i].path))
+                        r = strv_extend(&paths, c.objects[i].path);
+        if (r < 0 && !c.error) {
+                errno = -r;
+                (void) fail(&c, r, "%s could not be checked in %s: %m", program, tree_label);
+        }
+        if (r < 0 && ret_error)
+                *ret_error = TAKE_PTR(c.error);
+        check_done(&c);
+        if (r < 0)
+                return r;
+        *ret_paths = TAKE_PTR(paths);
+        return 0;
+}

@@ -202,6 +202,13 @@ const char *sandbox_stage_to_string(int stage);
  * "/usr/sbin/lighttpd needs libpcre.so.3, which tree bullseye does not have". */
 int sandbox_check_program(int root_fd, const char *tree_label, const char *program, char **ret_error);
 
+/* The files PROGRAM needs to run, as the check above finds them in the tree at ROOT_FD: PROGRAM
+ * itself, its "#!" interpreters, then every ELF object (the program by its real path, its ELF
+ * interpreter, its libraries, breadth first), each path once, as the service would name it.
+ * Returns 0 and the list, or what sandbox_check_program() returns when something is missing. */
+int sandbox_program_closure(int root_fd, const char *tree_label, const char *program, char ***ret_paths,
+                            char **ret_error);
+
 /* ---- seccomp (seccomp.c) ------------------------------------------------------------------- */
 
 /* Loads svc's seccomp filter (Docker's default policy as the model; compiled by libseccomp at
