@@ -7,8 +7,8 @@
 
 #include "common/macro.h"
 #include "common/util.h"
+#include "supervisor/pid1.h"
 #include "supervisor/svcd.h"
-
 static const char *arg_root;
 
 static void help(void) {
@@ -38,11 +38,17 @@ static int parse_args(int argc, char **argv) {
                         break;
                 case 'h':
                         help();
-                        return 0;
+                        if (pid1_mode() == PID1_NONE)
+                                return 0;
+                        break;
                 default:
-                        return -EINVAL;
+                        /* PID 1 does not stop the box for a stray word of the kernel command line. */
+                        if (pid1_mode() == PID1_NONE)
+                                return -EINVAL;
+                        break;
                 }
-        if (optind < argc) {
+        /* As PID 1, the kernel passes the words of its command line it does not know: ignored. */
+        if (optind < argc && pid1_mode() == PID1_NONE) {
                 log_error("Unexpected argument: %s", argv[optind]);
                 return -EINVAL;
         }
@@ -62,7 +68,14 @@ static int on_sigchld(sd_event_source *src _unused_, const struct signalfd_sigin
 }
 
 static int on_sigterm(sd_event_source *src _unused_, const struct signalfd_siginfo *si, void *userdata) {
-        log_info("Received SIG%s", sigabbrev_np((int) si->ssi_signo));
+        int sig = (int) si->ssi_signo;
+        enum shutdown_kind kind;
+        if (pid1_mode() != PID1_NONE && pid1_shutdown_signal(sig, &kind)) {
+                log_notice("Received SIG%s from pid %u", sigabbrev_np(sig), si->ssi_pid);
+                manager_request_shutdown(userdata, kind);
+                return 0;
+        }
+        log_info("Received SIG%s", sigabbrev_np(sig));
         manager_shutdown(userdata, 0);
         return 0;
 }
@@ -77,38 +90,42 @@ static int on_sighup(sd_event_source *src _unused_, const struct signalfd_siginf
         return 0;
 }
 
+/* The signals the loop handles: as PID 1 also SIGPWR, SIGUSR1 and SIGUSR2 (pid1.c). */
+static void handled_signals(sigset_t *ss) {
+        sigemptyset(ss);
+        sigaddset(ss, SIGCHLD);
+        sigaddset(ss, SIGTERM);
+        sigaddset(ss, SIGINT);
+        sigaddset(ss, SIGHUP);
+        if (pid1_mode() != PID1_NONE)
+                pid1_add_shutdown_signals(ss);
+}
+
 static int setup_signals(sd_event *e, struct manager *m) {
         sigset_t ss;
-        sigemptyset(&ss);
-        int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
-        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
-                sigaddset(&ss, sigs[i]);
-        /* Blocked before any thread exists, so that only the loop's signalfd sees them. */
-        if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
-                return -errno;
+        handled_signals(&ss);
         signal(SIGPIPE, SIG_IGN);
-        int r = sd_event_add_signal(e, NULL, SIGCHLD, on_sigchld, m);
-        if (r >= 0)
-                r = sd_event_add_signal(e, NULL, SIGTERM, on_sigterm, m);
-        if (r >= 0)
-                r = sd_event_add_signal(e, NULL, SIGINT, on_sigterm, m);
-        if (r >= 0)
-                r = sd_event_add_signal(e, NULL, SIGHUP, on_sighup, m);
+        int r = 0;
+        for (int sig = 1; sig < _NSIG && r >= 0; sig++)
+                if (sigismember(&ss, sig) == 1)
+                        r = sd_event_add_signal(e, NULL, sig,
+                                                sig == SIGCHLD  ? on_sigchld
+                                                : sig == SIGHUP ? on_sighup
+                                                                : on_sigterm,
+                                                m);
         return r;
 }
 
-static int run(void) {
+/* Returns the loop's exit status, with the shutdown asked for in *ret_kind. */
+static int run(enum shutdown_kind *ret_kind) {
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
         int r = sd_event_new(&e);
         if (r < 0)
                 return log_error_errno(r, "Cannot create the event loop: %m");
-        /* Block the signals before manager_new() starts the log writer thread. */
+        /* Blocked before manager_new() starts the log writer thread, so that only the loop's
+         * signalfd sees them. */
         sigset_t ss;
-        sigemptyset(&ss);
-        sigaddset(&ss, SIGCHLD);
-        sigaddset(&ss, SIGTERM);
-        sigaddset(&ss, SIGINT);
-        sigaddset(&ss, SIGHUP);
+        handled_signals(&ss);
         if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
                 return log_error_errno(-errno, "Cannot block signals: %m");
         struct manager *m = NULL;
@@ -129,7 +146,9 @@ static int run(void) {
         }
         log_info("Ready, control socket %s", m->control_path);
         manager_start_enabled(m);
+        pid1_started();
         r = sd_event_loop(e);
+        *ret_kind = m->shutdown_kind;
         manager_free(m);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
@@ -137,13 +156,23 @@ static int run(void) {
 }
 
 int main(int argc, char **argv) {
+        /* Which svcd is (a real boot, a container, neither) decides what it may touch: first. */
+        enum pid1_mode mode = pid1_detect();
+        umask(022);
+        if (pid1_setup() < 0)
+                return pid1_fail();
         int r = parse_args(argc, argv);
+        if (r < 0 && mode != PID1_NONE)
+                return pid1_fail();
         if (r <= 0)
                 return r < 0 ? 2 : 0;
-        umask(022);
-        /* Orphans of the services come back to svcd and are reaped in one place. */
-        if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+        /* Orphans of the services come back to svcd and are reaped in one place (PID 1 gets
+         * them anyway). */
+        if (mode == PID1_NONE && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
                 log_warning_errno(-errno, "Cannot become a subreaper: %m");
-        r = run();
-        return r < 0 ? 1 : r;
+        enum shutdown_kind kind = SHUTDOWN_EXIT;
+        r = run(&kind);
+        if (r < 0)
+                return pid1_fail();
+        return pid1_finish(kind, r);
 }

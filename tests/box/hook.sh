@@ -1,0 +1,112 @@
+#!/bin/sh
+# The box's side of tests/box/run.sh: svcd runs it on the console (svc.run= on the kernel command
+# line), as /usr/lib/svc-test/hook, with the scenario in $svctest (a k=v word of the kernel
+# command line, which the kernel puts in init's environment). It prints BOX-OK / BOX-FAIL lines
+# and markers that the runner reads from the serial console, then does what the scenario ends
+# with: power off through the control socket, a signal to PID 1, or nothing (ctrl-alt-del comes
+# from the host).
+scenario=${svctest:-poweroff}
+orphans=${svcorphans:-500}
+
+export NO_COLOR=1
+# Debian's busybox runs its own applets before PATH, and it has runit's svc.
+svc() { /usr/bin/svc "$@"; }
+ok() { echo "BOX-OK $*"; }
+bad() { echo "BOX-FAIL $*"; }
+# check DESCRIPTION COMMAND...
+check() {
+        d=$1
+        shift
+        if "$@" >/dev/null 2>&1; then ok "$d"; else bad "$d"; fi
+}
+status_has() { svc status "$1" 2>/dev/null | grep -q "$2"; }
+main_pid() { svc status --json "$1" | sed -n 's/.*"main_pid":\([0-9]*\).*/\1/p'; }
+# Every namespace of PID differs from PID 1's.
+own_namespaces() {
+        for n in mnt pid net uts ipc; do
+                [ "$(readlink "/proc/$1/ns/$n")" != "$(readlink /proc/1/ns/$n)" ] || return 1
+        done
+}
+ms() { cut -d' ' -f1 /proc/uptime | tr -d .; } # hundredths of a second since boot
+zombies() { grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l; }
+children_of_1() { grep -l '^PPid:.1$' /proc/[0-9]*/status 2>/dev/null | wc -l; }
+
+check "pid 1 is svcd (/init)" [ "$(readlink /proc/1/exe)" = /init ]
+if svc start blog mail chain-web; then
+        echo "BOX-READY at $(cut -d' ' -f1 /proc/uptime) s of guest uptime"
+else
+        bad "the example services did not start"
+fi
+if [ "$scenario" = timing ]; then
+        echo "BOX-POWEROFF"
+        svc poweroff || bad "svc poweroff"
+        exec sleep 1000000
+fi
+svc list
+# Booted: mounts, hostname, lo, cgroup v2 only, modules on demand.
+for m in /proc /sys /dev /dev/pts /dev/shm /run /sys/fs/cgroup; do
+        check "$m mounted" grep -q "^[^ ]* $m " /proc/mounts
+done
+check "cgroup2 at /sys/fs/cgroup" grep -q '^cgroup2 /sys/fs/cgroup cgroup2 ' /proc/mounts
+check "no cgroup v1 hierarchy" sh -c '! grep -q " cgroup " /proc/mounts'
+check "hostname from /etc/hostname" [ "$(hostname)" = svc-box ]
+check "lo up" sh -c 'ip link show lo | grep -q "[<,]UP[,>]"'
+check "/ is not the initramfs' rootfs" \
+        sh -c 'awk "\$5 == \"/\" { top = (\$1 == \$2) } END { exit top }" /proc/self/mountinfo'
+check "oneshot on an overlay ran" svc start box-overlay
+check "overlay.ko loaded on demand" grep -q '^overlay ' /proc/modules
+check "veth.ko loads on demand" sh -c 'ip link add svct0 type veth && grep -q "^veth " /proc/modules &&
+        ip link del svct0'
+
+# The example services, each in its own namespaces on its own tree.
+pid=$(main_pid mail)
+check "mail runs (main pid ${pid:-none})" [ -n "$pid" ]
+check "mail in namespaces of its own" own_namespaces "$pid"
+check "mail on tree mail (libsvcdemo 2.0)" status_has mail "libsvcdemo 2.0"
+check "mail in its own cgroup" grep -qx '0::/svc/mail' "/proc/$pid/cgroup"
+check "mail's hostname" [ "$(svc exec mail hostname)" = mail ]
+page=$(wget -qO- http://127.0.0.1:8080/)
+check "blog answers on tree blog (libsvcdemo 1.0)" sh -c 'echo "$1" | grep -q "libsvcdemo 1.0"' - "$page"
+check "blog's sandbox has only lo" sh -c 'echo "$1" | grep -q "network interfaces: lo)"' - "$page"
+check "broken unit failed, the boot went on" status_has box-broken failed
+check "unit with a typo refused" status_has box-typo "unknown key ExecStrat="
+
+# An orphan burst: ORPHANS subshells, blocked opening a FIFO nobody writes, in a process group
+# of their own; their parents exit, so PID 1 adopts them. One kill of the group ends them all at
+# once, and PID 1 must reap them all.
+mkfifo /tmp/block
+before=$(children_of_1)
+setsid sh -c 'echo $$ >/tmp/burst.pgid; i=0
+        while [ $i -lt "$1" ]; do ( (read -r _ </tmp/block) & ); i=$((i + 1)); done' - "$orphans"
+n=0
+while [ "$(($(children_of_1) - before))" -lt "$orphans" ] && [ $n -lt 100 ]; do
+        n=$((n + 1))
+        sleep 0.05
+done
+adopted=$(($(children_of_1) - before))
+t0=$(ms)
+kill -TERM -"$(cat /tmp/burst.pgid)"
+n=0
+while [ "$(children_of_1)" -gt "$before" ] || [ "$(zombies)" -gt 0 ]; do
+        n=$((n + 1))
+        [ $n -lt 300 ] || break
+        sleep 0.05
+done
+left=$(($(children_of_1) - before))
+z=$(zombies)
+if [ "$adopted" -ge "$orphans" ] && [ "$left" -le 0 ] && [ "$z" -eq 0 ]; then
+        ok "orphan burst: PID 1 adopted $adopted and reaped them in $(($(ms) - t0))0 ms"
+else
+        bad "orphan burst: adopted $adopted of $orphans, $left left, $z zombies"
+fi
+check "svcd answers after the burst" svc status blog
+
+echo "BOX-CHECKS-DONE"
+case $scenario in
+poweroff) svc poweroff || bad "svc poweroff" ;;
+sigterm) kill -TERM 1 ;;
+halt) kill -USR1 1 ;;
+crash) kill -SEGV 1 ;;
+esac
+# cad: the host sends ctrl-alt-del. Either way svcd ends this session at shutdown.
+exec sleep 1000000
