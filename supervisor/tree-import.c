@@ -401,6 +401,19 @@ static int parse_args(struct import *im, int argc, char **argv) {
         return 0;
 }
 
+/* Before the work: --unit never overwrites a unit file. */
+static int unit_free_to_write(const struct import *im) {
+        _cleanup_free_ char *path = NULL;
+        if (!im->unit)
+                return 0;
+        if (asprintf(&path, "%s/%s.unit", im->ctx->units_dir, im->unit) < 0)
+                return -ENOMEM;
+        if (access(path, F_OK) < 0)
+                return 0;
+        tree_error("%s exists: choose another --unit, or remove it first", path);
+        return -EEXIST;
+}
+
 static void report(const struct import *im) {
         size_t n = strv_length(im->layers);
         printf("Imported tree %s from %s (%s%s%s, ", im->name, im->archive, im->format, im->ref ? " " : "",
@@ -417,6 +430,8 @@ int tree_cmd_import(struct tree_ctx *ctx, int argc, char **argv) {
         struct import im = { .ctx = ctx, .src_fd = -EBADF };
         if (parse_args(&im, argc, argv) < 0)
                 return EXIT_USAGE;
+        if (unit_free_to_write(&im) < 0)
+                return EXIT_FAILED;
         struct tree_new t;
         _cleanup_(json_putp) struct json_object *m = NULL;
         int r = tree_new_begin(ctx, im.name, &t);

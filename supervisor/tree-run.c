@@ -174,7 +174,7 @@ int tree_run_checked(const struct tree_ctx *ctx, const struct tree_run_opts *o, 
         if (r < 0)
                 tree_error("%s: cannot run %s: %s", what, o->argv[0], strerror(-r));
         else {
-                tree_error("%s failed (%s %s %d); its last lines:", what, o->argv[0],
+                tree_error("%s failed (%s %d); its last lines:", what,
                            r > 128 ? "killed by signal" : "exited with", r > 128 ? r - 128 : r);
                 print_tail(output);
         }

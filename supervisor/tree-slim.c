@@ -86,6 +86,7 @@ static char *after_link(const char *target, const char *rest) {
 static int copy_path(struct slim *s, const char *path) {
         _cleanup_free_ char *rest = strdup(path);
         char cur[PATH_MAX] = "", next[PATH_MAX], target[PATH_MAX];
+        s->links = 0;
         while (rest && *rest) {
                 char *p = rest + strspn(rest, "/"), *end = p + strcspn(p, "/"),
                      *remaining = end + strspn(end, "/");
