@@ -308,3 +308,99 @@ int config_parse_caps(struct parse_ctx *ctx, const char *key, const char *value,
                 *set |= sum;
         return 0;
 }
+
+/* "PORT" or "PORT-END" into a range. */
+static int parse_port_range(char *s, uint16_t *ret_start, uint16_t *ret_end) {
+        char *dash = strchr(s, '-');
+        if (dash)
+                *dash = '\0';
+        if (parse_port(s, ret_start) < 0)
+                return -EINVAL;
+        *ret_end = *ret_start;
+        if (dash && (parse_port(dash + 1, ret_end) < 0 || *ret_end < *ret_start))
+                return -EINVAL;
+        return 0;
+}
+
+/* [HOSTADDR:]HOSTPORT[-END]:PORT[-END][/tcp|/udp]; V is modified. A sentence in *why on error. */
+static int parse_publish_value(char *v, struct publish_spec *p, const char **why) {
+        *why = "expected [HOSTADDR:]HOSTPORT[-END]:PORT[-END][/tcp|/udp]";
+        p->protocol = IPPROTO_TCP;
+        char *slash = strchr(v, '/');
+        if (slash) {
+                *slash = '\0';
+                if (streq(slash + 1, "udp"))
+                        p->protocol = IPPROTO_UDP;
+                else if (!streq(slash + 1, "tcp"))
+                        return -EINVAL;
+        }
+        char *inner = strrchr(v, ':');
+        if (!inner)
+                return -EINVAL;
+        *inner++ = '\0';
+        char *host_port = strrchr(v, ':');
+        if (host_port) {
+                *host_port++ = '\0';
+                struct in_addr a;
+                if (v[0] == '[' || strchr(v, ':')) {
+                        *why = "the service network is IPv4: publish on an IPv4 address of the host, or on "
+                               "all";
+                        return -EINVAL;
+                }
+                if (inet_pton(AF_INET, v, &a) != 1)
+                        return -EINVAL;
+                if (a.s_addr != htonl(INADDR_ANY) && !(p->host_address = strdup(v)))
+                        return -ENOMEM;
+        } else
+                host_port = v;
+        if (parse_port_range(host_port, &p->host_port, &p->host_port_end) < 0 ||
+            parse_port_range(inner, &p->port, &p->port_end) < 0)
+                return -EINVAL;
+        if (p->host_port_end - p->host_port != p->port_end - p->port) {
+                *why = "the host's range and the service's range must have the same length";
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int config_parse_publish(struct parse_ctx *ctx, const char *key, const char *value, void *data _unused_,
+                         int ltype _unused_) {
+        struct unit *u = ctx->u;
+        _cleanup_free_ char *v = NULL, *scratch = NULL;
+
+        if (!ctx->network_loc.file)
+                ctx->network_loc = (struct unit_location){ ctx->file, ctx->line };
+        int r = expand(ctx, key, value, &v);
+        if (r < 0)
+                return r;
+        if (!v) {
+                publish_specs_free(u->publish, u->n_publish);
+                u->publish = NULL;
+                u->n_publish = 0;
+                return 0;
+        }
+        if (!(scratch = strdup(v)))
+                return -ENOMEM;
+        struct publish_spec p = { 0 };
+        const char *why;
+        r = parse_publish_value(scratch, &p, &why);
+        if (r == -EINVAL) {
+                free(p.host_address);
+                return ctx_error(ctx, "%s=%s: %s", key, ctx_short(ctx, value), why);
+        }
+        struct publish_spec *a = r < 0 ? NULL : reallocarray(u->publish, u->n_publish + 1, sizeof(*a));
+        if (!a) {
+                free(p.host_address);
+                return -ENOMEM;
+        }
+        u->publish = a;
+        p.text = TAKE_PTR(v);
+        u->publish[u->n_publish++] = p;
+        return 0;
+}
+
+int config_parse_outbound(struct parse_ctx *ctx, const char *key, const char *value, void *data, int ltype) {
+        if (!ctx->network_loc.file)
+                ctx->network_loc = (struct unit_location){ ctx->file, ctx->line };
+        return config_parse_bool(ctx, key, value, data, ltype);
+}

@@ -134,6 +134,8 @@ static struct unit_key table[] = {
         IMPL("Service", "RuntimeDirectory", config_parse_directories, runtime_directories, 0),
         IMPL("Service", "LogsDirectory", config_parse_directories, logs_directories, 0),
         IMPL("Service", "PrivateNetwork", config_parse_bool, private_network, 0),
+        IMPL("Service", "PublishPort", config_parse_publish, publish, 0),
+        IMPL("Service", "Outbound", config_parse_outbound, outbound, 0),
         IMPL("Service", "Hostname", config_parse_hostname, hostname, 0),
         IMPL("Service", "CapabilityBoundingSet", config_parse_caps, capability_bounding_set, 0),
         IMPL("Service", "AmbientCapabilities", config_parse_caps, ambient_capabilities, 0),

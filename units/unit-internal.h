@@ -36,7 +36,7 @@ struct parse_ctx {
         size_t buf_len, buf_off, buf_cap;
 
         /* Where things were written, for the checks after all files are read. */
-        struct unit_location service_loc, type_loc, restart_loc;
+        struct unit_location service_loc, type_loc, restart_loc, network_loc;
 
         char shorten[96];
 };
@@ -149,6 +149,8 @@ int config_parse_environment(struct parse_ctx *, const char *, const char *, voi
 int config_parse_environment_file(struct parse_ctx *, const char *, const char *, void *, int);
 
 int config_parse_listen(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_publish(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_outbound(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_root_directory(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_overlay(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_binds(struct parse_ctx *, const char *, const char *, void *, int);
@@ -199,6 +201,7 @@ void listen_spec_done(struct listen_spec *l);
 void listen_specs_free(struct listen_spec *l, size_t n);
 void bind_spec_done(struct bind_spec *b);
 void bind_specs_free(struct bind_spec *b, size_t n);
+void publish_specs_free(struct publish_spec *p, size_t n);
 void env_files_free(struct env_file *f, size_t n);
 
 /* ---- env.c -------------------------------------------------------------------------------- */

@@ -77,6 +77,14 @@ void listen_specs_free(struct listen_spec *l, size_t n) {
         free(l);
 }
 
+void publish_specs_free(struct publish_spec *p, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                free(p[i].host_address);
+                free(p[i].text);
+        }
+        free(p);
+}
+
 void bind_spec_done(struct bind_spec *b) {
         b->source = mfree(b->source);
         b->dest = mfree(b->dest);
@@ -132,6 +140,7 @@ struct unit *unit_free(struct unit *u) {
         listen_specs_free(u->listen, u->n_listen);
         free(u->root_directory);
         bind_specs_free(u->binds, u->n_binds);
+        publish_specs_free(u->publish, u->n_publish);
         free(u->hostname);
         free(u);
         return NULL;
@@ -171,6 +180,37 @@ static int check_name(const char *name, const char *file, struct unit_diag *diag
         return r < 0 ? r : -EINVAL;
 }
 
+static bool publish_overlaps(const struct publish_spec *a, const struct publish_spec *b) {
+        return a->protocol == b->protocol && a->host_port <= b->host_port_end &&
+               b->host_port <= a->host_port_end &&
+               (!a->host_address || !b->host_address || streq(a->host_address, b->host_address));
+}
+
+/* PublishPort= and Outbound= give the service a veth of its own in its own namespace. */
+static int verify_network(struct parse_ctx *ctx) {
+        struct unit *u = ctx->u;
+        const struct unit_location *l = &ctx->network_loc;
+
+        if (u->n_publish == 0 && !u->outbound)
+                return 0;
+        if (!u->private_network)
+                return diag_add(ctx->diag, false, l->file, l->line,
+                                "PublishPort= and Outbound= route to the service's own network namespace, "
+                                "and PrivateNetwork=no leaves it in the host's: drop one or the other");
+        if (u->accept)
+                return diag_add(ctx->diag, false, l->file, l->line,
+                                "PublishPort= and Outbound= do not fit Accept=yes, where every connection "
+                                "gets a sandbox of its own: publish a daemon that listens by itself");
+        for (size_t i = 0; i < u->n_publish; i++)
+                for (size_t j = 0; j < i; j++)
+                        if (publish_overlaps(&u->publish[i], &u->publish[j]))
+                                return diag_add(ctx->diag, false, l->file, l->line,
+                                                "PublishPort=%s and PublishPort=%s publish the same host "
+                                                "port twice",
+                                                u->publish[j].text, u->publish[i].text);
+        return 0;
+}
+
 /* The checks that need the whole unit, after the main file and every drop-in. */
 static int unit_verify(struct parse_ctx *ctx) {
         struct unit *u = ctx->u;
@@ -189,6 +229,8 @@ static int unit_verify(struct parse_ctx *ctx) {
                 r = diag_add(ctx->diag, false, ctx->restart_loc.file, ctx->restart_loc.line,
                              "Restart=always does not fit Type=oneshot, which is meant to finish; use "
                              "Restart=on-failure or no");
+        if (r >= 0)
+                r = verify_network(ctx);
         return r;
 }
 

@@ -73,6 +73,16 @@ struct listen_spec {
         char *text; /* the value as written, for messages and LISTEN_FDNAMES */
 };
 
+/* PublishPort= entry: [HOSTADDR:]HOSTPORT[-END]:PORT[-END][/tcp|/udp]. Both ranges have the same
+ * length; a single port is a range of one (end == start). */
+struct publish_spec {
+        char *host_address; /* numeric IPv4, NULL = every address of the host */
+        uint16_t host_port, host_port_end;
+        uint16_t port, port_end; /* inside the service */
+        int protocol; /* IPPROTO_TCP or IPPROTO_UDP */
+        char *text; /* the value as written */
+};
+
 /* EnvironmentFile= entry. */
 struct env_file {
         char *path;
@@ -142,6 +152,9 @@ struct unit {
         size_t n_binds;
         char **state_directories, **runtime_directories, **logs_directories; /* relative */
         bool private_network; /* default true */
+        struct publish_spec *publish; /* PublishPort= */
+        size_t n_publish;
+        bool outbound; /* Outbound=: masqueraded traffic beyond the service's namespace */
         char *hostname; /* NULL = unit name */
         uint64_t capability_bounding_set; /* bit mask of CAP_*; UNIT_UNSET = default */
         uint64_t ambient_capabilities; /* 0 = none */

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <sys/capability.h>
 #include <sys/resource.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -827,6 +828,55 @@ static void test_units__listen_stream_refuses_bad_addresses(void **state _unused
                                            "1.2.3.4:", "run/x.sock", "@",       "http" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 expect_bad_value("ListenStream", bad[i], "expected a port, ADDRESS:PORT");
+}
+
+static void test_units__publish_port_forms(void **state _unused_) {
+        struct unit *u = load_svc("PublishPort=8080:80\nPublishPort=127.0.0.1:5353:53/udp\n"
+                                  "PublishPort=0.0.0.0:30000-30009:40000-40009/tcp\nOutbound=yes\n");
+        assert_int_equal(u->n_publish, 3);
+        assert_null(u->publish[0].host_address);
+        assert_int_equal(u->publish[0].host_port, 8080);
+        assert_int_equal(u->publish[0].host_port_end, 8080);
+        assert_int_equal(u->publish[0].port, 80);
+        assert_int_equal(u->publish[0].port_end, 80);
+        assert_int_equal(u->publish[0].protocol, IPPROTO_TCP);
+        assert_string_equal(u->publish[0].text, "8080:80");
+        assert_string_equal(u->publish[1].host_address, "127.0.0.1");
+        assert_int_equal(u->publish[1].protocol, IPPROTO_UDP);
+        assert_int_equal(u->publish[1].port, 53);
+        assert_null(u->publish[2].host_address); /* 0.0.0.0 is every address */
+        assert_int_equal(u->publish[2].host_port, 30000);
+        assert_int_equal(u->publish[2].host_port_end, 30009);
+        assert_int_equal(u->publish[2].port, 40000);
+        assert_int_equal(u->publish[2].port_end, 40009);
+        assert_true(u->outbound);
+        unit_free(u);
+        u = load_svc("PublishPort=80:80\nPublishPort=\n");
+        assert_int_equal(u->n_publish, 0);
+        assert_false(u->outbound);
+        unit_free(u);
+}
+
+static void test_units__publish_port_refuses_bad_values(void **state _unused_) {
+        static const char *const bad[] = { "80",       "0:80",        "80:70000", "host:80:80", "80:80/sctp",
+                                           "80-70:80", "1.2.3:80:80", "80:80/",   ":80" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                expect_bad_value("PublishPort", bad[i], "expected [HOSTADDR:]HOSTPORT[-END]:PORT[-END]");
+        expect_bad_value("PublishPort", "8000-8009:80-88", "must have the same length");
+        expect_bad_value("PublishPort", "[::1]:80:80", "the service network is IPv4");
+        expect_bad_value("Outbound", "maybe", "expected a boolean");
+}
+
+static void test_units__publish_port_needs_its_own_namespace(void **state _unused_) {
+        expect_error(SVC "PublishPort=8080:80\nPrivateNetwork=no\n", 3,
+                     "PrivateNetwork=no leaves it in the host's");
+        expect_error(SVC "PrivateNetwork=no\nOutbound=yes\n", 4, "PrivateNetwork=no leaves it in the host's");
+        expect_error(SVC "ListenStream=80\nAccept=yes\nPublishPort=8080:80\n", 5, "do not fit Accept=yes");
+        expect_error(SVC "PublishPort=8080:80\nPublishPort=8000-8090:8000-8090\n", 3,
+                     "publish the same host port twice");
+        /* The same port on two addresses, or for two protocols, is no clash. */
+        unit_free(load_svc(
+                "PublishPort=127.0.0.1:53:53/udp\nPublishPort=10.0.0.1:53:53/udp\nPublishPort=53:53\n"));
 }
 
 static void test_units__accept_and_max_connections(void **state _unused_) {
@@ -1779,6 +1829,8 @@ static const char *const implemented_keys[] = {
         "RuntimeDirectory",
         "LogsDirectory",
         "PrivateNetwork",
+        "PublishPort",
+        "Outbound",
         "Hostname",
         "CapabilityBoundingSet",
         "AmbientCapabilities",
@@ -1970,6 +2022,9 @@ int main(void) {
                 cmocka_unit_test(test_units__log_rotation_keys),
                 cmocka_unit_test(test_units__listen_stream_forms),
                 cmocka_unit_test(test_units__listen_stream_refuses_bad_addresses),
+                cmocka_unit_test(test_units__publish_port_forms),
+                cmocka_unit_test(test_units__publish_port_refuses_bad_values),
+                cmocka_unit_test(test_units__publish_port_needs_its_own_namespace),
                 cmocka_unit_test(test_units__accept_and_max_connections),
                 cmocka_unit_test(test_units__root_directory_is_a_tree_name_or_absolute),
                 cmocka_unit_test(test_units__overlay_modes),
