@@ -145,7 +145,7 @@ void tree_writer_done(struct tree_writer *w) {
 /* Opens DIR (normalized; "" is the root) from the tree's root, component by component, never
  * following a symlink; with CREATE, missing directories are made (0755, as tar does). A new
  * descriptor, or -ENOENT (without CREATE) and -errno with the sentence set. */
-static int walk(struct tree_writer *w, const char *entry, const char *dir, bool create) {
+static int walk(struct tree_writer *w, const char *entry, const char *dir, bool create, bool link) {
         _cleanup_free_ char *copy = strdup(dir);
         _cleanup_close_ int fd = fcntl(w->root_fd, F_DUPFD_CLOEXEC, 3);
         if (!copy || fd < 0)
@@ -165,13 +165,13 @@ static int walk(struct tree_writer *w, const char *entry, const char *dir, bool 
                 const char *upto = strndupa(dir, (size_t) (c - copy) + strlen(c));
                 if (fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) >= 0 && S_ISLNK(st.st_mode))
                         return fail(w, -ELOOP, entry,
-                                    "goes through %s, a symbolic link: nothing is written "
-                                    "through one",
-                                    upto);
+                                    "%sgoes through %s, a symbolic link: nothing is written through one",
+                                    link ? "is a hardlink to a path that " : "", upto);
                 if (e == ENOENT && !create)
                         return -ENOENT;
                 if (e == ENOTDIR)
-                        return fail(w, -ENOTDIR, entry, "goes through %s, which is not a directory", upto);
+                        return fail(w, -ENOTDIR, entry, "%sgoes through %s, which is not a directory",
+                                    link ? "is a hardlink to a path that " : "", upto);
                 return fail(w, -e, entry, "cannot open %s: %s", upto, strerror(e));
         }
         return TAKE_FD(fd);
@@ -184,7 +184,7 @@ static int open_parent(struct tree_writer *w, const char *entry, const char *dir
                 return w->parent_fd;
         w->parent = mfree(w->parent);
         w->parent_fd = safe_close(w->parent_fd);
-        int fd = walk(w, entry, dir, true);
+        int fd = walk(w, entry, dir, true, false);
         if (fd < 0)
                 return fd;
         w->parent = strdup(dir);
@@ -236,8 +236,8 @@ static void entry_times(struct archive_entry *e, struct timespec ts[2]) {
 
 /* Owner, then mode (chown clears setuid bits), then times, on an open descriptor. */
 static int set_attrs(struct tree_writer *w, struct archive_entry *e, const char *entry, int fd, bool dir) {
-        uid_t uid;
-        gid_t gid;
+        uid_t uid = 0;
+        gid_t gid = 0;
         struct timespec ts[2];
         int r = entry_owner(w, e, entry, &uid, &gid);
         if (r < 0)
@@ -297,8 +297,8 @@ static int make_dir(struct tree_writer *w, struct archive_entry *e, const char *
 /* Symlinks and FIFOs have no descriptor to set attributes on: by name, never following. */
 static int set_attrs_at(struct tree_writer *w, struct archive_entry *e, const char *entry, int pfd,
                         const char *leaf, bool link) {
-        uid_t uid;
-        gid_t gid;
+        uid_t uid = 0;
+        gid_t gid = 0;
         struct timespec ts[2];
         int r = entry_owner(w, e, entry, &uid, &gid);
         if (r < 0)
@@ -325,48 +325,48 @@ static int make_special(struct tree_writer *w, struct archive_entry *e, const ch
 /* A hardlink: its target, reached like any entry's path, must be a file the tree already has. */
 static int make_hardlink(struct tree_writer *w, const char *entry, const char *path, int pfd,
                          const char *leaf, const char *link) {
-        _cleanup_free_ char *target = NULL;
+        _cleanup_free_ char *target = NULL, *shown = printable(link);
+        if (!shown)
+                return -ENOMEM;
         int r = tree_path_normalize(link, &target);
         if (r == -EXDEV)
-                return fail(w, r, entry, "is a hardlink to %s, which leaves the tree ('..')", link);
+                return fail(w, r, entry, "is a hardlink to %s, which leaves the tree ('..')", shown);
         if (r < 0 || isempty(target))
-                return fail(w, r < 0 ? r : -EINVAL, entry, "is a hardlink to %s, which is no file", link);
+                return fail(w, r < 0 ? r : -EINVAL, entry, "is a hardlink to %s, which is no file", shown);
         if (streq(target, path))
                 return 0;
         const char *tleaf, *tdir = split(target, &tleaf);
-        _cleanup_close_ int tfd = walk(w, entry, tdir, false);
+        _cleanup_close_ int tfd = walk(w, entry, tdir, false, true);
         struct stat st;
         if (tfd == -ENOENT || (tfd >= 0 && fstatat(tfd, tleaf, &st, AT_SYMLINK_NOFOLLOW) < 0))
-                return fail(w, -ENOENT, entry, "is a hardlink to %s, which the tree does not have", link);
+                return fail(w, -ENOENT, entry, "is a hardlink to %s, which the tree does not have", shown);
         if (tfd < 0)
                 return tfd;
         if (S_ISDIR(st.st_mode))
-                return fail(w, -EPERM, entry, "is a hardlink to %s, a directory", link);
+                return fail(w, -EPERM, entry, "is a hardlink to %s, a directory", shown);
         r = clear_leaf(w, entry, pfd, leaf, false);
         if (r >= 0 && linkat(tfd, tleaf, pfd, leaf, 0) < 0)
-                r = fail(w, -errno, entry, "cannot be linked to %s: %m", link);
+                r = fail(w, -errno, entry, "cannot be linked to %s: %m", shown);
         return r;
 }
 
 static int apply_entry(struct tree_writer *w, struct archive *a, struct archive_entry *e, const char *entry,
-                       char *path) {
+                       const char *path) {
         mode_t type = archive_entry_filetype(e);
-        const char *link = archive_entry_hardlink(e), *leaf, *dir;
+        const char *link = archive_entry_hardlink(e), *slash = strrchr(path, '/'),
+                   *leaf = slash ? slash + 1 : path;
+        const char *dir = slash ? strndupa(path, (size_t) (slash - path)) : "";
         if (!link && (type == AE_IFCHR || type == AE_IFBLK))
                 return fail(w, -EPERM, entry,
                             "is a device node; svc makes none in a tree (the sandbox has "
                             "its own /dev)");
         if (!link && type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK && type != AE_IFIFO)
                 return fail(w, -EPERM, entry, "is of a kind svc does not make in a tree (socket or unknown)");
-        _cleanup_free_ char *whole = strdup(path);
-        if (!whole)
-                return -ENOMEM;
-        dir = split(path, &leaf);
         int pfd = open_parent(w, entry, dir);
         if (pfd < 0)
                 return pfd;
         if (link)
-                return make_hardlink(w, entry, whole, pfd, leaf, link);
+                return make_hardlink(w, entry, path, pfd, leaf, link);
         int r = clear_leaf(w, entry, pfd, leaf, type == AE_IFDIR);
         if (r < 0)
                 return r;
@@ -396,7 +396,7 @@ static int empty_dir(struct tree_writer *w, const char *entry, int fd) {
 
 static int apply_whiteout(struct tree_writer *w, const char *entry, enum tree_whiteout kind, char *target) {
         const char *leaf = NULL, *dir = kind == TREE_WHITEOUT_FILE ? split(target, &leaf) : target;
-        _cleanup_close_ int fd = walk(w, entry, dir, false);
+        _cleanup_close_ int fd = walk(w, entry, dir, false, false);
         if (fd == -ENOENT)
                 return 0; /* nothing below to hide */
         if (fd < 0)

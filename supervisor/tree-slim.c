@@ -87,7 +87,9 @@ static int copy_path(struct slim *s, const char *path) {
         _cleanup_free_ char *rest = strdup(path);
         char cur[PATH_MAX] = "", next[PATH_MAX], target[PATH_MAX];
         s->links = 0;
-        while (rest && *rest) {
+        if (!rest)
+                return -ENOMEM;
+        while (*rest) {
                 char *p = rest + strspn(rest, "/"), *end = p + strcspn(p, "/"),
                      *remaining = end + strspn(end, "/");
                 struct stat st;
@@ -116,6 +118,8 @@ static int copy_path(struct slim *s, const char *path) {
                         if (target[0] == '/')
                                 cur[0] = '\0';
                         char *n_rest = after_link(target, remaining);
+                        if (!n_rest)
+                                return -ENOMEM;
                         free(rest);
                         rest = n_rest;
                         continue;
@@ -129,7 +133,7 @@ static int copy_path(struct slim *s, const char *path) {
                 memcpy(cur, next, sizeof(cur));
                 memmove(rest, remaining, strlen(remaining) + 1);
         }
-        return rest ? 0 : -ENOMEM;
+        return 0;
 }
 
 static int write_file(int fd, const char *path, const char *text) {
@@ -267,7 +271,7 @@ int tree_cmd_slim(struct tree_ctx *ctx, int argc, char **argv) {
                 r = slim_manifest(paths, &m);
         if (r >= 0)
                 r = tree_new_commit(&t, m, "slim");
-        if (r >= 0)
+        if (r >= 0 && paths)
                 printf("Made tree %s: %u files of the host for %d program%s. Try: svc run --tree %s %s\n",
                        argv[1], s.files, argc - 2, argc == 3 ? "" : "s", argv[1], paths[0]);
         tree_new_done(&t);
