@@ -176,7 +176,8 @@ static int check_section(struct parse_ctx *ctx, const char *s, size_t n) {
                 return ctx_error(ctx, "invalid section header '%s': it must be [Name] alone on its line",
                                  ctx_short(ctx, ctx->section));
         }
-        ctx->section_ok = unit_section_is_known(ctx->section);
+        ctx->section_ok = ctx->sections ? strv_contains((char *const *) ctx->sections, ctx->section)
+                                        : unit_section_is_known(ctx->section);
         if (ctx->section_ok) {
                 if (streq(ctx->section, "Service") && !ctx->service_loc.file)
                         ctx->service_loc = (struct unit_location){ ctx->file, ctx->line };
@@ -184,6 +185,9 @@ static int check_section(struct parse_ctx *ctx, const char *s, size_t n) {
         }
         if (strneq(ctx->section, "X-", 2))
                 return 0; /* vendor extension: ignored, as systemd does */
+        if (ctx->sections)
+                return ctx_error(ctx, "unknown section [%s]: this file has [%s]",
+                                 ctx_short(ctx, ctx->section), ctx->sections[0]);
         const char *hint = unit_section_hint(ctx->section);
         if (hint)
                 return ctx_error(ctx, "[%s] is not a section svc knows: %s", ctx->section, hint);
@@ -286,6 +290,8 @@ static int report_unsupported(struct parse_ctx *ctx, const struct unit_key *k, c
 static int handle_assignment(struct parse_ctx *ctx, const char *key, const char *value) {
         if (strneq(key, "X-", 2))
                 return 0; /* vendor extension: ignored, as systemd does */
+        if (ctx->assign)
+                return ctx->assign(ctx, key, value);
         const struct unit_key *k = unit_key_lookup(ctx->section, key);
         if (!k)
                 return report_unknown_key(ctx, key);

@@ -38,6 +38,12 @@ struct parse_ctx {
         /* Where things were written, for the checks after all files are read. */
         struct unit_location service_loc, type_loc, restart_loc, network_loc;
 
+        /* Another file in unit syntax (svcd.conf): its sections and its handler, instead of the
+         * unit's key table; u is NULL then. */
+        const char *const *sections;
+        int (*assign)(struct parse_ctx *ctx, const char *key, const char *value);
+        void *userdata;
+
         char shorten[96];
 };
 

@@ -17,6 +17,7 @@
 
 #include "common/macro.h"
 #include "common/util.h"
+#include "units/svcd-conf.h"
 #include "units/unit.h"
 
 #define MS 1000ULL
@@ -877,6 +878,42 @@ static void test_units__publish_port_needs_its_own_namespace(void **state _unuse
         /* The same port on two addresses, or for two protocols, is no clash. */
         unit_free(load_svc(
                 "PublishPort=127.0.0.1:53:53/udp\nPublishPort=10.0.0.1:53:53/udp\nPublishPort=53:53\n"));
+}
+
+static void expect_conf_error(const char *text, unsigned line, const char *gist) {
+        char *dir = mktemp_dir();
+        write_file(dir, "svcd.conf", text);
+        _cleanup_free_ char *p = path_join(dir, "svcd.conf");
+        struct unit_diag d = {};
+        struct svcd_conf c;
+        assert_int_equal(svcd_conf_load(p, &c, &d), -EINVAL);
+        bool found = diag_has(&d, false, p, line, gist);
+        if (!found)
+                print_diag(&d);
+        assert_true(found);
+        unit_diag_clear(&d);
+        rm_rf(dir);
+}
+
+static void test_units__svcd_conf_subnet(void **state _unused_) {
+        char *dir = mktemp_dir();
+        _cleanup_free_ char *p = path_join(dir, "svcd.conf");
+        struct unit_diag d = {};
+        struct svcd_conf c;
+        assert_int_equal(svcd_conf_load(p, &c, &d), 0); /* no file: the defaults */
+        assert_false(c.subnet_set);
+        write_file(dir, "svcd.conf", "# the pool\n[Network]\nSubnet = 10.200.0.0/24\n");
+        assert_int_equal(svcd_conf_load(p, &c, &d), 0);
+        assert_int_equal(d.n, 0);
+        assert_true(c.subnet_set);
+        assert_int_equal(c.subnet, 0x0ac80000);
+        assert_int_equal(c.subnet_prefix, 24);
+        rm_rf(dir);
+        expect_conf_error("[Network]\n\nSubnet=10.200.0.1/24\n", 3, "with its host bits zero");
+        expect_conf_error("[Network]\nSubnet=10.200.0.0/30\n", 2, "from /8 to /28");
+        expect_conf_error("[Network]\nSubnet=10.200.0.0\n", 2, "expected an IPv4 network");
+        expect_conf_error("[Network]\nSubnett=10.0.0.0/8\n", 2, "unknown key Subnett= in [Network]");
+        expect_conf_error("[Service]\nSubnet=10.0.0.0/8\n", 1, "unknown section [Service]");
 }
 
 static void test_units__accept_and_max_connections(void **state _unused_) {
@@ -2023,6 +2060,7 @@ int main(void) {
                 cmocka_unit_test(test_units__listen_stream_forms),
                 cmocka_unit_test(test_units__listen_stream_refuses_bad_addresses),
                 cmocka_unit_test(test_units__publish_port_forms),
+                cmocka_unit_test(test_units__svcd_conf_subnet),
                 cmocka_unit_test(test_units__publish_port_refuses_bad_values),
                 cmocka_unit_test(test_units__publish_port_needs_its_own_namespace),
                 cmocka_unit_test(test_units__accept_and_max_connections),

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* svcd.conf: the unit-file reader with a table of its own. */
+
+#include <arpa/inet.h>
+
+#include "common/util.h"
+#include "units/svcd-conf.h"
+#include "units/unit-internal.h"
+
+int parse_ipv4_subnet(const char *s, uint32_t *ret_addr, unsigned *ret_prefix) {
+        const char *slash = strchr(s, '/');
+        char addr[INET_ADDRSTRLEN];
+        struct in_addr a;
+        int prefix;
+        if (!slash || (size_t) (slash - s) >= sizeof(addr) ||
+            parse_int_range(slash + 1, 8, 28, &prefix) < 0 || slash[1] == '+' || slash[1] == '-')
+                return -EINVAL;
+        memcpy(addr, s, (size_t) (slash - s));
+        addr[slash - s] = '\0';
+        if (inet_pton(AF_INET, addr, &a) != 1)
+                return -EINVAL;
+        uint32_t host = ntohl(a.s_addr);
+        if (host & ~(UINT32_MAX << (32 - prefix)))
+                return -EINVAL; /* host bits set: ambiguous */
+        *ret_addr = host;
+        *ret_prefix = (unsigned) prefix;
+        return 0;
+}
+
+static int assign(struct parse_ctx *ctx, const char *key, const char *value) {
+        struct svcd_conf *c = ctx->userdata;
+        if (streq(ctx->section, "Network") && streq(key, "Subnet")) {
+                if (!*value) {
+                        c->subnet_set = false;
+                        return 0;
+                }
+                if (parse_ipv4_subnet(value, &c->subnet, &c->subnet_prefix) < 0)
+                        return ctx_error(
+                                ctx,
+                                "Subnet=%s: expected an IPv4 network such as 10.89.0.0/16, from /8 to "
+                                "/28, with its host bits zero",
+                                ctx_short(ctx, value));
+                c->subnet_set = true;
+                return 0;
+        }
+        return ctx_error(ctx, "unknown key %s= in [%s]: svcd.conf knows Subnet= in [Network]",
+                         ctx_short(ctx, key), ctx->section);
+}
+
+int svcd_conf_load(const char *path, struct svcd_conf *ret, struct unit_diag *diag) {
+        static const char *const sections[] = { "Network", NULL };
+        *ret = (struct svcd_conf){ 0 };
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r = read_full_file(path, &text, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        size_t mark = diag->n;
+        struct parse_ctx ctx = { .diag = diag, .sections = sections, .assign = assign, .userdata = ret };
+        r = parse_text(&ctx, path, text, len);
+        free(ctx.buf);
+        free(ctx.section);
+        if (r < 0)
+                return r;
+        for (size_t i = mark; i < diag->n; i++)
+                if (!diag->items[i].warning)
+                        return -EINVAL;
+        return 0;
+}
