@@ -42,57 +42,6 @@ char *tree_now(void) {
         return strdup(buf);
 }
 
-/* ---- removal ----------------------------------------------------------------------------------- */
-
-static int rm_children(int fd, dev_t dev, unsigned depth) {
-        if (depth > TREE_DEPTH_MAX + 16)
-                return -ELOOP;
-        int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        _cleanup_(closedirp) DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-        if (!d) {
-                safe_close(dup_fd);
-                return -errno;
-        }
-        int r = 0;
-        for (struct dirent *de; (de = readdir(d));) {
-                if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-                        continue;
-                struct stat st;
-                if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                        continue;
-                if (!S_ISDIR(st.st_mode)) {
-                        if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT)
-                                r = -errno;
-                        continue;
-                }
-                if (st.st_dev != dev) /* a mount point: never remove what is mounted there */
-                        return -EBUSY;
-                _cleanup_close_ int sub =
-                        openat(fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                int k = sub < 0 ? -errno : rm_children(sub, dev, depth + 1);
-                if (k >= 0 && unlinkat(fd, de->d_name, AT_REMOVEDIR) < 0)
-                        k = -errno;
-                if (k < 0)
-                        return k;
-        }
-        return r;
-}
-
-int tree_rm_rf_at(int dir_fd, const char *name) {
-        struct stat st;
-        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return errno == ENOENT ? 0 : -errno;
-        if (!S_ISDIR(st.st_mode))
-                return unlinkat(dir_fd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
-        _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        int r = rm_children(fd, st.st_dev, 0);
-        if (r < 0)
-                return r;
-        return unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -errno : 0;
-}
-
 /* ---- the manifest --------------------------------------------------------------------------- */
 
 int tree_manifest_read(int dir_fd, struct json_object **ret) {

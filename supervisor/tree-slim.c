@@ -94,12 +94,9 @@ static int copy_path(struct slim *s, const char *path) {
                      *remaining = end + strspn(end, "/");
                 struct stat st;
                 *end = '\0';
-                if (streq(p, ".") || !*p) {
-                        memmove(rest, remaining, strlen(remaining) + 1);
-                        continue;
-                }
-                if (streq(p, "..")) {
-                        *(strrchr(cur, '/') ?: cur) = '\0';
+                if (!*p || streq(p, ".") || streq(p, "..")) {
+                        if (streq(p, ".."))
+                                *(strrchr(cur, '/') ?: cur) = '\0';
                         memmove(rest, remaining, strlen(remaining) + 1);
                         continue;
                 }

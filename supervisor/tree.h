@@ -73,9 +73,6 @@ int tree_open_locked(const struct tree_ctx *ctx, const char *name, int *ret_dir_
 int tree_generations(int dir_fd, unsigned **ret, size_t *ret_n);
 /* Points NAME at generation GEN atomically (a new symlink renamed over the old one). */
 int tree_switch(const struct tree_ctx *ctx, const char *name, unsigned gen);
-/* Removes NAME at DIR_FD and everything under it, never following a symlink and never crossing
- * into another file system. 0 or -errno; -ENOENT is 0. */
-int tree_rm_rf_at(int dir_fd, const char *name);
 /* Copies generation FROM into TO.new with cp -a (reflinks where the file system has them). */
 int tree_copy_generation(const struct tree_ctx *ctx, int dir_fd, const char *name, unsigned from,
                          unsigned to);
@@ -175,6 +172,10 @@ struct tree_writer {
         char *parent;
         int parent_fd;
 };
+
+/* Removes NAME at DIR_FD and everything under it, never following a symlink and never crossing
+ * into another file system. 0 or -errno; -ENOENT is 0. */
+int tree_rm_rf_at(int dir_fd, const char *name);
 
 void tree_writer_done(struct tree_writer *w);
 /* Applies the archive (tar, any compression libarchive knows) read from FD, which must be
