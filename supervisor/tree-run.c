@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -99,6 +100,8 @@ static char **make_env(char *const *extra, bool in_tree) {
 }
 
 _noreturn_ static void child(const struct tree_run_opts *o, int out) {
+        (void) signal(SIGINT, SIG_DFL);
+        (void) signal(SIGQUIT, SIG_DFL);
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
             (out >= 0 && (dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)))
@@ -139,15 +142,23 @@ int tree_run(const struct tree_ctx *ctx, const struct tree_run_opts *o, char **r
                 return -errno;
         fflush(stdout);
         fflush(stderr);
+        /* As system(3): Ctrl-C stops the program, and svc-tree lives on to remove what it made. */
+        struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+        (void) sigaction(SIGINT, &ign, &old_int);
+        (void) sigaction(SIGQUIT, &ign, &old_quit);
         pid_t pid = fork();
-        if (pid < 0)
-                return -errno;
         if (pid == 0)
                 child(o, out);
-        int status;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR)
-                        return -errno;
+        int status = 0, r = pid < 0 ? -errno : 0;
+        while (pid > 0 && waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR) {
+                        r = -errno;
+                        break;
+                }
+        (void) sigaction(SIGINT, &old_int, NULL);
+        (void) sigaction(SIGQUIT, &old_quit, NULL);
+        if (r < 0)
+                return r;
         if (ret_output)
                 *ret_output = read_output(out);
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
