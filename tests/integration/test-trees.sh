@@ -327,6 +327,11 @@ test_import_docker_save_seeds_a_unit() {
         assert_contains "$(logof blog)" '[hi there] 100% $NOPE /opt 65534'
         out=$(svc tree import --unit blog web2 "$T/docker.tar" 2>&1) && fail "an existing unit file was overwritten"
         assert_contains "$out" "blog.unit exists"
+        out=$(svc tree import --tag nope:2 web3 "$T/docker.tar" 2>&1) && fail "--tag of an image not there"
+        assert_contains "$out" "no image tagged nope:2 in it"
+        svc tree import --tag blog:1 web4 "$T/docker.tar" >/dev/null || fail "--tag blog:1"
+        assert_contains "$(svc tree list --json)" '"name":"web4","description":"import docker.tar","origin":"import","suite":null,"variant":null,"source":"'"$T"'/docker.tar","format":"docker save","image":"blog:1"'
+        [ ! -e "$T/$TREES/web2" ] && [ ! -e "$T/$TREES/web3" ] || fail "a refused import left a tree"
 }
 
 test_import_root_filesystem_tarball_is_not_upgraded() {
