@@ -6,9 +6,9 @@
  * tar of one, or else a root file system tarball (docker export, mmdebstrap, tar of a tree),
  * applied as one layer. An image archive is first unpacked into .NAME/.import by the same writer
  * (tree-extract.c), then every path it names is opened inside that directory with
- * RESOLVE_IN_ROOT: a manifest cannot point at a file of the host. JSON is read with json-c. Blob
- * digests name files; they are not recomputed (a hostile archive can make them match anyway:
- * what makes the import safe is the writer). */
+ * RESOLVE_IN_ROOT: a manifest cannot point at a file of the host. JSON is read with json-c. A
+ * blob named blobs/sha256/HEX must hash to HEX (a damaged archive stops there; a hostile one can
+ * make its digests match: what makes the import safe is the writer). */
 #include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
@@ -66,13 +66,38 @@ static int open_in_image(struct import *im, const char *path) {
         return S_ISREG(st.st_mode) ? TAKE_FD(fd) : -EBADF;
 }
 
-static int read_json(struct import *im, const char *path, struct json_object **ret) {
+/* A blob named by its SHA-256 must hash to it (image-layout.md): a damaged or truncated archive
+ * stops here. Other files, and other algorithms, are taken as they are. */
+static int verify_blob(struct import *im, const char *path, int fd) {
+        const char *hex = strneq(path, "blobs/sha256/", 13) ? path + 13 : NULL;
+        char sum[65];
+        if (!hex || strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+                return 0;
+        int r = tree_sha256_fd(fd, sum);
+        if (r < 0 || !streq(sum, hex)) {
+                tree_error("%s: %s in the image %s", im->archive, path,
+                           r < 0 ? "cannot be read" : "does not hash to its digest: the archive is damaged");
+                return r < 0 ? r : -EBADMSG;
+        }
+        return 0;
+}
+
+/* A regular file of the image, checked against its digest. */
+static int open_blob(struct import *im, const char *path) {
         _cleanup_close_ int fd = open_in_image(im, path);
         if (fd < 0) {
                 tree_error("%s: cannot open %s in the image: %s", im->archive, path,
                            fd == -EBADF ? "not a regular file" : strerror(-fd));
                 return fd;
         }
+        int r = verify_blob(im, path, fd);
+        return r < 0 ? r : TAKE_FD(fd);
+}
+
+static int read_json(struct import *im, const char *path, struct json_object **ret) {
+        _cleanup_close_ int fd = open_blob(im, path);
+        if (fd < 0)
+                return fd;
         _cleanup_free_ char *buf = malloc(JSON_SIZE_MAX + 1);
         ssize_t n = buf ? read(fd, buf, JSON_SIZE_MAX) : -1;
         if (n < 0)
@@ -295,14 +320,11 @@ static int apply_layers(struct import *im, int tree_fd) {
         size_t n = strv_length(im->layers);
         for (size_t i = 0; i < n; i++) {
                 _cleanup_free_ char *what = NULL;
-                _cleanup_close_ int fd = open_in_image(im, im->layers[i]);
+                _cleanup_close_ int fd = open_blob(im, im->layers[i]);
+                if (fd < 0)
+                        return fd;
                 if (asprintf(&what, "%s: layer %zu of %zu (%s)", im->archive, i + 1, n, im->layers[i]) < 0)
                         return -ENOMEM;
-                if (fd < 0) {
-                        tree_error("%s: cannot open it in the image: %s", what,
-                                   fd == -EBADF ? "not a regular file" : strerror(-fd));
-                        return fd;
-                }
                 int r = apply(im, tree_fd, fd, what, true, i > 0);
                 if (r < 0)
                         return r;

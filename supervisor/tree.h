@@ -186,6 +186,9 @@ int tree_writer_apply(struct tree_writer *w, int fd);
  * system), FD rewound. */
 int tree_archive_top_names(int fd, char ***ret, char **ret_error);
 
+/* SHA-256 of the whole file at FD, in lower-case hex. 0 or -errno. */
+int tree_sha256_fd(int fd, char ret[65]);
+
 /* ---- tree-import.c, tree-seed.c ------------------------------------------------------------ */
 
 /* The image's config ("config" of the OCI or docker image JSON) as a unit file UNIT using tree

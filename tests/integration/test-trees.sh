@@ -305,6 +305,12 @@ test_import_oci_layout_directory_and_tar() {
         check_image_tree ocitar
         [ ! -e "$T/$TREES/.ocitar/.import" ] || fail "the unpacked archive was left behind"
         assert_contains "$(svc tree list)" "import oci.tar"
+        local l2
+        l2=$(sha "$T/img/layer2.tar")
+        echo damage >>"$T/oci/blobs/sha256/$l2"
+        out=$(svc tree import bad "$T/oci" 2>&1) && fail "a damaged blob was imported"
+        assert_contains "$out" "blobs/sha256/$l2 in the image does not hash to its digest"
+        [ ! -e "$T/$TREES/bad" ] || fail "a damaged import left a tree"
 }
 
 test_import_docker_save_seeds_a_unit() {
