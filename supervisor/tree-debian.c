@@ -423,8 +423,8 @@ int tree_cmd_upgrade(struct tree_ctx *ctx, int argc, char **argv) {
         else if (r >= 0 && what)
                 printf("Tree %s: generation %u is current, upgraded from %u: %s.\n", u.name, u.next, u.cur,
                        what);
-        if (r >= 0 && what)
-                (void) tree_after_switch(ctx, u.name, u.dir_fd, u.next, u.cur, no_restart);
+        bool restart_failed =
+                r >= 0 && what && tree_after_switch(ctx, u.name, u.dir_fd, u.next, u.cur, no_restart) < 0;
         if ((r < 0 || !what) && u.dir_fd >= 0 && u.next > 0) {
                 char next_new[32];
                 snprintf(next_new, sizeof(next_new), "%u.new", u.next);
@@ -435,7 +435,7 @@ int tree_cmd_upgrade(struct tree_ctx *ctx, int argc, char **argv) {
         json_object_put(u.m);
         free(u.path);
         safe_close(u.dir_fd);
-        return r < 0 ? EXIT_FAILED : EXIT_OK;
+        return r < 0 || restart_failed ? EXIT_FAILED : EXIT_OK;
 }
 
 /* ---- rollback --------------------------------------------------------------------------------- */
@@ -468,6 +468,5 @@ int tree_cmd_rollback(struct tree_ctx *ctx, int argc, char **argv) {
             json_object_object_add(m, "generation", json_object_new_int64(prev)) >= 0)
                 (void) tree_manifest_write(dir_fd, m);
         printf("Tree %s: back to generation %u (from %u).\n", name, prev, cur);
-        (void) tree_after_switch(ctx, name, dir_fd, prev, cur, no_restart);
-        return EXIT_OK;
+        return tree_after_switch(ctx, name, dir_fd, prev, cur, no_restart) < 0 ? EXIT_FAILED : EXIT_OK;
 }

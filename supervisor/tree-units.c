@@ -268,11 +268,13 @@ int tree_after_switch(const struct tree_ctx *ctx, const char *name, int dir_fd, 
         else {
                 printf("Restarting onto generation %u: %s.\n", gen, list);
                 fflush(stdout);
-                if (tree_restart_units(ctx, stale) != 0)
-                        tree_error("restarting %s failed; they run on an older generation", list);
+                if (tree_restart_units(ctx, stale) != 0) {
+                        tree_error("restarting %s failed: svc status says why", list);
+                        r = -EIO;
+                }
         }
-        r = remove_unused(ctx, name, dir_fd, gen, keep);
-        if (r < 0)
-                tree_error("cannot remove the unused generations of tree %s: %s", name, strerror(-r));
-        return 0;
+        int k = remove_unused(ctx, name, dir_fd, gen, keep);
+        if (k < 0)
+                tree_error("cannot remove the unused generations of tree %s: %s", name, strerror(-k));
+        return r;
 }
