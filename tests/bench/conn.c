@@ -6,18 +6,23 @@
  *     Listens on every SOCK, creates the file READY, waits (at most TIMEOUT seconds) until each
  *     socket has had a connection, prints the CLOCK_REALTIME of the last one in nanoseconds.
  *
- *   conn restart READY ROUNDS GAP_MS LABEL=SOCK...
+ *   conn restart READY ROUNDS GAP_MS IDLE_MS [~|!]LABEL=SOCK...
  *     Listens on every SOCK, creates READY, waits for a first connection on each. Then ROUNDS
  *     times, in the order given (interleaving the supervisors): SIGKILL to the process at the
  *     other end of SOCK (its pid from SO_PEERCRED, in our PID namespace) and the time until the
  *     next connection on SOCK, that is until the supervisor's new process runs. Prints
- *     "LABEL<TAB>MICROSECONDS" per kill. Between rounds it waits GAP_MS after the last restart
- *     (runsv and s6-supervise wait a second before restarting a service that ran less than one).
+ *     "LABEL<TAB>MICROSECONDS" per kill. Before each kill the machine is left idle for IDLE_MS
+ *     (a crash on a quiet box), except for a LABEL written !LABEL (killed right after the previous
+ *     restart) and ~LABEL, which is not even waited for (s6-supervise 2.11 always waits a second
+ *     before it respawns): its new connection is timed while the others are measured. Between
+ *     rounds it waits GAP_MS after the last restart (runsv holds back a service that ran less
+ *     than a second).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +38,8 @@
 
 static int listeners[MAX], conns[MAX];
 static pid_t pids[MAX];
+static uint64_t killed_at[MAX];
+static bool async_[MAX], busy[MAX], pending[MAX];
 static const char *labels[MAX], *paths[MAX];
 static int n;
 
@@ -123,6 +130,41 @@ static uint64_t accept_all(int timeout_s) {
         return last;
 }
 
+/* Accepts the new connections of the killed services as they come, timing each from its kill,
+ * until service I has its new one (every pending one when I is -1). */
+static int wait_pending(int want) {
+        static struct pollfd p[MAX];
+        static int idx[MAX];
+        for (;;) {
+                int k = 0;
+                for (int i = 0; i < n; i++)
+                        if (pending[i]) {
+                                p[k] = (struct pollfd){ listeners[i], POLLIN, 0 };
+                                idx[k++] = i;
+                        }
+                if (k == 0 || (want >= 0 && !pending[want]))
+                        return 0;
+                int r = poll(p, (nfds_t) k, 10000);
+                if (r == 0) {
+                        fprintf(stderr, "conn: a service was not restarted within 10 s:");
+                        for (int j = 0; j < k; j++)
+                                fprintf(stderr, " %s", paths[idx[j]]);
+                        fprintf(stderr, "\n");
+                        return -1;
+                }
+                if (r < 0 && errno != EINTR)
+                        die("poll");
+                for (int j = 0; j < k && r > 0; j++) {
+                        int i = idx[j];
+                        if (!(p[j].revents & POLLIN) || accept_one(i, 0) < 0)
+                                continue;
+                        uint64_t t1 = now_ns(CLOCK_MONOTONIC);
+                        pending[i] = false;
+                        printf("%s\t%.1f\n", labels[i], (double) (t1 - killed_at[i]) / 1000.0);
+                }
+        }
+}
+
 int main(int argc, char **argv) {
         signal(SIGPIPE, SIG_IGN);
         if (argc >= 5 && strcmp(argv[1], "wait") == 0) {
@@ -135,16 +177,18 @@ int main(int argc, char **argv) {
                 printf("%llu\n", (unsigned long long) accept_all(atoi(argv[3])));
                 return 0;
         }
-        if (argc >= 6 && strcmp(argv[1], "restart") == 0) {
-                int rounds = atoi(argv[3]), gap = atoi(argv[4]);
-                for (int i = 5; i < argc && n < MAX; i++) {
+        if (argc >= 7 && strcmp(argv[1], "restart") == 0) {
+                int rounds = atoi(argv[3]), gap = atoi(argv[4]), idle = atoi(argv[5]);
+                for (int i = 6; i < argc && n < MAX; i++) {
                         char *eq = strchr(argv[i], '=');
                         if (!eq) {
                                 fprintf(stderr, "conn: LABEL=SOCK expected, got %s\n", argv[i]);
                                 return 2;
                         }
                         *eq = '\0';
-                        labels[n] = argv[i];
+                        async_[n] = argv[i][0] == '~';
+                        busy[n] = argv[i][0] == '!';
+                        labels[n] = argv[i] + (async_[n] || busy[n]);
                         paths[n] = eq + 1;
                         conns[n] = -1;
                         listeners[n++] = listen_on(eq + 1);
@@ -154,22 +198,24 @@ int main(int argc, char **argv) {
                 for (int r = 0; r < rounds; r++) {
                         nanosleep(&(struct timespec){ gap / 1000, (long) (gap % 1000) * 1000000L }, NULL);
                         for (int i = 0; i < n; i++) {
-                                uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+                                if (!async_[i] && !busy[i])
+                                        nanosleep(&(struct timespec){ idle / 1000, (long) (idle % 1000) * 1000000L },
+                                                  NULL);
+                                killed_at[i] = now_ns(CLOCK_MONOTONIC);
                                 if (kill(pids[i], SIGKILL) < 0)
                                         die("kill");
                                 close(conns[i]);
                                 conns[i] = -1;
-                                if (accept_one(i, 10000) < 0) {
-                                        fprintf(stderr, "conn: %s was not restarted within 10 s\n", labels[i]);
+                                pending[i] = true;
+                                if (!async_[i] && wait_pending(i) < 0)
                                         return 1;
-                                }
-                                uint64_t t1 = now_ns(CLOCK_MONOTONIC);
-                                printf("%s\t%.1f\n", labels[i], (double) (t1 - t0) / 1000.0);
                         }
+                        if (wait_pending(-1) < 0)
+                                return 1;
                         fflush(stdout);
                 }
                 return 0;
         }
-        fprintf(stderr, "conn wait READY TIMEOUT SOCK... | conn restart READY ROUNDS GAP_MS LABEL=SOCK...\n");
+        fprintf(stderr, "conn wait READY TIMEOUT SOCK... | conn restart READY ROUNDS GAP_MS IDLE_MS [~|!]LABEL=SOCK...\n");
         return 2;
 }
