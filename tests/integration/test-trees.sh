@@ -5,7 +5,6 @@
 # shared by the services of one tree.
 . "$(dirname "$0")/lib.sh"
 
-SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${SVC_TEST_TREES:-/var/cache/svc/test-trees}/bullseye-minbase-v1.tar
 TREES=var/lib/svc/trees
 
