@@ -31,6 +31,8 @@ LIBS_ELF = $(call pc,libelf)
 LIBS_SECCOMP = $(call pc,libseccomp)
 LIBS_ARCHIVE = $(call pc,libarchive)
 LIBS_JSON = $(call pc,json-c)
+# libnftables is not linked: svcd loads it when the first service publishes a port (net.c).
+LIBS_MNL = $(call pc,libmnl)
 
 ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS) $(call pc_cflags,libsystemd inih libcap libarchive json-c)
 ALL_LDFLAGS = $(BASE_LDFLAGS) $(LDFLAGS)
@@ -97,7 +99,7 @@ $(O)/obj/nsinit-blob.o: $(O)/ns-init
 	$(CC) -c $(O)/gen/nsinit-blob.S -o $@
 
 $(O)/svcd: $(SVCD_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SYSTEMD) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) -lpthread -lm
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SYSTEMD) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) $(LIBS_MNL) -ldl -lpthread -lm
 
 $(O)/svc: $(SVC_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
@@ -131,6 +133,8 @@ $(O)/tests/test-elfcheck: tests/unit/test-elfcheck.c $(O)/obj/sandbox/elfcheck.o
 $(O)/tests/test-seccomp: tests/unit/test-seccomp.c $(O)/obj/sandbox/seccomp.o $(COMMON_OBJ)
 # The mount sequence against the fake syscalls of the test (no sys.o).
 $(O)/tests/test-mounts: tests/unit/test-mounts.c $(O)/obj/sandbox/mounts.o $(COMMON_OBJ)
+$(O)/tests/test-tree-extract: tests/unit/test-tree-extract.c $(O)/obj/supervisor/tree-extract.o $(COMMON_OBJ)
+$(O)/tests/test-tree-extract: TEST_LIBS += $(LIBS_ARCHIVE)
 $(O)/tests/test-%:
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -I$(O)/gen $(ALL_LDFLAGS) $(filter %.c %.o,$^) -o $@ $(TEST_LIBS)
@@ -142,18 +146,27 @@ $(O)/tests/test-%:
 
 DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-dev libcmocka-dev \
 	clang clang-tidy clang-format cppcheck busybox-static curl iproute2 util-linux procps psmisc \
-	python3 systemd libelf-dev libseccomp-dev musl-tools libarchive-dev libjson-c-dev debootstrap
+	python3 systemd libelf-dev libseccomp-dev musl-tools libarchive-dev libjson-c-dev debootstrap \
+	libmnl-dev libnftables-dev nftables dpkg-dev openssl
 
 .PHONY: deps
 deps:
 	@contrib/deps.sh $(DEBIAN_PACKAGES)
+	@contrib/fetch-debs.sh $(TREE_DEBS)
+# Debian packages that go into library trees (the demo's ftp), never onto the host.
+TREE_DEBS = vsftpd libwrap0
+
+# What only the tests need: the Debian tree of the `svc tree` tests, built once and cached.
+.PHONY: test-deps
+test-deps: deps
+	@contrib/test-trees.sh
 
 .PHONY: demo
 demo: deps all demo-artifacts
 	contrib/demo.sh $(O)
 
 .PHONY: check
-check: deps
+check: test-deps
 	$(MAKE) O=build/asan SANITIZE=1 all unit-tests demo-artifacts
 	tests/run-unit.sh build/asan
 	tests/integration/run.sh build/asan

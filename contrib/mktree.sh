@@ -1,5 +1,6 @@
 #!/bin/sh
-# mktree.sh DEST [--busybox] [--lib DIR] [--copy PROGRAM]... [--file SRC:DST]...
+# mktree.sh DEST [--busybox] [--lib DIR] [--copy PROGRAM]... [--file SRC:DST]... [--deb FILE]...
+#           [--closure PATH]...
 #
 # Makes a small library tree in DEST (a directory that must not exist yet):
 #   --busybox     Debian's busybox-static as /bin/busybox, with a link for every applet
@@ -7,6 +8,9 @@
 #   --copy PROG   a host program at the same path, with its ELF library closure and loader
 #   --prog S:D    a program S at D inside, with the host libraries it needs (those it finds)
 #   --file S:D    a host file S at D inside
+#   --deb FILE    the files of a Debian package (dpkg-deb -x; no maintainer scripts run)
+#   --closure P   the host libraries that P, a program already in the tree, needs and the tree
+#                 lacks (the tree's own libraries are found first)
 # Always: /etc/passwd and /etc/group with root, nobody and www-data, and the usual mount points.
 set -eu
 
@@ -67,6 +71,19 @@ while [ $# -gt 0 ]; do
                 ;;
         --file)
                 copy_file "${2%%:*}" "${2#*:}"
+                shift
+                ;;
+        --deb)
+                dpkg-deb -x "$2" "$dest"
+                shift
+                ;;
+        --closure)
+                libs=$dest/lib/x86_64-linux-gnu:$dest/usr/lib/x86_64-linux-gnu:$dest/usr/lib
+                LD_LIBRARY_PATH=$libs ldd "$dest$2" 2>/dev/null |
+                        awk '/=> \// { print $3 } /^\t\/[^ ]* \(/ { print $1 }' | while read -r lib; do
+                        case $lib in "$dest"/*) continue ;; esac
+                        [ -e "$dest$lib" ] || copy_file "$lib" "$lib"
+                done
                 shift
                 ;;
         *)

@@ -271,6 +271,25 @@ static int append_status(sd_bus_message *reply, struct service *s, bool disk) {
                                           u ? service_type_to_string(u->type) : "", "NSPID", "u",
                                           (uint32_t) (s->main_pid ? nspid : 0), "InitPID", "u",
                                           (uint32_t) (s->has_sb ? s->sb.pid : 0));
+        char addr[16];
+        const char *a = net_service_address(s, addr);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}{sv}", "Address", "s", a ? a : "", "Outbound", "b",
+                                          u && u->outbound);
+        if (r >= 0 && u && u->n_publish > 0) {
+                _cleanup_strv_free_ char **ports = net_ports_describe(u);
+                r = ports ? sd_bus_message_open_container(reply, 'e', "sv") : -ENOMEM;
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "s", "Ports");
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'v', "as");
+                if (r >= 0)
+                        r = sd_bus_message_append_strv(reply, ports);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
         if (r >= 0 && s->load_errors) {
                 r = sd_bus_message_open_container(reply, 'e', "sv");
                 if (r >= 0)

@@ -17,6 +17,8 @@
 /* Everything a spec points to, freed once the child has its copy. */
 struct spec_storage {
         struct sandbox_spec spec;
+        struct service *s;
+        char *net_error; /* why before_release() failed, a sentence */
         char *tree, *tree_label, *overlay_dir, *hostname;
         struct sandbox_bind *binds;
         char **strings; /* every allocated bind path */
@@ -28,6 +30,7 @@ static void spec_storage_done(struct spec_storage *st) {
         free(st->tree_label);
         free(st->overlay_dir);
         free(st->hostname);
+        free(st->net_error);
         free(st->binds);
         strv_free(st->strings);
         strv_free(st->masks);
@@ -115,6 +118,40 @@ static int add_unit_binds(struct service *s, struct spec_storage *st, size_t *n)
         return 0;
 }
 
+/* A file of the tree that a bind may cover: not a symlink (a missing one is made). */
+static bool bindable_in_tree(const char *tree, const char *path) {
+        struct stat st;
+        if (!tree)
+                return lstat(path, &st) < 0 ? errno == ENOENT : !S_ISLNK(st.st_mode);
+        _cleanup_close_ int root = open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = root < 0 ? -EBADF : sandbox_open_in_tree(root, path, O_PATH | O_NOFOLLOW);
+        if (fd < 0)
+                return fd == -ENOENT;
+        return fstat(fd, &st) == 0 && !S_ISLNK(st.st_mode);
+}
+
+/* A service with a veth: svcd's list of the services at /etc/hosts, the host's resolv.conf. */
+static int add_network_files(struct service *s, struct spec_storage *st, size_t *n) {
+        const char *hosts = net_hosts_path(s->m);
+        if (hosts && bindable_in_tree(st->tree, "/etc/hosts"))
+                st->binds[(*n)++] = (struct sandbox_bind){ hosts, "/etc/hosts", true, false };
+        char *resolv = realpath("/etc/resolv.conf", NULL);
+        if (resolv && strv_push(&st->strings, resolv) < 0)
+                return -ENOMEM;
+        if (resolv && bindable_in_tree(st->tree, "/etc/resolv.conf"))
+                st->binds[(*n)++] = (struct sandbox_bind){ resolv, "/etc/resolv.conf", true, false };
+        return 0;
+}
+
+/* struct sandbox_spec.before_release: the child exists, in its namespaces, and waits. */
+static int before_release(pid_t pid, void *userdata) {
+        struct spec_storage *st = userdata;
+        int r = cgroup_service_join_v1(pid, st->s);
+        if (r >= 0)
+                r = net_service_attach(st->s, pid, &st->net_error);
+        return r;
+}
+
 /* In the host view, svc's own files that fall under a directory the sandbox shows. */
 static int add_masks(struct service *s, struct spec_storage *st) {
         const char *own[] = { s->m->units_dir, s->m->enabled_dir, s->m->trees_dir, s->m->state_dir };
@@ -128,6 +165,7 @@ static int add_masks(struct service *s, struct spec_storage *st) {
 
 static int build_spec(struct service *s, const struct sandbox_creds *creds, struct spec_storage *st) {
         const struct unit *u = s->unit;
+        st->s = s;
         /* Born in its cgroup: every process of the sandbox, however it forks, is in it. */
         int r = cgroup_service_prepare(s);
         if (r < 0)
@@ -135,7 +173,7 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
         r = resolve_tree(s, &st->tree, &st->tree_label);
         if (r < 0)
                 return r;
-        size_t cap = u->n_binds + strv_length(u->state_directories) + strv_length(u->logs_directories) + 1;
+        size_t cap = u->n_binds + strv_length(u->state_directories) + strv_length(u->logs_directories) + 3;
         st->binds = calloc(cap, sizeof(*st->binds));
         if (!st->binds)
                 return -ENOMEM;
@@ -149,6 +187,8 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
                                    creds->gid);
         if (r >= 0 && !st->tree)
                 r = add_masks(s, st);
+        if (r >= 0 && s->net)
+                r = add_network_files(s, st, &n);
         if (r < 0)
                 return r;
         if (u->overlay == OVERLAY_PERSISTENT) {
@@ -181,8 +221,8 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
                 .scratch_dir = s->m->scratch_dir,
                 .cgroup_fd = cgroup_service_fd(s),
                 .nsinit_fd = s->m->nsinit_fd,
-                .before_release = cgroup_service_join_v1,
-                .userdata = s,
+                .before_release = before_release,
+                .userdata = st,
         };
         return 0;
 }
@@ -374,19 +414,32 @@ static int ensure_sandbox(struct service *s, const struct sandbox_creds *creds, 
                         return r;
                 s->elf_checked = true;
         }
+        _cleanup_free_ char *why = NULL;
+        /* An address and the published ports first: a port in use is the likelier error. */
+        int r = net_service_prepare(s, &why);
+        if (r < 0)
+                return why ? fail_spawn(s, r, "%s", why)
+                           : fail_spawn(s, r, "cannot prepare the network: %s", strerror(-r));
         struct spec_storage st = { 0 };
-        int r = build_spec(s, creds, &st);
+        r = build_spec(s, creds, &st);
         if (r < 0) {
                 spec_storage_done(&st);
+                net_service_release(s);
                 return fail_spawn(s, r, "cannot prepare the sandbox: %s", strerror(-r));
         }
-        _cleanup_free_ char *why = NULL;
+        s->sb = (struct sandbox){ .pidfd = -EBADF, .channel = -EBADF, .setup_fd = -EBADF };
         r = sandbox_check_spec(&st.spec, &why);
         if (r >= 0)
                 r = sandbox_start(&st.spec, &s->sb);
+        if (r < 0 && !why && st.net_error)
+                why = TAKE_PTR(st.net_error);
         /* Which generation of the tree this run got (a tree name is a symlink that moves). */
         char *tree_path = r >= 0 ? realpath(st.tree ? st.tree : "/", NULL) : NULL;
         spec_storage_done(&st);
+        if (r < 0 && s->sb.pid > 0) /* before_release() failed: the child exits by itself */
+                manager_add_dying(s->m, &s->sb);
+        if (r < 0)
+                net_service_release(s);
         if (r < 0)
                 return why ? fail_spawn(s, r, "%s", why)
                            : fail_spawn(s, r, "cannot start the sandbox: %s", strerror(-r));
@@ -652,6 +705,7 @@ void exec_kill_all(struct service *s, bool final) {
                 manager_add_dying(s->m, &s->sb);
                 s->has_sb = false;
                 s->main_pid = s->control_pid = s->main_host_pid = 0;
+                net_service_release(s);
         }
 }
 
@@ -667,6 +721,7 @@ bool exec_child_exited(struct service *s, pid_t pid) {
         sandbox_close(&s->sb);
         s->has_sb = false;
         s->main_pid = s->control_pid = s->main_host_pid = 0;
+        net_service_release(s);
         for (struct exec_session *e = s->execs, *next; e; e = next) {
                 next = e->next;
                 if (!e->done)
@@ -815,6 +870,7 @@ void exec_free(struct service *s) {
                 manager_add_dying(s->m, &s->sb);
                 s->has_sb = false;
         }
+        net_service_release(s);
         free(s->spawn_error);
         s->spawn_error = NULL;
         free(s->tree_path);

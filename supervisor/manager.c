@@ -100,6 +100,8 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
         int r = take_lock(m);
         if (r >= 0)
                 r = cgroup_init(m);
+        if (r >= 0)
+                r = net_init(m);
         if (r >= 0 && (m->nsinit_fd = sandbox_nsinit_memfd()) < 0)
                 r = log_error_errno(m->nsinit_fd, "Cannot prepare ns-init: %m");
         if (r >= 0 && (m->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0)
@@ -135,6 +137,7 @@ struct manager *manager_free(struct manager *m) {
         log_writer_free(m->logs);
         safe_close(m->nsinit_fd);
         safe_close(m->devnull_fd);
+        net_done(m);
         cgroup_done(m);
         priv.dispatch = sd_event_source_disable_unref(priv.dispatch);
         if (m->lock_fd >= 0)

@@ -225,7 +225,7 @@ static void set_hostname(void) {
         if (read_full_file("/etc/hostname", &text, NULL) < 0)
                 return;
         text[strcspn(text, " \t\r\n")] = '\0';
-        if (isempty(text))
+        if (text[0] == '\0')
                 return;
         if (sethostname(text, strlen(text)) < 0)
                 log_warning_errno(-errno, "Cannot set the hostname to %s: %m", text);

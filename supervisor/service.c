@@ -163,6 +163,7 @@ struct service *service_free(struct service *s) {
                 control_forget_service(s->m->control, s);
         sd_event_source_disable_unref(s->timer);
         exec_free(s);
+        net_service_release(s);
         sockets_close(s);
         syslog_close(s);
         (void) cgroup_service_remove(s);

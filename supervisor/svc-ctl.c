@@ -25,7 +25,9 @@ static bool use_color;
 
 struct status_info {
         char *name, *description, *state, *detail, *result, *last_exit, *status_text, *path, *type, *job,
-                *tree_path;
+                *tree_path, *address;
+        char **ports;
+        int outbound;
         uint64_t since;
         uint32_t main_pid, restarts, ns_pid, init_pid;
         uint64_t res[11]; /* resource_keys[]; UNKNOWN when svcd did not say, NOT_SET for a limit */
@@ -45,6 +47,8 @@ static void status_info_done(struct status_info *i) {
         free(i->type);
         free(i->job);
         free(i->tree_path);
+        free(i->address);
+        strv_free(i->ports);
         strv_free(i->load_errors);
         *i = (struct status_info){ 0 };
         for (size_t k = 0; k < ELEMENTSOF(i->res); k++)
@@ -193,6 +197,7 @@ static int read_variant(sd_bus_message *m, const char *key, struct status_info *
                 { "Type", &i->type },
                 { "Job", &i->job },
                 { "TreePath", &i->tree_path },
+                { "Address", &i->address },
         };
         for (size_t k = 0; k < ELEMENTSOF(strings); k++)
                 if (streq(key, strings[k].key)) {
@@ -217,10 +222,12 @@ static int read_variant(sd_bus_message *m, const char *key, struct status_info *
                 return sd_bus_message_read(m, "v", "u", &i->init_pid);
         if (streq(key, "Enabled"))
                 return sd_bus_message_read(m, "v", "b", &i->enabled);
-        if (streq(key, "LoadErrors")) {
+        if (streq(key, "Outbound"))
+                return sd_bus_message_read(m, "v", "b", &i->outbound);
+        if (streq(key, "LoadErrors") || streq(key, "Ports")) {
                 int r = sd_bus_message_enter_container(m, 'v', "as");
                 if (r >= 0)
-                        r = sd_bus_message_read_strv(m, &i->load_errors);
+                        r = sd_bus_message_read_strv(m, streq(key, "Ports") ? &i->ports : &i->load_errors);
                 if (r >= 0)
                         r = sd_bus_message_exit_container(m);
                 return r;
@@ -358,6 +365,14 @@ static void print_status(const struct status_info *i) {
         printf("   Restarts: %u\n", i->restarts);
         if (!isempty(i->last_exit))
                 printf("  Last exit: %s\n", i->last_exit);
+        if (!isempty(i->address))
+                printf("    Address: %s (eth0%s)\n", i->address, i->outbound ? ", outbound allowed" : "");
+        else if (i->outbound)
+                printf("    Address: none while it is not running (outbound allowed)\n");
+        if (i->ports) {
+                _cleanup_free_ char *p = strv_join(i->ports, ", ");
+                printf("      Ports: %s\n", p ? p : "?");
+        }
         print_resources(i);
         if (!isempty(i->status_text))
                 printf("     Status: \"%s\"\n", i->status_text);
@@ -379,6 +394,7 @@ static void json_status(const struct status_info *i, bool first) {
                 { "type", i->type },
                 { "job", i->job },
                 { "tree_path", i->tree_path },
+                { "address", i->address },
         };
         for (size_t k = 0; k < ELEMENTSOF(s); k++) {
                 printf(",\"%s\":", s[k].k);
@@ -392,6 +408,12 @@ static void json_status(const struct status_info *i, bool first) {
         STRV_FOREACH (e, i->load_errors) {
                 printf("%s", k++ ? "," : "");
                 json_string(stdout, *e);
+        }
+        printf("],\"outbound\":%s,\"ports\":[", i->outbound ? "true" : "false");
+        k = 0;
+        STRV_FOREACH (p, i->ports) {
+                printf("%s", k++ ? "," : "");
+                json_string(stdout, *p);
         }
         printf("]");
         /* Resources: a number, or null when svcd did not say (or, for a limit, none is set). */

@@ -19,6 +19,8 @@
 struct manager;
 struct cgroups;
 struct service_cgroup;
+struct net;
+struct service_net;
 struct log_stream;
 struct log_writer;
 struct control_server;
@@ -94,6 +96,7 @@ struct service {
 
         struct exec_session *execs;
         struct service_cgroup *cgroup; /* while any sandbox of the service exists */
+        struct service_net *net; /* PublishPort=/Outbound=: while its sandbox exists */
 
         int log_pipe[2];
         sd_event_source *log_source;
@@ -148,6 +151,7 @@ struct manager {
         int exit_status;
         gid_t svc_gid; /* group "svc" from /etc/group, or (gid_t) -1 */
         struct cgroups *cgroups;
+        struct net *net;
 };
 
 /* manager.c */
@@ -245,6 +249,22 @@ void cgroup_service_kill(struct service *s);
 bool cgroup_service_remove(struct service *s);
 bool cgroup_service_oom(const struct service *s);
 void cgroup_service_stats(const struct service *s, struct cgroup_stats *ret);
+
+/* net.c: PublishPort= and Outbound=, a routed veth pair per service */
+int net_init(struct manager *m);
+void net_done(struct manager *m);
+bool net_wanted(const struct unit *u);
+/* Before the sandbox: an address, the published host ports bound. 0, or -errno and a sentence. */
+int net_service_prepare(struct service *s, char **why);
+/* struct sandbox_spec.before_release: the veth into PID's namespace, addresses, routes, rules. */
+int net_service_attach(struct service *s, pid_t pid, char **why);
+/* The sandbox is gone (or going): its link, address, ports and rules too. */
+void net_service_release(struct service *s);
+/* The service's address inside ("10.89.0.3"), or NULL when it has no veth. */
+const char *net_service_address(const struct service *s, char buf[static 16]);
+const char *net_hosts_path(const struct manager *m);
+/* The unit's PublishPort= entries as Docker writes them ("0.0.0.0:8080->80/tcp"); NULL if none. */
+char **net_ports_describe(const struct unit *u);
 
 /* notify.c */
 int notify_open(struct service *s);

@@ -41,8 +41,8 @@ work=$(mktemp -d "$cache/.fetch.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 echo "fetch-kernel: downloading $pkg into $cache"
 # As root, apt warns that its _apt user cannot write here; the download works all the same.
-(cd "$work" && apt-get download -q "$pkg" 2>&1 | grep -v '_apt' || true)
-deb=$(ls "$work"/"$pkg"_*.deb 2>/dev/null | head -n 1)
+(cd "$work" && apt-get download -q "$pkg") 2>&1 | grep -v '_apt' || true
+deb=$(find "$work" -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)
 [ -n "$deb" ] || { echo "fetch-kernel: apt-get download $pkg failed" >&2; exit 1; }
 
 # Only the files the box uses (a few MB instead of 400).

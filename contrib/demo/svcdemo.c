@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Prints the version of libsvcdemo.so.1 the dynamic loader found. "serve": answers an HTTP
  * request on stdin (inetd style) naming it. "notify TEXT": sends READY=1 and STATUS=TEXT to
- * $NOTIFY_SOCKET, as sd_notify(3) does. */
+ * $NOTIFY_SOCKET, as sd_notify(3) does. "send HOST PORT FROM TO": delivers the message on stdin
+ * to the SMTP server HOST:PORT (RFC 5321: EHLO, MAIL, RCPT, DATA with dot-stuffing, QUIT). */
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 const char *svcdemo_version(void);
 
@@ -22,9 +25,77 @@ static int notify(const char *text) {
         return fd < 0 || sendto(fd, msg, strlen(msg), 0, (struct sockaddr *) &sa, sizeof(sa)) < 0;
 }
 
+/* Reads a reply, continuation lines ("250-...") included; its code, or -1. */
+static int smtp_reply(FILE *in) {
+        char line[1024];
+        do {
+                if (!fgets(line, sizeof(line), in) || strlen(line) < 4)
+                        return -1;
+        } while (line[3] == '-');
+        return atoi(line);
+}
+
+/* Sends a command line (none: only reads the greeting) and checks the reply's code. */
+static int smtp(FILE *in, FILE *out, int want, const char *verb, const char *arg) {
+        if (verb) {
+                fprintf(out, "%s%s\r\n", verb, arg ? arg : "");
+                fflush(out);
+        }
+        int code = smtp_reply(in);
+        if (code != want)
+                fprintf(stderr, "svcdemo send: the server answered %d to %s, not %d\n", code,
+                        verb ? verb : "the connection", want);
+        return code == want ? 0 : -1;
+}
+
+static int send_mail(const char *host, const char *port, const char *from, const char *to) {
+        struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+        int e = getaddrinfo(host, port, &hints, &ai);
+        if (e != 0) {
+                fprintf(stderr, "svcdemo send: %s: %s\n", host, gai_strerror(e));
+                return 1;
+        }
+        int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+                perror("svcdemo send: connect");
+                freeaddrinfo(ai);
+                return 1;
+        }
+        freeaddrinfo(ai);
+        FILE *in = fdopen(fd, "r"), *out = fdopen(dup(fd), "w");
+        if (!in || !out)
+                return 1;
+        char line[1024];
+        int r = smtp(in, out, 220, NULL, NULL);
+        char addr[300];
+        if (r == 0)
+                r = smtp(in, out, 250, "EHLO ", "svcdemo");
+        snprintf(addr, sizeof(addr), "<%s>", from);
+        if (r == 0)
+                r = smtp(in, out, 250, "MAIL FROM:", addr);
+        snprintf(addr, sizeof(addr), "<%s>", to);
+        if (r == 0)
+                r = smtp(in, out, 250, "RCPT TO:", addr);
+        if (r == 0)
+                r = smtp(in, out, 354, "DATA", NULL);
+        while (r == 0 && fgets(line, sizeof(line), stdin)) {
+                line[strcspn(line, "\r\n")] = '\0';
+                fprintf(out, "%s%s\r\n", line[0] == '.' ? "." : "", line);
+        }
+        if (r == 0)
+                r = smtp(in, out, 250, ".", NULL);
+        if (r == 0)
+                (void) smtp(in, out, 221, "QUIT", NULL);
+        fclose(out);
+        fclose(in);
+        return r == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
         if (argc > 2 && strcmp(argv[1], "notify") == 0)
                 return notify(argv[2]);
+        if (argc > 5 && strcmp(argv[1], "send") == 0)
+                return send_mail(argv[2], argv[3], argv[4], argv[5]);
         if (argc > 1 && strcmp(argv[1], "serve") == 0) {
                 char line[1024];
                 /* Read the request head, answer, close. */

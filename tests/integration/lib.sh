@@ -120,9 +120,10 @@ enable() {
         : >"$T/var/lib/svc/enabled/$1"
 }
 
-# start_svcd [ARGS]: starts svcd on $T in the test's cgroup and waits for its control socket.
+# start_svcd [ARGS]: starts svcd on $T in the test's cgroup and waits for its control socket;
+# inside the network namespace $SVCD_NETNS (ip netns) when that is set.
 start_svcd() {
-        "$SVCD" --root "$T" "$@" >>"$T/svcd.log" 2>&1 &
+        ${SVCD_NETNS:+nsenter --net=/run/netns/$SVCD_NETNS} "$SVCD" --root "$T" "$@" >>"$T/svcd.log" 2>&1 &
         SVCD_PID=$!
         echo "$SVCD_PID" >>"$T/.pids"
         wait_until 10 test -S "$T/run/svc/control" || fail "svcd did not create its control socket"
@@ -136,6 +137,13 @@ stop_svcd() {
         wait "$SVCD_PID" || rc=$?
         SVCD_PID=
         return $rc
+}
+
+# netns_add NAME: a network namespace (ip netns) with lo up, deleted at the end of the test.
+netns_add() {
+        ip netns add "$1" || fail "cannot create network namespace $1"
+        echo "$1" >>"$T/.netns"
+        ip -n "$1" link set lo up
 }
 
 # pid_alive PID: true while PID exists and is not a zombie.
@@ -170,6 +178,11 @@ cleanup_test() {
                 # Nested groups (svcd's own) first, deepest first.
                 find "$CG" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
                 rmdir "$CG" 2>/dev/null
+        fi
+        # Network namespaces the test made (netns_add), once nothing runs in them.
+        if [ -n "${T:-}" ] && [ -f "$T/.netns" ]; then
+                local n
+                while read -r n; do ip netns del "$n" 2>/dev/null; done <"$T/.netns"
         fi
         # svcd's cgroups in the v1 hierarchies (hybrid hosts), named after its root, when svcd
         # could not remove them itself (a test killed it).

@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Network ends for the networking tests: servers that tell each client its address as they see
+it, and clients that print what they got.
+
+  tcp-serve PORT           answers each connection with "peer ADDR"
+  udp-serve PORT           answers each datagram with "peer ADDR"
+  tcp-ask HOST PORT        connects, prints the answer (exit 1 and the error when it cannot)
+  udp-ask HOST PORT        sends a datagram, prints the answer
+  tcp-log PORT FILE        accepts connections and appends "peer ADDR" to FILE
+  smtp-sink PORT FILE      an SMTP server (RFC 5321's minimum) that appends "peer ADDR", the
+                           envelope and the message to FILE
+"""
+import socket
+import sys
+
+
+def serve_tcp(port, log=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    s.listen(16)
+    print(f"listening on tcp {port}", flush=True)
+    while True:
+        c, addr = s.accept()
+        line = f"peer {addr[0]}\n"
+        print(f"connection from {addr[0]}", flush=True)
+        if log:
+            with open(log, "a") as f:
+                f.write(line)
+        try:
+            c.sendall(line.encode())
+        except OSError:
+            pass
+        c.close()
+
+
+def serve_udp(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", port))
+    print(f"listening on udp {port}", flush=True)
+    while True:
+        _, addr = s.recvfrom(512)
+        s.sendto(f"peer {addr[0]}\n".encode(), addr)
+
+
+def ask(kind, host, port):
+    family = socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM
+    s = socket.socket(socket.AF_INET, family)
+    s.settimeout(3)
+    try:
+        if kind == "tcp":
+            s.connect((host, port))
+        else:
+            s.sendto(b"hello\n", (host, port))
+        print(s.recv(512).decode().strip(), flush=True)
+    except OSError as e:
+        print(f"error {e}", flush=True)
+        sys.exit(1)
+
+
+def smtp_sink(port, path):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    s.listen(4)
+    print(f"smtp on {port}", flush=True)
+    while True:
+        c, addr = s.accept()
+        f = c.makefile("rwb")
+
+        def say(text):
+            f.write(text.encode() + b"\r\n")
+            f.flush()
+
+        got = [f"peer {addr[0]}"]
+        say("220 sink ESMTP")
+        for raw in f:
+            line = raw.decode(errors="replace").rstrip("\r\n")
+            verb = line.split(" ")[0].split(":")[0].upper()
+            if verb in ("EHLO", "HELO"):
+                say("250 sink")
+            elif verb in ("MAIL", "RCPT"):
+                got.append(line)
+                say("250 ok")
+            elif verb == "DATA":
+                say("354 go on")
+                for body in f:
+                    b = body.decode(errors="replace").rstrip("\r\n")
+                    if b == ".":
+                        break
+                    got.append(b[1:] if b.startswith(".") else b)
+                with open(path, "a") as out:
+                    out.write("\n".join(got) + "\n")
+                got = [f"peer {addr[0]}"]
+                say("250 queued")
+            elif verb == "QUIT":
+                say("221 bye")
+                break
+            else:
+                say("502 no")
+        c.close()
+
+
+def main():
+    mode, args = sys.argv[1], sys.argv[2:]
+    if mode == "tcp-serve":
+        serve_tcp(int(args[0]))
+    elif mode == "tcp-log":
+        serve_tcp(int(args[0]), args[1])
+    elif mode == "udp-serve":
+        serve_udp(int(args[0]))
+    elif mode == "smtp-sink":
+        smtp_sink(int(args[0]), args[1])
+    elif mode in ("tcp-ask", "udp-ask"):
+        ask(mode[:3], args[0], int(args[1]))
+    else:
+        sys.exit(f"unknown mode {mode}")
+
+
+main()
