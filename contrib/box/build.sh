@@ -2,10 +2,13 @@
 # build.sh BUILD_DIR: the small box, a gzip'd cpio initramfs that boots Debian's kernel with svcd
 # as /init, into BUILD_DIR/box:
 #   initrd.gz   svcd as /init (dynamically linked: its libraries and ld.so come along), svc and
-#               svc-ctl, Debian's busybox-static for everything else, the example units (blog
-#               and mail enabled, each on its small tree from contrib/demo-trees.sh; ftp has no
-#               tree yet and stays disabled), /etc/hostname, and overlay.ko and veth.ko with a
-#               modules.dep, so that the kernel loads them on first use through /sbin/modprobe
+#               svc-ctl, Debian's busybox-static for everything else, the example units, enabled,
+#               each on its small tree from contrib/demo-trees.sh (a unit whose tree that script
+#               does not build stays disabled), /etc/hostname, and the modules svcd's features
+#               need (overlay for Overlay=, veth and netfilter for PublishPort= and Outbound=)
+#               with their dependencies and a modules.dep, which the kernel loads on first use
+#               through /sbin/modprobe (busybox), and the libraries svcd loads with dlopen()
+#               (libnftables), found as sonames in its binary
 #   vmlinux, vmlinuz  links to the kernel that contrib/box/fetch-kernel.sh (make deps) cached
 # BUILD_DIR must be a normal build (make all demo-artifacts): a sanitizer build is refused.
 set -eu
@@ -45,7 +48,7 @@ chmod 1777 "$stage/tmp" "$stage/var/tmp"
 # install_elf SRC DST: a program at DST, and every library ldd resolves for it, at its own path.
 install_elf() {
         mkdir -p "$stage$(dirname "$2")"
-        cp "$1" "$stage$2"
+        cp -L "$1" "$stage$2"
         strip --strip-debug "$stage$2" 2>/dev/null || true
         ldd "$1" | awk '/=> \// { print $3 } /^\t\/[^ ]* \(/ { print $1 }' | while read -r lib; do
                 [ -e "$stage$lib" ] && continue
@@ -55,6 +58,16 @@ install_elf() {
         done
 }
 install_elf "$build/svcd" /init
+# What svcd loads with dlopen() (ldd cannot see it): the sonames written in its binary that the
+# host's loader knows, each with its own closure, where the loader looks by default.
+for so in $(strings -n 6 "$build/svcd" | grep -E '^lib[A-Za-z0-9_+-]+\.so\.[0-9]+$' | sort -u); do
+        path=$(ldconfig -p | awk -v so="$so" '$1 == so && /x86-64/ { print $NF; exit }')
+        if [ -z "$path" ]; then
+                echo "box: warning: svcd may load $so, which this machine does not have" >&2
+                continue
+        fi
+        [ -e "$stage$path" ] || install_elf "$path" "$path"
+done
 ln -s /init "$stage/usr/sbin/svcd"
 install_elf "$build/svc" /usr/bin/svc
 # svc finds its helper in ../libexec/svc next to itself.
@@ -71,9 +84,11 @@ done
 # Units and their trees, as under svcd --root /.
 mkdir -p "$stage/etc/svc/units" "$stage/var/lib/svc/enabled"
 cp "$top"/units/examples/*.unit "$stage/etc/svc/units/"
-: >"$stage/var/lib/svc/enabled/blog"
-: >"$stage/var/lib/svc/enabled/mail"
 "$top/contrib/demo-trees.sh" "$stage" "$build"
+for u in "$top"/units/examples/*.unit; do
+        u=$(basename "$u" .unit)
+        [ -d "$stage/var/lib/svc/trees/$u" ] && : >"$stage/var/lib/svc/enabled/$u"
+done
 
 echo svc-box >"$stage/etc/hostname"
 # For login shells (the emergency shell, make box-run's console): Debian's busybox runs its own
@@ -93,10 +108,19 @@ svc:x:101:
 nogroup:x:65534:
 EOF
 
-# The sandbox's modules: the kernel asks /sbin/modprobe (busybox) for fs-overlay and
-# rtnl-link-veth, which modules.dep and modules.alias (busybox depmod) resolve.
-mkdir -p "$stage/lib/modules"
-cp -R "$kdir/modules/lib/modules/$version" "$stage/lib/modules/"
+# The modules, with what each depends on (the cache's modules.dep lists it all). The kernel asks
+# /sbin/modprobe (busybox) for fs-overlay, rtnl-link-veth, nft-expr-masq and so on, which the
+# box's modules.alias (busybox depmod) resolves.
+modules="overlay veth nf_tables nft_chain_nat nft_nat nft_masq nft_ct nft_fib_inet crc32c_generic"
+kmod=$kdir/modules/lib/modules/$version
+for m in $modules; do
+        line=$(grep -E "(^|/)$m\.ko:" "$kmod/modules.dep") || die "module $m is not in $kmod"
+        for f in $(echo "$line" | tr -d :); do
+                mkdir -p "$stage/lib/modules/$version/$(dirname "$f")"
+                cp "$kmod/$f" "$stage/lib/modules/$version/$f"
+        done
+done
+cp "$kmod/modules.builtin" "$kmod/modules.order" "$stage/lib/modules/$version/"
 "$busybox" depmod -b "$stage" "$version"
 
 mkdir -p "$out"

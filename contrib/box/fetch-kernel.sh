@@ -8,15 +8,21 @@
 #   vmlinux                  the ELF inside it: qemu boots it through its PVH note, which skips
 #                            the xz decompression that takes ~2.4 s of a 4 s boot under TCG
 #   config                   the kernel's configuration, for reference
-#   modules/lib/modules/VERSION/  overlay.ko and veth.ko (neither has dependencies),
-#                            modules.builtin and modules.order
+#   modules/lib/modules/VERSION/  the modules a box may take (build.sh picks its list and their
+#                            dependencies): overlay.ko, veth.ko, netfilter for PublishPort= and
+#                            Outbound=, libcrc32c and crc32c; modules.dep etc. from busybox depmod
+#                            (the package has none: its postinst runs depmod)
 # CACHE/current is a symbolic link to the newest VERSION.
 set -eu
+set -f # the module patterns are tar's, not the shell's
 
 cache=${1:-${SVC_BOX_CACHE:-/var/cache/svc-box}}
-# The modules the sandbox needs, as paths under lib/modules/VERSION.
-modules="kernel/fs/overlayfs/overlay.ko kernel/drivers/net/veth.ko"
-
+# What to take out of lib/modules/VERSION (tar patterns).
+modules="kernel/fs/overlayfs/overlay.ko kernel/drivers/net/veth.ko kernel/net/netfilter/*
+kernel/net/ipv4/netfilter/* kernel/net/ipv6/netfilter/* kernel/lib/libcrc32c.ko
+kernel/crypto/crc32c_generic.ko kernel/arch/x86/crypto/crc32c-intel.ko"
+# Bump when the list above changes: an older cache is fetched again.
+layout=2
 # The package linux-image-amd64 points to (linux-image-6.1.0-56-amd64 on bookworm today), or
 # SVC_BOX_KERNEL.
 pkg=${SVC_BOX_KERNEL:-$(apt-cache depends linux-image-amd64 2>/dev/null |
@@ -31,7 +37,7 @@ if [ -z "$pkg" ]; then
 fi
 version=${pkg#linux-image-}
 dest=$cache/$version
-if [ -e "$dest/vmlinuz" ] && [ -e "$dest/vmlinux" ]; then
+if [ "$(cat "$dest/layout" 2>/dev/null)" = "$layout" ]; then
         ln -sfn "$version" "$cache/current"
         exit 0
 fi
@@ -52,15 +58,15 @@ for m in $modules; do
         want="$want ./lib/modules/$version/$m"
 done
 mkdir -p "$work/x"
-# shellcheck disable=SC2086 # a list of paths
-dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/x" $want
+# shellcheck disable=SC2086 # a list of patterns
+dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/x" --wildcards $want
 
 new=$work/$version
 mkdir -p "$new/modules/lib/modules"
 cp "$work/x/boot/vmlinuz-$version" "$new/vmlinuz"
 cp "$work/x/boot/config-$version" "$new/config"
 mv "$work/x/lib/modules/$version" "$new/modules/lib/modules/$version"
-
+busybox depmod -b "$new/modules" "$version"
 # The ELF inside the bzImage: it follows the xz stream's magic (FD 37 7A 58 5A 00). xz stops with
 # an error at the padding after the stream; the ELF is complete by then.
 magic=$(printf '\3757zXZ')
@@ -72,6 +78,7 @@ if [ "$(head -c 4 "$new/vmlinux" | od -An -c | tr -d ' ')" != '177ELF' ]; then
         exit 1
 fi
 
+echo "$layout" >"$new/layout"
 rm -rf "$dest"
 mv "$new" "$dest"
 ln -sfn "$version" "$cache/current"
