@@ -9,6 +9,7 @@
 #include "common/util.h"
 #include "supervisor/pid1.h"
 #include "supervisor/svcd.h"
+
 static const char *arg_root;
 
 static void help(void) {
