@@ -17,7 +17,7 @@ set -eu
 build=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-cache=${SVC_BOX_CACHE:-/var/cache/svc-box}
+cache=${SVC_BOX_CACHE:-/var/cache/svc/box}
 kdir=$cache/current
 out=$build/box
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # fetch-kernel.sh [CACHE]: Debian's kernel for the box (contrib/box/build.sh), kept outside the
-# clone in CACHE (default $SVC_BOX_CACHE, else /var/cache/svc-box). Run by `make deps`; quick when
+# clone in CACHE (default $SVC_BOX_CACHE, else /var/cache/svc/box). Run by `make deps`; quick when
 # the cache already holds the kernel that linux-image-amd64 depends on.
 #
 # CACHE/VERSION/ holds only what the box needs out of the 70 MB package:
@@ -16,7 +16,7 @@
 set -eu
 set -f # the module patterns are tar's, not the shell's
 
-cache=${1:-${SVC_BOX_CACHE:-/var/cache/svc-box}}
+cache=${1:-${SVC_BOX_CACHE:-/var/cache/svc/box}}
 # What to take out of lib/modules/VERSION (tar patterns).
 modules="kernel/fs/overlayfs/overlay.ko kernel/drivers/net/veth.ko kernel/net/netfilter/*
 kernel/net/ipv4/netfilter/* kernel/net/ipv6/netfilter/* kernel/lib/libcrc32c.ko
@@ -25,8 +25,11 @@ kernel/crypto/crc32c_generic.ko kernel/arch/x86/crypto/crc32c-intel.ko"
 layout=2
 # The package linux-image-amd64 points to (linux-image-6.1.0-56-amd64 on bookworm today), or
 # SVC_BOX_KERNEL.
-pkg=${SVC_BOX_KERNEL:-$(apt-cache depends linux-image-amd64 2>/dev/null |
-        sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1)}
+kernel_package() {
+        echo "${SVC_BOX_KERNEL:-$(apt-cache depends linux-image-amd64 2>/dev/null |
+                sed -n 's/^ *Depends: \(linux-image-[0-9].*-amd64\)$/\1/p' | head -n 1)}"
+}
+pkg=$(kernel_package)
 if [ -z "$pkg" ]; then
         if [ -e "$cache/current/vmlinuz" ]; then
                 echo "fetch-kernel: apt knows no linux-image-amd64; keeping $(readlink "$cache/current")" >&2
@@ -45,11 +48,22 @@ fi
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/.fetch.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-echo "fetch-kernel: downloading $pkg into $cache"
-# As root, apt warns that its _apt user cannot write here; the download works all the same.
-(cd "$work" && apt-get download -q "$pkg") 2>&1 | grep -v '_apt' || true
-deb=$(find "$work" -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)
-[ -n "$deb" ] || { echo "fetch-kernel: apt-get download $pkg failed" >&2; exit 1; }
+# download: the .deb of $pkg into $work. As root, apt warns that its _apt user cannot write
+# there; the download works all the same.
+download() {
+        echo "fetch-kernel: downloading $pkg into $cache"
+        (cd "$work" && apt-get download -q "$pkg") 2>&1 | grep -v '_apt' || true
+        deb=$(find "$work" -maxdepth 1 -name "${pkg}_*.deb" | head -n 1)
+        [ -n "$deb" ]
+}
+# Stale package lists name a kernel the mirror replaced (a security update): update, once.
+if ! download; then
+        apt-get update -qq
+        pkg=$(kernel_package)
+        version=${pkg#linux-image-}
+        dest=$cache/$version
+        download || { echo "fetch-kernel: apt-get download $pkg failed" >&2; exit 1; }
+fi
 
 # Only the files the box uses (a few MB instead of 400).
 want="./boot/vmlinuz-$version ./boot/config-$version ./lib/modules/$version/modules.builtin"
