@@ -16,7 +16,8 @@
 #
 # Knobs (environment): BENCH_ONLY="1 3" runs some benchmarks only (the report then has only
 # those); BENCH_RUNS (200) runs per contender in 1 and 2; BENCH_ROUNDS (4) batches they are
-# split into; BENCH_LOG_BYTES (200000000); BENCH_REPS (3) repetitions of 4, 5 and 6;
+# split into; BENCH_LOG_BYTES (200000000); BENCH_REPS (3) repetitions of 4 and 6; BENCH_LOG_REPS
+# (5) of 5;
 # BENCH_OUT (tests/bench) where results.md and results.png go; BENCH_COMMIT names the source
 # measured when it is not this checkout's HEAD; BENCH_KEEP=1 keeps the temporary
 # directory (logs of the daemons) for a look afterwards.
@@ -33,6 +34,7 @@ RUNS=${BENCH_RUNS:-200}
 ROUNDS=${BENCH_ROUNDS:-4}
 LOG_BYTES=${BENCH_LOG_BYTES:-200000000}
 REPS=${BENCH_REPS:-3}
+LOG_REPS=${BENCH_LOG_REPS:-5}
 OUT=${BENCH_OUT:-$HERE}
 PER=$(((RUNS + ROUNDS - 1) / ROUNDS))
 START=$EPOCHSECONDS
@@ -198,6 +200,17 @@ pss() {
         local p sum=0 v
         for p in "$@"; do
                 v=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+                sum=$((sum + ${v:-0}))
+        done
+        echo "$sum"
+}
+
+# uss PID...: the sum of the processes' private pages (USS), in KiB: what PSS would be if nothing
+# else on the machine shared their libraries.
+uss() {
+        local p sum=0 v
+        for p in "$@"; do
+                v=$(awk '/^Private_(Clean|Dirty):/ { s += $2 } END { print s + 0 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
                 sum=$((sum + ${v:-0}))
         done
         echo "$sum"
@@ -409,6 +422,8 @@ EOF
         kids=$(children "$SVCD_PID")
         # shellcheck disable=SC2086
         add 4 "svc-$n" KiB "$(pss "$SVCD_PID" $kids)"
+        # shellcheck disable=SC2086
+        add 4 "svc-$n-uss" KiB "$(uss "$SVCD_PID" $kids)"
         [ "$(echo $kids | wc -w)" = "$n" ] || note 4 "svcd had $(echo $kids | wc -w) children with $n services (expected one ns-init each)"
         if [ "$n" = 100 ] && [ "$rep" = 1 ] && want 6; then
                 bench_list "$R" 100
@@ -471,6 +486,8 @@ mem_sup() {
         [ "$(echo $kids | wc -w)" = "$n" ] || note 4 "$kind had $(echo $kids | wc -w) children with $n services"
         # shellcheck disable=SC2086
         add 4 "$kind-$n" KiB "$(pss $pid $kids)"
+        # shellcheck disable=SC2086
+        add 4 "$kind-$n-uss" KiB "$(uss $pid $kids)"
         if [ "$kind" = s6 ]; then
                 s6-svscanctl -t "$D" # s6-svscan 2.11 ignores SIGTERM
                 stop_pid $pid CONT
@@ -505,9 +522,9 @@ count_lines() {
 
 bench_logs() {
         local mb=$((LOG_BYTES / 1000000)) want=$((LOG_BYTES / 100))
-        say "5: log throughput, $mb MB of lines, $REPS repetitions"
+        say "5: log throughput, $mb MB of lines, $LOG_REPS repetitions"
         local R=$W/b5 rep k t0 t1 got
-        for ((rep = 1; rep <= REPS; rep++)); do
+        for ((rep = 1; rep <= LOG_REPS; rep++)); do
                 unit "$R" "lg$rep" <<EOF
 [Service]
 Type=oneshot
@@ -519,7 +536,7 @@ TimeoutStartSec=infinity
 EOF
         done
         start_svcd "$R"
-        for ((rep = 1; rep <= REPS; rep++)); do
+        for ((rep = 1; rep <= LOG_REPS; rep++)); do
                 for k in $(rotate $rep svc s6-log svlogd file); do
                         local d=$W/b5-$k-$rep
                         sync
@@ -587,7 +604,7 @@ say "writing $OUT/results.md and $OUT/results.png ($ELAPSED s so far)"
         echo "versions	$(dpkg-query -W -f='${Package} ${Version}, ' bubblewrap crun s6 runit hyperfine util-linux 2>/dev/null | sed 's/, $//')"
         echo "elapsed	$ELAPSED"
         echo "logmb	$((LOG_BYTES / 1000000))"
-        echo "runs	$RUNS runs in $ROUNDS batches (1, 2, 6), $REPS repetitions (4, 5, 6), $((LOG_BYTES / 1000000)) MB of log"
+        echo "runs	$RUNS runs in $ROUNDS batches (1, 2, 6), $REPS repetitions (4, 6), $LOG_REPS of $((LOG_BYTES / 1000000)) MB of log (5)"
 } >"$W/meta.tsv"
 python3 "$HERE/report.py" report "$DATA" "$NOTES" "$W/meta.tsv" "$OUT/results.md" "$OUT/results.png" "$W"
 say "done in $((EPOCHSECONDS - START)) s"
