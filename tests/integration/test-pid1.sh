@@ -5,12 +5,12 @@
 # namespace shares the host's mounts. tests/box boots the real thing under qemu.
 . "$(dirname "$0")/lib.sh"
 
-# start_container [SVCD-ARGS]: svcd as PID 1 of a new PID namespace on $T; CONTAINER_PID is the
+# start_container: svcd as PID 1 of a new PID namespace on $T; CONTAINER_PID is the
 # unshare process (its exit status is svcd's), SVCD_HOST_PID svcd in the host's numbering.
 # UNSHARE_ARGS (default --mount-proc) chooses the namespace.
 start_container() {
         # shellcheck disable=SC2086 # a list of options
-        unshare --pid --fork ${UNSHARE_ARGS---mount-proc} "$SVCD" --root "$T" "$@" >>"$T/svcd.log" 2>&1 &
+        unshare --pid --fork ${UNSHARE_ARGS---mount-proc} "$SVCD" --root "$T" >>"$T/svcd.log" 2>&1 &
         CONTAINER_PID=$!
         echo "$CONTAINER_PID" >>"$T/.pids"
         wait_until 10 test -S "$T/run/svc/control" || fail "svcd did not create its control socket"
