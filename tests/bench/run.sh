@@ -120,6 +120,32 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say() { printf 'bench: %s\n' "$*" >&2; }
+
+# The machine is shared: how busy it was with other work while a benchmark ran. busy_mark
+# remembers the CPU time of the whole machine (/proc/stat: user, nice, system, irq, softirq; and
+# steal, the hypervisor's) and of this run's cgroup; busy_note BENCH... writes the difference as a
+# note: the average share of a CPU that other processes and the hypervisor took meanwhile.
+busy_mark() {
+        read -r _ u n sy _ _ irq sirq st _ </proc/stat
+        BUSY_T0=${EPOCHREALTIME/./}
+        BUSY_ALL0=$((u + n + sy + irq + sirq))
+        BUSY_STEAL0=$st
+        BUSY_OURS0=$( [ -n "$CG" ] && awk '$1 == "usage_usec" { print $2 }' "$CG/cpu.stat" || echo 0)
+}
+busy_note() {
+        local u n sy irq sirq st ours t hz
+        read -r _ u n sy _ _ irq sirq st _ </proc/stat
+        t=$((${EPOCHREALTIME/./} - BUSY_T0))
+        hz=$(getconf CLK_TCK)
+        ours=$( [ -n "$CG" ] && awk '$1 == "usage_usec" { print $2 }' "$CG/cpu.stat" || echo 0)
+        local text b
+        text="$(awk -v all=$((u + n + sy + irq + sirq - BUSY_ALL0)) -v st=$((st - BUSY_STEAL0)) \
+                -v ours=$((ours - BUSY_OURS0)) -v t=$t -v hz="$hz" -v cg="$CG" 'BEGIN {
+                other = all * 1e6 / hz - ours; if (other < 0) other = 0
+                printf "While this ran (%.0f s), other work on the machine took %.0f%% of a CPU on average%s, and the hypervisor stole %.0f%%.",
+                        t / 1e6, 100 * other / t, cg == "" ? " (with the benchmark itself: no cgroup to tell them apart)" : "", 100 * st * 1e6 / hz / t }')"
+        for b in "$@"; do note "$b" "$text"; done
+}
 add() { # bench key unit value...
         local b=$1 k=$2 u=$3 v
         shift 3
@@ -583,11 +609,18 @@ EOF
 }
 
 # ---- the run -------------------------------------------------------------------------------
-want 1 && bench_start
-want 2 && bench_svcd_start
-want 3 && bench_restart
-if want 4 || want 6; then bench_memory; fi
-want 5 && bench_logs
+run_bench() { # FUNCTION BENCH...
+        local f=$1
+        shift
+        busy_mark
+        "$f"
+        busy_note "$@"
+}
+want 1 && run_bench bench_start 1
+want 2 && run_bench bench_svcd_start 2
+want 3 && run_bench bench_restart 3
+if want 4 || want 6; then run_bench bench_memory 4 6; fi
+want 5 && run_bench bench_logs 5
 
 ELAPSED=$((EPOCHSECONDS - START))
 say "writing $OUT/results.md and $OUT/results.png ($ELAPSED s so far)"
