@@ -15,7 +15,7 @@
 #   6 scale                     100 units to running; svc list / svc status at 100 and 1000 units
 #
 # Knobs (environment): BENCH_ONLY="1 3" runs some benchmarks only (the report then has only
-# those); BENCH_RUNS (200) runs per contender in 1 and 2; BENCH_ROUNDS (4) batches they are
+# those); BENCH_RUNS (200) runs per contender in 1 and 2; BENCH_ROUNDS (8) batches they are
 # split into; BENCH_LOG_BYTES (200000000); BENCH_REPS (3) repetitions of 4 and 6; BENCH_LOG_REPS
 # (5) of 5;
 # BENCH_OUT (tests/bench) where results.md and results.png go; BENCH_COMMIT names the source
@@ -31,7 +31,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 ONLY=${BENCH_ONLY:-1 2 3 4 5 6}
 RUNS=${BENCH_RUNS:-200}
-ROUNDS=${BENCH_ROUNDS:-4}
+ROUNDS=${BENCH_ROUNDS:-8}
 LOG_BYTES=${BENCH_LOG_BYTES:-200000000}
 REPS=${BENCH_REPS:-3}
 LOG_REPS=${BENCH_LOG_REPS:-5}
