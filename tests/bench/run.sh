@@ -110,6 +110,10 @@ cleanup() {
                 find "$CG" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
                 rmdir "$CG" 2>/dev/null
         fi
+        # svcd's v1 groups are named after its root (svc_tmp_svcb.XXXXXX_...): a svcd that was
+        # killed leaves them behind.
+        find /sys/fs/cgroup -maxdepth 6 -type d -name "svc_tmp_svcb.${W##*.}*" -prune -print 2>/dev/null |
+                while read -r d; do find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null; done
         # Nothing should be mounted below $W (every sandbox had its own mount namespace).
         awk -v t="$W" 'index($5, t "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
                 while read -r m; do umount -l "$m"; done
