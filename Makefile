@@ -147,7 +147,7 @@ $(O)/tests/test-%:
 DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-dev libcmocka-dev \
 	clang clang-tidy clang-format cppcheck busybox-static curl iproute2 util-linux procps psmisc \
 	python3 systemd libelf-dev libseccomp-dev musl-tools libarchive-dev libjson-c-dev debootstrap \
-	libmnl-dev libnftables-dev nftables dpkg-dev openssl
+	libmnl-dev libnftables-dev nftables dpkg-dev openssl qemu-system-x86 cpio xz-utils
 
 .PHONY: deps
 deps:
@@ -160,6 +160,7 @@ TREE_DEBS = vsftpd libwrap0
 .PHONY: test-deps
 test-deps: deps
 	@contrib/test-trees.sh
+	@contrib/box/fetch-kernel.sh
 
 .PHONY: demo
 demo: deps all demo-artifacts
@@ -170,7 +171,7 @@ check: test-deps
 	$(MAKE) O=build/asan SANITIZE=1 all unit-tests demo-artifacts
 	tests/run-unit.sh build/asan
 	tests/integration/run.sh build/asan
-
+	tests/box/run.sh build
 .PHONY: unit-tests
 unit-tests: $(UNIT_TESTS)
 
@@ -203,7 +204,7 @@ BENCH_PACKAGES = bubblewrap crun s6 runit hyperfine gnuplot-nox
 
 # The small box: svcd as PID 1 of a Debian kernel under qemu (contrib/box).
 .PHONY: box box-run
-box: all demo-artifacts
+box: $(O)/svcd $(O)/svc $(O)/svc-ctl demo-artifacts
 	contrib/box/build.sh $(O)
 box-run: box
 	contrib/box/run.sh $(O)

@@ -617,6 +617,16 @@ static int conn_setup(struct conn *k, int *fd) {
                 r = sd_bus_set_server(k->bus, 1, id);
         if (r >= 0)
                 r = sd_bus_negotiate_fds(k->bus, true); /* svc exec passes its stdio */
+        /* Who may do what is decided at accept, from the kernel's SO_PEERCRED (access_of()),
+         * never from the SASL exchange; so svc authenticates as ANONYMOUS. EXTERNAL would
+         * refuse a peer outside svcd's PID namespace, whose SO_PEERCRED pid is 0 (svc on the
+         * host of a container whose PID 1 is svcd). */
+        if (r >= 0)
+                r = sd_bus_set_anonymous(k->bus, true);
+        /* ... and sd-bus's own check (CAP_SYS_ADMIN of the sender, read from /proc by its pid)
+         * gives way to check_access(). */
+        if (r >= 0)
+                r = sd_bus_set_trusted(k->bus, true);
         if (r >= 0)
                 r = sd_bus_add_object_vtable(k->bus, NULL, SVC_OBJECT_PATH, SVC_INTERFACE, manager_vtable, k);
         if (r >= 0)

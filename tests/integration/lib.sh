@@ -123,6 +123,8 @@ enable() {
 # start_svcd [ARGS]: starts svcd on $T in the test's cgroup and waits for its control socket;
 # inside the network namespace $SVCD_NETNS (ip netns) when that is set.
 start_svcd() {
+        # A killed svcd leaves its socket: wait for the new one, not that.
+        rm -f "$T/run/svc/control"
         ${SVCD_NETNS:+nsenter --net=/run/netns/$SVCD_NETNS} "$SVCD" --root "$T" "$@" >>"$T/svcd.log" 2>&1 &
         SVCD_PID=$!
         echo "$SVCD_PID" >>"$T/.pids"

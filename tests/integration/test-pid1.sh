@@ -213,4 +213,17 @@ test_not_pid1_exits_on_poweroff() {
         assert_not_contains "$(cat "$T/svcd.log")" "[  OK  ]"
 }
 
+# The host's svc, outside the container's PID namespace, talks to the container's svcd: its
+# SO_PEERCRED pid is 0 there, which sd-bus's EXTERNAL authentication alone would refuse.
+test_svc_from_the_host_reaches_a_container_svcd() {
+        sleeper a
+        start_container
+        wait_until 10 eval '[ "$("$SVC" --root "$T" status a 2>&1 | sed -n "s/^ *Active: \([a-z]*\).*/\1/p")" = running ]' ||
+                fail "svc from the host: $("$SVC" --root "$T" status a 2>&1)"
+        "$SVC" --root "$T" stop a || fail "svc stop from the host"
+        "$SVC" --root "$T" poweroff || fail "svc poweroff from the host"
+        wait_container
+        assert_eq 0 "$CONTAINER_RC" "svcd's exit status"
+}
+
 run_tests "$@"
