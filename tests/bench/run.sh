@@ -13,6 +13,8 @@
 #   4 memory                    PSS of the supervisor tree at 10 and 100 services
 #   5 log throughput            200 MB of lines through svc, s6-log t, svlogd -tt, a plain file
 #   6 scale                     100 units to running; svc list / svc status at 100 and 1000 units
+#   7, 8 published port         connection setup and throughput through PublishPort= vs direct
+#                               (tests/bench/net.sh, in network namespaces of its own)
 #
 # Knobs (environment): BENCH_ONLY="1 3" runs some benchmarks only (the report then has only
 # those); BENCH_RUNS (200) runs per contender in 1 and 2; BENCH_ROUNDS (8) batches they are
@@ -29,7 +31,7 @@ set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-ONLY=${BENCH_ONLY:-1 2 3 4 5 6}
+ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8}
 RUNS=${BENCH_RUNS:-200}
 ROUNDS=${BENCH_ROUNDS:-8}
 LOG_BYTES=${BENCH_LOG_BYTES:-200000000}
@@ -625,6 +627,10 @@ want 2 && run_bench bench_svcd_start 2
 want 3 && run_bench bench_restart 3
 if want 4 || want 6; then run_bench bench_memory 4 6; fi
 want 5 && run_bench bench_logs 5
+bench_net() {
+        BENCH_DATA=$DATA "$HERE/net.sh" "$BUILD" >"$W/net.md"
+}
+if want 7 || want 8; then run_bench bench_net 7 8; fi
 
 ELAPSED=$((EPOCHSECONDS - START))
 say "writing $OUT/results.md and $OUT/results.png ($ELAPSED s so far)"
