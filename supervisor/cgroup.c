@@ -471,15 +471,35 @@ bool cgroup_service_oom(const struct service *s) {
         return s->cgroup && oom_kills(s->m->cgroups, s->cgroup) > s->cgroup->oom_base;
 }
 
+/* The service goes away for good (svcd's exit, a removed unit): nothing will start in its
+ * cgroup again, so whatever is left is killed and waited for (a little), and svcd forgets the
+ * cgroup even if it stays (the next svcd removes what an earlier one left). */
+void cgroup_service_drop(struct service *s) {
+        for (int i = 0; i < 40 && !cgroup_service_remove(s); i++) {
+                cgroup_service_kill(s);
+                (void) usleep(50 * 1000);
+        }
+        struct service_cgroup *c = s->cgroup;
+        if (!c)
+                return;
+        for (int i = 0; i < _V1_MAX; i++)
+                free(c->v1[i]);
+        safe_close(c->fd);
+        free(c->path);
+        free(c);
+        s->cgroup = NULL;
+}
+
 /* Removes the service's cgroups once they are empty; false while something is left. */
 bool cgroup_service_remove(struct service *s) {
         struct service_cgroup *c = s->cgroup;
         if (!c)
                 return true;
-        if (c->path && rmdir(c->path) < 0 && errno != ENOENT) {
-                cgroup_service_kill(s);
+        /* Busy: the killed sandbox's processes are still on their way out (its PID namespace
+         * takes every one of them); the next reap tries again. No cgroup.kill here: a restart
+         * may clone into this cgroup any moment, and a child cloned during a kill dies too. */
+        if (c->path && rmdir(c->path) < 0 && errno != ENOENT)
                 return false;
-        }
         for (int i = 0; i < _V1_MAX; i++) {
                 if (c->v1[i])
                         (void) rmdir(c->v1[i]);

@@ -166,7 +166,7 @@ struct service *service_free(struct service *s) {
         net_service_release(s);
         sockets_close(s);
         syslog_close(s);
-        (void) cgroup_service_remove(s);
+        cgroup_service_drop(s);
         if (s->log_source) {
                 /* Whatever is still in the pipe belongs to the log. */
                 on_log_readable(s->log_source, s->log_pipe[0], EPOLLIN, s);

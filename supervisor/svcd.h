@@ -247,6 +247,7 @@ int cgroup_service_fd(const struct service *s);
 int cgroup_service_join_v1(pid_t pid, void *userdata);
 void cgroup_service_kill(struct service *s);
 bool cgroup_service_remove(struct service *s);
+void cgroup_service_drop(struct service *s);
 bool cgroup_service_oom(const struct service *s);
 void cgroup_service_stats(const struct service *s, struct cgroup_stats *ret);
 
