@@ -85,6 +85,20 @@ check "ftp answers through its published port" sh -c 'wget -qO- ftp://127.0.0.1:
 check "broken unit failed, the boot went on" status_has box-broken failed
 check "unit with a typo refused" status_has box-typo "unknown key ExecStrat="
 
+# Resources on cgroup v2: the limits in the service's own cgroup, usage in status, OOM reported.
+cg=/sys/fs/cgroup/svc/box-limits
+check "box-limits runs in its cgroup" grep -q . "$cg/cgroup.procs"
+check "MemoryMax= is memory.max" [ "$(cat "$cg/memory.max")" = 33554432 ]
+check "MemoryHigh= is memory.high" [ "$(cat "$cg/memory.high")" = 25165824 ]
+check "TasksMax= is pids.max" [ "$(cat "$cg/pids.max")" = 16 ]
+check "CPUWeight= is cpu.weight" [ "$(cat "$cg/cpu.weight")" = 50 ]
+check "CPUQuota= is cpu.max" [ "$(cat "$cg/cpu.max")" = "50000 100000" ]
+check "status shows usage and limits" sh -c '/usr/bin/svc status box-limits | grep -q "Tasks: [0-9]* (limit 16)"'
+check "status shows the cgroup's memory" sh -c "/usr/bin/svc status --json box-limits | grep -q '\"memory_current\":[1-9]'"
+n=0
+while ! status_has box-oom failed && [ $n -lt 100 ]; do n=$((n + 1)); sleep 0.1; done
+check "an OOM kill is reported as one" status_has box-oom "out of memory (MemoryMax=16M)"
+
 # An orphan burst: ORPHANS subshells, blocked opening a FIFO nobody writes, in a process group
 # of their own; their parents exit, so PID 1 adopts them. One kill of the group ends them all at
 # once, and PID 1 must reap them all.
