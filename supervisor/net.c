@@ -290,7 +290,7 @@ static int reserve_ports(struct service *s, char **why) {
         size_t total = 0;
         for (size_t i = 0; i < u->n_publish; i++)
                 total += (size_t) (u->publish[i].host_port_end - u->publish[i].host_port) + 1;
-        sn->port_fds = calloc(total, sizeof(int));
+        sn->port_fds = calloc(MAX(total, (size_t) 1), sizeof(int)); /* Outbound= alone: none */
         if (!sn->port_fds)
                 return -ENOMEM;
         for (size_t i = 0; i < u->n_publish; i++) {

@@ -422,9 +422,7 @@ static void json_status(const struct status_info *i, bool first) {
         for (size_t r = 0; r < ELEMENTSOF(resource_keys); r++) {
                 uint64_t v = i->res[r];
                 bool limit = r >= R_MEMMAX && r <= R_IOW;
-                if (v == UNKNOWN && !limit)
-                        printf(",\"%s\":null", resource_keys[r].json);
-                else if (limit && v == NOT_SET)
+                if (limit ? v == NOT_SET : v == UNKNOWN)
                         printf(",\"%s\":null", resource_keys[r].json);
                 else if (limit && v == UINT64_MAX)
                         printf(",\"%s\":\"infinity\"", resource_keys[r].json);
@@ -692,8 +690,11 @@ static int top_sample(sd_bus *bus, uint64_t elapsed) {
                 if (!nr)
                         break;
                 rows = nr;
-                rows[n] = (struct top_row){ TAKE_PTR(i.name), TAKE_PTR(i.state), i.res[R_MEM],
-                                            i.res[R_TASKS],   i.res[R_CPU],      0 };
+                rows[n] = (struct top_row){ .memory = i.res[R_MEM],
+                                            .tasks = i.res[R_TASKS],
+                                            .cpu_usec = i.res[R_CPU] };
+                rows[n].name = TAKE_PTR(i.name);
+                rows[n].state = TAKE_PTR(i.state);
                 for (size_t k = 0; k < n_top_rows && elapsed > 0; k++)
                         if (streq(top_rows[k].name, rows[n].name) && rows[n].cpu_usec != UNKNOWN &&
                             top_rows[k].cpu_usec != UNKNOWN && rows[n].cpu_usec >= top_rows[k].cpu_usec)
@@ -717,10 +718,12 @@ static int top_sample(sd_bus *bus, uint64_t elapsed) {
 static void top_print(bool clear) {
         if (clear)
                 printf("\033[H\033[2J");
-        qsort(top_rows, n_top_rows, sizeof(*top_rows), cmp_top);
+        size_t n = top_rows ? n_top_rows : 0;
+        if (n > 0)
+                qsort(top_rows, n, sizeof(*top_rows), cmp_top);
         printf("%-28s %-12s %6s %7s %10s   (sorted by %s%s)\n", "UNIT", "STATE", "TASKS", "%CPU", "MEMORY",
                top_by_cpu ? "CPU" : "memory", clear ? "; m: memory, c: CPU, q: quit" : "");
-        for (size_t k = 0; k < n_top_rows; k++) {
+        for (size_t k = 0; k < n; k++) {
                 const struct top_row *t = &top_rows[k];
                 char mem[32] = "-", tasks[32] = "-";
                 if (t->memory != UNKNOWN)
