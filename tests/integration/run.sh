@@ -11,14 +11,23 @@ if [ "$(id -u)" != 0 ]; then
         exit 1
 fi
 failed=()
+ran=0
 for f in "$here"/test-*.sh; do
         name=$(basename "$f" .sh)
         [ -z "$file_filter" ] || [[ $name == *$file_filter* ]] || continue
         echo "== $name"
-        if ! timeout 600 bash "$f" "$test_filter"; then
-                failed+=("$name")
-        fi
+        rc=0
+        timeout 600 bash "$f" "$test_filter" || rc=$?
+        case $rc in
+        0) ran=1 ;;
+        5) ;; # no test in this file matches TEST-FILTER
+        *) failed+=("$name") ;;
+        esac
 done
+if [ $ran = 0 ] && [ ${#failed[@]} = 0 ]; then
+        echo "integration: no test matches '$file_filter' '$test_filter'"
+        exit 1
+fi
 if [ ${#failed[@]} -gt 0 ]; then
         echo "integration: FAILED: ${failed[*]}"
         exit 1

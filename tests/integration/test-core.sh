@@ -531,4 +531,35 @@ EOF
         ! pid_alive "$host_pid" || fail "daemon $host_pid alive after stop"
 }
 
+
+# A unit restarting with RestartSec=0 (crashing at once, or failing to set up its sandbox) is
+# always between two starts: SIGTERM must still end svcd promptly, whenever it comes.
+test_sigterm_while_restarting_without_delay() {
+        unit crash <<'EOF2'
+[Service]
+ExecStart=/bin/false
+Restart=always
+RestartSec=0
+EOF2
+        unit nobind <<EOF2
+[Service]
+ExecStart=/bin/sleep 1000
+BindPaths=$T/no-such-dir:/data
+Restart=always
+RestartSec=0
+EOF2
+        local i rc
+        for i in 1 2 3 4 5 6 7 8; do
+                start_svcd
+                svc start --no-block crash nobind >/dev/null 2>&1 || true
+                sleep "0.0$i"
+                kill -TERM "$SVCD_PID"
+                rc=0
+                timeout 10 tail --pid="$SVCD_PID" -f /dev/null || rc=$?
+[ $rc -eq 0 ] || fail "svcd still runs 10 s after SIGTERM (round $i): $(tail -3 "$T/svcd.log")"
+                wait "$SVCD_PID" || fail "svcd exited non-zero (round $i)"
+                SVCD_PID=
+        done
+}
+
 run_tests "$@"
