@@ -37,5 +37,8 @@ void client_copy_some(int from, int to, bool *open_flag);
 /* svc run ARGS...: returns the exit code. */
 int client_run(const char *root, int argc, char **argv);
 
+/* svc check FILE...: returns the exit code. */
+int client_check(const char *root, int argc, char **argv);
+
 /* Writes S as a JSON string, quotes included. */
 void json_string(FILE *f, const char *s);

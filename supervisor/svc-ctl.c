@@ -837,6 +837,8 @@ static int parse_options(int argc, char **argv) {
 int main(int argc, char **argv) {
         /* `svc` passes --root first. `exec` takes the rest as it is (the command's own options);
          * for the other commands getopt permutes, options may come anywhere. */
+        if (argc > 3 && streq(argv[1], "--root") && streq(argv[3], "check"))
+                return client_check(argv[2], argc - 3, argv + 3); /* no bus */
         if (argc > 3 && streq(argv[1], "--root") && (streq(argv[3], "exec") || streq(argv[3], "top"))) {
                 arg_root = argv[2];
                 sd_bus *bus = NULL;

@@ -54,18 +54,6 @@ const char *restart_policy_to_string(enum restart_policy r) {
         return r >= 0 && r < _RESTART_MAX ? names[r] : NULL;
 }
 
-bool unit_name_is_valid(const char *name) {
-        static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:@-";
-        size_t n = strlen(name);
-        const char *at = strchr(name, '@');
-
-        if (n == 0 || n > UNIT_NAME_MAX || name[0] == '.' || name[0] == '@')
-                return false;
-        if (strspn(name, allowed) != n || (at && strchr(at + 1, '@')))
-                return false;
-        return !(n >= strlen(UNIT_SUFFIX) && streq(name + n - strlen(UNIT_SUFFIX), UNIT_SUFFIX));
-}
-
 void listen_spec_done(struct listen_spec *l) {
         l->address = mfree(l->address);
         l->text = mfree(l->text);

@@ -31,7 +31,7 @@ version=$(basename "$(readlink -f "$kdir")")
 for b in svcd svc svc-ctl; do
         [ -x "$build/$b" ] || die "$build/$b is missing (make all)"
         # The box has no sanitizer runtime, and PID 1 must not be one that aborts on a report.
-        if ldd "$build/$b" | grep -q 'libasan\|libubsan'; then
+        if ldd "$build/$b" 2>/dev/null | grep -q 'libasan\|libubsan'; then
                 die "$build/$b is a sanitizer build; the box takes a normal build (make O=build)"
         fi
 done
@@ -50,7 +50,7 @@ install_elf() {
         mkdir -p "$stage$(dirname "$2")"
         cp -L "$1" "$stage$2"
         strip --strip-debug "$stage$2" 2>/dev/null || true
-        ldd "$1" | awk '/=> \// { print $3 } /^\t\/[^ ]* \(/ { print $1 }' | while read -r lib; do
+        ldd "$1" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/[^ ]* \(/ { print $1 }' | while read -r lib; do
                 [ -e "$stage$lib" ] && continue
                 mkdir -p "$stage$(dirname "$lib")"
                 cp -L "$lib" "$stage$lib"

@@ -178,6 +178,8 @@ ExecStart=/bin/sh -c 'echo ran >> $T/needs'
 EOF
         start_svcd
         svc start top || fail "start top failed"
+        # top is running once its shell is executed (Type=simple): its echo may come just after.
+        wait_until 5 grep -qx top "$T/order"
         assert_eq "a b c top" "$(tr '\n' ' ' <"$T/order" | sed 's/ $//')" "start order"
         local rc=0
         svc start needs-broken 2>"$T/err" || rc=$?
