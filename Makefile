@@ -101,7 +101,7 @@ $(O)/obj/nsinit-blob.o: $(O)/ns-init
 	$(CC) -c $(O)/gen/nsinit-blob.S -o $@
 
 $(O)/svcd: $(SVCD_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SYSTEMD) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) $(LIBS_MNL) -ldl -lpthread -lm
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SYSTEMD) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) $(LIBS_MNL) -ldl -lpthread
 
 # svc: static with musl where the build has it (like ns-init), never for a sanitizer build. A
 # dynamically linked glibc program spends ~0.6 ms in ld.so before main here; `svc run` is a start

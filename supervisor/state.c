@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "supervisor/state.h"
 
-#include <math.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -468,14 +467,31 @@ void svc_step(struct svc_machine *m, const struct svc_config *c, const struct sv
         handlers[m->state](m, c, ev, out);
 }
 
+static double power(double x, unsigned k) {
+        double r = 1.0;
+        for (; k > 0; k >>= 1, x *= x)
+                if (k & 1)
+                        r *= x;
+        return r;
+}
+
 uint64_t svc_restart_delay(const struct svc_config *c, unsigned n) {
         uint64_t base = c->restart_usec, max = c->restart_max_delay_usec;
         if (n <= 1 || c->restart_steps == 0 || base == 0 || max == USEC_INFINITY || base >= max)
                 return base;
         if (n > c->restart_steps)
                 return max;
-        double f = pow((double) max / (double) base, (double) (n - 1) / (double) c->restart_steps);
-        return (uint64_t) ((double) base * f);
+        /* (max/base)^((n-1)/steps), without libm (svcd does not load it for one call): the
+         * steps-th root by bisection, then its (n-1)-th power. */
+        double ratio = (double) max / (double) base, lo = 1.0, hi = ratio;
+        for (unsigned i = 0; i < 64; i++) {
+                double mid = (lo + hi) / 2;
+                if (power(mid, c->restart_steps) < ratio)
+                        lo = mid;
+                else
+                        hi = mid;
+        }
+        return (uint64_t) ((double) base * power(lo, n - 1));
 }
 
 const char *svc_state_to_string(enum svc_state s) {

@@ -371,7 +371,7 @@ EOF
 # favour dynamic changes (favordynmods). Measured here as it is, so that the restart rows can be read.
 migration_note() {
         local v1=/sys/fs/cgroup/pids d p t0 t1 i ms=()
-        [ "$(stat -f -c %T $v1 2>/dev/null)" = cgroup ] || return 0
+        [ "$(stat -f -c %T $v1 2>/dev/null)" = cgroupfs ] || return 0
         d=$v1/svc-bench.${W##*.}
         mkdir "$d" || return 0
         for i in 1 2 3 4 5; do

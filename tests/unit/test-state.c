@@ -139,6 +139,12 @@ static void test_state__restart_delay_formula(void **state _unused_) {
         uint64_t want[] = { 10, 20, 40, 80, 160, 160 };
         for (unsigned n = 1; n <= 6; n++)
                 assert_in_range(svc_restart_delay(&c, n), want[n - 1] * SEC - 1000, want[n - 1] * SEC + 1000);
+        /* Many small steps: halfway there is the geometric mean, 1 s * sqrt(3600) = 60 s. */
+        c.restart_usec = 1 * SEC;
+        c.restart_steps = 1000;
+        c.restart_max_delay_usec = 3600 * SEC;
+        assert_in_range(svc_restart_delay(&c, 501), 60 * SEC - 1000, 60 * SEC + 1000);
+        assert_in_range(svc_restart_delay(&c, 1000), 3600 * SEC / 1.0082 - SEC, 3600 * SEC / 1.0082 + SEC);
 }
 
 static void test_state__backoff_resets_after_10s_up(void **state _unused_) {
