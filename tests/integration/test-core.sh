@@ -49,6 +49,12 @@ EOF
         rc=0
         svc start >/dev/null 2>&1 || rc=$?
         assert_eq 2 "$rc" "start without a name"
+        # Every command the front end takes is in its help, the ones svc-ctl and svc-tree run too.
+        local c help
+        help=$("$SVC" --help)
+        for c in start stop status list logs top run exec check tree poweroff; do
+                assert_contains "$help" "  $c" "svc --help lists $c"
+        done
         svc start ok
         rc=0
         svc status ok >/dev/null || rc=$?
