@@ -38,14 +38,9 @@ static bool check_libraries(const char *root, const struct unit *u) {
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
                 for (size_t j = 0; j < lists[i]->n; j++) {
                         const char *prog = lists[i]->items[j].path;
-                        bool bound = false;
-                        for (size_t b = 0; b < u->n_binds; b++) {
-                                size_t n = strlen(u->binds[b].dest);
-                                bound |= strneq(prog, u->binds[b].dest, n) &&
-                                         (prog[n] == '\0' || prog[n] == '/');
-                        }
                         _cleanup_free_ char *why = NULL;
-                        if (!bound && sandbox_check_program(fd, label, prog, &why) < 0) {
+                        if (!unit_path_under_bind(u, prog) &&
+                            sandbox_check_program(fd, label, prog, &why) < 0) {
                                 fprintf(stderr, "%s: %s\n", u->path, why ? why : "the library check failed");
                                 ok = false;
                         }

@@ -379,22 +379,12 @@ uint64_t pidns_of(pid_t pid) {
 
 /* ---- making a sandbox and commands -------------------------------------------------------- */
 
-/* A program under a bind target comes from the bind, not from the tree. */
-static bool under_bind(const struct unit *u, const char *path) {
-        for (size_t i = 0; i < u->n_binds; i++) {
-                size_t n = strlen(u->binds[i].dest);
-                if (strneq(path, u->binds[i].dest, n) && (path[n] == '\0' || path[n] == '/'))
-                        return true;
-        }
-        return false;
-}
-
 static int check_programs(struct service *s, int rootfd, const char *label) {
         const struct exec_list *lists[] = { &s->unit->exec_start_pre, &s->unit->exec_start,
                                             &s->unit->exec_reload, &s->unit->exec_stop };
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
                 for (size_t j = 0; j < lists[i]->n; j++) {
-                        if (under_bind(s->unit, lists[i]->items[j].path))
+                        if (unit_path_under_bind(s->unit, lists[i]->items[j].path))
                                 continue;
                         _cleanup_free_ char *why = NULL;
                         int r = sandbox_check_program(rootfd, label, lists[i]->items[j].path, &why);

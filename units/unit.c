@@ -54,6 +54,15 @@ const char *restart_policy_to_string(enum restart_policy r) {
         return r >= 0 && r < _RESTART_MAX ? names[r] : NULL;
 }
 
+bool unit_path_under_bind(const struct unit *u, const char *path) {
+        for (size_t i = 0; i < u->n_binds; i++) {
+                size_t n = strlen(u->binds[i].dest);
+                if (strneq(path, u->binds[i].dest, n) && (path[n] == '\0' || path[n] == '/'))
+                        return true;
+        }
+        return false;
+}
+
 void listen_spec_done(struct listen_spec *l) {
         l->address = mfree(l->address);
         l->text = mfree(l->text);

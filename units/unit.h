@@ -218,6 +218,8 @@ static inline void unit_freep(struct unit **u) {
  * at most UNIT_NAME_MAX bytes, not ending in ".unit". A leading '@' is refused too (a template
  * needs a prefix). */
 bool unit_name_is_valid(const char *name);
+/* PATH lies under one of the unit's bind targets: a program there comes from the bind, not the tree. */
+bool unit_path_under_bind(const struct unit *u, const char *path);
 
 /* Checks the dependency graph formed by After=/Before=/Requires=/Wants= over UNITS and reports a
  * cycle as an error on each unit in it, naming the cycle ("ordering cycle: a -> b -> a"). Marks
