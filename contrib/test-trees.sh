@@ -29,7 +29,17 @@ command -v debootstrap >/dev/null || {
 }
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/.build.XXXXXX")
-trap 'umount -R "$work/tree/proc" 2>/dev/null; rm -rf "$work"' EXIT
+# The exit status is the script's, never the clean-up's: under set -e a failing command in
+# the trap would replace it (an umount of a /proc nobody mounted once failed a complete build).
+cleanup() {
+        rc=$?
+        if mountpoint -q "$work/tree/proc" 2>/dev/null; then
+                umount -R "$work/tree/proc" || :
+        fi
+        rm -rf "$work" || :
+        exit "$rc"
+}
+trap cleanup EXIT
 
 echo "test-trees: building $out (debootstrap bullseye minbase, once)" >&2
 log=$work/debootstrap.log
