@@ -63,6 +63,19 @@ wait_until() {
         done
 }
 
+# wait_lines TIMEOUT OP N COMMAND...: polls every 50 ms until the number of lines COMMAND prints
+# compares OP (-eq, -ge, ...) to N. COMMAND runs anew at each poll: `wait_until 5 test "$(cmd)"`
+# would compare the one value taken before the wait.
+wait_lines() {
+        local timeout=$1 op=$2 n=$3 i=0
+        shift 3
+        until [ "$("$@" 2>/dev/null | wc -l)" "$op" "$n" ]; do
+                i=$((i + 1))
+                [ $i -le $((timeout * 20)) ] || return 1
+                sleep 0.05
+        done
+}
+
 # lines_at_least FILE N
 lines_at_least() {
         [ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]

@@ -29,7 +29,7 @@ EOF2
         local cg
         cg=$(cg2_of web)
         assert_contains "$cg" "/svc${T//\//_}/web" "nested under svcd's own cgroup"
-        wait_until 5 test "$(wc -l <"$cg/cgroup.procs")" -eq 3 || fail "procs: $(cat "$cg/cgroup.procs")"
+        wait_lines 5 -eq 3 cat "$cg/cgroup.procs" || fail "procs: $(cat "$cg/cgroup.procs")"
         # svcd in a leaf of its own, next to the services.
         assert_eq "$(dirname "$cg")/svcd" "$(cgroup2_root)$(sed -n 's/^0:://p' /proc/$SVCD_PID/cgroup)" "svcd's leaf"
         # svcd protects itself; the kernel refuses without CAP_SYS_RESOURCE, which root lacks on
@@ -118,7 +118,7 @@ EOF2
         local cg2 cgpids
         cg2=$(cg2_of daemon)
         cgpids=$(cg1_of pids daemon)
-        wait_until 5 test "$(wc -l <"$cg2/cgroup.procs")" -ge 3 || fail "the daemons did not start"
+        wait_lines 5 -ge 3 cat "$cg2/cgroup.procs" || fail "the daemons did not start"
         svc stop daemon
         wait_until 5 test ! -d "$cg2" || fail "cgroup left: $cg2 ($(cat "$cg2/cgroup.procs" 2>/dev/null | tr '\n' ' '))"
         [ ! -d "$cgpids" ] || fail "v1 cgroup left: $cgpids"

@@ -239,11 +239,13 @@ EOF
         svc start stubborn
         local init ns
         init=$(init_pid stubborn)
-        wait_until 5 sh -c "test \$(ls /proc/$init/task/$init/children 2>/dev/null; cat /proc/$init/task/$init/children | wc -w) -ge 2" || true
+        # ns-init's children: the service's shell and the orphans it left.
+        wait_until 5 sh -c "test \$(wc -w </proc/$init/task/$init/children) -ge 2" ||
+                fail "ns-init has not adopted the orphans: $(cat /proc/$init/task/$init/children)"
         ns=$(stat -L -c %i /proc/$init/ns/pid)
-        wait_until 5 test "$(pids_in_ns "$ns" | wc -l)" -ge 4 || fail "the daemons did not start"
+        wait_lines 5 -ge 4 pids_in_ns "$ns" || fail "the daemons did not start"
         svc stop stubborn
-        wait_until 3 test -z "$(pids_in_ns "$ns")" || fail "left behind: $(pids_in_ns "$ns" | tr '\n' ' ')"
+        wait_lines 3 -eq 0 pids_in_ns "$ns" || fail "left behind: $(pids_in_ns "$ns" | tr '\n' ' ')"
 }
 
 test_orphans_are_reaped() {
