@@ -177,7 +177,8 @@ hf() {
 rotate() {
         local n=$1
         shift
-        local a=("$@") k=${#a[@]}
+        local a=("$@")
+        local k=${#a[@]}
         n=$((n % k))
         echo "${a[@]:n}" "${a[@]:0:n}"
 }
@@ -452,7 +453,8 @@ EOF
 # the time from svcd's start to every service process running; for the first 100, benchmark 6's
 # list/status latency at 100 and 1000 units.
 mem_svc() {
-        local n=$1 rep=$2 R=$W/m-svc-$n-$rep i socks=()
+        local n=$1 rep=$2
+        local R=$W/m-svc-$n-$rep i socks=()
         mkdir -p "$R/s"
         for ((i = 1; i <= n; i++)); do
                 unit "$R" "p$i" <<EOF

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the integration tests. Each test function runs in a subshell with its own
 # temporary root ($T, kept short: AF_UNIX paths are limited to 108 bytes) and its own cgroup,
 # so that cleanup can kill everything the test started, by PID, even a daemon that escaped its
@@ -69,7 +70,7 @@ wait_until() {
 wait_lines() {
         local timeout=$1 op=$2 n=$3 i=0
         shift 3
-        until [ "$("$@" 2>/dev/null | wc -l)" "$op" "$n" ]; do
+        until test "$("$@" 2>/dev/null | wc -l)" "$op" "$n"; do
                 i=$((i + 1))
                 [ $i -le $((timeout * 20)) ] || return 1
                 sleep 0.05
@@ -223,7 +224,7 @@ run_one() {
                 mkdir "$CG" || exit 1
                 echo $BASHPID >"$CG/cgroup.procs"
                 trap cleanup_test EXIT
-                cd "$T"
+                cd "$T" || exit 1
                 "$name"
         )
 }

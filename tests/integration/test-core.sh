@@ -340,7 +340,7 @@ EOF
         assert_contains "$out" "breaks.unit:3"
         wait_until 5 state_is change running || fail "changed unit not running again"
         wait_until 5 main_pid_is_not change "$change_pid" || fail "changed unit not restarted"
-        assert_contains "$(tr '\0' ' ' </proc/$(main_pid change)/cmdline)" "2000" "new definition"
+        assert_contains "$(tr '\0' ' ' <"/proc/$(main_pid change)/cmdline")" "2000" "new definition"
         assert_eq "$keep_pid" "$(main_pid keep)" "unchanged unit untouched"
         assert_eq "$breaks_pid" "$(main_pid breaks)" "broken unit keeps running its old definition"
         wait_until 5 sh -c "! test -e /proc/$gone_pid" || fail "removed unit still running"

@@ -24,6 +24,7 @@ demo_setup() {
         enable ftp
         NS=svct-${T##*.}
         netns_add "$NS"
+        # shellcheck disable=SC2034 # read by start_svcd (lib.sh)
         SVCD_NETNS=$NS
 }
 

@@ -9,7 +9,10 @@ logdir() { echo "$T/var/log/svc/$1"; }
 all_lines() {
         local d
         d=$(logdir "$1")
-        cat $(ls "$d"/@*.s 2>/dev/null | sort) "$d/current" | cut -c28- | grep -v '^\['
+        # Rotated files are named @TIMESTAMP.s: the glob sorts them oldest first.
+        local rotated=("$d"/@*.s)
+        [ -e "${rotated[0]}" ] || rotated=()
+        cat "${rotated[@]}" "$d/current" | cut -c28- | grep -v '^\['
 }
 
 test_flood_loses_no_line() {
@@ -28,7 +31,7 @@ EOF
         seq 1 300000 >"$T/want"
         cmp -s "$T/want" "$T/got" || fail "lines lost or reordered: $(diff "$T/want" "$T/got" | head -5)"
         local n
-        n=$(ls "$(logdir flood)" | grep -c '^@')
+        n=$(find "$(logdir flood)" -maxdepth 1 -name '@*' | wc -l)
         [ "$n" -ge 5 ] || fail "expected several rotations, got $n"
 }
 
@@ -44,7 +47,7 @@ EOF
         svc start rot || fail "start failed"
         wait_until 10 grep -q 'line 3999 ' "$(logdir rot)/current" || fail "last line never written"
         local n
-        n=$(ls "$(logdir rot)" | grep -c '^@')
+        n=$(find "$(logdir rot)" -maxdepth 1 -name '@*' | wc -l)
         assert_eq 3 "$n" "archives kept"
         for f in "$(logdir rot)"/@*.s "$(logdir rot)/current"; do
                 [ "$(stat -c %s "$f")" -le 8192 ] || fail "$f is larger than LogRotateSize"

@@ -28,6 +28,7 @@ topology() {
         ip -n "$CLIENT" route add default via 10.250.1.1
         ip -n "$NET" addr add 10.251.1.2/24 dev eth0
         ip -n "$NET" link set eth0 up
+        # shellcheck disable=SC2034 # read by start_svcd (lib.sh)
         SVCD_NETNS=$HOST
         cp "$HELPERS/netprobe.py" "$T/netprobe.py"
 }

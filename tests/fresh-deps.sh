@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# tests/fresh-deps.sh: what a new machine's first `make deps` and `make test-deps` do, proven.
+# Runs every script that fills a cache (fetch-debs, test-trees, fetch-kernel) against caches that
+# do not exist yet, as on a machine where /var/cache/svc was never made, and checks that each
+# exits 0 and leaves what the demo and the tests read. A cache that was already warm on the
+# machine that ran CI once hid a failing first run; this runs the first run every time.
+#
+# Talks to Debian's archive (what `make deps` does), so .ci/run calls it, `make check` does not.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+if [ "$(id -u)" != 0 ]; then
+        echo "fresh-deps: needs root (debootstrap, apt-get download)" >&2
+        exit 1
+fi
+base=$(mktemp -d /var/tmp/svc-fresh-deps.XXXXXX)
+trap 'rm -rf "$base"' EXIT
+# Not even the cache's parent exists: the scripts make what they need.
+export SVC_DEBS=$base/cache/debs SVC_TEST_TREES=$base/cache/test-trees SVC_BOX_CACHE=$base/cache/box
+
+passed=0 failed=0
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+not_ok() { echo "not ok - $1"; failed=$((failed + 1)); }
+
+# step NAME COMMAND...: the script exits 0 on an empty cache.
+step() {
+        local name=$1 log=$base/$1.log
+        shift
+        if "$@" >"$log" 2>&1; then
+                ok "$name exits 0 on an empty cache"
+        else
+                not_ok "$name exits $? on an empty cache"
+                tail -n 20 "$log" | sed 's/^/    /'
+        fi
+}
+# has WHAT PATH: the file a later step reads is there and not empty.
+has() {
+        if [ -s "$2" ]; then ok "$1"; else not_ok "$1: $2 is missing or empty"; fi
+}
+
+step fetch-debs sh "$here/contrib/fetch-debs.sh" vsftpd libwrap0
+has "fetch-debs leaves vsftpd.deb" "$SVC_DEBS/vsftpd.deb"
+has "fetch-debs leaves libwrap0.deb" "$SVC_DEBS/libwrap0.deb"
+
+step test-trees sh "$here/contrib/test-trees.sh"
+has "test-trees leaves the bullseye tarball" "$SVC_TEST_TREES/bullseye-minbase-v1.tar"
+if tar -tf "$SVC_TEST_TREES/bullseye-minbase-v1.tar" ./usr/share/svc-testpkg/version >/dev/null 2>&1; then
+        ok "the bullseye tarball holds svc-testpkg"
+else
+        not_ok "the bullseye tarball holds no svc-testpkg"
+fi
+if [ -z "$(find "$SVC_TEST_TREES" -mindepth 1 -maxdepth 1 -name '.build.*')" ]; then
+        ok "test-trees leaves no build directory"
+else
+        not_ok "test-trees left $(find "$SVC_TEST_TREES" -mindepth 1 -maxdepth 1 -name '.build.*')"
+fi
+
+step fetch-kernel sh "$here/contrib/box/fetch-kernel.sh"
+has "fetch-kernel leaves a kernel" "$SVC_BOX_CACHE/current/vmlinuz"
+has "fetch-kernel leaves the overlay module" "$SVC_BOX_CACHE/current/modules/lib/modules/$(readlink "$SVC_BOX_CACHE/current")/kernel/fs/overlayfs/overlay.ko"
+
+# A second run finds everything and returns at once.
+step fetch-debs-again sh "$here/contrib/fetch-debs.sh" vsftpd libwrap0
+step test-trees-again sh "$here/contrib/test-trees.sh"
+step fetch-kernel-again sh "$here/contrib/box/fetch-kernel.sh"
+
+echo "fresh-deps: $passed passed, $failed failed"
+[ "$failed" = 0 ]
