@@ -127,8 +127,13 @@ static int check_access(struct conn *k, enum access need, const char *what, sd_b
                                  need == ACCESS_READ ? " or membership in group svc" : "");
 }
 
+/* "nginx", "nginx.service" and "nginx.unit" name one unit, as in systemctl. */
 static int lookup(struct manager *m, const char *name, struct service **ret, sd_bus_error *error) {
-        int r = manager_get_service(m, name, ret);
+        char stem[UNIT_NAME_MAX + sizeof(UNIT_SERVICE_SUFFIX)];
+        if (snprintf(stem, sizeof(stem), "%s", name) >= (int) sizeof(stem))
+                return sd_bus_error_setf(error, SVC_ERROR_NO_SUCH_UNIT, "Unit %.64s... not found.", name);
+        unit_name_strip_suffix(stem);
+        int r = manager_get_service(m, stem, ret);
         if (r == -ENOENT)
                 return sd_bus_error_setf(error, SVC_ERROR_NO_SUCH_UNIT, "Unit %s not found.", name);
         if (r == -EINVAL) {
@@ -155,6 +160,7 @@ static int read_units(struct manager *m, sd_bus_message *msg, bool for_status, s
         if (!units)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
+                unit_name_strip_suffix(names[i]);
                 if (for_status && (units[i] = manager_find(m, names[i])))
                         continue;
                 r = lookup(m, names[i], &units[i], error);

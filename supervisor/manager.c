@@ -264,8 +264,8 @@ int manager_get_service(struct manager *m, const char *name, struct service **re
 }
 
 static bool is_unit_file(const char *f, char *name, size_t n) {
-        size_t len = strlen(f), sl = strlen(UNIT_SUFFIX);
-        if (len <= sl || !streq(f + len - sl, UNIT_SUFFIX) || len - sl >= n)
+        size_t len = strlen(f), sl = unit_suffix_len(f);
+        if (sl == 0 || len <= sl || len - sl >= n)
                 return false;
         memcpy(name, f, len - sl);
         name[len - sl] = '\0';

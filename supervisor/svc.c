@@ -65,7 +65,8 @@ static int cmd_logs(const char *root, int argc, char **argv) {
                 fprintf(stderr, "svc logs: give exactly one unit name\n");
                 return EXIT_USAGE;
         }
-        const char *name = argv[optind];
+        char *name = argv[optind];
+        unit_name_strip_suffix(name); /* svc logs nginx.service */
         if (!unit_name_is_valid(name)) {
                 fprintf(stderr, "svc logs: %s is not a unit name\n", name);
                 return EXIT_USAGE;

@@ -41,8 +41,8 @@ static int load_unit_files(const struct tree_ctx *ctx, struct tree_world *w) {
         if (!d)
                 return errno == ENOENT ? 0 : -errno;
         for (struct dirent *de; (de = readdir(d));) {
-                size_t n = strlen(de->d_name), k = strlen(UNIT_SUFFIX);
-                if (n <= k || !streq(de->d_name + n - k, UNIT_SUFFIX) || de->d_name[n - k - 1] == '@')
+                size_t n = strlen(de->d_name), k = unit_suffix_len(de->d_name);
+                if (k == 0 || n <= k || de->d_name[n - k - 1] == '@')
                         continue;
                 _cleanup_free_ char *name = strndup(de->d_name, n - k);
                 _cleanup_(unit_freep) struct unit *u = NULL;

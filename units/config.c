@@ -80,21 +80,6 @@ static int dep_add(struct parse_ctx *ctx, char ***l, int ltype, const char *name
         return strv_extend(l, name);
 }
 
-/* A dependency names a unit: "db", "db.service" and "db.unit" are the same; "network.target"
- * stays a name that simply never exists. */
-static void strip_unit_suffix(char *name) {
-        static const char *const suffixes[] = { ".service", UNIT_SUFFIX };
-        size_t n = strlen(name);
-
-        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
-                size_t k = strlen(suffixes[i]);
-                if (n > k && streq(name + n - k, suffixes[i])) {
-                        name[n - k] = '\0';
-                        return;
-                }
-        }
-}
-
 int config_parse_deps(struct parse_ctx *ctx, const char *key, const char *value, void *data, int ltype) {
         char ***l = data;
         _cleanup_strv_free_ char **words = NULL;
@@ -109,8 +94,10 @@ int config_parse_deps(struct parse_ctx *ctx, const char *key, const char *value,
         int r = split_value(ctx, key, value, &words);
         if (r < 0)
                 return r;
+        /* "db", "db.service" and "db.unit" are the same; "network.target" stays a name that
+         * simply never exists. */
         STRV_FOREACH (w, words) {
-                strip_unit_suffix(*w);
+                unit_name_strip_suffix(*w);
                 if (!unit_name_is_valid(*w))
                         return ctx_error(ctx,
                                          "%s=: '%s' is not a unit name (a plain file name of letters, digits "

@@ -14,5 +14,23 @@ bool unit_name_is_valid(const char *name) {
                 return false;
         if (strspn(name, allowed) != n || (at && strchr(at + 1, '@')))
                 return false;
-        return !(n >= strlen(UNIT_SUFFIX) && streq(name + n - strlen(UNIT_SUFFIX), UNIT_SUFFIX));
+        return unit_suffix_len(name) == 0;
+}
+
+size_t unit_suffix_len(const char *file) {
+        static const char *const suffixes[] = { UNIT_SUFFIX, UNIT_SERVICE_SUFFIX };
+        size_t n = strlen(file);
+
+        for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+                size_t k = strlen(suffixes[i]);
+                if (n >= k && streq(file + n - k, suffixes[i]))
+                        return k;
+        }
+        return 0;
+}
+
+void unit_name_strip_suffix(char *name) {
+        size_t k = unit_suffix_len(name), n = strlen(name);
+        if (k < n)
+                name[n - k] = '\0';
 }

@@ -56,6 +56,12 @@ static const char *specifier(const struct unit *u, char c, char *prefix, size_t 
         }
 }
 
+/* ".service" for a unit loaded from NAME.service, else ".unit". */
+static const char *file_suffix(const char *path) {
+        size_t k = path ? unit_suffix_len(path) : 0;
+        return k ? path + strlen(path) - k : UNIT_SUFFIX;
+}
+
 int ctx_specifiers(struct parse_ctx *ctx, const char *key, const char *value, char **ret) {
         char prefix[UNIT_NAME_MAX + 1];
         char *s = NULL;
@@ -71,8 +77,8 @@ int ctx_specifiers(struct parse_ctx *ctx, const char *key, const char *value, ch
                 }
                 char c = *++p;
                 const char *v = specifier(ctx->u, c, prefix, sizeof(prefix));
-                if (c == 'n')
-                        fprintf(f, "%s" UNIT_SUFFIX, ctx->u->name);
+                if (c == 'n') /* with the suffix of its file: "nginx.service" */
+                        fprintf(f, "%s%s", ctx->u->name, file_suffix(ctx->u->path));
                 else if (v)
                         fputs(v, f);
                 else {

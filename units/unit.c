@@ -336,21 +336,26 @@ static int cmp_basename(const void *a, const void *b) {
         return strcmp(base_name(*(char *const *) a), base_name(*(char *const *) b));
 }
 
+static const char *const unit_file_suffixes[] = { UNIT_SUFFIX, UNIT_SERVICE_SUFFIX };
+
 /* The drop-ins of NAME in DIR, sorted by file name: the template's (for an instance) and the
- * unit's own, the unit's own winning for the same file name, as in systemd. */
+ * unit's own, the unit's own winning for the same file name, as in systemd; from NAME.unit.d/
+ * and NAME.service.d/ alike. */
 static int dropins_collect(const char *dir, const char *name, char ***ret) {
         _cleanup_strv_free_ char **paths = NULL;
         const char *at = strchr(name, '@');
         int n = at ? (int) (at - name + 1) : 0;
 
-        for (int own = !at; own <= 1; own++) {
-                _cleanup_free_ char *sub = NULL;
-                if (asprintf(&sub, "%s/%.*s" UNIT_SUFFIX ".d", dir, own ? (int) strlen(name) : n, name) < 0)
-                        return -ENOMEM;
-                int r = dropins_scan(sub, &paths);
-                if (r < 0)
-                        return r;
-        }
+        for (int own = !at; own <= 1; own++)
+                for (size_t i = 0; i < ELEMENTSOF(unit_file_suffixes); i++) {
+                        _cleanup_free_ char *sub = NULL;
+                        if (asprintf(&sub, "%s/%.*s%s.d", dir, own ? (int) strlen(name) : n, name,
+                                     unit_file_suffixes[i]) < 0)
+                                return -ENOMEM;
+                        int r = dropins_scan(sub, &paths);
+                        if (r < 0)
+                                return r;
+                }
         if (paths)
                 qsort(paths, strv_length(paths), sizeof(char *), cmp_basename);
         *ret = TAKE_PTR(paths);
@@ -383,34 +388,62 @@ static int load_path(const char *dir, const char *name, const char *path, struct
         return load_text(name, path, text, len, dropins, ret, diag);
 }
 
+/* The file of unit STEM (its first N bytes) in DIR: 0 and DIR/STEM.unit or DIR/STEM.service,
+ * whichever exists; -ENOENT when neither does; -EINVAL, naming both, when both do. */
+static int find_unit_file(const char *dir, int n, const char *stem, char **ret, struct unit_diag *diag) {
+        _cleanup_free_ char *found = NULL;
+
+        for (size_t i = 0; i < ELEMENTSOF(unit_file_suffixes); i++) {
+                _cleanup_free_ char *p = NULL;
+                if (asprintf(&p, "%s/%.*s%s", dir, n, stem, unit_file_suffixes[i]) < 0)
+                        return -ENOMEM;
+                if (access(p, F_OK) < 0 && errno == ENOENT)
+                        continue;
+                if (found) {
+                        int r = diag_add(diag, false, p, 0,
+                                         "defines unit %.*s a second time (%s is the first): remove one of them",
+                                         n, stem, found);
+                        return r < 0 ? r : -EINVAL;
+                }
+                found = TAKE_PTR(p);
+        }
+        if (!found)
+                return -ENOENT;
+        *ret = TAKE_PTR(found);
+        return 0;
+}
+
 int unit_load_from_dir(const char *dir, const char *name, struct unit **ret, struct unit_diag *diag) {
-        _cleanup_free_ char *path = NULL, *tpl = NULL;
+        _cleanup_free_ char *path = NULL, *want = NULL;
+        const char *at = strchr(name, '@');
 
         int r = check_name(name, NULL, diag);
         if (r < 0)
                 return r;
-        if (asprintf(&path, "%s/%s" UNIT_SUFFIX, dir, name) < 0)
+        r = find_unit_file(dir, (int) strlen(name), name, &path, diag);
+        if (r == -ENOENT && at) /* No file of the instance's own: the template's. */
+                r = find_unit_file(dir, (int) (at - name + 1), name, &path, diag);
+        if (r != -ENOENT)
+                return r < 0 ? r : load_path(dir, name, path, ret, diag);
+        if (asprintf(&want, "%s/%s" UNIT_SUFFIX, dir, name) < 0)
                 return -ENOMEM;
-        const char *at = strchr(name, '@');
-        if (at && access(path, F_OK) < 0 && errno == ENOENT) {
-                /* No file of the instance's own: the template's. */
-                if (asprintf(&tpl, "%s/%.*s" UNIT_SUFFIX, dir, (int) (at - name + 1), name) < 0)
-                        return -ENOMEM;
-                if (access(tpl, F_OK) < 0 && errno == ENOENT) {
-                        r = diag_add(diag, false, path, 0, "no such unit file, and no template %s either",
-                                     tpl);
-                        return r < 0 ? r : -ENOENT;
-                }
-        }
-        return load_path(dir, name, tpl ? tpl : path, ret, diag);
+        if (at)
+                r = diag_add(diag, false, want, 0,
+                             "no such unit file (nor %s" UNIT_SERVICE_SUFFIX "), and no template %.*s"
+                             UNIT_SUFFIX " or " UNIT_SERVICE_SUFFIX " either",
+                             name, (int) (at - name + 1), name);
+        else
+                r = diag_add(diag, false, want, 0, "no such unit file (nor %s" UNIT_SERVICE_SUFFIX ")", name);
+        return r < 0 ? r : -ENOENT;
 }
 
 int unit_load_file(const char *path, struct unit **ret, struct unit_diag *diag) {
         const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-        size_t n = strlen(base), k = strlen(UNIT_SUFFIX);
+        size_t n = strlen(base), k = unit_suffix_len(base);
 
-        if (n <= k || !streq(base + n - k, UNIT_SUFFIX)) {
-                int r = diag_add(diag, false, path, 0, "a unit file name must end in " UNIT_SUFFIX);
+        if (k == 0 || n <= k) {
+                int r = diag_add(diag, false, path, 0,
+                                 "a unit file name must end in " UNIT_SUFFIX " or " UNIT_SERVICE_SUFFIX);
                 return r < 0 ? r : -EINVAL;
         }
         _cleanup_free_ char *name = strndup(base, n - k);

@@ -11,6 +11,8 @@
 #include <sys/resource.h>
 
 #define UNIT_SUFFIX ".unit"
+/* systemd's suffix for services: a packaged NAME.service loads as unit NAME. */
+#define UNIT_SERVICE_SUFFIX ".service"
 #define UNIT_DROPIN_SUFFIX ".conf"
 #define UNIT_NAME_MAX 128
 
@@ -105,7 +107,7 @@ struct unit_location {
 #define UNIT_UNSET ((uint64_t) UINT64_MAX - 1)
 
 struct unit {
-        char *name; /* "blog" or "web@1"; never a path, never with ".unit" */
+        char *name; /* "blog" or "web@1"; never a path, never with ".unit" or ".service" */
         char *template; /* "web@" for an instance, else NULL */
         char *instance; /* "1" for an instance, else NULL */
         char *path; /* main file */
@@ -215,9 +217,14 @@ static inline void unit_freep(struct unit **u) {
 }
 
 /* True when NAME is a plain unit name: [A-Za-z0-9_.:@-]+, no leading '.', at most one '@',
- * at most UNIT_NAME_MAX bytes, not ending in ".unit". A leading '@' is refused too (a template
- * needs a prefix). */
+ * at most UNIT_NAME_MAX bytes, not ending in ".unit" or ".service". A leading '@' is refused too
+ * (a template needs a prefix). */
 bool unit_name_is_valid(const char *name);
+/* The length of FILE's unit-file suffix (".unit" or ".service"), or 0 when it has none. */
+size_t unit_suffix_len(const char *file);
+/* Cuts a unit-file suffix off NAME in place: "nginx.service" and "nginx.unit" name unit "nginx",
+ * as in systemctl. */
+void unit_name_strip_suffix(char *name);
 /* PATH lies under one of the unit's bind targets: a program there comes from the bind, not the tree. */
 bool unit_path_under_bind(const struct unit *u, const char *path);
 

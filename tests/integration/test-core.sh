@@ -273,6 +273,36 @@ EOF
         assert_contains "$(cat "$T/err")" "typo.unit:2"
 }
 
+# A packaged NAME.service loads as unit NAME, with its .service.d drop-ins; systemctl's names work.
+test_service_files_load_under_their_own_name() {
+        local d=$T/etc/svc/units
+        mkdir -p "$d/web.service.d"
+        cat >"$d/web.service" <<'EOF'
+[Unit]
+Description=a packaged unit
+[Service]
+ExecStart=/bin/sleep 1000
+[Install]
+WantedBy=multi-user.target
+EOF
+        printf '[Service]\nBindPaths=%s\nEnvironment=FROM_DROPIN=1\n' "$T" >"$d/web.service.d/local.conf"
+        printf '[Service]\nExecStart=/bin/true\n' >"$d/twice.service"
+        printf '[Service]\nExecStart=/bin/true\n' >"$d/twice.unit"
+        start_svcd
+        svc start web.service || fail "svc start web.service"
+        assert_eq running "$(state web)" "state of web"
+        assert_contains "$(tr '\0' '\n' <"/proc/$(main_pid web)/environ")" "FROM_DROPIN=1" "the .service.d drop-in"
+        assert_contains "$(svc status web.service)" "a packaged unit" "status by the .service name"
+        assert_contains "$(svc list)" "web" "list"
+        svc stop web || fail "svc stop web"
+        local rc=0
+        svc start twice 2>"$T/err" || rc=$?
+        assert_eq 1 "$rc" "starting a unit defined twice"
+        assert_contains "$(cat "$T/err")" "twice.unit" "names the first file"
+        assert_contains "$(cat "$T/err")" "twice.service" "names the second file"
+        "$SVC" check "$d/web.service" >"$T/out" || fail "svc check of a .service file"
+}
+
 test_check_command() {
         mkdir -p "$T/u"
         cat >"$T/u/fine.unit" <<'EOF'

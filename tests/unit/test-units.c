@@ -1366,7 +1366,7 @@ static void test_units__names_must_be_plain_file_names(void **state _unused_) {
         char long_name[UNIT_NAME_MAX + 2];
         memset(long_name, 'a', sizeof(long_name) - 1);
         long_name[sizeof(long_name) - 1] = '\0';
-        const char *const bad[] = { "",      "../x", "a/b",    ".hidden",    "x.unit",
+        const char *const bad[] = { "",      "../x", "a/b",    ".hidden",    "x.unit",    "x.service",
                                     "a@b@c", "@x",   "sp ace", "semi;colon", long_name };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 struct unit_diag d = {};
@@ -1401,6 +1401,64 @@ static void test_units__load_file_takes_name_and_dropins_from_path(void **state 
         assert_true(diag_has(&d, false, q, 0, "must end in .unit"));
         unit_diag_clear(&d);
         rm_rf(dir);
+}
+
+/* A packaged NAME.service loads as unit NAME, with NAME.service.d/ drop-ins, as a .unit does. */
+static void test_units__service_file_loads_as_its_stem(void **state _unused_) {
+        char *dir = mktemp_dir();
+        write_file(dir, "nginx.service", "[Unit]\nDescription=%n %N\n" SVC);
+        write_file(dir, "nginx.service.d/tree.conf", "[Service]\nRestart=no\n");
+        write_file(dir, "web@.service", "[Unit]\nDescription=%n\n" SVC);
+        struct unit_diag d = {};
+        struct unit *u = NULL;
+        assert_int_equal(unit_load_from_dir(dir, "nginx", &u, &d), 0);
+        assert_string_equal(u->name, "nginx");
+        assert_string_equal(u->description, "nginx.service nginx");
+        assert_int_equal(u->restart, RESTART_NO);
+        u = unit_free(u);
+        assert_int_equal(unit_load_from_dir(dir, "web@1", &u, &d), 0);
+        assert_string_equal(u->description, "web@1.service");
+        u = unit_free(u);
+        _cleanup_free_ char *p = path_join(dir, "nginx.service");
+        assert_int_equal(unit_load_file(p, &u, &d), 0);
+        assert_string_equal(u->name, "nginx");
+        assert_int_equal(u->restart, RESTART_NO);
+        unit_free(u);
+        assert_int_equal(d.n, 0);
+        rm_rf(dir);
+}
+
+/* a.unit and a.service both define unit a: refused, naming both files. */
+static void test_units__name_defined_twice_is_refused(void **state _unused_) {
+        char *dir = mktemp_dir();
+        write_file(dir, "a.unit", SVC);
+        write_file(dir, "a.service", SVC);
+        write_file(dir, "t@.unit", SVC);
+        write_file(dir, "t@.service", SVC);
+        struct unit_diag d = {};
+        struct unit *u = NULL;
+        _cleanup_free_ char *first = path_join(dir, "a.unit"), *second = path_join(dir, "a.service");
+        assert_int_equal(unit_load_from_dir(dir, "a", &u, &d), -EINVAL);
+        assert_true(diag_has(&d, false, second, 0, first));
+        assert_true(diag_has(&d, false, second, 0, "a second time"));
+        unit_diag_clear(&d);
+        assert_int_equal(unit_load_from_dir(dir, "t@1", &u, &d), -EINVAL);
+        assert_true(diag_has(&d, false, NULL, 0, "defines unit t@ a second time"));
+        unit_diag_clear(&d);
+        rm_rf(dir);
+}
+
+static void test_units__name_suffix_strips(void **state _unused_) {
+        char a[] = "nginx.service", b[] = "nginx.unit", c[] = "network.target", e[] = ".service";
+        assert_false(unit_name_is_valid(a));
+        unit_name_strip_suffix(a);
+        unit_name_strip_suffix(b);
+        unit_name_strip_suffix(c);
+        unit_name_strip_suffix(e);
+        assert_string_equal(a, "nginx");
+        assert_string_equal(b, "nginx");
+        assert_string_equal(c, "network.target");
+        assert_string_equal(e, ".service");
 }
 
 static uint64_t fnv(uint64_t h, const char *s) {
@@ -2101,6 +2159,9 @@ int main(void) {
                 cmocka_unit_test(test_units__missing_unit_file_is_enoent),
                 cmocka_unit_test(test_units__names_must_be_plain_file_names),
                 cmocka_unit_test(test_units__load_file_takes_name_and_dropins_from_path),
+                cmocka_unit_test(test_units__service_file_loads_as_its_stem),
+                cmocka_unit_test(test_units__name_defined_twice_is_refused),
+                cmocka_unit_test(test_units__name_suffix_strips),
                 cmocka_unit_test(test_units__source_hash_covers_file_and_dropins),
                 cmocka_unit_test(test_units__one_bad_unit_is_refused_alone),
                 cmocka_unit_test(test_units__defaults_follow_design),
