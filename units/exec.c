@@ -88,7 +88,7 @@ static int exec_list_append(struct exec_list *l, struct exec_command *cmd) {
 
 static int exec_parse_words(struct parse_ctx *ctx, const char *key, const char *value, const char *v,
                             struct exec_command *cmd) {
-        struct word_reader w = { .p = v, .flags = WORD_UNQUOTE | WORD_CUNESCAPE };
+        struct word_reader w = { .p = v, .flags = WORD_UNQUOTE | WORD_CUNESCAPE | WORD_CUNESCAPE_RELAX };
         _cleanup_free_ char *first = NULL;
         bool separate_argv0 = false;
         int r;
@@ -115,6 +115,11 @@ static int exec_parse_words(struct parse_ctx *ctx, const char *key, const char *
         if (r == 0 && !cmd->argv[0])
                 return ctx_error(ctx, "%s=%s: the '@' prefix needs a word for argv[0] after the program", key,
                                  ctx_short(ctx, value));
+        if (r == 0 && w.relaxed)
+                r = ctx_warning(ctx,
+                                "%s=%s: unknown escape sequence, kept as written (as systemd does); write \\\\ "
+                                "for a backslash",
+                                key, ctx_short(ctx, value));
         return r;
 }
 

@@ -115,6 +115,9 @@ enum {
         WORD_UNQUOTE = 1 << 0, /* '...' and "..." group and are removed */
         WORD_CUNESCAPE = 1 << 1, /* \n, \t, \xNN, ... are decoded */
         WORD_KEEP_SEPARATORS = 1 << 2, /* do not coalesce separators: "a::b" has an empty field */
+        /* With WORD_CUNESCAPE: an unknown escape ("\0" alone, "\q") is kept as written and
+         * w->relaxed set, as systemd does for command lines (EXTRACT_CUNESCAPE_RELAX). */
+        WORD_CUNESCAPE_RELAX = 1 << 3,
 };
 
 struct word_reader {
@@ -123,6 +126,7 @@ struct word_reader {
         unsigned flags;
         char sep; /* separator that ended the last word, '\0' at the end */
         const char *error; /* after -EINVAL: what was wrong */
+        bool relaxed; /* an unknown escape was kept as written (WORD_CUNESCAPE_RELAX) */
 };
 
 /* Extracts the next word: 1 and the word, 0 at the end, -EINVAL (w->error says why), -ENOMEM. */

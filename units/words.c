@@ -108,6 +108,14 @@ static int word_escape(struct word_reader *w, const char **p, char *out, size_t 
                 return 0;
         }
         int k = cunescape_one(s, out + *n, &len);
+        if (k < 0 && (w->flags & WORD_CUNESCAPE_RELAX)) {
+                /* Kept as written: the word is no longer than its input still. */
+                w->relaxed = true;
+                out[(*n)++] = '\\';
+                out[(*n)++] = *s;
+                *p = s + 1;
+                return 0;
+        }
         if (k < 0)
                 return word_fail(w, "invalid escape sequence (use \\\\ for a backslash)");
         *n += len;
