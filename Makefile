@@ -152,6 +152,7 @@ $(O)/tests/test-seccomp: tests/unit/test-seccomp.c $(O)/obj/sandbox/seccomp.o $(
 $(O)/tests/test-mounts: tests/unit/test-mounts.c $(O)/obj/sandbox/mounts.o $(COMMON_OBJ)
 $(O)/tests/test-tree-extract: tests/unit/test-tree-extract.c $(O)/obj/supervisor/tree-extract.o $(COMMON_OBJ)
 $(O)/tests/test-tree-extract: TEST_LIBS += $(LIBS_ARCHIVE)
+$(O)/tests/test-tree-quote: tests/unit/test-tree-quote.c $(O)/obj/supervisor/tree-quote.o $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-%:
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -I$(O)/gen $(ALL_LDFLAGS) $(filter %.c %.o,$^) -o $@ $(TEST_LIBS)

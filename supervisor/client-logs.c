@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Reading service logs straight from ROOT/var/log/svc/NAME: `current` and the rotated
  * "@TIMESTAMP.s" files, oldest first. The files are readable by root and group svc, which is
- * exactly who may read logs, so no daemon is involved. */
+ * exactly who may read logs, so no daemon is involved. The bytes are the service's: what a
+ * terminal could act on (escape sequences, other controls, bytes that are not UTF-8) is shown
+ * as \xNN, to a terminal and to a pipe alike, as journalctl does; the files keep them raw. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -9,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "common/macro.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include "supervisor/client.h"
 
@@ -74,7 +77,7 @@ static void print_tail(const char *dir, char **files, long n, off_t current_size
                         t = t ? t + 1 : NULL;
                 }
                 if (t)
-                        fputs(t, out);
+                        utf8_put_escaped(out, t, strlen(t));
         }
         for (size_t i = 0; i < nf; i++)
                 free(texts[i]);
@@ -82,11 +85,23 @@ static void print_tail(const char *dir, char **files, long n, off_t current_size
         fflush(out);
 }
 
-static void copy_fd(int fd, FILE *out) {
+/* What a character cut by the end of a read keeps for the next: at most 3 bytes. */
+struct held {
+        char bytes[4];
+        size_t n;
+};
+
+static void copy_fd(int fd, FILE *out, struct held *h) {
         char buf[65536];
         ssize_t k;
-        while ((k = read(fd, buf, sizeof(buf))) > 0)
-                fwrite(buf, 1, (size_t) k, out);
+        memcpy(buf, h->bytes, h->n);
+        while ((k = read(fd, buf + h->n, sizeof(buf) - h->n)) > 0) {
+                size_t n = h->n + (size_t) k, tail = utf8_incomplete_tail(buf, n);
+                utf8_put_escaped(out, buf, n - tail);
+                memcpy(h->bytes, buf + n - tail, tail);
+                memcpy(buf, h->bytes, tail);
+                h->n = tail;
+        }
         fflush(out);
 }
 
@@ -99,16 +114,17 @@ static int follow(const char *dir, int fd, FILE *out) {
                 safe_close(fd);
                 return cur ? -errno : -ENOMEM;
         }
+        struct held h = { .n = 0 };
         for (;;) {
                 if (fd >= 0)
-                        copy_fd(fd, out);
+                        copy_fd(fd, out, &h);
                 /* `current` was rotated (or appeared): finish the old file, go on with the new. */
                 struct stat a, b;
                 if (stat(cur, &a) == 0 && (fd < 0 || (fstat(fd, &b) == 0 && a.st_ino != b.st_ino))) {
                         int nfd = open(cur, O_RDONLY | O_CLOEXEC);
                         if (nfd >= 0) {
                                 if (fd >= 0)
-                                        copy_fd(fd, out);
+                                        copy_fd(fd, out, &h);
                                 safe_close(fd);
                                 fd = nfd;
                                 continue;

@@ -12,6 +12,7 @@
 #include <systemd/sd-event.h>
 
 #include "common/macro.h"
+#include "common/utf8.h"
 #include "common/util.h"
 #include <poll.h>
 #include <sys/signalfd.h>
@@ -343,6 +344,38 @@ static void print_resources(const struct status_info *i) {
                        format_bytes(a, sizeof(a), r[R_DISK]));
 }
 
+/* S with what a terminal could act on shown as \xNN (common/utf8.h): svcd passes on text a
+ * service chose (STATUS=), and a unit file's. */
+static void escape_in_place(char **s) {
+        char *buf = NULL;
+        size_t size = 0;
+        if (!*s)
+                return;
+        FILE *f = open_memstream(&buf, &size);
+        if (!f)
+                return;
+        utf8_put_escaped(f, *s, strlen(*s));
+        if (fclose(f) != 0) {
+                free(buf);
+                return;
+        }
+        free(*s);
+        *s = buf;
+}
+
+/* For the terminal, or a pipe that ends at one: --json escapes in its own way. */
+static void status_info_escape(struct status_info *i) {
+        char **strings[] = { &i->name,   &i->description, &i->state,       &i->detail,
+                             &i->result, &i->last_exit,   &i->status_text, &i->path,
+                             &i->type,   &i->job,         &i->tree_path,   &i->address };
+        for (size_t k = 0; k < ELEMENTSOF(strings); k++)
+                escape_in_place(strings[k]);
+        STRV_FOREACH (p, i->ports)
+                escape_in_place(p);
+        STRV_FOREACH (e, i->load_errors)
+                escape_in_place(e);
+}
+
 static void print_status(const struct status_info *i) {
         char since[160];
         format_since(i->since, since, sizeof(since));
@@ -448,6 +481,8 @@ static int cmd_status(sd_bus *bus, char **names, bool list) {
         struct status_info i = { 0 };
         status_info_done(&i); /* the empty state: resources unknown */
         while (r >= 0 && (r = read_status(reply, &i)) > 0) {
+                if (!arg_json)
+                        status_info_escape(&i);
                 if (arg_json)
                         json_status(&i, first);
                 else if (list) {

@@ -305,8 +305,42 @@ static int set_attrs(struct tree_writer *w, struct archive_entry *e, const char 
         return 0;
 }
 
+/* 256K, 16G: a cap as the option takes it. */
+static const char *format_cap(char buf[static 32], uint64_t v) {
+        static const char suffix[] = "TGMK";
+        for (size_t i = 0; i < 4; i++) {
+                uint64_t unit = 1ULL << (10 * (4 - i));
+                if (v >= unit && v % unit == 0) {
+                        snprintf(buf, 32, "%llu%c", (unsigned long long) (v / unit), suffix[i]);
+                        return buf;
+                }
+        }
+        snprintf(buf, 32, "%llu bytes", (unsigned long long) v);
+        return buf;
+}
+
+/* Counts a file's data up to END (what it declares before anything is written, so that a sparse
+ * file's holes count too; more if its data goes past that) against the cap. */
+static int charge(struct tree_writer *w, uint64_t *charged, uint64_t end) {
+        char buf[32];
+        if (end <= *charged)
+                return 0;
+        uint64_t more = end - *charged;
+        *charged = end;
+        if (w->max_bytes > 0 && (w->bytes > w->max_bytes || more > w->max_bytes - w->bytes))
+                return fail(w, -EFBIG, NULL, "holds more than %s of files (--max-size)",
+                            format_cap(buf, w->max_bytes));
+        w->bytes += more;
+        return 0;
+}
+
 static int write_data(struct tree_writer *w, struct archive *a, struct archive_entry *e, const char *entry,
                       int fd) {
+        uint64_t charged = 0;
+        int64_t declared = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
+        int k = charge(w, &charged, declared > 0 ? (uint64_t) declared : 0);
+        if (k < 0)
+                return k;
         for (;;) {
                 const void *buf;
                 size_t size;
@@ -316,12 +350,17 @@ static int write_data(struct tree_writer *w, struct archive *a, struct archive_e
                         break;
                 if (r < ARCHIVE_WARN)
                         return fail(w, -EIO, entry, "cannot be read: %s", archive_error_string(a));
+                if (offset < 0 || (uint64_t) offset > UINT64_MAX - size)
+                        return fail(w, -EIO, entry, "cannot be read: a block at offset %lld",
+                                    (long long) offset);
+                if ((k = charge(w, &charged, (uint64_t) offset + size)) < 0)
+                        return k;
                 for (size_t done = 0; done < size;) {
-                        ssize_t k = pwrite(fd, (const char *) buf + done, size - done,
+                        ssize_t n = pwrite(fd, (const char *) buf + done, size - done,
                                            (off_t) offset + (off_t) done);
-                        if (k < 0)
+                        if (n < 0)
                                 return fail(w, -errno, entry, "cannot be written: %m");
-                        done += (size_t) k;
+                        done += (size_t) n;
                 }
         }
         /* A sparse file may end in a hole. */
@@ -506,6 +545,9 @@ static int one_entry(struct tree_writer *w, struct archive *a, struct archive_en
                                : 0;
         if (kind != TREE_WHITEOUT_NONE)
                 return 0; /* whiteouts never appear in the tree */
+        if (w->max_entries > 0 && w->entries >= w->max_entries)
+                return fail(w, -EFBIG, NULL, "holds more than %llu entries (--max-entries)",
+                            (unsigned long long) w->max_entries);
         w->entries++;
         return apply_entry(w, a, e, entry, path);
 }

@@ -9,6 +9,7 @@
  * RESOLVE_IN_ROOT: a manifest cannot point at a file of the host. JSON is read with json-c. A
  * blob named blobs/sha256/HEX must hash to HEX (a damaged archive stops there; a hostile one can
  * make its digests match: what makes the import safe is the writer). */
+#include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
@@ -25,6 +26,15 @@
 
 #define JSON_SIZE_MAX (16 * 1024 * 1024)
 #define INDEX_DEPTH_MAX 4
+/* What one import may write, checked while extracting (a decompression bomb stops here, not when
+ * the disk is full): a big image is a few GiB in a few hundred thousand files. The tree and the
+ * unpacked image archive each count against these. */
+#define IMPORT_MAX_BYTES (16ULL << 30)
+#define IMPORT_MAX_ENTRIES 4000000ULL
+
+struct caps {
+        uint64_t entries, bytes;
+};
 
 struct import {
         struct tree_ctx *ctx;
@@ -36,7 +46,8 @@ struct import {
         struct json_object *config; /* the image config's "config" */
         char *ref; /* the image's name, when it has one */
         unsigned stripped;
-        uint64_t entries;
+        struct caps max; /* --max-entries, --max-size */
+        struct caps tree, unpacked; /* written so far into the tree, and into .NAME/.import */
 };
 
 static void json_putp(struct json_object **o) {
@@ -299,19 +310,23 @@ static int read_image(struct import *im) {
 /* ---- applying ----------------------------------------------------------------------------------- */
 
 static int apply(struct import *im, int root_fd, int fd, const char *what, bool whiteouts, bool lower) {
+        struct caps *done = root_fd == im->src_fd ? &im->unpacked : &im->tree;
         struct tree_writer w = { .root_fd = root_fd,
                                  .what = what,
                                  .whiteouts = whiteouts,
                                  .lower = lower,
                                  .keep_setuid = im->keep_setuid || root_fd == im->src_fd,
+                                 .max_entries = im->max.entries,
+                                 .max_bytes = im->max.bytes,
+                                 .entries = done->entries,
+                                 .bytes = done->bytes,
                                  .parent_fd = -EBADF };
         int r = tree_writer_apply(&w, fd);
         if (r < 0)
                 tree_error("%s", w.error ? w.error : strerror(-r));
-        if (root_fd != im->src_fd) {
+        if (root_fd != im->src_fd)
                 im->stripped += w.stripped;
-                im->entries += w.entries;
-        }
+        *done = (struct caps){ w.entries, w.bytes };
         tree_writer_done(&w);
         return r;
 }
@@ -389,12 +404,29 @@ static int make_manifest(struct import *im, struct json_object **ret) {
         return 0;
 }
 
+/* "16G", "256K", "1000": bytes (K, M, G, T are powers of 1024), or a count without a suffix. */
+static int parse_cap(const char *option, const char *v, bool size, uint64_t *ret) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long n = isdigit((unsigned char) v[0]) ? strtoull(v, &end, 10) : 0;
+        const char *suffixes = "KMGT", *p = size && end && *end ? strchr(suffixes, *end) : NULL;
+        unsigned shift = p ? 10 * (unsigned) (p - suffixes + 1) : 0;
+        if (end && p && end[1] == '\0')
+                end++;
+        if (!end || errno != 0 || *end != '\0' || n == 0 || n > (UINT64_MAX >> shift)) {
+                tree_error("%s %s: expected %s", option, v,
+                           size ? "a size above 0, such as 512M or 16G" : "a number above 0");
+                return -EINVAL;
+        }
+        *ret = (uint64_t) n << shift;
+        return 0;
+}
+
 static int parse_args(struct import *im, int argc, char **argv) {
         static const struct option options[] = {
-                { "unit", required_argument, NULL, 'u' },
-                { "keep-setuid", no_argument, NULL, 's' },
-                { "tag", required_argument, NULL, 't' },
-                {},
+                { "unit", required_argument, NULL, 'u' },        { "keep-setuid", no_argument, NULL, 's' },
+                { "tag", required_argument, NULL, 't' },         { "max-size", required_argument, NULL, 'm' },
+                { "max-entries", required_argument, NULL, 'e' }, {},
         };
         int c;
         optind = 1;
@@ -405,6 +437,10 @@ static int parse_args(struct import *im, int argc, char **argv) {
                         im->keep_setuid = true;
                 else if (c == 't')
                         im->tag = optarg;
+                else if (c == 'm' && parse_cap("--max-size", optarg, true, &im->max.bytes) >= 0)
+                        continue;
+                else if (c == 'e' && parse_cap("--max-entries", optarg, false, &im->max.entries) >= 0)
+                        continue;
                 else
                         return -EINVAL;
         if (optind + 2 != argc) {
@@ -438,18 +474,21 @@ static int unit_free_to_write(const struct import *im) {
 
 static void report(const struct import *im) {
         size_t n = strv_length(im->layers);
-        printf("Imported tree %s from %s (%s%s%s, ", im->name, im->archive, im->format, im->ref ? " " : "",
-               im->ref ? im->ref : "");
+        _cleanup_free_ char *ref = im->ref ? tree_text(im->ref) : NULL; /* the image's words: escaped */
+        printf("Imported tree %s from %s (%s%s%s, ", im->name, im->archive, im->format, ref ? " " : "",
+               ref ? ref : "");
         if (n > 0)
                 printf("%zu layer%s, ", n, n == 1 ? "" : "s");
-        printf("%llu entries).\n", (unsigned long long) im->entries);
+        printf("%llu entries).\n", (unsigned long long) im->tree.entries);
         if (im->stripped > 0)
                 printf("Dropped the setuid/setgid bits of %u file%s (--keep-setuid keeps them).\n",
                        im->stripped, im->stripped == 1 ? "" : "s");
 }
 
 int tree_cmd_import(struct tree_ctx *ctx, int argc, char **argv) {
-        struct import im = { .ctx = ctx, .src_fd = -EBADF };
+        struct import im = { .ctx = ctx,
+                             .src_fd = -EBADF,
+                             .max = { .entries = IMPORT_MAX_ENTRIES, .bytes = IMPORT_MAX_BYTES } };
         if (parse_args(&im, argc, argv) < 0)
                 return EXIT_USAGE;
         if (unit_free_to_write(&im) < 0)

@@ -21,28 +21,29 @@ static struct json_object *get(struct json_object *o, const char *key, enum json
         return v;
 }
 
-/* One word of a value: as it is when nothing in it is special, else in double quotes with C
- * escapes; '%' doubled (specifiers), and in commands '$' doubled (no variable expansion: the
- * image's exec form has none). */
-static void put_word(FILE *f, const char *w, bool command) {
-        bool plain = w[0] != '\0';
-        for (const unsigned char *c = (const unsigned char *) w; *c; c++)
-                plain &= *c >= 0x80 || isalnum(*c) || strchr("/._-+=:,@^~", *c);
-        if (plain) {
-                fputs(w, f);
-                return;
+/* KEY=VALUE on a line of its own, VALUE quoted as HOW says (tree-quote.c, the only way a value
+ * reaches the file). A value that cannot be written safely is refused naming the image's FIELD
+ * and showing its WHOLE value (VALUE when NULL). */
+static int put_value(FILE *f, const char *key, const char *prefix, const char *value, enum tree_quote how,
+                     const char *field, const char *whole) {
+        const char *why = NULL;
+        fprintf(f, "%s=%s", key, prefix);
+        if (tree_quote(f, value, how, &why) < 0) {
+                _cleanup_free_ char *shown = tree_text(whole ? whole : value);
+                tree_error("the image's %s \"%s\" cannot be written as %s=: %s", field, shown ? shown : "?",
+                           key, why);
+                return -EINVAL;
         }
-        fputc('"', f);
-        for (const unsigned char *c = (const unsigned char *) w; *c; c++)
-                if (*c == '"' || *c == '\\')
-                        fprintf(f, "\\%c", *c);
-                else if (*c == '%' || (*c == '$' && command))
-                        fprintf(f, "%c%c", *c, *c);
-                else if (*c < 0x20 || *c == 0x7f)
-                        fprintf(f, "\\x%02x", *c);
-                else
-                        fputc(*c, f);
-        fputc('"', f);
+        fputc('\n', f);
+        return 0;
+}
+
+/* A comment line "# BEFORE TEXT AFTER", TEXT (what the image says) escaped so that it never ends
+ * the line. */
+static void put_comment(FILE *f, const char *before, const char *text, const char *after) {
+        fprintf(f, "# %s", before);
+        (void) tree_quote(f, text, TREE_QUOTE_TEXT, NULL);
+        fprintf(f, "%s\n", after);
 }
 
 static int add_words(char ***argv, struct json_object *a) {
@@ -69,10 +70,10 @@ static char *program_path(int tree_fd, const char *name, const char *cwd) {
 
 static void put_exec(FILE *f, char **argv, const char *program) {
         fputs("ExecStart=", f);
-        put_word(f, program, true);
+        (void) tree_quote(f, program, TREE_QUOTE_COMMAND, NULL);
         for (size_t i = 1; argv[i]; i++) {
                 fputc(' ', f);
-                put_word(f, argv[i], true);
+                (void) tree_quote(f, argv[i], TREE_QUOTE_COMMAND, NULL);
         }
         fputc('\n', f);
 }
@@ -84,33 +85,36 @@ static void put_env(FILE *f, struct json_object *env) {
                 bool ok = e && e[k] == '=' && k > 0 && !isdigit((unsigned char) e[0]) &&
                           strspn(e, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == k;
                 if (!ok) {
-                        fprintf(f, "# The image sets an environment variable svc cannot: %s\n", e ? e : "");
+                        put_comment(f, "The image sets an environment variable svc cannot: ", e ? e : "", "");
                         continue;
                 }
-                fputs("Environment=", f);
-                put_word(f, e, false);
-                fputc('\n', f);
+                (void) put_value(f, "Environment", "", e, TREE_QUOTE_WORD, "Env", NULL);
         }
 }
 
-static void put_user(FILE *f, const char *user) {
+static int put_user(FILE *f, const char *user) {
         if (isempty(user))
-                return;
-        const char *colon = strchr(user, ':');
-        fprintf(f, "User=%.*s\n", colon ? (int) (colon - user) : (int) strlen(user), user);
-        if (colon && colon[1])
-                fprintf(f, "Group=%s\n", colon + 1);
+                return 0;
+        _cleanup_free_ char *name = strdup(user);
+        if (!name)
+                return -ENOMEM;
+        char *colon = strchr(name, ':');
+        if (colon)
+                *colon++ = '\0';
+        int r = put_value(f, "User", "", name, TREE_QUOTE_LITERAL, "User", user);
+        if (r >= 0 && !isempty(colon))
+                r = put_value(f, "Group", "", colon, TREE_QUOTE_LITERAL, "User", user);
+        return r;
 }
 
-static void put_workdir(FILE *f, int tree_fd, const char *dir) {
+static int put_workdir(FILE *f, int tree_fd, const char *dir) {
         if (isempty(dir) || dir[0] != '/')
-                return;
+                return 0;
         int fd = sandbox_open_in_tree(tree_fd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        /* Docker makes a missing one; the tree is read-only, so a missing one is allowed. */
-        fprintf(f, "WorkingDirectory=%s", fd < 0 ? "-" : "");
-        put_word(f, dir, false);
-        fputc('\n', f);
         safe_close(fd);
+        /* Docker makes a missing one; the tree is read-only, so a missing one is allowed. */
+        return put_value(f, "WorkingDirectory", fd < 0 ? "-" : "", dir, TREE_QUOTE_LITERAL, "WorkingDir",
+                         NULL);
 }
 
 static void put_keys_as_comments(FILE *f, struct json_object *o, const char *what, const char *advice) {
@@ -119,25 +123,40 @@ static void put_keys_as_comments(FILE *f, struct json_object *o, const char *wha
         fprintf(f, "# The image %s", what);
         json_object_object_foreach(o, key, value) {
                 (void) value;
-                fprintf(f, " %s", key);
+                fputc(' ', f);
+                (void) tree_quote(f, key, TREE_QUOTE_TEXT, NULL);
         }
         fprintf(f, ".\n%s", advice);
 }
 
-static void put_unit(FILE *f, const char *tree, int tree_fd, struct json_object *c, char **argv,
-                     const char *program, const char *image) {
+static int put_head(FILE *f, const char *tree, const char *image) {
+        _cleanup_free_ char *shown = tree_text(image), *description = NULL;
+        if (!shown || asprintf(&description, "%s (image %s)", tree, shown) < 0)
+                return -ENOMEM;
+        put_comment(f, "Written by svc tree import from ", tree, ": a start, check it.");
+        fputs("[Unit]\n", f);
+        int r = put_value(f, "Description", "", description, TREE_QUOTE_LITERAL, "name", NULL);
+        if (r < 0)
+                return r;
+        fputs("\n[Service]\n", f);
+        return put_value(f, "RootDirectory", "", tree, TREE_QUOTE_LITERAL, "tree name", NULL);
+}
+
+static int put_unit(FILE *f, const char *tree, int tree_fd, struct json_object *c, char **argv,
+                    const char *program, const char *image) {
         const char *stop = json_object_get_string(get(c, "StopSignal", json_type_string));
-        fprintf(f,
-                "# Written by svc tree import from %s: a start, check it.\n[Unit]\nDescription=%s (image "
-                "%s)\n\n"
-                "[Service]\nRootDirectory=%s\n",
-                tree, tree, image, tree);
+        int r = put_head(f, tree, image);
+        if (r < 0)
+                return r;
         put_exec(f, argv, program);
         put_env(f, get(c, "Env", json_type_array));
-        put_workdir(f, tree_fd, json_object_get_string(get(c, "WorkingDir", json_type_string)));
-        put_user(f, json_object_get_string(get(c, "User", json_type_string)));
+        r = put_workdir(f, tree_fd, json_object_get_string(get(c, "WorkingDir", json_type_string)));
+        if (r >= 0)
+                r = put_user(f, json_object_get_string(get(c, "User", json_type_string)));
+        if (r < 0)
+                return r;
         if (stop && strspn(stop, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-") == strlen(stop))
-                fprintf(f, "KillSignal=%s\n", stop);
+                (void) put_value(f, "KillSignal", "", stop, TREE_QUOTE_LITERAL, "StopSignal", NULL);
         fputs("# A writable layer in memory, as a container has; drop it if the service writes nothing.\n"
               "Overlay=tmpfs\n",
               f);
@@ -147,6 +166,7 @@ static void put_unit(FILE *f, const char *tree, int tree_fd, struct json_object 
                              "#PrivateNetwork=no\n");
         put_keys_as_comments(f, get(c, "Volumes", json_type_object), "keeps data in",
                              "# The tree is read-only: keep that data with StateDirectory= or BindPaths=.\n");
+        return 0;
 }
 
 static int write_unit(const char *path, const char *text) {
@@ -196,17 +216,23 @@ int tree_seed_unit(const struct tree_ctx *ctx, const char *unit, const char *tre
         }
         program = program_path(tree_fd, argv[0],
                                json_object_get_string(get(config, "WorkingDir", json_type_string)));
-        if (!program) {
-                tree_error("the image's command %s is not in tree %s: no unit was written", argv[0], tree);
+        if (!program || program[0] != '/') {
+                _cleanup_free_ char *shown = tree_text(argv[0]);
+                tree_error("the image's command %s is not %s tree %s: no unit was written",
+                           shown ? shown : "?", program ? "an absolute path in" : "in", tree);
                 return -ENOENT;
         }
         FILE *f = open_memstream(&text, &size);
         if (!f)
                 return -ENOMEM;
-        put_unit(f, tree, tree_fd, config, argv, program, image);
+        int r = put_unit(f, tree, tree_fd, config, argv, program, image);
         if (fclose(f) != 0)
                 return -ENOMEM;
-        int r = mkdir_p(ctx->units_dir, 0755);
+        if (r < 0) {
+                tree_error("tree %s is there, but no unit was written", tree);
+                return r;
+        }
+        r = mkdir_p(ctx->units_dir, 0755);
         if (r >= 0)
                 r = write_unit(path, text);
         if (r < 0) {

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "common/macro.h"
@@ -166,7 +167,11 @@ struct tree_writer {
         bool lower; /* the tree already holds lower layers */
         bool keep_setuid;
         unsigned stripped; /* setuid/setgid bits dropped */
-        uint64_t entries;
+        /* Caps on what the writer makes, counted from the values given (one import may apply
+         * several archives); 0 is no cap. An archive past one fails with -EFBIG. */
+        uint64_t max_entries, max_bytes;
+        uint64_t entries; /* entries written */
+        uint64_t bytes; /* file sizes written (what they declare, holes included) */
         char *error; /* the sentence, naming the entry */
         /* the last parent directory opened */
         char *parent;
@@ -188,6 +193,22 @@ int tree_archive_top_names(int fd, char ***ret, char **ret_error);
 
 /* SHA-256 of the whole file at FD, in lower-case hex. 0 or -errno. */
 int tree_sha256_fd(int fd, char ret[65]);
+
+/* ---- tree-quote.c: values written into a unit file -------------------------------------------- */
+
+enum tree_quote {
+        TREE_QUOTE_LITERAL, /* a key read as it is (User=, WorkingDirectory=, Description=): '%' doubled */
+        TREE_QUOTE_WORD, /* one word of a word list (Environment=): in quotes with C escapes if need be */
+        TREE_QUOTE_COMMAND, /* one word of ExecStart=: as a WORD, and '$' doubled */
+        TREE_QUOTE_TEXT, /* text for a human (a comment, the terminal): controls, '\\', non-UTF-8 as \xNN */
+};
+
+/* Writes VALUE to F so that the unit parser reads back VALUE, or for TEXT so that it stays on
+ * its line. -EINVAL, and *RET_WHY (when given) says why, when VALUE cannot be a LITERAL: empty,
+ * a control character, not UTF-8, a space at either end, a trailing backslash. */
+int tree_quote(FILE *f, const char *value, enum tree_quote how, const char **ret_why);
+/* VALUE as TREE_QUOTE_TEXT, allocated. */
+char *tree_text(const char *value);
 
 /* ---- tree-import.c, tree-seed.c ------------------------------------------------------------ */
 
