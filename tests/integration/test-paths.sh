@@ -14,6 +14,63 @@ as_nobody() {
         runuser -u nobody -- "$@"
 }
 
+# A root service plants a setuid-root program in its StateDirectory, LogsDirectory and persistent
+# overlay: no other host user may reach it through the host path (nosuid holds only inside the
+# sandbox; CVE-2021-41091 in Moby).
+test_setuid_plant_unreachable_from_the_host() {
+        "$SRC/contrib/mktree.sh" "$T/var/lib/svc/trees/bb" --busybox >/dev/null
+        unit_isolated plant <<'EOF2'
+[Service]
+Type=oneshot
+StateDirectory=pl
+LogsDirectory=pl
+ExecStart=/bin/sh -c 'for d in /var/lib/pl /var/log/pl; do cp /usr/bin/id $d/id && chmod 4755 $d/id; done'
+EOF2
+        unit_isolated ov <<'EOF2'
+[Service]
+Type=oneshot
+RootDirectory=bb
+Overlay=persistent
+ExecStart=/bin/sh -c 'mkdir -p /usr/local && cp /bin/busybox /usr/local/id && chmod 4755 /usr/local/id'
+EOF2
+        # The temp root is 0700: open it, so that only svc's own directories stand in the way.
+        chmod 755 "$T"
+        start_svcd
+        svc start plant || fail "start failed: $(logof plant)"
+        svc start ov || fail "start failed: $(logof ov)"
+        local p logs
+        logs=$(find "$T/var/lib/svc" "$T/var/log" -path '*/pl/id' ! -path '*/state/*' | head -1)
+        for p in "$T/var/lib/svc/state/pl/id" "$logs" "$T/var/lib/svc/overlay/ov/upper/usr/local/id"; do
+                [ -n "$p" ] || fail "a planted program was not found"
+                [ -u "$p" ] || fail "$p is not setuid (the plant did not work)"
+                local out rc=0
+                out=$(as_nobody "$p" -u 2>&1) || rc=$?
+                [ $rc -ne 0 ] || fail "an unprivileged host user ran $p (euid $out)"
+                assert_contains "$out" "Permission denied" "running $p as nobody"
+                rc=0
+                as_nobody stat "$p" >/dev/null 2>&1 || rc=$?
+                [ $rc -ne 0 ] || fail "an unprivileged host user reaches $p"
+        done
+        # svc's own directories: nothing under var/lib/svc for others; logs for root and group svc;
+        # run/svc only traversable (the control socket answers everyone with a reason).
+        assert_eq 700 "$(stat -c %a "$T/var/lib/svc")" "var/lib/svc"
+        assert_eq 0 "$(($(stat -c 0%a "$T/var/log/svc") & 07))" "var/log/svc for others"
+        assert_eq 711 "$(stat -c %a "$T/run/svc")" "run/svc"
+}
+
+# Directories left more open by an older svcd (or svc tree) are closed at svcd's start.
+test_open_own_dirs_closed_at_start() {
+        mkdir -p -m 755 "$T/var/lib/svc/state/old" "$T/var/lib/svc/trees" "$T/var/log/svc/x" "$T/run/svc"
+        chmod 755 "$T/var/lib/svc" "$T/var/log/svc" "$T/run/svc"
+        chmod 777 "$T/var/lib/svc/state"
+        start_svcd
+        assert_eq 700 "$(stat -c %a "$T/var/lib/svc")" "var/lib/svc"
+        assert_eq 700 "$(stat -c %a "$T/var/lib/svc/state")" "var/lib/svc/state"
+        assert_eq 700 "$(stat -c %a "$T/var/lib/svc/trees")" "var/lib/svc/trees"
+        assert_eq 0 "$(($(stat -c 0%a "$T/var/log/svc") & 07))" "var/log/svc for others"
+        assert_eq 711 "$(stat -c %a "$T/run/svc")" "run/svc"
+}
+
 # StateDirectory=pg pg/14/main (Debian's PostgreSQL layout): the service owns pg and swaps pg/14
 # for a symlink to a host directory. The restart must not chown, nor bind, what it points to.
 test_nested_state_dir_symlink_refused() {
