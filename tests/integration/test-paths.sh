@@ -105,4 +105,60 @@ EOF
         assert_contains "$(logof pg)" "pg/14 is a symlink" "the log"
 }
 
+# LogsDirectory= lives apart from svc's own logs: LogsDirectory=svc reaches nothing of svcd's.
+test_logs_directory_svc_is_not_svcds_log_tree() {
+        unit_isolated other <<'EOF'
+[Service]
+Type=oneshot
+ExecStart=/bin/echo other-secret-line
+EOF
+        unit_isolated evil <<'EOF'
+[Service]
+Type=oneshot
+User=nobody
+LogsDirectory=svc
+ExecStart=/bin/sh -c 'echo "seen: $(ls -A /var/log/svc | tr "\n" " ")"; cat /var/log/svc/other/current; ln -s /etc/passwd /var/log/svc/planted; echo planted'
+EOF
+        start_svcd
+        svc start other || fail "other failed"
+        wait_until 5 grep -q other-secret-line "$T/var/log/svc/other/current" || fail "other's log: $(logof other)"
+        svc start evil || fail "evil failed: $(logof evil)"
+        wait_until 5 grep -q "planted" "$T/var/log/svc/evil/current" || fail "evil's log: $(logof evil)"
+        assert_not_contains "$(logof evil)" "other-secret-line" "what evil read"
+        assert_not_contains "$(logof evil)" "seen: other" "what evil listed"
+        assert_eq "0" "$(stat -c %u "$T/var/log/svc/other/current")" "other's log owner"
+        assert_eq "0" "$(stat -c %u "$T/var/log/svc")" "svc's log tree owner"
+        [ ! -L "$T/var/log/svc/planted" ] || fail "evil planted a symlink in svc's log tree"
+        [ -L "$T/var/lib/svc/logs/svc/planted" ] || fail "evil's LogsDirectory is not under var/lib/svc/logs"
+}
+
+# A symlink at the place of a log file or of a service's log directory is never followed.
+test_log_writer_follows_no_symlink() {
+        unit_isolated lf <<'EOF'
+[Service]
+Type=oneshot
+ExecStart=/bin/echo line-for-lf
+EOF
+        unit_isolated ld <<'EOF'
+[Service]
+Type=oneshot
+ExecStart=/bin/echo line-for-ld
+EOF
+        mkdir -p "$T/var/log/svc/lf" "$T/victim-dir"
+        echo untouched >"$T/victim"
+        ln -s "$T/victim" "$T/var/log/svc/lf/current"
+        ln -s "$T/victim-dir" "$T/var/log/svc/ld"
+        start_svcd
+        svc start lf || fail "lf failed"
+        svc start ld || fail "ld failed"
+        wait_until 5 grep -q line-for-lf "$T/var/log/svc/lf/current" || fail "lf's log: $(logof lf)"
+        [ -f "$T/var/log/svc/lf/current" ] && [ ! -L "$T/var/log/svc/lf/current" ] ||
+                fail "lf's current is not a file of its own"
+        assert_eq untouched "$(cat "$T/victim")" "the file behind the symlink"
+        stop_svcd || true
+        assert_eq "" "$(ls -A "$T/victim-dir")" "the directory behind the symlink"
+        assert_eq "0 0" "$(stat -c '%u %g' "$T/victim-dir")" "its owner"
+        assert_contains "$(cat "$T/svcd.log")" "is a symlink" "svcd's log"
+}
+
 run_tests "$@"
