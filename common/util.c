@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -171,6 +172,50 @@ int mkdir_p(const char *path, unsigned mode) {
         if (mkdir(p, mode) < 0 && errno != EEXIST)
                 return -errno;
         return 0;
+}
+
+/* One component: opened without following it, made when missing. */
+static int open_component(int dir, const char *name, unsigned mode) {
+        for (int i = 0; i < 2; i++) {
+                int fd = openat(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd >= 0)
+                        return fd;
+                if (errno != ENOENT)
+                        break;
+                if (mkdirat(dir, name, mode) < 0 && errno != EEXIST)
+                        return -errno;
+        }
+        int r = -errno;
+        struct stat st;
+        if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return r;
+        return S_ISLNK(st.st_mode) ? -ELOOP : S_ISDIR(st.st_mode) ? r : -ENOTDIR;
+}
+
+int open_dir_beneath(int at, const char *rel, unsigned mode, size_t *ret_fault) {
+        _cleanup_close_ int fd = -EBADF;
+        for (const char *s = rel;;) {
+                size_t n = strcspn(s, "/");
+                char name[NAME_MAX + 1];
+                int r = n == 0 || n > NAME_MAX ? -EINVAL : 0;
+                if (r >= 0) {
+                        memcpy(name, s, n);
+                        name[n] = '\0';
+                        r = streq(name, ".") || streq(name, "..") ? -EINVAL : 0;
+                }
+                if (r >= 0)
+                        r = open_component(fd >= 0 ? fd : at, name, mode);
+                if (r < 0) {
+                        if (ret_fault)
+                                *ret_fault = (size_t) (s - rel) + n;
+                        return r;
+                }
+                safe_close(fd);
+                fd = r;
+                s += n;
+                if (*s == '\0' || *++s == '\0')
+                        return TAKE_FD(fd);
+        }
 }
 
 int read_full_file(const char *path, char **ret, size_t *ret_len) {

@@ -28,6 +28,14 @@ const char *format_bytes(char *buf, size_t n, uint64_t bytes);
 /* mkdir -p with the given mode for each missing component. 0 or -errno. */
 int mkdir_p(const char *path, unsigned mode);
 
+/* Opens the directory REL (relative, "/"-separated, no "." or ".." component) below the directory
+ * fd AT, one component at a time, creating a missing one with MODE, and never following a
+ * symlink: every path svcd touches on a service's behalf, where the service may have planted one.
+ * Returns an O_RDONLY|O_DIRECTORY|O_CLOEXEC fd, or -ELOOP (a component is a symlink), -ENOTDIR,
+ * -EINVAL (REL is not clean) or another -errno; then *ret_fault, when not NULL, is the length of
+ * the prefix of REL that ends with the component at fault. */
+int open_dir_beneath(int at, const char *rel, unsigned mode, size_t *ret_fault);
+
 /* Reads a whole small file into a NUL-terminated string. 0 or -errno. */
 int read_full_file(const char *path, char **ret, size_t *ret_len);
 

@@ -79,7 +79,7 @@ int sandbox_check_spec(const struct sandbox_spec *spec, char **ret_error) {
         int r = 0;
         for (size_t i = 0; r >= 0 && i < spec->n_binds; i++) {
                 const struct sandbox_bind *b = &spec->binds[i];
-                if (access(b->source, F_OK) < 0)
+                if (b->source_fd < 0 && access(b->source, F_OK) < 0)
                         r = refuse(ret_error, "bind source %s does not exist", b->source);
                 else if (b->target[0] != '/' || strstr(b->target, "/../") || strstr(b->target, "/./"))
                         r = refuse(ret_error, "bind target %s is not a plain absolute path", b->target);

@@ -418,15 +418,39 @@ static int step_tmp_run(struct ctx *c) {
         return r;
 }
 
+/* The source of B, opened here, in the sandbox's own mount namespace: open_tree() clones only
+ * from the caller's namespace, and the caller's fd (source_fd) belongs to its namespace. A source
+ * the caller opened without following symlinks is bound only if the path still leads to that very
+ * directory: a symlink swapped in since leads elsewhere and is refused. An O_PATH fd or -errno. */
+static int open_bind_source(struct ctx *c, const struct sandbox_bind *b, struct stat *ret_st) {
+        int fd = sys_openat(AT_FDCWD, b->source, O_PATH | O_CLOEXEC, 0);
+        if (fd < 0)
+                return fail(c, fd, "find the bind source", b->source);
+        struct stat want;
+        int r = sys_fstatat(fd, "", ret_st, AT_EMPTY_PATH);
+        if (r >= 0 && b->source_fd >= 0 && (r = sys_fstatat(b->source_fd, "", &want, AT_EMPTY_PATH)) >= 0 &&
+            (want.st_dev != ret_st->st_dev || want.st_ino != ret_st->st_ino))
+                r = -ESTALE;
+        if (r < 0) {
+                sys_close(fd);
+                return fail(c, r,
+                            r == -ESTALE ? "bind what svcd checked: the path now leads elsewhere, at"
+                                         : "find the bind source",
+                            b->source);
+        }
+        return fd;
+}
+
 static int step_binds(struct ctx *c) {
         for (size_t i = 0; i < c->spec->n_binds; i++) {
                 const struct sandbox_bind *b = &c->spec->binds[i];
                 struct stat st;
-                int r = sys_fstatat(AT_FDCWD, b->source, &st, 0);
-                if (r < 0)
-                        return fail(c, r, "find the bind source", b->source);
+                int fd = open_bind_source(c, b, &st);
+                if (fd < 0)
+                        return fd;
                 uint64_t attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (b->read_only ? MOUNT_ATTR_RDONLY : 0);
-                r = attach(c, AT_FDCWD, b->source, b->target, !S_ISDIR(st.st_mode), attr, b->recursive);
+                int r = attach(c, fd, NULL, b->target, !S_ISDIR(st.st_mode), attr, b->recursive);
+                sys_close(fd);
                 if (r < 0)
                         return r;
         }

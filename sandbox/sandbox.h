@@ -70,10 +70,13 @@ struct sandbox_report {
 #define SANDBOX_NOTIFY_PATH "/run/svc/notify" /* NOTIFY_SOCKET inside */
 
 struct sandbox_bind {
-        const char *source; /* host path, existing */
+        const char *source; /* host path, existing; for sentences only when source_fd is set */
         const char *target; /* absolute path inside the sandbox */
         bool read_only;
         bool recursive;
+        /* The source as the caller opened it (without following a symlink a service could have
+         * planted), bound from the fd, never by path again; -EBADF: SOURCE is resolved. */
+        int source_fd;
 };
 
 struct sandbox_spec {

@@ -46,7 +46,11 @@ static int add_bind(struct run_args *a, const char *spec, bool ro) {
         if (colon)
                 *colon = '\0';
         /* The bind owns SRC (freed with the args, as a->binds[i].source). */
-        a->binds[a->n_binds++] = (struct sandbox_bind){ src, colon ? colon + 1 : src, ro, true };
+        a->binds[a->n_binds++] = (struct sandbox_bind){ .source = src,
+                                                        .target = colon ? colon + 1 : src,
+                                                        .read_only = ro,
+                                                        .recursive = true,
+                                                        .source_fd = -EBADF };
         if (src[0] != '/' || (colon && colon[1] != '/')) {
                 fprintf(stderr, "svc run: --bind needs absolute paths, got %s\n", spec);
                 // cppcheck-suppress memleak

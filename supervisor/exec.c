@@ -19,10 +19,13 @@ struct spec_storage {
         struct sandbox_spec spec;
         struct service *s;
         char *net_error; /* why before_release() failed, a sentence */
+        char *error; /* why build_spec() refused, a sentence */
         char *tree, *tree_label, *overlay_dir, *hostname;
         struct sandbox_bind *binds;
         char **strings; /* every allocated bind path */
         char **masks;
+        int *fds; /* the bind sources opened here (binds[].source_fd) */
+        size_t n_fds;
 };
 
 static void spec_storage_done(struct spec_storage *st) {
@@ -31,6 +34,10 @@ static void spec_storage_done(struct spec_storage *st) {
         free(st->overlay_dir);
         free(st->hostname);
         free(st->net_error);
+        free(st->error);
+        for (size_t i = 0; i < st->n_fds; i++)
+                safe_close(st->fds[i]);
+        free(st->fds);
         free(st->binds);
         strv_free(st->strings);
         strv_free(st->masks);
@@ -69,43 +76,102 @@ static int open_tree_root(const char *tree) {
         return fd < 0 ? -errno : fd;
 }
 
-/* Recursively gives PATH to UID:GID, without following symlinks (a new tree may map the
- * service's user to another uid: its state must follow). */
-static void chown_tree(int dirfd, const char *name, uid_t uid, gid_t gid) {
-        (void) fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
-        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0)
-                return;
-        DIR *d = fdopendir(fd);
+static void chown_tree(int dirfd, const char *name, uid_t uid, gid_t gid);
+
+/* Gives the directory open at FD and everything below it to UID:GID, without following symlinks
+ * (a new tree may map the service's user to another uid: its state must follow). */
+static void chown_tree_fd(int fd, uid_t uid, gid_t gid) {
+        (void) fchown(fd, uid, gid);
+        int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
         if (!d) {
-                close(fd);
+                safe_close(dfd);
                 return;
         }
         struct dirent *de;
         while ((de = readdir(d)))
                 if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        chown_tree(fd, de->d_name, uid, gid);
+                        chown_tree(dirfd(d), de->d_name, uid, gid);
         closedir(d);
 }
 
-/* StateDirectory=/LogsDirectory=: made on the host, owned by the service's user, bound inside. */
-static int add_owned_dirs(struct spec_storage *st, size_t *n, char **dirs, const char *base,
+static void chown_tree(int dirfd, const char *name, uid_t uid, gid_t gid) {
+        (void) fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW);
+        _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0)
+                chown_tree_fd(fd, uid, gid);
+}
+
+_printf_(2, 3) static int refuse(struct spec_storage *st, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        free(st->error);
+        if (vasprintf(&st->error, fmt, ap) < 0)
+                st->error = NULL;
+        va_end(ap);
+        return -EINVAL;
+}
+
+/* Opens DIR under the directory BASE the way open_dir_beneath() does, with a sentence in
+ * st->error when it cannot: a service owns what is below BASE and may have planted a symlink. */
+static int open_owned_dir(struct spec_storage *st, const char *key, int basefd, const char *base,
+                          const char *dir, unsigned mode) {
+        size_t fault = strlen(dir);
+        int fd = open_dir_beneath(basefd, dir, mode, &fault);
+        if (fd == -ELOOP)
+                return refuse(st, "%s=%s: %.*s is a symlink in %s; refusing to follow it", key, dir,
+                              (int) fault, dir, base);
+        if (fd == -ENOTDIR)
+                return refuse(st, "%s=%s: %.*s in %s is not a directory", key, dir, (int) fault, dir, base);
+        if (fd < 0)
+                return refuse(st, "%s=%s: cannot open %.*s in %s: %s", key, dir, (int) fault, dir, base,
+                              strerror(-fd));
+        st->fds[st->n_fds++] = fd;
+        return fd;
+}
+
+/* StateDirectory=/LogsDirectory=: made on the host under BASE (svc's own), owned by the
+ * service's user, bound inside from the fd opened here: nothing is resolved by path again. */
+static int add_owned_dirs(struct spec_storage *st, size_t *n, const char *key, char **dirs, const char *base,
                           const char *inside, uid_t uid, gid_t gid) {
+        if (!dirs || !*dirs)
+                return 0;
+        _cleanup_close_ int basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (basefd < 0)
+                return refuse(st, "%s=: cannot open %s: %s", key, base, strerror(errno));
         STRV_FOREACH (d, dirs) {
                 char *src = path_join(base, *d), *dst = path_join(inside, *d);
                 if (!src || !dst || strv_push(&st->strings, src) < 0 || strv_push(&st->strings, dst) < 0) {
                         free(dst);
                         return -ENOMEM;
                 }
-                int r = mkdir_p(src, 0755);
-                if (r < 0)
-                        return r;
+                int fd = open_owned_dir(st, key, basefd, base, *d, 0755);
+                if (fd < 0)
+                        return fd;
                 struct stat sb;
-                if (stat(src, &sb) == 0 && (sb.st_uid != uid || sb.st_gid != gid))
-                        chown_tree(AT_FDCWD, src, uid, gid);
-                st->binds[(*n)++] = (struct sandbox_bind){ src, dst, false, true };
+                if (fstat(fd, &sb) == 0 && (sb.st_uid != uid || sb.st_gid != gid))
+                        chown_tree_fd(fd, uid, gid);
+                st->binds[(*n)++] = (struct sandbox_bind){
+                        .source = src, .target = dst, .recursive = true, .source_fd = fd
+                };
         }
         return 0;
+}
+
+/* Overlay=persistent: NAME/upper and NAME/work under svc's overlay directory. */
+static int add_overlay_dirs(struct service *s, struct spec_storage *st) {
+        const char *base = s->m->overlay_dir;
+        st->overlay_dir = path_join(base, s->name);
+        if (!st->overlay_dir)
+                return -ENOMEM;
+        _cleanup_close_ int basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (basefd < 0)
+                return refuse(st, "Overlay=persistent: cannot open %s: %s", base, strerror(errno));
+        int dir = open_owned_dir(st, "Overlay", basefd, base, s->name, 0700);
+        int r = dir < 0 ? dir : open_owned_dir(st, "Overlay", dir, st->overlay_dir, "upper", 0755);
+        if (r >= 0)
+                r = open_owned_dir(st, "Overlay", dir, st->overlay_dir, "work", 0755);
+        return r < 0 ? r : 0;
 }
 
 static int add_unit_binds(struct service *s, struct spec_storage *st, size_t *n) {
@@ -113,7 +179,11 @@ static int add_unit_binds(struct service *s, struct spec_storage *st, size_t *n)
                 const struct bind_spec *b = &s->unit->binds[i];
                 if (b->optional && access(b->source, F_OK) < 0)
                         continue;
-                st->binds[(*n)++] = (struct sandbox_bind){ b->source, b->dest, b->read_only, b->recursive };
+                st->binds[(*n)++] = (struct sandbox_bind){ .source = b->source,
+                                                           .target = b->dest,
+                                                           .read_only = b->read_only,
+                                                           .recursive = b->recursive,
+                                                           .source_fd = -EBADF };
         }
         return 0;
 }
@@ -134,12 +204,16 @@ static bool bindable_in_tree(const char *tree, const char *path) {
 static int add_network_files(struct service *s, struct spec_storage *st, size_t *n) {
         const char *hosts = net_hosts_path(s->m);
         if (hosts && bindable_in_tree(st->tree, "/etc/hosts"))
-                st->binds[(*n)++] = (struct sandbox_bind){ hosts, "/etc/hosts", true, false };
+                st->binds[(*n)++] = (struct sandbox_bind){
+                        .source = hosts, .target = "/etc/hosts", .read_only = true, .source_fd = -EBADF
+                };
         char *resolv = realpath("/etc/resolv.conf", NULL);
         if (resolv && strv_push(&st->strings, resolv) < 0)
                 return -ENOMEM;
         if (resolv && bindable_in_tree(st->tree, "/etc/resolv.conf"))
-                st->binds[(*n)++] = (struct sandbox_bind){ resolv, "/etc/resolv.conf", true, false };
+                st->binds[(*n)++] = (struct sandbox_bind){
+                        .source = resolv, .target = "/etc/resolv.conf", .read_only = true, .source_fd = -EBADF
+                };
         return 0;
 }
 
@@ -173,31 +247,27 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
         r = resolve_tree(s, &st->tree, &st->tree_label);
         if (r < 0)
                 return r;
-        size_t cap = u->n_binds + strv_length(u->state_directories) + strv_length(u->logs_directories) + 3;
-        st->binds = calloc(cap, sizeof(*st->binds));
-        if (!st->binds)
+        size_t owned = strv_length(u->state_directories) + strv_length(u->logs_directories);
+        st->binds = calloc(u->n_binds + owned + 3, sizeof(*st->binds));
+        st->fds = calloc(owned + 3, sizeof(*st->fds)); /* and the overlay's three */
+        if (!st->binds || !st->fds)
                 return -ENOMEM;
         size_t n = 0;
         r = add_unit_binds(s, st, &n);
         if (r >= 0)
-                r = add_owned_dirs(st, &n, u->state_directories, s->m->state_dir, "/var/lib", creds->uid,
-                                   creds->gid);
+                r = add_owned_dirs(st, &n, "StateDirectory", u->state_directories, s->m->state_dir,
+                                   "/var/lib", creds->uid, creds->gid);
         if (r >= 0)
-                r = add_owned_dirs(st, &n, u->logs_directories, s->m->svclog_root, "/var/log", creds->uid,
-                                   creds->gid);
+                r = add_owned_dirs(st, &n, "LogsDirectory", u->logs_directories, s->m->svclog_root,
+                                   "/var/log", creds->uid, creds->gid);
         if (r >= 0 && !st->tree)
                 r = add_masks(s, st);
         if (r >= 0 && s->net)
                 r = add_network_files(s, st, &n);
         if (r < 0)
                 return r;
-        if (u->overlay == OVERLAY_PERSISTENT) {
-                st->overlay_dir = path_join(s->m->overlay_dir, s->name);
-                _cleanup_free_ char *up = st->overlay_dir ? path_join(st->overlay_dir, "upper") : NULL;
-                _cleanup_free_ char *wk = st->overlay_dir ? path_join(st->overlay_dir, "work") : NULL;
-                if (!up || !wk || mkdir_p(up, 0755) < 0 || mkdir_p(wk, 0755) < 0)
-                        return -EIO;
-        }
+        if (u->overlay == OVERLAY_PERSISTENT && (r = add_overlay_dirs(s, st)) < 0)
+                return r;
         /* A hostname has at most 64 bytes. */
         st->hostname = strndup(u->hostname ? u->hostname : s->name, 64);
         if (!st->hostname)
@@ -413,9 +483,13 @@ static int ensure_sandbox(struct service *s, const struct sandbox_creds *creds, 
         struct spec_storage st = { 0 };
         r = build_spec(s, creds, &st);
         if (r < 0) {
+                if (st.error)
+                        fail_spawn(s, r, "%s", st.error);
+                else
+                        fail_spawn(s, r, "cannot prepare the sandbox: %s", strerror(-r));
                 spec_storage_done(&st);
                 net_service_release(s);
-                return fail_spawn(s, r, "cannot prepare the sandbox: %s", strerror(-r));
+                return r;
         }
         s->sb = (struct sandbox){ .pidfd = -EBADF, .channel = -EBADF, .setup_fd = -EBADF };
         r = sandbox_check_spec(&st.spec, &why);
@@ -596,7 +670,9 @@ static int accept_checks(struct service *s) {
         if (r >= 0 && !s->elf_checked && (r = check_programs(s, rootfd, label)) >= 0)
                 s->elf_checked = true;
         struct spec_storage st = { 0 };
-        if (r >= 0 && (r = build_spec(s, &creds, &st)) >= 0 && (r = sandbox_check_spec(&st.spec, &why)) < 0)
+        if (r >= 0 && (r = build_spec(s, &creds, &st)) < 0)
+                fail_spawn(s, r, "%s", st.error ? st.error : "the sandbox cannot be prepared");
+        else if (r >= 0 && (r = sandbox_check_spec(&st.spec, &why)) < 0)
                 fail_spawn(s, r, "%s", why ? why : "the sandbox cannot be set up");
         spec_storage_done(&st);
         sandbox_creds_done(&creds);

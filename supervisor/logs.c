@@ -3,7 +3,12 @@
  * timestamps each line; one writer thread (the only thread svcd has: file writes can block, and
  * the loop must not) appends them to ROOT/var/log/svc/NAME/current and rotates by size and count.
  * A stream whose buffer is full makes the loop stop reading its pipe, so the service waits on a
- * full pipe as it would with s6-log: nothing is dropped. */
+ * full pipe as it would with s6-log: nothing is dropped.
+ *
+ * The writer runs as root in a directory whose entries nobody else may write; still, it resolves
+ * nothing by path: NAME is opened below var/log/svc without following a symlink, and `current`
+ * and the archives are opened, renamed and removed relative to that directory fd, with O_NOFOLLOW.
+ * A symlink or anything but a regular file at the place of `current` is removed, never followed. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -26,7 +31,8 @@ struct buf {
 
 struct log_stream {
         struct log_writer *w;
-        char *dir;
+        char *dir; /* ROOT/var/log/svc/NAME, for messages */
+        char *base, *name; /* ROOT/var/log/svc (svc's own, trusted) and NAME */
         gid_t group;
         uint64_t rotate_size;
         unsigned rotate_count;
@@ -43,8 +49,10 @@ struct log_stream {
         struct log_stream *next;
 
         /* Writer thread only. */
+        int dir_fd; /* NAME, while `current` is open */
         int fd;
         uint64_t size;
+        bool warned; /* about a symlink at NAME */
 };
 
 struct log_writer {
@@ -85,9 +93,12 @@ static int cmp_str(const void *a, const void *b) {
 
 /* Keeps the newest rotate_count archives ("@...s" files), deletes the rest. */
 static void prune_archives(struct log_stream *ls) {
-        DIR *d = opendir(ls->dir);
-        if (!d)
+        int fd = openat(ls->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d) {
+                safe_close(fd);
                 return;
+        }
         char **names = NULL;
         size_t n = 0;
         struct dirent *de;
@@ -106,31 +117,65 @@ static void prune_archives(struct log_stream *ls) {
         if (n > 0)
                 qsort(names, n, sizeof(char *), cmp_str);
         for (size_t i = 0; i < n; i++) {
-                if (i + ls->rotate_count < n) {
-                        _cleanup_free_ char *p = path_join(ls->dir, names[i]);
-                        if (p)
-                                (void) unlink(p);
-                }
+                if (i + ls->rotate_count < n)
+                        (void) unlinkat(ls->dir_fd, names[i], 0);
                 free(names[i]);
         }
         free(names);
 }
 
+static int open_dir(struct log_stream *ls) {
+        if (ls->dir_fd >= 0)
+                return 0;
+        _cleanup_close_ int base = open(ls->base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (base < 0)
+                return -errno;
+        int fd = open_dir_beneath(base, ls->name, 02750, NULL);
+        if (fd == -ELOOP && !ls->warned) {
+                ls->warned = true;
+                log_error("%s is a symlink; not following it: the log of %s is not written", ls->dir,
+                          ls->name);
+        }
+        if (fd < 0)
+                return fd;
+        if (ls->group != (gid_t) -1)
+                (void) fchown(fd, 0, ls->group);
+        ls->dir_fd = fd;
+        return 0;
+}
+
+/* `current`, a regular file of its own: O_NONBLOCK, so that a FIFO put there cannot block. */
+static int open_current_file(struct log_stream *ls) {
+        int fd = openat(ls->dir_fd, "current",
+                        O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0640);
+        if (fd < 0)
+                return errno == ENXIO ? -EBADFD : -errno;
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                close(fd);
+                return -EBADFD;
+        }
+        ls->fd = fd;
+        ls->size = (uint64_t) st.st_size;
+        return 0;
+}
+
 static int open_current(struct log_stream *ls) {
         if (ls->fd >= 0)
                 return 0;
-        (void) mkdir_p(ls->dir, 02750);
-        if (ls->group != (gid_t) -1)
-                (void) chown(ls->dir, 0, ls->group);
-        _cleanup_free_ char *p = path_join(ls->dir, "current");
-        if (!p)
-                return -ENOMEM;
-        ls->fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
-        if (ls->fd < 0)
-                return -errno;
-        struct stat st;
-        ls->size = fstat(ls->fd, &st) == 0 ? (uint64_t) st.st_size : 0;
-        return 0;
+        int r = open_dir(ls);
+        if (r < 0)
+                return r;
+        r = open_current_file(ls);
+        if (r == -ELOOP || r == -EBADFD) {
+                log_error("%s/current is not a regular file (%s); replacing it", ls->dir,
+                          r == -ELOOP ? "a symlink" : "a special file");
+                if (unlinkat(ls->dir_fd, "current", 0) >= 0)
+                        r = open_current_file(ls);
+        }
+        if (r < 0)
+                ls->dir_fd = safe_close(ls->dir_fd);
+        return r;
 }
 
 static void rotate(struct log_stream *ls) {
@@ -142,11 +187,10 @@ static void rotate(struct log_stream *ls) {
         char name[64];
         size_t k = strftime(name, sizeof(name), "@%Y%m%dT%H%M%S", &tm);
         snprintf(name + k, sizeof(name) - k, ".%09ld.s", ts.tv_nsec);
-        _cleanup_free_ char *from = path_join(ls->dir, "current");
-        _cleanup_free_ char *to = path_join(ls->dir, name);
-        if (from && to)
-                (void) rename(from, to);
+        (void) renameat(ls->dir_fd, "current", ls->dir_fd, name);
         prune_archives(ls);
+        /* Opened again with the next `current`: a directory removed meanwhile is made anew. */
+        ls->dir_fd = safe_close(ls->dir_fd);
 }
 
 static void write_all(struct log_stream *ls, const char *p, size_t n) {
@@ -194,9 +238,12 @@ static void write_lines(struct log_stream *ls, const char *p, size_t n) {
 
 static void stream_destroy(struct log_stream *ls) {
         safe_close(ls->fd);
+        safe_close(ls->dir_fd);
         buf_free(&ls->fill);
         free(ls->partial);
         free(ls->dir);
+        free(ls->base);
+        free(ls->name);
         free(ls);
 }
 
@@ -335,13 +382,16 @@ int log_stream_new(struct log_writer *w, const char *dir, gid_t group, struct lo
         if (!ls)
                 return -ENOMEM;
         ls->w = w;
-        ls->fd = -EBADF;
+        ls->fd = ls->dir_fd = -EBADF;
         ls->group = group;
         ls->rotate_size = 1024 * 1024;
         ls->rotate_count = 10;
+        const char *slash = strrchr(dir, '/');
         ls->dir = strdup(dir);
-        if (!ls->dir) {
-                free(ls);
+        ls->base = slash ? strndup(dir, slash == dir ? 1 : (size_t) (slash - dir)) : strdup(".");
+        ls->name = strdup(slash ? slash + 1 : dir);
+        if (!ls->dir || !ls->base || !ls->name) {
+                stream_destroy(ls);
                 return -ENOMEM;
         }
         *ret = ls;

@@ -78,7 +78,7 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
                 { offsetof(struct manager, overlay_dir), "var/lib/svc/overlay", true },
                 { offsetof(struct manager, scratch_dir), "run/svc/sandbox", true },
                 { offsetof(struct manager, syslog_dir), "run/svc/syslog", true },
-                { offsetof(struct manager, svclog_root), "var/log", false },
+                { offsetof(struct manager, svclog_root), "var/lib/svc/logs", true },
         };
         m->nsinit_fd = m->devnull_fd = -EBADF;
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {

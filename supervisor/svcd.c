@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* svcd: the supervisor daemon. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -117,6 +118,42 @@ static int setup_signals(sd_event *e, struct manager *m) {
         return r;
 }
 
+/* svc's own directories are closed to other host users. A root service can leave a setuid-root
+ * program in its StateDirectory=, LogsDirectory= or persistent overlay, and nosuid holds only in
+ * its sandbox (Moby's CVE-2021-41091); a tree may hold old setuid programs. Sandboxes get these
+ * through mounts made by svcd, which no mode of a parent on the host stops. The logs are for root
+ * and group svc, which `svc logs` reads directly; run/svc is only traversable, for the control
+ * socket, which tells everyone else why not. Modes only ever lose bits here: directories made by
+ * an older svcd or by `svc tree` before svcd's first start are closed, a stricter one is kept. */
+static void close_own_dirs(const struct manager *m) {
+        static const struct {
+                const char *rel;
+                mode_t mode;
+                bool svc_group;
+        } dirs[] = {
+                { "var/lib/svc", 0700, false },         { "var/lib/svc/state", 0700, false },
+                { "var/lib/svc/overlay", 0700, false }, { "var/lib/svc/trees", 0700, false },
+                { "var/lib/svc/logs", 0700, false },    { "var/lib/svc/enabled", 0700, false },
+                { "var/log/svc", 0750, true },          { "run/svc", 0711, false },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_free_ char *p = path_join(m->root, dirs[i].rel);
+                _cleanup_close_ int fd = p ? open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -EBADF;
+                struct stat st;
+                if (fd < 0 || fstat(fd, &st) < 0)
+                        continue;
+                mode_t cur = st.st_mode & 07777, want = cur & dirs[i].mode;
+                if (cur != want && fchmod(fd, want) < 0)
+                        log_warning_errno(-errno, "Cannot close %s to other users: %m", p);
+                else if (cur != want)
+                        log_notice("Closed %s to other users (mode %04o, was %04o)", p, (unsigned) want,
+                                   (unsigned) cur);
+                if (dirs[i].svc_group && m->svc_gid != (gid_t) -1 && st.st_gid != m->svc_gid &&
+                    fchown(fd, (uid_t) -1, m->svc_gid) < 0)
+                        log_warning_errno(-errno, "Cannot give %s to group svc: %m", p);
+        }
+}
+
 /* Returns the loop's exit status, with the shutdown asked for in *ret_kind. */
 static int run(enum shutdown_kind *ret_kind) {
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
@@ -133,6 +170,7 @@ static int run(enum shutdown_kind *ret_kind) {
         r = manager_new(e, arg_root, &m);
         if (r < 0)
                 return r;
+        close_own_dirs(m);
         r = setup_signals(e, m);
         if (r < 0) {
                 manager_free(m);

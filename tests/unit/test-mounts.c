@@ -141,6 +141,8 @@ int sys_fstatat(int dirfd, const char *path, struct stat *st, int flags) {
         char p[128];
         join(p, sizeof(p), dirfd, path);
         *st = (struct stat){ .st_mode = S_IFDIR | 0755 };
+        for (const char *q = p; *q; q++) /* each path an inode of its own */
+                st->st_ino = st->st_ino * 31 + (unsigned char) *q;
         if (streq(p, "/dev/null") || strneq(p, "/dev/", 5)) {
                 st->st_mode = S_IFCHR | 0666;
                 st->st_rdev = makedev(1, 3);
@@ -198,8 +200,15 @@ static int find_last(const char *prefix) {
 }
 
 static const struct sandbox_bind binds[] = {
-        { "/srv/blog", "/var/www", true, true },
-        { "/var/lib/svc/state/blog", "/var/lib/blog", false, true },
+        { .source = "/srv/blog",
+          .target = "/var/www",
+          .read_only = true,
+          .recursive = true,
+          .source_fd = -EBADF },
+        { .source = "/var/lib/svc/state/blog",
+          .target = "/var/lib/blog",
+          .recursive = true,
+          .source_fd = -EBADF },
 };
 
 static struct sandbox_spec tree_spec(void) {
@@ -253,6 +262,31 @@ static void test_mounts__binds_are_read_only_where_asked(void **state _unused_) 
         assert_true(find("mount_setattr /srv/blog ro") >= 0);
         assert_true(find("mount_setattr /var/lib/svc/state/blog ro") < 0);
         assert_true(find("mount_setattr /var/lib/svc/state/blog") >= 0);
+}
+
+/* A source the caller opened (StateDirectory=, without following symlinks) is bound only if its
+ * path still leads to that directory: a symlink swapped in meanwhile leads elsewhere. */
+static void test_mounts__bind_source_must_be_what_the_caller_opened(void **state _unused_) {
+        struct sandbox_bind b[] = {
+                { .source = "/var/lib/svc/state/pg",
+                  .target = "/var/lib/pg",
+                  .recursive = true,
+                  .source_fd = new_fd("/var/lib/svc/state/pg") },
+        };
+        struct sandbox_spec spec = tree_spec();
+        spec.binds = b;
+        spec.n_binds = ELEMENTSOF(b);
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_true(find("move_mount /var/lib/svc/state/pg -> ") >= 0);
+
+        n_calls = 0;
+        b[0].source_fd = new_fd("/victim"); /* the path leads elsewhere now */
+        assert_int_equal(sandbox_setup_root(&spec, &err), -ESTALE);
+        assert_int_equal(err.err, ESTALE);
+        assert_string_equal(err.path, "/var/lib/svc/state/pg");
+        assert_int_equal(find("move_mount /var/lib/svc/state/pg"), -1);
+        assert_int_equal(find("pivot_root"), -1);
 }
 
 static void test_mounts__missing_mount_point_uses_an_overlay(void **state _unused_) {
@@ -317,6 +351,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup(test_mounts__order_for_a_tree, setup),
                 cmocka_unit_test_setup(test_mounts__binds_are_read_only_where_asked, setup),
+                cmocka_unit_test_setup(test_mounts__bind_source_must_be_what_the_caller_opened, setup),
                 cmocka_unit_test_setup(test_mounts__missing_mount_point_uses_an_overlay, setup),
                 cmocka_unit_test_setup(test_mounts__failed_bind_names_it_and_stops, setup),
                 cmocka_unit_test_setup(test_mounts__bind_onto_a_symlink_is_refused, setup),
