@@ -228,6 +228,8 @@ bool sockets_child_exited(struct service *s, pid_t pid);
 /* syslog.c: the service's /dev/log */
 int syslog_open(struct service *s);
 void syslog_close(struct service *s);
+/* Reading resumes once the log stream has room again (it stops when the stream is full). */
+void syslog_resume(struct service *s);
 
 /* manager.c: sandboxes being killed */
 void manager_add_dying(struct manager *m, struct sandbox *sb);

@@ -55,4 +55,96 @@ EOF
         assert_contains "$(svc status big)" "/etc/passwd of tree $T/tree has a line longer than 1 MiB (line 1)" "status of big"
 }
 
+# A small ext4 on a loop device at $T/var/log/svc, which a test can freeze (fsfreeze needs a
+# real file system): the slow log disk of the issue. The EXIT trap thaws it before svcd is
+# stopped, and detaches the loop device after the unmount, whatever the test's outcome.
+LOGFS=
+LOGLOOP=
+logfs_cleanup() {
+        [ -z "$LOGFS" ] || fsfreeze -u "$LOGFS" 2>/dev/null
+        cleanup_test
+        [ -z "$LOGLOOP" ] || losetup -d "$LOGLOOP" 2>/dev/null
+}
+
+logfs_setup() {
+        trap logfs_cleanup EXIT
+        truncate -s 64M "$T/logfs.img"
+        mkfs.ext4 -q -F "$T/logfs.img" || fail "mkfs.ext4 failed"
+        LOGLOOP=$(losetup --find --show "$T/logfs.img") || fail "no loop device"
+        mkdir -p "$T/var/log/svc"
+        mount "$LOGLOOP" "$T/var/log/svc" || fail "cannot mount $LOGLOOP"
+        LOGFS=$T/var/log/svc
+}
+
+# flood_script FILE KIND: a Python program that writes 4 KiB lines as fast as it can, each
+# "mark N", through /dev/log (KIND syslog) or stdout (KIND stdout).
+flood_script() {
+        cat >"$1" <<PY
+import socket, sys
+kind = "$2"
+pad = "x" * 4000
+if kind == "syslog":
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+n = 0
+while True:
+    line = "mark %d %s" % (n, pad)
+    if kind == "syslog":
+        s.sendto(("<13>flood: " + line).encode(), "/dev/log")
+    else:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+    n += 1
+PY
+}
+
+# The number of the last "mark N" line in the flood's log.
+last_mark() {
+        tail -n 1 "$T/var/log/svc/flood/current" | sed -n 's/.*mark \([0-9]*\) .*/\1/p'
+}
+
+marks_past() {
+        local n
+        n=$(last_mark)
+        [ -n "$n" ] && [ "$n" -ge "$1" ]
+}
+
+# flood_frozen KIND: svcd's memory stays bounded while a service floods its log through KIND and
+# the log file system is frozen; the lines arrive once it thaws.
+flood_frozen() {
+        logfs_setup
+        flood_script "$T/flood.py" "$1"
+        unit flood <<EOF
+[Service]
+ExecStart=/usr/bin/python3 $T/flood.py
+EOF
+        start_svcd
+        svc start flood || fail "flood did not start"
+        wait_until 10 lines_at_least "$T/var/log/svc/flood/current" 10 ||
+                fail "no flood in the log: $(logof flood | head -c 300)"
+        local rss0 rss max=0 i
+        rss0=$(rss_kib "$SVCD_PID")
+        fsfreeze -f "$LOGFS" || fail "cannot freeze $LOGFS"
+        for i in $(seq 40); do
+                sleep 0.1
+                rss=$(rss_kib "$SVCD_PID")
+                [ "$rss" -le "$max" ] || max=$rss
+        done
+        echo "    svcd RSS: $rss0 KiB before the freeze, at most $max KiB in 4 s frozen ($1)"
+        [ $((max - rss0)) -lt $((64 * 1024)) ] ||
+                fail "svcd grew by $(((max - rss0) / 1024)) MiB in 4 s against a frozen log disk ($1)"
+        local before
+        before=$(last_mark)
+        fsfreeze -u "$LOGFS" || fail "cannot thaw $LOGFS"
+        wait_until 10 marks_past $((before + 1000)) || fail "no new lines after the thaw (last: mark $before)"
+        svc stop flood
+}
+
+test_syslog_flood_against_frozen_log_disk_is_bounded() {
+        flood_frozen syslog
+}
+
+test_stdout_flood_against_frozen_log_disk_is_bounded() {
+        flood_frozen stdout
+}
+
 run_tests "$@"
