@@ -57,6 +57,7 @@ struct service {
         struct unit *next_unit; /* a changed definition waiting for the service to stop */
         bool enabled;
         bool removed; /* the unit file is gone: drop the service once it is stopped */
+        bool start_requested; /* a start was asked for once: an instance is kept from then on */
 
         struct svc_machine sm;
         struct svc_config cfg;

@@ -147,4 +147,41 @@ test_stdout_flood_against_frozen_log_disk_is_bounded() {
         flood_frozen stdout
 }
 
+# unit_count: the rows of svc list.
+unit_count() {
+        svc list --json | grep -o '"name":' | wc -l
+}
+
+# A read-only call made an instance of a template for good: 20,000 made-up names cost 36 MB and
+# 20,000 rows of svc list. Looking a name up creates nothing that outlives the call now; an
+# instance asked to start stays, as in systemd.
+test_status_of_made_up_instances_keeps_nothing() {
+        unit_isolated foo@ <<EOF
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        # Freed memory must leave svcd's RSS, not wait in ASan's quarantine.
+        export ASAN_OPTIONS=${ASAN_OPTIONS}:quarantine_size_mb=0
+        start_svcd
+        svc start foo@kept || fail "foo@kept did not start"
+        svc stop foo@kept || fail "foo@kept did not stop"
+        local n0 rss0 rss1 b i names
+        n0=$(unit_count)
+        assert_contains "$(svc list)" "foo@kept" "an instance that was started"
+        for b in $(seq 10); do
+                names=()
+                for i in $(seq 2000); do names+=("foo@x$b-$i"); done
+                svc status "${names[@]}" >/dev/null
+                [ $? = 3 ] || fail "status of 2000 inactive instances did not say 'not running'"
+                # The first call sets the high-water mark of one call's 2000 names.
+                [ "$b" != 1 ] || rss0=$(rss_kib "$SVCD_PID")
+        done
+        assert_contains "$(svc status foo@x1-1)" "inactive" "status of a made-up instance"
+        rss1=$(rss_kib "$SVCD_PID")
+        echo "    svcd RSS: $rss0 KiB after 2000 status calls of made-up instances, $rss1 KiB after 20000"
+        assert_eq "$n0" "$(unit_count)" "units listed after 20000 status calls"
+        [ $((rss1 - rss0)) -lt $((4 * 1024)) ] || fail "svcd grew by $(((rss1 - rss0) / 1024)) MiB"
+        assert_contains "$(svc list)" "foo@kept" "a stopped instance that was started"
+}
+
 run_tests "$@"
