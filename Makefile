@@ -148,6 +148,7 @@ $(O)/tests/test-units: tests/unit/test-units.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-state: tests/unit/test-state.c $(O)/obj/supervisor/state.o $(COMMON_OBJ)
 $(O)/tests/test-elfcheck: tests/unit/test-elfcheck.c $(O)/obj/sandbox/elfcheck.o $(COMMON_OBJ)
 $(O)/tests/test-seccomp: tests/unit/test-seccomp.c $(O)/obj/sandbox/seccomp.o $(COMMON_OBJ)
+$(O)/tests/test-creds: tests/unit/test-creds.c $(O)/obj/sandbox/creds.o $(COMMON_OBJ)
 # The mount sequence against the fake syscalls of the test (no sys.o).
 $(O)/tests/test-mounts: tests/unit/test-mounts.c $(O)/obj/sandbox/mounts.o $(COMMON_OBJ)
 $(O)/tests/test-tree-extract: tests/unit/test-tree-extract.c $(O)/obj/supervisor/tree-extract.o $(COMMON_OBJ)

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* User and group resolution from a tree's own passwd and group files, opened inside the tree.
- * fgetpwent()/fgetgrent() parse the given stream and never consult NSS, so this is safe in PID 1. */
+ * Parsed here, never through NSS, so this is safe in PID 1. */
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/openat2.h>
-#include <pwd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "common/macro.h"
@@ -21,16 +20,101 @@ int sandbox_open_in_tree(int root_fd, const char *path, int flags) {
         return fd < 0 ? -errno : (int) fd;
 }
 
-static FILE *open_etc(int root_fd, const char *name) {
+/* A tree's passwd and group are the service's input, read on every start in svcd's event loop:
+ * bounded in size and in line length, and parsed in one linear pass (libc's fgetpwent() is
+ * quadratic in the line length: a 300 MB line froze svcd for minutes). 16 MiB holds some 200,000
+ * accounts, far beyond any tree; 1 MiB per line is systemd's LONG_LINE_MAX, room for a group
+ * with tens of thousands of members. */
+#define ETC_FILE_MAX (16u * 1024 * 1024)
+#define ETC_LINE_MAX (1024u * 1024)
+
+/* /etc/NAME of the tree, whole and NUL-terminated. -ENOENT when it cannot be opened, -EBADFD
+ * when it is not a regular file, -EFBIG above ETC_FILE_MAX, -EMSGSIZE with the line number in
+ * *ret_line for a line above ETC_LINE_MAX. */
+static int read_etc(int root_fd, const char *name, char **ret, size_t *ret_len, size_t *ret_line) {
         char path[32];
         snprintf(path, sizeof(path), "/etc/%s", name);
-        int fd = sandbox_open_in_tree(root_fd, path, O_RDONLY | O_NONBLOCK);
+        _cleanup_close_ int fd = sandbox_open_in_tree(root_fd, path, O_RDONLY | O_NONBLOCK);
         if (fd < 0)
-                return NULL;
-        FILE *f = fdopen(fd, "re");
-        if (!f)
-                close(fd);
-        return f;
+                return -ENOENT;
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if (st.st_size > (off_t) ETC_FILE_MAX)
+                return -EFBIG;
+        /* The size can change under us: read to the bound, not to st_size. */
+        size_t cap = (size_t) st.st_size + 1, len = 0;
+        _cleanup_free_ char *text = malloc(cap + 1);
+        if (!text)
+                return -ENOMEM;
+        for (;;) {
+                if (len == cap) {
+                        if (cap > ETC_FILE_MAX)
+                                return -EFBIG;
+                        cap = MIN(cap * 2, (size_t) ETC_FILE_MAX + 1);
+                        char *t = realloc(text, cap + 1);
+                        if (!t)
+                                return -ENOMEM;
+                        text = t;
+                }
+                ssize_t n = read(fd, text + len, cap - len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                if (n == 0)
+                        break;
+                len += (size_t) n;
+        }
+        if (len > ETC_FILE_MAX)
+                return -EFBIG;
+        text[len] = '\0';
+        /* Every line is checked, not only those before a match: the answer must not depend on
+         * where in the file a name is. */
+        size_t line = 1;
+        for (const char *p = text, *end = text + len; p < end; line++) {
+                const char *nl = memchr(p, '\n', (size_t) (end - p));
+                const char *e = nl ? nl : end;
+                if ((size_t) (e - p) > ETC_LINE_MAX) {
+                        *ret_line = line;
+                        return -EMSGSIZE;
+                }
+                p = e + 1;
+        }
+        *ret = TAKE_PTR(text);
+        *ret_len = len;
+        return 0;
+}
+
+/* Splits LINE at ':' into exactly N fields, in place; false for any other count. */
+static bool split_fields(char *line, char **f, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                f[i] = line;
+                char *c = strchr(line, ':');
+                if (i + 1 == n)
+                        return !c;
+                if (!c)
+                        return false;
+                *c = '\0';
+                line = c + 1;
+        }
+        return false;
+}
+
+/* The next well-formed entry of N fields from *POS, cutting the text into lines in place. Blank
+ * lines, comments and malformed lines are skipped, as libc does. */
+static bool next_entry(char **pos, char *end, char **f, size_t n) {
+        while (*pos < end) {
+                char *line = *pos, *nl = memchr(line, '\n', (size_t) (end - line));
+                if (nl)
+                        *nl = '\0';
+                *pos = nl ? nl + 1 : end;
+                if (*line != '\0' && *line != '#' && split_fields(line, f, n))
+                        return true;
+        }
+        return false;
 }
 
 void sandbox_creds_done(struct sandbox_creds *c) {
@@ -51,22 +135,31 @@ static bool parse_id(const char *s, unsigned *ret) {
         return true;
 }
 
-/* 1 when found, 0 when a number the file does not list, -ESRCH for an unknown name. */
-static int find_user(int root_fd, const char *user, struct sandbox_creds *c) {
+/* 1 when found, 0 when a number the file does not list, -ESRCH for an unknown name, or a
+ * read_etc() error with *ret_line. */
+static int find_user(int root_fd, const char *user, struct sandbox_creds *c, size_t *ret_line) {
         unsigned id;
         bool numeric = parse_id(user, &id);
-        _cleanup_fclose_ FILE *f = open_etc(root_fd, "passwd");
-        if (!f)
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r = read_etc(root_fd, "passwd", &text, &len, ret_line);
+        if (r == -ENOENT)
                 return numeric ? 0 : -ESRCH;
-        struct passwd *pw;
-        while ((pw = fgetpwent(f))) {
-                if (numeric ? pw->pw_uid != id : !streq(pw->pw_name, user))
+        if (r < 0)
+                return r;
+        /* name:password:uid:gid:gecos:home:shell */
+        char *f[7], *pos = text;
+        unsigned uid, gid;
+        while (next_entry(&pos, text + len, f, ELEMENTSOF(f))) {
+                if (!parse_id(f[2], &uid) || !parse_id(f[3], &gid))
                         continue;
-                c->uid = pw->pw_uid;
-                c->gid = pw->pw_gid;
-                c->user_name = strdup(pw->pw_name);
-                c->home = strdup(pw->pw_dir);
-                c->shell = strdup(pw->pw_shell);
+                if (numeric ? uid != id : !streq(f[0], user))
+                        continue;
+                c->uid = uid;
+                c->gid = gid;
+                c->user_name = strdup(f[0]);
+                c->home = strdup(f[5]);
+                c->shell = strdup(f[6]);
                 if (!c->user_name || !c->home || !c->shell)
                         return -ENOMEM;
                 return 1;
@@ -74,29 +167,51 @@ static int find_user(int root_fd, const char *user, struct sandbox_creds *c) {
         return numeric ? 0 : -ESRCH;
 }
 
-static int find_group(int root_fd, const char *group, gid_t *ret) {
+/* 0, -ESRCH for an unknown name, or a read_etc() error with *ret_line. */
+static int find_group(int root_fd, const char *group, gid_t *ret, size_t *ret_line) {
         unsigned id;
         if (parse_id(group, &id)) {
                 *ret = id;
                 return 0;
         }
-        _cleanup_fclose_ FILE *f = open_etc(root_fd, "group");
-        if (!f)
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r = read_etc(root_fd, "group", &text, &len, ret_line);
+        if (r == -ENOENT)
                 return -ESRCH;
-        struct group *gr;
-        while ((gr = fgetgrent(f)))
-                if (streq(gr->gr_name, group)) {
-                        *ret = gr->gr_gid;
+        if (r < 0)
+                return r;
+        /* name:password:gid:members */
+        char *f[4], *pos = text;
+        while (next_entry(&pos, text + len, f, ELEMENTSOF(f)))
+                if (streq(f[0], group) && parse_id(f[2], &id)) {
+                        *ret = id;
                         return 0;
                 }
         return -ESRCH;
 }
 
-static int not_found(char **ret_error, const char *what, const char *name, const char *file,
-                     const char *label) {
-        if (ret_error && asprintf(ret_error, "%s %s is not in /etc/%s of %s", what, name, file, label) < 0)
+/* The sentence for a failed look-up of WHAT NAME in /etc/FILE of LABEL. */
+static int lookup_error(int r, char **ret_error, const char *what, const char *name, const char *file,
+                        const char *label, size_t line) {
+        int k = 0;
+        if (!ret_error)
+                return r;
+        if (r == -ESRCH)
+                k = asprintf(ret_error, "%s %s is not in /etc/%s of %s", what, name, file, label);
+        else if (r == -EFBIG)
+                k = asprintf(ret_error, "/etc/%s of %s is larger than %u MiB", file, label,
+                             ETC_FILE_MAX >> 20);
+        else if (r == -EMSGSIZE)
+                k = asprintf(ret_error, "/etc/%s of %s has a line longer than %u MiB (line %zu)", file, label,
+                             ETC_LINE_MAX >> 20, line);
+        else if (r == -EBADFD)
+                k = asprintf(ret_error, "/etc/%s of %s is not a regular file", file, label);
+        else
+                k = asprintf(ret_error, "cannot read /etc/%s of %s: %s", file, label, strerror(-r));
+        if (k < 0)
                 *ret_error = NULL;
-        return -ESRCH;
+        return r;
 }
 
 static int resolve_groups(int root_fd, const char *label, char *const *names, struct sandbox_creds *c,
@@ -106,9 +221,12 @@ static int resolve_groups(int root_fd, const char *label, char *const *names, st
         if (!c->groups)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
-                int r = find_group(root_fd, names[i], &c->groups[i]);
+                size_t line = 0;
+                int r = find_group(root_fd, names[i], &c->groups[i], &line);
+                if (r == -ENOMEM)
+                        return r;
                 if (r < 0)
-                        return r == -ESRCH ? not_found(ret_error, "group", names[i], "group", label) : r;
+                        return lookup_error(r, ret_error, "group", names[i], "group", label, line);
         }
         c->n_groups = n;
         return 0;
@@ -118,17 +236,18 @@ int sandbox_resolve_creds(int root_fd, const char *tree_label, const char *user,
                           char *const *supplementary, struct sandbox_creds *ret, char **ret_error) {
         struct sandbox_creds c = { 0 };
         const char *u = user ? user : "0";
-        int r = find_user(root_fd, u, &c);
+        size_t line = 0;
+        int r = find_user(root_fd, u, &c, &line);
         if (r == 0) {
                 /* A numeric uid that the tree does not list: allowed, as in systemd. */
                 unsigned id = 0;
                 (void) parse_id(u, &id);
                 c.uid = c.gid = id;
                 r = (c.home = strdup("/")) && (c.shell = strdup("/bin/sh")) ? 0 : -ENOMEM;
-        } else if (r == -ESRCH)
-                r = not_found(ret_error, "user", u, "passwd", tree_label);
-        if (r >= 0 && group && (r = find_group(root_fd, group, &c.gid)) == -ESRCH)
-                r = not_found(ret_error, "group", group, "group", tree_label);
+        } else if (r < 0 && r != -ENOMEM)
+                r = lookup_error(r, ret_error, "user", u, "passwd", tree_label, line);
+        if (r >= 0 && group && (r = find_group(root_fd, group, &c.gid, &line)) < 0 && r != -ENOMEM)
+                r = lookup_error(r, ret_error, "group", group, "group", tree_label, line);
         if (r >= 0)
                 r = resolve_groups(root_fd, tree_label, supplementary, &c, ret_error);
         if (r < 0) {

@@ -27,7 +27,8 @@ void sandbox_creds_done(struct sandbox_creds *c);
 /* Resolves USER (a name or a number; NULL = root) and GROUP (NULL = the user's primary group)
  * and SUPPLEMENTARY names against /etc/passwd and /etc/group of the tree open at ROOT_FD (opened
  * inside it, never the host's through a symlink; no NSS). Returns 0, or -ESRCH with *ret_error
- * saying which name is not in which file of TREE_LABEL, or another -errno. */
+ * saying which name is not in which file of TREE_LABEL, -EFBIG or -EMSGSIZE for a file above
+ * 16 MiB or with a line above 1 MiB (with a sentence), or another -errno. */
 int sandbox_resolve_creds(int root_fd, const char *tree_label, const char *user, const char *group,
                           char *const *supplementary, struct sandbox_creds *ret, char **ret_error);
 

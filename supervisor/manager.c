@@ -259,6 +259,9 @@ int manager_get_service(struct manager *m, const char *name, struct service **re
         if (r >= 0)
                 service_set_unit(s, u);
         s->load_errors = errors;
+        /* An instance made for a look-up (status, logs) lives until the call is answered. */
+        if (strchr(name, '@'))
+                schedule_dispatch(m);
         *ret = s;
         return r < 0 ? -EINVAL : 0;
 }
@@ -369,6 +372,7 @@ int manager_set_enabled(struct manager *m, struct service *s, bool enable) {
         } else if (unlink(p) < 0 && errno != ENOENT)
                 return -errno;
         s->enabled = enable;
+        schedule_dispatch(m); /* a disabled instance may be collected */
         return 0;
 }
 
@@ -393,6 +397,7 @@ static void fail_start_job(struct service *s, const char *dep) {
 }
 
 static int enqueue_start(struct manager *m, struct service *s, enum job_type job, bool manual) {
+        s->start_requested = true;
         if (s->job == JOB_START || s->job == JOB_RESTART)
                 return 0;
         if (s->job != JOB_NONE)
@@ -528,6 +533,15 @@ static void dispatch_one(struct manager *m, struct service *s) {
         }
 }
 
+/* An instance of a template that a look-up loaded (svc status, a name in After=) and that
+ * nothing asked to start or enable: it is dropped, as systemd collects loaded, inactive and
+ * unreferenced units, so that read-only calls with made-up names leave nothing behind. One that
+ * was started stays, with its history, until the next svcd. */
+static bool collectable(const struct service *s) {
+        return strchr(s->name, '@') && !s->enabled && !s->start_requested && s->job == JOB_NONE &&
+               s->sm.state == SVC_INACTIVE && !s->has_sb && !s->cgroup && !s->execs && !s->next_unit;
+}
+
 static void maybe_finish_shutdown(struct manager *m) {
         if (!m->shutting_down)
                 return;
@@ -551,10 +565,11 @@ void manager_dispatch(struct manager *m) {
                         progress |= s->job != before || s->job_dispatched;
                 }
         }
-        /* Units whose file went away are dropped once they are down. */
+        /* Units whose file went away are dropped once they are down, and instances nothing
+         * needs any more. */
         for (size_t i = 0; i < m->n_services;) {
                 struct service *s = m->services[i];
-                if (s->removed && !service_is_active(s) && s->job == JOB_NONE)
+                if ((s->removed && !service_is_active(s) && s->job == JOB_NONE) || collectable(s))
                         remove_service(m, s);
                 else
                         i++;

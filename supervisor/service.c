@@ -111,6 +111,7 @@ void service_drain_log(struct service *s) {
 static void on_log_resume(void *userdata) {
         struct service *s = userdata;
         sd_event_source_set_enabled(s->log_source, SD_EVENT_ON);
+        syslog_resume(s);
 }
 
 static int log_open(struct service *s) {

@@ -57,6 +57,7 @@ struct service {
         struct unit *next_unit; /* a changed definition waiting for the service to stop */
         bool enabled;
         bool removed; /* the unit file is gone: drop the service once it is stopped */
+        bool start_requested; /* a start was asked for once: an instance is kept from then on */
 
         struct svc_machine sm;
         struct svc_config cfg;
@@ -228,6 +229,8 @@ bool sockets_child_exited(struct service *s, pid_t pid);
 /* syslog.c: the service's /dev/log */
 int syslog_open(struct service *s);
 void syslog_close(struct service *s);
+/* Reading resumes once the log stream has room again (it stops when the stream is full). */
+void syslog_resume(struct service *s);
 
 /* manager.c: sandboxes being killed */
 void manager_add_dying(struct manager *m, struct sandbox *sb);

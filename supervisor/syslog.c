@@ -27,7 +27,7 @@ static const char *strip_header(const char *p) {
         return p;
 }
 
-static int on_syslog(sd_event_source *src _unused_, int fd, uint32_t revents _unused_, void *userdata) {
+static int on_syslog(sd_event_source *src, int fd, uint32_t revents _unused_, void *userdata) {
         struct service *s = userdata;
         char buf[SYSLOG_MAX + 2];
         for (int i = 0; i < 16; i++) {
@@ -42,10 +42,20 @@ static int on_syslog(sd_event_source *src _unused_, int fd, uint32_t revents _un
                 char *copy = buf; /* reuse: move the line to the front and end it */
                 memmove(copy, line, len);
                 copy[len] = '\n';
-                if (s->log)
-                        (void) log_stream_feed(s->log, copy, len + 1);
+                if (s->log && !log_stream_feed(s->log, copy, len + 1)) {
+                        /* The writer is behind (a slow or frozen log disk): stop reading, as for
+                         * the stdout pipe; datagrams wait in the socket, then senders block or
+                         * get EAGAIN. The stream's resume callback turns this source on again. */
+                        sd_event_source_set_enabled(src, SD_EVENT_OFF);
+                        return 0;
+                }
         }
         return 0;
+}
+
+void syslog_resume(struct service *s) {
+        if (s->syslog_source)
+                sd_event_source_set_enabled(s->syslog_source, SD_EVENT_ON);
 }
 
 int syslog_open(struct service *s) {
