@@ -430,19 +430,23 @@ static int parse_args(struct import *im, int argc, char **argv) {
         };
         int c;
         optind = 1;
-        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0) {
+                int r = 0;
                 if (c == 'u')
                         im->unit = optarg;
                 else if (c == 's')
                         im->keep_setuid = true;
                 else if (c == 't')
                         im->tag = optarg;
-                else if (c == 'm' && parse_cap("--max-size", optarg, true, &im->max.bytes) >= 0)
-                        continue;
-                else if (c == 'e' && parse_cap("--max-entries", optarg, false, &im->max.entries) >= 0)
-                        continue;
+                else if (c == 'm')
+                        r = parse_cap("--max-size", optarg, true, &im->max.bytes);
+                else if (c == 'e')
+                        r = parse_cap("--max-entries", optarg, false, &im->max.entries);
                 else
-                        return -EINVAL;
+                        r = -EINVAL;
+                if (r < 0)
+                        return r;
+        }
         if (optind + 2 != argc) {
                 tree_error("import needs a tree name and an archive: svc tree import NAME ARCHIVE [--unit "
                            "UNIT]");
