@@ -180,6 +180,7 @@ TREE_DEBS = vsftpd libwrap0
 test-deps: deps
 	@contrib/test-trees.sh
 	@contrib/box/fetch-kernel.sh
+	@contrib/unit-corpus.sh
 
 .PHONY: demo
 demo: deps all demo-artifacts

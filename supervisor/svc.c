@@ -25,7 +25,7 @@ static void usage(FILE *f) {
                    "  top [--cpu] [-n N] [-d SEC]        services by memory or CPU, refreshed\n"
                    "  run [OPTIONS] CMD [ARG...]         one command in a sandbox, like docker run --rm\n"
                    "  exec [-i] [-t] NAME CMD [ARG...]   a command in a running service's sandbox\n"
-                   "  check FILE...                      validate unit files (and their trees' libraries)\n"
+                   "  check [--no-programs] FILE...      validate unit files (and their programs in their trees)\n"
                    "  tree COMMAND ...                   library trees: create, import, slim, upgrade,\n"
                    "                                     rollback, list, rm, check (svc tree --help)\n\n"
                    "Options:\n"

@@ -15,7 +15,8 @@ fi
 base=$(mktemp -d /var/tmp/svc-fresh-deps.XXXXXX)
 trap 'rm -rf "$base"' EXIT
 # Not even the cache's parent exists: the scripts make what they need.
-export SVC_DEBS=$base/cache/debs SVC_TEST_TREES=$base/cache/test-trees SVC_BOX_CACHE=$base/cache/box
+export SVC_DEBS=$base/cache/debs SVC_TEST_TREES=$base/cache/test-trees SVC_BOX_CACHE=$base/cache/box \
+        SVC_UNIT_CORPUS=$base/cache/unit-corpus
 
 passed=0 failed=0
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
@@ -58,10 +59,15 @@ step fetch-kernel sh "$here/contrib/box/fetch-kernel.sh"
 has "fetch-kernel leaves a kernel" "$SVC_BOX_CACHE/current/vmlinuz"
 has "fetch-kernel leaves the overlay module" "$SVC_BOX_CACHE/current/modules/lib/modules/$(readlink "$SVC_BOX_CACHE/current")/kernel/fs/overlayfs/overlay.ko"
 
+step unit-corpus sh "$here/contrib/unit-corpus.sh"
+has "unit-corpus leaves its manifest" "$SVC_UNIT_CORPUS/MANIFEST"
+has "unit-corpus leaves nginx.service" "$SVC_UNIT_CORPUS/nginx-common/nginx.service"
+
 # A second run finds everything and returns at once.
 step fetch-debs-again sh "$here/contrib/fetch-debs.sh" vsftpd libwrap0
 step test-trees-again sh "$here/contrib/test-trees.sh"
 step fetch-kernel-again sh "$here/contrib/box/fetch-kernel.sh"
+step unit-corpus-again sh "$here/contrib/unit-corpus.sh"
 
 echo "fresh-deps: $passed passed, $failed failed"
 [ "$failed" = 0 ]
