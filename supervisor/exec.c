@@ -721,6 +721,8 @@ int exec_start_connection(struct service *s, int conn_fd, struct sandbox *ret, u
         struct spec_storage st = { 0 };
         if (r >= 0 && (r = build_spec(s, &creds, &st)) >= 0)
                 r = sandbox_start(&st.spec, ret);
+        else if (st.error)
+                log_error("%s: cannot start a sandbox for a connection: %s", s->name, st.error);
         spec_storage_done(&st);
         struct cmd_storage cs = { 0 };
         if (r >= 0) {
