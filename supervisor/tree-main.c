@@ -72,7 +72,16 @@ static int ctx_open(struct tree_ctx *ctx, const char *root) {
         ctx->units_dir = path_join(root, "etc/svc/units");
         if (!ctx->trees_dir || !ctx->units_dir)
                 return -ENOMEM;
-        int r = mkdir_p(ctx->trees_dir, 0755);
+        /* var/lib/svc and what is in it are root's alone (svcd closes them too): an old tree may
+         * hold setuid programs that no other host user should reach. */
+        _cleanup_free_ char *lib = path_join(root, "var/lib"), *own = path_join(root, "var/lib/svc");
+        if (!lib || !own)
+                return -ENOMEM;
+        int r = mkdir_p(lib, 0755);
+        if (r >= 0 && mkdir(own, 0700) < 0 && errno != EEXIST)
+                r = -errno;
+        if (r >= 0 && mkdir(ctx->trees_dir, 0700) < 0 && errno != EEXIST)
+                r = -errno;
         if (r < 0) {
                 tree_error("cannot make %s: %s", ctx->trees_dir, strerror(-r));
                 return r;

@@ -161,4 +161,12 @@ EOF
         assert_contains "$(cat "$T/svcd.log")" "is a symlink" "svcd's log"
 }
 
+# svc tree on a root svcd never ran on makes var/lib/svc root's alone, as svcd would.
+test_svc_tree_makes_own_dirs_closed() {
+        svc tree list >/dev/null || fail "svc tree list on a fresh root"
+        assert_eq 700 "$(stat -c %a "$T/var/lib/svc")" "var/lib/svc"
+        assert_eq 700 "$(stat -c %a "$T/var/lib/svc/trees")" "var/lib/svc/trees"
+        assert_eq 755 "$(stat -c %a "$T/var/lib")" "var/lib, which is not svc's"
+}
+
 run_tests "$@"
