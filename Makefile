@@ -191,6 +191,8 @@ check: test-deps
 	$(MAKE) O=build/asan SANITIZE=1 all unit-tests demo-artifacts
 	$(MAKE) O=build all demo-artifacts
 	tests/run-unit.sh build/asan
+	$(MAKE) fuzz-targets
+	tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS) $(FUZZ_TARGETS)
 	tests/integration/run.sh build/asan
 	tests/integration/run.sh build
 	tests/box/run.sh build
@@ -202,6 +204,27 @@ unit-tests: $(UNIT_TESTS)
 .PHONY: check-fresh-deps
 check-fresh-deps: deps
 	tests/fresh-deps.sh
+
+# Fuzz targets (libFuzzer, clang): tests/fuzz/fuzz-NAME.c with the sources it links. `make fuzz`
+# runs each for FUZZ_SECONDS; `make check` runs each for FUZZ_CHECK_SECONDS.
+FUZZ_CC ?= clang
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu17 -D_GNU_SOURCE -I. -I$(O)/gen
+FUZZ_SECONDS ?= 300
+FUZZ_CHECK_SECONDS ?= 15
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
+build/fuzz/fuzz-elfcheck: tests/fuzz/fuzz-elfcheck.c sandbox/elfcheck.c $(COMMON_SRC)
+build/fuzz/fuzz-elfcheck: FUZZ_LIBS = $(LIBS_ELF)
+build/fuzz/fuzz-tree-extract: tests/fuzz/fuzz-tree-extract.c supervisor/tree-extract.c $(COMMON_SRC)
+build/fuzz/fuzz-tree-extract: FUZZ_LIBS = $(LIBS_ARCHIVE)
+build/fuzz/fuzz-units: tests/fuzz/fuzz-units.c $(UNITS_SRC) $(COMMON_SRC)
+build/fuzz/fuzz-units: FUZZ_LIBS = $(LIBS_INIH) $(LIBS_CAP)
+build/fuzz/fuzz-%: $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call pc_cflags,inih libarchive) $(filter %.c,$^) -o $@ $(FUZZ_LIBS)
+.PHONY: fuzz fuzz-targets
+fuzz-targets: $(FUZZ_TARGETS)
+fuzz: fuzz-targets
+	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 .PHONY: lint
 lint: $(O)/gen/seccomp-bpf.h
@@ -249,5 +272,6 @@ help:
 	@echo "make deps       install the Debian packages the build, tests and demo need"
 	@echo "make demo       run svcd in the foreground on units/examples under a throw-away root"
 	@echo "make check      unit and integration tests under ASan/UBSan"
-	@echo "make lint       clang-format, cppcheck, clang-tidy"
+	@echo "make lint       clang-format, cppcheck, clang-tidy, shellcheck"
+	@echo "make fuzz       every fuzz target for FUZZ_SECONDS=$(FUZZ_SECONDS) seconds"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# tests/fuzz/run.sh SECONDS TARGET...: runs each libFuzzer target for SECONDS, starting from its
+# seed corpus tests/fuzz/corpus-NAME (read-only: what the run finds stays in a temporary corpus),
+# as root (the archive writer sets owners). A crash, a leak, a timeout or an abort of the
+# target's own checks fails; the input that did it is kept under build/fuzz/artifacts.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+seconds=$1
+shift
+work=$(mktemp -d /tmp/svc-fuzz.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+artifacts=$here/../../build/fuzz/artifacts
+mkdir -p "$artifacts"
+passed=0 failed=0
+for target in "$@"; do
+        name=$(basename "$target")
+        seeds=$here/corpus-${name#fuzz-}
+        mkdir -p "$work/$name"
+        args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+                -artifact_prefix="$artifacts/$name-" "$work/$name")
+        [ -d "$seeds" ] && args+=("$seeds")
+        if "$target" "${args[@]}" >"$work/$name.log" 2>&1; then
+                echo "ok    $name: $(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name.log") runs in ${seconds}s"
+                passed=$((passed + 1))
+        else
+                echo "FAIL  $name"
+                grep -E '^==[0-9]+==|SUMMARY|^artifact_prefix|Test unit written' "$work/$name.log" | head -n 20 | sed 's/^/      /'
+                failed=$((failed + 1))
+        fi
+done
+echo "fuzz: $passed passed, $failed failed"
+[ "$failed" = 0 ]
