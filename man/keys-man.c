@@ -5,7 +5,7 @@
  * values and default from the key's row in README (units/README.md). A build-time tool: the key
  * part of the page cannot drift from the table. A key with no row in README, or a row whose class
  * disagrees with the table, is written as such and reported on stderr (the packaging test fails
- * on it); the build goes on. */
+ * on it); the build goes on. keys-man --list prints SECTION KEY= CLASS, one key a line. */
 #include <ctype.h>
 
 #include "common/macro.h"
@@ -229,8 +229,14 @@ static void put_keys(void) {
 }
 
 int main(int argc, char **argv) {
+        if (argc == 2 && streq(argv[1], "--list")) { /* for the packaging test */
+                const struct unit_key_info *k;
+                for (size_t i = 0; (k = unit_key_table_get(i)); i++)
+                        printf("%s %s= %s\n", k->section, k->key, unit_key_class_to_string(k->class));
+                return 0;
+        }
         if (argc != 3) {
-                fprintf(stderr, "usage: keys-man TEMPLATE README\n");
+                fprintf(stderr, "usage: keys-man TEMPLATE README | keys-man --list\n");
                 return 2;
         }
         int r = read_readme(argv[2]);
