@@ -139,7 +139,8 @@ static const char *class_heading(const struct unit_key *k) {
         case UNIT_KEY_IMPLIED:
                 return "implied by the sandbox";
         case UNIT_KEY_UNSUPPORTED:
-                return k->ltype == UNSUPPORTED_ERROR ? "known, refused: an error" : "known, ignored: a warning";
+                return k->ltype == UNSUPPORTED_ERROR ? "known, refused: an error"
+                                                     : "known, ignored: a warning";
         case UNIT_KEY_METADATA:
                 return "metadata";
         default:
@@ -160,7 +161,8 @@ static void put_key(const struct unit_key *k) {
         const struct row *r = find_row(k->info.section, key);
         if (!r) {
                 printf("Not described in units/README.md.\n");
-                fprintf(stderr, "keys-man: units/README.md has no row for %s= in [%s]\n", key, k->info.section);
+                fprintf(stderr, "keys-man: units/README.md has no row for %s= in [%s]\n", key,
+                        k->info.section);
                 return;
         }
         if (!r->class || !streq(r->class, unit_key_class_to_string(k->info.class))) {
