@@ -6,6 +6,10 @@ BINDIR = $(PREFIX)/bin
 SBINDIR = $(PREFIX)/sbin
 LIBEXECDIR = $(PREFIX)/libexec/svc
 MANDIR = $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(or $(shell pkg-config --variable=completionsdir bash-completion 2>/dev/null),$(PREFIX)/share/bash-completion/completions)
+# The version is written in one place, debian/changelog's first line.
+VERSION := $(shell sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' debian/changelog 2>/dev/null)
 
 CC ?= gcc
 O ?= build
@@ -65,7 +69,7 @@ BINARIES := $(O)/svcd $(O)/svc $(O)/svc-ctl $(O)/ns-init $(if $(SVCTREE_SRC),$(O
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test-*.c))
 
 .PHONY: all
-all: $(BINARIES)
+all: $(BINARIES) man
 
 $(O)/obj/%.o: %.c | $(O)/gen/seccomp-bpf.h
 	@mkdir -p $(dir $@)
@@ -126,6 +130,27 @@ $(O)/svc-ctl: $(SVCCTL_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/n
 
 $(O)/svc-tree: $(SVCTREE_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_ARCHIVE) $(LIBS_JSON) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
+
+# svc --version.
+$(O)/gen/version.h: debian/changelog
+	@mkdir -p $(dir $@)
+	printf '#define SVC_VERSION "%s"\n' '$(VERSION)' >$@.tmp && mv $@.tmp $@
+$(O)/obj/supervisor/svc.o $(O)/musl-obj/supervisor/svc.o: $(O)/gen/version.h
+
+# Manual pages (man/, plain man(7)). The key part of svc.unit(5) is written by keys-man from the
+# key table and units/README.md, so it cannot drift from the parser.
+MAN_PAGES := $(O)/man/svc.1 $(O)/man/svc-tree.1 $(O)/man/svcd.8 $(O)/man/svc.unit.5
+.PHONY: man
+man: $(MAN_PAGES)
+$(O)/man/%: man/% debian/changelog
+	@mkdir -p $(dir $@)
+	sed 's/@VERSION@/$(VERSION)/' $< >$@
+$(O)/keys-man: man/keys-man.c $(UNITS_OBJ) $(COMMON_OBJ)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) -lm
+$(O)/man/svc.unit.5: man/svc.unit.5.in units/README.md $(O)/keys-man debian/changelog
+	@mkdir -p $(dir $@)
+	$(O)/keys-man man/svc.unit.5.in units/README.md >$@.tmp
+	sed -i 's/@VERSION@/$(VERSION)/' $@.tmp && mv $@.tmp $@
 
 # The demo's library in two versions with one soname, and a program using it. Never sanitized:
 # they run inside trees that have no sanitizer runtime.
@@ -227,7 +252,7 @@ fuzz: fuzz-targets
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 .PHONY: lint
-lint: $(O)/gen/seccomp-bpf.h
+lint: $(O)/gen/seccomp-bpf.h $(O)/gen/version.h
 	clang-format --dry-run --Werror $(wildcard common/*.[ch] units/*.[ch] sandbox/*.[ch] supervisor/*.[ch] tests/unit/*.c)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -D_GNU_SOURCE -I. common units sandbox supervisor
@@ -245,8 +270,32 @@ install: all
 	if [ -e $(O)/svc-tree ]; then install -m 0755 $(O)/svc-tree $(DESTDIR)$(LIBEXECDIR)/svc-tree; fi
 	install -d $(DESTDIR)$(PREFIX)/share/svc/examples $(DESTDIR)$(PREFIX)/share/doc/svc
 	install -m 0644 units/examples/*.unit $(DESTDIR)$(PREFIX)/share/svc/examples/
-	install -m 0644 README.md units/README.md $(DESTDIR)$(PREFIX)/share/doc/svc/ 2>/dev/null || \
-		install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/svc/
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/svc/README.md
+	install -m 0644 units/README.md $(DESTDIR)$(PREFIX)/share/doc/svc/unit-files.md
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(O)/man/svc.1 $(O)/man/svc-tree.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(O)/man/svc.unit.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(O)/man/svcd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 0644 contrib/completion/svc.bash $(DESTDIR)$(BASHCOMPDIR)/svc
+	sed -e 's|^ExecStart=.*|ExecStart=$(SBINDIR)/svcd|' \
+		-e 's|^Documentation=.*|Documentation=man:svcd(8) man:svc(1)|' \
+		contrib/svcd.service >$(DESTDIR)$(SYSTEMDUNITDIR)/svcd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/svcd.service
+
+# The Debian package, svc_VERSION_ARCH.deb here, built by dpkg-buildpackage in a copy of the
+# sources under $(O)/deb (the clone stays clean). check-deb installs it into a throw-away root
+# and runs lintian: slow (it builds everything again), so make check does not run it.
+DEB_PACKAGES = debhelper devscripts lintian fakeroot dpkg-dev
+DEB := svc_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
+.PHONY: deb check-deb
+deb:
+	@contrib/deps.sh $(DEB_PACKAGES)
+	contrib/deb.sh $(O)/deb $(VERSION)
+	cp $(O)/deb/$(DEB) $(DEB)
+check-deb: deb
+	SVC_DEB=$(abspath $(DEB)) SVC_DEB_CHANGES=$(abspath $(O)/deb/$(DEB:.deb=.changes)) \
+		tests/integration/run.sh $(O) packaging deb
 
 # Benchmarks (tests/bench): svc side by side with what users would pick instead.
 .PHONY: bench
@@ -275,3 +324,6 @@ help:
 	@echo "make lint       clang-format, cppcheck, clang-tidy, shellcheck"
 	@echo "make fuzz       every fuzz target for FUZZ_SECONDS=$(FUZZ_SECONDS) seconds"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
+	@echo "make man        the manual pages, into $(O)/man"
+	@echo "make deb        $(DEB), with dpkg-buildpackage"
+	@echo "make check-deb  that package installed into a throw-away root, and lintian"

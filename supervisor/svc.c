@@ -11,6 +11,7 @@
 #include "sandbox/sandbox.h"
 #include "supervisor/client.h"
 #include "units/unit.h"
+#include "version.h" /* SVC_VERSION, made by the Makefile from debian/changelog */
 
 static void usage(FILE *f) {
         fprintf(f, "svc [--root DIR] COMMAND ...\n\n"
@@ -30,7 +31,8 @@ static void usage(FILE *f) {
                    "                                     rollback, list, rm, check (svc tree --help)\n\n"
                    "Options:\n"
                    "  --root DIR                         rebase every path (default $SVC_ROOT or /)\n"
-                   "  -h, --help                         this help\n\n"
+                   "  -h, --help                         this help\n"
+                   "  --version                          svc's version\n\n"
                    "Exit codes: 0 ok, 1 failed, 2 usage, 3 not running, 4 no such unit.\n");
 }
 
@@ -139,6 +141,9 @@ int main(int argc, char **argv) {
         for (; i < argc && argv[i][0] == '-'; i++) {
                 if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
                         usage(stdout);
+                        return EXIT_OK;
+                } else if (streq(argv[i], "--version")) {
+                        printf("svc %s\n", SVC_VERSION);
                         return EXIT_OK;
                 } else if (streq(argv[i], "--root") && i + 1 < argc) {
                         root_arg = argv[++i];
