@@ -195,7 +195,7 @@ DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-d
 
 .PHONY: deps
 deps:
-	@contrib/deps.sh $(DEBIAN_PACKAGES)
+	@contrib/deps.sh $(DEBIAN_PACKAGES) $(DEB_PACKAGES)
 	@contrib/fetch-debs.sh $(TREE_DEBS)
 # Debian packages that go into library trees (the demo's ftp), never onto the host.
 TREE_DEBS = vsftpd libwrap0
@@ -221,6 +221,7 @@ check: test-deps
 	tests/integration/run.sh build/asan
 	tests/integration/run.sh build
 	tests/box/run.sh build
+	$(MAKE) O=build check-deb
 .PHONY: unit-tests
 unit-tests: $(UNIT_TESTS)
 
