@@ -141,7 +141,7 @@ static int find_user(int root_fd, const char *user, struct sandbox_creds *c, siz
         unsigned id;
         bool numeric = parse_id(user, &id);
         _cleanup_free_ char *text = NULL;
-        size_t len;
+        size_t len = 0;
         int r = read_etc(root_fd, "passwd", &text, &len, ret_line);
         if (r == -ENOENT)
                 return numeric ? 0 : -ESRCH;
@@ -175,7 +175,7 @@ static int find_group(int root_fd, const char *group, gid_t *ret, size_t *ret_li
                 return 0;
         }
         _cleanup_free_ char *text = NULL;
-        size_t len;
+        size_t len = 0;
         int r = read_etc(root_fd, "group", &text, &len, ret_line);
         if (r == -ENOENT)
                 return -ESRCH;

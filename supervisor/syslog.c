@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The service's /dev/log: a datagram socket of svcd's, bound into the sandbox, so daemons that
  * log through syslog(3) (postfix, vsftpd, cron) land in the service's log like its stdout. */
-#include <ctype.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -9,23 +8,9 @@
 #include "common/macro.h"
 #include "common/util.h"
 #include "supervisor/svcd.h"
+#include "supervisor/syslog-line.h"
 
 #define SYSLOG_MAX 8192
-
-/* "<PRI>Mmm dd hh:mm:ss tag[pid]: message" -> "tag[pid]: message": the log adds its own time. */
-static const char *strip_header(const char *p) {
-        if (*p == '<') {
-                const char *q = p + 1;
-                while (isdigit((unsigned char) *q))
-                        q++;
-                if (*q == '>')
-                        p = q + 1;
-        }
-        /* An RFC 3164 timestamp: "Nov 24 18:00:00 " */
-        if (strlen(p) > 16 && p[3] == ' ' && p[6] == ' ' && p[9] == ':' && p[12] == ':' && p[15] == ' ')
-                p += 16;
-        return p;
-}
 
 static int on_syslog(sd_event_source *src, int fd, uint32_t revents _unused_, void *userdata) {
         struct service *s = userdata;
@@ -34,15 +19,8 @@ static int on_syslog(sd_event_source *src, int fd, uint32_t revents _unused_, vo
                 ssize_t n = recv(fd, buf, SYSLOG_MAX, MSG_DONTWAIT);
                 if (n <= 0)
                         return 0;
-                while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\0'))
-                        n--;
-                buf[n] = '\0';
-                const char *line = strip_header(buf);
-                size_t len = strlen(line);
-                char *copy = buf; /* reuse: move the line to the front and end it */
-                memmove(copy, line, len);
-                copy[len] = '\n';
-                if (s->log && !log_stream_feed(s->log, copy, len + 1)) {
+                size_t len = syslog_datagram_to_line(buf, (size_t) n);
+                if (s->log && !log_stream_feed(s->log, buf, len)) {
                         /* The writer is behind (a slow or frozen log disk): stop reading, as for
                          * the stdout pipe; datagrams wait in the socket, then senders block or
                          * get EAGAIN. The stream's resume callback turns this source on again. */

@@ -184,4 +184,28 @@ EOF
         assert_contains "$(svc list)" "foo@kept" "a stopped instance that was started"
 }
 
+# Without cgroup.kill (Linux before 5.14, forced here by SVCD_TEST_NO_CGROUP_KILL=1), a stop
+# that times out kills the service's cgroup process by process, each pinned by a pidfd and
+# checked to be in the cgroup before the signal (a pid read from cgroup.procs may be reused).
+test_kill_without_cgroup_kill_takes_every_process() {
+        unit forker <<EOF
+[Service]
+Type=forking
+TimeoutStopSec=1
+ExecStart=/bin/sh -c 'for i in 1 2 3 4 5 6; do (trap "" TERM; exec sleep 1000) & done; exit 0'
+EOF
+        SVCD_TEST_NO_CGROUP_KILL=1 start_svcd
+        grep -q "No cgroup.kill" "$T/svcd.log" || fail "the fallback is not in use"
+        svc start forker || fail "forker did not start"
+        local g="$CG/svc${T//\//_}/forker" pids p
+        wait_until 5 test "$(wc -l <"$g/cgroup.procs")" -ge 7 || fail "not every process started: $(cat "$g/cgroup.procs")"
+        pids=$(cat "$g/cgroup.procs")
+        svc stop forker || fail "stop failed"
+        for p in $pids; do
+                wait_until 5 eval "! pid_alive $p" || fail "process $p survived the stop"
+        done
+        assert_eq "" "$(cat "$g/cgroup.procs" 2>/dev/null)" "processes left in the cgroup"
+        assert_contains "$(svc status forker)" "failed (timed out" "status after the stop"
+}
+
 run_tests "$@"

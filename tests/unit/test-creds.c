@@ -159,7 +159,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_creds__user_by_name_and_number, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_creds__malformed_lines_are_skipped, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_creds__groups, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_creds__long_line_refused_wherever_it_is, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_creds__long_line_refused_wherever_it_is, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_creds__big_file_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_creds__not_a_regular_file, setup, teardown),
         };
