@@ -31,6 +31,8 @@ static struct svc_config simple_config(void) {
                 .timeout_start_usec = 90 * SEC,
                 .timeout_stop_usec = 10 * SEC,
                 .kill_signal = SIGTERM,
+                .kill_mode = KILL_CONTROL_GROUP,
+                .send_sigkill = true,
         };
 }
 
@@ -94,7 +96,7 @@ static void test_state__start_timeout_kills_and_backs_off(void **state _unused_)
         assert_int_equal(m.timer_usec, 90 * SEC);
         step(&m, &c, EV_TIMER, 90 * SEC);
         assert_int_equal(m.state, SVC_STOPPING);
-        assert_true(has_action(ACT_SIGNAL_MAIN, SIGTERM));
+        assert_true(has_action(ACT_SIGNAL_ALL, SIGTERM));
         exit_ev(&m, &c, EV_MAIN_EXIT, CLD_KILLED, SIGTERM, 91 * SEC);
         assert_int_equal(m.state, SVC_BACKING_OFF);
         assert_int_equal(m.result, RESULT_TIMEOUT);
@@ -260,7 +262,7 @@ static void test_state__stop_sends_kill_signal_then_sigkill(void **state _unused
         start_running(&m, &c, 0);
         step(&m, &c, EV_STOP, 1 * SEC);
         assert_int_equal(m.state, SVC_STOPPING);
-        assert_true(has_action(ACT_SIGNAL_MAIN, SIGINT));
+        assert_true(has_action(ACT_SIGNAL_ALL, SIGINT)); /* KillMode=control-group */
         assert_int_equal(m.timer_usec, 11 * SEC);
         step(&m, &c, EV_TIMER, 11 * SEC);
         assert_true(has_action(ACT_KILL_ALL, -1));
@@ -294,7 +296,7 @@ static void test_state__exec_stop_runs_before_signal(void **state _unused_) {
         assert_true(has_action(ACT_SPAWN_CONTROL, 1));
         exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 0, 3);
         assert_int_equal(m.phase, PHASE_STOP_TERM);
-        assert_true(has_action(ACT_SIGNAL_MAIN, SIGTERM));
+        assert_true(has_action(ACT_SIGNAL_ALL, SIGTERM));
         exit_ev(&m, &c, EV_MAIN_EXIT, CLD_KILLED, SIGTERM, 4);
         assert_int_equal(m.state, SVC_INACTIVE);
 }
