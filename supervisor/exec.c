@@ -403,11 +403,13 @@ static int on_channel(sd_event_source *src _unused_, int fd _unused_, uint32_t r
                         on_started(s, &ev);
                 else if (ev.type == PROTO_EXITED)
                         on_exited(s, &ev);
-                else if (ev.type == PROTO_EMPTY && s->main_adopted && s->sm.main_alive) {
-                        s->main_adopted = false;
-                        service_queue_event(s, EV_MAIN_EXIT, s->adopted_code, s->adopted_status, 0);
-                } else if (ev.type == PROTO_EMPTY)
+                else if (ev.type == PROTO_EMPTY) {
+                        if (s->main_adopted && s->sm.main_alive) {
+                                s->main_adopted = false;
+                                service_queue_event(s, EV_MAIN_EXIT, s->adopted_code, s->adopted_status, 0);
+                        }
                         service_queue_event(s, EV_EMPTY, 0, 0, 0);
+                }
         }
         if (r == 0) /* ns-init is gone; its exit is handled when it is reaped */
                 s->sb_channel_source = sd_event_source_disable_unref(s->sb_channel_source);
@@ -840,6 +842,7 @@ bool exec_child_exited(struct service *s, pid_t pid) {
                 service_queue_event(s, EV_CONTROL_EXIT, CLD_KILLED, SIGKILL, 0);
         if (s->sm.main_alive && !s->unit->accept)
                 service_queue_event(s, EV_MAIN_EXIT, CLD_KILLED, SIGKILL, 0);
+        service_queue_event(s, EV_EMPTY, 0, 0, 0); /* nothing is left of that sandbox */
         service_process_queue(s);
         return true;
 }

@@ -589,9 +589,18 @@ static void stop_post_exited(struct svc_machine *m, const struct svc_config *c, 
 static void stopping_main_exited(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
                                  struct svc_actions *out) {
         m->main_alive = false;
-        record_main_exit(m, ev);
+        m->main_code = ev->exit_code;
+        m->main_status = ev->exit_status;
+        /* The status keeps the end that failed the run (an ExecStartPost=), not the stop's. */
+        if (m->result == RESULT_SUCCESS || m->result == RESULT_TIMEOUT)
+                record_exit(m, ev);
         if (!m->stop_requested && !main_end_clean(c, ev))
                 set_result(m, result_of_exit(ev));
+        if (m->phase == PHASE_STOP_TERM && c->kill_mode == KILL_CONTROL_GROUP && !m->control_alive) {
+                /* The others got KillSignal= too: as systemd, wait for them (EV_EMPTY). */
+                m->phase = PHASE_STOP_REST;
+                return;
+        }
         if (m->phase != PHASE_STOP_CMD)
                 check_stopped(m, c, ev->now, out);
 }
@@ -651,13 +660,18 @@ static void on_stopping(struct svc_machine *m, const struct svc_config *c, const
         }
 }
 
-/* The last process of a sandbox with leftovers ended: the sandbox goes too. */
-static void on_empty(struct svc_machine *m, struct svc_actions *out) {
+/* Nothing but ns-init is left in the sandbox: a stop waiting for the rest is done; a sandbox
+ * kept for leftovers goes. */
+static void on_empty(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
+                     struct svc_actions *out) {
         bool down = m->state == SVC_INACTIVE || m->state == SVC_FAILED || m->state == SVC_BACKING_OFF;
-        if (!down || !m->leftovers)
-                return;
-        m->leftovers = false;
-        act(out, ACT_KILL_ALL, 1);
+        bool waiting = m->state == SVC_STOPPING && (m->phase == PHASE_STOP_REST || m->phase == PHASE_STOP_KILL);
+        if (waiting && !m->main_alive && !m->control_alive) {
+                enter_dead(m, c, ev->now, out);
+        } else if (down && m->leftovers) {
+                m->leftovers = false;
+                act(out, ACT_KILL_ALL, 1);
+        }
 }
 
 static const state_handler handlers[_SVC_STATE_MAX] = {
@@ -678,7 +692,7 @@ void svc_step(struct svc_machine *m, const struct svc_config *c, const struct sv
         if (ev->type == EV_TIMER)
                 m->timer_usec = 0;
         if (ev->type == EV_EMPTY)
-                on_empty(m, out);
+                on_empty(m, c, ev, out);
         else
                 handlers[m->state](m, c, ev, out);
 }

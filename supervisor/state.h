@@ -31,6 +31,7 @@ enum svc_phase {
         PHASE_RELOAD, /* ExecReload[idx] running */
         PHASE_STOP_CMD, /* ExecStop[idx] running */
         PHASE_STOP_TERM, /* KillSignal sent, waiting up to TimeoutStopSec */
+        PHASE_STOP_REST, /* KillMode=control-group: the main process ended, the rest has its KillSignal */
         PHASE_STOP_KILL, /* SIGKILL sent (to what KillMode= names), waiting */
         PHASE_STOP_POST, /* the service is down; ExecStopPost[idx] running */
         _PHASE_MAX,

@@ -47,6 +47,10 @@ static void exit_ev(struct svc_machine *m, const struct svc_config *c, enum svc_
                     int status, uint64_t now) {
         struct svc_event ev = { .type = t, .now = now, .exit_code = code, .exit_status = status };
         svc_step(m, c, &ev, &out);
+        /* A stop with KillMode=control-group waits for the rest of the sandbox; here nothing else
+         * runs, and ns-init says so right after the exit. */
+        if (m->phase == PHASE_STOP_REST)
+                step(m, c, EV_EMPTY, now);
 }
 
 static bool has_action(enum svc_action_type t, int arg) {
@@ -677,6 +681,33 @@ static void test_state__restart_prevent_and_force_exit_status(void **state _unus
         assert_int_equal(m.state, SVC_INACTIVE);
 }
 
+static void test_state__kill_mode_control_group_waits_for_the_rest(void **state _unused_) {
+        struct svc_config c = simple_config();
+        struct svc_machine m;
+        svc_machine_init(&m);
+        start_running(&m, &c, 0);
+        step(&m, &c, EV_STOP, 1);
+        assert_true(has_action(ACT_SIGNAL_ALL, SIGTERM));
+        struct svc_event ev = { .type = EV_MAIN_EXIT, .now = 2, .exit_code = CLD_KILLED, .exit_status = SIGTERM };
+        svc_step(&m, &c, &ev, &out);
+        assert_int_equal(m.state, SVC_STOPPING);
+        assert_int_equal(m.phase, PHASE_STOP_REST);
+        assert_false(has_action(ACT_KILL_ALL, -1)); /* the others handle their KillSignal= */
+        step(&m, &c, EV_EMPTY, 3);
+        assert_int_equal(m.state, SVC_INACTIVE);
+        assert_true(has_action(ACT_KILL_ALL, 1));
+        /* One of them ignores it: SIGKILL at the timeout, then its end. */
+        start_running(&m, &c, 4 * SEC);
+        step(&m, &c, EV_STOP, 5 * SEC);
+        ev.now = 5 * SEC;
+        svc_step(&m, &c, &ev, &out);
+        step(&m, &c, EV_TIMER, m.timer_usec);
+        assert_true(has_action(ACT_KILL_ALL, 0));
+        step(&m, &c, EV_EMPTY, 16 * SEC);
+        assert_int_equal(m.state, SVC_FAILED);
+        assert_int_equal(m.result, RESULT_TIMEOUT);
+}
+
 static void test_state__kill_mode_mixed_signals_main_then_kills_all(void **state _unused_) {
         struct svc_config c = simple_config();
         c.kill_mode = KILL_MIXED;
@@ -808,6 +839,7 @@ int main(void) {
                 cmocka_unit_test(test_state__success_exit_status_is_a_clean_end),
                 cmocka_unit_test(test_state__restart_table_of_systemd),
                 cmocka_unit_test(test_state__restart_prevent_and_force_exit_status),
+                cmocka_unit_test(test_state__kill_mode_control_group_waits_for_the_rest),
                 cmocka_unit_test(test_state__kill_mode_mixed_signals_main_then_kills_all),
                 cmocka_unit_test(test_state__kill_mode_process_leaves_the_rest_running),
                 cmocka_unit_test(test_state__kill_mode_none_sends_nothing),
