@@ -454,8 +454,8 @@ uint64_t pidns_of(pid_t pid) {
 
 static int check_programs(struct service *s, int rootfd, const char *label) {
         const struct unit *u = s->unit;
-        const struct exec_list *lists[] = { &u->exec_condition, &u->exec_start_pre, &u->exec_start,
-                                            &u->exec_start_post, &u->exec_reload,   &u->exec_stop,
+        const struct exec_list *lists[] = { &u->exec_condition,  &u->exec_start_pre, &u->exec_start,
+                                            &u->exec_start_post, &u->exec_reload,    &u->exec_stop,
                                             &u->exec_stop_post };
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
                 for (size_t j = 0; j < lists[i]->n; j++) {
@@ -564,13 +564,16 @@ static int add_stop_env(char ***env, const struct svc_machine *m) {
         int r = add_env(env, "SERVICE_RESULT=%s", service_result_name(m));
         if (r < 0 || m->main_code == 0)
                 return r;
-        const char *code = m->main_code == CLD_EXITED ? "exited" : m->main_code == CLD_DUMPED ? "dumped" : "killed";
+        const char *code = m->main_code == CLD_EXITED   ? "exited"
+                           : m->main_code == CLD_DUMPED ? "dumped"
+                                                        : "killed";
         r = add_env(env, "EXIT_CODE=%s", code);
         if (r >= 0 && m->main_code == CLD_EXITED)
                 r = add_env(env, "EXIT_STATUS=%d", m->main_status);
         else if (r >= 0) {
                 const char *sig = sigabbrev_np(m->main_status);
-                r = sig ? add_env(env, "EXIT_STATUS=%s", sig) : add_env(env, "EXIT_STATUS=%d", m->main_status);
+                r = sig ? add_env(env, "EXIT_STATUS=%s", sig)
+                        : add_env(env, "EXIT_STATUS=%d", m->main_status);
         }
         return r;
 }

@@ -453,7 +453,8 @@ static char *process_cmdline(pid_t pid) {
  * command: what a stop with KillMode=process/none or SendSIGKILL=no left running. Their own
  * children are theirs, and go with them. */
 char **service_leftovers(const struct service *s) {
-        if (!s->has_sb || !(s->sm.leftovers || s->cfg.kill_mode == KILL_PROCESS || s->cfg.kill_mode == KILL_NONE))
+        if (!s->has_sb ||
+            !(s->sm.leftovers || s->cfg.kill_mode == KILL_PROCESS || s->cfg.kill_mode == KILL_NONE))
                 return NULL;
         char path[64];
         snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int) s->sb.pid, (int) s->sb.pid);
@@ -468,7 +469,8 @@ char **service_leftovers(const struct service *s) {
                         continue;
                 char *line = NULL;
                 _cleanup_free_ char *cmd = process_cmdline(pid);
-                if (asprintf(&line, "%d (%d in its sandbox) %s", (int) pid, (int) nspid, cmd ? cmd : "?") < 0 ||
+                if (asprintf(&line, "%d (%d in its sandbox) %s", (int) pid, (int) nspid, cmd ? cmd : "?") <
+                            0 ||
                     strv_push(&l, line) < 0) {
                         free(line);
                         return strv_free(l);

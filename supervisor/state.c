@@ -171,7 +171,8 @@ static bool restart_policy_says(int policy, enum svc_result r) {
 static bool should_restart(const struct svc_machine *m, const struct svc_config *c) {
         if (m->stop_requested)
                 return false;
-        if (m->result == RESULT_START_LIMIT || m->result == RESULT_DEPENDENCY || m->result == RESULT_CONDITION)
+        if (m->result == RESULT_START_LIMIT || m->result == RESULT_DEPENDENCY ||
+            m->result == RESULT_CONDITION)
                 return false;
         if (m->main_code != 0 && exit_status_set_test(c->restart_prevent, m->main_code, m->main_status))
                 return false;
@@ -289,7 +290,8 @@ static void enter_stop_signal(struct svc_machine *m, const struct svc_config *c,
                 m->main_alive = false;
                 m->leftovers = true;
         } else if (m->main_alive) {
-                enum svc_action_type t = c->kill_mode == KILL_CONTROL_GROUP ? ACT_SIGNAL_ALL : ACT_SIGNAL_MAIN;
+                enum svc_action_type t =
+                        c->kill_mode == KILL_CONTROL_GROUP ? ACT_SIGNAL_ALL : ACT_SIGNAL_MAIN;
                 act(out, t, c->kill_signal);
                 if (c->send_sighup)
                         act(out, t, SIGHUP);
@@ -346,7 +348,8 @@ static void main_ended_while_up(struct svc_machine *m, const struct svc_config *
 }
 
 /* The end of the start: ExecStartPost= is done (or there is none). */
-static void start_done(struct svc_machine *m, const struct svc_config *c, uint64_t now, struct svc_actions *out) {
+static void start_done(struct svc_machine *m, const struct svc_config *c, uint64_t now,
+                       struct svc_actions *out) {
         if (m->main_alive || c->remain_after_exit)
                 enter_running(m, now, out);
         else
@@ -354,7 +357,8 @@ static void start_done(struct svc_machine *m, const struct svc_config *c, uint64
 }
 
 /* The service is ready: ExecStartPost=, then running. */
-static void enter_ready(struct svc_machine *m, const struct svc_config *c, uint64_t now, struct svc_actions *out) {
+static void enter_ready(struct svc_machine *m, const struct svc_config *c, uint64_t now,
+                        struct svc_actions *out) {
         if (c->n_start_post > 0)
                 spawn_control(m, out, PHASE_START_POST, 0);
         else
@@ -410,8 +414,8 @@ static void condition_exited(struct svc_machine *m, const struct svc_config *c, 
 }
 
 /* ExecStartPre= or ExecStartPost= exited. */
-static void start_control_exited(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
-                                 struct svc_actions *out) {
+static void start_control_exited(struct svc_machine *m, const struct svc_config *c,
+                                 const struct svc_event *ev, struct svc_actions *out) {
         bool pre = m->phase == PHASE_START_PRE;
         m->control_alive = false;
         if (!command_ok(c, ev, false) && !control_failure_ignored(c, m)) {
@@ -454,8 +458,8 @@ static void start_main_exited(struct svc_machine *m, const struct svc_config *c,
         fail(m, c, ev->now, ev->exit_code == CLD_EXITED ? RESULT_EXIT_CODE : RESULT_SIGNAL, out);
 }
 
-static void starting_spawn_failed(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
-                                  struct svc_actions *out) {
+static void starting_spawn_failed(struct svc_machine *m, const struct svc_config *c,
+                                  const struct svc_event *ev, struct svc_actions *out) {
         m->spawn_errno = ev->spawn_errno;
         if (m->phase == PHASE_START)
                 m->main_alive = false;
@@ -586,8 +590,8 @@ static void stop_post_exited(struct svc_machine *m, const struct svc_config *c, 
                 enter_dead(m, c, ev->now, out);
 }
 
-static void stopping_main_exited(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
-                                 struct svc_actions *out) {
+static void stopping_main_exited(struct svc_machine *m, const struct svc_config *c,
+                                 const struct svc_event *ev, struct svc_actions *out) {
         m->main_alive = false;
         m->main_code = ev->exit_code;
         m->main_status = ev->exit_status;
@@ -665,7 +669,8 @@ static void on_stopping(struct svc_machine *m, const struct svc_config *c, const
 static void on_empty(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
                      struct svc_actions *out) {
         bool down = m->state == SVC_INACTIVE || m->state == SVC_FAILED || m->state == SVC_BACKING_OFF;
-        bool waiting = m->state == SVC_STOPPING && (m->phase == PHASE_STOP_REST || m->phase == PHASE_STOP_KILL);
+        bool waiting =
+                m->state == SVC_STOPPING && (m->phase == PHASE_STOP_REST || m->phase == PHASE_STOP_KILL);
         if (waiting && !m->main_alive && !m->control_alive) {
                 enter_dead(m, c, ev->now, out);
         } else if (down && m->leftovers) {
@@ -735,10 +740,14 @@ const char *svc_state_to_string(enum svc_state s) {
 
 const char *svc_result_to_string(enum svc_result r) {
         static const char *const table[_RESULT_MAX] = {
-                [RESULT_SUCCESS] = "success",       [RESULT_EXIT_CODE] = "exit-code",
-                [RESULT_SIGNAL] = "signal",         [RESULT_TIMEOUT] = "timeout",
-                [RESULT_SPAWN] = "spawn",           [RESULT_START_LIMIT] = "start-limit-hit",
-                [RESULT_DEPENDENCY] = "dependency", [RESULT_OOM] = "oom-kill",
+                [RESULT_SUCCESS] = "success",
+                [RESULT_EXIT_CODE] = "exit-code",
+                [RESULT_SIGNAL] = "signal",
+                [RESULT_TIMEOUT] = "timeout",
+                [RESULT_SPAWN] = "spawn",
+                [RESULT_START_LIMIT] = "start-limit-hit",
+                [RESULT_DEPENDENCY] = "dependency",
+                [RESULT_OOM] = "oom-kill",
                 [RESULT_CONDITION] = "exec-condition",
         };
         return r < _RESULT_MAX ? table[r] : "?";

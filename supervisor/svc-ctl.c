@@ -229,7 +229,9 @@ static int read_variant(sd_bus_message *m, const char *key, struct status_info *
         if (streq(key, "Outbound"))
                 return sd_bus_message_read(m, "v", "b", &i->outbound);
         if (streq(key, "LoadErrors") || streq(key, "Ports") || streq(key, "Leftovers")) {
-                char ***l = streq(key, "Ports") ? &i->ports : streq(key, "Leftovers") ? &i->leftovers : &i->load_errors;
+                char ***l = streq(key, "Ports")       ? &i->ports
+                            : streq(key, "Leftovers") ? &i->leftovers
+                                                      : &i->load_errors;
                 int r = sd_bus_message_enter_container(m, 'v', "as");
                 if (r >= 0)
                         r = sd_bus_message_read_strv(m, l);

@@ -217,8 +217,10 @@ int config_parse_restart(struct parse_ctx *ctx, const char *key, const char *val
                         *p = i;
                         return 0;
                 }
-        return ctx_error(ctx, "%s=%s: expected no, on-success, on-failure, on-abnormal, on-watchdog, on-abort or always",
-                         key, ctx_short(ctx, value));
+        return ctx_error(
+                ctx,
+                "%s=%s: expected no, on-success, on-failure, on-abnormal, on-watchdog, on-abort or always",
+                key, ctx_short(ctx, value));
 }
 
 int config_parse_kill_mode(struct parse_ctx *ctx, const char *key, const char *value, void *data,
@@ -234,7 +236,8 @@ int config_parse_kill_mode(struct parse_ctx *ctx, const char *key, const char *v
                         *k = i;
                         return 0;
                 }
-        return ctx_error(ctx, "%s=%s: expected control-group, mixed, process or none", key, ctx_short(ctx, value));
+        return ctx_error(ctx, "%s=%s: expected control-group, mixed, process or none", key,
+                         ctx_short(ctx, value));
 }
 
 /* One word of SuccessExitStatus= and friends: an exit status 0..255 or a signal name. */
@@ -268,7 +271,9 @@ int config_parse_exit_status(struct parse_ctx *ctx, const char *key, const char 
                 return r;
         STRV_FOREACH (w, words)
                 if (exit_status_add(&add, *w) < 0)
-                        return ctx_error(ctx, "%s=: '%s' is neither an exit status from 0 to 255 nor a signal name such as SIGTERM",
+                        return ctx_error(ctx,
+                                         "%s=: '%s' is neither an exit status from 0 to 255 nor a signal "
+                                         "name such as SIGTERM",
                                          key, ctx_short(ctx, *w));
         for (size_t i = 0; i < ELEMENTSOF(add.status); i++)
                 set->status[i] |= add.status[i];
@@ -323,12 +328,13 @@ int config_parse_permissions_start_only(struct parse_ctx *ctx, const char *key, 
                                  ctx_short(ctx, value));
         if (r == 0)
                 return 0;
-        return ctx_warning(ctx,
-                           "%s=yes is deprecated and not honoured: svc runs ExecStartPre=, ExecStartPost=, "
-                           "ExecReload=, ExecStop= and ExecStopPost= with the unit's User=, Group= and sandbox "
-                           "too, so a command there that needs root fails (RuntimeDirectory= and "
-                           "StateDirectory= make directories owned by User=)",
-                           key);
+        return ctx_warning(
+                ctx,
+                "%s=yes is deprecated and not honoured: svc runs ExecStartPre=, ExecStartPost=, "
+                "ExecReload=, ExecStop= and ExecStopPost= with the unit's User=, Group= and sandbox "
+                "too, so a command there that needs root fails (RuntimeDirectory= and "
+                "StateDirectory= make directories owned by User=)",
+                key);
 }
 
 int config_parse_pid_file(struct parse_ctx *ctx, const char *key, const char *value, void *data,

@@ -688,7 +688,9 @@ static void test_state__kill_mode_control_group_waits_for_the_rest(void **state 
         start_running(&m, &c, 0);
         step(&m, &c, EV_STOP, 1);
         assert_true(has_action(ACT_SIGNAL_ALL, SIGTERM));
-        struct svc_event ev = { .type = EV_MAIN_EXIT, .now = 2, .exit_code = CLD_KILLED, .exit_status = SIGTERM };
+        struct svc_event ev = {
+                .type = EV_MAIN_EXIT, .now = 2, .exit_code = CLD_KILLED, .exit_status = SIGTERM
+        };
         svc_step(&m, &c, &ev, &out);
         assert_int_equal(m.state, SVC_STOPPING);
         assert_int_equal(m.phase, PHASE_STOP_REST);
