@@ -479,7 +479,27 @@ char **service_leftovers(const struct service *s) {
         return l;
 }
 
+static char *describe_state(const struct service *s);
+
+/* What the state says, and when a stop left processes running in the sandbox, which key did. */
 char *service_describe(const struct service *s) {
+        char *d = describe_state(s);
+        bool down =
+                s->sm.state == SVC_INACTIVE || s->sm.state == SVC_FAILED || s->sm.state == SVC_BACKING_OFF;
+        if (!down || !s->sm.leftovers || !s->has_sb)
+                return d;
+        const char *why = s->cfg.kill_mode == KILL_PROCESS ? "KillMode=process"
+                          : s->cfg.kill_mode == KILL_NONE  ? "KillMode=none"
+                                                           : "SendSIGKILL=no";
+        char *r = NULL;
+        if (asprintf(&r, "%s%sprocesses left running in its sandbox (%s)", d ? d : "", d ? "; " : "", why) <
+            0)
+                r = NULL;
+        free(d);
+        return r;
+}
+
+static char *describe_state(const struct service *s) {
         char exitbuf[128], span[64];
         char *r = NULL;
         const struct svc_machine *m = &s->sm;

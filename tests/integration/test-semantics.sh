@@ -237,6 +237,7 @@ EOF
         status=$(svc status sshish)
         assert_contains "$status" "Left over: $session (" "status"
         assert_contains "$status" "sleep 1001" "status"
+        assert_contains "$status" "processes left running in its sandbox (KillMode=process)" "status"
         svc start sshish || fail "svc start with leftovers failed"
         assert_eq "$init1" "$(init_pid sshish)" "the new start's sandbox (ns-init)"
         pid_alive "$session" || fail "the session ended at the new start"
@@ -277,6 +278,7 @@ EOF
         local status
         status=$(svc status stubborn)
         assert_contains "$status" "timed out" "status"
+        assert_contains "$status" "processes left running in its sandbox (SendSIGKILL=no)" "status"
         assert_contains "$status" "Left over: $p1 (" "status"
         kill -KILL "$p1" "$p2"
 }
