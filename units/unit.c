@@ -128,8 +128,8 @@ static void unit_free_lists(struct unit *u) {
         };
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
                 strv_free(lists[i]);
-        struct exec_list *execs[] = { &u->exec_start_pre,   &u->exec_start,      &u->exec_reload,
-                                      &u->exec_stop,        &u->exec_condition,  &u->exec_start_post,
+        struct exec_list *execs[] = { &u->exec_start_pre, &u->exec_start,     &u->exec_reload,
+                                      &u->exec_stop,      &u->exec_condition, &u->exec_start_post,
                                       &u->exec_stop_post };
         for (size_t i = 0; i < ELEMENTSOF(execs); i++)
                 exec_list_clear(execs[i]);

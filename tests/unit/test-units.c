@@ -591,9 +591,12 @@ static void test_units__restart_takes_every_systemd_value(void **state _unused_)
                 const char *v;
                 enum restart_policy p;
         } values[] = {
-                { "no", RESTART_NO },           { "on-success", RESTART_ON_SUCCESS },
-                { "on-failure", RESTART_ON_FAILURE }, { "on-abnormal", RESTART_ON_ABNORMAL },
-                { "on-watchdog", RESTART_ON_WATCHDOG }, { "on-abort", RESTART_ON_ABORT },
+                { "no", RESTART_NO },
+                { "on-success", RESTART_ON_SUCCESS },
+                { "on-failure", RESTART_ON_FAILURE },
+                { "on-abnormal", RESTART_ON_ABNORMAL },
+                { "on-watchdog", RESTART_ON_WATCHDOG },
+                { "on-abort", RESTART_ON_ABORT },
                 { "always", RESTART_ALWAYS },
         };
         for (size_t i = 0; i < ELEMENTSOF(values); i++) {
@@ -629,9 +632,10 @@ static void test_units__kill_keys(void **state _unused_) {
 }
 
 static void test_units__exec_condition_start_post_stop_post_remain(void **state _unused_) {
-        struct unit *u = load_clean("[Service]\nType=oneshot\nExecCondition=/usr/share/samba/is-configured smb\n"
-                                    "ExecStart=/bin/true\nExecStartPost=-/bin/echo up\nExecStartPost=/bin/true\n"
-                                    "ExecStopPost=/bin/rm -f /run/x.pid\nRemainAfterExit=yes\n");
+        struct unit *u =
+                load_clean("[Service]\nType=oneshot\nExecCondition=/usr/share/samba/is-configured smb\n"
+                           "ExecStart=/bin/true\nExecStartPost=-/bin/echo up\nExecStartPost=/bin/true\n"
+                           "ExecStopPost=/bin/rm -f /run/x.pid\nRemainAfterExit=yes\n");
         assert_int_equal(u->exec_condition.n, 1);
         assert_string_equal(u->exec_condition.items[0].argv[1], "smb");
         assert_int_equal(u->exec_start_post.n, 2);
@@ -660,7 +664,8 @@ static void test_units__exit_status_sets(void **state _unused_) {
         u = load_clean(SVC "SuccessExitStatus=143\nSuccessExitStatus=\n");
         assert_false(exit_status_set_test(&u->success_status, CLD_EXITED, 143));
         unit_free(u);
-        expect_bad_value("SuccessExitStatus", "TERM", "neither an exit status from 0 to 255 nor a signal name");
+        expect_bad_value("SuccessExitStatus", "TERM",
+                         "neither an exit status from 0 to 255 nor a signal name");
         expect_bad_value("RestartPreventExitStatus", "-1", "neither an exit status");
 }
 
