@@ -253,6 +253,21 @@ static const char *job_to_string(enum job_type j) {
 
 static int append_resources(sd_bus_message *reply, const struct service *s, bool disk);
 
+static int append_strv(sd_bus_message *reply, const char *key, char **l) {
+        int r = sd_bus_message_open_container(reply, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "s", key);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, l);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
 static int append_status(sd_bus_message *reply, struct service *s, bool disk) {
         char exitbuf[128];
         _cleanup_free_ char *detail = service_describe(s);
@@ -309,6 +324,9 @@ static int append_status(sd_bus_message *reply, struct service *s, bool disk) {
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
         }
+        _cleanup_strv_free_ char **leftovers = service_leftovers(s);
+        if (r >= 0 && leftovers)
+                r = append_strv(reply, "Leftovers", leftovers);
         if (r >= 0)
                 r = append_resources(reply, s, disk);
         if (r >= 0)

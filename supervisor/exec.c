@@ -403,9 +403,12 @@ static int on_channel(sd_event_source *src _unused_, int fd _unused_, uint32_t r
                         on_started(s, &ev);
                 else if (ev.type == PROTO_EXITED)
                         on_exited(s, &ev);
-                else if (ev.type == PROTO_EMPTY && s->main_adopted && s->sm.main_alive) {
-                        s->main_adopted = false;
-                        service_queue_event(s, EV_MAIN_EXIT, s->adopted_code, s->adopted_status, 0);
+                else if (ev.type == PROTO_EMPTY) {
+                        if (s->main_adopted && s->sm.main_alive) {
+                                s->main_adopted = false;
+                                service_queue_event(s, EV_MAIN_EXIT, s->adopted_code, s->adopted_status, 0);
+                        }
+                        service_queue_event(s, EV_EMPTY, 0, 0, 0);
                 }
         }
         if (r == 0) /* ns-init is gone; its exit is handled when it is reaped */
@@ -450,8 +453,10 @@ uint64_t pidns_of(pid_t pid) {
 /* ---- making a sandbox and commands -------------------------------------------------------- */
 
 static int check_programs(struct service *s, int rootfd, const char *label) {
-        const struct exec_list *lists[] = { &s->unit->exec_start_pre, &s->unit->exec_start,
-                                            &s->unit->exec_reload, &s->unit->exec_stop };
+        const struct unit *u = s->unit;
+        const struct exec_list *lists[] = { &u->exec_condition,  &u->exec_start_pre, &u->exec_start,
+                                            &u->exec_start_post, &u->exec_reload,    &u->exec_stop,
+                                            &u->exec_stop_post };
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
                 for (size_t j = 0; j < lists[i]->n; j++) {
                         if (unit_path_under_bind(s->unit, lists[i]->items[j].path))
@@ -539,6 +544,40 @@ static int add_env(char ***env, const char *fmt, ...) {
         return k < 0 ? -ENOMEM : strv_push(env, v);
 }
 
+/* systemd's name for how the run ended, for $SERVICE_RESULT. */
+static const char *service_result_name(const struct svc_machine *m) {
+        switch (m->result) {
+        case RESULT_SIGNAL:
+                return m->main_code == CLD_DUMPED ? "core-dump" : "signal";
+        case RESULT_SPAWN:
+                return "resources";
+        case RESULT_DEPENDENCY:
+                return "success";
+        default:
+                return svc_result_to_string(m->result);
+        }
+}
+
+/* ExecStop= and ExecStopPost=: $SERVICE_RESULT, and $EXIT_CODE and $EXIT_STATUS of the main
+ * process's end when it ended (systemd.exec(5)). */
+static int add_stop_env(char ***env, const struct svc_machine *m) {
+        int r = add_env(env, "SERVICE_RESULT=%s", service_result_name(m));
+        if (r < 0 || m->main_code == 0)
+                return r;
+        const char *code = m->main_code == CLD_EXITED   ? "exited"
+                           : m->main_code == CLD_DUMPED ? "dumped"
+                                                        : "killed";
+        r = add_env(env, "EXIT_CODE=%s", code);
+        if (r >= 0 && m->main_code == CLD_EXITED)
+                r = add_env(env, "EXIT_STATUS=%d", m->main_status);
+        else if (r >= 0) {
+                const char *sig = sigabbrev_np(m->main_status);
+                r = sig ? add_env(env, "EXIT_STATUS=%s", sig)
+                        : add_env(env, "EXIT_STATUS=%d", m->main_status);
+        }
+        return r;
+}
+
 static int build_env(struct service *s, const struct sandbox_creds *c, bool main, char ***ret) {
         char **env = NULL;
         int r = add_env(&env, "%s", PATH);
@@ -554,6 +593,8 @@ static int build_env(struct service *s, const struct sandbox_creds *c, bool main
                 r = add_env(&env, "NOTIFY_SOCKET=%s", SANDBOX_NOTIFY_PATH);
         if (r >= 0 && s->main_pid > 0)
                 r = add_env(&env, "MAINPID=%d", (int) s->main_pid);
+        if (r >= 0 && !main && (s->sm.phase == PHASE_STOP_CMD || s->sm.phase == PHASE_STOP_POST))
+                r = add_stop_env(&env, &s->sm);
         if (r >= 0 && main && s->n_listen > 0 && !s->unit->accept) {
                 r = add_env(&env, "LISTEN_FDS=%zu", s->n_listen);
                 if (r >= 0)
@@ -629,17 +670,13 @@ static int build_command(struct service *s, const struct exec_command *ec, bool 
                 .nice_set = u->nice_set,
                 .nice = u->nice,
                 .oom_score_adj = u->oom_score_adjust_set ? u->oom_score_adjust : 0,
-                .umask = 0022,
+                .umask = u->umask,
         };
         return 0;
 }
 
 static const struct exec_command *command_for(struct service *s, bool main, unsigned idx) {
-        const struct unit *u = s->unit;
-        const struct exec_list *l = main                             ? &u->exec_start
-                                    : s->sm.phase == PHASE_START_PRE ? &u->exec_start_pre
-                                    : s->sm.phase == PHASE_RELOAD    ? &u->exec_reload
-                                                                     : &u->exec_stop;
+        const struct exec_list *l = service_exec_list(s->unit, main ? PHASE_START : s->sm.phase);
         return idx < l->n ? &l->items[idx] : NULL;
 }
 
@@ -755,6 +792,15 @@ void exec_signal(struct service *s, bool main, int sig) {
         (void) sandbox_send_signal(&s->sb, id, sig);
 }
 
+void exec_signal_all(struct service *s, int sig) {
+        if (s->unit->accept) {
+                sockets_stop_accepting(s, sig);
+                return;
+        }
+        if (s->has_sb)
+                (void) sandbox_send_signal(&s->sb, 0, sig);
+}
+
 /* FINAL: the run is over and nothing waits for the exits: the sandbox is handed to the manager
  * to reap, and a new start gets a new one. Otherwise the reaping reports the exits. */
 void exec_kill_all(struct service *s, bool final) {
@@ -799,6 +845,7 @@ bool exec_child_exited(struct service *s, pid_t pid) {
                 service_queue_event(s, EV_CONTROL_EXIT, CLD_KILLED, SIGKILL, 0);
         if (s->sm.main_alive && !s->unit->accept)
                 service_queue_event(s, EV_MAIN_EXIT, CLD_KILLED, SIGKILL, 0);
+        service_queue_event(s, EV_EMPTY, 0, 0, 0); /* nothing is left of that sandbox */
         service_process_queue(s);
         return true;
 }

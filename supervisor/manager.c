@@ -590,9 +590,12 @@ static void check_job(struct service *s, enum svc_state old) {
         switch (s->job) {
         case JOB_START:
         case JOB_RESTART:
-                /* Running, or a oneshot that finished. */
+                /* Running, a oneshot that finished (after its ExecStopPost=, if any), or a start
+                 * ExecCondition= skipped (systemd's job succeeds then too). */
                 if (now == SVC_RUNNING ||
-                    (now == SVC_INACTIVE && old == SVC_STARTING && s->sm.result == RESULT_SUCCESS))
+                    (now == SVC_INACTIVE && (old == SVC_STARTING || old == SVC_STOPPING) &&
+                     !s->sm.stop_requested &&
+                     (s->sm.result == RESULT_SUCCESS || s->sm.result == RESULT_CONDITION)))
                         job_done(s, true, NULL);
                 else if (now == SVC_FAILED || now == SVC_BACKING_OFF || now == SVC_INACTIVE)
                         job_done(s, false, why ? why : svc_state_to_string(now));

@@ -21,12 +21,27 @@ static uint64_t now_mono(const struct service *s) {
         return t;
 }
 
+const struct exec_list *service_exec_list(const struct unit *u, enum svc_phase phase) {
+        switch (phase) {
+        case PHASE_CONDITION:
+                return &u->exec_condition;
+        case PHASE_START_PRE:
+                return &u->exec_start_pre;
+        case PHASE_START_POST:
+                return &u->exec_start_post;
+        case PHASE_RELOAD:
+                return &u->exec_reload;
+        case PHASE_STOP_CMD:
+                return &u->exec_stop;
+        case PHASE_STOP_POST:
+                return &u->exec_stop_post;
+        default:
+                return &u->exec_start;
+        }
+}
+
 static bool ignore_failure_cb(const void *userdata, enum svc_phase phase, unsigned idx) {
-        const struct unit *u = userdata;
-        const struct exec_list *l = phase == PHASE_START_PRE  ? &u->exec_start_pre
-                                    : phase == PHASE_RELOAD   ? &u->exec_reload
-                                    : phase == PHASE_STOP_CMD ? &u->exec_stop
-                                                              : &u->exec_start;
+        const struct exec_list *l = service_exec_list(userdata, phase);
         return idx < l->n && l->items[idx].ignore_failure;
 }
 
@@ -51,6 +66,16 @@ static void config_from_unit(struct svc_config *c, const struct unit *u) {
                 .timeout_start_usec = u->timeout_start_usec,
                 .timeout_stop_usec = u->timeout_stop_usec,
                 .kill_signal = u->kill_signal,
+                .n_condition = (unsigned) u->exec_condition.n,
+                .n_start_post = (unsigned) u->exec_start_post.n,
+                .n_stop_post = (unsigned) u->exec_stop_post.n,
+                .remain_after_exit = u->remain_after_exit,
+                .kill_mode = (int) u->kill_mode,
+                .send_sigkill = u->send_sigkill,
+                .send_sighup = u->send_sighup,
+                .success_status = &u->success_status,
+                .restart_prevent = &u->restart_prevent_status,
+                .restart_force = &u->restart_force_status,
         };
 }
 
@@ -232,6 +257,9 @@ static void run_action(struct service *s, const struct svc_action *a) {
         case ACT_SIGNAL_CONTROL:
                 exec_signal(s, false, a->arg);
                 break;
+        case ACT_SIGNAL_ALL:
+                exec_signal_all(s, a->arg);
+                break;
         case ACT_KILL_ALL:
                 exec_kill_all(s, a->arg);
                 break;
@@ -273,10 +301,24 @@ static void note_transition(struct service *s, enum svc_state old) {
                 s->total_restarts++;
 }
 
+/* ExecCondition= number IDX exited with STATUS: the reason the start was skipped. */
+static void note_condition(struct service *s, unsigned idx) {
+        const struct exec_list *l = &s->unit->exec_condition;
+        _cleanup_free_ char *cmd = idx < l->n ? strv_join(l->items[idx].argv, " ") : NULL;
+        free(s->failure_detail);
+        if (asprintf(&s->failure_detail, "condition failed: ExecCondition=%s exited with status %d",
+                     cmd ? cmd : "", s->sm.exit_status) < 0)
+                s->failure_detail = NULL;
+}
+
 static void step_one(struct service *s, const struct svc_event *ev) {
         enum svc_state old = s->sm.state;
+        bool in_condition = s->sm.phase == PHASE_CONDITION;
+        unsigned idx = s->sm.idx;
         struct svc_actions out;
         svc_step(&s->sm, &s->cfg, ev, &out);
+        if (in_condition && s->sm.result == RESULT_CONDITION)
+                note_condition(s, idx);
         for (unsigned i = 0; i < out.n; i++)
                 run_action(s, &out.a[i]);
         if (s->sm.state != old) {
@@ -377,7 +419,87 @@ const char *service_describe_exit(const struct service *s, char *buf, size_t n) 
         return buf;
 }
 
+/* PID (host numbering) as its own PID namespace numbers it: the last field of NSpid. */
+static pid_t pidns_pid_of(pid_t pid) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/status", (int) pid);
+        _cleanup_free_ char *status = NULL;
+        if (read_full_file(path, &status, NULL) < 0)
+                return 0;
+        const char *ns = strstr(status, "\nNSpid:");
+        if (!ns)
+                return 0;
+        const char *eol = strchrnul(ns + 1, '\n'), *last = eol;
+        while (last > ns && last[-1] != '\t' && last[-1] != ' ')
+                last--;
+        return (pid_t) atoi(last);
+}
+
+/* PID's command line, words joined by spaces; NULL if it is gone. */
+static char *process_cmdline(pid_t pid) {
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/cmdline", (int) pid);
+        char *cmd = NULL;
+        size_t n = 0;
+        if (read_full_file(path, &cmd, &n) < 0 || n == 0)
+                return mfree(cmd);
+        for (size_t i = 0; i + 1 < n; i++)
+                if (cmd[i] == '\0')
+                        cmd[i] = ' ';
+        return cmd;
+}
+
+/* The children of the sandbox's ns-init that are neither the main process nor the control
+ * command: what a stop with KillMode=process/none or SendSIGKILL=no left running. Their own
+ * children are theirs, and go with them. */
+char **service_leftovers(const struct service *s) {
+        if (!s->has_sb ||
+            !(s->sm.leftovers || s->cfg.kill_mode == KILL_PROCESS || s->cfg.kill_mode == KILL_NONE))
+                return NULL;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int) s->sb.pid, (int) s->sb.pid);
+        _cleanup_free_ char *children = NULL;
+        if (read_full_file(path, &children, NULL) < 0)
+                return NULL;
+        char **l = NULL, *save = NULL;
+        for (char *w = strtok_r(children, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+                pid_t pid = (pid_t) atoi(w), nspid = pidns_pid_of(pid);
+                if (nspid <= 0 || (s->sm.main_alive && nspid == s->main_pid) ||
+                    (s->sm.control_alive && nspid == s->control_pid))
+                        continue;
+                char *line = NULL;
+                _cleanup_free_ char *cmd = process_cmdline(pid);
+                if (asprintf(&line, "%d (%d in its sandbox) %s", (int) pid, (int) nspid, cmd ? cmd : "?") <
+                            0 ||
+                    strv_push(&l, line) < 0) {
+                        free(line);
+                        return strv_free(l);
+                }
+        }
+        return l;
+}
+
+static char *describe_state(const struct service *s);
+
+/* What the state says, and when a stop left processes running in the sandbox, which key did. */
 char *service_describe(const struct service *s) {
+        char *d = describe_state(s);
+        bool down =
+                s->sm.state == SVC_INACTIVE || s->sm.state == SVC_FAILED || s->sm.state == SVC_BACKING_OFF;
+        if (!down || !s->sm.leftovers || !s->has_sb)
+                return d;
+        const char *why = s->cfg.kill_mode == KILL_PROCESS ? "KillMode=process"
+                          : s->cfg.kill_mode == KILL_NONE  ? "KillMode=none"
+                                                           : "SendSIGKILL=no";
+        char *r = NULL;
+        if (asprintf(&r, "%s%sprocesses left running in its sandbox (%s)", d ? d : "", d ? "; " : "", why) <
+            0)
+                r = NULL;
+        free(d);
+        return r;
+}
+
+static char *describe_state(const struct service *s) {
         char exitbuf[128], span[64];
         char *r = NULL;
         const struct svc_machine *m = &s->sm;
@@ -405,11 +527,15 @@ char *service_describe(const struct service *s) {
                         return NULL;
                 return r;
         case SVC_INACTIVE:
+                if (m->result == RESULT_CONDITION && s->failure_detail)
+                        return strdup(s->failure_detail);
                 if (m->exit_code == 0 && m->result != RESULT_SPAWN)
                         return NULL;
                 if (asprintf(&r, "last exit: %s", service_describe_exit(s, exitbuf, sizeof(exitbuf))) < 0)
                         return NULL;
                 return r;
+        case SVC_RUNNING:
+                return svc_machine_exited(m) ? strdup("exited") : NULL;
         default:
                 return NULL;
         }

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct exit_status_set;
+
 enum svc_state {
         SVC_INACTIVE,
         SVC_STARTING,
@@ -22,12 +24,16 @@ enum svc_state {
 /* Where inside a state the machine is. */
 enum svc_phase {
         PHASE_NONE,
+        PHASE_CONDITION, /* ExecCondition[idx] running */
         PHASE_START_PRE, /* ExecStartPre[idx] running */
         PHASE_START, /* ExecStart[idx] spawned, waiting for readiness */
+        PHASE_START_POST, /* ready; ExecStartPost[idx] running */
         PHASE_RELOAD, /* ExecReload[idx] running */
         PHASE_STOP_CMD, /* ExecStop[idx] running */
         PHASE_STOP_TERM, /* KillSignal sent, waiting up to TimeoutStopSec */
-        PHASE_STOP_KILL, /* SIGKILL sent to everything, waiting */
+        PHASE_STOP_REST, /* KillMode=control-group: the main process ended, the rest has its KillSignal */
+        PHASE_STOP_KILL, /* SIGKILL sent (to what KillMode= names), waiting */
+        PHASE_STOP_POST, /* the service is down; ExecStopPost[idx] running */
         _PHASE_MAX,
 };
 
@@ -41,6 +47,7 @@ enum svc_result {
         RESULT_START_LIMIT, /* StartLimitBurst hit */
         RESULT_DEPENDENCY, /* a Requires= dependency failed (set by the manager) */
         RESULT_OOM, /* the kernel's OOM killer ended it (set by the executor) */
+        RESULT_CONDITION, /* ExecCondition= exited 1..254: the start was skipped, not failed */
         _RESULT_MAX,
 };
 
@@ -55,6 +62,7 @@ enum svc_event_type {
         EV_CONTROL_EXIT, /* the control process (ExecStartPre/Reload/Stop) ended */
         EV_SPAWN_FAILED, /* spawning the current process failed (spawn_errno) */
         EV_TIMER, /* the machine's timer fired */
+        EV_EMPTY, /* nothing but ns-init is left in the service's sandbox */
         _EV_MAX,
 };
 
@@ -80,6 +88,12 @@ struct svc_config {
         uint64_t start_limit_interval_usec;
         uint64_t timeout_start_usec, timeout_stop_usec; /* UINT64_MAX: none */
         int kill_signal;
+        unsigned n_condition, n_start_post, n_stop_post;
+        bool remain_after_exit;
+        int kill_mode; /* enum kill_mode from units/unit.h */
+        bool send_sigkill, send_sighup;
+        /* SuccessExitStatus=, RestartPreventExitStatus=, RestartForceExitStatus=; NULL = empty */
+        const struct exit_status_set *success_status, *restart_prevent, *restart_force;
 };
 
 #define SVC_UP_RESET_USEC (10ULL * 1000000ULL) /* restarts counter resets after 10 s up */
@@ -93,6 +107,11 @@ struct svc_machine {
         bool stop_requested; /* the stop was asked for: ends in inactive, not in a restart */
         enum svc_result result;
         int exit_code, exit_status; /* last process end, for status */
+        int main_code, main_status; /* the main process's end in this run; 0 = it has not ended */
+        bool stop_post_done; /* ExecStopPost= ran (or is running) for this run */
+        /* The run is over but its sandbox lives on with processes KillMode=process/none or
+         * SendSIGKILL=no left running; it is released at EV_EMPTY, or a new start joins it. */
+        bool leftovers;
         int spawn_errno;
         unsigned n_restarts; /* automatic restarts since the last reset */
         uint64_t running_since; /* monotonic usec when it became running */
@@ -105,8 +124,10 @@ enum svc_action_type {
         ACT_SPAWN_MAIN, /* spawn ExecStart[arg] */
         ACT_SPAWN_CONTROL, /* spawn the command of the current phase, index arg */
         ACT_SIGNAL_MAIN, /* send signal arg to the main process */
+        ACT_SIGNAL_ALL, /* send signal arg to every process of the service */
         ACT_SIGNAL_CONTROL,
-        ACT_KILL_ALL, /* SIGKILL everything the service has left */
+        ACT_KILL_ALL, /* SIGKILL everything the service has left; arg 1: the run is over, release
+                       * its sandbox */
         ACT_TIMER, /* arm the timer at machine.timer_usec, or disarm when 0 */
         ACT_FORGET_MAIN, /* the forking parent exited: find the daemon it left */
 };
@@ -116,7 +137,7 @@ struct svc_action {
         int arg;
 };
 
-#define SVC_ACTIONS_MAX 6
+#define SVC_ACTIONS_MAX 10
 struct svc_actions {
         struct svc_action a[SVC_ACTIONS_MAX];
         unsigned n;
@@ -134,6 +155,10 @@ uint64_t svc_restart_delay(const struct svc_config *c, unsigned n);
 
 /* True when the last process end counts as clean (exit 0, or SIGHUP/SIGINT/SIGTERM/SIGPIPE). */
 bool svc_exit_is_clean(int exit_code, int exit_status);
+
+/* True when the machine sits in RUNNING with no main process: RemainAfterExit=yes after the main
+ * process ended cleanly ("active (exited)" in systemd's words). */
+bool svc_machine_exited(const struct svc_machine *m);
 
 const char *svc_state_to_string(enum svc_state s);
 const char *svc_result_to_string(enum svc_result r);

@@ -27,7 +27,7 @@ static bool use_color;
 struct status_info {
         char *name, *description, *state, *detail, *result, *last_exit, *status_text, *path, *type, *job,
                 *tree_path, *address;
-        char **ports;
+        char **ports, **leftovers;
         int outbound;
         uint64_t since;
         uint32_t main_pid, restarts, ns_pid, init_pid;
@@ -50,6 +50,7 @@ static void status_info_done(struct status_info *i) {
         free(i->tree_path);
         free(i->address);
         strv_free(i->ports);
+        strv_free(i->leftovers);
         strv_free(i->load_errors);
         *i = (struct status_info){ 0 };
         for (size_t k = 0; k < ELEMENTSOF(i->res); k++)
@@ -227,10 +228,13 @@ static int read_variant(sd_bus_message *m, const char *key, struct status_info *
                 return sd_bus_message_read(m, "v", "b", &i->enabled);
         if (streq(key, "Outbound"))
                 return sd_bus_message_read(m, "v", "b", &i->outbound);
-        if (streq(key, "LoadErrors") || streq(key, "Ports")) {
+        if (streq(key, "LoadErrors") || streq(key, "Ports") || streq(key, "Leftovers")) {
+                char ***l = streq(key, "Ports")       ? &i->ports
+                            : streq(key, "Leftovers") ? &i->leftovers
+                                                      : &i->load_errors;
                 int r = sd_bus_message_enter_container(m, 'v', "as");
                 if (r >= 0)
-                        r = sd_bus_message_read_strv(m, streq(key, "Ports") ? &i->ports : &i->load_errors);
+                        r = sd_bus_message_read_strv(m, l);
                 if (r >= 0)
                         r = sd_bus_message_exit_container(m);
                 return r;
@@ -397,6 +401,8 @@ static void print_status(const struct status_info *i) {
                 printf("        Job: %s queued\n", i->job);
         if (i->main_pid)
                 printf("   Main PID: %u (%u in its sandbox)\n", i->main_pid, i->ns_pid);
+        STRV_FOREACH (l, i->leftovers)
+                printf("  Left over: %s\n", *l);
         printf("   Restarts: %u\n", i->restarts);
         if (!isempty(i->last_exit))
                 printf("  Last exit: %s\n", i->last_exit);
@@ -447,6 +453,12 @@ static void json_status(const struct status_info *i, bool first) {
         printf("],\"outbound\":%s,\"ports\":[", i->outbound ? "true" : "false");
         k = 0;
         STRV_FOREACH (p, i->ports) {
+                printf("%s", k++ ? "," : "");
+                json_string(stdout, *p);
+        }
+        printf("],\"leftovers\":[");
+        k = 0;
+        STRV_FOREACH (p, i->leftovers) {
                 printf("%s", k++ ? "," : "");
                 json_string(stdout, *p);
         }

@@ -188,6 +188,11 @@ void service_dependency_failed(struct service *s, const char *dep);
 /* The child PID (a sandbox's ns-init) was reaped: true when it was one of this service's. */
 bool service_child_exited(struct service *s, pid_t pid, int code, int status);
 bool service_is_active(const struct service *s);
+/* The commands of PHASE: ExecCondition= for PHASE_CONDITION, ...; ExecStart= for PHASE_START. */
+const struct exec_list *service_exec_list(const struct unit *u, enum svc_phase phase);
+/* What runs in the sandbox besides the main process and the control command, after
+ * KillMode=process/none or SendSIGKILL=no: "PID (NSPID in its sandbox) COMMAND" lines, or NULL. */
+char **service_leftovers(const struct service *s);
 /* True when PID (host numbering) lives in one of the service's sandboxes. */
 bool service_owns_pid(const struct service *s, pid_t pid);
 /* "exited with status 1", "killed by signal 11 (SEGV)" into buf. */
@@ -198,6 +203,8 @@ char *service_describe(const struct service *s);
 /* exec.c: sandboxes and the commands in them */
 int exec_spawn(struct service *s, bool main, unsigned idx);
 void exec_signal(struct service *s, bool main, int sig);
+/* KillMode=control-group: SIG to every process of the service's sandbox. */
+void exec_signal_all(struct service *s, int sig);
 void exec_kill_all(struct service *s, bool final);
 void exec_adopt_forked_main(struct service *s);
 int exec_start_connection(struct service *s, int conn_fd, struct sandbox *ret, uint32_t *ret_id);

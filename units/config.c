@@ -205,7 +205,6 @@ int config_parse_type(struct parse_ctx *ctx, const char *key, const char *value,
 
 int config_parse_restart(struct parse_ctx *ctx, const char *key, const char *value, void *data,
                          int ltype _unused_) {
-        static const char *const unsupported[] = { "on-success", "on-abnormal", "on-watchdog", "on-abort" };
         enum restart_policy *p = data;
 
         ctx->restart_loc = (struct unit_location){ ctx->file, ctx->line };
@@ -218,12 +217,124 @@ int config_parse_restart(struct parse_ctx *ctx, const char *key, const char *val
                         *p = i;
                         return 0;
                 }
-        for (size_t i = 0; i < ELEMENTSOF(unsupported); i++)
-                if (streq(value, unsupported[i]))
-                        return ctx_error(
-                                ctx, "Restart=%s is not supported: svc supports no, on-failure and always",
-                                value);
-        return ctx_error(ctx, "%s=%s: expected no, on-failure or always", key, ctx_short(ctx, value));
+        return ctx_error(
+                ctx,
+                "%s=%s: expected no, on-success, on-failure, on-abnormal, on-watchdog, on-abort or always",
+                key, ctx_short(ctx, value));
+}
+
+int config_parse_kill_mode(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                           int ltype _unused_) {
+        enum kill_mode *k = data;
+
+        if (!*value) {
+                *k = unit_defaults.kill_mode;
+                return 0;
+        }
+        for (enum kill_mode i = 0; i < _KILL_MODE_MAX; i++)
+                if (streq(value, kill_mode_to_string(i))) {
+                        *k = i;
+                        return 0;
+                }
+        return ctx_error(ctx, "%s=%s: expected control-group, mixed, process or none", key,
+                         ctx_short(ctx, value));
+}
+
+/* One word of SuccessExitStatus= and friends: an exit status 0..255 or a signal name. */
+static int exit_status_add(struct exit_status_set *set, const char *w) {
+        unsigned n;
+        int sig;
+
+        if (parse_unsigned(w, &n) >= 0) {
+                if (n > 255)
+                        return -ERANGE;
+                set->status[n / 64] |= 1ULL << (n % 64);
+                return 0;
+        }
+        if (!strneq(w, "SIG", 3) || parse_signal(w, &sig) < 0 || sig > 64)
+                return -EINVAL;
+        set->signals |= 1ULL << (sig - 1);
+        return 0;
+}
+
+int config_parse_exit_status(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                             int ltype _unused_) {
+        struct exit_status_set *set = data, add = { 0 };
+        _cleanup_strv_free_ char **words = NULL;
+
+        if (!*value) {
+                *set = (struct exit_status_set){ 0 };
+                return 0;
+        }
+        int r = split_value(ctx, key, value, &words);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (w, words)
+                if (exit_status_add(&add, *w) < 0)
+                        return ctx_error(ctx,
+                                         "%s=: '%s' is neither an exit status from 0 to 255 nor a signal "
+                                         "name such as SIGTERM",
+                                         key, ctx_short(ctx, *w));
+        for (size_t i = 0; i < ELEMENTSOF(add.status); i++)
+                set->status[i] |= add.status[i];
+        set->signals |= add.signals;
+        return 0;
+}
+
+/* TimeoutSec= sets TimeoutStartSec= and TimeoutStopSec= at once, as in systemd. */
+int config_parse_timeout_sec(struct parse_ctx *ctx, const char *key, const char *value, void *data _unused_,
+                             int ltype _unused_) {
+        struct unit *u = ctx->u;
+
+        if (!*value) {
+                u->timeout_start_usec = unit_defaults.timeout_start_usec;
+                u->timeout_stop_usec = unit_defaults.timeout_stop_usec;
+                return 0;
+        }
+        int r = config_parse_timespan(ctx, key, value, &u->timeout_start_usec, TIMESPAN_ZERO_IS_INFINITY);
+        if (r >= 0)
+                u->timeout_stop_usec = u->timeout_start_usec;
+        return r;
+}
+
+int config_parse_umask(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                       int ltype _unused_) {
+        unsigned *m = data, v = 0;
+        size_t n = strlen(value);
+
+        if (!*value) {
+                *m = unit_defaults.umask;
+                return 0;
+        }
+        if (n > 4 || strspn(value, "01234567") != n)
+                return ctx_error(ctx, "%s=%s: expected an octal mode from 0000 to 0777, such as 0027", key,
+                                 ctx_short(ctx, value));
+        for (size_t i = 0; i < n; i++)
+                v = v * 8 + (unsigned) (value[i] - '0');
+        if (v > 0777)
+                return ctx_error(ctx, "%s=%s: expected an octal mode from 0000 to 0777, such as 0027", key,
+                                 ctx_short(ctx, value));
+        *m = v;
+        return 0;
+}
+
+/* PermissionsStartOnly=no is what svc always does; yes cannot be honoured without running
+ * commands as root outside User=, which svc never does: a warning that says what happens. */
+int config_parse_permissions_start_only(struct parse_ctx *ctx, const char *key, const char *value,
+                                        void *data _unused_, int ltype _unused_) {
+        int r = *value ? parse_boolean(value) : 0;
+        if (r < 0)
+                return ctx_error(ctx, "%s=%s: expected a boolean (yes, no, true, false, on, off, 1, 0)", key,
+                                 ctx_short(ctx, value));
+        if (r == 0)
+                return 0;
+        return ctx_warning(
+                ctx,
+                "%s=yes is deprecated and not honoured: svc runs ExecStartPre=, ExecStartPost=, "
+                "ExecReload=, ExecStop= and ExecStopPost= with the unit's User=, Group= and sandbox "
+                "too, so a command there that needs root fails (RuntimeDirectory= and "
+                "StateDirectory= make directories owned by User=)",
+                key);
 }
 
 int config_parse_pid_file(struct parse_ctx *ctx, const char *key, const char *value, void *data,

@@ -146,6 +146,11 @@ int config_parse_unsigned(struct parse_ctx *, const char *, const char *, void *
 int config_parse_size(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_type(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_restart(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_kill_mode(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_exit_status(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_timeout_sec(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_umask(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_permissions_start_only(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_pid_file(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_kill_signal(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_user(struct parse_ctx *, const char *, const char *, void *, int);

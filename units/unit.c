@@ -19,6 +19,9 @@ const struct unit unit_defaults = {
         .timeout_start_usec = 90 * USEC_PER_SEC,
         .timeout_stop_usec = 10 * USEC_PER_SEC,
         .kill_signal = SIGTERM,
+        .kill_mode = KILL_CONTROL_GROUP,
+        .send_sigkill = true,
+        .umask = 0022,
         .max_connections = 64,
         .overlay = OVERLAY_NONE,
         .private_network = true,
@@ -48,10 +51,24 @@ const char *service_type_to_string(enum service_type t) {
 const char *restart_policy_to_string(enum restart_policy r) {
         static const char *const names[_RESTART_MAX] = {
                 [RESTART_NO] = "no",
+                [RESTART_ON_SUCCESS] = "on-success",
                 [RESTART_ON_FAILURE] = "on-failure",
+                [RESTART_ON_ABNORMAL] = "on-abnormal",
+                [RESTART_ON_WATCHDOG] = "on-watchdog",
+                [RESTART_ON_ABORT] = "on-abort",
                 [RESTART_ALWAYS] = "always",
         };
         return r >= 0 && r < _RESTART_MAX ? names[r] : NULL;
+}
+
+const char *kill_mode_to_string(enum kill_mode k) {
+        static const char *const names[_KILL_MODE_MAX] = {
+                [KILL_CONTROL_GROUP] = "control-group",
+                [KILL_MIXED] = "mixed",
+                [KILL_PROCESS] = "process",
+                [KILL_NONE] = "none",
+        };
+        return k >= 0 && k < _KILL_MODE_MAX ? names[k] : NULL;
 }
 
 bool unit_path_under_bind(const struct unit *u, const char *path) {
@@ -111,7 +128,9 @@ static void unit_free_lists(struct unit *u) {
         };
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
                 strv_free(lists[i]);
-        struct exec_list *execs[] = { &u->exec_start_pre, &u->exec_start, &u->exec_reload, &u->exec_stop };
+        struct exec_list *execs[] = { &u->exec_start_pre, &u->exec_start,     &u->exec_reload,
+                                      &u->exec_stop,      &u->exec_condition, &u->exec_start_post,
+                                      &u->exec_stop_post };
         for (size_t i = 0; i < ELEMENTSOF(execs); i++)
                 exec_list_clear(execs[i]);
         for (size_t i = 0; i < UNIT_RLIMIT_MAX; i++)

@@ -5,6 +5,7 @@
  * debug, exits, or knows about the event loop: errors are returned as diagnostics carrying
  * file, line and a sentence, and the caller prints them. */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,12 +25,43 @@ enum service_type {
         _SERVICE_TYPE_MAX,
 };
 
+/* systemd's Restart= values (systemd.service(5), the table under Restart=). */
 enum restart_policy {
         RESTART_NO,
+        RESTART_ON_SUCCESS,
         RESTART_ON_FAILURE,
+        RESTART_ON_ABNORMAL,
+        RESTART_ON_WATCHDOG,
+        RESTART_ON_ABORT,
         RESTART_ALWAYS,
         _RESTART_MAX,
 };
+
+/* KillMode= (systemd.kill(5)). */
+enum kill_mode {
+        KILL_CONTROL_GROUP, /* KillSignal= to every process of the service, SIGKILL to what is left */
+        KILL_MIXED, /* KillSignal= to the main process, SIGKILL to every process left */
+        KILL_PROCESS, /* the main process alone; the others keep running in the sandbox */
+        KILL_NONE, /* no signal at all; ExecStop= only */
+        _KILL_MODE_MAX,
+};
+
+/* SuccessExitStatus=, RestartPreventExitStatus=, RestartForceExitStatus=: exit statuses 0..255
+ * and signals 1..64 as bit sets. */
+struct exit_status_set {
+        uint64_t status[4];
+        uint64_t signals; /* bit SIG-1 */
+};
+
+/* True when a process end (CODE: CLD_EXITED, CLD_KILLED or CLD_DUMPED; STATUS: the exit status or
+ * the signal) is in SET. */
+static inline bool exit_status_set_test(const struct exit_status_set *set, int code, int status) {
+        if (!set)
+                return false;
+        if (code == CLD_EXITED)
+                return status >= 0 && status < 256 && (set->status[status / 64] >> (status % 64)) & 1;
+        return status >= 1 && status <= 64 && (set->signals >> (status - 1)) & 1;
+}
 
 enum overlay_mode {
         OVERLAY_NONE,
@@ -126,6 +158,9 @@ struct unit {
         enum service_type type;
         char *pid_file;
         struct exec_list exec_start_pre, exec_start, exec_reload, exec_stop;
+        struct exec_list exec_condition, exec_start_post, exec_stop_post;
+        bool remain_after_exit;
+        struct exit_status_set success_status, restart_prevent_status, restart_force_status;
         enum restart_policy restart; /* default on-failure */
         uint64_t restart_usec; /* RestartSec=, default 100 ms */
         unsigned restart_steps; /* default 9 */
@@ -133,6 +168,10 @@ struct unit {
         uint64_t timeout_start_usec; /* default 90 s; USEC_INFINITY for "infinity"/0 */
         uint64_t timeout_stop_usec; /* default 10 s */
         int kill_signal; /* default SIGTERM */
+        enum kill_mode kill_mode; /* default control-group */
+        bool send_sigkill; /* default true */
+        bool send_sighup;
+        unsigned umask; /* default 0022 */
         char *user, *group;
         char **supplementary_groups;
         char **environment; /* "KEY=VALUE" strings, later ones win */
@@ -279,3 +318,4 @@ const char *unit_key_refusal(const char *section, const char *key);
 
 const char *service_type_to_string(enum service_type t);
 const char *restart_policy_to_string(enum restart_policy r);
+const char *kill_mode_to_string(enum kill_mode k);

@@ -31,6 +31,8 @@ static struct svc_config simple_config(void) {
                 .timeout_start_usec = 90 * SEC,
                 .timeout_stop_usec = 10 * SEC,
                 .kill_signal = SIGTERM,
+                .kill_mode = KILL_CONTROL_GROUP,
+                .send_sigkill = true,
         };
 }
 
@@ -45,6 +47,10 @@ static void exit_ev(struct svc_machine *m, const struct svc_config *c, enum svc_
                     int status, uint64_t now) {
         struct svc_event ev = { .type = t, .now = now, .exit_code = code, .exit_status = status };
         svc_step(m, c, &ev, &out);
+        /* A stop with KillMode=control-group waits for the rest of the sandbox; here nothing else
+         * runs, and ns-init says so right after the exit. */
+        if (m->phase == PHASE_STOP_REST)
+                step(m, c, EV_EMPTY, now);
 }
 
 static bool has_action(enum svc_action_type t, int arg) {
@@ -94,7 +100,7 @@ static void test_state__start_timeout_kills_and_backs_off(void **state _unused_)
         assert_int_equal(m.timer_usec, 90 * SEC);
         step(&m, &c, EV_TIMER, 90 * SEC);
         assert_int_equal(m.state, SVC_STOPPING);
-        assert_true(has_action(ACT_SIGNAL_MAIN, SIGTERM));
+        assert_true(has_action(ACT_SIGNAL_ALL, SIGTERM));
         exit_ev(&m, &c, EV_MAIN_EXIT, CLD_KILLED, SIGTERM, 91 * SEC);
         assert_int_equal(m.state, SVC_BACKING_OFF);
         assert_int_equal(m.result, RESULT_TIMEOUT);
@@ -260,7 +266,7 @@ static void test_state__stop_sends_kill_signal_then_sigkill(void **state _unused
         start_running(&m, &c, 0);
         step(&m, &c, EV_STOP, 1 * SEC);
         assert_int_equal(m.state, SVC_STOPPING);
-        assert_true(has_action(ACT_SIGNAL_MAIN, SIGINT));
+        assert_true(has_action(ACT_SIGNAL_ALL, SIGINT)); /* KillMode=control-group */
         assert_int_equal(m.timer_usec, 11 * SEC);
         step(&m, &c, EV_TIMER, 11 * SEC);
         assert_true(has_action(ACT_KILL_ALL, -1));
@@ -294,7 +300,7 @@ static void test_state__exec_stop_runs_before_signal(void **state _unused_) {
         assert_true(has_action(ACT_SPAWN_CONTROL, 1));
         exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 0, 3);
         assert_int_equal(m.phase, PHASE_STOP_TERM);
-        assert_true(has_action(ACT_SIGNAL_MAIN, SIGTERM));
+        assert_true(has_action(ACT_SIGNAL_ALL, SIGTERM));
         exit_ev(&m, &c, EV_MAIN_EXIT, CLD_KILLED, SIGTERM, 4);
         assert_int_equal(m.state, SVC_INACTIVE);
 }
@@ -451,6 +457,343 @@ static void test_state__main_exit_during_reload_kills_control(void **state _unus
         assert_int_equal(m.result, RESULT_SIGNAL);
 }
 
+static void test_state__remain_after_exit_oneshot_stays_active_and_runs_exec_stop(void **state _unused_) {
+        struct svc_config c = simple_config();
+        c.type_simple = false;
+        c.type_oneshot = true;
+        c.remain_after_exit = true;
+        c.n_stop = 1;
+        struct svc_machine m;
+        svc_machine_init(&m);
+        step(&m, &c, EV_START, 0);
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_EXITED, 0, 1);
+        assert_int_equal(m.state, SVC_RUNNING);
+        assert_true(svc_machine_exited(&m));
+        assert_false(has_action(ACT_KILL_ALL, -1)); /* what the script started keeps running */
+        step(&m, &c, EV_STOP, 2);
+        assert_int_equal(m.phase, PHASE_STOP_CMD);
+        assert_true(has_action(ACT_SPAWN_CONTROL, 0));
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 0, 3);
+        assert_int_equal(m.state, SVC_INACTIVE);
+        assert_true(has_action(ACT_KILL_ALL, 1));
+}
+
+static void test_state__remain_after_exit_simple_failure_still_fails(void **state _unused_) {
+        struct svc_config c = simple_config();
+        c.remain_after_exit = true;
+        c.restart = RESTART_NO;
+        struct svc_machine m;
+        svc_machine_init(&m);
+        start_running(&m, &c, 0);
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_EXITED, 0, 1);
+        assert_true(svc_machine_exited(&m));
+        svc_machine_init(&m);
+        start_running(&m, &c, 0);
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_EXITED, 2, 1);
+        assert_int_equal(m.state, SVC_FAILED);
+}
+
+static void test_state__exec_start_post_after_ready(void **state _unused_) {
+        struct svc_config c = simple_config();
+        c.n_start_post = 2;
+        struct svc_machine m;
+        svc_machine_init(&m);
+        step(&m, &c, EV_START, 0);
+        step(&m, &c, EV_MAIN_EXEC, 1);
+        assert_int_equal(m.state, SVC_STARTING);
+        assert_int_equal(m.phase, PHASE_START_POST);
+        assert_true(has_action(ACT_SPAWN_CONTROL, 0));
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 0, 2);
+        assert_true(has_action(ACT_SPAWN_CONTROL, 1));
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 0, 3);
+        assert_int_equal(m.state, SVC_RUNNING);
+        assert_int_equal(m.timer_usec, 0);
+}
+
+static void test_state__exec_start_post_failure_fails_the_start(void **state _unused_) {
+        struct svc_config c = simple_config();
+        c.n_start_post = 1;
+        c.n_stop = 1;
+        c.restart = RESTART_NO;
+        struct svc_machine m;
+        svc_machine_init(&m);
+        step(&m, &c, EV_START, 0);
+        step(&m, &c, EV_MAIN_EXEC, 1);
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 1, 2);
+        assert_int_equal(m.state, SVC_STOPPING);
+        assert_int_equal(m.phase, PHASE_STOP_CMD); /* it was up: ExecStop= runs, as in systemd */
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 0, 3);
+        assert_true(has_action(ACT_SIGNAL_ALL, SIGTERM));
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_KILLED, SIGTERM, 4);
+        assert_int_equal(m.state, SVC_FAILED);
+        assert_int_equal(m.result, RESULT_EXIT_CODE);
+}
+
+static void test_state__exec_stop_post_runs_after_stop_and_after_failure(void **state _unused_) {
+        struct svc_config c = simple_config();
+        c.n_stop_post = 1;
+        c.n_start_pre = 1;
+        c.restart = RESTART_NO;
+        struct svc_machine m;
+        svc_machine_init(&m);
+        step(&m, &c, EV_START, 0);
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 0, 1);
+        step(&m, &c, EV_MAIN_EXEC, 1);
+        step(&m, &c, EV_STOP, 2);
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_KILLED, SIGTERM, 3);
+        assert_int_equal(m.state, SVC_STOPPING);
+        assert_int_equal(m.phase, PHASE_STOP_POST);
+        assert_true(has_action(ACT_KILL_ALL, 1)); /* the service is gone first */
+        assert_true(has_action(ACT_SPAWN_CONTROL, 0));
+        assert_int_equal(m.main_code, CLD_KILLED);
+        assert_int_equal(m.main_status, SIGTERM);
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 0, 4);
+        assert_int_equal(m.state, SVC_INACTIVE);
+        /* A start that failed in ExecStartPre= gets ExecStopPost= too. */
+        step(&m, &c, EV_START, 5);
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 1, 6);
+        assert_int_equal(m.phase, PHASE_STOP_POST);
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 0, 7);
+        assert_int_equal(m.state, SVC_FAILED);
+        assert_int_equal(m.result, RESULT_EXIT_CODE);
+}
+
+static void test_state__exec_condition_skips_or_fails(void **state _unused_) {
+        struct svc_config c = simple_config();
+        c.n_condition = 1;
+        c.restart = RESTART_ALWAYS;
+        struct svc_machine m;
+        svc_machine_init(&m);
+        step(&m, &c, EV_START, 0);
+        assert_int_equal(m.phase, PHASE_CONDITION);
+        assert_true(has_action(ACT_SPAWN_CONTROL, 0));
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 1, 1);
+        assert_int_equal(m.state, SVC_INACTIVE); /* skipped: not failed, not restarted */
+        assert_int_equal(m.result, RESULT_CONDITION);
+        assert_int_equal(m.exit_status, 1);
+        step(&m, &c, EV_START, 2);
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 0, 3);
+        assert_true(has_action(ACT_SPAWN_MAIN, 0));
+        step(&m, &c, EV_STOP, 4);
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_KILLED, SIGTERM, 5);
+        c.restart = RESTART_NO;
+        step(&m, &c, EV_START, 6);
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 255, 7);
+        assert_int_equal(m.state, SVC_FAILED);
+        assert_int_equal(m.result, RESULT_EXIT_CODE);
+        step(&m, &c, EV_START, 8);
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_KILLED, SIGKILL, 9);
+        assert_int_equal(m.state, SVC_FAILED);
+        assert_int_equal(m.result, RESULT_SIGNAL);
+}
+
+static const struct exit_status_set *make_set(struct exit_status_set *set, int status, int sig) {
+        *set = (struct exit_status_set){ 0 };
+        if (status >= 0)
+                set->status[status / 64] |= 1ULL << (status % 64);
+        if (sig > 0)
+                set->signals |= 1ULL << (sig - 1);
+        return set;
+}
+
+static void test_state__success_exit_status_is_a_clean_end(void **state _unused_) {
+        struct svc_config c = simple_config();
+        struct exit_status_set ok;
+        c.success_status = make_set(&ok, 143, SIGUSR1);
+        struct svc_machine m;
+        svc_machine_init(&m);
+        start_running(&m, &c, 0);
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_EXITED, 143, 1);
+        assert_int_equal(m.state, SVC_INACTIVE);
+        assert_int_equal(m.result, RESULT_SUCCESS);
+        start_running(&m, &c, 2);
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_KILLED, SIGUSR1, 3);
+        assert_int_equal(m.state, SVC_INACTIVE);
+        start_running(&m, &c, 4);
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_EXITED, 142, 5);
+        assert_int_equal(m.state, SVC_BACKING_OFF);
+}
+
+/* Ends the running service with CODE/STATUS (or a start timeout) and says whether it restarts. */
+static bool restarts_after(struct svc_config *c, int code, int status) {
+        struct svc_machine m;
+        svc_machine_init(&m);
+        if (code == 0) { /* a start timeout */
+                c->type_simple = false;
+                c->type_notify = true;
+                step(&m, c, EV_START, 0);
+                step(&m, c, EV_TIMER, 90 * SEC);
+                exit_ev(&m, c, EV_MAIN_EXIT, CLD_KILLED, SIGTERM, 91 * SEC);
+                c->type_simple = true;
+                c->type_notify = false;
+        } else {
+                start_running(&m, c, 0);
+                exit_ev(&m, c, EV_MAIN_EXIT, code, status, 1);
+        }
+        return m.state == SVC_BACKING_OFF;
+}
+
+static void test_state__restart_table_of_systemd(void **state _unused_) {
+        /* Rows: clean exit, unclean exit code, unclean signal, timeout (systemd.service(5)). */
+        static const struct {
+                int policy;
+                bool clean, code, sig, timeout;
+        } rows[] = {
+                { RESTART_NO, false, false, false, false },
+                { RESTART_ALWAYS, true, true, true, true },
+                { RESTART_ON_SUCCESS, true, false, false, false },
+                { RESTART_ON_FAILURE, false, true, true, true },
+                { RESTART_ON_ABNORMAL, false, false, true, true },
+                { RESTART_ON_ABORT, false, false, true, false },
+                { RESTART_ON_WATCHDOG, false, false, false, false },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                struct svc_config c = simple_config();
+                c.restart = rows[i].policy;
+                assert_int_equal(restarts_after(&c, CLD_EXITED, 0), rows[i].clean);
+                assert_int_equal(restarts_after(&c, CLD_KILLED, SIGTERM), rows[i].clean);
+                assert_int_equal(restarts_after(&c, CLD_EXITED, 3), rows[i].code);
+                assert_int_equal(restarts_after(&c, CLD_KILLED, SIGSEGV), rows[i].sig);
+                assert_int_equal(restarts_after(&c, CLD_DUMPED, SIGABRT), rows[i].sig);
+                assert_int_equal(restarts_after(&c, 0, 0), rows[i].timeout);
+        }
+}
+
+static void test_state__restart_prevent_and_force_exit_status(void **state _unused_) {
+        struct svc_config c = simple_config();
+        struct exit_status_set prevent, force;
+        c.restart = RESTART_ON_FAILURE;
+        c.restart_prevent = make_set(&prevent, 255, -1);
+        assert_false(restarts_after(&c, CLD_EXITED, 255));
+        assert_true(restarts_after(&c, CLD_EXITED, 254));
+        c.restart = RESTART_NO;
+        c.restart_prevent = NULL;
+        c.restart_force = make_set(&force, 0, SIGHUP);
+        assert_true(restarts_after(&c, CLD_EXITED, 0));
+        assert_true(restarts_after(&c, CLD_KILLED, SIGHUP));
+        assert_false(restarts_after(&c, CLD_EXITED, 1));
+        /* A stop that was asked for never restarts. */
+        struct svc_machine m;
+        svc_machine_init(&m);
+        start_running(&m, &c, 0);
+        step(&m, &c, EV_STOP, 1);
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_EXITED, 0, 2);
+        assert_int_equal(m.state, SVC_INACTIVE);
+}
+
+static void test_state__kill_mode_control_group_waits_for_the_rest(void **state _unused_) {
+        struct svc_config c = simple_config();
+        struct svc_machine m;
+        svc_machine_init(&m);
+        start_running(&m, &c, 0);
+        step(&m, &c, EV_STOP, 1);
+        assert_true(has_action(ACT_SIGNAL_ALL, SIGTERM));
+        struct svc_event ev = {
+                .type = EV_MAIN_EXIT, .now = 2, .exit_code = CLD_KILLED, .exit_status = SIGTERM
+        };
+        svc_step(&m, &c, &ev, &out);
+        assert_int_equal(m.state, SVC_STOPPING);
+        assert_int_equal(m.phase, PHASE_STOP_REST);
+        assert_false(has_action(ACT_KILL_ALL, -1)); /* the others handle their KillSignal= */
+        step(&m, &c, EV_EMPTY, 3);
+        assert_int_equal(m.state, SVC_INACTIVE);
+        assert_true(has_action(ACT_KILL_ALL, 1));
+        /* One of them ignores it: SIGKILL at the timeout, then its end. */
+        start_running(&m, &c, 4 * SEC);
+        step(&m, &c, EV_STOP, 5 * SEC);
+        ev.now = 5 * SEC;
+        svc_step(&m, &c, &ev, &out);
+        step(&m, &c, EV_TIMER, m.timer_usec);
+        assert_true(has_action(ACT_KILL_ALL, 0));
+        step(&m, &c, EV_EMPTY, 16 * SEC);
+        assert_int_equal(m.state, SVC_FAILED);
+        assert_int_equal(m.result, RESULT_TIMEOUT);
+}
+
+static void test_state__kill_mode_mixed_signals_main_then_kills_all(void **state _unused_) {
+        struct svc_config c = simple_config();
+        c.kill_mode = KILL_MIXED;
+        struct svc_machine m;
+        svc_machine_init(&m);
+        start_running(&m, &c, 0);
+        step(&m, &c, EV_STOP, 1);
+        assert_true(has_action(ACT_SIGNAL_MAIN, SIGTERM));
+        assert_false(has_action(ACT_SIGNAL_ALL, -1));
+        step(&m, &c, EV_TIMER, 10 * SEC + 1);
+        assert_true(has_action(ACT_KILL_ALL, 0));
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_KILLED, SIGKILL, 11 * SEC);
+        assert_true(has_action(ACT_KILL_ALL, 1));
+}
+
+static void test_state__kill_mode_process_leaves_the_rest_running(void **state _unused_) {
+        struct svc_config c = simple_config();
+        c.kill_mode = KILL_PROCESS;
+        c.send_sighup = true;
+        struct svc_machine m;
+        svc_machine_init(&m);
+        start_running(&m, &c, 0);
+        step(&m, &c, EV_STOP, 1);
+        assert_true(has_action(ACT_SIGNAL_MAIN, SIGTERM));
+        assert_true(has_action(ACT_SIGNAL_MAIN, SIGHUP)); /* SendSIGHUP=yes, right after */
+        step(&m, &c, EV_TIMER, 10 * SEC + 1);
+        assert_true(has_action(ACT_SIGNAL_MAIN, SIGKILL)); /* the main process alone */
+        assert_false(has_action(ACT_KILL_ALL, -1));
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_KILLED, SIGKILL, 11 * SEC);
+        assert_int_equal(m.state, SVC_FAILED);
+        assert_false(has_action(ACT_KILL_ALL, -1)); /* the sandbox stays with what runs in it */
+        assert_true(m.leftovers);
+        /* A new start joins the sandbox; a stop of it leaves the sandbox again. */
+        step(&m, &c, EV_START, 12 * SEC);
+        assert_false(m.leftovers);
+        step(&m, &c, EV_EMPTY, 12 * SEC); /* stale: sent before the new main started */
+        assert_int_equal(out.n, 0);
+        step(&m, &c, EV_MAIN_EXEC, 12 * SEC);
+        step(&m, &c, EV_STOP, 13 * SEC);
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_KILLED, SIGTERM, 13 * SEC);
+        assert_int_equal(m.state, SVC_INACTIVE);
+        assert_true(m.leftovers);
+        /* The last of them ended: now the sandbox goes. */
+        step(&m, &c, EV_EMPTY, 14 * SEC);
+        assert_true(has_action(ACT_KILL_ALL, 1));
+        assert_false(m.leftovers);
+}
+
+static void test_state__kill_mode_none_sends_nothing(void **state _unused_) {
+        struct svc_config c = simple_config();
+        c.kill_mode = KILL_NONE;
+        c.n_stop = 1;
+        struct svc_machine m;
+        svc_machine_init(&m);
+        start_running(&m, &c, 0);
+        step(&m, &c, EV_STOP, 1);
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 0, 2);
+        assert_false(has_action(ACT_SIGNAL_MAIN, -1));
+        assert_false(has_action(ACT_SIGNAL_ALL, -1));
+        assert_false(has_action(ACT_KILL_ALL, -1));
+        assert_int_equal(m.state, SVC_INACTIVE);
+        assert_true(m.leftovers);
+}
+
+static void test_state__send_sigkill_no_leaves_what_ignores_the_signal(void **state _unused_) {
+        struct svc_config c = simple_config();
+        c.send_sigkill = false;
+        struct svc_machine m;
+        svc_machine_init(&m);
+        start_running(&m, &c, 0);
+        step(&m, &c, EV_STOP, 1);
+        assert_true(has_action(ACT_SIGNAL_ALL, SIGTERM));
+        step(&m, &c, EV_TIMER, 10 * SEC + 1);
+        assert_false(has_action(ACT_KILL_ALL, -1));
+        assert_false(has_action(ACT_SIGNAL_MAIN, SIGKILL));
+        assert_int_equal(m.state, SVC_FAILED);
+        assert_int_equal(m.result, RESULT_TIMEOUT);
+        assert_true(m.leftovers);
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_KILLED, SIGTERM, 20 * SEC); /* it ended later: no news */
+        assert_int_equal(m.state, SVC_FAILED);
+        step(&m, &c, EV_EMPTY, 20 * SEC);
+        assert_true(has_action(ACT_KILL_ALL, 1));
+}
+
 static void test_state__clean_signals(void **state _unused_) {
         assert_true(svc_exit_is_clean(CLD_EXITED, 0));
         assert_false(svc_exit_is_clean(CLD_EXITED, 1));
@@ -489,6 +832,20 @@ int main(void) {
                 cmocka_unit_test(test_state__reload_runs_commands),
                 cmocka_unit_test(test_state__main_exit_during_reload_kills_control),
                 cmocka_unit_test(test_state__clean_signals),
+                cmocka_unit_test(test_state__remain_after_exit_oneshot_stays_active_and_runs_exec_stop),
+                cmocka_unit_test(test_state__remain_after_exit_simple_failure_still_fails),
+                cmocka_unit_test(test_state__exec_start_post_after_ready),
+                cmocka_unit_test(test_state__exec_start_post_failure_fails_the_start),
+                cmocka_unit_test(test_state__exec_stop_post_runs_after_stop_and_after_failure),
+                cmocka_unit_test(test_state__exec_condition_skips_or_fails),
+                cmocka_unit_test(test_state__success_exit_status_is_a_clean_end),
+                cmocka_unit_test(test_state__restart_table_of_systemd),
+                cmocka_unit_test(test_state__restart_prevent_and_force_exit_status),
+                cmocka_unit_test(test_state__kill_mode_control_group_waits_for_the_rest),
+                cmocka_unit_test(test_state__kill_mode_mixed_signals_main_then_kills_all),
+                cmocka_unit_test(test_state__kill_mode_process_leaves_the_rest_running),
+                cmocka_unit_test(test_state__kill_mode_none_sends_nothing),
+                cmocka_unit_test(test_state__send_sigkill_no_leaves_what_ignores_the_signal),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -586,12 +586,133 @@ static void test_units__restart_values(void **state _unused_) {
         assert_string_equal(restart_policy_to_string(RESTART_ON_FAILURE), "on-failure");
 }
 
-static void test_units__restart_refuses_other_systemd_values_with_the_list(void **state _unused_) {
-        static const char *const other[] = { "on-success", "on-abnormal", "on-watchdog", "on-abort" };
-        for (size_t i = 0; i < ELEMENTSOF(other); i++)
-                expect_bad_value("Restart", other[i],
-                                 "is not supported: svc supports no, on-failure and always");
-        expect_bad_value("Restart", "sometimes", "expected no, on-failure or always");
+static void test_units__restart_takes_every_systemd_value(void **state _unused_) {
+        static const struct {
+                const char *v;
+                enum restart_policy p;
+        } values[] = {
+                { "no", RESTART_NO },
+                { "on-success", RESTART_ON_SUCCESS },
+                { "on-failure", RESTART_ON_FAILURE },
+                { "on-abnormal", RESTART_ON_ABNORMAL },
+                { "on-watchdog", RESTART_ON_WATCHDOG },
+                { "on-abort", RESTART_ON_ABORT },
+                { "always", RESTART_ALWAYS },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(values); i++) {
+                _cleanup_free_ char *line = NULL;
+                assert_true(asprintf(&line, "Restart=%s\n", values[i].v) > 0);
+                struct unit *u = load_svc(line);
+                assert_int_equal(u->restart, values[i].p);
+                assert_string_equal(restart_policy_to_string(u->restart), values[i].v);
+                unit_free(u);
+        }
+        expect_bad_value("Restart", "sometimes",
+                         "expected no, on-success, on-failure, on-abnormal, on-watchdog, on-abort or always");
+}
+
+static void test_units__kill_keys(void **state _unused_) {
+        struct unit *u = load_clean(SVC);
+        assert_int_equal(u->kill_mode, KILL_CONTROL_GROUP);
+        assert_true(u->send_sigkill);
+        assert_false(u->send_sighup);
+        unit_free(u);
+        static const char *const modes[] = { "control-group", "mixed", "process", "none" };
+        for (enum kill_mode k = 0; k < _KILL_MODE_MAX; k++) {
+                _cleanup_free_ char *line = NULL;
+                assert_true(asprintf(&line, "KillMode=%s\nSendSIGKILL=no\nSendSIGHUP=yes\n", modes[k]) > 0);
+                u = load_svc(line);
+                assert_int_equal(u->kill_mode, k);
+                assert_string_equal(kill_mode_to_string(k), modes[k]);
+                assert_false(u->send_sigkill);
+                assert_true(u->send_sighup);
+                unit_free(u);
+        }
+        expect_bad_value("KillMode", "all", "expected control-group, mixed, process or none");
+}
+
+static void test_units__exec_condition_start_post_stop_post_remain(void **state _unused_) {
+        struct unit *u =
+                load_clean("[Service]\nType=oneshot\nExecCondition=/usr/share/samba/is-configured smb\n"
+                           "ExecStart=/bin/true\nExecStartPost=-/bin/echo up\nExecStartPost=/bin/true\n"
+                           "ExecStopPost=/bin/rm -f /run/x.pid\nRemainAfterExit=yes\n");
+        assert_int_equal(u->exec_condition.n, 1);
+        assert_string_equal(u->exec_condition.items[0].argv[1], "smb");
+        assert_int_equal(u->exec_start_post.n, 2);
+        assert_true(u->exec_start_post.items[0].ignore_failure);
+        assert_int_equal(u->exec_stop_post.n, 1);
+        assert_true(u->remain_after_exit);
+        unit_free(u);
+        expect_bad_value("ExecStartPost", "true", "is not an absolute path to a program");
+}
+
+static void test_units__exit_status_sets(void **state _unused_) {
+        struct unit *u = load_clean(SVC "SuccessExitStatus=143 3 SIGUSR1\nSuccessExitStatus=255\n"
+                                        "RestartPreventExitStatus=0 255\nRestartForceExitStatus=SIGKILL 7\n");
+        const struct exit_status_set *ok = &u->success_status;
+        assert_true(exit_status_set_test(ok, CLD_EXITED, 143));
+        assert_true(exit_status_set_test(ok, CLD_EXITED, 3));
+        assert_true(exit_status_set_test(ok, CLD_EXITED, 255));
+        assert_false(exit_status_set_test(ok, CLD_EXITED, 0));
+        assert_false(exit_status_set_test(ok, CLD_EXITED, 10)); /* SIGUSR1 is a signal, not status 10 */
+        assert_true(exit_status_set_test(ok, CLD_KILLED, SIGUSR1));
+        assert_false(exit_status_set_test(ok, CLD_KILLED, 3));
+        assert_true(exit_status_set_test(&u->restart_prevent_status, CLD_EXITED, 0));
+        assert_true(exit_status_set_test(&u->restart_force_status, CLD_KILLED, SIGKILL));
+        assert_true(exit_status_set_test(&u->restart_force_status, CLD_EXITED, 7));
+        unit_free(u);
+        u = load_clean(SVC "SuccessExitStatus=143\nSuccessExitStatus=\n");
+        assert_false(exit_status_set_test(&u->success_status, CLD_EXITED, 143));
+        unit_free(u);
+        expect_bad_value("SuccessExitStatus", "TERM",
+                         "neither an exit status from 0 to 255 nor a signal name");
+        expect_bad_value("RestartPreventExitStatus", "-1", "neither an exit status");
+}
+
+static void test_units__timeout_sec_sets_both(void **state _unused_) {
+        struct unit *u = load_clean(SVC "TimeoutSec=5min\n");
+        assert_true(u->timeout_start_usec == 300 * SEC);
+        assert_true(u->timeout_stop_usec == 300 * SEC);
+        unit_free(u);
+        u = load_clean(SVC "TimeoutSec=0\nTimeoutStopSec=3\n");
+        assert_true(u->timeout_start_usec == USEC_INFINITY);
+        assert_true(u->timeout_stop_usec == 3 * SEC);
+        unit_free(u);
+        u = load_clean(SVC "TimeoutSec=5\nTimeoutSec=\n");
+        assert_true(u->timeout_start_usec == 90 * SEC);
+        assert_true(u->timeout_stop_usec == 10 * SEC);
+        unit_free(u);
+}
+
+static void test_units__start_limit_interval_old_name(void **state _unused_) {
+        struct unit *u = load_clean("[Unit]\nStartLimitInterval=0\nStartLimitBurst=3\n" SVC);
+        assert_true(u->start_limit_interval_usec == 0);
+        assert_int_equal(u->start_limit_burst, 3);
+        unit_free(u);
+        u = load_clean(SVC "StartLimitInterval=30s\n");
+        assert_true(u->start_limit_interval_usec == 30 * SEC);
+        unit_free(u);
+}
+
+static void test_units__umask(void **state _unused_) {
+        struct unit *u = load_clean(SVC);
+        assert_int_equal(u->umask, 0022);
+        unit_free(u);
+        u = load_clean(SVC "UMask=007\n");
+        assert_int_equal(u->umask, 0007);
+        unit_free(u);
+        u = load_clean(SVC "UMask=0777\nUMask=\n");
+        assert_int_equal(u->umask, 0022);
+        unit_free(u);
+        expect_bad_value("UMask", "0778", "expected an octal mode from 0000 to 0777");
+        expect_bad_value("UMask", "1000", "expected an octal mode");
+}
+
+static void test_units__permissions_start_only_warns_what_it_means(void **state _unused_) {
+        unit_free(load_clean(SVC "PermissionsStartOnly=no\n"));
+        expect_warning(SVC "PermissionsStartOnly=yes\n", 3,
+                       "PermissionsStartOnly=yes is deprecated and not honoured: svc runs ExecStartPre=");
+        expect_bad_value("PermissionsStartOnly", "maybe", "expected a boolean");
 }
 
 static void test_units__restart_timing_keys(void **state _unused_) {
@@ -1798,13 +1919,7 @@ static void test_units__unsupported_keys_that_matter_are_errors(void **state _un
         expect_bad_value("DynamicUser", "yes", "DynamicUser= is not supported");
         expect_bad_value("PrivateUsers", "yes", "would weaken isolation");
         expect_bad_value("ReadWritePaths", "/var/x", "ReadWritePaths= is not supported");
-        expect_bad_value("KillMode", "process", "KillMode= is not supported");
-        expect_bad_value("RemainAfterExit", "yes", "RemainAfterExit= is not supported");
         expect_bad_value("WatchdogSec", "30", "WatchdogSec= is not supported");
-        expect_bad_value("ExecStartPost", "/bin/true", "ExecStartPost= is not supported");
-        expect_bad_value("SuccessExitStatus", "3", "SuccessExitStatus= is not supported");
-        expect_bad_value("TimeoutSec", "5", "write TimeoutStartSec= and TimeoutStopSec= instead");
-        expect_bad_value("UMask", "0077", "UMask= is not supported");
         expect_error("[Unit]\nConditionPathExists=!/etc/ssh/sshd_not_to_be_run\n" SVC, 2,
                      "ConditionPathExists= is not supported");
         expect_error("[Unit]\nAssertFileNotEmpty=/x\n" SVC, 2, "AssertFileNotEmpty= is not supported");
@@ -2107,8 +2222,15 @@ int main(void) {
                 cmocka_unit_test(test_units__type_values),
                 cmocka_unit_test(test_units__type_refuses_dbus_notify_reload_and_garbage),
                 cmocka_unit_test(test_units__restart_values),
-                cmocka_unit_test(test_units__restart_refuses_other_systemd_values_with_the_list),
+                cmocka_unit_test(test_units__restart_takes_every_systemd_value),
                 cmocka_unit_test(test_units__restart_timing_keys),
+                cmocka_unit_test(test_units__kill_keys),
+                cmocka_unit_test(test_units__exec_condition_start_post_stop_post_remain),
+                cmocka_unit_test(test_units__exit_status_sets),
+                cmocka_unit_test(test_units__timeout_sec_sets_both),
+                cmocka_unit_test(test_units__start_limit_interval_old_name),
+                cmocka_unit_test(test_units__umask),
+                cmocka_unit_test(test_units__permissions_start_only_warns_what_it_means),
                 cmocka_unit_test(test_units__oneshot_with_restart_always_is_refused),
                 cmocka_unit_test(test_units__kill_signal_by_name_or_number),
                 cmocka_unit_test(test_units__user_and_group),
