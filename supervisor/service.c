@@ -181,6 +181,8 @@ struct service *service_free(struct service *s) {
         unit_free(s->next_unit);
         strv_free(s->load_errors);
         free(s->failure_detail);
+        free(s->condition_failure);
+        strv_free(s->monitor_env);
         free(s->status_text);
         free(s->name);
         free(s);
@@ -405,6 +407,8 @@ char *service_describe(const struct service *s) {
                         return NULL;
                 return r;
         case SVC_INACTIVE:
+                if (s->condition_failure)
+                        return strdup(s->condition_failure);
                 if (m->exit_code == 0 && m->result != RESULT_SPAWN)
                         return NULL;
                 if (asprintf(&r, "last exit: %s", service_describe_exit(s, exitbuf, sizeof(exitbuf))) < 0)
