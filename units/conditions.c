@@ -249,9 +249,9 @@ static int test_virtualization(const char *v, const struct condition_facts *f) {
         if (b >= 0)
                 return any == b;
         if (streq(v, "vm"))
-                return any && !f->virtualization_is_container;
+                return f->in_vm;
         if (streq(v, "container"))
-                return any && f->virtualization_is_container;
+                return f->in_container;
         return streq(v, virt);
 }
 

@@ -302,8 +302,10 @@ int unit_build_environment(const struct unit *u, const char *root_dir, char ***r
  * svcd gathers them once per start; tests fill them in by hand. */
 struct condition_facts {
         int tree_fd; /* O_PATH directory: RootDirectory='s tree, or the host's / */
-        const char *virtualization; /* systemd-detect-virt's id: "none", "kvm", "qemu", "lxc", ... */
-        bool virtualization_is_container;
+        /* systemd-detect-virt's ids: the container's if there is one, else the VM's ("none", "kvm",
+         * "docker", ...); and whether there is a VM, a container. */
+        const char *virtualization;
+        bool in_vm, in_container;
         uint64_t capability_bounding_set; /* svcd's, bit per CAP_* */
         const char *kernel_command_line;
         const char *architecture; /* systemd's name: "x86-64", "arm64", ... */

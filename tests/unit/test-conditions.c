@@ -257,7 +257,7 @@ static void test_conditions__host_facts(void **state _unused_) {
         char *security[] = { (char *) "apparmor", NULL };
         gid_t gids[] = { 0, 990 };
         struct condition_facts f = {
-                .tree_fd = -EBADF, .virtualization = "kvm", .capability_bounding_set = 1ULL << 25 /* SYS_TIME */,
+                .tree_fd = -EBADF, .virtualization = "kvm", .in_vm = true, .capability_bounding_set = 1ULL << 25 /* SYS_TIME */,
                 .kernel_command_line = "BOOT_IMAGE=/vmlinuz root=/dev/vda1 quiet \"opt=a b\"",
                 .architecture = "x86-64", .hostname = "Box1", .machine_id = "0123456789abcdef0123456789abcdef",
                 .environment = env, .uid = 0, .user_name = "root", .gids = gids, .n_gids = 2,

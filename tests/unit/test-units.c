@@ -1805,11 +1805,8 @@ static void test_units__unsupported_keys_that_matter_are_errors(void **state _un
         expect_bad_value("SuccessExitStatus", "3", "SuccessExitStatus= is not supported");
         expect_bad_value("TimeoutSec", "5", "write TimeoutStartSec= and TimeoutStopSec= instead");
         expect_bad_value("UMask", "0077", "UMask= is not supported");
-        expect_error("[Unit]\nConditionPathExists=!/etc/ssh/sshd_not_to_be_run\n" SVC, 2,
-                     "ConditionPathExists= is not supported");
-        expect_error("[Unit]\nAssertFileNotEmpty=/x\n" SVC, 2, "AssertFileNotEmpty= is not supported");
-        expect_error("[Unit]\nConflicts=x\n" SVC, 2, "Conflicts= is not supported");
-        expect_error("[Unit]\nBindsTo=x\nPartOf=y\n" SVC, 3, "PartOf= is not supported");
+        expect_error("[Unit]\nConditionNeedsUpdate=/etc\n" SVC, 2, "ConditionNeedsUpdate= is not supported");
+        expect_error("[Unit]\nAssertFirmware=uefi\n" SVC, 2, "AssertFirmware= is not supported");
 }
 
 static void test_units__unsupported_keys_that_do_not_matter_are_warnings(void **state _unused_) {
