@@ -203,15 +203,17 @@ int start_conditions_check(struct service *s) {
         gather(&h, fd);
         bool cond_ok = unit_conditions_test(&u->conditions, &h.f, &c);
         bool assert_ok = !cond_ok || unit_conditions_test(&u->asserts, &h.f, &c);
-        _cleanup_free_ char *what = cond_ok && assert_ok ? NULL
-                                    : describe(cond_ok ? &u->asserts : &u->conditions, c, cond_ok);
+        _cleanup_free_ char *what =
+                cond_ok && assert_ok ? NULL : describe(cond_ok ? &u->asserts : &u->conditions, c, cond_ok);
         host_facts_done(&h);
         if (cond_ok && assert_ok)
                 return 0;
         if (asprintf(&s->condition_failure, "%s failed: %s", cond_ok ? "assertion" : "condition",
                      what ? what : "?") < 0)
                 s->condition_failure = NULL;
-        log_info("%s: not started, %s", s->name, s->condition_failure ? s->condition_failure : "condition failed");
-        log_stream_note(s->log, "not started, %s", s->condition_failure ? s->condition_failure : "condition failed");
+        log_info("%s: not started, %s", s->name,
+                 s->condition_failure ? s->condition_failure : "condition failed");
+        log_stream_note(s->log, "not started, %s",
+                        s->condition_failure ? s->condition_failure : "condition failed");
         return cond_ok ? -EPROTO : 1;
 }

@@ -30,7 +30,8 @@ bool deps_stop_follows(const struct service *u, const struct service *s) {
 
 static bool restart_follows(const struct service *u, const struct service *s) {
         const struct unit *a = u->unit;
-        return lists(a->requires, s) || lists(a->binds_to, s) || lists(a->requisite, s) || lists(a->part_of, s);
+        return lists(a->requires, s) || lists(a->binds_to, s) || lists(a->requisite, s) ||
+               lists(a->part_of, s);
 }
 
 static bool conflicting(const struct service *a, const struct service *b) {
@@ -38,7 +39,8 @@ static bool conflicting(const struct service *a, const struct service *b) {
 }
 
 static bool up_or_coming(const struct service *s) {
-        return service_is_active(s) || s->job == JOB_START || s->job == JOB_RESTART || s->sm.state == SVC_BACKING_OFF;
+        return service_is_active(s) || s->job == JOB_START || s->job == JOB_RESTART ||
+               s->sm.state == SVC_BACKING_OFF;
 }
 
 void deps_start_queued(struct manager *m, struct service *s, bool restart) {
@@ -183,7 +185,8 @@ static bool needed(struct manager *m, const struct service *s) {
 static void uphold(struct manager *m, struct service *s) {
         STRV_FOREACH (name, s->unit->upholds) {
                 struct service *t;
-                if (manager_get_service(m, *name, &t) < 0 || t->job != JOB_NONE || t->sm.state != SVC_INACTIVE)
+                if (manager_get_service(m, *name, &t) < 0 || t->job != JOB_NONE ||
+                    t->sm.state != SVC_INACTIVE)
                         continue;
                 log_info("%s: starting %s again (Upholds=)", s->name, t->name);
                 (void) manager_enqueue(m, t, JOB_START, false);

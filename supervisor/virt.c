@@ -54,9 +54,9 @@ static const char *vm_from_cpuid(void) {
         static const struct {
                 const char *sig, *id;
         } ids[] = {
-                { "XenVMMXenVMM", "xen" },   { "KVMKVMKVM", "kvm" },     { "Linux KVM Hv", "kvm" },
+                { "XenVMMXenVMM", "xen" },   { "KVMKVMKVM", "kvm" },       { "Linux KVM Hv", "kvm" },
                 { "TCGTCGTCGTCG", "qemu" },  { "VMwareVMware", "vmware" }, { "Microsoft Hv", "microsoft" },
-                { "bhyve bhyve ", "bhyve" }, { "QNXQVMBSQG", "qnx" },    { "ACRNACRNACRN", "acrn" },
+                { "bhyve bhyve ", "bhyve" }, { "QNXQVMBSQG", "qnx" },      { "ACRNACRNACRN", "acrn" },
                 { "SRESRESRESRE", "sre" },   { "Apple VZ", "apple" },
         };
         unsigned a, b, c, d;
@@ -80,15 +80,27 @@ static const char *vm_from_dmi(void) {
         static const struct {
                 const char *vendor, *id;
         } ids[] = {
-                { "KVM", "kvm" },           { "OpenStack", "kvm" },   { "KubeVirt", "kvm" },
-                { "Amazon EC2", "amazon" }, { "QEMU", "qemu" },       { "VMware", "vmware" },
-                { "VMW", "vmware" },        { "innotek GmbH", "oracle" }, { "VirtualBox", "oracle" },
-                { "Oracle Corporation", "oracle" }, { "Xen", "xen" }, { "Bochs", "bochs" },
-                { "Parallels", "parallels" }, { "BHYVE", "bhyve" },   { "Hyper-V", "microsoft" },
-                { "Apple Virtualization", "apple" }, { "Google Compute Engine", "google" },
+                { "KVM", "kvm" },
+                { "OpenStack", "kvm" },
+                { "KubeVirt", "kvm" },
+                { "Amazon EC2", "amazon" },
+                { "QEMU", "qemu" },
+                { "VMware", "vmware" },
+                { "VMW", "vmware" },
+                { "innotek GmbH", "oracle" },
+                { "VirtualBox", "oracle" },
+                { "Oracle Corporation", "oracle" },
+                { "Xen", "xen" },
+                { "Bochs", "bochs" },
+                { "Parallels", "parallels" },
+                { "BHYVE", "bhyve" },
+                { "Hyper-V", "microsoft" },
+                { "Apple Virtualization", "apple" },
+                { "Google Compute Engine", "google" },
         };
         static const char *const files[] = { "/sys/class/dmi/id/product_name", "/sys/class/dmi/id/sys_vendor",
-                                             "/sys/class/dmi/id/board_vendor", "/sys/class/dmi/id/bios_vendor" };
+                                             "/sys/class/dmi/id/board_vendor",
+                                             "/sys/class/dmi/id/bios_vendor" };
         for (size_t f = 0; f < ELEMENTSOF(files); f++) {
                 _cleanup_free_ char *s = first_line(files[f]);
                 for (size_t i = 0; s && i < ELEMENTSOF(ids); i++)

@@ -49,11 +49,11 @@ static int exists_in_tree(int tree_fd, const char *path) {
 
 /* As systemd's hidden_or_backup_file(): what DirectoryNotEmpty= does not count. */
 static bool hidden_or_backup(const char *name) {
-        static const char *const suffixes[] = { "~",          ".rpmnew",     ".rpmsave",    ".rpmorig",
-                                                ".dpkg-old",  ".dpkg-new",   ".dpkg-tmp",   ".dpkg-dist",
-                                                ".dpkg-bak",  ".dpkg-backup", ".dpkg-remove", ".ucf-new",
-                                                ".ucf-old",   ".ucf-dist",   ".swp",        ".bak",
-                                                ".old",       ".new" };
+        static const char *const suffixes[] = { "~",         ".rpmnew",      ".rpmsave",     ".rpmorig",
+                                                ".dpkg-old", ".dpkg-new",    ".dpkg-tmp",    ".dpkg-dist",
+                                                ".dpkg-bak", ".dpkg-backup", ".dpkg-remove", ".ucf-new",
+                                                ".ucf-old",  ".ucf-dist",    ".swp",         ".bak",
+                                                ".old",      ".new" };
         size_t n = strlen(name);
         if (name[0] == '.')
                 return true;
@@ -170,10 +170,12 @@ static int glob_readdir(int tree_fd, const char *dir, const char *comp, const ch
         struct dirent *de;
         int r = 0;
         while (r == 0 && (de = readdir(d))) {
-                if (streq(de->d_name, ".") || streq(de->d_name, "..") || fnmatch(comp, de->d_name, FNM_PERIOD) != 0)
+                if (streq(de->d_name, ".") || streq(de->d_name, "..") ||
+                    fnmatch(comp, de->d_name, FNM_PERIOD) != 0)
                         continue;
                 _cleanup_free_ char *p = NULL;
-                r = asprintf(&p, "%s/%s", dir, de->d_name) < 0 ? -ENOMEM : glob_walk(tree_fd, p, rest, depth + 1);
+                r = asprintf(&p, "%s/%s", dir, de->d_name) < 0 ? -ENOMEM
+                                                               : glob_walk(tree_fd, p, rest, depth + 1);
         }
         closedir(d);
         return r;

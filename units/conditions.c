@@ -43,28 +43,43 @@ const char *condition_type_to_string(enum condition_type t) {
 }
 
 static const char *const architectures[] = {
-        "x86", "x86-64", "arm", "arm64", "arm-be", "arm64-be", "alpha", "arc", "arc-be", "cris",
-        "ia64", "loongarch64", "m68k", "mips", "mips-le", "mips64", "mips64-le", "parisc", "parisc64",
-        "ppc", "ppc64", "ppc-le", "ppc64-le", "riscv32", "riscv64", "s390", "s390x", "sh", "sh64",
-        "sparc", "sparc64", "tilegx", "native",
+        "x86",     "x86-64",   "arm",       "arm64",   "arm-be",      "arm64-be", "alpha",
+        "arc",     "arc-be",   "cris",      "ia64",    "loongarch64", "m68k",     "mips",
+        "mips-le", "mips64",   "mips64-le", "parisc",  "parisc64",    "ppc",      "ppc64",
+        "ppc-le",  "ppc64-le", "riscv32",   "riscv64", "s390",        "s390x",    "sh",
+        "sh64",    "sparc",    "sparc64",   "tilegx",  "native",
 };
 
 static const char *const security_names[] = {
-        "selinux", "apparmor", "tomoyo", "smack", "ima", "audit", "uefi-secureboot", "tpm2", "cvm",
-        "measured-uki",
+        "selinux", "apparmor",        "tomoyo", "smack", "ima",
+        "audit",   "uefi-secureboot", "tpm2",   "cvm",   "measured-uki",
 };
 
 const char *condition_architecture_from_uname(const char *machine) {
         static const struct {
                 const char *uname, *arch;
         } map[] = {
-                { "x86_64", "x86-64" }, { "i386", "x86" },       { "i486", "x86" },
-                { "i586", "x86" },      { "i686", "x86" },       { "aarch64", "arm64" },
-                { "aarch64_be", "arm64-be" }, { "ppc64le", "ppc64-le" }, { "ppc64", "ppc64" },
-                { "ppc", "ppc" },       { "s390x", "s390x" },    { "s390", "s390" },
-                { "riscv64", "riscv64" }, { "riscv32", "riscv32" }, { "loongarch64", "loongarch64" },
-                { "mips64", "mips64" }, { "mips", "mips" },      { "alpha", "alpha" },
-                { "ia64", "ia64" },     { "m68k", "m68k" },      { "sparc64", "sparc64" },
+                { "x86_64", "x86-64" },
+                { "i386", "x86" },
+                { "i486", "x86" },
+                { "i586", "x86" },
+                { "i686", "x86" },
+                { "aarch64", "arm64" },
+                { "aarch64_be", "arm64-be" },
+                { "ppc64le", "ppc64-le" },
+                { "ppc64", "ppc64" },
+                { "ppc", "ppc" },
+                { "s390x", "s390x" },
+                { "s390", "s390" },
+                { "riscv64", "riscv64" },
+                { "riscv32", "riscv32" },
+                { "loongarch64", "loongarch64" },
+                { "mips64", "mips64" },
+                { "mips", "mips" },
+                { "alpha", "alpha" },
+                { "ia64", "ia64" },
+                { "m68k", "m68k" },
+                { "sparc64", "sparc64" },
         };
         for (size_t i = 0; i < ELEMENTSOF(map); i++)
                 if (streq(machine, map[i].uname))
@@ -157,27 +172,35 @@ static const char *check_parameter(enum condition_type t, const char *v) {
                                ? NULL
                                : "expected a capability such as CAP_SYS_TIME";
         case CONDITION_ARCHITECTURE:
-                return in_list(v, architectures, ELEMENTSOF(architectures)) ? NULL
-                                                                           : "expected an architecture such as x86-64 or arm64";
+                return in_list(v, architectures, ELEMENTSOF(architectures))
+                               ? NULL
+                               : "expected an architecture such as x86-64 or arm64";
         case CONDITION_USER:
                 return streq(v, "@system") || is_number(v) || user_name_is_valid(v)
                                ? NULL
                                : "expected a user name, a numeric UID or @system";
         case CONDITION_GROUP:
-                return is_number(v) || user_name_is_valid(v) ? NULL : "expected a group name or a numeric GID";
+                return is_number(v) || user_name_is_valid(v) ? NULL
+                                                             : "expected a group name or a numeric GID";
         case CONDITION_MEMORY:
-                return parse_amount(v, true, &op, &n) >= 0 ? NULL : "expected a size such as 1G, after <, <=, =, !=, >= or >";
+                return parse_amount(v, true, &op, &n) >= 0
+                               ? NULL
+                               : "expected a size such as 1G, after <, <=, =, !=, >= or >";
         case CONDITION_CPUS:
-                return parse_amount(v, false, &op, &n) >= 0 ? NULL : "expected a number of CPUs, after <, <=, =, !=, >= or >";
+                return parse_amount(v, false, &op, &n) >= 0
+                               ? NULL
+                               : "expected a number of CPUs, after <, <=, =, !=, >= or >";
         case CONDITION_AC_POWER:
         case CONDITION_FIRST_BOOT:
                 return parse_boolean(v) >= 0 ? NULL : "expected a boolean";
         case CONDITION_SECURITY:
                 return in_list(v, security_names, ELEMENTSOF(security_names))
                                ? NULL
-                               : "expected selinux, apparmor, tomoyo, smack, ima, audit, uefi-secureboot, tpm2, cvm or measured-uki";
+                               : "expected selinux, apparmor, tomoyo, smack, ima, audit, uefi-secureboot, "
+                                 "tpm2, cvm or measured-uki";
         case CONDITION_CREDENTIAL:
-                return !strchr(v, '/') && !streq(v, ".") && !streq(v, "..") ? NULL : "expected a credential name";
+                return !strchr(v, '/') && !streq(v, ".") && !streq(v, "..") ? NULL
+                                                                            : "expected a credential name";
         case CONDITION_OS_RELEASE:
                 return os_release_check_expression(v);
         default:
@@ -193,7 +216,9 @@ static int condition_list_append(struct condition_list *l, enum condition_type t
                 return -ENOMEM;
         }
         l->items = a;
-        a[l->n++] = (struct unit_condition){ .type = t, .trigger = trigger, .negate = negate, .parameter = parameter };
+        a[l->n++] = (struct unit_condition){
+                .type = t, .trigger = trigger, .negate = negate, .parameter = parameter
+        };
         return 0;
 }
 
@@ -224,7 +249,8 @@ int config_parse_condition(struct parse_ctx *ctx, const char *key, const char *v
         int r = *p ? ctx_specifiers(ctx, key, p, &v) : 0;
         if (r < 0)
                 return r;
-        const char *why = v ? check_parameter((enum condition_type) ltype, v) : "expected a value after | or !";
+        const char *why =
+                v ? check_parameter((enum condition_type) ltype, v) : "expected a value after | or !";
         if (why) {
                 free(v);
                 return ctx_error(ctx, "%s=%s: %s", key, ctx_short(ctx, value), why);
@@ -356,7 +382,8 @@ static int test_kernel_version(const char *v, const struct condition_facts *f) {
                 /* "<= 6.1" splits in two words: the operator takes the next one. */
                 if (op != _CMP_MAX && !*p && words[i + 1])
                         p = words[++i];
-                bool ok = op == _CMP_MAX ? fnmatch(p, release, 0) == 0 : cmp_result(op, strverscmp(release, p));
+                bool ok =
+                        op == _CMP_MAX ? fnmatch(p, release, 0) == 0 : cmp_result(op, strverscmp(release, p));
                 if (!ok)
                         return 0;
         }

@@ -29,10 +29,11 @@
 #define R_ISOLATION "ignoring it would weaken isolation"
 #define R_BEHAVIOUR "ignoring it would change how the service runs"
 #define R_CONDITION                                                                                          \
-        "svc does not run ExecCondition= commands yet, so ignoring it would start the service where systemd " \
+        "svc does not run ExecCondition= commands yet, so ignoring it would start the service where "        \
+        "systemd "                                                                                           \
         "would not"
 #define R_CONDITION_KIND                                                                                     \
-        "svc does not test this kind of condition, so ignoring it would start the service where systemd "   \
+        "svc does not test this kind of condition, so ignoring it would start the service where systemd "    \
         "would not"
 #define R_EXIT "svc counts every non-zero exit as a failure, so ignoring it would change what is restarted"
 #define R_LOGS "svc captures stdout, stderr and syslog of every service into its own log"

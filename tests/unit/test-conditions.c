@@ -65,8 +65,9 @@ static void test_conditions__prefixes_and_specifiers(void **state _unused_) {
 }
 
 static void test_conditions__empty_value_resets_every_condition(void **state _unused_) {
-        struct unit *u = load_ok("[Unit]\nConditionPathExists=/a\nConditionACPower=true\nAssertPathExists=/b\n"
-                                 "ConditionPathExists=\n" SVC);
+        struct unit *u =
+                load_ok("[Unit]\nConditionPathExists=/a\nConditionACPower=true\nAssertPathExists=/b\n"
+                        "ConditionPathExists=\n" SVC);
         assert_int_equal(u->conditions.n, 0);
         assert_int_equal(u->asserts.n, 1);
         unit_free(u);
@@ -92,7 +93,8 @@ static void test_conditions__bad_values_are_errors(void **state _unused_) {
                 assert_true(asprintf(&text, "[Unit]\n%s\n" SVC, cases[i].line) > 0);
                 _cleanup_free_ char *m = load_error(text);
                 if (!m || !strstr(m, cases[i].gist))
-                        fail_msg("%s: got '%s', expected '%s'", cases[i].line, m ? m : "(loads)", cases[i].gist);
+                        fail_msg("%s: got '%s', expected '%s'", cases[i].line, m ? m : "(loads)",
+                                 cases[i].gist);
         }
 }
 
@@ -162,7 +164,8 @@ static int tree_setup(void **state) {
         mkfile(t->dir, "var/lib/clamav/daily.cld", "x", 0644);
         mkfile(t->dir, "var/only-hidden/.keep", "", 0644);
         mkfile(t->dir, "var/only-hidden/conf.dpkg-old", "", 0644);
-        mkfile(t->dir, "etc/os-release", "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12\"\n", 0644);
+        mkfile(t->dir, "etc/os-release",
+               "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12\"\n", 0644);
         symlink_in(t->dir, "/etc/ssh", "etc/ssh-link");
         symlink_in(t->dir, "/tmp", "etc/host-tmp");
         t->fd = open(t->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -226,7 +229,8 @@ static void test_conditions__paths_never_leave_the_tree(void **state) {
 
 static void test_conditions__glob_with_braces(void **state) {
         const struct tree *t = *state;
-        assert_int_equal(check(t, CONDITION_PATH_EXISTS_GLOB, "/var/lib/clamav/daily.{c[vl]d,inc}", false), 1);
+        assert_int_equal(check(t, CONDITION_PATH_EXISTS_GLOB, "/var/lib/clamav/daily.{c[vl]d,inc}", false),
+                         1);
         assert_int_equal(check(t, CONDITION_PATH_EXISTS_GLOB, "/var/lib/clamav/main.{c[vl]d,inc}", false), 0);
         assert_int_equal(check(t, CONDITION_PATH_EXISTS_GLOB, "/var/*/clamav/*.cld", false), 1);
         assert_int_equal(check(t, CONDITION_PATH_EXISTS_GLOB, "/etc/ssh/*_config", false), 1);
@@ -257,11 +261,24 @@ static void test_conditions__host_facts(void **state _unused_) {
         char *security[] = { (char *) "apparmor", NULL };
         gid_t gids[] = { 0, 990 };
         struct condition_facts f = {
-                .tree_fd = -EBADF, .virtualization = "kvm", .in_vm = true, .capability_bounding_set = 1ULL << 25 /* SYS_TIME */,
+                .tree_fd = -EBADF,
+                .virtualization = "kvm",
+                .in_vm = true,
+                .capability_bounding_set = 1ULL << 25 /* SYS_TIME */,
                 .kernel_command_line = "BOOT_IMAGE=/vmlinuz root=/dev/vda1 quiet \"opt=a b\"",
-                .architecture = "x86-64", .hostname = "Box1", .machine_id = "0123456789abcdef0123456789abcdef",
-                .environment = env, .uid = 0, .user_name = "root", .gids = gids, .n_gids = 2,
-                .group_names = groups, .memory = 2ULL << 30, .cpus = 2, .ac_power = true, .security = security,
+                .architecture = "x86-64",
+                .hostname = "Box1",
+                .machine_id = "0123456789abcdef0123456789abcdef",
+                .environment = env,
+                .uid = 0,
+                .user_name = "root",
+                .gids = gids,
+                .n_gids = 2,
+                .group_names = groups,
+                .memory = 2ULL << 30,
+                .cpus = 2,
+                .ac_power = true,
+                .security = security,
                 .kernel_release = "6.1.0-18-amd64",
         };
         assert_int_equal(fact(&f, CONDITION_VIRTUALIZATION, "yes"), 1);
@@ -308,7 +325,9 @@ static void test_conditions__host_facts(void **state _unused_) {
         assert_int_equal(fact(&f, CONDITION_KERNEL_VERSION, "6.1.*"), 1);
         assert_int_equal(fact(&f, CONDITION_CREDENTIAL, "token"), 0);
         /* A path kind without a tree cannot be tested: it does not hold, negated or not. */
-        struct unit_condition c = { .type = CONDITION_PATH_EXISTS, .negate = true, .parameter = (char *) "/x" };
+        struct unit_condition c = { .type = CONDITION_PATH_EXISTS,
+                                    .negate = true,
+                                    .parameter = (char *) "/x" };
         assert_true(unit_condition_test(&c, &f) < 0);
 }
 
@@ -348,11 +367,13 @@ int main(void) {
                 cmocka_unit_test(test_conditions__bad_values_are_errors),
                 cmocka_unit_test(test_conditions__unknown_kind_is_refused_with_a_true_reason),
                 cmocka_unit_test(test_conditions__dependency_keys_load),
-                cmocka_unit_test_setup_teardown(test_conditions__path_kinds_in_the_tree, tree_setup, tree_teardown),
+                cmocka_unit_test_setup_teardown(test_conditions__path_kinds_in_the_tree, tree_setup,
+                                                tree_teardown),
                 cmocka_unit_test_setup_teardown(test_conditions__paths_never_leave_the_tree, tree_setup,
                                                 tree_teardown),
                 cmocka_unit_test_setup_teardown(test_conditions__glob_with_braces, tree_setup, tree_teardown),
-                cmocka_unit_test_setup_teardown(test_conditions__os_release_of_the_tree, tree_setup, tree_teardown),
+                cmocka_unit_test_setup_teardown(test_conditions__os_release_of_the_tree, tree_setup,
+                                                tree_teardown),
                 cmocka_unit_test(test_conditions__host_facts),
                 cmocka_unit_test(test_conditions__triggering_and_plain),
                 cmocka_unit_test(test_conditions__architecture_names),

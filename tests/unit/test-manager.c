@@ -50,7 +50,9 @@ void service_event(struct service *s, enum svc_event_type type) {
                 s->sm.result = listed(failing, s->name) ? RESULT_EXIT_CODE : RESULT_SUCCESS;
                 s->sm.exit_code = listed(failing, s->name) ? CLD_EXITED : 0;
                 s->sm.exit_status = listed(failing, s->name) ? 1 : 0;
-                go(s, listed(failing, s->name) ? SVC_FAILED : s->cfg.type_oneshot ? SVC_INACTIVE : SVC_RUNNING);
+                go(s, listed(failing, s->name) ? SVC_FAILED
+                      : s->cfg.type_oneshot    ? SVC_INACTIVE
+                                               : SVC_RUNNING);
                 break;
         case EV_STOP:
                 note("stop", s->name);
