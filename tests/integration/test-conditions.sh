@@ -282,17 +282,18 @@ EOF
 
 # The unattended box tells its owner: OnFailure= starts the unit, which learns which one failed.
 test_on_failure_and_on_success() {
+        # systemd's usual line: an instance of a template per failing unit.
         unit broken <<'EOF'
 [Unit]
-OnFailure=tell-owner
+OnFailure=tell-owner@%n.service
 [Service]
 Restart=no
 ExecStart=/bin/sh -c 'exit 3'
 EOF
-        unit tell-owner <<EOF
+        unit tell-owner@ <<EOF
 [Service]
 Type=oneshot
-ExecStart=/bin/sh -c 'echo "\$MONITOR_UNIT \$MONITOR_SERVICE_RESULT \$MONITOR_EXIT_CODE \$MONITOR_EXIT_STATUS" > $T/told'
+ExecStart=/bin/sh -c 'echo "%i \$MONITOR_UNIT \$MONITOR_SERVICE_RESULT \$MONITOR_EXIT_CODE \$MONITOR_EXIT_STATUS" > $T/told'
 EOF
         unit job <<'EOF'
 [Unit]
@@ -309,7 +310,7 @@ EOF
         start_svcd
         svc start broken 2>/dev/null || :
         wait_until 5 test -s "$T/told" || fail "OnFailure= unit did not run"
-        assert_eq "broken exit-code exited 3" "$(cat "$T/told")" "what the OnFailure= unit was told"
+        assert_eq "broken broken exit-code exited 3" "$(cat "$T/told")" "what the OnFailure= unit was told"
         svc start job
         wait_until 5 test -s "$T/next" || fail "OnSuccess= unit did not run"
         assert_eq job "$(cat "$T/next")" "what the OnSuccess= unit was told"

@@ -107,7 +107,7 @@ static void test_conditions__unknown_kind_is_refused_with_a_true_reason(void **s
 static void test_conditions__dependency_keys_load(void **state _unused_) {
         struct unit *u = load_ok("[Unit]\nConflicts=a.service shutdown.target\nPartOf=p.service\nBindsTo=b\n"
                                  "Requisite=r\nUpholds=h\nPropagatesReloadTo=x\nReloadPropagatedFrom=y\n"
-                                 "OnFailure=notify@%N.service\nOnSuccess=next\nStopWhenUnneeded=yes\n" SVC);
+                                 "OnFailure=notify@%n.service\nOnSuccess=next\nStopWhenUnneeded=yes\n" SVC);
         assert_string_equal(u->conflicts[0], "a");
         assert_string_equal(u->conflicts[1], "shutdown.target");
         assert_string_equal(u->part_of[0], "p");
