@@ -132,7 +132,7 @@ static unsigned cpus_allowed(void) {
 
 static bool first_boot(void) {
         _cleanup_free_ char *id = read_line("/etc/machine-id");
-        return !id || isempty(id) || streq(id, "uninitialized");
+        return isempty(id) || streq(id, "uninitialized");
 }
 
 static void gather(struct host_facts *h, int tree_fd) {

@@ -116,7 +116,7 @@ EOF
 
 # The host's facts as svcd sees them, checked against the host's own tools.
 test_condition_host_facts() {
-        local virt caps
+        local virt
         virt=$(systemd-detect-virt 2>/dev/null) || virt=none
         unit facts <<EOF
 [Unit]
