@@ -208,6 +208,7 @@ int start_conditions_check(struct service *s) {
         host_facts_done(&h);
         if (cond_ok && assert_ok)
                 return 0;
+        s->assertion_failed = cond_ok;
         if (asprintf(&s->condition_failure, "%s failed: %s", cond_ok ? "assertion" : "condition",
                      what ? what : "?") < 0)
                 s->condition_failure = NULL;

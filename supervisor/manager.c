@@ -407,6 +407,8 @@ static int enqueue_start(struct manager *m, struct service *s, enum job_type job
         s->job = job;
         s->job_dispatched = false;
         s->job_manual = manual;
+        if (manual) /* only a start by OnFailure=/OnSuccess= tells which unit set it off */
+                s->monitor_env = strv_free(s->monitor_env);
         /* Requires= and BindsTo= must load; Wants= and Upholds= may name what does not exist. */
         char **lists[] = { s->unit->requires, s->unit->binds_to, s->unit->wants, s->unit->upholds };
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
@@ -472,18 +474,19 @@ int manager_enqueue(struct manager *m, struct service *s, enum job_type job, boo
         return 0;
 }
 
-/* Why a start job cannot run yet: NULL when it can, "" when it failed, else the unit waited for. */
 static bool required_is_down(const struct service *s, const struct service *dep, bool bound) {
         if (!dep || !dep->unit || (dep->sm.state == SVC_FAILED && dep->job == JOB_NONE))
                 return true;
         if (dep->sm.state != SVC_INACTIVE || dep->job != JOB_NONE)
                 return false;
         /* A Requires= whose condition failed is no failure (systemd); a BindsTo= one is. */
-        if (dep->condition_failure && !bound && strv_contains(s->unit->requires, dep->name))
-                return strneq(dep->condition_failure, "assertion", 9);
+        if (dep->condition_failure && !dep->assertion_failed && !bound &&
+            strv_contains(s->unit->requires, dep->name))
+                return false;
         return !dep->cfg.type_oneshot || bound;
 }
 
+/* Why a start job cannot run yet: NULL when it can, "" when it failed, else the unit waited for. */
 static const char *start_blocker(struct manager *m, struct service *s) {
         char **lists[] = { s->unit->requires, s->unit->binds_to };
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
