@@ -606,6 +606,9 @@ static int build_env(struct service *s, const struct sandbox_creds *c, bool main
                 if (r >= 0)
                         r = joined ? add_env(&env, "LISTEN_FDNAMES=%s", joined) : -ENOMEM;
         }
+        STRV_FOREACH (e, s->monitor_env) /* OnFailure=/OnSuccess=: which unit, how it ended */
+                if (r >= 0)
+                        r = strv_extend(&env, *e);
         _cleanup_strv_free_ char **unit_env = NULL;
         struct unit_diag d = { 0 };
         if (r >= 0)

@@ -10,6 +10,8 @@
 
 #include "common/macro.h"
 #include "common/util.h"
+#include "supervisor/condition-check.h"
+#include "supervisor/deps.h"
 #include "supervisor/pid1.h"
 #include "supervisor/svcd.h"
 
@@ -405,13 +407,16 @@ static int enqueue_start(struct manager *m, struct service *s, enum job_type job
         s->job = job;
         s->job_dispatched = false;
         s->job_manual = manual;
-        char **lists[] = { s->unit->requires, s->unit->wants };
+        if (manual) /* only a start by OnFailure=/OnSuccess= tells which unit set it off */
+                s->monitor_env = strv_free(s->monitor_env);
+        /* Requires= and BindsTo= must load; Wants= and Upholds= may name what does not exist. */
+        char **lists[] = { s->unit->requires, s->unit->binds_to, s->unit->wants, s->unit->upholds };
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
                 STRV_FOREACH (name, lists[i]) {
                         struct service *dep;
                         int r = manager_get_service(m, *name, &dep);
                         if (r < 0) {
-                                if (i == 0) {
+                                if (i < 2) {
                                         fail_start_job(s, *name);
                                         return 0;
                                 }
@@ -420,6 +425,7 @@ static int enqueue_start(struct manager *m, struct service *s, enum job_type job
                         if (!service_is_active(dep) && dep->job == JOB_NONE)
                                 (void) enqueue_start(m, dep, JOB_START, false);
                 }
+        deps_start_queued(m, s, job == JOB_RESTART);
         return 0;
 }
 
@@ -430,10 +436,10 @@ static void enqueue_stop(struct manager *m, struct service *s) {
                 job_done(s, false, "cancelled by a stop");
         s->job = JOB_STOP;
         s->job_dispatched = false;
-        /* Whatever requires this unit stops with it. */
+        /* Whatever requires this unit (or is bound to it, or part of it) stops with it. */
         for (size_t i = 0; i < m->n_services; i++) {
                 struct service *u = m->services[i];
-                if (u != s && u->unit && strv_contains(u->unit->requires, s->name) &&
+                if (u != s && u->unit && deps_stop_follows(u, s) &&
                     (service_is_active(u) || u->job == JOB_START || u->sm.state == SVC_BACKING_OFF))
                         enqueue_stop(m, u);
         }
@@ -459,6 +465,7 @@ int manager_enqueue(struct manager *m, struct service *s, enum job_type job, boo
                         return -EBUSY;
                 s->job = JOB_RELOAD;
                 s->job_dispatched = false;
+                deps_reload_queued(m, s);
                 break;
         default:
                 return -EINVAL;
@@ -467,19 +474,34 @@ int manager_enqueue(struct manager *m, struct service *s, enum job_type job, boo
         return 0;
 }
 
+static bool required_is_down(const struct service *s, const struct service *dep, bool bound) {
+        if (!dep || !dep->unit || (dep->sm.state == SVC_FAILED && dep->job == JOB_NONE))
+                return true;
+        if (dep->sm.state != SVC_INACTIVE || dep->job != JOB_NONE)
+                return false;
+        /* A Requires= whose condition failed is no failure (systemd); a BindsTo= one is. */
+        if (dep->condition_failure && !dep->assertion_failed && !bound &&
+            strv_contains(s->unit->requires, dep->name))
+                return false;
+        return !dep->cfg.type_oneshot || bound;
+}
+
 /* Why a start job cannot run yet: NULL when it can, "" when it failed, else the unit waited for. */
 static const char *start_blocker(struct manager *m, struct service *s) {
-        STRV_FOREACH (name, s->unit->requires) {
-                struct service *dep = manager_find(m, *name);
-                if (!dep || !dep->unit || (dep->sm.state == SVC_FAILED && dep->job == JOB_NONE)) {
-                        fail_start_job(s, *name);
-                        return "";
-                }
-                if (dep->sm.state == SVC_INACTIVE && dep->job == JOB_NONE && !dep->cfg.type_oneshot) {
-                        fail_start_job(s, *name);
-                        return "";
-                }
+        char **lists[] = { s->unit->requires, s->unit->binds_to };
+        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
+                STRV_FOREACH (name, lists[i])
+                        if (required_is_down(s, manager_find(m, *name), i == 1)) {
+                                fail_start_job(s, *name);
+                                return "";
+                        }
+        const char *fail = NULL, *wait = deps_start_blocker(m, s, &fail);
+        if (fail) {
+                fail_start_job(s, fail);
+                return "";
         }
+        if (wait)
+                return wait;
         for (size_t i = 0; i < m->n_services; i++) {
                 struct service *dep = m->services[i];
                 if (dep == s || !dep->unit || !ordered_after(s, dep))
@@ -503,6 +525,18 @@ static bool stop_blocked(struct manager *m, struct service *s) {
         return false;
 }
 
+/* Condition*=/Assert*= of a unit that is down: a failed condition ends the job as done, a failed
+ * assertion as failed, and the unit stays as it is. A running unit is not tested again. */
+static bool conditions_allow_start(struct service *s) {
+        if (s->sm.state != SVC_INACTIVE && s->sm.state != SVC_FAILED)
+                return true;
+        int r = start_conditions_check(s);
+        if (r == 0)
+                return true;
+        job_done(s, r > 0, r > 0 ? NULL : s->condition_failure);
+        return false;
+}
+
 static void dispatch_one(struct manager *m, struct service *s) {
         switch (s->job) {
         case JOB_START:
@@ -511,7 +545,7 @@ static void dispatch_one(struct manager *m, struct service *s) {
                         job_done(s, true, NULL);
                         return;
                 }
-                if (start_blocker(m, s))
+                if (start_blocker(m, s) || !conditions_allow_start(s))
                         return;
                 s->job_dispatched = true;
                 service_event(s, s->job == JOB_RESTART ? EV_RESTART : EV_START);
@@ -565,6 +599,7 @@ void manager_dispatch(struct manager *m) {
                         progress |= s->job != before || s->job_dispatched;
                 }
         }
+        deps_dispatch_done(m);
         /* Units whose file went away are dropped once they are down, and instances nothing
          * needs any more. */
         for (size_t i = 0; i < m->n_services;) {
@@ -621,6 +656,7 @@ static void check_job(struct service *s, enum svc_state old) {
 void manager_service_changed(struct service *s, enum svc_state old) {
         pid1_service_changed(s, old);
         check_job(s, old);
+        deps_service_changed(s, old);
         /* A changed definition waits until the service is down, then replaces the old one. */
         if (s->next_unit && !service_is_active(s) && s->sm.state != SVC_BACKING_OFF) {
                 service_set_unit(s, TAKE_PTR(s->next_unit));

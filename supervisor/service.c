@@ -206,6 +206,8 @@ struct service *service_free(struct service *s) {
         unit_free(s->next_unit);
         strv_free(s->load_errors);
         free(s->failure_detail);
+        free(s->condition_failure);
+        strv_free(s->monitor_env);
         free(s->status_text);
         free(s->name);
         free(s);
@@ -529,6 +531,8 @@ static char *describe_state(const struct service *s) {
         case SVC_INACTIVE:
                 if (m->result == RESULT_CONDITION && s->failure_detail)
                         return strdup(s->failure_detail);
+                if (s->condition_failure)
+                        return strdup(s->condition_failure);
                 if (m->exit_code == 0 && m->result != RESULT_SPAWN)
                         return NULL;
                 if (asprintf(&r, "last exit: %s", service_describe_exit(s, exitbuf, sizeof(exitbuf))) < 0)

@@ -64,6 +64,11 @@ struct service {
         uint64_t since_realtime, since_monotonic; /* when the state last changed */
         unsigned total_restarts;
         char *failure_detail; /* e.g. "dependency db failed" */
+        /* "condition failed: ConditionPathExists=..." when the last start was skipped by a
+         * Condition*= (or failed on an Assert*=); NULL once a start goes ahead. */
+        char *condition_failure;
+        bool assertion_failed; /* condition_failure is about an Assert*= */
+        char **monitor_env; /* $MONITOR_* of the unit whose OnFailure=/OnSuccess= started this one */
 
         /* The running sandbox: ns-init and what it reported. Pids are in the sandbox's numbering
          * unless named host. */

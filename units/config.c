@@ -98,6 +98,10 @@ int config_parse_deps(struct parse_ctx *ctx, const char *key, const char *value,
          * simply never exists. */
         STRV_FOREACH (w, words) {
                 unit_name_strip_suffix(*w);
+                /* systemd's "OnFailure=notify@%n.service" names instance "blog.service" of notify@;
+                 * svc's unit is "blog", and so is the instance. */
+                if (strchr(*w, '@'))
+                        unit_name_strip_suffix(*w);
                 if (!unit_name_is_valid(*w))
                         return ctx_error(ctx,
                                          "%s=: '%s' is not a unit name (a plain file name of letters, digits "

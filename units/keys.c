@@ -20,16 +20,19 @@
 #define REFUSE(s, k, why) ROW(s, k, UNIT_KEY_UNSUPPORTED, NULL, 0, UNSUPPORTED_ERROR, why)
 #define IGNORE(s, k, why) ROW(s, k, UNIT_KEY_UNSUPPORTED, NULL, 0, UNSUPPORTED_WARNING, why)
 #define LIMIT(k, res) IMPL("Service", k, config_parse_rlimit, rlimits, res)
+/* A condition kind: its Condition*= row and its Assert*= row. */
+#define COND(k, type)                                                                                        \
+        IMPL("Unit", "Condition" k, config_parse_condition, conditions, type),                               \
+                IMPL("Unit", "Assert" k, config_parse_condition, asserts, type)
 
-#define R_SECCOMP "svc has no seccomp filter yet, so ignoring it would weaken isolation"
+#define R_SECCOMP                                                                                            \
+        "svc's seccomp filter is the same for every service and does not take this key yet, so ignoring it " \
+        "would weaken isolation"
 #define R_ISOLATION "ignoring it would weaken isolation"
 #define R_BEHAVIOUR "ignoring it would change how the service runs"
-#define R_DEPS                                                                                               \
-        "svc has only After=, Before=, Requires= and Wants=, and ignoring it would change when the service " \
-        "runs or stops"
-#define R_CONDITION                                                                                          \
-        "svc has no conditions or assertions, so ignoring it would start the service where systemd would "   \
-        "not"
+#define R_CONDITION_KIND                                                                                     \
+        "svc does not test this kind of condition, so ignoring it would start the service where systemd "    \
+        "would not"
 #define R_LOGS "svc captures stdout, stderr and syslog of every service into its own log"
 #define R_NO_MEANING "it has no meaning under svc"
 #define R_RESOURCE "this resource control is not applied by svc"
@@ -50,24 +53,49 @@ static struct unit_key table[] = {
         IMPL("Unit", "StartLimitIntervalSec", config_parse_timespan, start_limit_interval_usec, TIMESPAN_PLAIN),
         IMPL("Unit", "StartLimitBurst", config_parse_unsigned, start_limit_burst, 0),
         IMPL("Unit", "StartLimitInterval", config_parse_timespan, start_limit_interval_usec, TIMESPAN_PLAIN),
-        REFUSE("Unit", "Requisite", R_DEPS),
-        REFUSE("Unit", "BindsTo", R_DEPS),
-        REFUSE("Unit", "PartOf", R_DEPS),
-        REFUSE("Unit", "Upholds", R_DEPS),
-        REFUSE("Unit", "Conflicts", R_DEPS),
-        REFUSE("Unit", "PropagatesReloadTo", R_DEPS),
-        REFUSE("Unit", "ReloadPropagatedFrom", R_DEPS),
-        REFUSE("Unit", "PropagatesStopTo", R_DEPS),
-        REFUSE("Unit", "StopPropagatedFrom", R_DEPS),
+        IMPL("Unit", "Requisite", config_parse_deps, requisite, DEP_PLAIN),
+        IMPL("Unit", "BindsTo", config_parse_deps, binds_to, DEP_PLAIN),
+        IMPL("Unit", "PartOf", config_parse_deps, part_of, DEP_PLAIN),
+        IMPL("Unit", "Upholds", config_parse_deps, upholds, DEP_PLAIN),
+        IMPL("Unit", "Conflicts", config_parse_deps, conflicts, DEP_PLAIN),
+        IMPL("Unit", "PropagatesReloadTo", config_parse_deps, propagates_reload_to, DEP_PLAIN),
+        IMPL("Unit", "ReloadPropagatedFrom", config_parse_deps, reload_propagated_from, DEP_PLAIN),
+        IMPL("Unit", "PropagatesStopTo", config_parse_deps, propagates_stop_to, DEP_PLAIN),
+        IMPL("Unit", "StopPropagatedFrom", config_parse_deps, stop_propagated_from, DEP_PLAIN),
         REFUSE("Unit", "JoinsNamespaceOf", "every svc service has namespaces of its own, so ignoring it would change what the service can reach"),
-        REFUSE("Unit", "OnFailure", "svc has no OnFailure= units yet, so ignoring it would skip what should run on failure"),
-        REFUSE("Unit", "OnSuccess", "svc has no OnSuccess= units yet, so ignoring it would skip what should run on success"),
-        REFUSE("Unit", "StopWhenUnneeded", R_BEHAVIOUR),
+        IMPL("Unit", "OnFailure", config_parse_deps, on_failure, DEP_PLAIN),
+        IMPL("Unit", "OnSuccess", config_parse_deps, on_success, DEP_PLAIN),
+        IMPL("Unit", "StopWhenUnneeded", config_parse_bool, stop_when_unneeded, 0),
         REFUSE("Unit", "FailureAction", "svc never reboots or exits because one service failed"),
         REFUSE("Unit", "SuccessAction", "svc never reboots or exits because one service finished"),
         REFUSE("Unit", "StartLimitAction", "svc never reboots or exits because one service hit its start limit"),
-        REFUSE("Unit", "Condition*", R_CONDITION),
-        REFUSE("Unit", "Assert*", R_CONDITION),
+        COND("PathExists", CONDITION_PATH_EXISTS),
+        COND("PathExistsGlob", CONDITION_PATH_EXISTS_GLOB),
+        COND("PathIsDirectory", CONDITION_PATH_IS_DIRECTORY),
+        COND("PathIsSymbolicLink", CONDITION_PATH_IS_SYMBOLIC_LINK),
+        COND("PathIsMountPoint", CONDITION_PATH_IS_MOUNT_POINT),
+        COND("PathIsReadWrite", CONDITION_PATH_IS_READ_WRITE),
+        COND("DirectoryNotEmpty", CONDITION_DIRECTORY_NOT_EMPTY),
+        COND("FileNotEmpty", CONDITION_FILE_NOT_EMPTY),
+        COND("FileIsExecutable", CONDITION_FILE_IS_EXECUTABLE),
+        COND("Virtualization", CONDITION_VIRTUALIZATION),
+        COND("Capability", CONDITION_CAPABILITY),
+        COND("KernelCommandLine", CONDITION_KERNEL_COMMAND_LINE),
+        COND("Architecture", CONDITION_ARCHITECTURE),
+        COND("Host", CONDITION_HOST),
+        COND("Environment", CONDITION_ENVIRONMENT),
+        COND("User", CONDITION_USER),
+        COND("Group", CONDITION_GROUP),
+        COND("Memory", CONDITION_MEMORY),
+        COND("CPUs", CONDITION_CPUS),
+        COND("ACPower", CONDITION_AC_POWER),
+        COND("Security", CONDITION_SECURITY),
+        COND("FirstBoot", CONDITION_FIRST_BOOT),
+        COND("KernelVersion", CONDITION_KERNEL_VERSION),
+        COND("Credential", CONDITION_CREDENTIAL),
+        COND("OSRelease", CONDITION_OS_RELEASE),
+        REFUSE("Unit", "Condition*", R_CONDITION_KIND),
+        REFUSE("Unit", "Assert*", R_CONDITION_KIND),
         IGNORE("Unit", "RequiresMountsFor", "svc does not manage mounts; the service sees what its tree and BindPaths= give it"),
         IGNORE("Unit", "DefaultDependencies", "svc adds no implicit dependencies"),
         IGNORE("Unit", "IgnoreOnIsolate", R_NO_MEANING),

@@ -177,6 +177,9 @@ int config_parse_memory(struct parse_ctx *, const char *, const char *, void *, 
 int config_parse_tasks_max(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_weight(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_cpu_quota(struct parse_ctx *, const char *, const char *, void *, int);
+/* conditions.c: ltype is the enum condition_type, data a struct condition_list. */
+int config_parse_condition(struct parse_ctx *, const char *, const char *, void *, int);
+void condition_list_clear(struct condition_list *l);
 
 /* ltype of config_parse_int: which integer and its range. */
 enum {

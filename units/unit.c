@@ -118,6 +118,17 @@ static void unit_free_lists(struct unit *u) {
                 u->before,
                 u->requires,
                 u->wants,
+                u->conflicts,
+                u->part_of,
+                u->binds_to,
+                u->requisite,
+                u->upholds,
+                u->propagates_reload_to,
+                u->reload_propagated_from,
+                u->propagates_stop_to,
+                u->stop_propagated_from,
+                u->on_failure,
+                u->on_success,
                 u->supplementary_groups,
                 u->environment,
                 u->state_directories,
@@ -135,6 +146,8 @@ static void unit_free_lists(struct unit *u) {
                 exec_list_clear(execs[i]);
         for (size_t i = 0; i < UNIT_RLIMIT_MAX; i++)
                 free(u->rlimits[i]);
+        condition_list_clear(&u->conditions);
+        condition_list_clear(&u->asserts);
 }
 
 struct unit *unit_free(struct unit *u) {

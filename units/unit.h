@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 
 #define UNIT_SUFFIX ".unit"
 /* systemd's suffix for services: a packaged NAME.service loads as unit NAME. */
@@ -132,6 +133,50 @@ struct unit_location {
         unsigned line;
 };
 
+/* Condition*= and Assert*= kinds (systemd.unit(5)). */
+enum condition_type {
+        CONDITION_PATH_EXISTS,
+        CONDITION_PATH_EXISTS_GLOB,
+        CONDITION_PATH_IS_DIRECTORY,
+        CONDITION_PATH_IS_SYMBOLIC_LINK,
+        CONDITION_PATH_IS_MOUNT_POINT,
+        CONDITION_PATH_IS_READ_WRITE,
+        CONDITION_DIRECTORY_NOT_EMPTY,
+        CONDITION_FILE_NOT_EMPTY,
+        CONDITION_FILE_IS_EXECUTABLE,
+        CONDITION_VIRTUALIZATION,
+        CONDITION_CAPABILITY,
+        CONDITION_KERNEL_COMMAND_LINE,
+        CONDITION_ARCHITECTURE,
+        CONDITION_HOST,
+        CONDITION_ENVIRONMENT,
+        CONDITION_USER,
+        CONDITION_GROUP,
+        CONDITION_MEMORY,
+        CONDITION_CPUS,
+        CONDITION_AC_POWER,
+        CONDITION_SECURITY,
+        CONDITION_FIRST_BOOT,
+        CONDITION_KERNEL_VERSION,
+        CONDITION_CREDENTIAL,
+        CONDITION_OS_RELEASE,
+        _CONDITION_TYPE_MAX,
+};
+
+/* One Condition*= or Assert*= line: "|" makes it triggering (one of the triggering ones must
+ * hold), "!" negates it. The parameter is validated and specifiers are resolved at load time; the
+ * test happens at start (unit_condition_test()). */
+struct unit_condition {
+        enum condition_type type;
+        bool trigger, negate;
+        char *parameter;
+};
+
+struct condition_list {
+        struct unit_condition *items;
+        size_t n;
+};
+
 /* Limit*= entries, indexed by RLIMIT_*. */
 #define UNIT_RLIMIT_MAX RLIM_NLIMITS
 
@@ -153,6 +198,12 @@ struct unit {
         struct unit_location *after_loc, *before_loc; /* parallel to after[] and before[] */
         uint64_t start_limit_interval_usec; /* default 10 s */
         unsigned start_limit_burst; /* 0 = no start limit (our default) */
+        /* The other dependency kinds of systemd.unit(5), unit names as in requires. */
+        char **conflicts, **part_of, **binds_to, **requisite, **upholds;
+        char **propagates_reload_to, **reload_propagated_from, **propagates_stop_to, **stop_propagated_from;
+        char **on_failure, **on_success;
+        bool stop_when_unneeded;
+        struct condition_list conditions, asserts;
 
         /* [Service]: execution */
         enum service_type type;
@@ -284,6 +335,48 @@ int unit_exec_expand(const struct exec_command *cmd, char *const *env, char ***r
  * diag naming it. */
 int unit_build_environment(const struct unit *u, const char *root_dir, char ***ret_env,
                            struct unit_diag *diag);
+
+/* What a condition is tested against: the service's own tree (path kinds, resolved inside it with
+ * RESOLVE_IN_ROOT, so a symlink cannot lead out of it) and the facts of the host svcd runs on.
+ * svcd gathers them once per start; tests fill them in by hand. */
+struct condition_facts {
+        int tree_fd; /* O_PATH directory: RootDirectory='s tree, or the host's / */
+        /* systemd-detect-virt's ids: the container's if there is one, else the VM's ("none", "kvm",
+         * "docker", ...); and whether there is a VM, a container. */
+        const char *virtualization;
+        bool in_vm, in_container;
+        uint64_t capability_bounding_set; /* svcd's, bit per CAP_* */
+        const char *kernel_command_line;
+        const char *architecture; /* systemd's name: "x86-64", "arm64", ... */
+        const char *hostname, *machine_id;
+        char *const *environment; /* svcd's, "KEY=VALUE" */
+        uid_t uid;
+        const char *user_name; /* of uid, NULL if it has none */
+        const gid_t *gids; /* real, effective and supplementary groups */
+        size_t n_gids;
+        char *const *group_names; /* the names of gids that have one */
+        uint64_t memory; /* bytes of physical memory */
+        unsigned cpus; /* CPUs svcd may run on */
+        bool ac_power;
+        char *const *security; /* the security technologies present: "apparmor", "selinux", "audit" */
+        bool first_boot;
+        const char *kernel_release; /* uname -r */
+        char *const *credentials; /* names of the credentials passed to the service (none yet) */
+};
+
+/* Tests one condition, negation included: 1 when it holds, 0 when not, -errno when it could not
+ * be tested (then it counts as not holding, as in systemd). */
+int unit_condition_test(const struct unit_condition *c, const struct condition_facts *f);
+/* systemd's rules over a list: every non-triggering condition holds, and one of the triggering
+ * ones if there are any. True when the list holds; else *ret_failed is the condition that
+ * decided (for triggering ones, the last one tested). */
+bool unit_conditions_test(const struct condition_list *l, const struct condition_facts *f,
+                          const struct unit_condition **ret_failed);
+/* "ConditionPathExists=!/etc/x" (or "Assert..." when ASSERT), allocated; NULL on OOM. */
+char *unit_condition_format(const struct unit_condition *c, bool assert);
+const char *condition_type_to_string(enum condition_type t);
+/* systemd's name of the architecture uname(2) calls MACHINE ("x86_64" -> "x86-64"). */
+const char *condition_architecture_from_uname(const char *machine);
 
 /* The key table, for documentation and for `svc check --keys`. */
 enum unit_key_class {
