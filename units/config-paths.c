@@ -240,6 +240,7 @@ int config_parse_var_overlay(struct parse_ctx *ctx, const char *key, const char 
                 [OVERLAY_PERSISTENT] = "persistent",
         };
         int *m = data;
+        ctx->var_loc = (struct unit_location){ ctx->file, ctx->line };
         if (!*value) {
                 *m = -1;
                 return 0;
@@ -318,11 +319,9 @@ static int verify_path(struct parse_ctx *ctx, const struct path_spec *p) {
 
 int verify_paths(struct parse_ctx *ctx) {
         struct unit *u = ctx->u;
-        const char *file = ctx->service_loc.file ? ctx->service_loc.file : u->path;
-        unsigned line = ctx->service_loc.file ? ctx->service_loc.line : 1;
         int r = 0;
         if (u->var_overlay == OVERLAY_PERSISTENT && u->accept)
-                r = diag_add(ctx->diag, false, file, line,
+                r = diag_add(ctx->diag, false, ctx->var_loc.file, ctx->var_loc.line,
                              "VarOverlay=persistent does not fit Accept=yes, where every connection has a "
                              "sandbox of its own: they cannot share one writable layer");
         if (u->var_overlay < 0)

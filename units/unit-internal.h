@@ -37,6 +37,7 @@ struct parse_ctx {
 
         /* Where things were written, for the checks after all files are read. */
         struct unit_location service_loc, type_loc, restart_loc, network_loc;
+        struct unit_location var_loc; /* VarOverlay= */
 
         /* Another file in unit syntax (svcd.conf): its sections and its handler, instead of the
          * unit's key table; u is NULL then. */
