@@ -523,13 +523,15 @@ static int open_layer_base(struct ctx *c, const struct sandbox_path *p, size_t i
                 return fail(c, fd, "open the writable layer", dir);
         struct stat got, want;
         int r = sys_fstatat(fd, "", &got, AT_EMPTY_PATH);
-        if (r >= 0 && p->dir && p->dir_fd >= 0 && (r = sys_fstatat(p->dir_fd, "", &want, AT_EMPTY_PATH)) >= 0 &&
+        if (r >= 0 && p->dir && p->dir_fd >= 0 &&
+            (r = sys_fstatat(p->dir_fd, "", &want, AT_EMPTY_PATH)) >= 0 &&
             (want.st_dev != got.st_dev || want.st_ino != got.st_ino))
                 r = -ESTALE;
         if (r < 0) {
                 sys_close(fd);
-                return fail(c, r, r == -ESTALE ? "use what svcd checked: the path now leads elsewhere, at"
-                                                : "open the writable layer",
+                return fail(c, r,
+                            r == -ESTALE ? "use what svcd checked: the path now leads elsewhere, at"
+                                         : "open the writable layer",
                             dir);
         }
         return fd;
@@ -561,7 +563,8 @@ static int copy_owner(struct ctx *c, int lower, int upper, const char *path) {
 static int mount_layer(struct ctx *c, const struct sandbox_path *p, size_t i) {
         int lower = open_target(c, p->path, false);
         if (lower < 0)
-                return fail(c, lower, lower == -ELOOP ? "mount a layer onto a symlink" : "create the mount point",
+                return fail(c, lower,
+                            lower == -ELOOP ? "mount a layer onto a symlink" : "create the mount point",
                             p->path);
         int base = open_layer_base(c, p, i), upper = -EBADF, work = -EBADF, r = base;
         if (base >= 0 && (r = upper = open_layer_dir(c, base, "upper", p->dir)) >= 0)
@@ -595,7 +598,8 @@ static int step_layers(struct ctx *c) {
                         continue;
                 int r = p->kind == SANDBOX_PATH_OVERLAY
                                 ? mount_layer(c, p, i)
-                                : mount_fs(c, "tmpfs", p->path, MS_NOSUID | MS_NODEV | (p->no_exec ? MS_NOEXEC : 0),
+                                : mount_fs(c, "tmpfs", p->path,
+                                           MS_NOSUID | MS_NODEV | (p->no_exec ? MS_NOEXEC : 0),
                                            p->options ? p->options : "mode=0755");
                 if (r < 0)
                         return r;
@@ -655,7 +659,8 @@ static int hide_path(struct ctx *c, const struct sandbox_path *p) {
         char src[PATH_MAX];
         bool dir = S_ISDIR(st.st_mode);
         snprintf(src, sizeof(src), "%s/inaccessible-%s", c->spec->scratch_dir, dir ? "dir" : "file");
-        r = dir ? sys_mkdirat(AT_FDCWD, src, 0) : sys_openat(AT_FDCWD, src, O_WRONLY | O_CREAT | O_CLOEXEC, 0);
+        r = dir ? sys_mkdirat(AT_FDCWD, src, 0)
+                : sys_openat(AT_FDCWD, src, O_WRONLY | O_CREAT | O_CLOEXEC, 0);
         if (r >= 0 && !dir)
                 sys_close(r);
         if (r < 0 && r != -EEXIST)
@@ -664,7 +669,8 @@ static int hide_path(struct ctx *c, const struct sandbox_path *p) {
         if (m < 0)
                 return fail(c, m, "open", src);
         r = sys_mount_setattr(m, "", AT_EMPTY_PATH,
-                              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0);
+                              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                              0);
         r = r < 0 ? fail(c, r, "hide", p->path) : stack(c, m, p->path, "hide");
         sys_close(m);
         return r;

@@ -312,9 +312,9 @@ static int add_var_layer(struct service *s, struct spec_storage *st) {
 
 static int add_unit_path(struct service *s, struct spec_storage *st, const struct path_spec *p) {
         static const enum sandbox_path_kind kinds[_PATH_KEY_MAX] = {
-                [PATH_READ_WRITE] = SANDBOX_PATH_KEEP,      [PATH_READ_ONLY] = SANDBOX_PATH_READ_ONLY,
+                [PATH_READ_WRITE] = SANDBOX_PATH_KEEP,           [PATH_READ_ONLY] = SANDBOX_PATH_READ_ONLY,
                 [PATH_INACCESSIBLE] = SANDBOX_PATH_INACCESSIBLE, [PATH_EXEC] = SANDBOX_PATH_KEEP,
-                [PATH_NO_EXEC] = SANDBOX_PATH_NO_EXEC,      [PATH_TMPFS] = SANDBOX_PATH_TMPFS,
+                [PATH_NO_EXEC] = SANDBOX_PATH_NO_EXEC,           [PATH_TMPFS] = SANDBOX_PATH_TMPFS,
         };
         const char *why;
         if (p->key == PATH_READ_WRITE && unit_read_write_kind(s->unit, p->path, &why) == READ_WRITE_LAYER) {
@@ -340,7 +340,8 @@ static int add_protect_home(struct spec_storage *st, enum protect_home h) {
                         p = push_path(st, SANDBOX_PATH_INACCESSIBLE, homes[i], true);
                 else if (h == PROTECT_HOME_READ_ONLY)
                         p = push_path(st, SANDBOX_PATH_READ_ONLY, homes[i], true);
-                else if (h == PROTECT_HOME_TMPFS && i < 2 && (p = push_path(st, SANDBOX_PATH_TMPFS, homes[i], true)))
+                else if (h == PROTECT_HOME_TMPFS && i < 2 &&
+                         (p = push_path(st, SANDBOX_PATH_TMPFS, homes[i], true)))
                         p->read_only = true;
                 else
                         continue;
@@ -358,9 +359,11 @@ static int add_home_binds(struct service *s, struct spec_storage *st, size_t *n)
                 return 0;
         for (size_t i = 0; i < ELEMENTSOF(homes); i++)
                 if (access(homes[i], F_OK) == 0)
-                        st->binds[(*n)++] = (struct sandbox_bind){
-                                .source = homes[i], .target = homes[i], .read_only = true, .recursive = true, .source_fd = -EBADF
-                        };
+                        st->binds[(*n)++] = (struct sandbox_bind){ .source = homes[i],
+                                                                   .target = homes[i],
+                                                                   .read_only = true,
+                                                                   .recursive = true,
+                                                                   .source_fd = -EBADF };
         return 0;
 }
 
@@ -373,12 +376,14 @@ static int check_configuration_dirs(struct service *s, struct spec_storage *st) 
                         return -ENOMEM;
                 if (unit_path_under_bind(s->unit, path))
                         continue;
-                _cleanup_close_ int fd = root < 0 ? -EBADF : sandbox_open_in_tree(root, path, O_PATH | O_DIRECTORY);
+                _cleanup_close_ int fd =
+                        root < 0 ? -EBADF : sandbox_open_in_tree(root, path, O_PATH | O_DIRECTORY);
                 if (fd < 0)
-                        return refuse(st,
-                                      "ConfigurationDirectory=%s: %s has no directory %s; install the package's "
-                                      "configuration in the tree, or bind one there with BindReadOnlyPaths=",
-                                      *d, st->tree_label, path);
+                        return refuse(
+                                st,
+                                "ConfigurationDirectory=%s: %s has no directory %s; install the package's "
+                                "configuration in the tree, or bind one there with BindReadOnlyPaths=",
+                                *d, st->tree_label, path);
         }
         return 0;
 }

@@ -7,9 +7,12 @@
 #include "units/unit-internal.h"
 
 static const char *const path_key_names[_PATH_KEY_MAX] = {
-        [PATH_READ_WRITE] = "ReadWritePaths",     [PATH_READ_ONLY] = "ReadOnlyPaths",
-        [PATH_INACCESSIBLE] = "InaccessiblePaths", [PATH_EXEC] = "ExecPaths",
-        [PATH_NO_EXEC] = "NoExecPaths",           [PATH_TMPFS] = "TemporaryFileSystem",
+        [PATH_READ_WRITE] = "ReadWritePaths",
+        [PATH_READ_ONLY] = "ReadOnlyPaths",
+        [PATH_INACCESSIBLE] = "InaccessiblePaths",
+        [PATH_EXEC] = "ExecPaths",
+        [PATH_NO_EXEC] = "NoExecPaths",
+        [PATH_TMPFS] = "TemporaryFileSystem",
 };
 
 bool path_is_below(const char *path, const char *dir) {
@@ -85,7 +88,8 @@ static int path_word(struct parse_ctx *ctx, const char *key, const char *w, stru
                 *flag = true;
         }
         if (!path_is_absolute_clean(w))
-                return ctx_error(ctx, "%s=: '%s' must be an absolute path without '..', with '-' or '+' in front",
+                return ctx_error(ctx,
+                                 "%s=: '%s' must be an absolute path without '..', with '-' or '+' in front",
                                  key, ctx_short(ctx, w));
         p->path = strdup(w);
         if (!p->path)
@@ -123,7 +127,9 @@ int config_parse_paths(struct parse_ctx *ctx, const char *key, const char *value
 /* TemporaryFileSystem= options: ro, rw, noexec, exec, nosuid and nodev (always), and tmpfs's own
  * mode=, size=, nr_inodes=, nr_blocks=, uid=, gid=. *RET_WHY names what is refused. */
 static int tmpfs_options(char *opts, struct path_spec *p, const char **ret_why) {
-        static const char *const data_keys[] = { "mode=", "size=", "nr_inodes=", "nr_blocks=", "uid=", "gid=" };
+        static const char *const data_keys[] = {
+                "mode=", "size=", "nr_inodes=", "nr_blocks=", "uid=", "gid="
+        };
         _cleanup_strv_free_ char **data = NULL;
         bool mode = false;
         char *save = NULL;
@@ -142,8 +148,9 @@ static int tmpfs_options(char *opts, struct path_spec *p, const char **ret_why) 
                         *ret_why = "every writable mount of svc is nosuid and nodev";
                         return -EINVAL;
                 } else if (!is_data && !streq(o, "nosuid") && !streq(o, "nodev")) {
-                        *ret_why = "options are ro, rw, noexec, exec, nosuid, nodev, mode=, size=, nr_inodes=, "
-                                   "nr_blocks=, uid= and gid=";
+                        *ret_why =
+                                "options are ro, rw, noexec, exec, nosuid, nodev, mode=, size=, nr_inodes=, "
+                                "nr_blocks=, uid= and gid=";
                         return -EINVAL;
                 }
         }
@@ -161,8 +168,8 @@ static int tmpfs_word(struct parse_ctx *ctx, const char *key, char *w) {
                 *colon++ = '\0';
         int r = path_word(ctx, key, w, &p);
         if (r >= 0 && p.optional) {
-                r = ctx_error(ctx, "%s=: '-%s': the mount point is made when missing, so '-' has no meaning", key,
-                              ctx_short(ctx, p.path));
+                r = ctx_error(ctx, "%s=: '-%s': the mount point is made when missing, so '-' has no meaning",
+                              key, ctx_short(ctx, p.path));
         }
         _cleanup_free_ char *opts = strdup(colon ? colon : "");
         if (r >= 0 && !opts)
@@ -210,7 +217,8 @@ int config_parse_mode(struct parse_ctx *ctx, const char *key, const char *value,
         }
         unsigned long m = 0;
         if (n > 5 || strspn(value, "01234567") != n || (m = strtoul(value, NULL, 8)) > 07777)
-                return ctx_error(ctx, "%s=%s: expected an octal mode such as 0750", key, ctx_short(ctx, value));
+                return ctx_error(ctx, "%s=%s: expected an octal mode such as 0750", key,
+                                 ctx_short(ctx, value));
         *mode = (unsigned) m;
         return 0;
 }
@@ -228,7 +236,8 @@ int config_parse_protect_home(struct parse_ctx *ctx, const char *key, const char
         else if (streq(value, "tmpfs"))
                 *h = PROTECT_HOME_TMPFS;
         else
-                return ctx_error(ctx, "%s=%s: expected yes, no, read-only or tmpfs", key, ctx_short(ctx, value));
+                return ctx_error(ctx, "%s=%s: expected yes, no, read-only or tmpfs", key,
+                                 ctx_short(ctx, value));
         return 0;
 }
 
@@ -270,9 +279,11 @@ static bool under_writable_mount(const struct unit *u, const char *path) {
                 if (!u->binds[i].read_only && path_is_below(path, u->binds[i].dest))
                         return true;
         for (size_t i = 0; i < u->n_paths; i++)
-                if (u->paths[i].key == PATH_TMPFS && !u->paths[i].read_only && path_is_below(path, u->paths[i].path))
+                if (u->paths[i].key == PATH_TMPFS && !u->paths[i].read_only &&
+                    path_is_below(path, u->paths[i].path))
                         return true;
-        return under_any(path, u->state_directories, "/var/lib") || under_any(path, u->logs_directories, "/var/log") ||
+        return under_any(path, u->state_directories, "/var/lib") ||
+               under_any(path, u->logs_directories, "/var/log") ||
                under_any(path, u->cache_directories, "/var/cache");
 }
 
@@ -280,8 +291,9 @@ enum read_write_kind unit_read_write_kind(const struct unit *u, const char *path
         static const char *const writable[] = { "/run", "/tmp", "/var/tmp", "/dev/shm", "/proc" };
         *ret_why = NULL;
         if (streq(path, "/")) {
-                *ret_why = "the tree is read-only and shared; Overlay=persistent gives the service a writable "
-                           "root of its own";
+                *ret_why =
+                        "the tree is read-only and shared; Overlay=persistent gives the service a writable "
+                        "root of its own";
                 return READ_WRITE_REFUSED;
         }
         for (size_t i = 0; i < ELEMENTSOF(writable); i++)
@@ -303,7 +315,8 @@ static int verify_path(struct parse_ctx *ctx, const struct path_spec *p) {
         if (p->key == PATH_READ_WRITE) {
                 enum read_write_kind k = unit_read_write_kind(u, p->path, &why);
                 if (k == READ_WRITE_LAYER && u->accept)
-                        why = "with Accept=yes every connection has a sandbox of its own, and they cannot share "
+                        why = "with Accept=yes every connection has a sandbox of its own, and they cannot "
+                              "share "
                               "one writable layer: bind a directory with BindPaths=";
                 else if (k != READ_WRITE_REFUSED)
                         why = NULL;

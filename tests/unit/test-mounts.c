@@ -355,7 +355,10 @@ static void test_mounts__host_view_binds_system_dirs_read_only(void **state _unu
  * directories so that they go on top; the tree is bound read-only as ever, never overlaid. */
 static void test_mounts__var_layer_goes_under_binds(void **state _unused_) {
         const struct sandbox_path paths[] = {
-                { .kind = SANDBOX_PATH_OVERLAY, .path = "/var", .dir = "/var/lib/svc/var/blog", .dir_fd = -EBADF },
+                { .kind = SANDBOX_PATH_OVERLAY,
+                  .path = "/var",
+                  .dir = "/var/lib/svc/var/blog",
+                  .dir_fd = -EBADF },
         };
         snprintf(missing[n_missing++], sizeof(missing[0]), "/var/lib/blog"); /* a mount point to make */
         struct sandbox_spec spec = tree_spec();
@@ -379,7 +382,9 @@ static void test_mounts__var_layer_goes_under_binds(void **state _unused_) {
 /* A layer's directory that is no longer the one svcd opened is refused. */
 static void test_mounts__layer_dir_must_be_what_svcd_opened(void **state _unused_) {
         const struct sandbox_path paths[] = {
-                { .kind = SANDBOX_PATH_OVERLAY, .path = "/etc/redis", .dir = "/var/lib/svc/paths/r/etc-redis",
+                { .kind = SANDBOX_PATH_OVERLAY,
+                  .path = "/etc/redis",
+                  .dir = "/var/lib/svc/paths/r/etc-redis",
                   .dir_fd = new_fd("/victim") },
         };
         struct sandbox_spec spec = tree_spec();

@@ -2145,9 +2145,10 @@ static void test_units__tmpfs_options(void **state _unused_) {
 }
 
 static void test_units__directory_modes_and_protect_home(void **state _unused_) {
-        struct unit *u = load_svc("StateDirectoryMode=0700\nRuntimeDirectoryMode=2755\nLogsDirectoryMode=750\n"
-                                  "CacheDirectory=a b\nCacheDirectoryMode=0\nConfigurationDirectory=app\n"
-                                  "ProtectHome=no\nProtectHome=tmpfs\n");
+        struct unit *u =
+                load_svc("StateDirectoryMode=0700\nRuntimeDirectoryMode=2755\nLogsDirectoryMode=750\n"
+                         "CacheDirectory=a b\nCacheDirectoryMode=0\nConfigurationDirectory=app\n"
+                         "ProtectHome=no\nProtectHome=tmpfs\n");
         assert_int_equal(u->state_directory_mode, 0700);
         assert_int_equal(u->runtime_directory_mode, 02755);
         assert_int_equal(u->logs_directory_mode, 0750);
