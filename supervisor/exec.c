@@ -420,6 +420,21 @@ static int add_paths(struct service *s, struct spec_storage *st) {
         return r;
 }
 
+/* StateDirectory=, LogsDirectory=, CacheDirectory=: svc's own directories, bound under /var. */
+static int add_service_dirs(struct service *s, struct spec_storage *st, const struct sandbox_creds *creds,
+                            size_t *n) {
+        const struct unit *u = s->unit;
+        int r = add_owned_dirs(st, n, "StateDirectory", u->state_directories, s->m->state_dir, "/var/lib",
+                               creds->uid, creds->gid, u->state_directory_mode);
+        if (r >= 0)
+                r = add_owned_dirs(st, n, "LogsDirectory", u->logs_directories, s->m->svclog_root, "/var/log",
+                                   creds->uid, creds->gid, u->logs_directory_mode);
+        if (r >= 0)
+                r = add_owned_dirs(st, n, "CacheDirectory", u->cache_directories, s->m->cache_dir,
+                                   "/var/cache", creds->uid, creds->gid, u->cache_directory_mode);
+        return r;
+}
+
 static int build_spec(struct service *s, const struct sandbox_creds *creds, struct spec_storage *st) {
         const struct unit *u = s->unit;
         st->s = s;
@@ -441,14 +456,7 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
         size_t n = 0;
         r = add_unit_binds(s, st, &n);
         if (r >= 0)
-                r = add_owned_dirs(st, &n, "StateDirectory", u->state_directories, s->m->state_dir,
-                                   "/var/lib", creds->uid, creds->gid, u->state_directory_mode);
-        if (r >= 0)
-                r = add_owned_dirs(st, &n, "LogsDirectory", u->logs_directories, s->m->svclog_root,
-                                   "/var/log", creds->uid, creds->gid, u->logs_directory_mode);
-        if (r >= 0)
-                r = add_owned_dirs(st, &n, "CacheDirectory", u->cache_directories, s->m->cache_dir,
-                                   "/var/cache", creds->uid, creds->gid, u->cache_directory_mode);
+                r = add_service_dirs(s, st, creds, &n);
         if (r >= 0)
                 r = add_home_binds(s, st, &n);
         if (r >= 0)
