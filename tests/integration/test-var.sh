@@ -62,6 +62,22 @@ test_var_is_writable_persistent_and_private() {
         assert_not_contains "$(logof other)" "count" "the other service's view"
         assert_eq "$before" "$(tree_sum)" "the tree's checksum"
         [ ! -e "$T/var/lib/svc/trees/bb/var/lib/x" ] || fail "the tree was written"
+        # What a root service leaves there (a setuid program, say) is out of other users' reach.
+        assert_eq 700 "$(stat -c %a "$T/var/lib/svc/var")" "var/lib/svc/var"
+        assert_eq 700 "$(stat -c %a "$T/var/lib/svc/var/writer")" "var/lib/svc/var/writer"
+}
+
+# Without a tree (the host view), /var is the service's own too, over nothing of the host's.
+test_host_view_var_is_its_own() {
+        unit_isolated hv <<'EOF2'
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'mkdir -p /var/lib/hv; echo x >>/var/lib/hv/f; echo "n $(wc -l </var/lib/hv/f) $(ls /var | tr "\n" " ")"'
+EOF2
+        start_svcd
+        run_ok hv
+        run_ok hv
+        assert_contains "$(logof hv)" "n 2 lib tmp" "the host view's /var"
 }
 
 # A new generation of the tree (svc tree upgrade moves the name): the service keeps what it
