@@ -223,18 +223,48 @@ static int step_private(struct ctx *c) {
         return 0;
 }
 
+static bool path_is_below(const char *path, const char *dir) {
+        size_t n = strlen(dir);
+        if (streq(dir, "/"))
+                return true;
+        return strneq(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+/* A writable layer (SANDBOX_PATH_OVERLAY or _TMPFS) is mounted above PATH: a mount point there
+ * is made in the layer, not in the tree. */
+static bool under_layer(struct ctx *c, const char *path) {
+        for (size_t i = 0; i < c->spec->n_paths; i++) {
+                const struct sandbox_path *p = &c->spec->paths[i];
+                if ((p->kind == SANDBOX_PATH_OVERLAY || p->kind == SANDBOX_PATH_TMPFS) &&
+                    path_is_below(path, p->path) && !streq(path, p->path))
+                        return true;
+        }
+        return false;
+}
+
+static bool tree_lacks(struct ctx *c, int tree, const char *path, bool optional) {
+        if (under_layer(c, path))
+                return false;
+        int fd = sys_openat2(tree, path, O_PATH | O_CLOEXEC | O_NOFOLLOW, 0, RESOLVE_INSIDE);
+        if (fd >= 0)
+                sys_close(fd);
+        return fd < 0 && !(optional && fd == -ENOENT);
+}
+
 /* Would the tree need a mount point it does not have? Then an overlay takes the mkdirs. */
 static bool tree_lacks_mountpoints(struct ctx *c, int tree) {
         static const char *const fixed[] = { "/proc", "/dev", "/tmp", "/var/tmp", "/run", "/sys" };
         for (size_t i = 0; i < ELEMENTSOF(fixed); i++)
-                if (sys_fstatat(tree, fixed[i] + 1, &(struct stat){ 0 }, AT_SYMLINK_NOFOLLOW) < 0)
+                if (tree_lacks(c, tree, fixed[i], false))
                         return true;
-        for (size_t i = 0; i < c->spec->n_binds; i++) {
-                int fd = sys_openat2(tree, c->spec->binds[i].target, O_PATH | O_CLOEXEC | O_NOFOLLOW, 0,
-                                     RESOLVE_INSIDE);
-                if (fd < 0)
+        for (size_t i = 0; i < c->spec->n_binds; i++)
+                if (tree_lacks(c, tree, c->spec->binds[i].target, false))
                         return true;
-                sys_close(fd);
+        for (size_t i = 0; i < c->spec->n_paths; i++) {
+                const struct sandbox_path *p = &c->spec->paths[i];
+                if ((p->kind == SANDBOX_PATH_OVERLAY || p->kind == SANDBOX_PATH_TMPFS) &&
+                    tree_lacks(c, tree, p->path, p->optional))
+                        return true;
         }
         return false;
 }
@@ -410,7 +440,11 @@ static int step_tmp_run(struct ctx *c) {
                 int fd = open_dir_inside(c, path, strlen(path), 0755);
                 if (fd < 0)
                         return fail(c, fd, "create the runtime directory", path);
+                char fdp[32];
                 r = sys_fchownat(fd, "", c->spec->runtime_uid, c->spec->runtime_gid, AT_EMPTY_PATH);
+                /* After the chown, which may clear a setgid bit: RuntimeDirectoryMode=2755. */
+                if (r >= 0 && c->spec->runtime_mode)
+                        r = sys_fchmodat(AT_FDCWD, fd_path(fd, fdp), c->spec->runtime_mode & 07777, 0);
                 sys_close(fd);
                 if (r < 0)
                         return fail(c, r, "give the runtime directory to the service's user", path);
@@ -455,6 +489,239 @@ static int step_binds(struct ctx *c) {
                         return r;
         }
         return 0;
+}
+
+/* ---- path keys: writable layers after the root, restrictions after the binds --------------- */
+
+/* Opens PATH inside for a path key: symlinks in it resolve inside the root, as systemd resolves
+ * them inside RootDirectory=. */
+static int resolve_path(struct ctx *c, const char *path) {
+        return sys_openat2(c->root, path, O_PATH | O_CLOEXEC, 0, RESOLVE_INSIDE);
+}
+
+static bool path_missing(struct ctx *c, const char *path) {
+        int fd = resolve_path(c, path);
+        if (fd >= 0)
+                sys_close(fd);
+        return fd == -ENOENT;
+}
+
+/* The directory holding a layer's upper/ and work/: svc's own on the host, checked to be the one
+ * svcd opened without following symlinks (as open_bind_source() does), or a new one in memory. */
+static int open_layer_base(struct ctx *c, const struct sandbox_path *p, size_t i) {
+        char mem[PATH_MAX];
+        const char *dir = p->dir;
+        if (!dir) {
+                snprintf(mem, sizeof(mem), "%s/layer%zu", c->spec->scratch_dir, i);
+                int r = sys_mkdirat(AT_FDCWD, mem, 0700);
+                if (r < 0)
+                        return fail(c, r, "create the writable layer", mem);
+                dir = mem;
+        }
+        int fd = sys_openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        if (fd < 0)
+                return fail(c, fd, "open the writable layer", dir);
+        struct stat got, want;
+        int r = sys_fstatat(fd, "", &got, AT_EMPTY_PATH);
+        if (r >= 0 && p->dir && p->dir_fd >= 0 &&
+            (r = sys_fstatat(p->dir_fd, "", &want, AT_EMPTY_PATH)) >= 0 &&
+            (want.st_dev != got.st_dev || want.st_ino != got.st_ino))
+                r = -ESTALE;
+        if (r < 0) {
+                sys_close(fd);
+                return fail(c, r,
+                            r == -ESTALE ? "use what svcd checked: the path now leads elsewhere, at"
+                                         : "open the writable layer",
+                            dir);
+        }
+        return fd;
+}
+
+static int open_layer_dir(struct ctx *c, int base, const char *name, const char *dir) {
+        int r = sys_mkdirat(base, name, 0755);
+        if (r < 0 && r != -EEXIST)
+                return fail(c, r, "create the writable layer's directory", dir ? dir : name);
+        r = sys_openat(base, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+        return r < 0 ? fail(c, r, "open the writable layer's directory", dir ? dir : name) : r;
+}
+
+/* The overlay's root shows its upper directory: it takes the owner and mode of what it covers. */
+static int copy_owner(struct ctx *c, int lower, int upper, const char *path) {
+        struct stat st;
+        char p[32];
+        int r = sys_fstatat(lower, "", &st, AT_EMPTY_PATH);
+        if (r >= 0)
+                r = sys_fchownat(upper, "", st.st_uid, st.st_gid, AT_EMPTY_PATH);
+        if (r >= 0)
+                r = sys_fchmodat(AT_FDCWD, fd_path(upper, p), st.st_mode & 07777, 0);
+        return r < 0 ? fail(c, r, "give the writable layer the owner and mode of", path) : 0;
+}
+
+/* An overlay at P->path whose lower layer is what is there now (the tree's, read-only) and whose
+ * upper layer is the service's own: the tree is never written. Every layer is named by an fd of
+ * this mount namespace, so no path of the host is parsed by overlayfs. */
+static int mount_layer(struct ctx *c, const struct sandbox_path *p, size_t i) {
+        int lower = open_target(c, p->path, false);
+        if (lower < 0)
+                return fail(c, lower,
+                            lower == -ELOOP ? "mount a layer onto a symlink" : "create the mount point",
+                            p->path);
+        int base = open_layer_base(c, p, i), upper = -EBADF, work = -EBADF, r = base;
+        if (base >= 0 && (r = upper = open_layer_dir(c, base, "upper", p->dir)) >= 0)
+                r = work = open_layer_dir(c, base, "work", p->dir);
+        if (r >= 0)
+                r = copy_owner(c, lower, upper, p->path);
+        if (r >= 0) {
+                /* No redirects, index or metacopy: the lower layer may change while the service is
+                 * stopped (svc tree upgrade), which overlayfs allows only without them. */
+                char opts[192], l[32];
+                snprintf(opts, sizeof(opts),
+                         "lowerdir=%s,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,redirect_dir=off,"
+                         "index=off,metacopy=off",
+                         fd_path(lower, l), upper, work);
+                r = sys_mount("overlay", l, "overlay", MS_NOSUID | MS_NODEV, opts);
+                if (r < 0)
+                        fail(c, r, "mount the writable layer on", p->path);
+        }
+        const int fds[] = { lower, base, upper, work };
+        for (size_t k = 0; k < ELEMENTSOF(fds); k++)
+                if (fds[k] >= 0)
+                        sys_close(fds[k]);
+        return r;
+}
+
+static int step_layers(struct ctx *c) {
+        for (size_t i = 0; i < c->spec->n_paths; i++) {
+                const struct sandbox_path *p = &c->spec->paths[i];
+                if ((p->kind != SANDBOX_PATH_OVERLAY && p->kind != SANDBOX_PATH_TMPFS) ||
+                    (p->optional && path_missing(c, p->path)))
+                        continue;
+                int r = p->kind == SANDBOX_PATH_OVERLAY
+                                ? mount_layer(c, p, i)
+                                : mount_fs(c, "tmpfs", p->path,
+                                           MS_NOSUID | MS_NODEV | (p->no_exec ? MS_NOEXEC : 0),
+                                           p->options ? p->options : "mode=0755");
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Stacks M (a detached copy of a mount tree) on PATH, resolved anew. */
+static int stack(struct ctx *c, int m, const char *path, const char *what) {
+        int fd = resolve_path(c, path);
+        if (fd < 0)
+                return fail(c, fd, "find", path);
+        int r = sys_move_mount(m, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        sys_close(fd);
+        return r < 0 ? fail(c, r, what, path) : 0;
+}
+
+/* A copy of the mount tree at PATH, detached: -ENOENT when PATH is missing. */
+static int copy_tree(struct ctx *c, const char *path) {
+        int fd = resolve_path(c, path);
+        if (fd < 0)
+                return fd;
+        int m = sys_open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+        sys_close(fd);
+        return m;
+}
+
+/* READ_ONLY, NO_EXEC: ATTR on PATH and everything mounted below it, as systemd does. */
+static int restrict_path(struct ctx *c, const struct sandbox_path *p, uint64_t attr) {
+        const char *what = attr & MOUNT_ATTR_RDONLY ? "make read-only" : "make non-executable";
+        if (streq(p->path, "/")) {
+                int r = sys_mount_setattr(c->root, "", AT_EMPTY_PATH | AT_RECURSIVE, attr, 0);
+                return r < 0 ? fail(c, r, what, "/") : 0;
+        }
+        int m = copy_tree(c, p->path);
+        if (m == -ENOENT && p->optional)
+                return 0;
+        if (m < 0)
+                return fail(c, m, what, p->path);
+        int r = sys_mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, attr, 0);
+        r = r < 0 ? fail(c, r, what, p->path) : stack(c, m, p->path, what);
+        sys_close(m);
+        return r;
+}
+
+/* INACCESSIBLE: an empty directory or file of mode 0000 on top, made once in the scratch tmpfs. */
+static int hide_path(struct ctx *c, const struct sandbox_path *p) {
+        int fd = resolve_path(c, p->path);
+        if (fd == -ENOENT && p->optional)
+                return 0;
+        struct stat st;
+        int r = fd < 0 ? fd : sys_fstatat(fd, "", &st, AT_EMPTY_PATH);
+        if (fd >= 0)
+                sys_close(fd);
+        if (r < 0)
+                return fail(c, r, "find", p->path);
+        char src[PATH_MAX];
+        bool dir = S_ISDIR(st.st_mode);
+        snprintf(src, sizeof(src), "%s/inaccessible-%s", c->spec->scratch_dir, dir ? "dir" : "file");
+        r = dir ? sys_mkdirat(AT_FDCWD, src, 0)
+                : sys_openat(AT_FDCWD, src, O_WRONLY | O_CREAT | O_CLOEXEC, 0);
+        if (r >= 0 && !dir)
+                sys_close(r);
+        if (r < 0 && r != -EEXIST)
+                return fail(c, r, "create", src);
+        int m = sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (m < 0)
+                return fail(c, m, "open", src);
+        r = sys_mount_setattr(m, "", AT_EMPTY_PATH,
+                              MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                              0);
+        r = r < 0 ? fail(c, r, "hide", p->path) : stack(c, m, p->path, "hide");
+        sys_close(m);
+        return r;
+}
+
+static int apply_path(struct ctx *c, const struct sandbox_path *p, int keep) {
+        switch (p->kind) {
+        case SANDBOX_PATH_READ_ONLY:
+                return restrict_path(c, p, MOUNT_ATTR_RDONLY);
+        case SANDBOX_PATH_NO_EXEC:
+                return restrict_path(c, p, MOUNT_ATTR_NOEXEC);
+        case SANDBOX_PATH_INACCESSIBLE:
+                return hide_path(c, p);
+        case SANDBOX_PATH_KEEP:
+                return keep >= 0 ? stack(c, keep, p->path, "keep as it was") : 0;
+        case SANDBOX_PATH_TMPFS:
+                if (p->read_only && !(p->optional && path_missing(c, p->path))) {
+                        int fd = resolve_path(c, p->path);
+                        int r = fd < 0 ? fd : sys_mount_setattr(fd, "", AT_EMPTY_PATH, MOUNT_ATTR_RDONLY, 0);
+                        if (fd >= 0)
+                                sys_close(fd);
+                        return r < 0 ? fail(c, r, "make read-only", p->path) : 0;
+                }
+                return 0;
+        default:
+                return 0;
+        }
+}
+
+/* The restrictions, in the order given (a path after those above it). What KEEP keeps is copied
+ * before any of them: ReadWritePaths= under ReadOnlyPaths=/ stays as writable as it was, and no
+ * more (a copy of the tree is as read-only as the tree). */
+static int step_paths(struct ctx *c) {
+        int keep[SANDBOX_PATHS_MAX];
+        size_t n = MIN(c->spec->n_paths, (size_t) SANDBOX_PATHS_MAX);
+        int r = 0;
+        for (size_t i = 0; i < n; i++) {
+                const struct sandbox_path *p = &c->spec->paths[i];
+                keep[i] = -EBADF;
+                if (p->kind != SANDBOX_PATH_KEEP || streq(p->path, "/") || r < 0)
+                        continue;
+                keep[i] = copy_tree(c, p->path);
+                if (keep[i] < 0 && !(keep[i] == -ENOENT && p->optional))
+                        r = fail(c, keep[i], "find", p->path);
+        }
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = apply_path(c, &c->spec->paths[i], keep[i]);
+        for (size_t i = 0; i < n; i++)
+                if (keep[i] >= 0)
+                        sys_close(keep[i]);
+        return r;
 }
 
 /* pivot_root(".", "."): the old root ends up on top of the new one and is detached. */
@@ -506,6 +773,8 @@ int sandbox_setup_root(const struct sandbox_spec *spec, struct sandbox_setup_err
         if (r >= 0 && !spec->tree)
                 r = populate_host_view(&c);
         if (r >= 0)
+                r = step_layers(&c);
+        if (r >= 0)
                 r = step_proc(&c);
         if (r >= 0)
                 r = step_dev(&c);
@@ -515,6 +784,8 @@ int sandbox_setup_root(const struct sandbox_spec *spec, struct sandbox_setup_err
                 r = step_sys(&c);
         if (r >= 0)
                 r = step_binds(&c);
+        if (r >= 0)
+                r = step_paths(&c);
         if (c.root >= 0)
                 sys_close(c.root);
         if (c.devnull >= 0)

@@ -80,6 +80,36 @@ struct sandbox_bind {
         int source_fd;
 };
 
+/* What a path key does at a path inside (ReadWritePaths=, TemporaryFileSystem=, the per-service
+ * /var, ...). Writable layers (OVERLAY, TMPFS) are mounted right after the root, so that /var/tmp,
+ * binds and the state directories go on top of them; the restrictions (READ_ONLY, NO_EXEC, KEEP,
+ * INACCESSIBLE) come after the binds, in the order of the array: shallow paths first. */
+enum sandbox_path_kind {
+        SANDBOX_PATH_OVERLAY, /* a writable layer over what is at the path */
+        SANDBOX_PATH_TMPFS, /* an empty tmpfs */
+        SANDBOX_PATH_READ_ONLY, /* read-only, with everything mounted below it */
+        SANDBOX_PATH_NO_EXEC, /* noexec, with everything mounted below it */
+        /* As it was before any READ_ONLY or NO_EXEC: ReadWritePaths= of a writable place,
+         * ExecPaths=. Never more than it was: it cannot make the tree writable. */
+        SANDBOX_PATH_KEEP,
+        SANDBOX_PATH_INACCESSIBLE, /* behind an empty directory or file of mode 0000 */
+        _SANDBOX_PATH_KIND_MAX,
+};
+
+#define SANDBOX_PATHS_MAX 64
+
+struct sandbox_path {
+        enum sandbox_path_kind kind;
+        const char *path; /* absolute, inside; symlinks in it resolve inside the root */
+        bool optional; /* a missing path is skipped; else it is an error (OVERLAY, TMPFS: made) */
+        bool read_only, no_exec; /* TMPFS */
+        const char *options; /* TMPFS: the mount data ("mode=0755,size=1M"); NULL: mode=0755 */
+        /* OVERLAY: host directories holding upper/ and work/, kept across runs, opened by svcd
+         * without following symlinks (dir_fd) and checked again by the child; NULL: in memory. */
+        const char *dir;
+        int dir_fd;
+};
+
 struct sandbox_spec {
         const char *name; /* for messages */
         const char *hostname;
@@ -93,6 +123,9 @@ struct sandbox_spec {
         const char *const *runtime_dirs; /* created in the private /run, owned by runtime_uid */
         uid_t runtime_uid;
         gid_t runtime_gid;
+        mode_t runtime_mode; /* of the runtime_dirs; 0: 0755 */
+        const struct sandbox_path *paths; /* sorted: a path after the paths above it */
+        size_t n_paths; /* at most SANDBOX_PATHS_MAX */
         const char *notify_socket; /* host path, bound at SANDBOX_NOTIFY_PATH; NULL: none */
         const char *syslog_socket; /* host path, bound at /dev/log; NULL: none */
         bool private_network; /* a network namespace with only lo, up */

@@ -65,6 +65,10 @@ int sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags) {
         return ret(fchownat(dirfd, path, uid, gid, flags));
 }
 
+int sys_fchmodat(int dirfd, const char *path, mode_t mode, int flags) {
+        return ret(fchmodat(dirfd, path, mode, flags));
+}
+
 int sys_fchdir(int fd) {
         return ret(fchdir(fd));
 }

@@ -22,6 +22,7 @@ int sys_mkdirat(int dirfd, const char *path, mode_t mode);
 int sys_symlinkat(const char *target, int dirfd, const char *path);
 int sys_fstatat(int dirfd, const char *path, struct stat *st, int flags);
 int sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags);
+int sys_fchmodat(int dirfd, const char *path, mode_t mode, int flags);
 int sys_fchdir(int fd);
 int sys_chdir(const char *path);
 int sys_sethostname(const char *name);

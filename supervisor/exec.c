@@ -2,6 +2,7 @@
 /* From a unit to its sandbox: the spec (tree, binds, state/logs/runtime directories, sockets),
  * the commands (credentials from the tree, capabilities, environment, fds), and what ns-init
  * reports back, turned into state-machine events. */
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -26,6 +27,8 @@ struct spec_storage {
         char **masks;
         int *fds; /* the bind sources opened here (binds[].source_fd) */
         size_t n_fds;
+        struct sandbox_path *paths; /* the path keys and the service's own /var */
+        size_t n_paths;
 };
 
 static void spec_storage_done(struct spec_storage *st) {
@@ -39,6 +42,7 @@ static void spec_storage_done(struct spec_storage *st) {
                 safe_close(st->fds[i]);
         free(st->fds);
         free(st->binds);
+        free(st->paths);
         strv_free(st->strings);
         strv_free(st->masks);
 }
@@ -130,10 +134,11 @@ static int open_owned_dir(struct spec_storage *st, const char *key, int basefd, 
         return fd;
 }
 
-/* StateDirectory=/LogsDirectory=: made on the host under BASE (svc's own), owned by the
- * service's user, bound inside from the fd opened here: nothing is resolved by path again. */
+/* StateDirectory=/LogsDirectory=/CacheDirectory=: made on the host under BASE (svc's own), owned
+ * by the service's user, with MODE (*DirectoryMode=, set at each start as systemd does), bound
+ * inside from the fd opened here: nothing is resolved by path again. */
 static int add_owned_dirs(struct spec_storage *st, size_t *n, const char *key, char **dirs, const char *base,
-                          const char *inside, uid_t uid, gid_t gid) {
+                          const char *inside, uid_t uid, gid_t gid, unsigned mode) {
         if (!dirs || !*dirs)
                 return 0;
         _cleanup_close_ int basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -151,6 +156,8 @@ static int add_owned_dirs(struct spec_storage *st, size_t *n, const char *key, c
                 struct stat sb;
                 if (fstat(fd, &sb) == 0 && (sb.st_uid != uid || sb.st_gid != gid))
                         chown_tree_fd(fd, uid, gid);
+                if (fstat(fd, &sb) == 0 && (sb.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+                        return refuse(st, "%s=%s: cannot set mode %04o: %s", key, *d, mode, strerror(errno));
                 st->binds[(*n)++] = (struct sandbox_bind){
                         .source = src, .target = dst, .recursive = true, .source_fd = fd
                 };
@@ -237,6 +244,197 @@ static int add_masks(struct service *s, struct spec_storage *st) {
         return 0;
 }
 
+/* ---- the path keys and the service's own /var ---------------------------------------------- */
+
+static struct sandbox_path *push_path(struct spec_storage *st, enum sandbox_path_kind kind, const char *path,
+                                      bool optional) {
+        if (st->n_paths >= SANDBOX_PATHS_MAX) {
+                refuse(st, "more than %d paths in ReadWritePaths=, ReadOnlyPaths= and their kin",
+                       SANDBOX_PATHS_MAX);
+                return NULL;
+        }
+        struct sandbox_path *p = &st->paths[st->n_paths++];
+        *p = (struct sandbox_path){ .kind = kind, .path = path, .optional = optional, .dir_fd = -EBADF };
+        return p;
+}
+
+/* systemd's escaping of a path into one file name: "/etc/redis" -> "etc-redis". */
+static char *escape_path(const char *path) {
+        path += strspn(path, "/");
+        char *e = malloc(strlen(path) * 4 + 2), *w = e;
+        if (!e)
+                return NULL;
+        for (const char *c = path; *c; c++) {
+                if (*c == '/')
+                        *w++ = '-';
+                else if (isalnum((unsigned char) *c) || *c == '_' || *c == ':' || (*c == '.' && c != path))
+                        *w++ = *c;
+                else
+                        w += sprintf(w, "\\x%02x", (unsigned char) *c);
+        }
+        if (w == e)
+                *w++ = '-';
+        *w = '\0';
+        return e;
+}
+
+/* The writable layer of DIR under BASE/NAME (svc's own, 0700), opened without following symlinks. */
+static int add_layer(struct service *s, struct spec_storage *st, const char *key, const char *base,
+                     const char *dir, const char *inside, bool optional) {
+        _cleanup_free_ char *rel = dir ? path_join(s->name, dir) : strdup(s->name);
+        char *full = rel ? path_join(base, rel) : NULL;
+        if (!full || strv_push(&st->strings, full) < 0) {
+                free(full);
+                return -ENOMEM;
+        }
+        _cleanup_close_ int basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (basefd < 0)
+                return refuse(st, "%s=: cannot open %s: %s", key, base, strerror(errno));
+        int fd = open_owned_dir(st, key, basefd, base, rel, 0700);
+        if (fd < 0)
+                return fd;
+        struct sandbox_path *p = push_path(st, SANDBOX_PATH_OVERLAY, inside, optional);
+        if (!p)
+                return -EINVAL;
+        p->dir = full;
+        p->dir_fd = fd;
+        return 0;
+}
+
+/* VarOverlay=: the tree's /var with a writable layer of the service's own on top. */
+static int add_var_layer(struct service *s, struct spec_storage *st) {
+        if (s->unit->var_overlay == OVERLAY_NONE)
+                return 0;
+        if (s->unit->var_overlay == OVERLAY_PERSISTENT)
+                return add_layer(s, st, "VarOverlay", s->m->var_dir, NULL, "/var", false);
+        return push_path(st, SANDBOX_PATH_OVERLAY, "/var", false) ? 0 : -EINVAL;
+}
+
+static int add_unit_path(struct service *s, struct spec_storage *st, const struct path_spec *p) {
+        static const enum sandbox_path_kind kinds[_PATH_KEY_MAX] = {
+                [PATH_READ_WRITE] = SANDBOX_PATH_KEEP,           [PATH_READ_ONLY] = SANDBOX_PATH_READ_ONLY,
+                [PATH_INACCESSIBLE] = SANDBOX_PATH_INACCESSIBLE, [PATH_EXEC] = SANDBOX_PATH_KEEP,
+                [PATH_NO_EXEC] = SANDBOX_PATH_NO_EXEC,           [PATH_TMPFS] = SANDBOX_PATH_TMPFS,
+        };
+        const char *why;
+        if (p->key == PATH_READ_WRITE && unit_read_write_kind(s->unit, p->path, &why) == READ_WRITE_LAYER) {
+                _cleanup_free_ char *esc = escape_path(p->path);
+                return esc ? add_layer(s, st, "ReadWritePaths", s->m->paths_dir, esc, p->path, p->optional)
+                           : -ENOMEM;
+        }
+        struct sandbox_path *sp = push_path(st, kinds[p->key], p->path, p->optional);
+        if (!sp)
+                return -EINVAL;
+        sp->read_only = p->read_only;
+        sp->no_exec = p->no_exec;
+        sp->options = p->options;
+        return 0;
+}
+
+/* ProtectHome=yes, read-only, tmpfs, as systemd does it, on the service's own root. */
+static int add_protect_home(struct spec_storage *st, enum protect_home h) {
+        static const char *const homes[] = { "/home", "/root", "/run/user" };
+        for (size_t i = 0; i < ELEMENTSOF(homes); i++) {
+                struct sandbox_path *p = NULL;
+                if (h == PROTECT_HOME_YES)
+                        p = push_path(st, SANDBOX_PATH_INACCESSIBLE, homes[i], true);
+                else if (h == PROTECT_HOME_READ_ONLY)
+                        p = push_path(st, SANDBOX_PATH_READ_ONLY, homes[i], true);
+                else if (h == PROTECT_HOME_TMPFS && i < 2 &&
+                         (p = push_path(st, SANDBOX_PATH_TMPFS, homes[i], true)))
+                        p->read_only = true;
+                else
+                        continue;
+                if (!p)
+                        return -EINVAL;
+        }
+        return 0;
+}
+
+/* ProtectHome=no in the host view: the host's /home and /root, read-only (ProtectSystem=strict
+ * still holds; ReadWritePaths= or BindPaths= make them writable). A tree shows its own. */
+static int add_home_binds(struct service *s, struct spec_storage *st, size_t *n) {
+        static const char *const homes[] = { "/home", "/root" };
+        if (s->unit->protect_home != PROTECT_HOME_NO || st->tree)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(homes); i++)
+                if (access(homes[i], F_OK) == 0)
+                        st->binds[(*n)++] = (struct sandbox_bind){ .source = homes[i],
+                                                                   .target = homes[i],
+                                                                   .read_only = true,
+                                                                   .recursive = true,
+                                                                   .source_fd = -EBADF };
+        return 0;
+}
+
+/* ConfigurationDirectory=: /etc/DIR as the tree has it, read-only like the rest of /etc. */
+static int check_configuration_dirs(struct service *s, struct spec_storage *st) {
+        _cleanup_close_ int root = open(st->tree ? st->tree : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        STRV_FOREACH (d, s->unit->configuration_directories) {
+                _cleanup_free_ char *path = path_join("/etc", *d);
+                if (!path)
+                        return -ENOMEM;
+                if (unit_path_under_bind(s->unit, path))
+                        continue;
+                _cleanup_close_ int fd =
+                        root < 0 ? -EBADF : sandbox_open_in_tree(root, path, O_PATH | O_DIRECTORY);
+                if (fd < 0)
+                        return refuse(
+                                st,
+                                "ConfigurationDirectory=%s: %s has no directory %s; install the package's "
+                                "configuration in the tree, or bind one there with BindReadOnlyPaths=",
+                                *d, st->tree_label, path);
+        }
+        return 0;
+}
+
+static unsigned path_depth(const char *p) {
+        unsigned n = 0;
+        for (; *p; p++)
+                n += *p == '/' && p[1];
+        return n;
+}
+
+/* A path after the paths above it, in the order written otherwise (insertion sort: stable). */
+static void sort_paths(struct sandbox_path *p, size_t n) {
+        for (size_t i = 1; i < n; i++) {
+                struct sandbox_path x = p[i];
+                size_t j = i;
+                for (; j > 0 && path_depth(p[j - 1].path) > path_depth(x.path); j--)
+                        p[j] = p[j - 1];
+                p[j] = x;
+        }
+}
+
+static int add_paths(struct service *s, struct spec_storage *st) {
+        const struct unit *u = s->unit;
+        int r = add_var_layer(s, st);
+        if (r >= 0)
+                r = add_protect_home(st, u->protect_home);
+        for (size_t i = 0; r >= 0 && i < u->n_paths; i++)
+                r = add_unit_path(s, st, &u->paths[i]);
+        if (r >= 0)
+                r = check_configuration_dirs(s, st);
+        if (r >= 0)
+                sort_paths(st->paths, st->n_paths);
+        return r;
+}
+
+/* StateDirectory=, LogsDirectory=, CacheDirectory=: svc's own directories, bound under /var. */
+static int add_service_dirs(struct service *s, struct spec_storage *st, const struct sandbox_creds *creds,
+                            size_t *n) {
+        const struct unit *u = s->unit;
+        int r = add_owned_dirs(st, n, "StateDirectory", u->state_directories, s->m->state_dir, "/var/lib",
+                               creds->uid, creds->gid, u->state_directory_mode);
+        if (r >= 0)
+                r = add_owned_dirs(st, n, "LogsDirectory", u->logs_directories, s->m->svclog_root, "/var/log",
+                                   creds->uid, creds->gid, u->logs_directory_mode);
+        if (r >= 0)
+                r = add_owned_dirs(st, n, "CacheDirectory", u->cache_directories, s->m->cache_dir,
+                                   "/var/cache", creds->uid, creds->gid, u->cache_directory_mode);
+        return r;
+}
+
 static int build_spec(struct service *s, const struct sandbox_creds *creds, struct spec_storage *st) {
         const struct unit *u = s->unit;
         st->s = s;
@@ -247,19 +445,22 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
         r = resolve_tree(s, &st->tree, &st->tree_label);
         if (r < 0)
                 return r;
-        size_t owned = strv_length(u->state_directories) + strv_length(u->logs_directories);
-        st->binds = calloc(u->n_binds + owned + 3, sizeof(*st->binds));
-        st->fds = calloc(owned + 3, sizeof(*st->fds)); /* and the overlay's three */
-        if (!st->binds || !st->fds)
+        size_t owned = strv_length(u->state_directories) + strv_length(u->logs_directories) +
+                       strv_length(u->cache_directories);
+        st->binds = calloc(u->n_binds + owned + 5, sizeof(*st->binds)); /* network files, homes */
+        /* The overlay's three, the /var layer's one, one for each ReadWritePaths= layer. */
+        st->fds = calloc(owned + 4 + u->n_paths, sizeof(*st->fds));
+        st->paths = calloc(SANDBOX_PATHS_MAX, sizeof(*st->paths));
+        if (!st->binds || !st->fds || !st->paths)
                 return -ENOMEM;
         size_t n = 0;
         r = add_unit_binds(s, st, &n);
         if (r >= 0)
-                r = add_owned_dirs(st, &n, "StateDirectory", u->state_directories, s->m->state_dir,
-                                   "/var/lib", creds->uid, creds->gid);
+                r = add_service_dirs(s, st, creds, &n);
         if (r >= 0)
-                r = add_owned_dirs(st, &n, "LogsDirectory", u->logs_directories, s->m->svclog_root,
-                                   "/var/log", creds->uid, creds->gid);
+                r = add_home_binds(s, st, &n);
+        if (r >= 0)
+                r = add_paths(s, st);
         if (r >= 0 && !st->tree)
                 r = add_masks(s, st);
         if (r >= 0 && s->net)
@@ -285,6 +486,9 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
                 .runtime_dirs = (const char *const *) u->runtime_directories,
                 .runtime_uid = creds->uid,
                 .runtime_gid = creds->gid,
+                .runtime_mode = u->runtime_directory_mode,
+                .paths = st->paths,
+                .n_paths = st->n_paths,
                 .notify_socket = s->notify_path,
                 .syslog_socket = s->syslog_path,
                 .private_network = u->private_network,

@@ -81,6 +81,9 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
                 { offsetof(struct manager, scratch_dir), "run/svc/sandbox", true },
                 { offsetof(struct manager, syslog_dir), "run/svc/syslog", true },
                 { offsetof(struct manager, svclog_root), "var/lib/svc/logs", true },
+                { offsetof(struct manager, cache_dir), "var/lib/svc/cache", true },
+                { offsetof(struct manager, var_dir), "var/lib/svc/var", true },
+                { offsetof(struct manager, paths_dir), "var/lib/svc/paths", true },
         };
         m->nsinit_fd = m->devnull_fd = -EBADF;
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
@@ -160,6 +163,9 @@ struct manager *manager_free(struct manager *m) {
         free(m->scratch_dir);
         free(m->syslog_dir);
         free(m->svclog_root);
+        free(m->cache_dir);
+        free(m->var_dir);
+        free(m->paths_dir);
         free(m);
         return NULL;
 }

@@ -37,6 +37,7 @@ struct parse_ctx {
 
         /* Where things were written, for the checks after all files are read. */
         struct unit_location service_loc, type_loc, restart_loc, network_loc;
+        struct unit_location var_loc; /* VarOverlay= */
 
         /* Another file in unit syntax (svcd.conf): its sections and its handler, instead of the
          * unit's key table; u is NULL then. */
@@ -104,6 +105,7 @@ int parse_signal(const char *v, int *ret);
 bool env_name_is_valid(const char *s, size_t n);
 bool path_is_absolute_clean(const char *p); /* absolute, no ".." component */
 bool relative_path_is_clean(const char *p); /* relative, no "." or ".." component, not empty */
+bool path_is_below(const char *path, const char *dir); /* PATH is DIR or below it; "/" holds all */
 bool user_name_is_valid(const char *s);
 bool hostname_is_valid(const char *s);
 uint64_t physical_memory(void);
@@ -172,6 +174,11 @@ int config_parse_binds(struct parse_ctx *, const char *, const char *, void *, i
 int config_parse_directories(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_hostname(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_caps(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_paths(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_tmpfs(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_mode(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_protect_home(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_var_overlay(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_rlimit(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_memory(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_tasks_max(struct parse_ctx *, const char *, const char *, void *, int);
@@ -221,6 +228,9 @@ void bind_spec_done(struct bind_spec *b);
 void bind_specs_free(struct bind_spec *b, size_t n);
 void publish_specs_free(struct publish_spec *p, size_t n);
 void env_files_free(struct env_file *f, size_t n);
+void path_specs_free(struct path_spec *p, size_t n);
+/* The checks of the path keys that need the whole unit (config-paths.c). 0, -ENOMEM. */
+int verify_paths(struct parse_ctx *ctx);
 
 /* ---- env.c -------------------------------------------------------------------------------- */
 

@@ -34,6 +34,11 @@ const struct unit unit_defaults = {
         .cpu_weight = UNIT_UNSET,
         .io_weight = UNIT_UNSET,
         .cpu_quota_per_sec_usec = UNIT_UNSET,
+        .state_directory_mode = 0755,
+        .runtime_directory_mode = 0755,
+        .logs_directory_mode = 0755,
+        .cache_directory_mode = 0755,
+        .var_overlay = -1,
         .log_rotate_size = 1024 * 1024,
         .log_rotate_count = 10,
 };
@@ -134,6 +139,8 @@ static void unit_free_lists(struct unit *u) {
                 u->state_directories,
                 u->runtime_directories,
                 u->logs_directories,
+                u->cache_directories,
+                u->configuration_directories,
                 u->wanted_by,
                 u->alias,
         };
@@ -148,6 +155,7 @@ static void unit_free_lists(struct unit *u) {
                 free(u->rlimits[i]);
         condition_list_clear(&u->conditions);
         condition_list_clear(&u->asserts);
+        path_specs_free(u->paths, u->n_paths);
 }
 
 struct unit *unit_free(struct unit *u) {
@@ -260,6 +268,8 @@ static int unit_verify(struct parse_ctx *ctx) {
                              "Restart=on-failure or no");
         if (r >= 0)
                 r = verify_network(ctx);
+        if (r >= 0)
+                r = verify_paths(ctx);
         return r;
 }
 

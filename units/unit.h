@@ -97,6 +97,44 @@ struct bind_spec {
         bool recursive; /* "rbind" (default) or "norbind" option */
 };
 
+/* The path keys: ReadWritePaths= (and ReadWriteDirectories=), ReadOnlyPaths=, InaccessiblePaths=,
+ * ExecPaths=, NoExecPaths=, TemporaryFileSystem=. */
+enum path_key {
+        PATH_READ_WRITE,
+        PATH_READ_ONLY,
+        PATH_INACCESSIBLE,
+        PATH_EXEC,
+        PATH_NO_EXEC,
+        PATH_TMPFS,
+        _PATH_KEY_MAX,
+};
+
+struct path_spec {
+        enum path_key key;
+        char *path; /* absolute, normalized, as the service sees it */
+        bool optional; /* '-': a missing path is skipped */
+        bool read_only, no_exec; /* TemporaryFileSystem= options ro, noexec */
+        char *options; /* TemporaryFileSystem=: the tmpfs data, "mode=0755" at least */
+        const char *file; /* where it was written, for messages; points into the unit */
+        unsigned line;
+};
+
+/* What ReadWritePaths= does at a path (unit_read_write_kind()). */
+enum read_write_kind {
+        READ_WRITE_WRITABLE, /* already writable in svc's sandbox: kept so */
+        READ_WRITE_LAYER, /* on the read-only tree: a writable layer of the service's own, kept */
+        READ_WRITE_REFUSED, /* /, /sys, /dev: svc keeps them read-only */
+};
+
+enum protect_home {
+        PROTECT_HOME_UNSET, /* svc's default: the host's /home is never shown, the tree's is */
+        PROTECT_HOME_NO,
+        PROTECT_HOME_YES,
+        PROTECT_HOME_READ_ONLY,
+        PROTECT_HOME_TMPFS,
+        _PROTECT_HOME_MAX,
+};
+
 /* ListenStream= entry. For AF_INET/AF_INET6 `address` holds the numeric address ("" = any) and
  * `port` the port; for AF_UNIX `address` is the socket path and port is 0. An abstract socket
  * keeps its leading '@' in `address` (the caller turns it into the leading NUL). A bare port is
@@ -243,6 +281,15 @@ struct unit {
         struct bind_spec *binds;
         size_t n_binds;
         char **state_directories, **runtime_directories, **logs_directories; /* relative */
+        char **cache_directories, **configuration_directories; /* relative */
+        /* StateDirectoryMode= ...: default 0755 */
+        unsigned state_directory_mode, runtime_directory_mode, logs_directory_mode, cache_directory_mode;
+        struct path_spec *paths; /* in the order written */
+        size_t n_paths;
+        enum protect_home protect_home;
+        /* VarOverlay=: the service's own writable /var over the tree's; after loading, never
+         * -1 (the default: persistent, or tmpfs with Accept=yes) */
+        int var_overlay;
         bool private_network; /* default true */
         struct publish_spec *publish; /* PublishPort= */
         size_t n_publish;
@@ -317,6 +364,8 @@ size_t unit_suffix_len(const char *file);
 void unit_name_strip_suffix(char *name);
 /* PATH lies under one of the unit's bind targets: a program there comes from the bind, not the tree. */
 bool unit_path_under_bind(const struct unit *u, const char *path);
+/* What ReadWritePaths=PATH does in U's sandbox; *ret_why says why when it is refused. */
+enum read_write_kind unit_read_write_kind(const struct unit *u, const char *path, const char **ret_why);
 
 /* Checks the dependency graph formed by After=/Before=/Requires=/Wants= over UNITS and reports a
  * cycle as an error on each unit in it, naming the cycle ("ordering cycle: a -> b -> a"). Marks

@@ -162,6 +162,10 @@ int sys_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags) {
         (void) dirfd, (void) path, (void) uid, (void) gid, (void) flags;
         return 0;
 }
+int sys_fchmodat(int dirfd, const char *path, mode_t mode, int flags) {
+        (void) dirfd, (void) mode, (void) flags;
+        return record("chmod", strneq(path, "/proc/self/fd/", 14) ? path_of(atoi(path + 14)) : path);
+}
 int sys_fchdir(int fd) {
         return record("fchdir", path_of(fd));
 }
@@ -347,6 +351,111 @@ static void test_mounts__host_view_binds_system_dirs_read_only(void **state _unu
         assert_true(find("mount - / remount ro") > find("pivot_root"));
 }
 
+/* The service's own /var: an overlay on the tree's /var, mounted before /var/tmp and the state
+ * directories so that they go on top; the tree is bound read-only as ever, never overlaid. */
+static void test_mounts__var_layer_goes_under_binds(void **state _unused_) {
+        const struct sandbox_path paths[] = {
+                { .kind = SANDBOX_PATH_OVERLAY,
+                  .path = "/var",
+                  .dir = "/var/lib/svc/var/blog",
+                  .dir_fd = -EBADF },
+        };
+        snprintf(missing[n_missing++], sizeof(missing[0]), "/var/lib/blog"); /* a mount point to make */
+        struct sandbox_spec spec = tree_spec();
+        spec.paths = paths;
+        spec.n_paths = ELEMENTSOF(paths);
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_true(find("open_tree /tree") >= 0); /* no overlay over the whole tree */
+        assert_int_equal(find("mount overlay /scratch/root "), -1);
+        int layer = find("mount overlay /scratch/root/var");
+        assert_true(layer > find("move_mount /tree -> /scratch/root"));
+        assert_true(find("mkdir /var/lib/svc/var/blog/upper") < layer);
+        assert_true(find("mkdir /var/lib/svc/var/blog/work") < layer);
+        /* It shows the owner and mode of the /var it covers. */
+        assert_true(find("chmod /var/lib/svc/var/blog/upper") < layer);
+        assert_true(find("mount tmpfs /var/tmp") > layer);
+        assert_true(find("move_mount /var/lib/svc/state/blog") > layer);
+        assert_int_equal(find("mkdir /tree"), -1);
+}
+
+/* A layer's directory that is no longer the one svcd opened is refused. */
+static void test_mounts__layer_dir_must_be_what_svcd_opened(void **state _unused_) {
+        const struct sandbox_path paths[] = {
+                { .kind = SANDBOX_PATH_OVERLAY,
+                  .path = "/etc/redis",
+                  .dir = "/var/lib/svc/paths/r/etc-redis",
+                  .dir_fd = new_fd("/victim") },
+        };
+        struct sandbox_spec spec = tree_spec();
+        spec.paths = paths;
+        spec.n_paths = ELEMENTSOF(paths);
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &err), -ESTALE);
+        assert_string_equal(err.path, "/var/lib/svc/paths/r/etc-redis");
+        assert_int_equal(find("mount overlay"), -1);
+        assert_int_equal(find("pivot_root"), -1);
+}
+
+/* ReadOnlyPaths=/ with ReadWritePaths= below it and InaccessiblePaths=: what is kept is copied
+ * before the root is made read-only and put back on top; all of it before pivot_root. */
+static void test_mounts__restrictions_after_binds_in_order(void **state _unused_) {
+        const struct sandbox_path paths[] = {
+                { .kind = SANDBOX_PATH_READ_ONLY, .path = "/" },
+                { .kind = SANDBOX_PATH_NO_EXEC, .path = "/srv" },
+                { .kind = SANDBOX_PATH_KEEP, .path = "/var/lib/x" },
+                { .kind = SANDBOX_PATH_INACCESSIBLE, .path = "/home" },
+                { .kind = SANDBOX_PATH_INACCESSIBLE, .path = "/etc/shadow" },
+                { .kind = SANDBOX_PATH_INACCESSIBLE, .path = "/gone", .optional = true },
+        };
+        snprintf(missing[n_missing++], sizeof(missing[0]), "/gone");
+        struct sandbox_spec spec = tree_spec();
+        spec.paths = paths;
+        spec.n_paths = ELEMENTSOF(paths);
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        int bound = find("move_mount /var/lib/svc/state/blog"), copy = find("open_tree /var/lib/x");
+        int ro = find("mount_setattr /scratch/root ro"), back = find("move_mount /var/lib/x -> /var/lib/x");
+        int noexec = find("move_mount /srv -> /srv");
+        int home = find("move_mount /scratch/inaccessible-dir -> /home");
+        int shadow = find("move_mount /scratch/inaccessible-file -> /etc/shadow");
+        assert_true(bound >= 0 && copy > bound && ro > copy && noexec > ro && back > noexec);
+        assert_true(home > back && shadow > home && find("pivot_root") > shadow);
+        assert_true(find("mkdir /scratch/inaccessible-dir") >= 0);
+        assert_true(find("create /scratch/inaccessible-file") >= 0);
+        assert_int_equal(find("move_mount /scratch/inaccessible-dir -> /gone"), -1);
+}
+
+/* A path a key names that is missing fails the start, unless written with '-'. */
+static void test_mounts__missing_path_fails_unless_optional(void **state _unused_) {
+        const struct sandbox_path paths[] = { { .kind = SANDBOX_PATH_READ_ONLY, .path = "/nope" } };
+        snprintf(missing[n_missing++], sizeof(missing[0]), "/nope");
+        struct sandbox_spec spec = tree_spec();
+        spec.paths = paths;
+        spec.n_paths = ELEMENTSOF(paths);
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &err), -ENOENT);
+        assert_string_equal(err.what, "make read-only");
+        assert_string_equal(err.path, "/nope");
+        assert_int_equal(find("pivot_root"), -1);
+}
+
+/* TemporaryFileSystem=PATH:ro is mounted writable with the layers (mount points go in it), and
+ * made read-only after the binds. */
+static void test_mounts__tmpfs_read_only_at_the_end(void **state _unused_) {
+        const struct sandbox_path paths[] = {
+                { .kind = SANDBOX_PATH_TMPFS, .path = "/opt", .read_only = true, .options = "mode=0700" },
+        };
+        struct sandbox_spec spec = tree_spec();
+        spec.paths = paths;
+        spec.n_paths = ELEMENTSOF(paths);
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        int tmpfs = find("mount tmpfs /scratch/root/opt"), ro = find("mount_setattr /opt ro");
+        assert_true(tmpfs >= 0 && tmpfs < find("mount proc "));
+        assert_true(ro > find("move_mount /var/lib/svc/state/blog") && ro < find("pivot_root"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup(test_mounts__order_for_a_tree, setup),
@@ -357,6 +466,11 @@ int main(void) {
                 cmocka_unit_test_setup(test_mounts__bind_onto_a_symlink_is_refused, setup),
                 cmocka_unit_test_setup(test_mounts__failed_private_stops_everything, setup),
                 cmocka_unit_test_setup(test_mounts__host_view_binds_system_dirs_read_only, setup),
+                cmocka_unit_test_setup(test_mounts__var_layer_goes_under_binds, setup),
+                cmocka_unit_test_setup(test_mounts__layer_dir_must_be_what_svcd_opened, setup),
+                cmocka_unit_test_setup(test_mounts__restrictions_after_binds_in_order, setup),
+                cmocka_unit_test_setup(test_mounts__missing_path_fails_unless_optional, setup),
+                cmocka_unit_test_setup(test_mounts__tmpfs_read_only_at_the_end, setup),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1901,7 +1901,6 @@ static void test_units__implied_keys_refuse_less_isolation(void **state _unused_
                          "asks for less isolation than svc's sandbox, which always acts as "
                          "ProtectSystem=strict; svc cannot relax that yet");
         expect_bad_value("PrivateTmp", "no", "svc cannot relax that yet");
-        expect_bad_value("ProtectHome", "false", "svc cannot relax that yet");
         expect_bad_value("KeyringMode", "shared", "svc cannot relax that yet");
         expect_bad_value("PrivateDevices", "0", "svc cannot relax that yet");
 }
@@ -1909,7 +1908,7 @@ static void test_units__implied_keys_refuse_less_isolation(void **state _unused_
 static void test_units__implied_keys_refuse_bad_values(void **state _unused_) {
         expect_bad_value("ProtectSystem", "sometimes", "expected yes, full or strict");
         expect_bad_value("PrivateTmp", "perhaps", "expected a boolean");
-        expect_bad_value("ProtectHome", "strict", "expected yes, read-only or tmpfs");
+        expect_bad_value("ProtectHome", "strict", "expected yes, no, read-only or tmpfs");
 }
 
 static void test_units__unsupported_keys_that_matter_are_errors(void **state _unused_) {
@@ -1918,7 +1917,6 @@ static void test_units__unsupported_keys_that_matter_are_errors(void **state _un
         expect_bad_value("RestrictAddressFamilies", "AF_UNIX", "would weaken isolation");
         expect_bad_value("DynamicUser", "yes", "DynamicUser= is not supported");
         expect_bad_value("PrivateUsers", "yes", "would weaken isolation");
-        expect_bad_value("ReadWritePaths", "/var/x", "ReadWritePaths= is not supported");
         expect_bad_value("WatchdogSec", "30", "WatchdogSec= is not supported");
         expect_error("[Unit]\nConditionNeedsUpdate=/etc\n" SVC, 2, "ConditionNeedsUpdate= is not supported");
         expect_error("[Unit]\nAssertFirmware=uefi\n" SVC, 2, "AssertFirmware= is not supported");
@@ -2177,9 +2175,116 @@ static void test_units__diag_format(void **state _unused_) {
         }
 }
 
+/* ReadWritePaths= and its kin, with systemd's old names: '-' and '+' in either order, paths
+ * normalized, an empty assignment drops what that key (and its old name) set. */
+static void test_units__path_keys_parse_prefixes_and_reset(void **state _unused_) {
+        struct unit *u = load_svc("ReadWritePaths=-/var/lib/redis +/etc//redis/ \"-+/run/x\"\n"
+                                  "ReadOnlyDirectories=/\nInaccessibleDirectories=/home\nExecPaths=/usr/lib\n"
+                                  "NoExecPaths=/\nReadWriteDirectories=/srv/a\nReadWritePaths=\n"
+                                  "ReadWriteDirectories=-/proc\n");
+        assert_int_equal(u->n_paths, 5);
+        assert_int_equal(u->paths[0].key, PATH_READ_ONLY);
+        assert_string_equal(u->paths[0].path, "/");
+        assert_int_equal(u->paths[1].key, PATH_INACCESSIBLE);
+        assert_int_equal(u->paths[2].key, PATH_EXEC);
+        assert_int_equal(u->paths[3].key, PATH_NO_EXEC);
+        assert_int_equal(u->paths[4].key, PATH_READ_WRITE);
+        assert_string_equal(u->paths[4].path, "/proc");
+        assert_true(u->paths[4].optional);
+        assert_int_equal(u->paths[4].line, 10);
+        unit_free(u);
+        u = load_svc("ReadWritePaths=-/var/lib/redis +/etc//redis/ \"-+/run/x\"\n");
+        assert_int_equal(u->n_paths, 3);
+        assert_true(u->paths[0].optional);
+        assert_string_equal(u->paths[1].path, "/etc/redis");
+        assert_false(u->paths[1].optional);
+        assert_string_equal(u->paths[2].path, "/run/x");
+        assert_true(u->paths[2].optional);
+        unit_free(u);
+        expect_bad_value("ReadOnlyPaths", "var/x", "must be an absolute path without '..'");
+        expect_bad_value("InaccessiblePaths", "/a/../b", "must be an absolute path without '..'");
+}
+
+/* What ReadWritePaths= does where: kept writable, a layer of the service's own, or refused. */
+static void test_units__read_write_kinds(void **state _unused_) {
+        struct unit *u = load_svc("RootDirectory=t\nStateDirectory=pg\nBindPaths=/srv/h:/srv/in\n"
+                                  "BindReadOnlyPaths=/srv/r:/srv/ro\nTemporaryFileSystem=/opt\n");
+        const char *why;
+        assert_int_equal(unit_read_write_kind(u, "/var/lib/x", &why), READ_WRITE_WRITABLE);
+        assert_int_equal(unit_read_write_kind(u, "/run/redis", &why), READ_WRITE_WRITABLE);
+        assert_int_equal(unit_read_write_kind(u, "/srv/in/a", &why), READ_WRITE_WRITABLE);
+        assert_int_equal(unit_read_write_kind(u, "/opt/x", &why), READ_WRITE_WRITABLE);
+        assert_int_equal(unit_read_write_kind(u, "/srv/ro", &why), READ_WRITE_LAYER);
+        assert_int_equal(unit_read_write_kind(u, "/etc/redis", &why), READ_WRITE_LAYER);
+        assert_int_equal(unit_read_write_kind(u, "/", &why), READ_WRITE_REFUSED);
+        assert_int_equal(unit_read_write_kind(u, "/dev/sda", &why), READ_WRITE_REFUSED);
+        assert_int_equal(unit_read_write_kind(u, "/dev/shm/x", &why), READ_WRITE_WRITABLE);
+        assert_int_equal(u->var_overlay, OVERLAY_PERSISTENT);
+        unit_free(u);
+        u = load_svc("VarOverlay=none\nStateDirectory=pg\n");
+        assert_int_equal(unit_read_write_kind(u, "/var/lib/pg/x", &why), READ_WRITE_WRITABLE);
+        assert_int_equal(unit_read_write_kind(u, "/var/lib/x", &why), READ_WRITE_LAYER);
+        unit_free(u);
+        expect_bad_value("ReadWritePaths", "/sys/kernel", "svc keeps /sys and /dev read-only");
+        expect_bad_value("ReadWriteDirectories", "/", "Overlay=persistent");
+        expect_bad_value("TemporaryFileSystem", "/proc", "svc mounts /, /proc, /sys and /dev itself");
+        expect_bad_value("InaccessiblePaths", "/", "the service needs a root");
+}
+
+/* Accept=yes: a sandbox per connection, so no persistent layer may be shared between them. */
+static void test_units__accept_gets_a_var_in_memory(void **state _unused_) {
+        struct unit *u = load_svc("Accept=yes\nListenStream=2000\n");
+        assert_int_equal(u->var_overlay, OVERLAY_TMPFS);
+        unit_free(u);
+        expect_error(SVC "Accept=yes\nListenStream=2000\nVarOverlay=persistent\n", 5,
+                     "VarOverlay=persistent does not fit Accept=yes");
+        expect_error(SVC "Accept=yes\nListenStream=2000\nReadWritePaths=/etc/x\n", 5, "Accept=yes");
+        expect_bad_value("VarOverlay", "yes", "expected persistent, tmpfs or none");
+}
+
+static void test_units__tmpfs_options(void **state _unused_) {
+        struct unit *u = load_svc("TemporaryFileSystem=/a /b:ro,noexec,size=1M \"/c:mode=0700,nosuid\"\n");
+        assert_int_equal(u->n_paths, 3);
+        assert_string_equal(u->paths[0].options, "mode=0755");
+        assert_false(u->paths[0].read_only);
+        assert_true(u->paths[1].read_only && u->paths[1].no_exec);
+        assert_string_equal(u->paths[1].options, "size=1M,mode=0755");
+        assert_string_equal(u->paths[2].options, "mode=0700");
+        unit_free(u);
+        expect_bad_value("TemporaryFileSystem", "/a:suid", "nosuid and nodev");
+        expect_bad_value("TemporaryFileSystem", "/a:huge=always", "options are ro, rw");
+        expect_bad_value("TemporaryFileSystem", "-/a", "'-' has no meaning");
+}
+
+static void test_units__directory_modes_and_protect_home(void **state _unused_) {
+        struct unit *u =
+                load_svc("StateDirectoryMode=0700\nRuntimeDirectoryMode=2755\nLogsDirectoryMode=750\n"
+                         "CacheDirectory=a b\nCacheDirectoryMode=0\nConfigurationDirectory=app\n"
+                         "ProtectHome=no\nProtectHome=tmpfs\n");
+        assert_int_equal(u->state_directory_mode, 0700);
+        assert_int_equal(u->runtime_directory_mode, 02755);
+        assert_int_equal(u->logs_directory_mode, 0750);
+        assert_int_equal(u->cache_directory_mode, 0);
+        assert_strv(u->cache_directories, "a", "b", NULL);
+        assert_strv(u->configuration_directories, "app", NULL);
+        assert_int_equal(u->protect_home, PROTECT_HOME_TMPFS);
+        unit_free(u);
+        u = load_svc("ProtectHome=false\n");
+        assert_int_equal(u->protect_home, PROTECT_HOME_NO);
+        unit_free(u);
+        expect_bad_value("StateDirectoryMode", "0788", "expected an octal mode");
+        expect_bad_value("LogsDirectoryMode", "17777", "expected an octal mode");
+        expect_warning(SVC "ConfigurationDirectoryMode=0750\n", 3, "read-only from the tree");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_units__continuation_joins_lines_with_a_space),
+                cmocka_unit_test(test_units__path_keys_parse_prefixes_and_reset),
+                cmocka_unit_test(test_units__read_write_kinds),
+                cmocka_unit_test(test_units__accept_gets_a_var_in_memory),
+                cmocka_unit_test(test_units__tmpfs_options),
+                cmocka_unit_test(test_units__directory_modes_and_protect_home),
                 cmocka_unit_test(test_units__continuation_skips_comment_lines),
                 cmocka_unit_test(test_units__continuation_error_names_first_physical_line),
                 cmocka_unit_test(test_units__comment_ending_in_backslash_does_not_continue),
