@@ -58,8 +58,9 @@ int client_check(const char *root, int argc, char **argv) {
                 argv++;
         }
         if (argc < 2 || argv[1][0] == '-') {
-                fprintf(stderr, "%s\n", argc < 2 ? "svc check: no unit file given"
-                                                 : "usage: svc check [--no-programs] FILE...");
+                fprintf(stderr, "%s\n",
+                        argc < 2 ? "svc check: no unit file given"
+                                 : "usage: svc check [--no-programs] FILE...");
                 return EXIT_USAGE;
         }
         size_t n = (size_t) argc - 1, ok = 0;

@@ -130,8 +130,10 @@ static int check_access(struct conn *k, enum access need, const char *what, sd_b
 /* "nginx", "nginx.service" and "nginx.unit" name one unit, as in systemctl. */
 static int lookup(struct manager *m, const char *name, struct service **ret, sd_bus_error *error) {
         char stem[UNIT_NAME_MAX + sizeof(UNIT_SERVICE_SUFFIX)];
-        if (snprintf(stem, sizeof(stem), "%s", name) >= (int) sizeof(stem))
-                return sd_bus_error_setf(error, SVC_ERROR_NO_SUCH_UNIT, "Unit %.64s... not found.", name);
+        if (snprintf(stem, sizeof(stem), "%s", name) >= (int) sizeof(stem)) {
+                (void) sd_bus_error_setf(error, SVC_ERROR_NO_SUCH_UNIT, "Unit %.64s... not found.", name);
+                return -ENOENT;
+        }
         unit_name_strip_suffix(stem);
         int r = manager_get_service(m, stem, ret);
         if (r == -ENOENT)

@@ -116,10 +116,11 @@ static int exec_parse_words(struct parse_ctx *ctx, const char *key, const char *
                 return ctx_error(ctx, "%s=%s: the '@' prefix needs a word for argv[0] after the program", key,
                                  ctx_short(ctx, value));
         if (r == 0 && w.relaxed)
-                r = ctx_warning(ctx,
-                                "%s=%s: unknown escape sequence, kept as written (as systemd does); write \\\\ "
-                                "for a backslash",
-                                key, ctx_short(ctx, value));
+                r = ctx_warning(
+                        ctx,
+                        "%s=%s: unknown escape sequence, kept as written (as systemd does); write \\\\ "
+                        "for a backslash",
+                        key, ctx_short(ctx, value));
         return r;
 }
 

@@ -1495,7 +1495,7 @@ static void test_units__names_must_be_plain_file_names(void **state _unused_) {
         char long_name[UNIT_NAME_MAX + 2];
         memset(long_name, 'a', sizeof(long_name) - 1);
         long_name[sizeof(long_name) - 1] = '\0';
-        const char *const bad[] = { "",      "../x", "a/b",    ".hidden",    "x.unit",    "x.service",
+        const char *const bad[] = { "",      "../x", "a/b",    ".hidden",    "x.unit", "x.service",
                                     "a@b@c", "@x",   "sp ace", "semi;colon", long_name };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 struct unit_diag d = {};
@@ -1912,8 +1912,7 @@ static void test_units__implied_keys_refuse_bad_values(void **state _unused_) {
 }
 
 static void test_units__unsupported_keys_that_matter_are_errors(void **state _unused_) {
-        expect_bad_value("SystemCallFilter", "@system-service",
-                         "SystemCallFilter= is not supported");
+        expect_bad_value("SystemCallFilter", "@system-service", "SystemCallFilter= is not supported");
         expect_bad_value("RestrictAddressFamilies", "AF_UNIX", "would weaken isolation");
         expect_bad_value("DynamicUser", "yes", "DynamicUser= is not supported");
         expect_bad_value("PrivateUsers", "yes", "would weaken isolation");
