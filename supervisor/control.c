@@ -12,6 +12,7 @@
 #include "common/macro.h"
 #include "common/util.h"
 #include "supervisor/control-api.h"
+#include "supervisor/peer.h"
 #include "supervisor/svcd.h"
 
 #define CONTROL_MAX_CONNECTIONS 64
@@ -49,6 +50,7 @@ struct control_server {
         struct conn *conns;
         size_t n_conns;
         struct pending *pending;
+        struct ratelimit refusals;
 };
 
 /* ---- pending replies ---------------------------------------------------------------------- */
@@ -603,6 +605,32 @@ static enum access access_of(const struct control_server *c, int fd, const struc
         return ACCESS_NONE;
 }
 
+/* A process of a service never controls svcd, whatever its uid: a service that got hold of the
+ * socket (a bind, a passed fd) is refused here, and so is a peer svcd cannot identify (it
+ * connected and exited, leaving the connection to a child). Services, and Accept=yes
+ * connections, live in PID namespaces below svcd's; the host's svc runs in svcd's namespace or,
+ * when svcd is a container's PID 1, above it. */
+static bool peer_trusted(struct control_server *c, int fd, const struct ucred *uc) {
+        int r = peer_above_services(fd, uc->pid);
+        if (r > 0)
+                return true;
+        unsigned suppressed;
+        if (!ratelimit_pass(&c->refusals, &suppressed))
+                return false;
+        if (suppressed > 0)
+                log_warning("(%u refusals of control connections not logged)", suppressed);
+        if (r == 0)
+                log_warning("Refusing a control connection from pid %d, a process of a service",
+                            (int) uc->pid);
+        else if (r == -ESRCH)
+                log_warning("Refusing a control connection from pid %d, which has ended", (int) uc->pid);
+        else
+                log_warning_errno(r,
+                                  "Refusing a control connection from pid %d, which cannot be identified: %m",
+                                  (int) uc->pid);
+        return false;
+}
+
 /* Takes the fd once the bus owns it. */
 static int conn_setup(struct conn *k, int *fd) {
         sd_id128_t id;
@@ -652,14 +680,8 @@ static int on_accept(sd_event_source *src _unused_, int fd, uint32_t revents _un
         socklen_t len = sizeof(uc);
         if (getsockopt(nfd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
                 return 0;
-        /* A process of a service never controls svcd, whatever its uid: a service that got hold
-         * of the socket (a bind, a passed fd) is refused here. */
-        for (size_t i = 0; i < c->m->n_services; i++)
-                if (service_owns_pid(c->m->services[i], uc.pid)) {
-                        log_warning("Refusing a control connection from pid %d, a process of %s",
-                                    (int) uc.pid, c->m->services[i]->name);
-                        return 0;
-                }
+        if (!peer_trusted(c, nfd, &uc))
+                return 0;
         struct conn *k = calloc(1, sizeof(*k));
         if (!k)
                 return 0;
