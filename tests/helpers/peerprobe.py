@@ -10,6 +10,9 @@ D-Bus (ANONYMOUS authentication and one method call).
                                 "sent I" after each exit, the calls' answers, then "done"
   hold SOCKET N                 opens N connections that send nothing; prints how many svcd
                                 kept open after a moment, then holds them until killed
+  status-loop SOCKET UNIT N STOPFILE
+                                N connections that ask Status([UNIT]) over and over, each again
+                                once answered, until STOPFILE exists; prints "answers N"
   notify-exit SOCKET N          N times: a child sends READY=1 to a notify socket and exits
 """
 import os
@@ -39,13 +42,16 @@ def header_field(code, sig, value):
 
 
 def method_call(member, unit, serial=1):
-    """A little-endian METHOD_CALL of MEMBER(as, b) on svc's manager with [UNIT], true."""
+    """A little-endian METHOD_CALL of MEMBER(as, b) on svc's manager with [UNIT], true; of
+    Status(as) with [UNIT]."""
+    signature = "as" if member == "Status" else "asb"
     fields = b""
-    for code, sig, value in ((1, "o", PATH), (2, "s", INTERFACE), (3, "s", member), (8, "g", "asb")):
+    for code, sig, value in ((1, "o", PATH), (2, "s", INTERFACE), (3, "s", member), (8, "g", signature)):
         fields = pad(fields, 8) + header_field(code, sig, value)
     elem = string(unit)
     body = struct.pack("<I", len(elem)) + elem
-    body = pad(body, 4) + struct.pack("<I", 1)
+    if signature == "asb":
+        body = pad(body, 4) + struct.pack("<I", 1)
     head = b"l" + struct.pack("<BBBII", 1, 0, 1, len(body), serial) + struct.pack("<I", len(fields))
     return pad(head + fields, 8) + body
 
@@ -137,6 +143,46 @@ def hold(path, n):
         time.sleep(1000)
 
 
+def message_length(buf):
+    """The length of the D-Bus message at the start of BUF, or 0 while its header is incomplete."""
+    if len(buf) < 16:
+        return 0
+    body, fields = struct.unpack_from("<I", buf, 4)[0], struct.unpack_from("<I", buf, 12)[0]
+    return 16 + fields + ((-fields) % 8) + body
+
+
+def status_loop(path, unit, conns, stopfile):
+    """CONNS connections, each asking Status([UNIT]) again as soon as it is answered."""
+    socks = {}
+    for _ in range(conns):
+        s = connect(path)
+        s.sendall(AUTH)
+        line = b""
+        while not line.endswith(b"\r\n"):
+            line += s.recv(1)
+        s.sendall(b"BEGIN\r\n")
+        socks[s] = [b"", 1]
+    time.sleep(0.1)
+    for s, st in socks.items():
+        s.sendall(method_call("Status", unit, st[1]))
+    answers = 0
+    while not os.path.exists(stopfile):
+        r, _, _ = select.select(list(socks), [], [], 0.2)
+        for s in r:
+            st = socks[s]
+            chunk = s.recv(65536)
+            if not chunk:
+                sys.exit("svcd hung up")
+            st[0] += chunk
+            n = message_length(st[0])
+            if n and len(st[0]) >= n:
+                st[0] = st[0][n:]
+                st[1] += 1
+                answers += 1
+                s.sendall(method_call("Status", unit, st[1]))
+    print("answers %d" % answers, flush=True)
+
+
 def notify_exit(path, n):
     for _ in range(n):
         pid = os.fork()
@@ -158,6 +204,8 @@ def main():
         call_exit(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     elif cmd == "hold":
         hold(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "status-loop":
+        status_loop(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
     elif cmd == "notify-exit":
         notify_exit(sys.argv[2], int(sys.argv[3]))
     else:
