@@ -132,7 +132,7 @@ int pidfd_above_services(int pidfd) {
         /* Before 6.11: every service lives deeper than svcd; a peer that /proc does not number
          * lives above or beside svcd's namespace, never in a service. */
         pid_t pid;
-        unsigned depth, mine;
+        unsigned depth = 0, mine = 0;
         int r = pidfd_fdinfo(pidfd, &pid, &depth);
         if (r >= 0)
                 r = own_depth(&mine);
