@@ -250,6 +250,7 @@ build/fuzz/fuzz-tree-extract: FUZZ_LIBS = $(LIBS_ARCHIVE)
 build/fuzz/fuzz-units: tests/fuzz/fuzz-units.c $(UNITS_SRC) $(COMMON_SRC)
 build/fuzz/fuzz-units: FUZZ_LIBS = $(LIBS_INIH) $(LIBS_CAP)
 build/fuzz/fuzz-syslog: tests/fuzz/fuzz-syslog.c supervisor/syslog-line.c
+build/fuzz/fuzz-notify: tests/fuzz/fuzz-notify.c supervisor/notify-parse.c
 build/fuzz/fuzz-%: $(wildcard */*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call pc_cflags,inih libarchive) $(filter %.c,$^) -o $@ $(FUZZ_LIBS)

@@ -3,6 +3,7 @@
  * private socket. SO_PEERCRED, taken at accept, decides what a connection may do: root
  * anything, group svc status and logs, anyone else nothing, told why. */
 #include <dirent.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -12,9 +13,17 @@
 #include "common/macro.h"
 #include "common/util.h"
 #include "supervisor/control-api.h"
+#include "supervisor/du.h"
+#include "supervisor/peer.h"
 #include "supervisor/svcd.h"
 
-#define CONTROL_MAX_CONNECTIONS 64
+/* A user of group svc must not lock root out: at most 16 connections per user other than
+ * root, 64 for all of them together, and the rest up to 128 kept for root. A connection with
+ * nothing going on is closed after 30 s, as dbus-daemon's authentication timeout does. */
+#define CONTROL_MAX_CONNECTIONS 128
+#define CONTROL_MAX_UNPRIVILEGED 64
+#define CONTROL_MAX_PER_USER 16
+#define CONTROL_IDLE_USEC (30 * USEC_PER_SEC)
 
 enum access {
         ACCESS_NONE,
@@ -28,6 +37,7 @@ struct conn {
         enum access access;
         struct ucred cred;
         sd_event_source *reaper; /* frees the connection outside of sd-bus callbacks */
+        sd_event_source *idle; /* closes it when nothing went on for CONTROL_IDLE_USEC */
         struct conn *next;
 };
 
@@ -49,6 +59,26 @@ struct control_server {
         struct conn *conns;
         size_t n_conns;
         struct pending *pending;
+        struct status_call *status_calls;
+        struct du_worker *du;
+        struct ratelimit refusals;
+};
+
+/* `svc status NAME...`: the answer waits for the walks of the units' directories. */
+struct status_slot {
+        struct status_call *sc;
+        struct du_waiter *waiter; /* NULL once answered */
+        uint64_t total;
+        bool valid;
+};
+
+struct status_call {
+        struct control_server *c;
+        sd_bus_message *msg;
+        char **names;
+        struct status_slot *slots;
+        size_t n, remaining;
+        struct status_call *next;
 };
 
 /* ---- pending replies ---------------------------------------------------------------------- */
@@ -253,7 +283,7 @@ static const char *job_to_string(enum job_type j) {
         return j < _JOB_MAX ? t[j] : "";
 }
 
-static int append_resources(sd_bus_message *reply, const struct service *s, bool disk);
+static int append_resources(sd_bus_message *reply, const struct service *s, const uint64_t *disk);
 
 static int append_strv(sd_bus_message *reply, const char *key, char **l) {
         int r = sd_bus_message_open_container(reply, 'e', "sv");
@@ -270,7 +300,8 @@ static int append_strv(sd_bus_message *reply, const char *key, char **l) {
         return r;
 }
 
-static int append_status(sd_bus_message *reply, struct service *s, bool disk) {
+/* DISK: the bytes the service keeps on disk, or NULL to leave them out. */
+static int append_status(sd_bus_message *reply, struct service *s, const uint64_t *disk) {
         char exitbuf[128];
         _cleanup_free_ char *detail = service_describe(s);
         const struct unit *u = s->unit;
@@ -301,31 +332,10 @@ static int append_status(sd_bus_message *reply, struct service *s, bool disk) {
                                           u && u->outbound);
         if (r >= 0 && u && u->n_publish > 0) {
                 _cleanup_strv_free_ char **ports = net_ports_describe(u);
-                r = ports ? sd_bus_message_open_container(reply, 'e', "sv") : -ENOMEM;
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "s", "Ports");
-                if (r >= 0)
-                        r = sd_bus_message_open_container(reply, 'v', "as");
-                if (r >= 0)
-                        r = sd_bus_message_append_strv(reply, ports);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
+                r = ports ? append_strv(reply, "Ports", ports) : -ENOMEM;
         }
-        if (r >= 0 && s->load_errors) {
-                r = sd_bus_message_open_container(reply, 'e', "sv");
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "s", "LoadErrors");
-                if (r >= 0)
-                        r = sd_bus_message_open_container(reply, 'v', "as");
-                if (r >= 0)
-                        r = sd_bus_message_append_strv(reply, s->load_errors);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-        }
+        if (r >= 0 && s->load_errors)
+                r = append_strv(reply, "LoadErrors", s->load_errors);
         _cleanup_strv_free_ char **leftovers = service_leftovers(s);
         if (r >= 0 && leftovers)
                 r = append_strv(reply, "Leftovers", leftovers);
@@ -336,49 +346,29 @@ static int append_status(sd_bus_message *reply, struct service *s, bool disk) {
         return r;
 }
 
-/* Bytes on disk under PATH (blocks, hardlinks counted each time), not following symlinks. */
-static uint64_t disk_usage(int at, const char *path, int depth) {
-        struct stat st;
-        if (depth > 64 || fstatat(at, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return 0;
-        uint64_t total = (uint64_t) st.st_blocks * 512;
-        if (!S_ISDIR(st.st_mode))
-                return total;
-        int fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        if (!d) {
-                safe_close(fd);
-                return total;
-        }
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-                        total += disk_usage(dirfd(d), de->d_name, depth + 1);
-        closedir(d);
-        return total;
-}
-
-/* What the service keeps on disk: its overlay, state and logs directories and its log. */
-static uint64_t service_disk_usage(const struct service *s) {
+/* What the service keeps on disk: its overlay, state and logs directories and its log. NULL on
+ * OOM. */
+static char **service_disk_paths(const struct service *s) {
         const struct manager *m = s->m;
-        _cleanup_free_ char *log = path_join(m->log_dir, s->name), *ov = path_join(m->overlay_dir, s->name);
-        uint64_t total = (log ? disk_usage(AT_FDCWD, log, 0) : 0) + (ov ? disk_usage(AT_FDCWD, ov, 0) : 0);
+        _cleanup_strv_free_ char **l = NULL;
+        int r = strv_push(&l, path_join(m->log_dir, s->name));
+        if (r >= 0)
+                r = strv_push(&l, path_join(m->overlay_dir, s->name));
         char **lists[] = { s->unit ? s->unit->state_directories : NULL,
                            s->unit ? s->unit->logs_directories : NULL };
         const char *bases[] = { m->state_dir, m->svclog_root };
-        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
-                STRV_FOREACH (d, lists[i]) {
-                        _cleanup_free_ char *p = path_join(bases[i], *d);
-                        total += p ? disk_usage(AT_FDCWD, p, 0) : 0;
-                }
-        return total;
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(lists); i++)
+                STRV_FOREACH (d, lists[i])
+                        if (r >= 0)
+                                r = strv_push(&l, path_join(bases[i], *d));
+        return r < 0 ? NULL : TAKE_PTR(l);
 }
 
 static uint64_t limit_or_none(uint64_t v) {
         return v == UNIT_UNSET ? UINT64_MAX - 1 : v; /* UINT64_MAX - 1: not set; UINT64_MAX: infinity */
 }
 
-static int append_resources(sd_bus_message *reply, const struct service *s, bool disk) {
+static int append_resources(sd_bus_message *reply, const struct service *s, const uint64_t *disk) {
         struct cgroup_stats st;
         cgroup_service_stats(s, &st);
         const struct unit *u = s->unit;
@@ -394,22 +384,108 @@ static int append_resources(sd_bus_message *reply, const struct service *s, bool
                         "CPUQuotaPerSecUSec", "t", limit_or_none(u->cpu_quota_per_sec_usec), "IOWeight", "t",
                         limit_or_none(u->io_weight));
         if (r >= 0 && disk)
-                r = sd_bus_message_append(reply, "{sv}", "DiskUsage", "t", service_disk_usage(s));
+                r = sd_bus_message_append(reply, "{sv}", "DiskUsage", "t", *disk);
         return r;
 }
 
-static int reply_status(sd_bus_message *msg, struct service **units, size_t n, bool disk) {
+static int reply_status(sd_bus_message *msg, struct service **units, size_t n, const uint64_t *disk) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "a{sv}");
         for (size_t i = 0; r >= 0 && i < n; i++)
-                r = append_status(reply, units[i], disk);
+                r = append_status(reply, units[i], disk ? &disk[i] : NULL);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r >= 0)
                 r = sd_bus_send(NULL, reply, NULL);
         return r;
+}
+
+static void status_call_free(struct status_call *sc) {
+        for (size_t i = 0; sc->slots && i < sc->n; i++)
+                if (sc->slots[i].waiter)
+                        du_cancel(sc->slots[i].waiter);
+        free(sc->slots);
+        sd_bus_message_unref(sc->msg);
+        strv_free(sc->names);
+        free(sc);
+}
+
+static void status_call_unlink(struct status_call *sc) {
+        for (struct status_call **pp = &sc->c->status_calls; *pp; pp = &(*pp)->next)
+                if (*pp == sc) {
+                        *pp = sc->next;
+                        return;
+                }
+}
+
+/* Every walk ended: the answer has the state of now, and each unit's disk usage. */
+static void status_call_answer(struct status_call *sc) {
+        _cleanup_free_ struct service **units = calloc(sc->n + 1, sizeof(*units));
+        _cleanup_free_ uint64_t *totals = calloc(sc->n + 1, sizeof(*totals));
+        size_t i = 0;
+        bool valid = true;
+        for (; units && totals && i < sc->n; i++) {
+                if (!(units[i] = manager_find(sc->c->m, sc->names[i])))
+                        break;
+                totals[i] = sc->slots[i].total;
+                valid = valid && sc->slots[i].valid;
+        }
+        int r = !units || !totals ? -ENOMEM
+                : i < sc->n       ? -ENOENT
+                                  : reply_status(sc->msg, units, sc->n, valid ? totals : NULL);
+        if (r == -ENOENT)
+                (void) sd_bus_reply_method_errorf(sc->msg, SVC_ERROR_NO_SUCH_UNIT, "Unit %s not found.",
+                                                  sc->names[i]);
+        else if (r < 0)
+                (void) sd_bus_reply_method_errnof(sc->msg, -r, "Cannot read the status: %m");
+}
+
+static void on_disk_usage(const uint64_t *total, void *userdata) {
+        struct status_slot *slot = userdata;
+        struct status_call *sc = slot->sc;
+        slot->waiter = NULL;
+        slot->valid = total;
+        slot->total = total ? *total : 0;
+        if (--sc->remaining > 0)
+                return;
+        status_call_unlink(sc);
+        status_call_answer(sc);
+        status_call_free(sc);
+}
+
+/* Named units: worth walking their directories for the disk usage, outside of the loop. */
+static int status_with_disk_usage(struct conn *k, sd_bus_message *msg, struct service **units, size_t n) {
+        struct control_server *c = k->c;
+        struct status_call *sc = calloc(1, sizeof(*sc));
+        if (!sc || !(sc->slots = calloc(n, sizeof(*sc->slots)))) {
+                free(sc);
+                return -ENOMEM;
+        }
+        sc->c = c;
+        sc->msg = sd_bus_message_ref(msg);
+        sc->n = n;
+        int r = 0;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                sc->slots[i].sc = sc;
+                char **paths = service_disk_paths(units[i]);
+                r = paths ? strv_extend(&sc->names, units[i]->name) : -ENOMEM;
+                if (r >= 0)
+                        r = du_request(c->du, units[i]->name, TAKE_PTR(paths), on_disk_usage, &sc->slots[i],
+                                       &sc->slots[i].waiter);
+                else
+                        strv_free(paths);
+                if (r >= 0)
+                        sc->remaining++;
+        }
+        if (r < 0) {
+                status_call_free(sc);
+                return r;
+        }
+        sc->next = c->status_calls;
+        c->status_calls = sc;
+        return 1;
 }
 
 static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -423,8 +499,8 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (r < 0)
                 return r;
         if (n == 0)
-                return reply_status(msg, k->c->m->services, k->c->m->n_services, false);
-        return reply_status(msg, units, n, true); /* named: worth walking their disk usage */
+                return reply_status(msg, k->c->m->services, k->c->m->n_services, NULL);
+        return status_with_disk_usage(k, msg, units, n);
 }
 
 static int method_enable(sd_bus_message *msg, struct conn *k, bool enable, sd_bus_error *error) {
@@ -593,9 +669,21 @@ static void conn_free(struct conn *k) {
                         break;
                 }
         drop_pending_of_bus(c, k->bus);
+        for (struct status_call **pp = &c->status_calls; *pp;) {
+                struct status_call *sc = *pp;
+                if (sd_bus_message_get_bus(sc->msg) != k->bus) {
+                        pp = &sc->next;
+                        continue;
+                }
+                *pp = sc->next;
+                status_call_free(sc);
+        }
         sd_event_source_disable_unref(k->reaper);
+        sd_event_source_disable_unref(k->idle);
         sd_bus_detach_event(k->bus);
-        sd_bus_flush_close_unref(k->bus);
+        /* No flush: it waits, with the loop, for a peer that neither reads nor finishes its
+         * authentication. Replies are written as they are made; the peer is gone or idle. */
+        sd_bus_close_unref(k->bus);
         free(k);
 }
 
@@ -609,6 +697,76 @@ static int on_disconnected(sd_bus_message *msg _unused_, void *userdata, sd_bus_
         if (!k->reaper)
                 (void) sd_event_add_defer(k->c->m->event, &k->reaper, on_reap_conn, k);
         return 0;
+}
+
+/* A call of the connection still waits for its answer (a job, `svc exec`). */
+static bool conn_busy(const struct conn *k) {
+        for (const struct pending *p = k->c->pending; p; p = p->next)
+                if (sd_bus_message_get_bus(p->msg) == k->bus)
+                        return true;
+        for (const struct status_call *sc = k->c->status_calls; sc; sc = sc->next)
+                if (sd_bus_message_get_bus(sc->msg) == k->bus)
+                        return true;
+        const struct manager *m = k->c->m;
+        for (size_t i = 0; i < m->n_services; i++)
+                for (const struct exec_session *e = m->services[i]->execs; e; e = e->next)
+                        if (e->wait && sd_bus_message_get_bus(e->wait) == k->bus)
+                                return true;
+        return false;
+}
+
+static int on_idle(sd_event_source *src, uint64_t usec _unused_, void *userdata) {
+        struct conn *k = userdata;
+        if (conn_busy(k)) {
+                (void) sd_event_source_set_time_relative(src, CONTROL_IDLE_USEC);
+                return sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+        }
+        log_debug("Closing a control connection of uid %u: nothing sent for %llu s", (unsigned) k->cred.uid,
+                  CONTROL_IDLE_USEC / USEC_PER_SEC);
+        conn_free(k);
+        return 0;
+}
+
+/* Every message that comes in pushes the idle timeout back. */
+static int on_message(sd_bus_message *msg _unused_, void *userdata, sd_bus_error *error _unused_) {
+        struct conn *k = userdata;
+        (void) sd_event_source_set_time_relative(k->idle, CONTROL_IDLE_USEC);
+        (void) sd_event_source_set_enabled(k->idle, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+/* Whether the limits leave room for one more connection of UID. */
+static bool room_for(const struct control_server *c, uid_t uid) {
+        if (c->n_conns >= CONTROL_MAX_CONNECTIONS)
+                return false;
+        if (uid == 0)
+                return true;
+        size_t all = 0, mine = 0;
+        for (const struct conn *k = c->conns; k; k = k->next)
+                if (k->cred.uid != 0) {
+                        all++;
+                        mine += k->cred.uid == uid;
+                }
+        return all < CONTROL_MAX_UNPRIVILEGED && mine < CONTROL_MAX_PER_USER;
+}
+
+static void log_refusal(struct control_server *c, int r, const char *fmt, ...) _printf_(3, 4);
+static void log_refusal(struct control_server *c, int r, const char *fmt, ...) {
+        unsigned suppressed;
+        if (!ratelimit_pass(&c->refusals, &suppressed))
+                return;
+        if (suppressed > 0)
+                log_warning("(%u refusals of control connections not logged)", suppressed);
+        _cleanup_free_ char *t = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&t, fmt, ap) < 0)
+                t = NULL;
+        va_end(ap);
+        if (r < 0)
+                log_warning_errno(r, "Refusing a control connection from %s: %m", t ? t : "a peer");
+        else
+                log_warning("Refusing a control connection from %s", t ? t : "a peer");
 }
 
 static enum access access_of(const struct control_server *c, int fd, const struct ucred *uc) {
@@ -627,6 +785,32 @@ static enum access access_of(const struct control_server *c, int fd, const struc
                 if (groups[i] == g)
                         return ACCESS_READ;
         return ACCESS_NONE;
+}
+
+/* A process of a service never controls svcd, whatever its uid: a service that got hold of the
+ * socket (a bind, a passed fd) is refused here, and so is a peer svcd cannot identify (it
+ * connected and exited, leaving the connection to a child). Services, and Accept=yes
+ * connections, live in PID namespaces below svcd's; the host's svc runs in svcd's namespace or,
+ * when svcd is a container's PID 1, above it. */
+static bool peer_trusted(struct control_server *c, int fd, const struct ucred *uc) {
+        int r = peer_above_services(fd, uc->pid);
+        if (r > 0)
+                return true;
+        unsigned suppressed;
+        if (!ratelimit_pass(&c->refusals, &suppressed))
+                return false;
+        if (suppressed > 0)
+                log_warning("(%u refusals of control connections not logged)", suppressed);
+        if (r == 0)
+                log_warning("Refusing a control connection from pid %d, a process of a service",
+                            (int) uc->pid);
+        else if (r == -ESRCH)
+                log_warning("Refusing a control connection from pid %d, which has ended", (int) uc->pid);
+        else
+                log_warning_errno(r,
+                                  "Refusing a control connection from pid %d, which cannot be identified: %m",
+                                  (int) uc->pid);
+        return false;
 }
 
 /* Takes the fd once the bus owns it. */
@@ -659,6 +843,11 @@ static int conn_setup(struct conn *k, int *fd) {
                 r = sd_bus_match_signal(k->bus, NULL, NULL, "/org/freedesktop/DBus/Local",
                                         "org.freedesktop.DBus.Local", "Disconnected", on_disconnected, k);
         if (r >= 0)
+                r = sd_bus_add_filter(k->bus, NULL, on_message, k);
+        if (r >= 0)
+                r = sd_event_add_time_relative(k->c->m->event, &k->idle, CLOCK_MONOTONIC, CONTROL_IDLE_USEC,
+                                               0, on_idle, k);
+        if (r >= 0)
                 r = sd_bus_start(k->bus);
         if (r >= 0)
                 r = sd_bus_attach_event(k->bus, k->c->m->event, SD_EVENT_PRIORITY_NORMAL);
@@ -670,22 +859,17 @@ static int on_accept(sd_event_source *src _unused_, int fd, uint32_t revents _un
         _cleanup_close_ int nfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (nfd < 0)
                 return 0;
-        if (c->n_conns >= CONTROL_MAX_CONNECTIONS) {
-                log_warning("Refusing a control connection: %d already open", CONTROL_MAX_CONNECTIONS);
-                return 0;
-        }
         struct ucred uc;
         socklen_t len = sizeof(uc);
         if (getsockopt(nfd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
                 return 0;
-        /* A process of a service never controls svcd, whatever its uid: a service that got hold
-         * of the socket (a bind, a passed fd) is refused here. */
-        for (size_t i = 0; i < c->m->n_services; i++)
-                if (service_owns_pid(c->m->services[i], uc.pid)) {
-                        log_warning("Refusing a control connection from pid %d, a process of %s",
-                                    (int) uc.pid, c->m->services[i]->name);
-                        return 0;
-                }
+        if (!room_for(c, uc.uid)) {
+                log_refusal(c, 0, "uid %u: %zu connections open, the limit for it is reached",
+                            (unsigned) uc.uid, c->n_conns);
+                return 0;
+        }
+        if (!peer_trusted(c, nfd, &uc))
+                return 0;
         struct conn *k = calloc(1, sizeof(*k));
         if (!k)
                 return 0;
@@ -695,6 +879,7 @@ static int on_accept(sd_event_source *src _unused_, int fd, uint32_t revents _un
         int r = conn_setup(k, &nfd);
         if (r < 0) {
                 log_warning_errno(r, "Cannot set up a control connection: %m");
+                sd_event_source_disable_unref(k->idle);
                 sd_bus_unref(k->bus);
                 free(k);
                 return 0;
@@ -733,8 +918,11 @@ int control_server_new(struct manager *m, const char *path, gid_t group, struct 
                 return -ENOMEM;
         }
         c->m = m;
-        r = sd_event_add_io(m->event, &c->src, fd, EPOLLIN, on_accept, c);
+        r = du_worker_new(m->event, &c->du);
+        if (r >= 0)
+                r = sd_event_add_io(m->event, &c->src, fd, EPOLLIN, on_accept, c);
         if (r < 0) {
+                du_worker_free(c->du);
                 free(c->path);
                 free(c);
                 return log_error_errno(r, "Cannot watch the control socket: %m");
@@ -754,6 +942,12 @@ struct control_server *control_server_free(struct control_server *c) {
                 c->pending = p->next;
                 pending_free(p);
         }
+        while (c->status_calls) {
+                struct status_call *sc = c->status_calls;
+                c->status_calls = sc->next;
+                status_call_free(sc);
+        }
+        du_worker_free(c->du);
         sd_event_source_disable_unref(c->src);
         safe_close(c->fd);
         (void) unlink(c->path);

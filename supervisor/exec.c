@@ -11,6 +11,7 @@
 
 #include "common/macro.h"
 #include "common/util.h"
+#include "supervisor/peer.h"
 #include "supervisor/svcd.h"
 
 #define PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -645,13 +646,6 @@ static int on_setup(sd_event_source *src, int fd _unused_, uint32_t revents _unu
                 service_queue_event(s, EV_SPAWN_FAILED, 0, 0, e.err);
         service_process_queue(s);
         return 0;
-}
-
-uint64_t pidns_of(pid_t pid) {
-        char path[64];
-        struct stat st;
-        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int) pid);
-        return stat(path, &st) == 0 ? (uint64_t) st.st_ino : 0;
 }
 
 /* ---- making a sandbox and commands -------------------------------------------------------- */

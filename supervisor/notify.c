@@ -1,50 +1,70 @@
 /* SPDX-License-Identifier: MIT */
 /* sd_notify: one datagram socket per service at ROOT/run/svc/notify/NAME, bound into the
  * sandbox at /run/svc/notify. The socket itself says which service is talking (no PID-to-unit
- * lookup that races with the sender's exit, systemd#2737), and SCM_CREDENTIALS, taken by the
- * kernel at send time, must name a process of the service's PID namespace. */
+ * lookup that races with the sender's exit, systemd#2737), and the sender must be a process of
+ * the service's PID namespace, identified by the pidfd the kernel attaches (SCM_PIDFD): another
+ * service that got hold of the socket (a bind) is ignored, also when it sent and exited at once.
+ * systemd-notify stays until its message was read (BARRIER=1), so it is never a stranger here. */
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
 #include "common/macro.h"
 #include "common/util.h"
+#include "supervisor/notify-parse.h"
+#include "supervisor/peer.h"
 #include "supervisor/svcd.h"
+
+/* Newer than Debian 12's kernel headers (6.5). */
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76
+#endif
+#ifndef SCM_PIDFD
+#define SCM_PIDFD 0x04
+#endif
 
 #define NOTIFY_BUFFER_MAX 4096
 
-static void handle_assignment(struct service *s, const char *line, pid_t sender) {
-        if (streq(line, "READY=1")) {
-                service_event(s, EV_READY);
-        } else if (strneq(line, "STATUS=", 7)) {
-                char *t = strdup(line + 7);
+/* For every service together: a flood of foreign datagrams must not flood the log. */
+static struct ratelimit ignored_log;
+
+static void apply(struct service *s, const struct notify_msg *m, pid_t sender) {
+        if (m->status) {
+                char *t = strdup(m->status);
                 if (t) {
                         free(s->status_text);
                         s->status_text = t;
                 }
-        } else if (strneq(line, "MAINPID=", 8)) {
-                /* In the service's own numbering: it can only ever name a process of the sandbox. */
-                char *end;
-                long pid = strtol(line + 8, &end, 10);
-                if (*end != '\0' || pid <= 0 || pid > INT32_MAX) {
-                        log_warning("%s: ignoring MAINPID=%s from pid %d", s->name, line + 8, (int) sender);
-                        return;
-                }
-                s->reported_main_pid = (pid_t) pid;
-        } else if (streq(line, "STOPPING=1") || streq(line, "RELOADING=1")) {
-                log_debug("%s: %s", s->name, line);
         }
+        /* In the service's own numbering: it can only ever name a process of the sandbox. */
+        if (m->bad_main_pid)
+                log_warning("%s: ignoring MAINPID=%s from pid %d", s->name, m->bad_main_pid, (int) sender);
+        else if (m->main_pid > 0)
+                s->reported_main_pid = m->main_pid;
+        if (m->stopping || m->reloading)
+                log_debug("%s: %s", s->name, m->stopping ? "STOPPING=1" : "RELOADING=1");
+        if (m->ready)
+                service_event(s, EV_READY);
 }
 
-static void close_passed_fds(struct msghdr *mh) {
+/* Closes what the sender passed (SCM_RIGHTS: systemd-notify's barrier is released so) and takes
+ * the sender's pidfd (-ENODATA when the kernel attached none, -errno when it could not). */
+static int take_fds(struct msghdr *mh, int *ret_pidfd) {
+        *ret_pidfd = -ENODATA;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                if (c->cmsg_level != SOL_SOCKET)
                         continue;
                 int *fds = (int *) CMSG_DATA(c);
                 size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                for (size_t i = 0; i < n; i++)
-                        safe_close(fds[i]);
+                if (c->cmsg_type == SCM_PIDFD && n == 1) {
+                        /* 6.5 to 6.15 put the error there when the sender had ended. */
+                        safe_close(*ret_pidfd);
+                        *ret_pidfd = fds[0] >= 0 ? fds[0] : -ESRCH;
+                } else if (c->cmsg_type == SCM_RIGHTS)
+                        for (size_t i = 0; i < n; i++)
+                                safe_close(fds[i]);
         }
+        return 0;
 }
 
 static const struct ucred *find_creds(struct msghdr *mh) {
@@ -55,12 +75,41 @@ static const struct ucred *find_creds(struct msghdr *mh) {
         return NULL;
 }
 
+/* The sender's PID namespace: from its pidfd; before kernel 6.5, from the pid of
+ * SCM_CREDENTIALS, which may have been recycled. 0, or -errno: the sender is unknown. */
+static int sender_pidns(int pidfd, const struct ucred *uc, uint64_t *ret) {
+        if (pidfd >= 0)
+                return pidfd_get_pidns(pidfd, ret);
+        if (pidfd != -ENODATA)
+                return pidfd;
+        if (!uc || uc->pid <= 0)
+                return -ESRCH;
+        uint64_t ns = pidns_of(uc->pid);
+        if (ns == 0)
+                return -ESRCH;
+        *ret = ns;
+        return 0;
+}
+
+static void log_ignored(struct service *s, pid_t pid, int r) {
+        unsigned suppressed;
+        if (!ratelimit_pass(&ignored_log, &suppressed))
+                return;
+        if (suppressed > 0)
+                log_warning("(%u ignored notifications not logged)", suppressed);
+        log_warning("%s: ignoring a notification from pid %d, %s", s->name, (int) pid,
+                    r == -ESRCH ? "which has ended (it cannot be told from another service's)"
+                    : r < 0     ? "which cannot be identified"
+                                : "not a process of the service");
+}
+
 static int on_notify(sd_event_source *src _unused_, int fd, uint32_t revents _unused_, void *userdata) {
         struct service *s = userdata;
         char buf[NOTIFY_BUFFER_MAX + 1];
         union {
                 struct cmsghdr h;
-                char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 16)];
+                char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) +
+                       CMSG_SPACE(sizeof(int) * 16)];
         } control;
         struct iovec iov = { buf, NOTIFY_BUFFER_MAX };
         struct msghdr mh = {
@@ -69,25 +118,23 @@ static int on_notify(sd_event_source *src _unused_, int fd, uint32_t revents _un
         ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
         if (n < 0)
                 return 0;
-        close_passed_fds(&mh);
+        _cleanup_close_ int pidfd = -EBADF;
+        (void) take_fds(&mh, &pidfd);
         const struct ucred *uc = find_creds(&mh);
-        /* The sender must be a process of the service. A short-lived sender (systemd-notify) may
-         * be gone by now, /proc/PID with it: then the socket says who sent, as only the service's
-         * sandbox (through its bind mount) and root can reach it; the directory is 0700. */
-        uint64_t ns = uc && uc->pid > 0 ? pidns_of(uc->pid) : 0;
-        if (!uc || uc->pid <= 0 || !s->has_sb || (ns != 0 && ns != s->pidns_ino)) {
-                log_warning("%s: ignoring a notification from pid %d, not a process of the service", s->name,
-                            uc ? (int) uc->pid : -1);
+        pid_t pid = uc ? uc->pid : -1;
+        uint64_t ns = 0;
+        int r = sender_pidns(pidfd, uc, &ns);
+        if (r < 0 || !s->has_sb || ns != s->pidns_ino) {
+                log_ignored(s, pid, r);
                 return 0;
         }
         if ((size_t) n > NOTIFY_BUFFER_MAX || (mh.msg_flags & MSG_TRUNC)) {
                 log_warning("%s: ignoring an oversized notification", s->name);
                 return 0;
         }
-        buf[n] = '\0';
-        char *save = NULL;
-        for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-                handle_assignment(s, line, uc->pid);
+        struct notify_msg m;
+        notify_parse(buf, (size_t) n, &m);
+        apply(s, &m, pid);
         return 0;
 }
 
@@ -110,6 +157,8 @@ int notify_open(struct service *s) {
         int one = 1;
         if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
                 return -errno;
+        /* Kernels before 6.5 have no SCM_PIDFD: then SCM_CREDENTIALS' pid alone. */
+        (void) setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one));
         (void) unlink(path);
         if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
                 return -errno;

@@ -96,11 +96,6 @@ bool service_is_active(const struct service *s) {
                s->sm.state == SVC_STOPPING;
 }
 
-bool service_owns_pid(const struct service *s, pid_t pid) {
-        /* Every process of a service lives in its PID namespace. */
-        return pid > 0 && s->has_sb && s->pidns_ino != 0 && pidns_of(pid) == s->pidns_ino;
-}
-
 /* ---- log pipe ----------------------------------------------------------------------------- */
 
 /* One read buffer for every service: the loop reads one pipe at a time. */

@@ -76,7 +76,7 @@ struct service {
         bool has_sb;
         bool sb_ready; /* ns-init runs (setup succeeded) */
         sd_event_source *sb_channel_source, *sb_setup_source;
-        uint64_t pidns_ino; /* to refuse control connections from inside */
+        uint64_t pidns_ino; /* to tell the service's notifications from others' */
         uint32_t next_id, main_id, control_id;
         pid_t main_pid, control_pid; /* in the sandbox; 0 = none */
         pid_t main_host_pid;
@@ -199,8 +199,7 @@ const struct exec_list *service_exec_list(const struct unit *u, enum svc_phase p
 /* What runs in the sandbox besides the main process and the control command, after
  * KillMode=process/none or SendSIGKILL=no: "PID (NSPID in its sandbox) COMMAND" lines, or NULL. */
 char **service_leftovers(const struct service *s);
-/* True when PID (host numbering) lives in one of the service's sandboxes. */
-bool service_owns_pid(const struct service *s, pid_t pid);
+
 /* "exited with status 1", "killed by signal 11 (SEGV)" into buf. */
 const char *service_describe_exit(const struct service *s, char *buf, size_t n);
 /* One line for status: what is going on, e.g. "next try in 8s, last exit: killed by signal 11". */
@@ -223,8 +222,6 @@ void exec_session_signal(struct service *s, uint32_t id, int sig);
 void exec_session_flush(struct service *s, struct exec_session *e);
 void exec_free(struct service *s);
 bool exec_child_exited(struct service *s, pid_t pid);
-/* The sandbox's pid namespace inode of a host pid, 0 if unknown. */
-uint64_t pidns_of(pid_t pid);
 /* Events the executor raises while acting are queued on the service. */
 void service_queue_event(struct service *s, enum svc_event_type type, int code, int status, int err);
 void service_process_queue(struct service *s);
