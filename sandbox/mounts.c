@@ -32,6 +32,7 @@ static const char *const proc_masked[] = {
         "/proc/asound",      "/proc/acpi",          "/proc/interrupts", "/proc/kcore",
         "/proc/keys",        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
         "/proc/sched_debug", "/proc/scsi",          "/sys/firmware",    "/sys/devices/virtual/powercap",
+        "/proc/kallsyms", /* and systemd's ProtectKernelTunables=: kernel addresses */
 };
 static const char *const proc_readonly[] = {
         "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",

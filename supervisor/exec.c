@@ -10,6 +10,7 @@
 
 #include "common/macro.h"
 #include "common/util.h"
+#include "supervisor/hardening.h"
 #include "supervisor/svcd.h"
 
 #define PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -630,6 +631,8 @@ static int build_command(struct service *s, const struct exec_command *ec, bool 
                 .nice = u->nice,
                 .oom_score_adj = u->oom_score_adjust_set ? u->oom_score_adjust : 0,
                 .umask = 0022,
+                .seccomp_blob = s->seccomp_blob,
+                .seccomp_blob_len = s->seccomp_blob_len,
         };
         return 0;
 }
@@ -679,6 +682,16 @@ static int accept_checks(struct service *s) {
         return r;
 }
 
+/* The unit's own seccomp filter, before the first command needs it: 0, or the failure reported. */
+static int prepare_filter(struct service *s) {
+        _cleanup_free_ char *why = NULL;
+        int r = hardening_prepare(s, &why);
+        if (r < 0)
+                return why ? fail_spawn(s, r, "%s", why)
+                           : fail_spawn(s, r, "cannot compile the unit's seccomp filter: %s", strerror(-r));
+        return 0;
+}
+
 int exec_spawn(struct service *s, bool main, unsigned idx) {
         const struct exec_command *ec = command_for(s, main, idx);
         if (!ec)
@@ -689,6 +702,8 @@ int exec_spawn(struct service *s, bool main, unsigned idx) {
         _cleanup_free_ char *label = NULL;
         _cleanup_close_ int rootfd = -EBADF;
         int r = resolve_creds(s, &creds, &rootfd, &label);
+        if (r >= 0)
+                r = prepare_filter(s);
         if (r >= 0)
                 r = ensure_sandbox(s, &creds, rootfd, label);
         struct cmd_storage cs = { 0 };
@@ -718,6 +733,8 @@ int exec_start_connection(struct service *s, int conn_fd, struct sandbox *ret, u
         int r = resolve_creds(s, &creds, &rootfd, &label);
         if (r >= 0 && !s->elf_checked && (r = check_programs(s, rootfd, label)) >= 0)
                 s->elf_checked = true;
+        if (r >= 0)
+                r = prepare_filter(s);
         struct spec_storage st = { 0 };
         if (r >= 0 && (r = build_spec(s, &creds, &st)) >= 0)
                 r = sandbox_start(&st.spec, ret);
@@ -939,6 +956,7 @@ void exec_free(struct service *s) {
                 s->has_sb = false;
         }
         net_service_release(s);
+        hardening_free(s);
         free(s->spawn_error);
         s->spawn_error = NULL;
         free(s->tree_path);

@@ -21,7 +21,6 @@
 #define IGNORE(s, k, why) ROW(s, k, UNIT_KEY_UNSUPPORTED, NULL, 0, UNSUPPORTED_WARNING, why)
 #define LIMIT(k, res) IMPL("Service", k, config_parse_rlimit, rlimits, res)
 
-#define R_SECCOMP "svc has no seccomp filter yet, so ignoring it would weaken isolation"
 #define R_ISOLATION "ignoring it would weaken isolation"
 #define R_BEHAVIOUR "ignoring it would change how the service runs"
 #define R_DEPS                                                                                               \
@@ -157,25 +156,25 @@ static struct unit_key table[] = {
         IMPLIED("Service", "ProtectHome", IMPLIED_PROTECT_HOME),
         IMPLIED("Service", "ProtectKernelModules", IMPLIED_BOOL),
         IMPLIED("Service", "ProtectKernelTunables", IMPLIED_BOOL),
-        IMPLIED("Service", "ProtectKernelLogs", IMPLIED_BOOL),
+        ROW("Service", "ProtectKernelLogs", UNIT_KEY_IMPLIED, config_parse_protect_caps, F(hardening.protect_kernel_logs), IMPLIED_BOOL, NULL),
         IMPLIED("Service", "ProtectControlGroups", IMPLIED_BOOL),
-        IMPLIED("Service", "ProtectClock", IMPLIED_BOOL),
+        ROW("Service", "ProtectClock", UNIT_KEY_IMPLIED, config_parse_protect_caps, F(hardening.protect_clock), IMPLIED_BOOL, NULL),
         IMPLIED("Service", "ProtectHostname", IMPLIED_BOOL),
-        IMPLIED("Service", "RestrictSUIDSGID", IMPLIED_BOOL),
-        IMPLIED("Service", "LockPersonality", IMPLIED_BOOL),
+        IMPL("Service", "RestrictSUIDSGID", config_parse_bool, hardening.restrict_suid_sgid, 0),
+        IMPL("Service", "LockPersonality", config_parse_bool, hardening.lock_personality, 0),
         IMPLIED("Service", "MountAPIVFS", IMPLIED_BOOL),
-        IMPLIED("Service", "RestrictRealtime", IMPLIED_BOOL),
+        IMPL("Service", "RestrictRealtime", config_parse_bool, hardening.restrict_realtime, 0),
         IMPLIED("Service", "RemoveIPC", IMPLIED_BOOL),
         IMPLIED("Service", "KeyringMode", IMPLIED_KEYRING_MODE),
 
         /* [Service]: known systemd keys svc does not support */
-        REFUSE("Service", "SystemCallFilter", R_SECCOMP),
-        REFUSE("Service", "SystemCallArchitectures", R_SECCOMP),
-        REFUSE("Service", "SystemCallErrorNumber", R_SECCOMP),
-        REFUSE("Service", "RestrictAddressFamilies", R_SECCOMP),
-        REFUSE("Service", "RestrictNamespaces", R_SECCOMP),
+        IMPL("Service", "SystemCallFilter", config_parse_syscall_filter, hardening, 0),
+        IMPL("Service", "SystemCallArchitectures", config_parse_syscall_archs, hardening.syscall_archs, 0),
+        IMPL("Service", "SystemCallErrorNumber", config_parse_syscall_errno, hardening.syscall_errno, 0),
+        IMPL("Service", "RestrictAddressFamilies", config_parse_address_families, hardening, 0),
+        ROW("Service", "RestrictNamespaces", UNIT_KEY_IMPLIED, config_parse_restrict_namespaces, 0, 0, NULL),
         REFUSE("Service", "RestrictFileSystems", R_ISOLATION),
-        REFUSE("Service", "MemoryDenyWriteExecute", R_SECCOMP),
+        IMPL("Service", "MemoryDenyWriteExecute", config_parse_bool, hardening.memory_deny_write_execute, 0),
         REFUSE("Service", "DynamicUser", "svc cannot allocate users yet; create a user and set User="),
         REFUSE("Service", "PrivateUsers", "svc has no user namespaces yet, so ignoring it would weaken isolation"),
         REFUSE("Service", "ReadWritePaths", "the service's tree is read-only; use BindPaths= or StateDirectory= for what it writes"),

@@ -139,6 +139,7 @@ struct unit *unit_free(struct unit *u) {
         bind_specs_free(u->binds, u->n_binds);
         publish_specs_free(u->publish, u->n_publish);
         free(u->hostname);
+        unit_hardening_done(&u->hardening);
         free(u);
         return NULL;
 }
@@ -228,6 +229,8 @@ static int unit_verify(struct parse_ctx *ctx) {
                              "Restart=on-failure or no");
         if (r >= 0)
                 r = verify_network(ctx);
+        if (r >= 0)
+                r = unit_hardening_verify(ctx);
         return r;
 }
 
