@@ -95,6 +95,12 @@ struct sandbox_spec {
         gid_t runtime_gid;
         const char *notify_socket; /* host path, bound at SANDBOX_NOTIFY_PATH; NULL: none */
         const char *syslog_socket; /* host path, bound at /dev/log; NULL: none */
+        /* DeviceAllow=: host device nodes (source_fd, opened by the caller) bound at their target
+         * in /dev, without nodev. With devices_strict (DevicePolicy=strict), /dev's safe nodes
+         * are there only when a target names them. */
+        const struct sandbox_bind *devices;
+        size_t n_devices;
+        bool devices_strict;
         bool private_network; /* a network namespace with only lo, up */
         const char *scratch_dir; /* an empty host directory where the root is assembled */
         int cgroup_fd; /* the cgroup the sandbox is born in, or -1 */

@@ -27,6 +27,7 @@ struct spec_storage {
         char **masks;
         int *fds; /* the bind sources opened here (binds[].source_fd) */
         size_t n_fds;
+        struct hardening_devices devices; /* DeviceAllow= */
 };
 
 static void spec_storage_done(struct spec_storage *st) {
@@ -39,6 +40,7 @@ static void spec_storage_done(struct spec_storage *st) {
         for (size_t i = 0; i < st->n_fds; i++)
                 safe_close(st->fds[i]);
         free(st->fds);
+        hardening_devices_done(&st->devices);
         free(st->binds);
         strv_free(st->strings);
         strv_free(st->masks);
@@ -269,6 +271,9 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
                 return r;
         if (u->overlay == OVERLAY_PERSISTENT && (r = add_overlay_dirs(s, st)) < 0)
                 return r;
+        _cleanup_free_ char *why = NULL;
+        if ((r = hardening_devices_open(u, s->name, &st->devices, &why)) < 0)
+                return why ? refuse(st, "%s", why) : r;
         /* A hostname has at most 64 bytes. */
         st->hostname = strndup(u->hostname ? u->hostname : s->name, 64);
         if (!st->hostname)
@@ -288,6 +293,9 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
                 .runtime_gid = creds->gid,
                 .notify_socket = s->notify_path,
                 .syslog_socket = s->syslog_path,
+                .devices = st->devices.binds,
+                .n_devices = st->devices.n,
+                .devices_strict = u->hardening.device_policy == DEVICE_POLICY_STRICT,
                 .private_network = u->private_network,
                 .scratch_dir = s->m->scratch_dir,
                 .cgroup_fd = cgroup_service_fd(s),

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* A unit's hardening keys on svcd's side: its own seccomp filter, compiled by the svc-seccomp
  * helper once per definition and handed to ns-init with every command, and the device nodes of
- * DeviceAllow=, resolved on the host for the sandbox's /dev.
+ * DeviceAllow=, opened on the host for the sandbox's /dev (a node, or a class of /proc/devices
+ * such as char-rtc: every node of /dev and its first level of subdirectories with its major).
  *
  * Why a helper: libseccomp in svcd costs its mapping all the time and the heap of every compile
  * (an allow list of @system-service on three ABIs allocates ~620 KiB, which glibc keeps in svcd's
  * arena), for a program run once per definition. svc-seccomp takes a few milliseconds and gives
  * everything back when it exits. */
+#include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -184,4 +187,139 @@ void hardening_free(struct service *s) {
         s->seccomp_blob = mfree(s->seccomp_blob);
         s->seccomp_blob_len = 0;
         s->seccomp_ready = false;
+}
+
+/* ---- DeviceAllow= ------------------------------------------------------------------------------ */
+
+#define DEVICES_MAX 256
+
+static void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+
+void hardening_devices_done(struct hardening_devices *d) {
+        for (size_t i = 0; i < d->n; i++)
+                safe_close(d->binds[i].source_fd);
+        d->binds = mfree(d->binds);
+        d->n = 0;
+        d->strings = strv_free(d->strings);
+}
+
+/* Adds the node at PATH (the target too), opened now: -EBADF for a safe node, named only. */
+static int add_node(struct hardening_devices *d, const char *path, int fd) {
+        if (d->n >= DEVICES_MAX) {
+                safe_close(fd);
+                return -E2BIG;
+        }
+        struct sandbox_bind *b = reallocarray(d->binds, d->n + 1, sizeof(*b));
+        if (!b || strv_extend(&d->strings, path) < 0) {
+                safe_close(fd);
+                return -ENOMEM;
+        }
+        d->binds = b;
+        const char *p = d->strings[strv_length(d->strings) - 1];
+        b[d->n++] = (struct sandbox_bind){ .source = p, .target = p, .source_fd = fd };
+        return 0;
+}
+
+static int add_path(struct hardening_devices *d, const char *path, const char *unit_name) {
+        if (unit_device_is_safe(path))
+                return add_node(d, path, -EBADF);
+        int fd = open(path, O_PATH | O_CLOEXEC);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0 || (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))) {
+                /* As with systemd's rule for a node that is not there: nothing to give. */
+                log_warning("%s: DeviceAllow=%s: %s", unit_name, path,
+                            fd < 0 ? strerror(errno) : "not a device node on the host");
+                safe_close(fd);
+                return 0;
+        }
+        return add_node(d, path, fd);
+}
+
+/* The majors /proc/devices gives the classes matching PATTERN of KIND ("Character"/"Block"). */
+static int class_majors(const char *kind, const char *pattern, unsigned *majors, size_t max, size_t *ret_n) {
+        _cleanup_free_ char *text = NULL;
+        int r = read_full_file("/proc/devices", &text, NULL);
+        if (r < 0)
+                return r;
+        bool in = false;
+        size_t n = 0;
+        char *save = NULL;
+        for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                unsigned major;
+                char name[64];
+                if (strstr(l, "devices:"))
+                        in = strneq(l, kind, strlen(kind));
+                else if (in && n < max && sscanf(l, "%u %63s", &major, name) == 2 &&
+                         fnmatch(pattern, name, 0) == 0)
+                        majors[n++] = major;
+        }
+        *ret_n = n;
+        return 0;
+}
+
+static bool node_matches(const struct stat *st, bool block, const unsigned *majors, size_t n) {
+        if (block ? !S_ISBLK(st->st_mode) : !S_ISCHR(st->st_mode))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (major(st->st_rdev) == majors[i])
+                        return true;
+        return false;
+}
+
+/* The nodes of DIR (and, DEPTH 1, of its subdirectories) of a class, as /dev/.../NAME. */
+static int scan_dev(struct hardening_devices *d, const char *dir, int depth, bool block,
+                    const unsigned *majors, size_t n) {
+        _cleanup_(closedirp) DIR *dp = opendir(dir);
+        if (!dp)
+                return 0;
+        for (struct dirent *de; (de = readdir(dp));) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *p = path_join(dir, de->d_name);
+                struct stat st;
+                if (!p)
+                        return -ENOMEM;
+                if (fstatat(dirfd(dp), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                int r = 0;
+                if (S_ISDIR(st.st_mode) && depth == 0)
+                        r = scan_dev(d, p, 1, block, majors, n);
+                else if (node_matches(&st, block, majors, n))
+                        r = add_node(d, p, open(p, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int add_class(struct hardening_devices *d, const char *spec) {
+        bool block = strneq(spec, "block-", 6);
+        unsigned majors[64];
+        size_t n = 0;
+        int r = class_majors(block ? "Block" : "Character", spec + (block ? 6 : 5), majors,
+                             ELEMENTSOF(majors), &n);
+        return r < 0 ? r : scan_dev(d, "/dev", 0, block, majors, n);
+}
+
+int hardening_devices_open(const struct unit *u, const char *unit_name, struct hardening_devices *ret,
+                           char **why) {
+        struct hardening_devices d = { 0 };
+        const struct unit_hardening *h = &u->hardening;
+        *why = NULL;
+        for (size_t i = 0; i < h->n_devices; i++) {
+                const char *name = h->devices[i].name;
+                int r = name[0] == '/' ? add_path(&d, name, unit_name) : add_class(&d, name);
+                if (r < 0) {
+                        hardening_devices_done(&d);
+                        return asprintf(why, "DeviceAllow=%s: %s", name,
+                                        r == -E2BIG ? "more than 256 device nodes" : strerror(-r)) < 0
+                                       ? -ENOMEM
+                                       : r;
+                }
+        }
+        *ret = d;
+        return 0;
 }

@@ -459,7 +459,7 @@ int config_parse_protect_caps(struct parse_ctx *ctx, const char *key, const char
 static const char *const safe_devices[] = { "/dev/null",    "/dev/zero", "/dev/full", "/dev/random",
                                             "/dev/urandom", "/dev/tty",  "/dev/ptmx" };
 
-bool device_is_safe(const char *path) {
+bool unit_device_is_safe(const char *path) {
         for (size_t i = 0; i < ELEMENTSOF(safe_devices); i++)
                 if (streq(path, safe_devices[i]))
                         return true;
@@ -494,7 +494,7 @@ static int parse_device_access(struct parse_ctx *ctx, const char *name, const ch
         d->read = strchr(access, 'r');
         d->write = strchr(access, 'w');
         d->mknod = strchr(access, 'm');
-        if (device_is_safe(name))
+        if (unit_device_is_safe(name))
                 return 0;
         /* A bind of the node is the only way in; a read-only bind does not stop writes to a device. */
         if (!d->read || !d->write)

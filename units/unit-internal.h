@@ -187,8 +187,6 @@ int config_parse_ip_address(struct parse_ctx *, const char *, const char *, void
 const char *syscall_group_calls(const char *name);
 /* An errno name (EPERM) or number 0..4095. 0 or -EINVAL. */
 int parse_errno(const char *v, int *ret);
-/* /dev/null and the other nodes every service's /dev has. */
-bool device_is_safe(const char *path);
 void unit_hardening_done(struct unit_hardening *h);
 /* The checks and consequences that need the whole unit. 0, -EINVAL (reported) or -ENOMEM. */
 int unit_hardening_verify(struct parse_ctx *ctx);

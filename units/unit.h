@@ -142,6 +142,9 @@ struct unit_hardening {
         char **ip_allow, **ip_deny; /* prefixes "ADDR/LEN"; "any" etc. already expanded */
 };
 
+/* PATH is one of the nodes every service's /dev has (/dev/null, /dev/zero, ..., /dev/pts/N). */
+bool unit_device_is_safe(const char *path);
+
 /* True when the unit asks for a seccomp filter of its own. */
 bool unit_hardening_wants_filter(const struct unit_hardening *h);
 

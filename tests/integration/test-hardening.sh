@@ -22,7 +22,7 @@ probe_unit() {
 
 # outcome NAME PROBE: what the probe gave in the service NAME.
 outcome() {
-        sed -n "s/^$2 //p" "$T/$1.out"
+        sed -n "s|^$2 ||p" "$T/$1.out"
 }
 
 run_probes() { # NAME
@@ -253,6 +253,38 @@ test_bad_hardening_values_are_refused_with_the_line() {
         printf '[Service]\nExecStart=/bin/true\nSystemCallErrorNumber=log\n' >"$T/bad3.service"
         out=$("$SVC" check --no-programs "$T/bad3.service" 2>&1) && fail "SystemCallErrorNumber=log was accepted"
         assert_contains "$out" "would let the filtered system calls through"
+}
+
+test_device_allow_binds_the_host_node() {
+        [ -c /dev/net/tun ] || fail "this machine has no /dev/net/tun to test with"
+        probe_unit tun open=/dev/net/tun open=/dev/zero <<EOF
+DevicePolicy=closed
+DeviceAllow=/dev/null rw
+DeviceAllow=/dev/net/tun rw
+EOF
+        probe_unit notun open=/dev/net/tun </dev/null
+        probe_unit strict open=/dev/null open=/dev/zero open=/dev/net/tun <<EOF
+DevicePolicy=strict
+DeviceAllow=/dev/null rw
+DeviceAllow=char-misc rw
+EOF
+        start_svcd
+        run_probes tun
+        run_probes notun
+        run_probes strict
+        assert_eq ok "$(outcome tun open=/dev/net/tun)" "/dev/net/tun with DeviceAllow="
+        assert_eq ok "$(outcome tun open=/dev/zero)" "a safe node with DevicePolicy=closed"
+        assert_eq ENOENT "$(outcome notun open=/dev/net/tun)" "/dev/net/tun without DeviceAllow="
+        assert_eq ok "$(outcome strict open=/dev/null)" "/dev/null, named with DevicePolicy=strict"
+        assert_eq ENOENT "$(outcome strict open=/dev/zero)" "/dev/zero, not named with DevicePolicy=strict"
+        assert_eq ok "$(outcome strict open=/dev/net/tun)" "/dev/net/tun, of class char-misc"
+}
+
+test_device_allow_read_only_is_refused() {
+        printf '[Service]\nExecStart=/bin/true\nDeviceAllow=/dev/net/tun r\n' >"$T/ro.service"
+        local out
+        out=$("$SVC" check --no-programs "$T/ro.service" 2>&1) && fail "DeviceAllow= r was accepted"
+        assert_contains "$out" "ro.service:3: DeviceAllow=/dev/net/tun r: svc gives a device read-write or not at all"
 }
 
 run_tests "$@"
