@@ -287,4 +287,71 @@ test_device_allow_read_only_is_refused() {
         assert_contains "$out" "ro.service:3: DeviceAllow=/dev/net/tun r: svc gives a device read-write or not at all"
 }
 
+# The world of test-net.sh, smaller: svcd in "host" (10.251.1.1 on wan), an "internet" namespace
+# with two addresses, 10.251.1.2 and .3, and a client on "lan" (10.250.1.2).
+ip_topology() {
+        local id=${T##*.}
+        HOST=svct-$id-host NET=svct-$id-inet CLIENT=svct-$id-client
+        netns_add "$HOST"
+        netns_add "$NET"
+        netns_add "$CLIENT"
+        ip -n "$HOST" link add wan type veth peer name eth0 netns "$NET" || fail "veth wan"
+        ip -n "$HOST" link add lan type veth peer name eth0 netns "$CLIENT" || fail "veth lan"
+        ip -n "$HOST" addr add 10.251.1.1/24 dev wan
+        ip -n "$HOST" addr add 10.250.1.1/24 dev lan
+        ip -n "$HOST" link set wan up
+        ip -n "$HOST" link set lan up
+        ip -n "$NET" addr add 10.251.1.2/24 dev eth0
+        ip -n "$NET" addr add 10.251.1.3/24 dev eth0
+        ip -n "$NET" link set eth0 up
+        ip -n "$NET" route add default via 10.251.1.1
+        ip -n "$CLIENT" addr add 10.250.1.2/24 dev eth0
+        ip -n "$CLIENT" link set eth0 up
+        ip -n "$CLIENT" route add default via 10.250.1.1
+        # shellcheck disable=SC2034 # read by start_svcd (lib.sh)
+        SVCD_NETNS=$HOST
+        cp "$(dirname "$0")/../helpers/netprobe.py" "$T/netprobe.py"
+}
+
+test_ip_address_deny_and_allow_on_the_services_link() {
+        ip_topology
+        nsenter --net="/run/netns/$NET" python3 "$T/netprobe.py" tcp-serve 9000 >/dev/null 2>&1 &
+        disown
+        wait_until 5 nsenter --net="/run/netns/$NET" python3 "$T/netprobe.py" tcp-ask 10.251.1.3 9000 ||
+                fail "the internet's server does not answer"
+        unit ipf <<EOF
+[Service]
+Outbound=yes
+PublishPort=8080:80
+IPAddressDeny=any
+IPAddressAllow=10.251.1.2 localhost
+ExecStart=/bin/sh -c 'python3 $T/netprobe.py tcp-ask 10.251.1.2 9000 >$T/ipf.result 2>&1; \
+        python3 $T/netprobe.py tcp-ask 10.251.1.3 9000 >>$T/ipf.result 2>&1; exec python3 $T/netprobe.py tcp-serve 80'
+EOF
+        unit open <<EOF
+[Service]
+Outbound=yes
+ExecStart=/bin/sh -c 'python3 $T/netprobe.py tcp-ask 10.251.1.3 9000 >$T/open.result 2>&1; exec sleep 1000'
+EOF
+        start_svcd
+        svc start ipf open || fail "svc start"
+        wait_until 15 lines_at_least "$T/ipf.result" 2 || fail "ipf did not finish: $(cat "$T/ipf.result")"
+        assert_eq "peer 10.251.1.1" "$(sed -n 1p "$T/ipf.result")" "an allowed address"
+        assert_eq "error timed out" "$(sed -n 2p "$T/ipf.result")" "a denied address"
+        wait_until 10 test -s "$T/open.result" || fail "open did not connect"
+        assert_eq "peer 10.251.1.1" "$(cat "$T/open.result")" "a service without the keys"
+        # Inbound: the client's address is denied, so its connection to the published port is too.
+        local out
+        out=$(nsenter --net="/run/netns/$CLIENT" python3 "$T/netprobe.py" tcp-ask 10.250.1.1 8080 2>&1)
+        assert_eq "error timed out" "$out" "a client with a denied address"
+        assert_contains "$(nsenter --net="/run/netns/$HOST" nft list ruleset)" "ip daddr 10.251.1.2 accept comment \"ipf\""
+}
+
+test_ip_address_keys_refused_with_the_hosts_network() {
+        printf '[Service]\nExecStart=/bin/true\nPrivateNetwork=no\nIPAddressDeny=any\n' >"$T/hn.service"
+        local out
+        out=$("$SVC" check --no-programs "$T/hn.service" 2>&1) && fail "IPAddressDeny= with PrivateNetwork=no was accepted"
+        assert_contains "$out" "IPAddressAllow= and IPAddressDeny= filter the service's own link"
+}
+
 run_tests "$@"
