@@ -251,7 +251,7 @@ struct sandbox_filter_spec {
 
 /* Compiles SPEC with libseccomp into the programs a command loads on top of svc's default filter
  * (sandbox_seccomp_load()): each a uint32_t count of instructions followed by that many struct
- * sock_filter, one after the other. A system call name libseccomp does not know is skipped, as
+ * sock_filter, one after the other, SystemCallFilter='s last. A system call name libseccomp does not know is skipped, as
  * systemd skips it. 0, or -errno with a sentence in *ret_error. */
 int sandbox_seccomp_compile(const struct sandbox_filter_spec *spec, void **ret, size_t *ret_len,
                             char **ret_error);

@@ -4,8 +4,9 @@
  * (seccomp-gen.c), and the kernel runs both: a call passes only when both let it, so a unit can
  * make its sandbox stricter, never looser.
  *
- * Two programs at most: SystemCallFilter= with SystemCallArchitectures= (their default action is
- * the unit's), and one for the argument rules of the other keys (default: allow). Each is built per
+ * Two programs at most: one for the argument rules of the other keys (default: allow), then
+ * SystemCallFilter= with SystemCallArchitectures= (their default action is the unit's), loaded
+ * last so that an allow list need not allow seccomp() itself. Each is built per
  * ABI (a rule on arguments cannot be written for a call that an ABI multiplexes through
  * socketcall or ipc) and the ABIs are merged, as seccomp-gen.c does.
  *
@@ -344,17 +345,19 @@ int sandbox_seccomp_compile(const struct sandbox_filter_spec *spec, void **ret, 
         size_t len = 0;
         *ret_error = NULL;
         int r = 0;
-        if (spec->calls_set || spec->archs) {
-                if ((r = build_calls(spec, &calls)) < 0)
-                        return fail(ret_error, r, "build the SystemCallFilter= program");
-                if ((r = append_program(calls, &buf, &len)) < 0)
-                        return fail(ret_error, r, "export the SystemCallFilter= program");
-        }
+        /* SystemCallFilter= last: an allow list need not allow the seccomp() that loads the
+         * next program. */
         if (wants_features(spec)) {
                 if ((r = build_features(spec, &features)) < 0)
                         return fail(ret_error, r, "build the hardening program");
                 if ((r = append_program(features, &buf, &len)) < 0)
                         return fail(ret_error, r, "export the hardening program");
+        }
+        if (spec->calls_set || spec->archs) {
+                if ((r = build_calls(spec, &calls)) < 0)
+                        return fail(ret_error, r, "build the SystemCallFilter= program");
+                if ((r = append_program(calls, &buf, &len)) < 0)
+                        return fail(ret_error, r, "export the SystemCallFilter= program");
         }
         *ret = TAKE_PTR(buf);
         *ret_len = len;

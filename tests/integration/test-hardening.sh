@@ -61,9 +61,12 @@ SystemCallFilter=@system-service
 SystemCallFilter=~uname
 SystemCallErrorNumber=EUCLEAN
 EOF
-        probe_unit kill uname mmap-w <<EOF
+        # With a second program (MemoryDenyWriteExecute=): seccomp() itself is outside
+        # @system-service, so the allow list must be the last program loaded.
+        probe_unit kill uname mmap-w mmap-wx <<EOF
 SystemCallFilter=@system-service
 SystemCallFilter=~uname
+MemoryDenyWriteExecute=yes
 EOF
         start_svcd
         run_probes allow
@@ -74,6 +77,7 @@ EOF
         assert_eq EUCLEAN "$(outcome allow sethostname)" "sethostname, outside the allow list"
         assert_eq SIGSYS "$(outcome kill uname)" "uname, allow list without an errno"
         assert_eq ok "$(outcome kill mmap-w)" "mmap with a kill allow list"
+        assert_eq EPERM "$(outcome kill mmap-wx)" "a W+X mapping with the allow list"
 }
 
 test_system_call_filter_with_user_and_privileged_denied() {
