@@ -71,6 +71,17 @@ static int push_families(char ***argv, const struct unit_hardening *h) {
         return push_arg(argv, "--families-%s=%s", h->families_allow ? "allow" : "deny", list);
 }
 
+/* SystemCallFilter='s set, expanded only now: as CALL:ERR words. */
+static int push_calls(char ***argv, const struct unit_hardening *h) {
+        struct unit_syscall *calls = NULL;
+        size_t n = 0;
+        int r = unit_syscalls_expand(h, &calls, &n);
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = push_arg(argv, "%s:%d", calls[i].name, calls[i].err);
+        unit_syscalls_free(calls, n);
+        return r;
+}
+
 /* svc-seccomp's command line for H (the protocol of sandbox/seccomp-helper.c). */
 static int helper_argv(const char *path, const struct unit_hardening *h, char ***ret) {
         _cleanup_strv_free_ char **argv = NULL;
@@ -94,8 +105,8 @@ static int helper_argv(const char *path, const struct unit_hardening *h, char **
                         r = push_arg(&argv, "%s", flags[i]);
         if (r >= 0)
                 r = push_arg(&argv, "--");
-        for (size_t i = 0; r >= 0 && h->syscalls_set && i < h->n_syscalls; i++)
-                r = push_arg(&argv, "%s:%d", h->syscalls[i].name, h->syscalls[i].err);
+        if (r >= 0 && h->syscalls_set)
+                r = push_calls(&argv, h);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(argv);

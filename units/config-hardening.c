@@ -137,77 +137,151 @@ const char *syscall_group_calls(const char *name) {
 
 /* ---- SystemCallFilter= ------------------------------------------------------------------------ */
 
-static struct unit_syscall *syscalls_find(struct unit_hardening *h, const char *name) {
-        for (size_t i = 0; i < h->n_syscalls; i++)
-                if (streq(h->syscalls[i].name, name))
-                        return &h->syscalls[i];
+/* The unit keeps the lines as written (a few words each), not the set they make: an expanded
+ * @system-service is some 400 names, and svcd keeps every unit in memory. The set is made when
+ * the filter is compiled (unit_syscalls_expand()). */
+
+struct syscall_set {
+        struct unit_syscall *v;
+        size_t n;
+};
+
+static struct unit_syscall *set_find(struct syscall_set *h, const char *name) {
+        for (size_t i = 0; i < h->n; i++)
+                if (streq(h->v[i].name, name))
+                        return &h->v[i];
         return NULL;
 }
 
-static int syscalls_put(struct unit_hardening *h, const char *name, int err) {
-        struct unit_syscall *s = syscalls_find(h, name);
+static int set_put(struct syscall_set *h, const char *name, int err) {
+        struct unit_syscall *s = set_find(h, name);
         if (s) {
                 s->err = err;
                 return 0;
         }
-        struct unit_syscall *n = reallocarray(h->syscalls, h->n_syscalls + 1, sizeof(*n));
+        struct unit_syscall *n = reallocarray(h->v, h->n + 1, sizeof(*n));
         if (!n)
                 return -ENOMEM;
-        h->syscalls = n;
-        if (!(n[h->n_syscalls].name = strdup(name)))
+        h->v = n;
+        if (!(n[h->n].name = strdup(name)))
                 return -ENOMEM;
-        n[h->n_syscalls++].err = err;
+        n[h->n++].err = err;
         return 0;
 }
 
-static void syscalls_remove(struct unit_hardening *h, const char *name) {
-        struct unit_syscall *s = syscalls_find(h, name);
+static void set_remove(struct syscall_set *h, const char *name) {
+        struct unit_syscall *s = set_find(h, name);
         if (!s)
                 return;
         free(s->name);
-        *s = h->syscalls[--h->n_syscalls];
+        *s = h->v[--h->n];
 }
 
-static void syscalls_reset(struct unit_hardening *h) {
-        for (size_t i = 0; i < h->n_syscalls; i++)
-                free(h->syscalls[i].name);
-        h->syscalls = mfree(h->syscalls);
-        h->n_syscalls = 0;
-        h->syscalls_set = h->syscalls_allow = false;
+void unit_syscalls_free(struct unit_syscall *v, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(v[i].name);
+        free(v);
+}
+
+/* Calls F for NAME, or for every call of the group NAME, recursively. */
+static int for_each_call(const char *name, unsigned depth, int (*f)(const char *call, void *userdata),
+                         void *userdata) {
+        if (name[0] != '@' || streq(name, "@known"))
+                return f(name, userdata);
+        const char *calls = syscall_group_calls(name);
+        if (!calls || depth > 4)
+                return -EINVAL;
+        for (const char *p = calls; *p;) {
+                size_t n = strcspn(p, " ");
+                char word[64];
+                snprintf(word, sizeof(word), "%.*s", (int) MIN(n, sizeof(word) - 1), p);
+                int r = for_each_call(word, depth + 1, f, userdata);
+                if (r < 0)
+                        return r;
+                p += n + (p[n] == ' ');
+        }
+        return 0;
+}
+
+struct apply_args {
+        struct syscall_set *set;
+        const struct unit_syscall_op *op;
+};
+
+static int apply_call(const char *call, void *userdata) {
+        struct apply_args *a = userdata;
+        if (a->op->add)
+                return set_put(a->set, call, a->op->err);
+        set_remove(a->set, call);
+        return 0;
+}
+
+int unit_syscalls_expand(const struct unit_hardening *h, struct unit_syscall **ret, size_t *ret_n) {
+        struct syscall_set set = { 0 };
+        /* systemd allows @default with every allow list: what any program needs. */
+        const struct unit_syscall_op def = { .name = (char *) "@default",
+                                             .err = UNIT_SYSCALL_DEFAULT,
+                                             .add = true };
+        int r = 0;
+        for (size_t i = 0; r >= 0 && h->syscalls_set && i <= h->n_syscall_ops; i++) {
+                const struct unit_syscall_op *op = i == 0 ? &def : &h->syscall_ops[i - 1];
+                if (i == 0 && !h->syscalls_allow)
+                        continue;
+                r = for_each_call(op->name, 0, apply_call, &(struct apply_args){ &set, op });
+        }
+        if (r < 0) {
+                unit_syscalls_free(set.v, set.n);
+                return r;
+        }
+        *ret = set.v;
+        *ret_n = set.n;
+        return 0;
 }
 
 static bool syscall_name_is_valid(const char *s) {
         return *s && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(s);
 }
 
-/* Adds NAME (a call or a group, recursively) to the set, or takes it out. */
-static int apply_syscall(struct parse_ctx *ctx, const char *name, int err, bool add, unsigned depth) {
-        struct unit_hardening *h = &ctx->u->hardening;
-        if (name[0] != '@' || streq(name, "@known")) {
-                if (name[0] != '@' && !syscall_name_is_valid(name))
-                        return ctx_error(ctx, "SystemCallFilter=: '%s' is not a system call name",
-                                         ctx_short(ctx, name));
-                if (!add && name[0] != '@' && syscalls_find(h, "@known"))
-                        return ctx_error(ctx, "SystemCallFilter=: svc cannot take %s out of @known", name);
-                if (add)
-                        return syscalls_put(h, name, err);
-                syscalls_remove(h, name);
-                return 0;
-        }
-        const char *calls = syscall_group_calls(name);
-        if (!calls || depth > 4)
+/* A name the set cannot lose once "@known" is in it: @known is expanded by libseccomp later. */
+static bool known_added(const struct unit_hardening *h) {
+        bool in = false;
+        for (size_t i = 0; i < h->n_syscall_ops; i++)
+                if (streq(h->syscall_ops[i].name, "@known"))
+                        in = h->syscall_ops[i].add;
+        return in;
+}
+
+static int check_syscall(struct parse_ctx *ctx, const char *name, bool add) {
+        const struct unit_hardening *h = &ctx->u->hardening;
+        if (name[0] == '@' && !streq(name, "@known") && !syscall_group_calls(name))
                 return ctx_error(ctx, "SystemCallFilter=: unknown system call group %s",
                                  ctx_short(ctx, name));
-        for (const char *p = calls; *p;) {
-                size_t n = strcspn(p, " ");
-                char word[64];
-                snprintf(word, sizeof(word), "%.*s", (int) MIN(n, sizeof(word) - 1), p);
-                int r = apply_syscall(ctx, word, err, add, depth + 1);
-                if (r < 0)
-                        return r;
-                p += n + (p[n] == ' ');
-        }
+        if (name[0] != '@' && !syscall_name_is_valid(name))
+                return ctx_error(ctx, "SystemCallFilter=: '%s' is not a system call name",
+                                 ctx_short(ctx, name));
+        if (!add && !streq(name, "@known") && known_added(h))
+                return ctx_error(ctx, "SystemCallFilter=: svc cannot take %s out of @known", name);
         return 0;
+}
+
+static int push_op(struct unit_hardening *h, const char *name, int err, bool add) {
+        struct unit_syscall_op *n = reallocarray(h->syscall_ops, h->n_syscall_ops + 1, sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        h->syscall_ops = n;
+        if (!(n[h->n_syscall_ops].name = strdup(name)))
+                return -ENOMEM;
+        n[h->n_syscall_ops].err = err;
+        n[h->n_syscall_ops++].add = add;
+        return 0;
+}
+
+static void syscalls_reset(struct unit_hardening *h) {
+        for (size_t i = 0; i < h->n_syscall_ops; i++)
+                free(h->syscall_ops[i].name);
+        h->syscall_ops = mfree(h->syscall_ops);
+        h->n_syscall_ops = 0;
+        h->syscalls_set = h->syscalls_allow = false;
 }
 
 /* An errno name (EPERM) or number (0..4095). */
@@ -246,7 +320,8 @@ static int apply_syscall_word(struct parse_ctx *ctx, char *word, bool add) {
                         return ctx_error(ctx, "SystemCallFilter=%s:%s: expected an errno name or 0..4095",
                                          word, ctx_short(ctx, colon + 1));
         }
-        return apply_syscall(ctx, word, err, add, 0);
+        int r = check_syscall(ctx, word, add);
+        return r < 0 ? r : push_op(h, word, err, add);
 }
 
 int config_parse_syscall_filter(struct parse_ctx *ctx, const char *key _unused_, const char *value,
@@ -267,10 +342,6 @@ int config_parse_syscall_filter(struct parse_ctx *ctx, const char *key _unused_,
         if (!h->syscalls_set) {
                 h->syscalls_set = true;
                 h->syscalls_allow = !invert;
-                /* systemd allows @default with every allow list: what any program needs. */
-                if (h->syscalls_allow &&
-                    (r = apply_syscall(ctx, "@default", UNIT_SYSCALL_DEFAULT, true, 0)) < 0)
-                        return r;
         }
         bool add = invert != h->syscalls_allow;
         STRV_FOREACH (w, words)

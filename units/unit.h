@@ -100,13 +100,20 @@ struct unit_location {
         unsigned line;
 };
 
-/* SystemCallFilter= after systemd's merging of its lines: a set of system call names (and
- * "@known", expanded where the filter is compiled), each with its action. */
+/* SystemCallFilter='s set, after systemd's merging of its lines (unit_syscalls_expand()): system
+ * call names (and "@known", expanded where the filter is compiled), each with its action. */
 #define UNIT_SYSCALL_DEFAULT (-1) /* SystemCallErrorNumber= decides: an errno, or a kill */
 #define UNIT_SYSCALL_KILL (-2) /* ":kill": SIGSYS whatever SystemCallErrorNumber= says */
 struct unit_syscall {
         char *name;
         int err; /* 0..4095, UNIT_SYSCALL_DEFAULT or UNIT_SYSCALL_KILL */
+};
+
+/* One word of a SystemCallFilter= line: a call or a group added to the set or taken from it. */
+struct unit_syscall_op {
+        char *name;
+        int err;
+        bool add;
 };
 
 /* DeviceAllow= entry: a device node ("/dev/net/tun") or a class ("char-rtc", "block-loop"). */
@@ -127,8 +134,8 @@ enum device_policy {
  * first assignment says allow or deny ("~"), later ones add to or take from it. */
 struct unit_hardening {
         bool syscalls_set, syscalls_allow;
-        struct unit_syscall *syscalls;
-        size_t n_syscalls;
+        struct unit_syscall_op *syscall_ops; /* the words of the lines, in order */
+        size_t n_syscall_ops;
         int syscall_errno; /* SystemCallErrorNumber=; 0: kill the process (SIGSYS) */
         char **syscall_archs; /* SystemCallArchitectures=, systemd's names; "native" */
         bool families_set, families_allow;
@@ -144,6 +151,11 @@ struct unit_hardening {
 
 /* PATH is one of the nodes every service's /dev has (/dev/null, /dev/zero, ..., /dev/pts/N). */
 bool unit_device_is_safe(const char *path);
+
+/* The set SystemCallFilter= makes (groups expanded, @default in an allow list, later lines
+ * applied), each call with its action; "@known" stays a name. 0 or -ENOMEM. */
+int unit_syscalls_expand(const struct unit_hardening *h, struct unit_syscall **ret, size_t *ret_n);
+void unit_syscalls_free(struct unit_syscall *v, size_t n);
 
 /* True when the unit asks for a seccomp filter of its own. */
 bool unit_hardening_wants_filter(const struct unit_hardening *h);

@@ -59,11 +59,26 @@ static void expect_error(const char *lines, unsigned line, const char *gist) {
         unit_diag_clear(&d);
 }
 
+/* The set of U's SystemCallFilter=, kept until the next call. */
+static struct unit_syscall *set;
+static size_t set_n;
+
 static const struct unit_syscall *find_call(const struct unit *u, const char *name) {
-        for (size_t i = 0; i < u->hardening.n_syscalls; i++)
-                if (streq(u->hardening.syscalls[i].name, name))
-                        return &u->hardening.syscalls[i];
+        unit_syscalls_free(set, set_n);
+        set = NULL;
+        set_n = 0;
+        assert_int_equal(unit_syscalls_expand(&u->hardening, &set, &set_n), 0);
+        for (size_t i = 0; i < set_n; i++)
+                if (streq(set[i].name, name))
+                        return &set[i];
         return NULL;
+}
+
+static int teardown(void **state _unused_) {
+        unit_syscalls_free(set, set_n);
+        set = NULL;
+        set_n = 0;
+        return 0;
 }
 
 static void test_hardening__deny_list_expands_groups_with_errno(void **state _unused_) {
@@ -117,6 +132,14 @@ static void test_hardening__allow_list_errno_is_dropped_with_a_warning(void **st
         assert_int_equal(warnings, 1);
         assert_null(find_call(u, "uname"));
         assert_non_null(find_call(u, "read"));
+        unit_free(u);
+}
+
+static void test_hardening__unit_keeps_the_words_not_the_set(void **state _unused_) {
+        struct unit *u = load_lines("SystemCallFilter=@system-service\nSystemCallFilter=~uname\n", NULL);
+        assert_int_equal(u->hardening.n_syscall_ops, 2);
+        assert_null(find_call(u, "uname"));
+        assert_true(set_n > 300);
         unit_free(u);
 }
 
@@ -221,6 +244,7 @@ int main(void) {
                 cmocka_unit_test(test_hardening__deny_list_lines_without_tilde_take_away),
                 cmocka_unit_test(test_hardening__empty_assignment_resets),
                 cmocka_unit_test(test_hardening__allow_list_errno_is_dropped_with_a_warning),
+                cmocka_unit_test(test_hardening__unit_keeps_the_words_not_the_set),
                 cmocka_unit_test(test_hardening__bad_filter_values),
                 cmocka_unit_test(test_hardening__error_number),
                 cmocka_unit_test(test_hardening__architectures),
@@ -229,5 +253,5 @@ int main(void) {
                 cmocka_unit_test(test_hardening__restrict_namespaces),
                 cmocka_unit_test(test_hardening__protect_keys_take_capabilities),
         };
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return cmocka_run_group_tests(tests, NULL, teardown);
 }
