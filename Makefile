@@ -47,9 +47,9 @@ UNITS_SRC := $(wildcard units/*.c)
 # runs at build time. Neither is part of the sandbox library that svcd and svc link.
 NSINIT_SRC := sandbox/nsinit.c sandbox/launch.c sandbox/seccomp.c
 # svc-seccomp compiles a service's own filter: libseccomp lives in this helper only, not in svcd.
-SECCOMP_SRC := sandbox/seccomp-unit.c sandbox/seccomp-helper.c
+SECCOMP_SRC := sandbox/seccomp-unit.c supervisor/seccomp-main.c
 SANDBOX_SRC := $(filter-out sandbox/nsinit.c sandbox/seccomp-gen.c $(SECCOMP_SRC),$(wildcard sandbox/*.c))
-SVCD_SRC := $(filter-out supervisor/svc.c supervisor/svc-ctl.c supervisor/client-%.c supervisor/tree-%.c,$(wildcard supervisor/*.c))
+SVCD_SRC := $(filter-out supervisor/svc.c supervisor/svc-ctl.c supervisor/client-%.c supervisor/tree-%.c $(SECCOMP_SRC),$(wildcard supervisor/*.c))
 # svc, the front end, links libc alone: `run` and `logs` here, everything else in svc-ctl.
 SVC_SRC := supervisor/svc.c supervisor/client-run.c supervisor/client-logs.c supervisor/client-tty.c \
 	$(filter-out sandbox/elfcheck.c,$(SANDBOX_SRC)) $(COMMON_SRC) units/name.c
@@ -130,8 +130,8 @@ endif
 $(O)/svc-ctl: $(SVCCTL_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SYSTEMD) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
 
-$(O)/svc-seccomp: $(call obj,$(SECCOMP_SRC)) $(COMMON_OBJ)
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SECCOMP)
+$(O)/svc-seccomp: $(call obj,$(SECCOMP_SRC)) $(UNITS_OBJ) $(COMMON_OBJ)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SECCOMP) $(LIBS_INIH) $(LIBS_CAP)
 
 $(O)/svc-tree: $(SVCTREE_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_ARCHIVE) $(LIBS_JSON) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)

@@ -71,18 +71,16 @@ static int push_families(char ***argv, const struct unit_hardening *h) {
         return push_arg(argv, "--families-%s=%s", h->families_allow ? "allow" : "deny", list);
 }
 
-/* SystemCallFilter='s set, expanded only now: as CALL:ERR words. */
+/* SystemCallFilter='s words as the unit wrote them; svc-seccomp makes the set. */
 static int push_calls(char ***argv, const struct unit_hardening *h) {
-        struct unit_syscall *calls = NULL;
-        size_t n = 0;
-        int r = unit_syscalls_expand(h, &calls, &n);
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = push_arg(argv, "%s:%d", calls[i].name, calls[i].err);
-        unit_syscalls_free(calls, n);
+        int r = 0;
+        for (size_t i = 0; r >= 0 && i < h->n_syscall_ops; i++)
+                r = push_arg(argv, "%c%s:%d", h->syscall_ops[i].add ? '+' : '-', h->syscall_ops[i].name,
+                             h->syscall_ops[i].err);
         return r;
 }
 
-/* svc-seccomp's command line for H (the protocol of sandbox/seccomp-helper.c). */
+/* svc-seccomp's command line for H (the protocol of seccomp-main.c). */
 static int helper_argv(const char *path, const struct unit_hardening *h, char ***ret) {
         _cleanup_strv_free_ char **argv = NULL;
         int r = push_arg(&argv, "%s", path);

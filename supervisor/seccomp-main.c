@@ -5,10 +5,12 @@
  *
  *   svc-seccomp [--allow|--deny] [--errno=N] [--arch=NAME]... [--families-allow=AF,...]
  *               [--families-deny=AF,...] [--mdwe] [--realtime] [--suid-sgid] [--personality]
- *               [-- CALL[:ERR]...]
+ *               [-- {+|-}CALL:ERR...]
  *
- * ERR is an errno, -1 for SystemCallErrorNumber='s action, -2 for a kill. Exit 0, or 1 with a
- * sentence on stderr. */
+ * After "--", SystemCallFilter='s words as the unit wrote them (units/config-hardening.c), in
+ * order: a call or a group added (+) or taken away (-); ERR is an errno, -1 for
+ * SystemCallErrorNumber='s action, -2 for a kill. The set is made here, so that svcd never holds
+ * its few hundred names. Exit 0, or 1 with a sentence on stderr. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 
 #include "common/macro.h"
 #include "sandbox/sandbox.h"
+#include "units/unit.h"
 
 #define MAX_ITEMS 4096
 
@@ -65,16 +68,32 @@ static int parse_option(struct sandbox_filter_spec *s, const char *a, size_t *n_
         return 0;
 }
 
-static int parse_call(struct sandbox_filter_spec *s, char *a) {
-        if (s->n_calls >= MAX_ITEMS)
-                return -E2BIG;
+static struct unit_syscall_op ops[MAX_ITEMS];
+
+/* "+NAME:ERR" or "-NAME:ERR" into the next op of H. */
+static int parse_op(struct unit_hardening *h, char *a) {
         char *colon = strchr(a, ':');
-        errs[s->n_calls] = SANDBOX_CALL_DEFAULT;
-        if (colon) {
-                *colon = '\0';
-                errs[s->n_calls] = atoi(colon + 1);
+        if (h->n_syscall_ops >= MAX_ITEMS || (a[0] != '+' && a[0] != '-') || !colon)
+                return -EINVAL;
+        *colon = '\0';
+        ops[h->n_syscall_ops++] =
+                (struct unit_syscall_op){ .name = a + 1, .err = atoi(colon + 1), .add = a[0] == '+' };
+        return 0;
+}
+
+/* The set of H's words, into S's calls. */
+static int expand_calls(const struct unit_hardening *h, struct sandbox_filter_spec *s,
+                        struct unit_syscall **set, size_t *n) {
+        int r = unit_syscalls_expand(h, set, n);
+        if (r < 0)
+                return r;
+        if (*n > MAX_ITEMS)
+                return -E2BIG;
+        for (size_t i = 0; i < *n; i++) {
+                calls[i] = (*set)[i].name;
+                errs[i] = (*set)[i].err;
         }
-        calls[s->n_calls++] = a;
+        s->n_calls = *n;
         return 0;
 }
 
@@ -98,14 +117,24 @@ int main(int argc, char **argv) {
         for (; i < argc && !streq(argv[i], "--") && r >= 0; i++)
                 if ((r = parse_option(&s, argv[i], &n_archs)) < 0)
                         fprintf(stderr, "svc-seccomp: bad argument %s\n", argv[i]);
+        struct unit_hardening h = { .syscalls_set = s.calls_set,
+                                    .syscalls_allow = s.calls_allow,
+                                    .syscall_ops = ops };
         for (i++; i < argc && r >= 0; i++)
-                r = parse_call(&s, argv[i]);
-        if (r < 0)
-                return 1;
+                if ((r = parse_op(&h, argv[i])) < 0)
+                        fprintf(stderr, "svc-seccomp: bad system call word %s\n", argv[i]);
+        struct unit_syscall *set = NULL;
+        size_t n_set = 0;
+        if (r >= 0 && (r = expand_calls(&h, &s, &set, &n_set)) < 0)
+                fprintf(stderr, "svc-seccomp: cannot make the set of system calls: %s\n", strerror(-r));
         _cleanup_free_ void *blob = NULL;
         _cleanup_free_ char *why = NULL;
         size_t len = 0;
-        r = sandbox_seccomp_compile(&s, &blob, &len, &why);
+        if (r >= 0)
+                r = sandbox_seccomp_compile(&s, &blob, &len, &why);
+        unit_syscalls_free(set, n_set);
+        if (r < 0 && !why)
+                return 1;
         if (r < 0) {
                 fprintf(stderr, "%s\n", why ? why : strerror(-r));
                 return 1;
