@@ -46,8 +46,10 @@ UNITS_SRC := $(wildcard units/*.c)
 # ns-init is a program of its own (static, executed from a sealed memfd); the seccomp generator
 # runs at build time. Neither is part of the sandbox library that svcd and svc link.
 NSINIT_SRC := sandbox/nsinit.c sandbox/launch.c sandbox/seccomp.c
-SANDBOX_SRC := $(filter-out sandbox/nsinit.c sandbox/seccomp-gen.c,$(wildcard sandbox/*.c))
-SVCD_SRC := $(filter-out supervisor/svc.c supervisor/svc-ctl.c supervisor/client-%.c supervisor/tree-%.c,$(wildcard supervisor/*.c))
+# svc-seccomp compiles a service's own filter: libseccomp lives in this helper only, not in svcd.
+SECCOMP_SRC := sandbox/seccomp-unit.c supervisor/seccomp-main.c
+SANDBOX_SRC := $(filter-out sandbox/nsinit.c sandbox/seccomp-gen.c $(SECCOMP_SRC),$(wildcard sandbox/*.c))
+SVCD_SRC := $(filter-out supervisor/svc.c supervisor/svc-ctl.c supervisor/client-%.c supervisor/tree-%.c $(SECCOMP_SRC),$(wildcard supervisor/*.c))
 # svc, the front end, links libc alone: `run` and `logs` here, everything else in svc-ctl.
 SVC_SRC := supervisor/svc.c supervisor/client-run.c supervisor/client-logs.c supervisor/client-tty.c \
 	$(filter-out sandbox/elfcheck.c,$(SANDBOX_SRC)) $(COMMON_SRC) units/name.c
@@ -64,7 +66,7 @@ SVC_OBJ := $(call obj,$(SVC_SRC))
 SVCCTL_OBJ := $(call obj,$(SVCCTL_SRC))
 SVCTREE_OBJ := $(call obj,$(SVCTREE_SRC))
 
-BINARIES := $(O)/svcd $(O)/svc $(O)/svc-ctl $(O)/ns-init $(if $(SVCTREE_SRC),$(O)/svc-tree)
+BINARIES := $(O)/svcd $(O)/svc $(O)/svc-ctl $(O)/svc-seccomp $(O)/ns-init $(if $(SVCTREE_SRC),$(O)/svc-tree)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test-*.c))
 
@@ -128,6 +130,9 @@ endif
 $(O)/svc-ctl: $(SVCCTL_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SYSTEMD) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
 
+$(O)/svc-seccomp: $(call obj,$(SECCOMP_SRC)) $(UNITS_OBJ) $(COMMON_OBJ)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SECCOMP) $(LIBS_INIH) $(LIBS_CAP)
+
 $(O)/svc-tree: $(SVCTREE_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_ARCHIVE) $(LIBS_JSON) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
 
@@ -161,11 +166,14 @@ $(O)/demo/v%/libsvcdemo.so.1: contrib/demo/libsvcdemo.c
 $(O)/demo/svcdemo: contrib/demo/svcdemo.c $(O)/demo/v1/libsvcdemo.so.1
 	$(CC) -std=gnu17 $(WARNINGS) -Wno-missing-prototypes -O2 $< -o $@ -L$(O)/demo/v1 -l:libsvcdemo.so.1
 .PHONY: demo-artifacts
-demo-artifacts: $(DEMO_ARTIFACTS) $(O)/tests/sandbox-probe
+demo-artifacts: $(DEMO_ARTIFACTS) $(O)/tests/sandbox-probe $(O)/tests/hardening-probe
 # Runs inside sandboxes in the integration tests: not sanitized either.
 $(O)/tests/sandbox-probe: tests/helpers/sandbox-probe.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu17 $(WARNINGS) -Wno-missing-prototypes -O2 $< -o $@
+$(O)/tests/hardening-probe: tests/helpers/hardening-probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu17 $(WARNINGS) -O2 $< -o $@
 
 # Unit tests: tests/unit/test-MODULE.c links the objects of MODULE.
 TEST_LIBS = $(call pc,cmocka) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) -lm
@@ -175,6 +183,7 @@ $(O)/tests/test-conditions: tests/unit/test-conditions.c $(UNITS_OBJ) $(COMMON_O
 $(O)/tests/test-manager: tests/unit/test-manager.c $(O)/obj/supervisor/manager.o $(O)/obj/supervisor/deps.o \
 	$(O)/obj/supervisor/state.o $(O)/obj/supervisor/msg.o $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-manager: TEST_LIBS += $(LIBS_SYSTEMD)
+$(O)/tests/test-hardening: tests/unit/test-hardening.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-state: tests/unit/test-state.c $(O)/obj/supervisor/state.o $(COMMON_OBJ)
 $(O)/tests/test-elfcheck: tests/unit/test-elfcheck.c $(O)/obj/sandbox/elfcheck.o $(COMMON_OBJ)
 $(O)/tests/test-seccomp: tests/unit/test-seccomp.c $(O)/obj/sandbox/seccomp.o $(COMMON_OBJ)
@@ -275,6 +284,7 @@ install: all
 	install -m 0755 $(O)/svc $(DESTDIR)$(BINDIR)/svc
 	install -m 0755 $(O)/svcd $(DESTDIR)$(SBINDIR)/svcd
 	install -m 0755 $(O)/svc-ctl $(DESTDIR)$(LIBEXECDIR)/svc-ctl
+	install -m 0755 $(O)/svc-seccomp $(DESTDIR)$(LIBEXECDIR)/svc-seccomp
 	if [ -e $(O)/svc-tree ]; then install -m 0755 $(O)/svc-tree $(DESTDIR)$(LIBEXECDIR)/svc-tree; fi
 	install -d $(DESTDIR)$(PREFIX)/share/svc/examples $(DESTDIR)$(PREFIX)/share/doc/svc
 	install -m 0644 units/examples/*.unit $(DESTDIR)$(PREFIX)/share/svc/examples/

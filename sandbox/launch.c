@@ -225,6 +225,11 @@ _Noreturn void launch(const struct proto_spawn *sp, const char *path, const char
                 fail(report_fd, stage, errno);
         if (sp->flags & PROTO_SPAWN_LISTEN_PID)
                 fill_listen_pid(env);
+        /* The unit's own filter last, once the credentials are set: a unit may deny the calls that
+         * set them (~@privileged), as systemd loads its filters last too. */
+        r = sp->seccomp_len > 0 ? sandbox_seccomp_load(sp->strings + sp->strings_len, sp->seccomp_len) : 0;
+        if (r < 0)
+                fail(report_fd, STAGE_SECCOMP, -r);
         execve(path, argv, env);
         fail(report_fd, STAGE_EXEC, errno);
 }

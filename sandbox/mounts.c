@@ -32,6 +32,7 @@ static const char *const proc_masked[] = {
         "/proc/asound",      "/proc/acpi",          "/proc/interrupts", "/proc/kcore",
         "/proc/keys",        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
         "/proc/sched_debug", "/proc/scsi",          "/sys/firmware",    "/sys/devices/virtual/powercap",
+        "/proc/kallsyms", /* and systemd's ProtectKernelTunables=: kernel addresses */
 };
 static const char *const proc_readonly[] = {
         "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
@@ -395,11 +396,55 @@ static int bind_dev_node(struct ctx *c, const char *name) {
         return r;
 }
 
+/* DevicePolicy=strict: a safe node only when DeviceAllow= names it. */
+static bool dev_node_wanted(struct ctx *c, const char *name) {
+        if (!c->spec->devices_strict)
+                return true;
+        for (size_t i = 0; i < c->spec->n_devices; i++)
+                if (strneq(c->spec->devices[i].target, "/dev/", 5) &&
+                    streq(c->spec->devices[i].target + 5, name))
+                        return true;
+        return false;
+}
+
+/* DeviceAllow=: the host's node that svcd opened, found again in this mount namespace (a mount
+ * of another namespace cannot be cloned), bound where the unit named it, without nodev. */
+static int bind_device(struct ctx *c, const struct sandbox_bind *d) {
+        struct stat st, want;
+        int fd = sys_openat(AT_FDCWD, d->source, O_PATH | O_CLOEXEC, 0);
+        if (fd < 0)
+                return fail(c, fd, "open the host's device", d->source);
+        int r = sys_fstatat(fd, "", &st, AT_EMPTY_PATH);
+        if (r >= 0 && (r = sys_fstatat(d->source_fd, "", &want, AT_EMPTY_PATH)) >= 0 &&
+            (!(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) || st.st_rdev != want.st_rdev ||
+             st.st_ino != want.st_ino))
+                r = -ESTALE;
+        if (r >= 0)
+                r = attach(c, fd, NULL, d->target, true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false);
+        else
+                fail(c, r, "use the host's device svcd checked", d->source);
+        sys_close(fd);
+        return r;
+}
+
+static int bind_devices(struct ctx *c) {
+        for (size_t i = 0; i < c->spec->n_devices; i++) {
+                /* source_fd < 0: a safe node, named for devices_strict, already there. */
+                int r = c->spec->devices[i].source_fd < 0 ? 0 : bind_device(c, &c->spec->devices[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int step_dev(struct ctx *c) {
         /* nodev on the tmpfs itself: the six nodes are bind mounts of the host's and keep working. */
         int r = mount_fs(c, "tmpfs", "/dev", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64k");
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(dev_nodes); i++)
-                r = bind_dev_node(c, dev_nodes[i]);
+                if (dev_node_wanted(c, dev_nodes[i]))
+                        r = bind_dev_node(c, dev_nodes[i]);
+        if (r >= 0)
+                r = bind_devices(c);
         if (r < 0)
                 return r;
         static const char *const links[][2] = {

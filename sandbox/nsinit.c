@@ -129,7 +129,8 @@ static void forward_signals(void) {
 /* Splits the strings of a spawn message: path, cwd, argv..., NULL, env..., NULL. */
 static int split_strings(const struct proto_spawn *sp, size_t len, char ***ret_argv, char ***ret_env) {
         size_t need = 2 + (size_t) sp->n_argv + sp->n_env;
-        if (len < sizeof(*sp) || sp->strings_len != len - sizeof(*sp) || need > PROTO_MAX_ARGS ||
+        if (len < sizeof(*sp) || sp->seccomp_len > len - sizeof(*sp) ||
+            sp->strings_len != len - sizeof(*sp) - sp->seccomp_len || need > PROTO_MAX_ARGS ||
             sp->n_argv == 0 || sp->n_fds > PROTO_MAX_FDS || sp->n_groups > PROTO_MAX_GROUPS)
                 return -EBADMSG;
         char *p = (char *) sp->strings, *end = p + sp->strings_len;

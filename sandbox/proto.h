@@ -44,7 +44,8 @@ struct proto_rlimit {
         uint64_t cur, max;
 };
 
-/* Followed by strings_len bytes: path, cwd, then n_argv and n_env NUL-terminated strings. */
+/* Followed by strings_len bytes: path, cwd, then n_argv and n_env NUL-terminated strings; then
+ * seccomp_len bytes of the command's own seccomp programs (sandbox_seccomp_load()). */
 struct proto_spawn {
         struct proto_header h;
         uint32_t flags;
@@ -60,6 +61,7 @@ struct proto_spawn {
         uint32_t n_fds; /* received as SCM_RIGHTS; become 0, 1, 2, 3, ... */
         uint32_t n_argv, n_env;
         uint32_t strings_len;
+        uint32_t seccomp_len;
         char strings[];
 };
 

@@ -128,6 +128,12 @@ struct sandbox_spec {
         size_t n_paths; /* at most SANDBOX_PATHS_MAX */
         const char *notify_socket; /* host path, bound at SANDBOX_NOTIFY_PATH; NULL: none */
         const char *syslog_socket; /* host path, bound at /dev/log; NULL: none */
+        /* DeviceAllow=: host device nodes (source_fd, opened by the caller) bound at their target
+         * in /dev, without nodev. With devices_strict (DevicePolicy=strict), /dev's safe nodes
+         * are there only when a target names them. */
+        const struct sandbox_bind *devices;
+        size_t n_devices;
+        bool devices_strict;
         bool private_network; /* a network namespace with only lo, up */
         const char *scratch_dir; /* an empty host directory where the root is assembled */
         int cgroup_fd; /* the cgroup the sandbox is born in, or -1 */
@@ -172,6 +178,10 @@ struct sandbox_command {
         int nice;
         int oom_score_adj;
         mode_t umask;
+        /* The unit's own seccomp programs (sandbox_seccomp_compile()), loaded last, just before
+         * execve; NULL: svc's default filter alone. */
+        const void *seccomp_blob;
+        size_t seccomp_blob_len;
 };
 
 /* The capabilities a root service keeps by default: Docker's default set without CAP_MKNOD. */
@@ -252,3 +262,37 @@ int sandbox_program_closure(int root_fd, const char *tree_label, const char *pro
  * build time, see seccomp-gen.c) into the calling thread. No allocation, async-signal-safe: it
  * runs between fork and execve. Needs no_new_privs or CAP_SYS_ADMIN. 0 or -errno. */
 int sandbox_seccomp_apply(void);
+
+/* ---- a service's own filter (seccomp-unit.c, in the svc-seccomp helper) ------------------ */
+
+#define SANDBOX_CALL_DEFAULT (-1) /* a call's action: default_errno, or a kill */
+#define SANDBOX_CALL_KILL (-2)
+
+/* What a unit's hardening keys ask of seccomp, in systemd's terms (systemd.exec(5)). */
+struct sandbox_filter_spec {
+        bool calls_set, calls_allow; /* SystemCallFilter=: an allow or a deny list */
+        const char *const *calls; /* system call names, or "@known" */
+        const int *call_errs; /* per call: an errno, SANDBOX_CALL_DEFAULT or SANDBOX_CALL_KILL */
+        size_t n_calls;
+        int default_errno; /* SystemCallErrorNumber=; 0: kill the process */
+        const char *const *archs; /* SystemCallArchitectures=, systemd's names; NULL: every ABI */
+        bool families_set, families_allow; /* RestrictAddressFamilies= */
+        const int *families;
+        size_t n_families;
+        bool memory_deny_write_execute, restrict_realtime, restrict_suid_sgid, lock_personality;
+};
+
+/* Compiles SPEC with libseccomp into the programs a command loads on top of svc's default filter
+ * (sandbox_seccomp_load()): each a uint32_t count of instructions followed by that many struct
+ * sock_filter, one after the other, SystemCallFilter='s last. A system call name libseccomp does not know is skipped, as
+ * systemd skips it. 0, or -errno with a sentence in *ret_error. */
+int sandbox_seccomp_compile(const struct sandbox_filter_spec *spec, void **ret, size_t *ret_len,
+                            char **ret_error);
+
+/* Checks that BLOB (LEN bytes) is made of programs as above, each within the kernel's limit. */
+bool sandbox_seccomp_blob_is_valid(const void *blob, size_t len);
+
+/* Loads the programs of BLOB, after svc's own filter, in the calling thread. Without
+ * CAP_SYS_ADMIN this sets no_new_privs first, as systemd implies NoNewPrivileges=yes for a
+ * filter. No allocation: it runs between fork and execve. 0 or -errno. */
+int sandbox_seccomp_load(const void *blob, size_t len);

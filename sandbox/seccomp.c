@@ -4,6 +4,7 @@
  * it runs between fork and execve. */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -48,5 +49,52 @@ int sandbox_seccomp_apply(void) {
         /* Linux < 3.17, or an outer filter that hides seccomp(2). */
         if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0)
                 return negative_errno();
+        return 0;
+}
+
+bool sandbox_seccomp_blob_is_valid(const void *blob, size_t len) {
+        const char *p = blob;
+        for (size_t off = 0; off < len;) {
+                uint32_t n;
+                if (len - off < sizeof(n))
+                        return false;
+                memcpy(&n, p + off, sizeof(n));
+                off += sizeof(n);
+                if (n == 0 || n > 4096 || len - off < (size_t) n * sizeof(struct sock_filter))
+                        return false;
+                off += (size_t) n * sizeof(struct sock_filter);
+        }
+        return true;
+}
+
+static int load_one(struct sock_fprog *prog) {
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) == 0)
+                return 0;
+        if (errno != EACCES)
+                return -errno;
+        /* No CAP_SYS_ADMIN: systemd implies NoNewPrivileges=yes for a filter, and so does svc. */
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+            syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int sandbox_seccomp_load(const void *blob, size_t len) {
+        /* The instructions follow a 4-byte count: copy them to an aligned place, on the stack. */
+        struct sock_filter insns[4096];
+        const char *p = blob;
+        if (!sandbox_seccomp_blob_is_valid(blob, len))
+                return -EINVAL;
+        for (size_t off = 0; off < len;) {
+                uint32_t n;
+                memcpy(&n, p + off, sizeof(n));
+                off += sizeof(n);
+                memcpy(insns, p + off, (size_t) n * sizeof(struct sock_filter));
+                off += (size_t) n * sizeof(struct sock_filter);
+                struct sock_fprog prog = { .len = (unsigned short) n, .filter = insns };
+                int r = load_one(&prog);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }

@@ -293,23 +293,26 @@ static void fill_spawn(struct proto_spawn *sp, uint32_t id, const struct sandbox
 }
 
 int sandbox_send_spawn(struct sandbox *sb, uint32_t id, const struct sandbox_command *cmd) {
-        size_t slen = strings_size(cmd);
+        size_t slen = strings_size(cmd), blen = cmd->seccomp_blob ? cmd->seccomp_blob_len : 0;
         if (cmd->n_fds > PROTO_MAX_FDS || cmd->n_groups > PROTO_MAX_GROUPS ||
-            sizeof(struct proto_spawn) + slen > PROTO_MAX_MSG ||
+            sizeof(struct proto_spawn) + slen + blen > PROTO_MAX_MSG ||
             strv_length(cmd->argv) + strv_length(cmd->env) + 4 > PROTO_MAX_ARGS)
                 return -E2BIG;
-        struct proto_spawn *sp = calloc(1, sizeof(*sp) + slen);
+        struct proto_spawn *sp = calloc(1, sizeof(*sp) + slen + blen);
         if (!sp)
                 return -ENOMEM;
         fill_spawn(sp, id, cmd);
         sp->strings_len = (uint32_t) slen;
+        sp->seccomp_len = (uint32_t) blen;
         char *p = put(sp->strings, cmd->path);
         p = put(p, cmd->cwd ? cmd->cwd : "/");
         for (char *const *a = cmd->argv; *a; a++)
                 p = put(p, *a);
         for (char *const *e = cmd->env; e && *e; e++)
                 p = put(p, *e);
-        int r = send_with_fds(sb->channel, sp, sizeof(*sp) + slen, cmd->fds, cmd->n_fds);
+        if (blen > 0)
+                memcpy(p, cmd->seccomp_blob, blen);
+        int r = send_with_fds(sb->channel, sp, sizeof(*sp) + slen + blen, cmd->fds, cmd->n_fds);
         free(sp);
         return r;
 }

@@ -12,6 +12,7 @@
 #include "common/macro.h"
 #include "common/util.h"
 #include "supervisor/peer.h"
+#include "supervisor/hardening.h"
 #include "supervisor/svcd.h"
 
 #define PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -30,6 +31,7 @@ struct spec_storage {
         size_t n_fds;
         struct sandbox_path *paths; /* the path keys and the service's own /var */
         size_t n_paths;
+        struct hardening_devices devices; /* DeviceAllow= */
 };
 
 static void spec_storage_done(struct spec_storage *st) {
@@ -42,6 +44,7 @@ static void spec_storage_done(struct spec_storage *st) {
         for (size_t i = 0; i < st->n_fds; i++)
                 safe_close(st->fds[i]);
         free(st->fds);
+        hardening_devices_done(&st->devices);
         free(st->binds);
         free(st->paths);
         strv_free(st->strings);
@@ -470,6 +473,9 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
                 return r;
         if (u->overlay == OVERLAY_PERSISTENT && (r = add_overlay_dirs(s, st)) < 0)
                 return r;
+        _cleanup_free_ char *why = NULL;
+        if ((r = hardening_devices_open(u, s->name, &st->devices, &why)) < 0)
+                return why ? refuse(st, "%s", why) : r;
         /* A hostname has at most 64 bytes. */
         st->hostname = strndup(u->hostname ? u->hostname : s->name, 64);
         if (!st->hostname)
@@ -492,6 +498,9 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
                 .n_paths = st->n_paths,
                 .notify_socket = s->notify_path,
                 .syslog_socket = s->syslog_path,
+                .devices = st->devices.binds,
+                .n_devices = st->devices.n,
+                .devices_strict = u->hardening.device_policy == DEVICE_POLICY_STRICT,
                 .private_network = u->private_network,
                 .scratch_dir = s->m->scratch_dir,
                 .cgroup_fd = cgroup_service_fd(s),
@@ -872,6 +881,8 @@ static int build_command(struct service *s, const struct exec_command *ec, bool 
                 .nice = u->nice,
                 .oom_score_adj = u->oom_score_adjust_set ? u->oom_score_adjust : 0,
                 .umask = u->umask,
+                .seccomp_blob = s->seccomp_blob,
+                .seccomp_blob_len = s->seccomp_blob_len,
         };
         return 0;
 }
@@ -917,6 +928,16 @@ static int accept_checks(struct service *s) {
         return r;
 }
 
+/* The unit's own seccomp filter, before the first command needs it: 0, or the failure reported. */
+static int prepare_filter(struct service *s) {
+        _cleanup_free_ char *why = NULL;
+        int r = hardening_prepare(s, &why);
+        if (r < 0)
+                return why ? fail_spawn(s, r, "%s", why)
+                           : fail_spawn(s, r, "cannot compile the unit's seccomp filter: %s", strerror(-r));
+        return 0;
+}
+
 int exec_spawn(struct service *s, bool main, unsigned idx) {
         const struct exec_command *ec = command_for(s, main, idx);
         if (!ec)
@@ -927,6 +948,8 @@ int exec_spawn(struct service *s, bool main, unsigned idx) {
         _cleanup_free_ char *label = NULL;
         _cleanup_close_ int rootfd = -EBADF;
         int r = resolve_creds(s, &creds, &rootfd, &label);
+        if (r >= 0)
+                r = prepare_filter(s);
         if (r >= 0)
                 r = ensure_sandbox(s, &creds, rootfd, label);
         struct cmd_storage cs = { 0 };
@@ -956,6 +979,8 @@ int exec_start_connection(struct service *s, int conn_fd, struct sandbox *ret, u
         int r = resolve_creds(s, &creds, &rootfd, &label);
         if (r >= 0 && !s->elf_checked && (r = check_programs(s, rootfd, label)) >= 0)
                 s->elf_checked = true;
+        if (r >= 0)
+                r = prepare_filter(s);
         struct spec_storage st = { 0 };
         if (r >= 0 && (r = build_spec(s, &creds, &st)) >= 0)
                 r = sandbox_start(&st.spec, ret);
@@ -1187,6 +1212,7 @@ void exec_free(struct service *s) {
                 s->has_sb = false;
         }
         net_service_release(s);
+        hardening_free(s);
         free(s->spawn_error);
         s->spawn_error = NULL;
         free(s->tree_path);

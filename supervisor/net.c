@@ -8,8 +8,9 @@
  *
  * svcd owns one nftables table (inet svc; svc_<hash> under another --root), rebuilt whole in
  * one transaction at every change: DNAT of the published ports from the host's addresses (and
- * from 127.0.0.1, through route_localnet and a masquerade), masquerade for Outbound=yes, and a
- * filter that lets a service without Outbound= reach only the other services. Links and
+ * from 127.0.0.1, through route_localnet and a masquerade), masquerade for Outbound=yes, a
+ * filter that lets a service without Outbound= reach only the other services, and the rules of
+ * IPAddressAllow=/IPAddressDeny= on each service's veth. Links and
  * addresses are made through rtnetlink (netlink.c); the service's end is configured through a
  * netlink socket opened inside its namespace (setns of this thread, then back), before the
  * service is released. Published host ports are also bound (not listened on) by svcd, so that
@@ -340,6 +341,38 @@ static void put_publish_rules(FILE *f, const struct service *s) {
         }
 }
 
+/* IPAddressAllow=/IPAddressDeny= of one service, on its veth: what it sends is judged by the
+ * destination, what it receives by the source; an allowed address passes, then a denied one is
+ * dropped (systemd's order). Replies of a connection already let through pass first. */
+static void put_ip_rules(FILE *f, const struct service *s) {
+        const struct unit_hardening *h = &s->unit->hardening;
+        static const char *const dirs[][2] = { { "iifname", "daddr" }, { "oifname", "saddr" } };
+        for (size_t d = 0; d < ELEMENTSOF(dirs); d++)
+                for (int deny = 0; deny <= 1; deny++)
+                        STRV_FOREACH (p, deny ? h->ip_deny : h->ip_allow)
+                                fprintf(f, "\t\t%s \"%s\" %s %s %s %s comment \"%s\"\n", dirs[d][0],
+                                        s->net->ifname, strchr(*p, ':') ? "ip6" : "ip", dirs[d][1], *p,
+                                        deny ? "drop" : "accept", s->name);
+}
+
+/* The chains of IPAddressAllow=/IPAddressDeny=, before svc's own filter chains. */
+static void put_ip_filter(FILE *f, struct manager *m) {
+        static const char *const hooks[] = { "forward", "input", "output" };
+        fprintf(f, "\tchain ipaddress {\n");
+        for (size_t i = 0; i < m->n_services; i++) {
+                const struct service *s = m->services[i];
+                if (s->net && s->net->attached && (s->unit->hardening.ip_allow || s->unit->hardening.ip_deny))
+                        put_ip_rules(f, s);
+        }
+        fprintf(f, "\t}\n");
+        for (size_t i = 0; i < ELEMENTSOF(hooks); i++)
+                fprintf(f,
+                        "\tchain ipaddress_%s {\n\t\ttype filter hook %s priority filter - 1; policy "
+                        "accept;\n"
+                        "\t\tct state established,related accept\n\t\tjump ipaddress\n\t}\n",
+                        hooks[i], hooks[i]);
+}
+
 static char *build_ruleset(struct manager *m) {
         struct net *n = m->net;
         char *text = NULL;
@@ -400,7 +433,9 @@ static char *build_ruleset(struct manager *m) {
                         fprintf(f, "\t\tiifname \"%s\" ip saddr %s accept\n", s->net->ifname,
                                 ntop(s->net->addr, a));
         }
-        fprintf(f, "\t\tiifname \"%s*\" drop\n\t}\n}\n", p);
+        fprintf(f, "\t\tiifname \"%s*\" drop\n\t}\n", p);
+        put_ip_filter(f, m);
+        fprintf(f, "}\n");
         if (fclose(f) != 0) {
                 free(text);
                 return NULL;

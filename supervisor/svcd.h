@@ -87,6 +87,11 @@ struct service {
         char *spawn_error; /* why the last start could not happen, a sentence */
         char *tree_path; /* the tree the running sandbox uses, resolved (a generation) */
         bool elf_checked; /* the library check passed for this definition */
+        /* The unit's own seccomp programs (hardening.c), for the definition of seccomp_hash. */
+        void *seccomp_blob;
+        size_t seccomp_blob_len;
+        uint64_t seccomp_hash;
+        bool seccomp_ready;
 
         /* ListenStream= sockets, kept from the first start until the definition changes, and
          * for Accept=yes one sandbox per connection. */

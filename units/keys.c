@@ -25,9 +25,6 @@
         IMPL("Unit", "Condition" k, config_parse_condition, conditions, type),                               \
                 IMPL("Unit", "Assert" k, config_parse_condition, asserts, type)
 
-#define R_SECCOMP                                                                                            \
-        "svc's seccomp filter is the same for every service and does not take this key yet, so ignoring it " \
-        "would weaken isolation"
 #define R_ISOLATION "ignoring it would weaken isolation"
 #define R_BEHAVIOUR "ignoring it would change how the service runs"
 #define R_CONDITION_KIND                                                                                     \
@@ -205,25 +202,25 @@ static struct unit_key table[] = {
         IMPL("Service", "ProtectHome", config_parse_protect_home, protect_home, 0),
         IMPLIED("Service", "ProtectKernelModules", IMPLIED_BOOL),
         IMPLIED("Service", "ProtectKernelTunables", IMPLIED_BOOL),
-        IMPLIED("Service", "ProtectKernelLogs", IMPLIED_BOOL),
+        ROW("Service", "ProtectKernelLogs", UNIT_KEY_IMPLIED, config_parse_protect_caps, F(hardening.protect_kernel_logs), IMPLIED_BOOL, NULL),
         IMPLIED("Service", "ProtectControlGroups", IMPLIED_BOOL),
-        IMPLIED("Service", "ProtectClock", IMPLIED_BOOL),
+        ROW("Service", "ProtectClock", UNIT_KEY_IMPLIED, config_parse_protect_caps, F(hardening.protect_clock), IMPLIED_BOOL, NULL),
         IMPLIED("Service", "ProtectHostname", IMPLIED_BOOL),
-        IMPLIED("Service", "RestrictSUIDSGID", IMPLIED_BOOL),
-        IMPLIED("Service", "LockPersonality", IMPLIED_BOOL),
+        IMPL("Service", "RestrictSUIDSGID", config_parse_bool, hardening.restrict_suid_sgid, 0),
+        IMPL("Service", "LockPersonality", config_parse_bool, hardening.lock_personality, 0),
         IMPLIED("Service", "MountAPIVFS", IMPLIED_BOOL),
-        IMPLIED("Service", "RestrictRealtime", IMPLIED_BOOL),
+        IMPL("Service", "RestrictRealtime", config_parse_bool, hardening.restrict_realtime, 0),
         IMPLIED("Service", "RemoveIPC", IMPLIED_BOOL),
         IMPLIED("Service", "KeyringMode", IMPLIED_KEYRING_MODE),
 
         /* [Service]: known systemd keys svc does not support */
-        REFUSE("Service", "SystemCallFilter", R_SECCOMP),
-        REFUSE("Service", "SystemCallArchitectures", R_SECCOMP),
-        REFUSE("Service", "SystemCallErrorNumber", R_SECCOMP),
-        REFUSE("Service", "RestrictAddressFamilies", R_SECCOMP),
-        REFUSE("Service", "RestrictNamespaces", R_SECCOMP),
+        IMPL("Service", "SystemCallFilter", config_parse_syscall_filter, hardening, 0),
+        IMPL("Service", "SystemCallArchitectures", config_parse_syscall_archs, hardening.syscall_archs, 0),
+        IMPL("Service", "SystemCallErrorNumber", config_parse_syscall_errno, hardening.syscall_errno, 0),
+        IMPL("Service", "RestrictAddressFamilies", config_parse_address_families, hardening, 0),
+        ROW("Service", "RestrictNamespaces", UNIT_KEY_IMPLIED, config_parse_restrict_namespaces, 0, 0, NULL),
         REFUSE("Service", "RestrictFileSystems", R_ISOLATION),
-        REFUSE("Service", "MemoryDenyWriteExecute", R_SECCOMP),
+        IMPL("Service", "MemoryDenyWriteExecute", config_parse_bool, hardening.memory_deny_write_execute, 0),
         REFUSE("Service", "DynamicUser", "svc cannot allocate users yet; create a user and set User="),
         REFUSE("Service", "PrivateUsers", "svc has no user namespaces yet, so ignoring it would weaken isolation"),
         IMPL("Service", "ReadWritePaths", config_parse_paths, paths, PATH_READ_WRITE),
@@ -232,10 +229,10 @@ static struct unit_key table[] = {
         IMPL("Service", "ExecPaths", config_parse_paths, paths, PATH_EXEC),
         IMPL("Service", "NoExecPaths", config_parse_paths, paths, PATH_NO_EXEC),
         IMPL("Service", "TemporaryFileSystem", config_parse_tmpfs, paths, PATH_TMPFS),
-        REFUSE("Service", "IPAddressAllow", R_ISOLATION),
-        REFUSE("Service", "IPAddressDeny", R_ISOLATION),
-        REFUSE("Service", "DeviceAllow", "the service gets only the safe nodes of /dev, so ignoring it would change what it can open"),
-        REFUSE("Service", "DevicePolicy", "the service gets only the safe nodes of /dev, so ignoring it would change what it can open"),
+        IMPL("Service", "IPAddressAllow", config_parse_ip_address, hardening.ip_allow, 0),
+        IMPL("Service", "IPAddressDeny", config_parse_ip_address, hardening.ip_deny, 0),
+        IMPL("Service", "DeviceAllow", config_parse_device_allow, hardening, 0),
+        IMPL("Service", "DevicePolicy", config_parse_device_policy, hardening.device_policy, 0),
         REFUSE("Service", "SecureBits", R_ISOLATION),
         REFUSE("Service", "SELinuxContext", R_ISOLATION),
         REFUSE("Service", "AppArmorProfile", R_ISOLATION),

@@ -188,6 +188,24 @@ int config_parse_cpu_quota(struct parse_ctx *, const char *, const char *, void 
 int config_parse_condition(struct parse_ctx *, const char *, const char *, void *, int);
 void condition_list_clear(struct condition_list *l);
 
+/* config-hardening.c */
+int config_parse_syscall_filter(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_syscall_errno(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_syscall_archs(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_address_families(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_restrict_namespaces(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_protect_caps(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_device_policy(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_device_allow(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_ip_address(struct parse_ctx *, const char *, const char *, void *, int);
+/* The calls of a systemd group ("@system-service"), blank-separated, groups among them; or NULL. */
+const char *syscall_group_calls(const char *name);
+/* An errno name (EPERM) or number 0..4095. 0 or -EINVAL. */
+int parse_errno(const char *v, int *ret);
+void unit_hardening_done(struct unit_hardening *h);
+/* The checks and consequences that need the whole unit. 0, -EINVAL (reported) or -ENOMEM. */
+int unit_hardening_verify(struct parse_ctx *ctx);
+
 /* ltype of config_parse_int: which integer and its range. */
 enum {
         INT_NICE,

@@ -179,6 +179,7 @@ struct unit *unit_free(struct unit *u) {
         bind_specs_free(u->binds, u->n_binds);
         publish_specs_free(u->publish, u->n_publish);
         free(u->hostname);
+        unit_hardening_done(&u->hardening);
         free(u);
         return NULL;
 }
@@ -270,6 +271,8 @@ static int unit_verify(struct parse_ctx *ctx) {
                 r = verify_network(ctx);
         if (r >= 0)
                 r = verify_paths(ctx);
+        if (r >= 0)
+                r = unit_hardening_verify(ctx);
         return r;
 }
 

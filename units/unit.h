@@ -215,6 +215,66 @@ struct condition_list {
         size_t n;
 };
 
+/* SystemCallFilter='s set, after systemd's merging of its lines (unit_syscalls_expand()): system
+ * call names (and "@known", expanded where the filter is compiled), each with its action. */
+#define UNIT_SYSCALL_DEFAULT (-1) /* SystemCallErrorNumber= decides: an errno, or a kill */
+#define UNIT_SYSCALL_KILL (-2) /* ":kill": SIGSYS whatever SystemCallErrorNumber= says */
+struct unit_syscall {
+        char *name;
+        int err; /* 0..4095, UNIT_SYSCALL_DEFAULT or UNIT_SYSCALL_KILL */
+};
+
+/* One word of a SystemCallFilter= line: a call or a group added to the set or taken from it. */
+struct unit_syscall_op {
+        char *name;
+        int err;
+        bool add;
+};
+
+/* DeviceAllow= entry: a device node ("/dev/net/tun") or a class ("char-rtc", "block-loop"). */
+struct unit_device {
+        char *name;
+        bool read, write, mknod;
+};
+
+enum device_policy {
+        DEVICE_POLICY_AUTO,
+        DEVICE_POLICY_CLOSED,
+        DEVICE_POLICY_STRICT,
+        _DEVICE_POLICY_MAX,
+};
+
+/* The hardening keys (config-hardening.c): a seccomp filter of the service's own, loaded on top
+ * of svc's default one, device nodes and address filters. Lists follow systemd's rules: the
+ * first assignment says allow or deny ("~"), later ones add to or take from it. */
+struct unit_hardening {
+        bool syscalls_set, syscalls_allow;
+        struct unit_syscall_op *syscall_ops; /* the words of the lines, in order */
+        size_t n_syscall_ops;
+        int syscall_errno; /* SystemCallErrorNumber=; 0: kill the process (SIGSYS) */
+        char **syscall_archs; /* SystemCallArchitectures=, systemd's names; "native" */
+        bool families_set, families_allow;
+        int *families; /* RestrictAddressFamilies=, AF_* numbers */
+        size_t n_families;
+        bool memory_deny_write_execute, restrict_realtime, restrict_suid_sgid, lock_personality;
+        bool protect_clock, protect_kernel_logs; /* take capabilities out of the bounding set */
+        enum device_policy device_policy;
+        struct unit_device *devices;
+        size_t n_devices;
+        char **ip_allow, **ip_deny; /* prefixes "ADDR/LEN"; "any" etc. already expanded */
+};
+
+/* PATH is one of the nodes every service's /dev has (/dev/null, /dev/zero, ..., /dev/pts/N). */
+bool unit_device_is_safe(const char *path);
+
+/* The set SystemCallFilter= makes (groups expanded, @default in an allow list, later lines
+ * applied), each call with its action; "@known" stays a name. 0 or -ENOMEM. */
+int unit_syscalls_expand(const struct unit_hardening *h, struct unit_syscall **ret, size_t *ret_n);
+void unit_syscalls_free(struct unit_syscall *v, size_t n);
+
+/* True when the unit asks for a seccomp filter of its own. */
+bool unit_hardening_wants_filter(const struct unit_hardening *h);
+
 /* Limit*= entries, indexed by RLIMIT_*. */
 #define UNIT_RLIMIT_MAX RLIM_NLIMITS
 
@@ -308,6 +368,9 @@ struct unit {
         bool oom_score_adjust_set;
         int nice; /* valid if nice_set */
         bool nice_set;
+
+        /* [Service]: hardening */
+        struct unit_hardening hardening;
 
         /* [Service]: logs */
         uint64_t log_rotate_size; /* default 1 MiB */

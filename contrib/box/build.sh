@@ -28,7 +28,7 @@ die() {
 
 [ -e "$kdir/vmlinuz" ] || die "no kernel in $cache: run make deps (contrib/box/fetch-kernel.sh)"
 version=$(basename "$(readlink -f "$kdir")")
-for b in svcd svc svc-ctl; do
+for b in svcd svc svc-ctl svc-seccomp; do
         [ -x "$build/$b" ] || die "$build/$b is missing (make all)"
         # The box has no sanitizer runtime, and PID 1 must not be one that aborts on a report.
         if ldd "$build/$b" 2>/dev/null | grep -q 'libasan\|libubsan'; then
@@ -72,6 +72,8 @@ ln -s /init "$stage/usr/sbin/svcd"
 install_elf "$build/svc" /usr/bin/svc
 # svc finds its helper in ../libexec/svc next to itself.
 install_elf "$build/svc-ctl" /usr/libexec/svc/svc-ctl
+# svcd runs svc-seccomp for a unit with hardening keys (/usr/libexec/svc is on its search list).
+install_elf "$build/svc-seccomp" /usr/libexec/svc/svc-seccomp
 
 cp "$busybox" "$stage/bin/busybox"
 for a in $("$busybox" --list-full); do

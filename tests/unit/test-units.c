@@ -1912,8 +1912,8 @@ static void test_units__implied_keys_refuse_bad_values(void **state _unused_) {
 }
 
 static void test_units__unsupported_keys_that_matter_are_errors(void **state _unused_) {
-        expect_bad_value("SystemCallFilter", "@system-service", "SystemCallFilter= is not supported");
-        expect_bad_value("RestrictAddressFamilies", "AF_UNIX", "would weaken isolation");
+        expect_bad_value("RestrictFileSystems", "ext4", "RestrictFileSystems= is not supported");
+        expect_bad_value("SecureBits", "keep-caps", "would weaken isolation");
         expect_bad_value("DynamicUser", "yes", "DynamicUser= is not supported");
         expect_bad_value("PrivateUsers", "yes", "would weaken isolation");
         expect_bad_value("WatchdogSec", "30", "WatchdogSec= is not supported");
@@ -2062,7 +2062,8 @@ static void test_units__key_table_classes_match_this_build(void **state _unused_
                 assert_int_equal(k->class, UNIT_KEY_IMPLEMENTED);
         }
         assert_int_equal(find_key("Service", "PrivateTmp")->class, UNIT_KEY_IMPLIED);
-        assert_int_equal(find_key("Service", "SystemCallFilter")->class, UNIT_KEY_UNSUPPORTED);
+        assert_int_equal(find_key("Service", "SystemCallFilter")->class, UNIT_KEY_IMPLEMENTED);
+        assert_int_equal(find_key("Service", "RestrictFileSystems")->class, UNIT_KEY_UNSUPPORTED);
         assert_int_equal(find_key("Unit", "Documentation")->class, UNIT_KEY_METADATA);
         assert_int_equal(find_key("Install", "WantedBy")->class, UNIT_KEY_METADATA);
         assert_string_equal(unit_key_class_to_string(UNIT_KEY_NOT_APPLIED), "not applied");
