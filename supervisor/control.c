@@ -12,6 +12,7 @@
 #include "common/macro.h"
 #include "common/util.h"
 #include "supervisor/control-api.h"
+#include "supervisor/health.h"
 #include "supervisor/svcd.h"
 
 #define CONTROL_MAX_CONNECTIONS 64
@@ -292,6 +293,11 @@ static int append_status(sd_bus_message *reply, struct service *s, bool disk) {
                                           u ? service_type_to_string(u->type) : "", "NSPID", "u",
                                           (uint32_t) (s->main_pid ? nspid : 0), "InitPID", "u",
                                           (uint32_t) (s->has_sb ? s->sb.pid : 0));
+        if (r >= 0 && s->health_state != HEALTH_STATE_NONE)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "Health", "s",
+                                          health_state_to_string(s->health_state), "HealthOutput", "s",
+                                          health_last_output(s), "HealthStreak", "u",
+                                          (uint32_t) health_streak(s));
         char addr[16];
         const char *a = net_service_address(s, addr);
         if (r >= 0)

@@ -12,6 +12,7 @@
 #include "common/macro.h"
 #include "common/util.h"
 #include "supervisor/condition-check.h"
+#include "supervisor/health.h"
 #include "supervisor/pid1.h"
 #include "supervisor/svcd.h"
 
@@ -130,6 +131,8 @@ bool service_child_exited(struct service *s _unused_, pid_t p _unused_, int c _u
         return false;
 }
 void pid1_service_changed(struct service *s _unused_, enum svc_state old _unused_) {
+}
+void health_service_changed(struct service *s _unused_, enum svc_state old _unused_) {
 }
 void exec_kill_all(struct service *s _unused_, bool final _unused_) {
 }
