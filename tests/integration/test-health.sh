@@ -315,4 +315,15 @@ EOF
         assert_contains "$(cat "$T/svcd.log")" "told to nobody" "the notifier's own failure"
         assert_not_contains "$(svc list)" "tell@tell" "a notification of the notification"
 }
+
+# The examples are templates: svc check takes them as an instance (systemd-analyze verify's
+# test_instance).
+test_example_notification_units_pass_check() {
+        local ex=$SRC/units/examples
+        svc check --no-programs "$ex/notify-webhook@.unit" "$ex/notify-mail@.unit" >"$T/out" 2>&1 ||
+                fail "svc check: $(cat "$T/out")"
+        assert_not_contains "$(cat "$T/out")" "warning" "svc check of the notification examples"
+        assert_contains "$(cat "$T/out")" "notify-mail@.unit: ok" "svc check"
+}
+
 run_tests "$@"
