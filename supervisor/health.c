@@ -325,17 +325,20 @@ static int on_socket(sd_event_source *src, int fd, uint32_t revents _unused_, vo
                 }
                 if (p->kind == HEALTH_TCP) {
                         char msg[320];
-                        snprintf(msg, sizeof(msg), "connected to %s", probe_target(p, target, sizeof(target)));
+                        snprintf(msg, sizeof(msg), "connected to %s",
+                                 probe_target(p, target, sizeof(target)));
                         probe_done(h, true, msg);
                         return 0;
                 }
                 char req[600];
-                int n = snprintf(req, sizeof(req),
-                                 "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: svcd-health\r\nConnection: close\r\n\r\n",
-                                 p->path, p->host);
+                int n = snprintf(
+                        req, sizeof(req),
+                        "GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: svcd-health\r\nConnection: close\r\n\r\n",
+                        p->path, p->host);
                 /* A fresh connection's send buffer takes a request this small at once. */
                 if (n >= (int) sizeof(req) || send(fd, req, (size_t) n, MSG_NOSIGNAL) != n) {
-                        probe_failed(h, "cannot send the request to %s", probe_target(p, target, sizeof(target)));
+                        probe_failed(h, "cannot send the request to %s",
+                                     probe_target(p, target, sizeof(target)));
                         return 0;
                 }
                 h->sent = true;
@@ -513,17 +516,17 @@ void health_free(struct service *s) {
 
 /* Shell words that are no program of the tree. */
 static bool shell_builtin(const char *w) {
-        static const char *const builtins[] = { "exit", "test", "[", "true", "false", "echo", "printf", "kill",
-                                                "cd", "command", "read", ":", "exec", "if", "!", "set",
-                                                "eval", "." };
+        static const char *const builtins[] = { "exit",   "test", "[",  "true",    "false", "echo",
+                                                "printf", "kill", "cd", "command", "read",  ":",
+                                                "exec",   "if",   "!",  "set",     "eval",  "." };
         for (size_t i = 0; i < ELEMENTSOF(builtins); i++)
                 if (streq(w, builtins[i]))
                         return true;
         return false;
 }
 
-static int check_one(const struct service *s, int rootfd, const char *label, const char *key, const char *prog,
-                     char **ret_why) {
+static int check_one(const struct service *s, int rootfd, const char *label, const char *key,
+                     const char *prog, char **ret_why) {
         if (prog[0] == '/' && unit_path_under_bind(s->unit, prog))
                 return 0;
         _cleanup_free_ char *path = NULL, *why = NULL;

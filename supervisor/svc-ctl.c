@@ -376,10 +376,9 @@ static void escape_in_place(char **s) {
 
 /* For the terminal, or a pipe that ends at one: --json escapes in its own way. */
 static void status_info_escape(struct status_info *i) {
-        char **strings[] = { &i->name,   &i->description, &i->state,       &i->detail,
-                             &i->result, &i->last_exit,   &i->status_text, &i->path,
-                             &i->type,   &i->job,         &i->tree_path,   &i->address,
-                             &i->health, &i->health_output };
+        char **strings[] = { &i->name,      &i->description, &i->state,  &i->detail,       &i->result,
+                             &i->last_exit, &i->status_text, &i->path,   &i->type,         &i->job,
+                             &i->tree_path, &i->address,     &i->health, &i->health_output };
         for (size_t k = 0; k < ELEMENTSOF(strings); k++)
                 escape_in_place(strings[k]);
         STRV_FOREACH (p, i->ports)
@@ -501,8 +500,8 @@ static int cmd_status(sd_bus *bus, char **names, bool list) {
         if (arg_json)
                 printf("[");
         if (list && !arg_json)
-                printf("%-24s %-12s %-10s %-8s %-8s %-8s %-8s %s\n", "UNIT", "STATE", "HEALTH", "PID", "MEMORY",
-                       "RESTARTS", "ENABLED", "DESCRIPTION");
+                printf("%-24s %-12s %-10s %-8s %-8s %-8s %-8s %s\n", "UNIT", "STATE", "HEALTH", "PID",
+                       "MEMORY", "RESTARTS", "ENABLED", "DESCRIPTION");
         bool first = true;
         struct status_info i = { 0 };
         status_info_done(&i); /* the empty state: resources unknown */

@@ -199,7 +199,8 @@ static int parse_exec_json(struct parse_ctx *ctx, const char *key, const char *v
         if (r == -ENOMEM)
                 return r;
         if (r < 0 || !l || !l[0])
-                return ctx_error(ctx, "%s=%s: expected a JSON array of strings such as [\"CMD\", \"/bin/check\"]",
+                return ctx_error(ctx,
+                                 "%s=%s: expected a JSON array of strings such as [\"CMD\", \"/bin/check\"]",
                                  key, ctx_short(ctx, v));
         if (streq(l[0], "NONE") && !l[1]) {
                 p->kind = HEALTH_NONE;
@@ -217,8 +218,8 @@ static int parse_exec_json(struct parse_ctx *ctx, const char *key, const char *v
                         return -ENOMEM;
         }
         if (!p->argv[0] || !p->argv[0][0] || (strchr(p->argv[0], '/') && p->argv[0][0] != '/'))
-                return ctx_error(ctx, "%s=%s: the program must be an absolute path or a name found in PATH", key,
-                                 ctx_short(ctx, v));
+                return ctx_error(ctx, "%s=%s: the program must be an absolute path or a name found in PATH",
+                                 key, ctx_short(ctx, v));
         p->kind = HEALTH_EXEC;
         return 0;
 }
@@ -228,18 +229,20 @@ static int parse_probe(struct parse_ctx *ctx, const char *key, const char *v, st
                 return 0;
         if (startswith(v, "tcp:")) {
                 if (parse_host_port(v + 4, true, 0, p) < 0)
-                        return ctx_error(ctx,
-                                         "%s=%s: expected tcp:PORT or tcp:ADDRESS:PORT with a numeric address "
-                                         "or localhost",
-                                         key, ctx_short(ctx, v));
+                        return ctx_error(
+                                ctx,
+                                "%s=%s: expected tcp:PORT or tcp:ADDRESS:PORT with a numeric address "
+                                "or localhost",
+                                key, ctx_short(ctx, v));
                 p->kind = HEALTH_TCP;
                 return 0;
         }
         if (startswith(v, "https://"))
-                return ctx_error(ctx,
-                                 "%s=%s: svcd has no TLS library for an HTTPS probe; probe the plain HTTP port, "
-                                 "tcp:PORT, or a command such as curl -fsk https://...",
-                                 key, ctx_short(ctx, v));
+                return ctx_error(
+                        ctx,
+                        "%s=%s: svcd has no TLS library for an HTTPS probe; probe the plain HTTP port, "
+                        "tcp:PORT, or a command such as curl -fsk https://...",
+                        key, ctx_short(ctx, v));
         if (startswith(v, "http://"))
                 return parse_http(ctx, key, v, p);
         if (v[0] == '[')
@@ -276,7 +279,8 @@ int config_parse_health_cmd(struct parse_ctx *ctx, const char *key, const char *
 
 /* HealthInterval=: a time span, or "disable" (0, as podman): the probe then runs at start only.
  * HealthTimeout=: a finite time span above zero, as a probe that hangs must be killed. */
-int config_parse_health_span(struct parse_ctx *ctx, const char *key, const char *value, void *data, int ltype) {
+int config_parse_health_span(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                             int ltype) {
         uint64_t *t = data;
         if (ltype == HEALTH_SPAN_INTERVAL && streq(value, "disable")) {
                 *t = 0;
@@ -284,8 +288,10 @@ int config_parse_health_span(struct parse_ctx *ctx, const char *key, const char 
         }
         int r = config_parse_timespan(ctx, key, value, data, TIMESPAN_PLAIN);
         if (r >= 0 && ltype == HEALTH_SPAN_TIMEOUT && (*t == 0 || *t == USEC_INFINITY))
-                return ctx_error(ctx, "%s=%s: a probe needs a timeout above zero and finite, so that one that "
-                                 "hangs is killed", key, ctx_short(ctx, value));
+                return ctx_error(ctx,
+                                 "%s=%s: a probe needs a timeout above zero and finite, so that one that "
+                                 "hangs is killed",
+                                 key, ctx_short(ctx, value));
         return r;
 }
 

@@ -63,8 +63,10 @@ static int assign_notify(struct parse_ctx *ctx, const char *key, const char *val
         for (const char *p = value; (p = strchr(p, '%')); p += 2)
                 bad_percent |= p[1] != 'n' && p[1] != 'N';
         if (bad_percent || !unit_name_is_valid(probe))
-                return ctx_error(ctx, "%s=%s: expected a unit name, where %%n stands for the failing unit's name "
-                                 "(notify-mail@%%n)", key, ctx_short(ctx, value));
+                return ctx_error(ctx,
+                                 "%s=%s: expected a unit name, where %%n stands for the failing unit's name "
+                                 "(notify-mail@%%n)",
+                                 key, ctx_short(ctx, value));
         *field = strdup(value);
         return *field ? 0 : -ENOMEM;
 }
@@ -89,7 +91,8 @@ static int assign(struct parse_ctx *ctx, const char *key, const char *value) {
                 c->subnet_set = true;
                 return 0;
         }
-        return ctx_error(ctx, "unknown key %s= in [%s]: svcd.conf knows Subnet= in [Network], "
+        return ctx_error(ctx,
+                         "unknown key %s= in [%s]: svcd.conf knows Subnet= in [Network], "
                          "DefaultOnFailure= and DefaultOnHealthChange= in [Manager]",
                          ctx_short(ctx, key), ctx->section);
 }

@@ -135,7 +135,8 @@ void pid1_service_changed(struct service *s _unused_, enum svc_state old _unused
 /* As health.c: a service with a probe is "starting" once it runs, until the test says healthy. */
 void health_service_changed(struct service *s, enum svc_state old _unused_) {
         bool up = s->sm.state == SVC_RUNNING || s->sm.state == SVC_RELOADING;
-        s->health_state = up && s->unit->health.kind != HEALTH_NONE ? HEALTH_STATE_STARTING : HEALTH_STATE_NONE;
+        s->health_state =
+                up && s->unit->health.kind != HEALTH_NONE ? HEALTH_STATE_STARTING : HEALTH_STATE_NONE;
 }
 void exec_kill_all(struct service *s _unused_, bool final _unused_) {
 }

@@ -2195,9 +2195,10 @@ static void test_units__health_cmd_http_and_statuses(void **state _unused_) {
 }
 
 static void test_units__health_timing_keys(void **state _unused_) {
-        struct unit *u = load_svc("HealthCmd=tcp:80\nHealthInterval=1m30s\nHealthTimeout=500ms\nHealthRetries=5\n"
-                                  "HealthStartPeriod=2min\nHealthOnFailure=restart\nHealthStartupCmd=tcp:81\n"
-                                  "HealthStartupInterval=disable\nHealthStartupRetries=4\nHealthStartupSuccess=2\n");
+        struct unit *u =
+                load_svc("HealthCmd=tcp:80\nHealthInterval=1m30s\nHealthTimeout=500ms\nHealthRetries=5\n"
+                         "HealthStartPeriod=2min\nHealthOnFailure=restart\nHealthStartupCmd=tcp:81\n"
+                         "HealthStartupInterval=disable\nHealthStartupRetries=4\nHealthStartupSuccess=2\n");
         assert_int_equal(u->health_interval_usec, 90 * USEC_PER_SEC);
         assert_int_equal(u->health_timeout_usec, 500 * USEC_PER_MSEC);
         assert_int_equal(u->health_retries, 5);
@@ -2217,8 +2218,7 @@ static void test_units__health_timing_keys(void **state _unused_) {
 
 static void test_units__health_startup_cmd_needs_health_cmd(void **state _unused_) {
         expect_error(SVC "HealthStartupCmd=tcp:80\n", 3, "HealthStartupCmd= needs HealthCmd=");
-        expect_warning("[Service]\nType=oneshot\nExecStart=/bin/true\nHealthCmd=tcp:80\n", 4,
-                       "never runs");
+        expect_warning("[Service]\nType=oneshot\nExecStart=/bin/true\nHealthCmd=tcp:80\n", 4, "never runs");
 }
 
 static void test_units__on_health_change_is_a_unit_list(void **state _unused_) {
@@ -2229,8 +2229,9 @@ static void test_units__on_health_change_is_a_unit_list(void **state _unused_) {
 
 static void test_units__svcd_conf_notification_defaults(void **state _unused_) {
         char *dir = mktemp_dir();
-        write_file(dir, "svcd.conf", "[Manager]\nDefaultOnFailure=notify-mail@%n.service\n"
-                                     "DefaultOnHealthChange=notify-webhook@%N\n");
+        write_file(dir, "svcd.conf",
+                   "[Manager]\nDefaultOnFailure=notify-mail@%n.service\n"
+                   "DefaultOnHealthChange=notify-webhook@%N\n");
         _cleanup_free_ char *path = path_join(dir, "svcd.conf");
         struct svcd_conf c;
         struct unit_diag d = {};
