@@ -12,7 +12,6 @@
 set -euo pipefail
 
 BUILD=$(cd "${1:-build}" && pwd)
-HERE=$(cd "$(dirname "$0")" && pwd)
 N=${HEALTH_SERVICES:-100}
 DUR=${HEALTH_SECONDS:-60}
 IVL=${HEALTH_INTERVAL:-10s}

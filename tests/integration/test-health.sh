@@ -217,7 +217,7 @@ EOF
 }
 
 # No sleep 1000 left behind: the probe killed at its timeout is gone from the sandbox.
-no_sleeping_probe() {
+no_sleeping_probe() { # shellcheck disable=SC2009 # ps: the arguments of the sandbox's processes
         ! ps --ppid "$(init_pid "$1")" -o args= | grep -q '^sleep 1000'
 }
 
