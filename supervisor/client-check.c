@@ -50,6 +50,20 @@ static bool check_libraries(const char *root, const struct unit *u) {
 
 /* svc check [--no-programs] FILE...: --no-programs checks the unit files alone, not their
  * programs in their trees (a packaged unit read before its tree exists). */
+/* A template file is checked as an instance, as systemd-analyze verify does ("tpl@test_instance"):
+ * the notification units of units/examples are templates. */
+static int load_for_check(const char *path, struct unit **ret, struct unit_diag *d) {
+        const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+        size_t n = strlen(base), k = unit_suffix_len(base);
+        if (k == 0 || n <= k || base[n - k - 1] != '@')
+                return unit_load_file(path, ret, d);
+        _cleanup_free_ char *dir = slash ? strndup(path, (size_t) (slash - path)) : strdup(".");
+        _cleanup_free_ char *name = NULL;
+        if (!dir || asprintf(&name, "%.*stest_instance", (int) (n - k), base) < 0)
+                return -ENOMEM;
+        return unit_load_from_dir(*dir ? dir : "/", name, ret, d);
+}
+
 int client_check(const char *root, int argc, char **argv) {
         bool programs = true;
         if (argc >= 2 && streq(argv[1], "--no-programs")) {
@@ -71,7 +85,7 @@ int client_check(const char *root, int argc, char **argv) {
         for (size_t i = 0; i < n; i++) {
                 struct unit_diag d = { 0 };
                 struct unit *u = NULL;
-                if (unit_load_file(argv[i + 1], &u, &d) >= 0)
+                if (load_for_check(argv[i + 1], &u, &d) >= 0)
                         units[ok++] = u;
                 print_diag(&d);
                 unit_diag_clear(&d);

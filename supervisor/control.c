@@ -15,6 +15,7 @@
 #include "supervisor/control-api.h"
 #include "supervisor/du.h"
 #include "supervisor/peer.h"
+#include "supervisor/health.h"
 #include "supervisor/svcd.h"
 
 /* A user of group svc must not lock root out: at most 16 connections per user other than
@@ -325,6 +326,11 @@ static int append_status(sd_bus_message *reply, struct service *s, const uint64_
                                           u ? service_type_to_string(u->type) : "", "NSPID", "u",
                                           (uint32_t) (s->main_pid ? nspid : 0), "InitPID", "u",
                                           (uint32_t) (s->has_sb ? s->sb.pid : 0));
+        if (r >= 0 && s->health_state != HEALTH_STATE_NONE)
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "Health", "s",
+                                          health_state_to_string(s->health_state), "HealthOutput", "s",
+                                          health_last_output(s), "HealthStreak", "u",
+                                          (uint32_t) health_streak(s));
         char addr[16];
         const char *a = net_service_address(s, addr);
         if (r >= 0)

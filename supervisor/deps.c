@@ -14,6 +14,7 @@
 
 #include "common/macro.h"
 #include "common/util.h"
+#include "supervisor/alerts.h"
 #include "supervisor/deps.h"
 #include "supervisor/svcd.h"
 
@@ -106,7 +107,7 @@ const char *deps_start_blocker(struct manager *m, struct service *s, const char 
 }
 
 /* Tells a unit started by OnFailure=/OnSuccess= which unit set it off, as systemd's $MONITOR_*. */
-static void set_monitor_env(struct service *t, const struct service *s) {
+static void set_monitor_env(struct service *t, const struct service *s, char *const *extra) {
         const struct svc_machine *sm = &s->sm;
         const char *sig = sm->exit_code && sm->exit_code != CLD_EXITED ? sigabbrev_np(sm->exit_status) : NULL;
         char v[4][UNIT_NAME_MAX + 32];
@@ -125,16 +126,19 @@ static void set_monitor_env(struct service *t, const struct service *s) {
         for (size_t i = 0; i < ELEMENTSOF(v); i++)
                 if (strv_extend(&env, v[i]) < 0)
                         env = strv_free(env);
+        for (size_t i = 0; extra && extra[i]; i++)
+                if (strv_extend(&env, extra[i]) < 0)
+                        env = strv_free(env);
         strv_free(t->monitor_env);
         t->monitor_env = env;
 }
 
-static void start_each(struct service *s, char **names, const char *key) {
+void deps_start_units(struct service *s, char **names, const char *key, char *const *extra_env) {
         STRV_FOREACH (name, names) {
                 struct service *t;
                 int r = manager_get_service(s->m, *name, &t);
                 if (r >= 0) {
-                        set_monitor_env(t, s);
+                        set_monitor_env(t, s, extra_env);
                         r = manager_enqueue(s->m, t, JOB_START, false);
                 }
                 if (r < 0)
@@ -154,10 +158,9 @@ void deps_service_changed(struct service *s, enum svc_state old) {
         struct manager *m = s->m;
         if (!s->unit || m->shutting_down)
                 return;
-        if (now == SVC_FAILED && old != SVC_FAILED)
-                start_each(s, s->unit->on_failure, "OnFailure");
-        else if (now == SVC_INACTIVE && was_up(old))
-                start_each(s, s->unit->on_success, "OnSuccess");
+        alerts_service_changed(s, old); /* OnFailure=, OnHealthChange= */
+        if (now == SVC_INACTIVE && was_up(old))
+                deps_start_units(s, s->unit->on_success, "OnSuccess", NULL);
         if ((now != SVC_INACTIVE && now != SVC_FAILED) || !(was_up(old) || old == SVC_BACKING_OFF))
                 return;
         for (size_t i = 0; i < m->n_services; i++) {

@@ -29,6 +29,9 @@ void deps_reload_queued(struct manager *m, struct service *s);
  * down) and NULL is returned. */
 const char *deps_start_blocker(struct manager *m, struct service *s, const char **ret_fail);
 
+/* Starts the units NAMES (S's KEY=) with $MONITOR_* about S, plus EXTRA_ENV ("K=V", may be NULL). */
+void deps_start_units(struct service *s, char **names, const char *key, char *const *extra_env);
+
 /* S changed from OLD to its current state: OnFailure=, OnSuccess=, and the units bound to S. */
 void deps_service_changed(struct service *s, enum svc_state old);
 

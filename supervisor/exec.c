@@ -13,6 +13,7 @@
 #include "common/util.h"
 #include "supervisor/peer.h"
 #include "supervisor/hardening.h"
+#include "supervisor/health.h"
 #include "supervisor/svcd.h"
 
 #define PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -673,7 +674,9 @@ static int check_programs(struct service *s, int rootfd, const char *label) {
                         if (r < 0)
                                 return fail_spawn(s, r, "%s", why ? why : "the library check failed");
                 }
-        return 0;
+        _cleanup_free_ char *why = NULL;
+        int r = health_check_programs(s, rootfd, label, &why);
+        return r < 0 ? fail_spawn(s, r, "%s", why ? why : "the library check failed") : 0;
 }
 
 static int ensure_sandbox(struct service *s, const struct sandbox_creds *creds, int rootfd,
@@ -1182,10 +1185,13 @@ void exec_session_signal(struct service *s, uint32_t id, int sig) {
 }
 
 void exec_session_flush(struct service *s, struct exec_session *e) {
-        if (!e->done || !e->wait)
+        if (!e->done || (!e->wait && !e->on_done))
                 return;
-        (void) sd_bus_reply_method_return(e->wait, "is", (int32_t) e->exit_code,
-                                          e->message ? e->message : "");
+        if (e->on_done)
+                e->on_done(s, e);
+        else
+                (void) sd_bus_reply_method_return(e->wait, "is", (int32_t) e->exit_code,
+                                                  e->message ? e->message : "");
         for (struct exec_session **p = &s->execs; *p; p = &(*p)->next)
                 if (*p == e) {
                         *p = e->next;

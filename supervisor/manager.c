@@ -10,8 +10,10 @@
 
 #include "common/macro.h"
 #include "common/util.h"
+#include "supervisor/alerts.h"
 #include "supervisor/condition-check.h"
 #include "supervisor/deps.h"
+#include "supervisor/health.h"
 #include "supervisor/pid1.h"
 #include "supervisor/svcd.h"
 
@@ -107,6 +109,8 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
                 r = cgroup_init(m);
         if (r >= 0)
                 r = net_init(m);
+        if (r >= 0)
+                r = alerts_init(m);
         if (r >= 0 && (m->nsinit_fd = sandbox_nsinit_memfd()) < 0)
                 r = log_error_errno(m->nsinit_fd, "Cannot prepare ns-init: %m");
         if (r >= 0 && (m->devnull_fd = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0)
@@ -143,6 +147,7 @@ struct manager *manager_free(struct manager *m) {
         safe_close(m->nsinit_fd);
         safe_close(m->devnull_fd);
         net_done(m);
+        alerts_done(m);
         cgroup_done(m);
         priv.dispatch = sd_event_source_disable_unref(priv.dispatch);
         if (m->lock_fd >= 0)
@@ -512,8 +517,11 @@ static const char *start_blocker(struct manager *m, struct service *s) {
                 struct service *dep = m->services[i];
                 if (dep == s || !dep->unit || !ordered_after(s, dep))
                         continue;
+                /* A service with a probe is ready for its dependants once healthy (compose's
+                 * service_healthy); one that turned unhealthy is waited for no longer. */
                 bool pending =
                         dep->job == JOB_START || dep->job == JOB_RESTART || dep->sm.state == SVC_STARTING ||
+                        dep->health_state == HEALTH_STATE_STARTING ||
                         (dep->sm.state == SVC_BACKING_OFF && strv_contains(s->unit->requires, dep->name));
                 if (pending)
                         return dep->name;
@@ -659,7 +667,12 @@ static void check_job(struct service *s, enum svc_state old) {
         }
 }
 
+void manager_health_changed(struct service *s) {
+        schedule_dispatch(s->m);
+}
+
 void manager_service_changed(struct service *s, enum svc_state old) {
+        health_service_changed(s, old);
         pid1_service_changed(s, old);
         check_job(s, old);
         deps_service_changed(s, old);

@@ -147,6 +147,7 @@ int net_init(struct manager *m) {
         struct svcd_conf conf;
         struct unit_diag d = { 0 };
         int r = svcd_conf_load(n->conf_path, &conf, &d);
+        svcd_conf_done(&conf); /* the [Manager] part is health.c's */
         if (r == -ENOMEM) {
                 unit_diag_clear(&d);
                 return r;

@@ -10,6 +10,7 @@
 #include "common/macro.h"
 #include "common/util.h"
 #include "sandbox/sandbox.h"
+#include "supervisor/health.h"
 #include "supervisor/svcd.h"
 
 #define LOG_READ_CHUNK (64 * 1024)
@@ -183,6 +184,7 @@ struct service *service_free(struct service *s) {
         if (s->m->control)
                 control_forget_service(s->m->control, s);
         sd_event_source_disable_unref(s->timer);
+        health_free(s);
         exec_free(s);
         net_service_release(s);
         sockets_close(s);

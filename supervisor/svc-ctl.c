@@ -26,7 +26,8 @@ static bool use_color;
 
 struct status_info {
         char *name, *description, *state, *detail, *result, *last_exit, *status_text, *path, *type, *job,
-                *tree_path, *address;
+                *tree_path, *address, *health, *health_output;
+        uint32_t health_streak;
         char **ports, **leftovers;
         int outbound;
         uint64_t since;
@@ -49,6 +50,8 @@ static void status_info_done(struct status_info *i) {
         free(i->job);
         free(i->tree_path);
         free(i->address);
+        free(i->health);
+        free(i->health_output);
         strv_free(i->ports);
         strv_free(i->leftovers);
         strv_free(i->load_errors);
@@ -202,6 +205,8 @@ static int read_variant(sd_bus_message *m, const char *key, struct status_info *
                 { "Job", &i->job },
                 { "TreePath", &i->tree_path },
                 { "Address", &i->address },
+                { "Health", &i->health },
+                { "HealthOutput", &i->health_output },
         };
         for (size_t k = 0; k < ELEMENTSOF(strings); k++)
                 if (streq(key, strings[k].key)) {
@@ -220,6 +225,8 @@ static int read_variant(sd_bus_message *m, const char *key, struct status_info *
                 return sd_bus_message_read(m, "v", "u", &i->main_pid);
         if (streq(key, "Restarts"))
                 return sd_bus_message_read(m, "v", "u", &i->restarts);
+        if (streq(key, "HealthStreak"))
+                return sd_bus_message_read(m, "v", "u", &i->health_streak);
         if (streq(key, "NSPID"))
                 return sd_bus_message_read(m, "v", "u", &i->ns_pid);
         if (streq(key, "InitPID"))
@@ -369,9 +376,9 @@ static void escape_in_place(char **s) {
 
 /* For the terminal, or a pipe that ends at one: --json escapes in its own way. */
 static void status_info_escape(struct status_info *i) {
-        char **strings[] = { &i->name,   &i->description, &i->state,       &i->detail,
-                             &i->result, &i->last_exit,   &i->status_text, &i->path,
-                             &i->type,   &i->job,         &i->tree_path,   &i->address };
+        char **strings[] = { &i->name,      &i->description, &i->state,  &i->detail,       &i->result,
+                             &i->last_exit, &i->status_text, &i->path,   &i->type,         &i->job,
+                             &i->tree_path, &i->address,     &i->health, &i->health_output };
         for (size_t k = 0; k < ELEMENTSOF(strings); k++)
                 escape_in_place(strings[k]);
         STRV_FOREACH (p, i->ports)
@@ -403,6 +410,10 @@ static void print_status(const struct status_info *i) {
                 printf("   Main PID: %u (%u in its sandbox)\n", i->main_pid, i->ns_pid);
         STRV_FOREACH (l, i->leftovers)
                 printf("  Left over: %s\n", *l);
+        if (!isempty(i->health))
+                printf("     Health: %s (%u failed in a row%s%s)\n", i->health, i->health_streak,
+                       isempty(i->health_output) ? "" : "; last probe: ",
+                       i->health_output ? i->health_output : "");
         printf("   Restarts: %u\n", i->restarts);
         if (!isempty(i->last_exit))
                 printf("  Last exit: %s\n", i->last_exit);
@@ -436,15 +447,17 @@ static void json_status(const struct status_info *i, bool first) {
                 { "job", i->job },
                 { "tree_path", i->tree_path },
                 { "address", i->address },
+                { "health", i->health },
+                { "health_output", i->health_output },
         };
         for (size_t k = 0; k < ELEMENTSOF(s); k++) {
                 printf(",\"%s\":", s[k].k);
                 json_string(stdout, s[k].v);
         }
         printf(",\"since_usec\":%llu,\"main_pid\":%u,\"main_ns_pid\":%u,\"init_pid\":%u,\"restarts\":%u,"
-               "\"enabled\":%s,\"load_errors\":[",
+               "\"health_streak\":%u,\"enabled\":%s,\"load_errors\":[",
                (unsigned long long) i->since, i->main_pid, i->ns_pid, i->init_pid, i->restarts,
-               i->enabled ? "true" : "false");
+               i->health_streak, i->enabled ? "true" : "false");
         size_t k = 0;
         STRV_FOREACH (e, i->load_errors) {
                 printf("%s", k++ ? "," : "");
@@ -487,8 +500,8 @@ static int cmd_status(sd_bus *bus, char **names, bool list) {
         if (arg_json)
                 printf("[");
         if (list && !arg_json)
-                printf("%-24s %-12s %-8s %-8s %-8s %-8s %s\n", "UNIT", "STATE", "PID", "MEMORY", "RESTARTS",
-                       "ENABLED", "DESCRIPTION");
+                printf("%-24s %-12s %-10s %-8s %-8s %-8s %-8s %s\n", "UNIT", "STATE", "HEALTH", "PID",
+                       "MEMORY", "RESTARTS", "ENABLED", "DESCRIPTION");
         bool first = true;
         struct status_info i = { 0 };
         status_info_done(&i); /* the empty state: resources unknown */
@@ -501,9 +514,9 @@ static int cmd_status(sd_bus *bus, char **names, bool list) {
                         char mem[32] = "-";
                         if (i.res[R_MEM] != UNKNOWN)
                                 format_bytes(mem, sizeof(mem), i.res[R_MEM]);
-                        printf("%-24s %s%-12s%s %-8u %-8s %-8u %-8s %s\n", i.name, state_color(i.state),
-                               i.state, color_off(), i.main_pid, mem, i.restarts, i.enabled ? "yes" : "no",
-                               i.description ? i.description : "");
+                        printf("%-24s %s%-12s%s %-10s %-8u %-8s %-8u %-8s %s\n", i.name, state_color(i.state),
+                               i.state, color_off(), isempty(i.health) ? "-" : i.health, i.main_pid, mem,
+                               i.restarts, i.enabled ? "yes" : "no", i.description ? i.description : "");
                 } else {
                         if (!first)
                                 printf("\n");

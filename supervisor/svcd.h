@@ -34,6 +34,17 @@ enum job_type {
         _JOB_MAX,
 };
 
+/* What a service's health probes say (health.c); NONE when it has no probe or is not running. */
+enum health_state {
+        HEALTH_STATE_NONE,
+        HEALTH_STATE_STARTING,
+        HEALTH_STATE_HEALTHY,
+        HEALTH_STATE_UNHEALTHY,
+        _HEALTH_STATE_MAX,
+};
+struct service;
+struct service_health;
+
 /* `svc exec`: a command run in a running service's sandbox, and who waits for its end. */
 struct exec_session {
         uint32_t id;
@@ -41,6 +52,8 @@ struct exec_session {
         int exit_code; /* as docker exec: status, 128+signal, 126/127 when it could not start */
         char *message; /* why it could not start */
         sd_bus_message *wait;
+        /* An exec probe (health.c) instead of a client: called once the session is done. */
+        void (*on_done)(struct service *s, struct exec_session *e);
         struct exec_session *next;
 };
 
@@ -69,6 +82,9 @@ struct service {
         char *condition_failure;
         bool assertion_failed; /* condition_failure is about an Assert*= */
         char **monitor_env; /* $MONITOR_* of the unit whose OnFailure=/OnSuccess= started this one */
+        enum health_state health_state; /* what dependants ordered after it wait on (manager.c) */
+        struct service_health *health; /* the probes (health.c) */
+        bool told_bad; /* the owner was last told of a failure or of unhealthy: a recovery is told */
 
         /* The running sandbox: ns-init and what it reported. Pids are in the sandbox's numbering
          * unless named host. */
@@ -164,6 +180,8 @@ struct manager {
         gid_t svc_gid; /* group "svc" from /etc/group, or (gid_t) -1 */
         struct cgroups *cgroups;
         struct net *net;
+        /* svcd.conf [Manager] DefaultOnFailure=, DefaultOnHealthChange= (alerts.c), or NULL */
+        char *default_on_failure, *default_on_health_change;
 };
 
 /* manager.c */
@@ -176,6 +194,8 @@ int manager_get_service(struct manager *m, const char *name, struct service **re
 int manager_enqueue(struct manager *m, struct service *s, enum job_type job, bool manual);
 void manager_dispatch(struct manager *m);
 void manager_service_changed(struct service *s, enum svc_state old);
+/* The service's health_state changed: start jobs waiting on it may go. */
+void manager_health_changed(struct service *s);
 void manager_reap(struct manager *m);
 int manager_set_enabled(struct manager *m, struct service *s, bool enable);
 void manager_shutdown(struct manager *m, int exit_status);

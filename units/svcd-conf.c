@@ -27,8 +27,56 @@ int parse_ipv4_subnet(const char *s, uint32_t *ret_addr, unsigned *ret_prefix) {
         return 0;
 }
 
+void svcd_conf_done(struct svcd_conf *c) {
+        c->default_on_failure = mfree(c->default_on_failure);
+        c->default_on_health_change = mfree(c->default_on_health_change);
+}
+
+char *svcd_conf_notify_unit(const char *template, const char *name) {
+        size_t n = strlen(template) + 1;
+        for (const char *p = template; (p = strchr(p, '%')); p++)
+                n += strlen(name);
+        char *r = malloc(n), *o = r;
+        if (!r)
+                return NULL;
+        for (const char *p = template; *p; p++)
+                if (p[0] == '%' && (p[1] == 'n' || p[1] == 'N')) {
+                        o = stpcpy(o, name);
+                        p++;
+                } else
+                        *o++ = *p;
+        *o = '\0';
+        unit_name_strip_suffix(r);
+        if (strchr(r, '@'))
+                unit_name_strip_suffix(r);
+        return r;
+}
+
+static int assign_notify(struct parse_ctx *ctx, const char *key, const char *value, char **field) {
+        *field = mfree(*field);
+        if (!*value)
+                return 0;
+        _cleanup_free_ char *probe = svcd_conf_notify_unit(value, "x");
+        if (!probe)
+                return -ENOMEM;
+        bool bad_percent = false;
+        for (const char *p = value; (p = strchr(p, '%')); p += 2)
+                bad_percent |= p[1] != 'n' && p[1] != 'N';
+        if (bad_percent || !unit_name_is_valid(probe))
+                return ctx_error(ctx,
+                                 "%s=%s: expected a unit name, where %%n stands for the failing unit's name "
+                                 "(notify-mail@%%n)",
+                                 key, ctx_short(ctx, value));
+        *field = strdup(value);
+        return *field ? 0 : -ENOMEM;
+}
+
 static int assign(struct parse_ctx *ctx, const char *key, const char *value) {
         struct svcd_conf *c = ctx->userdata;
+        if (streq(ctx->section, "Manager") && streq(key, "DefaultOnFailure"))
+                return assign_notify(ctx, key, value, &c->default_on_failure);
+        if (streq(ctx->section, "Manager") && streq(key, "DefaultOnHealthChange"))
+                return assign_notify(ctx, key, value, &c->default_on_health_change);
         if (streq(ctx->section, "Network") && streq(key, "Subnet")) {
                 if (!*value) {
                         c->subnet_set = false;
@@ -43,12 +91,14 @@ static int assign(struct parse_ctx *ctx, const char *key, const char *value) {
                 c->subnet_set = true;
                 return 0;
         }
-        return ctx_error(ctx, "unknown key %s= in [%s]: svcd.conf knows Subnet= in [Network]",
+        return ctx_error(ctx,
+                         "unknown key %s= in [%s]: svcd.conf knows Subnet= in [Network], "
+                         "DefaultOnFailure= and DefaultOnHealthChange= in [Manager]",
                          ctx_short(ctx, key), ctx->section);
 }
 
 int svcd_conf_load(const char *path, struct svcd_conf *ret, struct unit_diag *diag) {
-        static const char *const sections[] = { "Network", NULL };
+        static const char *const sections[] = { "Network", "Manager", NULL };
         *ret = (struct svcd_conf){ 0 };
         _cleanup_free_ char *text = NULL;
         size_t len = 0;

@@ -184,6 +184,19 @@ int config_parse_memory(struct parse_ctx *, const char *, const char *, void *, 
 int config_parse_tasks_max(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_weight(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_cpu_quota(struct parse_ctx *, const char *, const char *, void *, int);
+/* config-health.c */
+int config_parse_health_cmd(struct parse_ctx *, const char *, const char *, void *, int);
+/* ltype: HEALTH_SPAN_INTERVAL ("disable" is 0) or HEALTH_SPAN_TIMEOUT (above 0, finite) */
+int config_parse_health_span(struct parse_ctx *, const char *, const char *, void *, int);
+enum {
+        HEALTH_SPAN_INTERVAL,
+        HEALTH_SPAN_TIMEOUT,
+        HEALTH_SPAN_PLAIN,
+};
+int config_parse_health_action(struct parse_ctx *, const char *, const char *, void *, int);
+void health_probe_done(struct health_probe *p);
+/* The checks of the health keys that need the whole unit. 0, -ENOMEM. */
+int verify_health(struct parse_ctx *ctx);
 /* conditions.c: ltype is the enum condition_type, data a struct condition_list. */
 int config_parse_condition(struct parse_ctx *, const char *, const char *, void *, int);
 void condition_list_clear(struct condition_list *l);

@@ -41,6 +41,12 @@ const struct unit unit_defaults = {
         .var_overlay = -1,
         .log_rotate_size = 1024 * 1024,
         .log_rotate_count = 10,
+        .health_interval_usec = 30 * USEC_PER_SEC,
+        .health_timeout_usec = 30 * USEC_PER_SEC,
+        .health_retries = 3,
+        .health_startup_interval_usec = 30 * USEC_PER_SEC,
+        .health_startup_timeout_usec = 30 * USEC_PER_SEC,
+        .health_on_failure = HEALTH_ACTION_NONE,
 };
 
 const char *service_type_to_string(enum service_type t) {
@@ -134,6 +140,7 @@ static void unit_free_lists(struct unit *u) {
                 u->stop_propagated_from,
                 u->on_failure,
                 u->on_success,
+                u->on_health_change,
                 u->supplementary_groups,
                 u->environment,
                 u->state_directories,
@@ -156,6 +163,8 @@ static void unit_free_lists(struct unit *u) {
         condition_list_clear(&u->conditions);
         condition_list_clear(&u->asserts);
         path_specs_free(u->paths, u->n_paths);
+        health_probe_done(&u->health);
+        health_probe_done(&u->health_startup);
 }
 
 struct unit *unit_free(struct unit *u) {
@@ -273,6 +282,8 @@ static int unit_verify(struct parse_ctx *ctx) {
                 r = verify_paths(ctx);
         if (r >= 0)
                 r = unit_hardening_verify(ctx);
+        if (r >= 0)
+                r = verify_health(ctx);
         return r;
 }
 

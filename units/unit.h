@@ -274,6 +274,49 @@ void unit_syscalls_free(struct unit_syscall *v, size_t n);
 
 /* True when the unit asks for a seccomp filter of its own. */
 bool unit_hardening_wants_filter(const struct unit_hardening *h);
+/* HealthCmd= and HealthStartupCmd=: what one probe does (podman-run(1) --health-cmd, plus a TCP
+ * connect and an HTTP GET that Quadlet lacks). */
+enum health_kind {
+        HEALTH_NONE, /* no probe (unset, or "none") */
+        HEALTH_EXEC, /* a command in the service's sandbox: exit 0 is healthy */
+        HEALTH_TCP, /* a TCP connect from inside the service's network namespace */
+        HEALTH_HTTP, /* an HTTP GET from inside it; the status must be in the expected set */
+        _HEALTH_KIND_MAX,
+};
+
+#define HEALTH_STATUS_RANGES_MAX 8
+
+struct health_probe {
+        enum health_kind kind;
+        char **argv; /* EXEC: argv[0] is the program, absolute or a name found in the tree's PATH */
+        bool shell; /* EXEC: a plain string, run as podman does: /bin/sh -c STRING */
+        int family; /* TCP, HTTP: AF_INET or AF_INET6 */
+        uint8_t address[16]; /* network byte order; 127.0.0.1 for "localhost" or no host */
+        uint16_t port;
+        char *host; /* HTTP: the Host: header, as written */
+        char *path; /* HTTP: "/health?x=1", "/" when the URL has none */
+        /* HTTP: the statuses that count as healthy, inclusive ranges; none written = 200-399 */
+        struct {
+                uint16_t lo, hi;
+        } status[HEALTH_STATUS_RANGES_MAX];
+        unsigned n_status;
+        char *text; /* the value as written, for status and messages */
+        char *file; /* where it was written */
+        unsigned line;
+};
+
+/* HealthOnFailure= (podman-run(1) --health-on-failure). */
+enum health_action {
+        HEALTH_ACTION_NONE,
+        HEALTH_ACTION_KILL,
+        HEALTH_ACTION_RESTART,
+        HEALTH_ACTION_STOP,
+        _HEALTH_ACTION_MAX,
+};
+
+/* True when STATUS (an HTTP status code) counts as healthy for P. */
+bool health_status_expected(const struct health_probe *p, unsigned status);
+const char *health_action_to_string(enum health_action a);
 
 /* Limit*= entries, indexed by RLIMIT_*. */
 #define UNIT_RLIMIT_MAX RLIM_NLIMITS
@@ -371,6 +414,17 @@ struct unit {
 
         /* [Service]: hardening */
         struct unit_hardening hardening;
+        /* [Service]: health probes (Quadlet's keys and defaults) */
+        struct health_probe health, health_startup;
+        uint64_t health_interval_usec; /* default 30 s; 0 = the probe runs only at start */
+        uint64_t health_timeout_usec; /* default 30 s */
+        unsigned health_retries; /* default 3 */
+        uint64_t health_start_period_usec; /* default 0 */
+        uint64_t health_startup_interval_usec, health_startup_timeout_usec; /* default 30 s */
+        unsigned health_startup_retries; /* default 0: no limit */
+        unsigned health_startup_success; /* default 0: the first success ends the startup probe */
+        enum health_action health_on_failure; /* default none, as podman */
+        char **on_health_change; /* [Unit] OnHealthChange=: units told of unhealthy and recovered */
 
         /* [Service]: logs */
         uint64_t log_rotate_size; /* default 1 MiB */

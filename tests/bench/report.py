@@ -256,6 +256,22 @@ BENCHES = [
         ],
         "targets": [],
     },
+    {
+        "id": "9",
+        "title": "9. Health probes",
+        "what": "`tests/bench/health.sh`: svcd's CPU time (utime+stime of its process) with 100 services, each "
+        "probed every 10 s (a third each: an exec probe running /bin/true in the service's sandbox, a TCP "
+        "connect and an HTTP GET to a busybox httpd in the service's network namespace), over 60 s once all "
+        "are healthy. One measurement.",
+        "unit": "%",
+        "higher": False,
+        "groups": [
+            {"ref": "svcd-probes", "rows": [
+                ("svcd-probes", "svcd, % of one core"),
+            ]},
+        ],
+        "targets": [("svcd-probes", "<", 1.0, "value", "under 1% of one core")],
+    },
 ]
 
 

@@ -15,6 +15,7 @@
 #   6 scale                     100 units to running; svc list / svc status at 100 and 1000 units
 #   7, 8 published port         connection setup and throughput through PublishPort= vs direct
 #                               (tests/bench/net.sh, in network namespaces of its own)
+#   9 health probes             svcd's CPU time probing 100 services every 10 s (tests/bench/health.sh)
 #
 # Knobs (environment): BENCH_ONLY="1 3" runs some benchmarks only (the report then has only
 # those); BENCH_RUNS (200) runs per contender in 1 and 2; BENCH_ROUNDS (8) batches they are
@@ -31,7 +32,7 @@ set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8}
+ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9}
 RUNS=${BENCH_RUNS:-200}
 ROUNDS=${BENCH_ROUNDS:-8}
 LOG_BYTES=${BENCH_LOG_BYTES:-200000000}
@@ -658,6 +659,10 @@ bench_net() {
         BENCH_DATA=$DATA "$HERE/net.sh" "$BUILD" >"$W/net.md"
 }
 if want 7 || want 8; then run_bench bench_net 7 8; fi
+bench_health() {
+        BENCH_DATA=$DATA "$HERE/health.sh" "$BUILD" >"$W/health.txt"
+}
+want 9 && run_bench bench_health 9
 
 ELAPSED=$((EPOCHSECONDS - START))
 say "writing $OUT/results.md and $OUT/results.png ($ELAPSED s so far)"

@@ -12,6 +12,7 @@
 #include "common/macro.h"
 #include "common/util.h"
 #include "supervisor/condition-check.h"
+#include "supervisor/health.h"
 #include "supervisor/pid1.h"
 #include "supervisor/svcd.h"
 
@@ -130,6 +131,12 @@ bool service_child_exited(struct service *s _unused_, pid_t p _unused_, int c _u
         return false;
 }
 void pid1_service_changed(struct service *s _unused_, enum svc_state old _unused_) {
+}
+/* As health.c: a service with a probe is "starting" once it runs, until the test says healthy. */
+void health_service_changed(struct service *s, enum svc_state old _unused_) {
+        bool up = s->sm.state == SVC_RUNNING || s->sm.state == SVC_RELOADING;
+        s->health_state =
+                up && s->unit->health.kind != HEALTH_NONE ? HEALTH_STATE_STARTING : HEALTH_STATE_NONE;
 }
 void exec_kill_all(struct service *s _unused_, bool final _unused_) {
 }
@@ -380,6 +387,60 @@ static void test_manager__on_failure_and_on_success(void **state _unused_) {
         assert_true(strv_contains(get("next")->monitor_env, "MONITOR_UNIT=job"));
 }
 
+static void test_manager__dependant_waits_for_healthy(void **state _unused_) {
+        unit("db", "", "HealthCmd=tcp:5432");
+        unit("app", "Wants=db\nAfter=db", NULL);
+        enqueue("app", JOB_START);
+        journal_has("start:db");
+        journal_lacks("start:app");
+        assert_string_equal(state_of("db"), "running");
+        get("db")->health_state = HEALTH_STATE_HEALTHY;
+        manager_health_changed(get("db"));
+        settle();
+        journal_has("start:app");
+        assert_string_equal(state_of("app"), "running");
+}
+
+static void test_manager__unhealthy_dependency_is_waited_for_no_longer(void **state _unused_) {
+        unit("db", "", "HealthCmd=tcp:5432");
+        unit("app", "Wants=db\nAfter=db", NULL);
+        enqueue("app", JOB_START);
+        journal_lacks("start:app");
+        get("db")->health_state = HEALTH_STATE_UNHEALTHY;
+        manager_health_changed(get("db"));
+        settle();
+        journal_has("start:app");
+}
+
+static void test_manager__notification_tells_event_and_reason(void **state _unused_) {
+        unit("broken", "OnFailure=tell@%n.service", NULL);
+        unit("tell@", "", "Type=oneshot");
+        failing[0] = (char *) "broken";
+        enqueue("broken", JOB_START);
+        journal_has("start:tell@broken");
+        struct service *t = get("tell@broken");
+        assert_true(strv_contains(t->monitor_env, "MONITOR_UNIT=broken"));
+        assert_true(strv_contains(t->monitor_env, "MONITOR_EVENT=failure"));
+        assert_true(strv_contains(t->monitor_env, "MONITOR_REASON=exit-code"));
+        assert_true(get("broken")->told_bad);
+}
+
+/* svcd.conf's default applies to every unit but the notification units it starts: one that fails
+ * is not told about, so that nothing loops. */
+static void test_manager__default_notification_unit_does_not_loop(void **state _unused_) {
+        fx->m->default_on_failure = strdup("tell@%n");
+        unit("broken", "", NULL);
+        unit("tell@", "", NULL);
+        failing[0] = (char *) "broken";
+        failing[1] = (char *) "tell@broken";
+        enqueue("broken", JOB_START);
+        journal_has("start:tell@broken");
+        assert_string_equal(state_of("tell@broken"), "failed");
+        journal_lacks("start:tell@tell@broken");
+        free(fx->m->default_on_failure);
+        fx->m->default_on_failure = NULL;
+}
+
 static void test_manager__upholds_starts_again(void **state _unused_) {
         unit("keeper", "Upholds=worker", NULL);
         unit("worker", "", NULL);
@@ -443,6 +504,10 @@ int main(void) {
                 T(test_manager__requisite_waits_for_an_ordered_start),
                 T(test_manager__reload_propagates),
                 T(test_manager__on_failure_and_on_success),
+                T(test_manager__dependant_waits_for_healthy),
+                T(test_manager__unhealthy_dependency_is_waited_for_no_longer),
+                T(test_manager__notification_tells_event_and_reason),
+                T(test_manager__default_notification_unit_does_not_loop),
                 T(test_manager__upholds_starts_again),
                 T(test_manager__stop_when_unneeded),
                 T(test_manager__condition_skips_without_failing),

@@ -2106,6 +2106,150 @@ static void test_units__readme_documents_every_key_with_its_section_and_class(vo
         }
 }
 
+/* ---- health probes ------------------------------------------------------------------------ */
+
+static void test_units__health_defaults_are_podmans(void **state _unused_) {
+        struct unit *u = load_svc("");
+        assert_int_equal(u->health.kind, HEALTH_NONE);
+        assert_int_equal(u->health_interval_usec, 30 * USEC_PER_SEC);
+        assert_int_equal(u->health_timeout_usec, 30 * USEC_PER_SEC);
+        assert_int_equal(u->health_retries, 3);
+        assert_int_equal(u->health_start_period_usec, 0);
+        assert_int_equal(u->health_on_failure, HEALTH_ACTION_NONE);
+        unit_free(u);
+}
+
+static void test_units__health_cmd_string_runs_in_sh_as_podman(void **state _unused_) {
+        struct unit *u = load_svc("HealthCmd=curl -f http://localhost/ || exit 1\n");
+        assert_int_equal(u->health.kind, HEALTH_EXEC);
+        assert_true(u->health.shell);
+        assert_strv(u->health.argv, "/bin/sh", "-c", "curl -f http://localhost/ || exit 1", NULL);
+        assert_int_equal(u->health.line, 3);
+        unit_free(u);
+}
+
+static void test_units__health_cmd_json_forms(void **state _unused_) {
+        struct unit *u = load_svc("HealthCmd=[\"CMD\", \"/usr/bin/check\", \"a b\", \"q\\\"\"]\n");
+        assert_int_equal(u->health.kind, HEALTH_EXEC);
+        assert_false(u->health.shell);
+        assert_strv(u->health.argv, "/usr/bin/check", "a b", "q\"", NULL);
+        unit_free(u);
+        u = load_svc("HealthCmd=[\"CMD-SHELL\", \"test -e /x\"]\n");
+        assert_true(u->health.shell);
+        assert_strv(u->health.argv, "/bin/sh", "-c", "test -e /x", NULL);
+        unit_free(u);
+        u = load_svc("HealthCmd=[\"pg_isready\"]\n");
+        assert_strv(u->health.argv, "pg_isready", NULL);
+        unit_free(u);
+        u = load_svc("HealthCmd=/bin/true\nHealthCmd=none\n");
+        assert_int_equal(u->health.kind, HEALTH_NONE);
+        unit_free(u);
+        u = load_svc("HealthCmd=/bin/true\nHealthCmd=\n");
+        assert_int_equal(u->health.kind, HEALTH_NONE);
+        unit_free(u);
+        expect_bad_value("HealthCmd", "[\"CMD\", \"/x\"", "expected a JSON array of strings");
+        expect_bad_value("HealthCmd", "[\"CMD\", \"bin/x\"]", "absolute path or a name found in PATH");
+}
+
+static void test_units__health_cmd_tcp(void **state _unused_) {
+        struct unit *u = load_svc("HealthCmd=tcp:25\n");
+        assert_int_equal(u->health.kind, HEALTH_TCP);
+        assert_int_equal(u->health.family, AF_INET);
+        assert_int_equal(u->health.port, 25);
+        assert_memory_equal(u->health.address, "\x7f\0\0\x01", 4);
+        unit_free(u);
+        u = load_svc("HealthCmd=tcp:[::1]:8080\n");
+        assert_int_equal(u->health.family, AF_INET6);
+        assert_int_equal(u->health.port, 8080);
+        unit_free(u);
+        u = load_svc("HealthCmd=tcp:10.0.0.2:53\n");
+        assert_memory_equal(u->health.address, "\x0a\0\0\x02", 4);
+        unit_free(u);
+        expect_bad_value("HealthCmd", "tcp:0", "expected tcp:PORT");
+        expect_bad_value("HealthCmd", "tcp:70000", "expected tcp:PORT");
+        expect_bad_value("HealthCmd", "tcp:db.example:25", "expected tcp:PORT");
+}
+
+static void test_units__health_cmd_http_and_statuses(void **state _unused_) {
+        struct unit *u = load_svc("HealthCmd=http://localhost:8080/health?full=1\n");
+        assert_int_equal(u->health.kind, HEALTH_HTTP);
+        assert_int_equal(u->health.port, 8080);
+        assert_string_equal(u->health.host, "localhost:8080");
+        assert_string_equal(u->health.path, "/health?full=1");
+        assert_true(health_status_expected(&u->health, 200));
+        assert_true(health_status_expected(&u->health, 302));
+        assert_false(health_status_expected(&u->health, 404));
+        assert_false(health_status_expected(&u->health, 500));
+        unit_free(u);
+        u = load_svc("HealthCmd=http://127.0.0.1 204,400-403\n");
+        assert_int_equal(u->health.port, 80);
+        assert_string_equal(u->health.path, "/");
+        assert_true(health_status_expected(&u->health, 204));
+        assert_true(health_status_expected(&u->health, 401));
+        assert_false(health_status_expected(&u->health, 200));
+        unit_free(u);
+        expect_bad_value("HealthCmd", "http://localhost/ 99", "is not a list of HTTP statuses");
+        expect_bad_value("HealthCmd", "http://localhost/ 300-200", "is not a list of HTTP statuses");
+        expect_bad_value("HealthCmd", "http://example.org/", "svcd resolves no names");
+        expect_bad_value("HealthCmd", "https://localhost/", "no TLS library");
+}
+
+static void test_units__health_timing_keys(void **state _unused_) {
+        struct unit *u =
+                load_svc("HealthCmd=tcp:80\nHealthInterval=1m30s\nHealthTimeout=500ms\nHealthRetries=5\n"
+                         "HealthStartPeriod=2min\nHealthOnFailure=restart\nHealthStartupCmd=tcp:81\n"
+                         "HealthStartupInterval=disable\nHealthStartupRetries=4\nHealthStartupSuccess=2\n");
+        assert_int_equal(u->health_interval_usec, 90 * USEC_PER_SEC);
+        assert_int_equal(u->health_timeout_usec, 500 * USEC_PER_MSEC);
+        assert_int_equal(u->health_retries, 5);
+        assert_int_equal(u->health_start_period_usec, 120 * USEC_PER_SEC);
+        assert_int_equal(u->health_on_failure, HEALTH_ACTION_RESTART);
+        assert_int_equal(u->health_startup.kind, HEALTH_TCP);
+        assert_int_equal(u->health_startup_interval_usec, 0);
+        assert_int_equal(u->health_startup_retries, 4);
+        assert_int_equal(u->health_startup_success, 2);
+        unit_free(u);
+        expect_bad_value("HealthRetries", "0", "at least 1");
+        expect_bad_value("HealthTimeout", "0", "timeout above zero and finite");
+        expect_bad_value("HealthTimeout", "infinity", "timeout above zero and finite");
+        expect_bad_value("HealthOnFailure", "reboot", "expected none, kill, restart or stop");
+        expect_bad_value("HealthInterval", "often", "expected a time span");
+}
+
+static void test_units__health_startup_cmd_needs_health_cmd(void **state _unused_) {
+        expect_error(SVC "HealthStartupCmd=tcp:80\n", 3, "HealthStartupCmd= needs HealthCmd=");
+        expect_warning("[Service]\nType=oneshot\nExecStart=/bin/true\nHealthCmd=tcp:80\n", 4, "never runs");
+}
+
+static void test_units__on_health_change_is_a_unit_list(void **state _unused_) {
+        struct unit *u = load_ok("[Unit]\nOnHealthChange=notify@%n.service other\n" SVC);
+        assert_strv(u->on_health_change, "notify@test", "other", NULL);
+        unit_free(u);
+}
+
+static void test_units__svcd_conf_notification_defaults(void **state _unused_) {
+        char *dir = mktemp_dir();
+        write_file(dir, "svcd.conf",
+                   "[Manager]\nDefaultOnFailure=notify-mail@%n.service\n"
+                   "DefaultOnHealthChange=notify-webhook@%N\n");
+        _cleanup_free_ char *path = path_join(dir, "svcd.conf");
+        struct svcd_conf c;
+        struct unit_diag d = {};
+        assert_int_equal(svcd_conf_load(path, &c, &d), 0);
+        assert_string_equal(c.default_on_failure, "notify-mail@%n.service");
+        _cleanup_free_ char *n = svcd_conf_notify_unit(c.default_on_failure, "blog");
+        assert_string_equal(n, "notify-mail@blog");
+        _cleanup_free_ char *h = svcd_conf_notify_unit(c.default_on_health_change, "blog");
+        assert_string_equal(h, "notify-webhook@blog");
+        svcd_conf_done(&c);
+        write_file(dir, "svcd.conf", "[Manager]\nDefaultOnFailure=notify@%i\n");
+        assert_int_equal(svcd_conf_load(path, &c, &d), -EINVAL);
+        assert_true(diag_has(&d, false, path, 2, "%n stands for the failing unit's name"));
+        svcd_conf_done(&c);
+        unit_diag_clear(&d);
+        rm_rf(dir);
+}
+
 /* ---- the corpus of bad units ---------------------------------------------------------------- */
 
 static int check_corpus_file(const char *path) {
@@ -2427,6 +2571,15 @@ int main(void) {
                 cmocka_unit_test(test_units__key_classes_change_at_run_time),
                 cmocka_unit_test(test_units__key_table_classes_match_this_build),
                 cmocka_unit_test(test_units__key_table_has_no_key_twice_in_a_section),
+                cmocka_unit_test(test_units__health_defaults_are_podmans),
+                cmocka_unit_test(test_units__health_cmd_string_runs_in_sh_as_podman),
+                cmocka_unit_test(test_units__health_cmd_json_forms),
+                cmocka_unit_test(test_units__health_cmd_tcp),
+                cmocka_unit_test(test_units__health_cmd_http_and_statuses),
+                cmocka_unit_test(test_units__health_timing_keys),
+                cmocka_unit_test(test_units__health_startup_cmd_needs_health_cmd),
+                cmocka_unit_test(test_units__on_health_change_is_a_unit_list),
+                cmocka_unit_test(test_units__svcd_conf_notification_defaults),
                 cmocka_unit_test(test_units__readme_documents_every_key_with_its_section_and_class),
                 cmocka_unit_test(test_units__corpus_of_bad_units),
                 cmocka_unit_test(test_units__diag_format),
