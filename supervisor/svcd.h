@@ -159,6 +159,7 @@ struct manager {
         gid_t svc_gid; /* group "svc" from /etc/group, or (gid_t) -1 */
         struct cgroups *cgroups;
         struct net *net;
+        struct timers *timers; /* timers.c */
 };
 
 /* manager.c */
