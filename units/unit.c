@@ -484,8 +484,9 @@ int unit_load_from_dir(const char *dir, const char *name, struct unit **ret, str
         if (r != -ENOENT)
                 return r < 0 ? r : load_path(dir, name, path, ret, diag);
         if (unit_name_is_timer(name)) {
-                r = diag_add(diag, false, dir, 0, "no such timer file %s%s%.*s" UNIT_TIMER_SUFFIX, name,
-                             at ? ", nor a template " : "", at ? (int) (at - name + 1) : 0, name);
+                r = diag_add(diag, false, dir, 0, "no such timer file %s%s%.*s%s", name,
+                             at ? ", nor a template " : "", at ? (int) (at - name + 1) : 0, name,
+                             at ? UNIT_TIMER_SUFFIX : "");
                 return r < 0 ? r : -ENOENT;
         }
         if (asprintf(&want, "%s/%s" UNIT_SUFFIX, dir, name) < 0)
