@@ -438,8 +438,8 @@ static int enable_timer(struct manager *m, const char *name, bool enable, sd_bus
                 return sd_bus_error_setf(error, SVC_ERROR_BAD_UNIT, "Unit %s is refused: %s", name,
                                          why ? why : "invalid");
         if (r < 0)
-                return sd_bus_error_set_errnof(error, -r, "Cannot %s %s: %s", enable ? "enable" : "disable", name,
-                                               strerror(-r));
+                return sd_bus_error_set_errnof(error, -r, "Cannot %s %s: %s", enable ? "enable" : "disable",
+                                               name, strerror(-r));
         return 0;
 }
 
@@ -472,8 +472,8 @@ static int method_enable(sd_bus_message *msg, struct conn *k, bool enable, sd_bu
                 if (r >= 0)
                         r = lookup(k->c->m, *name, &s, error);
                 if (r >= 0 && (r = manager_set_enabled(k->c->m, s, enable)) < 0)
-                        return sd_bus_error_set_errnof(error, -r, "Cannot %s %s: %s", enable ? "enable" : "disable",
-                                                       s->name, strerror(-r));
+                        return sd_bus_error_set_errnof(error, -r, "Cannot %s %s: %s",
+                                                       enable ? "enable" : "disable", s->name, strerror(-r));
         }
         return r < 0 ? r : sd_bus_reply_method_return(msg, NULL);
 }

@@ -281,7 +281,8 @@ int manager_get_service(struct manager *m, const char *name, struct service **re
 static bool is_unit_file(const char *f, char *name, size_t n) {
         size_t len = strlen(f), sl = unit_name_is_timer(f) ? 0 : unit_suffix_len(f);
         if (sl == 0 && unit_name_is_timer(f)) /* NAME.timer keeps its suffix */
-                return len < n && snprintf(name, n, "%s", f) > 0 && f[len - strlen(UNIT_TIMER_SUFFIX) - 1] != '@';
+                return len < n && snprintf(name, n, "%s", f) > 0 &&
+                       f[len - strlen(UNIT_TIMER_SUFFIX) - 1] != '@';
         if (sl == 0 || len <= sl || len - sl >= n)
                 return false;
         memcpy(name, f, len - sl);
@@ -813,7 +814,10 @@ static int reload_one(struct manager *m, const char *name, void *ud) {
                 int k = timers_load(m, name);
                 const char *why = k == -EINVAL ? timers_error(m, name) : NULL;
                 return k == -ENOMEM ? k
-                                    : report(c, name, k > 0 ? "loaded" : k == 0 ? "unchanged" : "error",
+                                    : report(c, name,
+                                             k > 0    ? "loaded"
+                                             : k == 0 ? "unchanged"
+                                                      : "error",
                                              why ? strdup(why) : NULL);
         }
         struct service *s = manager_find(m, name);

@@ -561,8 +561,8 @@ static int cmd_list_timers(sd_bus *bus) {
         int r = sd_bus_message_enter_container(reply, 'a', "(ssttbs)");
         while (r >= 0 && n < ELEMENTSOF(rows)) {
                 struct row *w = &rows[n];
-                r = sd_bus_message_read(reply, "(ssttbs)", &w->name, &w->unit, &w->next, &w->last, &w->enabled,
-                                        &w->state);
+                r = sd_bus_message_read(reply, "(ssttbs)", &w->name, &w->unit, &w->next, &w->last,
+                                        &w->enabled, &w->state);
                 if (r <= 0)
                         break;
                 n++;
@@ -585,7 +585,8 @@ static int cmd_list_timers(sd_bus *bus) {
                 char next[64], left[64], last[64], passed[64];
                 format_when(rows[i].next, now, next, sizeof(next), left, sizeof(left));
                 format_when(rows[i].last, now, last, sizeof(last), passed, sizeof(passed));
-                printf("%-28s %-16s %-28s %-16s %-28s %s", next, left, last, passed, rows[i].name, rows[i].unit);
+                printf("%-28s %-16s %-28s %-16s %-28s %s", next, left, last, passed, rows[i].name,
+                       rows[i].unit);
                 if (!streq(rows[i].state, "waiting"))
                         printf(" (%s)", rows[i].state);
                 printf("%s\n", rows[i].enabled ? "" : " (not enabled)");

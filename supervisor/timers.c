@@ -85,8 +85,8 @@ static uint64_t stamp_read(struct timer *t, uint64_t now) {
         }
         if (fstatat(dir, t->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                 if (errno == ENOENT) {
-                        _cleanup_close_ int fd = openat(dir, t->name,
-                                                        O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+                        _cleanup_close_ int fd = openat(
+                                dir, t->name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
                         if (fd < 0)
                                 log_error_errno(-errno, "%s: cannot create its stamp: %m", t->name);
                 }
@@ -106,9 +106,9 @@ static uint64_t stamp_read(struct timer *t, uint64_t now) {
 
 static void stamp_touch(struct timer *t) {
         int dir = stamps_dir(t->m);
-        _cleanup_close_ int fd = dir < 0 ? dir
-                                         : openat(dir, t->name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
-                                                  0644);
+        _cleanup_close_ int fd =
+                dir < 0 ? dir
+                        : openat(dir, t->name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
         if (fd < 0 || futimens(fd, NULL) < 0)
                 log_error_errno(fd < 0 ? (dir < 0 ? dir : -errno) : -errno, "%s: cannot update its stamp: %m",
                                 t->name);
@@ -401,7 +401,8 @@ int timers_load(struct manager *m, const char *name) {
                 else if (line)
                         log_error("%s", line);
         }
-        if (r == -ENOENT || r == -ENOMEM || (r >= 0 && t && t->unit && t->unit->source_hash == u->source_hash)) {
+        if (r == -ENOENT || r == -ENOMEM ||
+            (r >= 0 && t && t->unit && t->unit->source_hash == u->source_hash)) {
                 unit_diag_clear(&d);
                 unit_free(u);
                 return r == -ENOENT || r == -ENOMEM ? r : 0;
@@ -493,13 +494,14 @@ int timers_append_list(struct manager *m, sd_bus_message *reply) {
                 const struct timer *t = m->timers->items[i];
                 uint64_t next = t->armed ? t->next_real : USEC_INFINITY;
                 if (t->armed && t->next_mono != USEC_INFINITY) { /* on the wall clock, as it reads now */
-                        uint64_t mono_real = t->next_mono > now_mono ? now_real + (t->next_mono - now_mono)
-                                                                     : now_real - MIN(now_real, now_mono - t->next_mono);
+                        uint64_t mono_real = t->next_mono > now_mono
+                                                     ? now_real + (t->next_mono - now_mono)
+                                                     : now_real - MIN(now_real, now_mono - t->next_mono);
                         next = MIN(next, mono_real);
                 }
                 r = sd_bus_message_append(reply, "(ssttbs)", t->name, t->unit ? t->unit->timer.unit : "",
-                                          next == USEC_INFINITY ? (uint64_t) 0 : next, t->last_real, t->enabled,
-                                          timer_state(t));
+                                          next == USEC_INFINITY ? (uint64_t) 0 : next, t->last_real,
+                                          t->enabled, timer_state(t));
         }
         return r < 0 ? r : sd_bus_message_close_container(reply);
 }

@@ -47,9 +47,9 @@ static int chain_add(struct calendar_chain *ch, int start, int stop, int repeat)
 /* ---- parsing ------------------------------------------------------------------------------- */
 
 static int parse_weekdays(const char **p, struct calendar_spec *c) {
-        static const char *const names[] = { "Monday", "Mon",      "Tuesday", "Tue",    "Wednesday",
-                                             "Wed",    "Thursday", "Thu",     "Friday", "Fri",
-                                             "Saturday", "Sat",    "Sunday",  "Sun" };
+        static const char *const names[] = { "Monday",   "Mon",      "Tuesday", "Tue",    "Wednesday",
+                                             "Wed",      "Thursday", "Thu",     "Friday", "Fri",
+                                             "Saturday", "Sat",      "Sunday",  "Sun" };
         int l = -1;
 
         for (bool first = true;; first = false) {
@@ -213,8 +213,8 @@ static int parse_timestamp(const char **p, struct calendar_spec *c) {
         struct tm tm;
         if ((unsigned long) t != v || !gmtime_r(&t, &tm) || tm.tm_year > INT_MAX - 1900)
                 return -ERANGE;
-        int values[] = { tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                         tm.tm_sec * (int) USEC_PER_SEC };
+        int values[] = { tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                         tm.tm_hour,        tm.tm_min,     tm.tm_sec * (int) USEC_PER_SEC };
         for (size_t i = 0; i < ELEMENTSOF(values); i++) {
                 chain_clear(&c->chains[i]);
                 r = chain_add(&c->chains[i], values[i], -1, 0);
@@ -475,7 +475,8 @@ static bool spec_valid(struct calendar_spec *c) {
         }
         for (int f = 0; f < _CALENDAR_FIELD_MAX; f++) {
                 normalize_chain(&c->chains[f]);
-                if (!chain_valid(&c->chains[f], range[f][0], range[f][1], f == CALENDAR_DAY && c->end_of_month))
+                if (!chain_valid(&c->chains[f], range[f][0], range[f][1],
+                                 f == CALENDAR_DAY && c->end_of_month))
                         return false;
         }
         return true;

@@ -6,8 +6,10 @@
 
 const char *timer_base_to_string(enum timer_base b) {
         static const char *const names[_TIMER_BASE_MAX] = {
-                [TIMER_ACTIVE] = "OnActiveSec",         [TIMER_BOOT] = "OnBootSec",
-                [TIMER_STARTUP] = "OnStartupSec",       [TIMER_UNIT_ACTIVE] = "OnUnitActiveSec",
+                [TIMER_ACTIVE] = "OnActiveSec",
+                [TIMER_BOOT] = "OnBootSec",
+                [TIMER_STARTUP] = "OnStartupSec",
+                [TIMER_UNIT_ACTIVE] = "OnUnitActiveSec",
                 [TIMER_UNIT_INACTIVE] = "OnUnitInactiveSec",
         };
         return b >= 0 && b < _TIMER_BASE_MAX ? names[b] : NULL;
@@ -45,11 +47,12 @@ int config_parse_timer_calendar(struct parse_ctx *ctx, const char *key, const ch
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
-                return ctx_error(ctx,
-                                 "%s=%s is not a calendar event systemd accepts: write DOW YYYY-MM-DD HH:MM:SS "
-                                 "[ZONE] or a word such as daily (systemd.time(7), \"Calendar Events\"; "
-                                 "systemd-analyze calendar checks one)",
-                                 key, ctx_short(ctx, v));
+                return ctx_error(
+                        ctx,
+                        "%s=%s is not a calendar event systemd accepts: write DOW YYYY-MM-DD HH:MM:SS "
+                        "[ZONE] or a word such as daily (systemd.time(7), \"Calendar Events\"; "
+                        "systemd-analyze calendar checks one)",
+                        key, ctx_short(ctx, v));
         struct calendar_spec **n = realloc(t->calendar, sizeof(*n) * (t->n_calendar + 1));
         if (!n)
                 return -ENOMEM;
@@ -80,8 +83,8 @@ int config_parse_timer_monotonic(struct parse_ctx *ctx, const char *key, const c
 
 /* systemd's unit types other than services: a timer of svc starts a service. */
 static const char *other_unit_type(const char *name) {
-        static const char *const types[] = { ".timer", ".socket", ".target", ".path",   ".mount", ".automount",
-                                             ".swap",  ".slice",  ".scope",  ".device" };
+        static const char *const types[] = { ".timer",     ".socket", ".target", ".path",  ".mount",
+                                             ".automount", ".swap",   ".slice",  ".scope", ".device" };
         size_t n = strlen(name);
         for (size_t i = 0; i < ELEMENTSOF(types); i++) {
                 size_t k = strlen(types[i]);
@@ -105,8 +108,8 @@ int config_parse_timer_unit(struct parse_ctx *ctx, const char *key, const char *
                 return r;
         const char *type = other_unit_type(v);
         if (type)
-                return ctx_error(ctx, "%s=%s is a %s unit: svc's timers start services", key, ctx_short(ctx, v),
-                                 type);
+                return ctx_error(ctx, "%s=%s is a %s unit: svc's timers start services", key,
+                                 ctx_short(ctx, v), type);
         unit_name_strip_suffix(v);
         if (!unit_name_is_valid(v))
                 return ctx_error(ctx, "%s=%s is not a unit name", key, ctx_short(ctx, v));

@@ -197,11 +197,13 @@ static int check_section(struct parse_ctx *ctx, const char *s, size_t n) {
         if (ctx->section_ok && ctx->u && section_kind_mismatch(ctx)) {
                 ctx->section_ok = false;
                 if (ctx->u->kind == UNIT_KIND_TIMER)
-                        return ctx_error(ctx, "[%s] does not belong in a timer: a timer starts the service its "
-                                              "Unit= names, which has a file of its own",
+                        return ctx_error(ctx,
+                                         "[%s] does not belong in a timer: a timer starts the service its "
+                                         "Unit= names, which has a file of its own",
                                          ctx->section);
-                return ctx_error(ctx, "[Timer] belongs in a timer file of its own, NAME.timer, which starts "
-                                      "this service with Unit=%s",
+                return ctx_error(ctx,
+                                 "[Timer] belongs in a timer file of its own, NAME.timer, which starts "
+                                 "this service with Unit=%s",
                                  ctx->u->name);
         }
         if (ctx->section_ok) {

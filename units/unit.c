@@ -458,9 +458,10 @@ static int find_unit_file(const char *dir, int n, const char *stem, char **ret, 
                 if (access(p, F_OK) < 0 && errno == ENOENT)
                         continue;
                 if (found) {
-                        int r = diag_add(diag, false, p, 0,
-                                         "defines unit %.*s a second time (%s is the first): remove one of them",
-                                         n, stem, found);
+                        int r = diag_add(
+                                diag, false, p, 0,
+                                "defines unit %.*s a second time (%s is the first): remove one of them", n,
+                                stem, found);
                         return r < 0 ? r : -EINVAL;
                 }
                 found = TAKE_PTR(p);
@@ -493,8 +494,8 @@ int unit_load_from_dir(const char *dir, const char *name, struct unit **ret, str
                 return -ENOMEM;
         if (at)
                 r = diag_add(diag, false, want, 0,
-                             "no such unit file (nor %s" UNIT_SERVICE_SUFFIX "), and no template %.*s"
-                             UNIT_SUFFIX " or " UNIT_SERVICE_SUFFIX " either",
+                             "no such unit file (nor %s" UNIT_SERVICE_SUFFIX
+                             "), and no template %.*s" UNIT_SUFFIX " or " UNIT_SERVICE_SUFFIX " either",
                              name, (int) (at - name + 1), name);
         else
                 r = diag_add(diag, false, want, 0, "no such unit file (nor %s" UNIT_SERVICE_SUFFIX ")", name);

@@ -61,8 +61,10 @@ static void test_calendar__zone_does_not_leak(void **state _unused_) {
 }
 
 static void test_calendar__refusals(void **state _unused_) {
-        static const char *const bad[] = { "", "*-*-* 25:00", "Mon..", "*:0/0", "1:2:3:4", "*-02~29",
-                                           "2200-01-01", "*-*-* 12:00 Nowhere/City" };
+        static const char *const bad[] = {
+                "",        "*-*-* 25:00", "Mon..",      "*:0/0",
+                "1:2:3:4", "*-02~29",     "2200-01-01", "*-*-* 12:00 Nowhere/City"
+        };
         set_tz("UTC");
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 struct calendar_spec *c = NULL;

@@ -59,10 +59,11 @@ static void test_timers__certbot_loads_as_shipped(void **state _unused_) {
 static void test_timers__monotonic_keys_and_unit(void **state _unused_) {
         _cleanup_(unit_freep) struct unit *u = NULL;
         _cleanup_free_ char *err = NULL;
-        assert_int_equal(load("x.timer",
-                              "[Timer]\nOnBootSec=15min\nOnUnitActiveSec=1w\nUnit=backup.service\nAccuracySec=0\n",
-                              &u, &err),
-                         0);
+        assert_int_equal(
+                load("x.timer",
+                     "[Timer]\nOnBootSec=15min\nOnUnitActiveSec=1w\nUnit=backup.service\nAccuracySec=0\n", &u,
+                     &err),
+                0);
         assert_int_equal(u->timer.n_monotonic, 2);
         assert_int_equal(u->timer.monotonic[0].base, TIMER_BOOT);
         assert_int_equal(u->timer.monotonic[0].usec, 15 * 60 * USEC_PER_SEC);
@@ -74,7 +75,8 @@ static void test_timers__monotonic_keys_and_unit(void **state _unused_) {
 static void test_timers__empty_assignment_resets_every_trigger(void **state _unused_) {
         _cleanup_(unit_freep) struct unit *u = NULL;
         _cleanup_free_ char *err = NULL;
-        assert_int_equal(load("x.timer", "[Timer]\nOnCalendar=daily\nOnActiveSec=1s\nOnCalendar=\nOnCalendar=weekly\n",
+        assert_int_equal(load("x.timer",
+                              "[Timer]\nOnCalendar=daily\nOnActiveSec=1s\nOnCalendar=\nOnCalendar=weekly\n",
                               &u, &err),
                          0);
         assert_int_equal(u->timer.n_monotonic, 0);
@@ -85,7 +87,8 @@ static void test_timers__instance_specifiers(void **state _unused_) {
         _cleanup_(unit_freep) struct unit *u = NULL;
         _cleanup_free_ char *err = NULL;
         assert_int_equal(load("pg_dump@15-main.timer",
-                              "[Unit]\nDescription=dump %i of %n (%N)\n[Timer]\nOnCalendar=weekly\n", &u, &err),
+                              "[Unit]\nDescription=dump %i of %n (%N)\n[Timer]\nOnCalendar=weekly\n", &u,
+                              &err),
                          0);
         assert_string_equal(u->description, "dump 15-main of pg_dump@15-main.timer (pg_dump@15-main)");
         assert_string_equal(u->timer.unit, "pg_dump@15-main");
@@ -112,8 +115,9 @@ static void test_timers__refusals(void **state _unused_) {
 static void test_timers__unhonoured_keys_warn(void **state _unused_) {
         _cleanup_(unit_freep) struct unit *u = NULL;
         struct unit_diag d = { 0 };
-        assert_int_equal(unit_load_string("[Timer]\nOnCalendar=daily\nWakeSystem=yes\n", "x.timer", "x.timer", &u, &d),
-                         0);
+        assert_int_equal(
+                unit_load_string("[Timer]\nOnCalendar=daily\nWakeSystem=yes\n", "x.timer", "x.timer", &u, &d),
+                0);
         assert_int_equal(d.n, 1);
         assert_true(d.items[0].warning);
         assert_non_null(strstr(d.items[0].message, "does not wake the system from suspend"));
