@@ -411,8 +411,11 @@ int timers_load(struct manager *m, const char *name) {
         if (k >= 0 && r >= 0)
                 k = timer_set_unit(t, u);
         else if (k >= 0) {
+                size_t e = 0;
+                while (e + 1 < d.n && d.items[e].warning) /* the first error, not a warning */
+                        e++;
                 free(t->error);
-                t->error = d.n > 0 ? unit_diag_format(&d.items[0]) : strdup("refused");
+                t->error = d.n > 0 ? unit_diag_format(&d.items[e]) : strdup("refused");
         }
         unit_diag_clear(&d);
         return k < 0 ? k : r < 0 ? r : 1;
