@@ -179,10 +179,12 @@ $(O)/tests/hardening-probe: tests/helpers/hardening-probe.c
 TEST_LIBS = $(call pc,cmocka) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) -lm
 $(O)/tests/test-units: tests/unit/test-units.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-conditions: tests/unit/test-conditions.c $(UNITS_OBJ) $(COMMON_OBJ)
+$(O)/tests/test-timers: tests/unit/test-timers.c $(UNITS_OBJ) $(COMMON_OBJ)
+$(O)/tests/test-calendar: tests/unit/test-calendar.c $(O)/obj/units/calendar.o $(COMMON_OBJ)
 # The job engine with a fake executor (the test defines service.c's functions and stubs the rest).
 $(O)/tests/test-manager: tests/unit/test-manager.c $(O)/obj/supervisor/manager.o $(O)/obj/supervisor/deps.o \
 	$(O)/obj/supervisor/alerts.o \
-	$(O)/obj/supervisor/state.o $(O)/obj/supervisor/msg.o $(UNITS_OBJ) $(COMMON_OBJ)
+	$(O)/obj/supervisor/state.o $(O)/obj/supervisor/msg.o $(O)/obj/supervisor/timers.o $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-manager: TEST_LIBS += $(LIBS_SYSTEMD)
 $(O)/tests/test-hardening: tests/unit/test-hardening.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-state: tests/unit/test-state.c $(O)/obj/supervisor/state.o $(COMMON_OBJ)

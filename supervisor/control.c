@@ -17,6 +17,7 @@
 #include "supervisor/peer.h"
 #include "supervisor/health.h"
 #include "supervisor/svcd.h"
+#include "supervisor/timers.h"
 
 /* A user of group svc must not lock root out: at most 16 connections per user other than
  * root, 64 for all of them together, and the rest up to 128 kept for root. A connection with
@@ -509,19 +510,54 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return status_with_disk_usage(k, msg, units, n);
 }
 
-static int method_enable(sd_bus_message *msg, struct conn *k, bool enable, sd_bus_error *error) {
-        int r = check_access(k, ACCESS_ALL, enable ? "Enabling units" : "Disabling units", error);
+/* ---- timers ------------------------------------------------------------------------------- */
+
+/* Enable/Disable of NAME.timer: arms or disarms it now and at every start. */
+static int enable_timer(struct manager *m, const char *name, bool enable, sd_bus_error *error) {
+        const char *why = NULL;
+        int r = timers_set_enabled(m, name, enable, &why);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, SVC_ERROR_NO_SUCH_UNIT, "Unit %s not found.", name);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, SVC_ERROR_BAD_UNIT, "Unit %s is refused: %s", name,
+                                         why ? why : "invalid");
         if (r < 0)
-                return r;
-        _cleanup_free_ struct service **units = NULL;
-        size_t n = 0;
-        r = read_units(k->c->m, msg, false, &units, &n, error);
-        for (size_t i = 0; r >= 0 && i < n; i++) {
-                r = manager_set_enabled(k->c->m, units[i], enable);
-                if (r < 0)
+                return sd_bus_error_set_errnof(error, -r, "Cannot %s %s: %s", enable ? "enable" : "disable",
+                                               name, strerror(-r));
+        return 0;
+}
+
+static int method_list_timers(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        struct conn *k = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = check_access(k, ACCESS_READ, "Listing timers", error);
+        if (r >= 0)
+                r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = timers_append_list(k->c->m, reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_enable(sd_bus_message *msg, struct conn *k, bool enable, sd_bus_error *error) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r = check_access(k, ACCESS_ALL, enable ? "Enabling units" : "Disabling units", error);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(msg, &names);
+        if (r >= 0 && strv_length(names) == 0)
+                r = sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "No unit given.");
+        STRV_FOREACH (name, names) {
+                struct service *s = NULL;
+                if (r >= 0 && unit_name_is_timer(*name)) {
+                        r = enable_timer(k->c->m, *name, enable, error);
+                        continue;
+                }
+                if (r >= 0)
+                        unit_name_strip_suffix(*name);
+                if (r >= 0)
+                        r = lookup(k->c->m, *name, &s, error);
+                if (r >= 0 && (r = manager_set_enabled(k->c->m, s, enable)) < 0)
                         return sd_bus_error_set_errnof(error, -r, "Cannot %s %s: %s",
-                                                       enable ? "enable" : "disable", units[i]->name,
-                                                       strerror(-r));
+                                                       enable ? "enable" : "disable", s->name, strerror(-r));
         }
         return r < 0 ? r : sd_bus_reply_method_return(msg, NULL);
 }
@@ -654,6 +690,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("Status", "as", "aa{sv}", method_status, 0),
         SD_BUS_METHOD("Enable", "as", "", method_enable_cb, 0),
         SD_BUS_METHOD("Disable", "as", "", method_disable_cb, 0),
+        SD_BUS_METHOD("ListTimers", "", "a(ssttbs)", method_list_timers, 0),
         SD_BUS_METHOD("ReloadUnits", "", "a(sss)", method_reload_units, 0),
         SD_BUS_METHOD("Exec", "sashhhb", "u", method_exec, 0),
         SD_BUS_METHOD("ExecWait", "su", "is", method_exec_wait, 0),

@@ -16,6 +16,7 @@
 #include "supervisor/health.h"
 #include "supervisor/pid1.h"
 #include "supervisor/svcd.h"
+#include "supervisor/timers.h"
 
 static int on_dispatch(sd_event_source *src, void *userdata);
 
@@ -117,6 +118,8 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
                 r = log_error_errno(-errno, "Cannot open /dev/null: %m");
         if (r >= 0)
                 r = log_writer_new(event, &m->logs);
+        if (r >= 0)
+                r = timers_init(m);
         if (r < 0) {
                 manager_free(m);
                 return r;
@@ -139,6 +142,7 @@ struct manager *manager_free(struct manager *m) {
                 sandbox_close(&d->sb);
                 free(d);
         }
+        timers_done(m);
         for (size_t i = 0; i < m->n_services; i++)
                 service_free(m->services[i]);
         free(m->services);
@@ -254,7 +258,7 @@ int manager_get_service(struct manager *m, const char *name, struct service **re
                 *ret = s;
                 return s->unit ? 0 : -EINVAL;
         }
-        if (!unit_name_is_valid(name))
+        if (!unit_name_is_valid(name) || unit_name_is_timer(name)) /* a timer is not a service */
                 return -ENOENT;
         struct unit *u = NULL;
         char **errors = NULL;
@@ -280,7 +284,10 @@ int manager_get_service(struct manager *m, const char *name, struct service **re
 }
 
 static bool is_unit_file(const char *f, char *name, size_t n) {
-        size_t len = strlen(f), sl = unit_suffix_len(f);
+        size_t len = strlen(f), sl = unit_name_is_timer(f) ? 0 : unit_suffix_len(f);
+        if (sl == 0 && unit_name_is_timer(f)) /* NAME.timer keeps its suffix */
+                return len < n && snprintf(name, n, "%s", f) > 0 &&
+                       f[len - strlen(UNIT_TIMER_SUFFIX) - 1] != '@';
         if (sl == 0 || len <= sl || len - sl >= n)
                 return false;
         memcpy(name, f, len - sl);
@@ -318,6 +325,12 @@ static int for_each_unit_name(struct manager *m, int (*fn)(struct manager *m, co
 
 static int load_one(struct manager *m, const char *name, void *ud _unused_) {
         struct service *s;
+        if (unit_name_is_timer(name)) {
+                int k = timers_load(m, name);
+                if (k == -EINVAL)
+                        log_error("%s: refused; the other units load", name);
+                return k == -ENOMEM ? k : 0;
+        }
         if (manager_find(m, name))
                 return 0; /* listed in both directories */
         int r = manager_get_service(m, name, &s);
@@ -371,6 +384,7 @@ int manager_start_enabled(struct manager *m) {
                 if (s->enabled && s->unit)
                         (void) manager_enqueue(m, s, JOB_START, false);
         }
+        timers_start_enabled(m);
         return 0;
 }
 
@@ -676,6 +690,7 @@ void manager_service_changed(struct service *s, enum svc_state old) {
         pid1_service_changed(s, old);
         check_job(s, old);
         deps_service_changed(s, old);
+        timers_service_changed(s, old);
         /* A changed definition waits until the service is down, then replaces the old one. */
         if (s->next_unit && !service_is_active(s) && s->sm.state != SVC_BACKING_OFF) {
                 service_set_unit(s, TAKE_PTR(s->next_unit));
@@ -808,6 +823,16 @@ static int reload_one(struct manager *m, const char *name, void *ud) {
                 return 0;
         if (strv_extend(&c->seen, name) < 0)
                 return -ENOMEM;
+        if (unit_name_is_timer(name)) {
+                int k = timers_load(m, name);
+                const char *why = k == -EINVAL ? timers_error(m, name) : NULL;
+                return k == -ENOMEM ? k
+                                    : report(c, name,
+                                             k > 0    ? "loaded"
+                                             : k == 0 ? "unchanged"
+                                                      : "error",
+                                             why ? strdup(why) : NULL);
+        }
         struct service *s = manager_find(m, name);
         struct unit *u = NULL;
         char **errors = NULL;

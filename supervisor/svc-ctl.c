@@ -21,7 +21,7 @@
 #include "supervisor/control-api.h"
 
 static const char *arg_root = "/";
-static bool arg_json, arg_no_block;
+static bool arg_json, arg_no_block, arg_timers;
 static bool use_color;
 
 struct status_info {
@@ -543,6 +543,71 @@ static int cmd_status(sd_bus *bus, char **names, bool list) {
         return list ? EXIT_OK : code;
 }
 
+/* "Sat 2024-06-15 00:00:00 UTC" and "11h 59min left" / "12h ago", or "-". */
+static void format_when(uint64_t when, uint64_t now, char *date, size_t dn, char *rel, size_t rn) {
+        if (when == 0) {
+                snprintf(date, dn, "-");
+                snprintf(rel, rn, "-");
+                return;
+        }
+        time_t t = (time_t) (when / USEC_PER_SEC);
+        struct tm tm;
+        strftime(date, dn, "%a %Y-%m-%d %H:%M:%S %Z", localtime_r(&t, &tm));
+        uint64_t d = when > now ? when - now : now - when;
+        char span[48];
+        format_timespan(span, sizeof(span), d / USEC_PER_SEC * USEC_PER_SEC);
+        snprintf(rel, rn, "%s %s", span, when > now ? "left" : "ago");
+}
+
+/* svc list --timers: as systemctl list-timers, soonest first. */
+static int cmd_list_timers(sd_bus *bus) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int code = call(bus, "ListTimers", &reply, NULL, NULL, 0);
+        if (code != EXIT_OK)
+                return code;
+        struct row {
+                char *name, *unit, *state;
+                uint64_t next, last;
+                int enabled;
+        } rows[512];
+        size_t n = 0;
+        int r = sd_bus_message_enter_container(reply, 'a', "(ssttbs)");
+        while (r >= 0 && n < ELEMENTSOF(rows)) {
+                struct row *w = &rows[n];
+                r = sd_bus_message_read(reply, "(ssttbs)", &w->name, &w->unit, &w->next, &w->last,
+                                        &w->enabled, &w->state);
+                if (r <= 0)
+                        break;
+                n++;
+        }
+        if (r < 0) {
+                fprintf(stderr, "svc: cannot read the reply: %s\n", strerror(-r));
+                return EXIT_FAILED;
+        }
+        for (size_t i = 1; i < n; i++) /* soonest first, those without a next elapse last */
+                for (size_t j = i; j > 0 && (rows[j].next ? rows[j].next : UINT64_MAX) <
+                                                    (rows[j - 1].next ? rows[j - 1].next : UINT64_MAX);
+                     j--) {
+                        struct row tmp = rows[j];
+                        rows[j] = rows[j - 1];
+                        rows[j - 1] = tmp;
+                }
+        uint64_t now = now_usec(CLOCK_REALTIME);
+        printf("%-28s %-16s %-28s %-16s %-28s %s\n", "NEXT", "LEFT", "LAST", "PASSED", "UNIT", "ACTIVATES");
+        for (size_t i = 0; i < n; i++) {
+                char next[64], left[64], last[64], passed[64];
+                format_when(rows[i].next, now, next, sizeof(next), left, sizeof(left));
+                format_when(rows[i].last, now, last, sizeof(last), passed, sizeof(passed));
+                printf("%-28s %-16s %-28s %-16s %-28s %s", next, left, last, passed, rows[i].name,
+                       rows[i].unit);
+                if (!streq(rows[i].state, "waiting"))
+                        printf(" (%s)", rows[i].state);
+                printf("%s\n", rows[i].enabled ? "" : " (not enabled)");
+        }
+        printf("\n%zu timers listed.\n", n);
+        return EXIT_OK;
+}
+
 static int cmd_enable(sd_bus *bus, const char *method, char **names) {
         if (strv_length(names) == 0) {
                 fprintf(stderr, "svc: no unit given\n");
@@ -874,6 +939,7 @@ static int parse_options(int argc, char **argv) {
                 { "root", required_argument, NULL, 'r' },
                 { "json", no_argument, NULL, 'j' },
                 { "no-block", no_argument, NULL, 'B' },
+                { "timers", no_argument, NULL, 'T' },
                 {},
         };
         int c;
@@ -887,6 +953,9 @@ static int parse_options(int argc, char **argv) {
                         break;
                 case 'B':
                         arg_no_block = true;
+                        break;
+                case 'T':
+                        arg_timers = true;
                         break;
                 default:
                         return -EINVAL;
@@ -942,7 +1011,7 @@ int main(int argc, char **argv) {
         else if (streq(cmd, "status"))
                 code = cmd_status(bus, names, false);
         else if (streq(cmd, "list"))
-                code = cmd_status(bus, NULL, true);
+                code = arg_timers ? cmd_list_timers(bus) : cmd_status(bus, NULL, true);
         else if (streq(cmd, "enable"))
                 code = cmd_enable(bus, "Enable", names);
         else if (streq(cmd, "disable"))

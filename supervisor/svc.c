@@ -18,7 +18,7 @@ static void usage(FILE *f) {
                    "Units:\n"
                    "  start|stop|restart|reload NAME...  change units (--no-block: do not wait)\n"
                    "  status [NAME...] [--json]          state, main PID, restarts, last exit, logs\n"
-                   "  list [--json]                      one row per unit\n"
+                   "  list [--json] [--timers]           one row per unit; --timers: next and last elapse\n"
                    "  enable|disable NAME...             start with svcd, or not\n"
                    "  reload-units                       re-read the unit directory\n"
                    "  poweroff|reboot|halt               stop every service, then that (svcd as PID 1)\n"

@@ -182,6 +182,7 @@ struct manager {
         struct net *net;
         /* svcd.conf [Manager] DefaultOnFailure=, DefaultOnHealthChange= (alerts.c), or NULL */
         char *default_on_failure, *default_on_health_change;
+        struct timers *timers; /* timers.c */
 };
 
 /* manager.c */

@@ -352,6 +352,23 @@ static struct unit_key table[] = {
         IGNORE("Service", "ManagedOOMMemoryPressure", R_RESOURCE),
         IGNORE("Service", "ManagedOOMPreference", R_RESOURCE),
 
+        /* [Timer], in NAME.timer */
+        IMPL("Timer", "OnCalendar", config_parse_timer_calendar, timer, 0),
+        IMPL("Timer", "OnActiveSec", config_parse_timer_monotonic, timer, TIMER_ACTIVE),
+        IMPL("Timer", "OnBootSec", config_parse_timer_monotonic, timer, TIMER_BOOT),
+        IMPL("Timer", "OnStartupSec", config_parse_timer_monotonic, timer, TIMER_STARTUP),
+        IMPL("Timer", "OnUnitActiveSec", config_parse_timer_monotonic, timer, TIMER_UNIT_ACTIVE),
+        IMPL("Timer", "OnUnitInactiveSec", config_parse_timer_monotonic, timer, TIMER_UNIT_INACTIVE),
+        IMPL("Timer", "Unit", config_parse_timer_unit, timer.unit, 0),
+        IMPL("Timer", "Persistent", config_parse_bool, timer.persistent, 0),
+        IMPL("Timer", "RandomizedDelaySec", config_parse_timespan, timer.randomized_delay_usec, TIMESPAN_PLAIN),
+        IMPL("Timer", "FixedRandomDelay", config_parse_bool, timer.fixed_random_delay, 0),
+        IMPL("Timer", "AccuracySec", config_parse_timespan, timer.accuracy_usec, TIMESPAN_PLAIN),
+        IMPL("Timer", "RemainAfterElapse", config_parse_bool, timer.remain_after_elapse, 0),
+        IMPL("Timer", "OnClockChange", config_parse_bool, timer.on_clock_change, 0),
+        IGNORE("Timer", "OnTimezoneChange", "svcd does not watch the local time zone, so a change of it does not start the unit"),
+        IGNORE("Timer", "WakeSystem", "svcd does not wake the system from suspend: the timer elapses once the system is up again"),
+
         /* [Install] */
         META("Install", "WantedBy", config_parse_strv, wanted_by),
         META("Install", "Alias", config_parse_strv, alias),
@@ -362,7 +379,7 @@ static struct unit_key table[] = {
 };
 /* clang-format on */
 
-static const char *const known_sections[] = { "Unit", "Service", "Install" };
+static const char *const known_sections[] = { "Unit", "Service", "Timer", "Install" };
 
 bool unit_section_is_known(const char *section) {
         for (size_t i = 0; i < ELEMENTSOF(known_sections); i++)
@@ -377,7 +394,6 @@ const char *unit_section_hint(const char *section) {
         } hints[] = {
                 { "Socket",
                   "svc has no .socket units: put ListenStream=, Accept= and MaxConnections= in [Service]" },
-                { "Timer", "svc has no timers yet" },
                 { "Path", "svc has no path units" },
                 { "Mount", "svc does not manage mounts: use BindPaths= in [Service]" },
                 { "Automount", "svc does not manage mounts: use BindPaths= in [Service]" },

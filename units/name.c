@@ -34,3 +34,8 @@ void unit_name_strip_suffix(char *name) {
         if (k < n)
                 name[n - k] = '\0';
 }
+
+bool unit_name_is_timer(const char *name) {
+        size_t n = strlen(name), k = strlen(UNIT_TIMER_SUFFIX);
+        return n > k && streq(name + n - k, UNIT_TIMER_SUFFIX);
+}

@@ -44,7 +44,10 @@ static const char *specifier(const struct unit *u, char c, char *prefix, size_t 
                 /* Unit names cannot hold '\', so the escaped and unescaped instance are equal. */
                 return u->instance ? u->instance : "";
         case 'N':
-                return u->name;
+                if (u->kind != UNIT_KIND_TIMER)
+                        return u->name;
+                snprintf(prefix, n, "%.*s", (int) (strlen(u->name) - strlen(UNIT_TIMER_SUFFIX)), u->name);
+                return prefix;
         case 'p':
         case 'P':
                 snprintf(prefix, n, "%.*s", (int) strcspn(u->name, "@"), u->name);
@@ -77,8 +80,9 @@ int ctx_specifiers(struct parse_ctx *ctx, const char *key, const char *value, ch
                 }
                 char c = *++p;
                 const char *v = specifier(ctx->u, c, prefix, sizeof(prefix));
-                if (c == 'n') /* with the suffix of its file: "nginx.service" */
-                        fprintf(f, "%s%s", ctx->u->name, file_suffix(ctx->u->path));
+                if (c == 'n') /* with the suffix of its file: "nginx.service"; a timer's has it */
+                        fprintf(f, "%s%s", ctx->u->name,
+                                ctx->u->kind == UNIT_KIND_TIMER ? "" : file_suffix(ctx->u->path));
                 else if (v)
                         fputs(v, f);
                 else {
@@ -169,6 +173,12 @@ static int read_logical(struct parse_ctx *ctx) {
         return continued ? 1 : 0;
 }
 
+/* [Timer] is a timer's alone, [Service] a service's alone. */
+static bool section_kind_mismatch(const struct parse_ctx *ctx) {
+        bool timer = ctx->u->kind == UNIT_KIND_TIMER;
+        return timer ? streq(ctx->section, "Service") : streq(ctx->section, "Timer");
+}
+
 static int check_section(struct parse_ctx *ctx, const char *s, size_t n) {
         bool valid = n >= 2 && s[n - 1] == ']';
 
@@ -184,6 +194,18 @@ static int check_section(struct parse_ctx *ctx, const char *s, size_t n) {
         }
         ctx->section_ok = ctx->sections ? strv_contains((char *const *) ctx->sections, ctx->section)
                                         : unit_section_is_known(ctx->section);
+        if (ctx->section_ok && ctx->u && section_kind_mismatch(ctx)) {
+                ctx->section_ok = false;
+                if (ctx->u->kind == UNIT_KIND_TIMER)
+                        return ctx_error(ctx,
+                                         "[%s] does not belong in a timer: a timer starts the service its "
+                                         "Unit= names, which has a file of its own",
+                                         ctx->section);
+                return ctx_error(ctx,
+                                 "[Timer] belongs in a timer file of its own, NAME.timer, which starts "
+                                 "this service with Unit=%s",
+                                 ctx->u->name);
+        }
         if (ctx->section_ok) {
                 if (streq(ctx->section, "Service") && !ctx->service_loc.file)
                         ctx->service_loc = (struct unit_location){ ctx->file, ctx->line };

@@ -197,6 +197,13 @@ int config_parse_health_action(struct parse_ctx *, const char *, const char *, v
 void health_probe_done(struct health_probe *p);
 /* The checks of the health keys that need the whole unit. 0, -ENOMEM. */
 int verify_health(struct parse_ctx *ctx);
+/* config-timer.c: ltype of the monotonic one is the enum timer_base; data the struct timer_spec. */
+int config_parse_timer_calendar(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_timer_monotonic(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_timer_unit(struct parse_ctx *, const char *, const char *, void *, int);
+void timer_spec_clear(struct timer_spec *t);
+/* The checks of a timer that need the whole unit; Unit= gets its default. 0, -ENOMEM. */
+int verify_timer(struct parse_ctx *ctx);
 /* conditions.c: ltype is the enum condition_type, data a struct condition_list. */
 int config_parse_condition(struct parse_ctx *, const char *, const char *, void *, int);
 void condition_list_clear(struct condition_list *l);

@@ -47,6 +47,7 @@ const struct unit unit_defaults = {
         .health_startup_interval_usec = 30 * USEC_PER_SEC,
         .health_startup_timeout_usec = 30 * USEC_PER_SEC,
         .health_on_failure = HEALTH_ACTION_NONE,
+        .timer = { .accuracy_usec = 60 * USEC_PER_SEC, .remain_after_elapse = true },
 };
 
 const char *service_type_to_string(enum service_type t) {
@@ -165,6 +166,7 @@ static void unit_free_lists(struct unit *u) {
         path_specs_free(u->paths, u->n_paths);
         health_probe_done(&u->health);
         health_probe_done(&u->health_startup);
+        timer_spec_clear(&u->timer);
 }
 
 struct unit *unit_free(struct unit *u) {
@@ -193,16 +195,22 @@ struct unit *unit_free(struct unit *u) {
         return NULL;
 }
 
+/* The length of NAME without ".timer": the part that names the template and the instance. */
+static size_t name_stem_len(const char *name) {
+        return strlen(name) - (unit_name_is_timer(name) ? strlen(UNIT_TIMER_SUFFIX) : 0);
+}
+
 static struct unit *unit_new(const char *name) {
         struct unit *u = malloc(sizeof(*u));
         if (!u)
                 return NULL;
         *u = unit_defaults;
+        u->kind = unit_name_is_timer(name) ? UNIT_KIND_TIMER : UNIT_KIND_SERVICE;
         u->name = strdup(name);
         const char *at = strchr(name, '@');
         if (at) {
                 u->template = strndup(name, (size_t) (at - name + 1));
-                u->instance = strdup(at + 1);
+                u->instance = strndup(at + 1, name_stem_len(name) - (size_t) (at + 1 - name));
         }
         if (!u->name || (at && (!u->template || !u->instance)))
                 return unit_free(u);
@@ -219,9 +227,9 @@ static int check_name(const char *name, const char *file, struct unit_diag *diag
                              "'%.*s' is not a unit name: use letters, digits and _.:@- (at most one '@', not "
                              "first), no '/' and no leading '.', at most %d bytes",
                              (int) MIN(n, (size_t) 200), name, UNIT_NAME_MAX);
-        else if (name[n - 1] == '@')
-                r = diag_add(diag, false, file, 0, "%s is a template; load an instance of it such as %s1",
-                             name, name);
+        else if (name[name_stem_len(name) - 1] == '@')
+                r = diag_add(diag, false, file, 0, "%s is a template; load an instance of it such as %.*s1%s",
+                             name, (int) name_stem_len(name), name, name + name_stem_len(name));
         else
                 return 0;
         return r < 0 ? r : -EINVAL;
@@ -265,6 +273,8 @@ static int unit_verify(struct parse_ctx *ctx) {
         unsigned line = ctx->service_loc.file ? ctx->service_loc.line : 1;
         int r = 0;
 
+        if (u->kind == UNIT_KIND_TIMER)
+                return verify_timer(ctx);
         if (u->exec_start.n == 0)
                 r = diag_add(ctx->diag, false, file, line,
                              "missing ExecStart= in [Service]: a unit needs a command to run");
@@ -392,7 +402,13 @@ static int cmp_basename(const void *a, const void *b) {
         return strcmp(base_name(*(char *const *) a), base_name(*(char *const *) b));
 }
 
-static const char *const unit_file_suffixes[] = { UNIT_SUFFIX, UNIT_SERVICE_SUFFIX };
+static const char *const unit_file_suffixes[] = { UNIT_SUFFIX, UNIT_SERVICE_SUFFIX, NULL };
+static const char *const timer_file_suffixes[] = { UNIT_TIMER_SUFFIX, NULL };
+
+/* The file suffixes unit NAME may be written in. */
+static const char *const *suffixes_of(const char *name) {
+        return unit_name_is_timer(name) ? timer_file_suffixes : unit_file_suffixes;
+}
 
 /* The drop-ins of NAME in DIR, sorted by file name: the template's (for an instance) and the
  * unit's own, the unit's own winning for the same file name, as in systemd; from NAME.unit.d/
@@ -403,10 +419,10 @@ static int dropins_collect(const char *dir, const char *name, char ***ret) {
         int n = at ? (int) (at - name + 1) : 0;
 
         for (int own = !at; own <= 1; own++)
-                for (size_t i = 0; i < ELEMENTSOF(unit_file_suffixes); i++) {
+                for (const char *const *sfx = suffixes_of(name); *sfx; sfx++) {
                         _cleanup_free_ char *sub = NULL;
-                        if (asprintf(&sub, "%s/%.*s%s.d", dir, own ? (int) strlen(name) : n, name,
-                                     unit_file_suffixes[i]) < 0)
+                        if (asprintf(&sub, "%s/%.*s%s.d", dir, own ? (int) name_stem_len(name) : n, name,
+                                     *sfx) < 0)
                                 return -ENOMEM;
                         int r = dropins_scan(sub, &paths);
                         if (r < 0)
@@ -449,9 +465,9 @@ static int load_path(const char *dir, const char *name, const char *path, struct
 static int find_unit_file(const char *dir, int n, const char *stem, char **ret, struct unit_diag *diag) {
         _cleanup_free_ char *found = NULL;
 
-        for (size_t i = 0; i < ELEMENTSOF(unit_file_suffixes); i++) {
+        for (const char *const *sfx = suffixes_of(stem); *sfx; sfx++) {
                 _cleanup_free_ char *p = NULL;
-                if (asprintf(&p, "%s/%.*s%s", dir, n, stem, unit_file_suffixes[i]) < 0)
+                if (asprintf(&p, "%s/%.*s%s", dir, n, stem, *sfx) < 0)
                         return -ENOMEM;
                 if (access(p, F_OK) < 0 && errno == ENOENT)
                         continue;
@@ -477,11 +493,17 @@ int unit_load_from_dir(const char *dir, const char *name, struct unit **ret, str
         int r = check_name(name, NULL, diag);
         if (r < 0)
                 return r;
-        r = find_unit_file(dir, (int) strlen(name), name, &path, diag);
+        r = find_unit_file(dir, (int) name_stem_len(name), name, &path, diag);
         if (r == -ENOENT && at) /* No file of the instance's own: the template's. */
                 r = find_unit_file(dir, (int) (at - name + 1), name, &path, diag);
         if (r != -ENOENT)
                 return r < 0 ? r : load_path(dir, name, path, ret, diag);
+        if (unit_name_is_timer(name)) {
+                r = diag_add(diag, false, dir, 0, "no such timer file %s%s%.*s%s", name,
+                             at ? ", nor a template " : "", at ? (int) (at - name + 1) : 0, name,
+                             at ? UNIT_TIMER_SUFFIX : "");
+                return r < 0 ? r : -ENOENT;
+        }
         if (asprintf(&want, "%s/%s" UNIT_SUFFIX, dir, name) < 0)
                 return -ENOMEM;
         if (at)
@@ -496,11 +518,12 @@ int unit_load_from_dir(const char *dir, const char *name, struct unit **ret, str
 
 int unit_load_file(const char *path, struct unit **ret, struct unit_diag *diag) {
         const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-        size_t n = strlen(base), k = unit_suffix_len(base);
+        size_t n = strlen(base), k = unit_name_is_timer(base) ? 0 : unit_suffix_len(base);
 
-        if (k == 0 || n <= k) {
+        if ((k == 0 && !unit_name_is_timer(base)) || n <= k) {
                 int r = diag_add(diag, false, path, 0,
-                                 "a unit file name must end in " UNIT_SUFFIX " or " UNIT_SERVICE_SUFFIX);
+                                 "a unit file name must end in " UNIT_SUFFIX ", " UNIT_SERVICE_SUFFIX
+                                 " or " UNIT_TIMER_SUFFIX);
                 return r < 0 ? r : -EINVAL;
         }
         _cleanup_free_ char *name = strndup(base, n - k);

@@ -15,6 +15,8 @@
 #define UNIT_SUFFIX ".unit"
 /* systemd's suffix for services: a packaged NAME.service loads as unit NAME. */
 #define UNIT_SERVICE_SUFFIX ".service"
+/* A timer keeps its suffix in its name ("certbot.timer"): it sits beside the service it starts. */
+#define UNIT_TIMER_SUFFIX ".timer"
 #define UNIT_DROPIN_SUFFIX ".conf"
 #define UNIT_NAME_MAX 128
 
@@ -317,6 +319,92 @@ enum health_action {
 /* True when STATUS (an HTTP status code) counts as healthy for P. */
 bool health_status_expected(const struct health_probe *p, unsigned status);
 const char *health_action_to_string(enum health_action a);
+/* ---- calendar.c: calendar events (systemd.time(7)) ------------------------------------------ */
+
+enum calendar_field {
+        CALENDAR_YEAR,
+        CALENDAR_MONTH,
+        CALENDAR_DAY,
+        CALENDAR_HOUR,
+        CALENDAR_MINUTE,
+        CALENDAR_USEC, /* the second, in microseconds */
+        _CALENDAR_FIELD_MAX,
+};
+
+/* START, or START..STOP (STOP -1: none), every REPEAT from START (0: once). For the day with
+ * end_of_month, days counted back from the end of the month. */
+struct calendar_component {
+        int start, stop, repeat;
+};
+
+struct calendar_chain {
+        struct calendar_component *items; /* sorted, no duplicates */
+        size_t n; /* 0: any value ("*") */
+};
+
+struct calendar_spec {
+        int weekdays; /* bit 0 Monday .. bit 6 Sunday; -1 any day */
+        bool end_of_month; /* '~' */
+        bool utc;
+        int dst; /* -1, or 0/1 when the local zone's standard or summer abbreviation was written */
+        char *timezone; /* a zone of /usr/share/zoneinfo, NULL for UTC or the local zone */
+        struct calendar_chain chains[_CALENDAR_FIELD_MAX];
+};
+
+/* Parses TEXT as systemd does: 0, -EINVAL when systemd would refuse it, -ENOMEM. */
+int calendar_spec_parse(const char *text, struct calendar_spec **ret);
+struct calendar_spec *calendar_spec_free(struct calendar_spec *c);
+static inline void calendar_spec_freep(struct calendar_spec **c) {
+        calendar_spec_free(*c);
+}
+/* systemd's normalized form ("*-*-* 00,12:00:00"), allocated. 0 or -ENOMEM. */
+int calendar_spec_format(const struct calendar_spec *c, char **ret);
+/* The first time strictly after AFTER (µs since the epoch) that C elapses, in C's zone (the local
+ * one, $TZ, when C names none). 0, -ENOENT when it never elapses again, -EINVAL. */
+int calendar_spec_next(const struct calendar_spec *c, uint64_t after, uint64_t *ret);
+/* NAME is a zone of /usr/share/zoneinfo (a TZif file), or "UTC". */
+bool calendar_timezone_is_valid(const char *name);
+
+/* ---- timers ------------------------------------------------------------------------------- */
+
+enum unit_kind {
+        UNIT_KIND_SERVICE,
+        UNIT_KIND_TIMER,
+        _UNIT_KIND_MAX,
+};
+
+/* What a monotonic timer counts from (systemd.timer(5)). */
+enum timer_base {
+        TIMER_ACTIVE, /* OnActiveSec=: the timer's own start */
+        TIMER_BOOT, /* OnBootSec=: the boot */
+        TIMER_STARTUP, /* OnStartupSec=: svcd's start */
+        TIMER_UNIT_ACTIVE, /* OnUnitActiveSec=: the last start of the unit it activates */
+        TIMER_UNIT_INACTIVE, /* OnUnitInactiveSec=: the last stop of that unit */
+        _TIMER_BASE_MAX,
+};
+
+struct timer_monotonic {
+        enum timer_base base;
+        uint64_t usec;
+};
+
+struct timer_spec {
+        struct timer_monotonic *monotonic;
+        size_t n_monotonic;
+        struct calendar_spec **calendar; /* OnCalendar= */
+        size_t n_calendar;
+        char *unit; /* Unit=: the service it starts; after loading, never NULL */
+        bool persistent;
+        uint64_t randomized_delay_usec;
+        bool fixed_random_delay;
+        uint64_t accuracy_usec; /* default 1 min */
+        bool remain_after_elapse; /* default true */
+        bool on_clock_change, on_timezone_change;
+};
+
+const char *timer_base_to_string(enum timer_base b);
+/* True when NAME ends in ".timer" and has more before it. */
+bool unit_name_is_timer(const char *name);
 
 /* Limit*= entries, indexed by RLIMIT_*. */
 #define UNIT_RLIMIT_MAX RLIM_NLIMITS
@@ -328,6 +416,7 @@ struct unit {
         char *name; /* "blog" or "web@1"; never a path, never with ".unit" or ".service" */
         char *template; /* "web@" for an instance, else NULL */
         char *instance; /* "1" for an instance, else NULL */
+        enum unit_kind kind; /* a service, or a timer ("NAME.timer", [Timer], no [Service]) */
         char *path; /* main file */
         char **dropins; /* drop-in files applied, in order */
         uint64_t source_hash; /* over the contents of path and drop-ins, to detect change */
@@ -429,6 +518,9 @@ struct unit {
         /* [Service]: logs */
         uint64_t log_rotate_size; /* default 1 MiB */
         unsigned log_rotate_count; /* default 10 */
+
+        /* [Timer] */
+        struct timer_spec timer;
 
         /* [Install] */
         char **wanted_by, **alias;

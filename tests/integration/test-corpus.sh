@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The unit files Debian's server packages ship (contrib/unit-corpus.sh, cached by make
-# test-deps), each loaded by `svc check` as it is: a table of package, unit, loads, warnings and
-# the first refusal, and the totals.
+# test-deps), services and timers, each loaded by `svc check` as it is: a table of package, unit,
+# loads, warnings and the first refusal, and the totals.
 . "$(dirname "$0")/lib.sh"
 
 CORPUS=${SVC_UNIT_CORPUS:-/var/cache/svc/unit-corpus}
@@ -27,20 +27,24 @@ check_one() {
 
 test_packaged_units_load() {
         [ -s "$CORPUS/MANIFEST" ] || fail "no unit corpus at $CORPUS: make test-deps builds it (contrib/unit-corpus.sh)"
-        local packages=0 units=0 loads=0 refused=0 warned=0 pkg f name res
+        local packages=0 units=0 timers=0 timers_refused=0 loads=0 refused=0 warned=0 pkg f name res
         mkdir -p "$T/u"
         printf '%-26s %-34s %-7s %s\n' PACKAGE UNIT RESULT "WARNINGS / FIRST REFUSAL"
         for pkg in "$CORPUS"/*/; do
                 pkg=$(basename "$pkg")
                 packages=$((packages + 1))
-                for f in "$CORPUS/$pkg"/*.service; do
+                for f in "$CORPUS/$pkg"/*.service "$CORPUS/$pkg"/*.timer; do
                         [ -f "$f" ] || continue
                         name=$(basename "$f")
                         # A template is checked as an instance of itself, as svc loads it.
                         case $name in
                         *@.service) cp "$f" "$T/u/${name%@.service}@corpus.service" && f=$T/u/${name%@.service}@corpus.service ;;
+                        *@.timer) cp "$f" "$T/u/${name%@.timer}@corpus.timer" && f=$T/u/${name%@.timer}@corpus.timer ;;
                         esac
-                        units=$((units + 1))
+                        case $name in
+                        *.timer) timers=$((timers + 1)) ;;
+                        *) units=$((units + 1)) ;;
+                        esac
                         res=$(check_one "$f")
                         set -- $res
                         case $1 in
@@ -50,15 +54,20 @@ test_packaged_units_load() {
                                 printf '%-26s %-34s %-7s %s\n' "$pkg" "$name" loads "$2 warnings"
                                 ;;
                         *)
-                                refused=$((refused + 1))
+                                case $name in
+                                *.timer) timers_refused=$((timers_refused + 1)) ;;
+                                *) refused=$((refused + 1)) ;;
+                                esac
                                 shift 2
                                 printf '%-26s %-34s %-7s %s\n' "$pkg" "$name" refused "$*" | cut -c1-160
                                 ;;
                         esac
                 done
         done
-        echo "corpus: $packages packages, $units services: $loads load ($warned with warnings), $refused refused"
+        echo "corpus: $packages packages, $units services and $timers timers: $loads load ($warned with warnings), $refused services and $timers_refused timers refused"
         [ "$packages" -ge 50 ] || fail "the corpus has $packages packages, fewer than 50"
+        [ "$timers" -ge 5 ] || fail "the corpus has $timers timers, fewer than 5"
+        [ "$timers_refused" = 0 ] || fail "$timers_refused packaged timers refused: every one loads as shipped"
         [ "$refused" -le "$MAX_REFUSED" ] || fail "$refused units refused, more than the $MAX_REFUSED this build may still refuse"
 }
 
@@ -67,7 +76,7 @@ test_packaged_units_load() {
 test_refusals_name_known_keys() {
         [ -s "$CORPUS/MANIFEST" ] || fail "no unit corpus at $CORPUS"
         local f
-        for f in "$CORPUS"/*/*.service; do
+        for f in "$CORPUS"/*/*.service "$CORPUS"/*/*.timer; do
                 "$SVC" check --no-programs "$f" 2>&1 >/dev/null | grep -v ': warning: ' || :
         done >"$T/all"
         # An unknown key in a packaged unit is svc's bug: list them.
