@@ -434,7 +434,12 @@ static void status_call_answer(struct status_call *sc) {
         size_t i = 0;
         bool valid = true;
         for (; units && totals && i < sc->n; i++) {
-                if (!(units[i] = manager_find(sc->c->m, sc->names[i])))
+                /* An instance only this call loaded may have been collected during the walk
+                 * (manager.c collectable()): load it again; it goes again after the answer. */
+                units[i] = manager_find(sc->c->m, sc->names[i]);
+                if (!units[i] && manager_get_service(sc->c->m, sc->names[i], &units[i]) == -ENOENT)
+                        break;
+                if (!units[i])
                         break;
                 totals[i] = sc->slots[i].total;
                 valid = valid && sc->slots[i].valid;
