@@ -204,8 +204,8 @@ static void chain_clear(struct calendar_chain *ch) {
 
 /* "@SECONDS": one point in time, in UTC. */
 static int parse_timestamp(const char **p, struct calendar_spec *c) {
-        unsigned long v;
-        const char *e;
+        unsigned long v = 0;
+        const char *e = NULL;
         int r = parse_number(*p + 1, &e, &v);
         if (r < 0)
                 return r;
@@ -775,18 +775,18 @@ static int find_next(const struct calendar_spec *c, struct tm *tm, int *ret_usec
                 int r = step_field(c, &t, &usec, CALENDAR_YEAR);
                 if (r < 0)
                         return r;
-                if ((r = step_field(c, &t, &usec, CALENDAR_MONTH)) <= 0)
+                if (step_field(c, &t, &usec, CALENDAR_MONTH) <= 0)
                         continue;
-                if ((r = step_field(c, &t, &usec, CALENDAR_DAY)) <= 0)
+                if (step_field(c, &t, &usec, CALENDAR_DAY) <= 0)
                         continue;
                 if (!matches_weekday(c->weekdays, &t, c->utc)) {
                         t.tm_mday++;
                         clear_below(&t, &usec, CALENDAR_HOUR);
                         continue;
                 }
-                if ((r = step_field(c, &t, &usec, CALENDAR_HOUR)) <= 0 ||
-                    (r = step_field(c, &t, &usec, CALENDAR_MINUTE)) <= 0 ||
-                    (r = step_field(c, &t, &usec, CALENDAR_USEC)) <= 0)
+                if (step_field(c, &t, &usec, CALENDAR_HOUR) <= 0 ||
+                    step_field(c, &t, &usec, CALENDAR_MINUTE) <= 0 ||
+                    step_field(c, &t, &usec, CALENDAR_USEC) <= 0)
                         continue;
                 r = tm_compare(tm, &t);
                 if (r == 0)

@@ -60,7 +60,8 @@ EOF2
 
 # Directories left more open by an older svcd (or svc tree) are closed at svcd's start.
 test_open_own_dirs_closed_at_start() {
-        mkdir -p -m 755 "$T/var/lib/svc/state/old" "$T/var/lib/svc/trees" "$T/var/log/svc/x" "$T/run/svc"
+        mkdir -p "$T/var/lib/svc/state/old" "$T/var/lib/svc/trees" "$T/var/log/svc/x" "$T/run/svc"
+        chmod 755 "$T/var/lib/svc/state/old" "$T/var/lib/svc/trees" "$T/var/log/svc/x" "$T/run/svc"
         chmod 755 "$T/var/lib/svc" "$T/var/log/svc" "$T/run/svc"
         chmod 777 "$T/var/lib/svc/state"
         start_svcd
@@ -81,7 +82,8 @@ User=nobody
 StateDirectory=pg pg/14/main
 ExecStart=/bin/sh -c 'echo data > /var/lib/pg/14/main/f; ls /var/lib/pg/14/main'
 EOF
-        mkdir -p -m 755 "$T/victim/main"
+        mkdir -p "$T/victim/main"
+        chmod 755 "$T/victim" "$T/victim/main"
         echo keep >"$T/victim/main/secret"
         start_svcd
         svc start pg || fail "first start failed: $(logof pg)"

@@ -122,7 +122,7 @@ EOF
         svc start --no-block a
         wait_until 10 test -S "$T/run/svc/notify/a" || fail "a has no notify socket"
         svc start b || fail "b failed: $(cat "$T/b.out")"
-        assert_eq done "$(cat "$T/b.out")" "b's loop"
+        assert_eq "done" "$(cat "$T/b.out")" "b's loop"
         sleep 0.5
         assert_eq starting "$(state a)" "a after READY=1 from b"
         assert_contains "$(cat "$T/svcd.log")" "a: ignoring a notification"
@@ -232,7 +232,7 @@ EOF
         local walkers=$!
         sleep 1
         local i t0 t1 worst=0
-        for i in $(seq 1 15); do
+        for _ in $(seq 1 15); do
                 t0=$(date +%s%N)
                 svc status victim >/dev/null || fail "status victim failed"
                 t1=$(date +%s%N)

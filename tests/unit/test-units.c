@@ -1962,7 +1962,8 @@ static void test_units__key_in_the_wrong_section_says_where_it_belongs(void **st
 static void test_units__systemd_sections_get_a_specific_sentence(void **state _unused_) {
         expect_error(SVC "[Socket]\nListenStream=80\n", 3,
                      "svc has no .socket units: put ListenStream=, Accept= and MaxConnections= in [Service]");
-        expect_error(SVC "[Timer]\nOnCalendar=daily\n", 3, "[Timer] belongs in a timer file of its own, NAME.timer");
+        expect_error(SVC "[Timer]\nOnCalendar=daily\n", 3,
+                     "[Timer] belongs in a timer file of its own, NAME.timer");
         expect_error(SVC "[Mount]\nWhat=/dev/sda1\n", 3, "svc does not manage mounts");
 }
 
