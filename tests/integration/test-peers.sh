@@ -231,7 +231,7 @@ EOF
                 >"$T/walkers.out" 2>&1 &
         local walkers=$!
         sleep 1
-        local i t0 t1 worst=0
+        local t0 t1 worst=0
         for _ in $(seq 1 15); do
                 t0=$(date +%s%N)
                 svc status victim >/dev/null || fail "status victim failed"
