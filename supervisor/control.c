@@ -13,6 +13,7 @@
 #include "common/util.h"
 #include "supervisor/control-api.h"
 #include "supervisor/svcd.h"
+#include "supervisor/userns.h"
 
 #define CONTROL_MAX_CONNECTIONS 64
 
@@ -280,8 +281,8 @@ static int append_status(sd_bus_message *reply, struct service *s, bool disk) {
         char addr[16];
         const char *a = net_service_address(s, addr);
         if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}{sv}", "Address", "s", a ? a : "", "Outbound", "b",
-                                          u && u->outbound);
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "Address", "s", a ? a : "", "Outbound", "b",
+                                          u && u->outbound, "Users", "s", users_describe(s));
         if (r >= 0 && u && u->n_publish > 0) {
                 _cleanup_strv_free_ char **ports = net_ports_describe(u);
                 r = ports ? sd_bus_message_open_container(reply, 'e', "sv") : -ENOMEM;

@@ -26,7 +26,7 @@ static bool use_color;
 
 struct status_info {
         char *name, *description, *state, *detail, *result, *last_exit, *status_text, *path, *type, *job,
-                *tree_path, *address;
+                *tree_path, *address, *users;
         char **ports;
         int outbound;
         uint64_t since;
@@ -49,6 +49,7 @@ static void status_info_done(struct status_info *i) {
         free(i->job);
         free(i->tree_path);
         free(i->address);
+        free(i->users);
         strv_free(i->ports);
         strv_free(i->load_errors);
         *i = (struct status_info){ 0 };
@@ -201,6 +202,7 @@ static int read_variant(sd_bus_message *m, const char *key, struct status_info *
                 { "Job", &i->job },
                 { "TreePath", &i->tree_path },
                 { "Address", &i->address },
+                { "Users", &i->users },
         };
         for (size_t k = 0; k < ELEMENTSOF(strings); k++)
                 if (streq(key, strings[k].key)) {
@@ -365,9 +367,9 @@ static void escape_in_place(char **s) {
 
 /* For the terminal, or a pipe that ends at one: --json escapes in its own way. */
 static void status_info_escape(struct status_info *i) {
-        char **strings[] = { &i->name,   &i->description, &i->state,       &i->detail,
-                             &i->result, &i->last_exit,   &i->status_text, &i->path,
-                             &i->type,   &i->job,         &i->tree_path,   &i->address };
+        char **strings[] = { &i->name,      &i->description, &i->state, &i->detail, &i->result,
+                             &i->last_exit, &i->status_text, &i->path,  &i->type,   &i->job,
+                             &i->tree_path, &i->address,     &i->users };
         for (size_t k = 0; k < ELEMENTSOF(strings); k++)
                 escape_in_place(strings[k]);
         STRV_FOREACH (p, i->ports)
@@ -408,6 +410,8 @@ static void print_status(const struct status_info *i) {
                 _cleanup_free_ char *p = strv_join(i->ports, ", ");
                 printf("      Ports: %s\n", p ? p : "?");
         }
+        if (!isempty(i->users))
+                printf("      Users: %s\n", i->users);
         print_resources(i);
         if (!isempty(i->status_text))
                 printf("     Status: \"%s\"\n", i->status_text);
@@ -430,6 +434,7 @@ static void json_status(const struct status_info *i, bool first) {
                 { "job", i->job },
                 { "tree_path", i->tree_path },
                 { "address", i->address },
+                { "users", i->users },
         };
         for (size_t k = 0; k < ELEMENTSOF(s); k++) {
                 printf(",\"%s\":", s[k].k);

@@ -31,6 +31,17 @@ enum restart_policy {
         _RESTART_MAX,
 };
 
+/* PrivateUsers=: whose uids the service runs with (README "User namespaces"). */
+enum private_users {
+        PRIVATE_USERS_DEFAULT, /* unset: a private range where the tree can be idmapped, else the host's */
+        PRIVATE_USERS_YES, /* a private range; where the tree cannot be idmapped, SELF */
+        PRIVATE_USERS_NO, /* the host's uids, no user namespace */
+        PRIVATE_USERS_SELF, /* systemd's: root and the service's user to themselves, the rest nobody */
+        PRIVATE_USERS_IDENTITY, /* systemd's: 0-65535 to themselves */
+        PRIVATE_USERS_FULL, /* systemd's: 0-4294967294 to themselves */
+        _PRIVATE_USERS_MAX,
+};
+
 enum overlay_mode {
         OVERLAY_NONE,
         OVERLAY_TMPFS,
@@ -62,6 +73,7 @@ struct bind_spec {
         bool read_only;
         bool optional;
         bool recursive; /* "rbind" (default) or "norbind" option */
+        bool idmap; /* "idmap": host owners shown as they are in the service's user namespace */
 };
 
 /* ListenStream= entry. For AF_INET/AF_INET6 `address` holds the numeric address ("" = any) and
@@ -135,6 +147,7 @@ struct unit {
         int kill_signal; /* default SIGTERM */
         char *user, *group;
         char **supplementary_groups;
+        bool dynamic_user; /* DynamicUser=: a uid of svc's from 61184-65519 unless User= exists */
         char **environment; /* "KEY=VALUE" strings, later ones win */
         struct env_file *environment_files;
         size_t n_environment_files;
@@ -154,6 +167,7 @@ struct unit {
         size_t n_binds;
         char **state_directories, **runtime_directories, **logs_directories; /* relative */
         bool private_network; /* default true */
+        enum private_users private_users;
         struct publish_spec *publish; /* PublishPort= */
         size_t n_publish;
         bool outbound; /* Outbound=: masqueraded traffic beyond the service's namespace */

@@ -175,6 +175,22 @@ int sys_close(int fd) {
         (void) fd;
         return 0;
 }
+int sys_setresuid(uid_t r, uid_t e, uid_t s) {
+        char t[64];
+        snprintf(t, sizeof(t), "%u", (unsigned) (r | e | s));
+        return record("setresuid", t);
+}
+int sys_setresgid(gid_t r, gid_t e, gid_t s) {
+        char t[64];
+        snprintf(t, sizeof(t), "%u", (unsigned) (r | e | s));
+        return record("setresgid", t);
+}
+int sys_setgroups(size_t n, const gid_t *groups) {
+        (void) groups;
+        char t[64];
+        snprintf(t, sizeof(t), "%zu", n);
+        return record("setgroups", t);
+}
 
 static int setup(void **state _unused_) {
         n_calls = 0;
@@ -229,7 +245,7 @@ static struct sandbox_spec tree_spec(void) {
 static void test_mounts__order_for_a_tree(void **state _unused_) {
         struct sandbox_spec spec = tree_spec();
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), 0);
         assert_string_equal(calls[0], "mount - /"); /* MS_REC|MS_PRIVATE first */
         assert_int_equal(find("mount tmpfs /scratch"), 1);
         /* The tree is read-only before it is attached: it can never be written. */
@@ -258,7 +274,7 @@ static void test_mounts__order_for_a_tree(void **state _unused_) {
 static void test_mounts__binds_are_read_only_where_asked(void **state _unused_) {
         struct sandbox_spec spec = tree_spec();
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), 0);
         assert_true(find("mount_setattr /srv/blog ro") >= 0);
         assert_true(find("mount_setattr /var/lib/svc/state/blog ro") < 0);
         assert_true(find("mount_setattr /var/lib/svc/state/blog") >= 0);
@@ -277,12 +293,12 @@ static void test_mounts__bind_source_must_be_what_the_caller_opened(void **state
         spec.binds = b;
         spec.n_binds = ELEMENTSOF(b);
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), 0);
         assert_true(find("move_mount /var/lib/svc/state/pg -> ") >= 0);
 
         n_calls = 0;
         b[0].source_fd = new_fd("/victim"); /* the path leads elsewhere now */
-        assert_int_equal(sandbox_setup_root(&spec, &err), -ESTALE);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), -ESTALE);
         assert_int_equal(err.err, ESTALE);
         assert_string_equal(err.path, "/var/lib/svc/state/pg");
         assert_int_equal(find("move_mount /var/lib/svc/state/pg"), -1);
@@ -293,7 +309,7 @@ static void test_mounts__missing_mount_point_uses_an_overlay(void **state _unuse
         snprintf(missing[n_missing++], sizeof(missing[0]), "/var/lib/blog");
         struct sandbox_spec spec = tree_spec();
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), 0);
         assert_int_equal(find("open_tree /tree"), -1);
         assert_true(find("mount overlay /scratch/root") >= 0);
         assert_true(find("mkdir /scratch/upper") >= 0);
@@ -306,7 +322,7 @@ static void test_mounts__failed_bind_names_it_and_stops(void **state _unused_) {
         fail_errno = EPERM;
         struct sandbox_spec spec = tree_spec();
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), -EPERM);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), -EPERM);
         assert_int_equal(err.err, EPERM);
         assert_string_equal(err.what, "bind");
         assert_string_equal(err.path, "/var/www");
@@ -317,7 +333,7 @@ static void test_mounts__bind_onto_a_symlink_is_refused(void **state _unused_) {
         snprintf(symlinks[n_symlinks++], sizeof(symlinks[0]), "/var/www");
         struct sandbox_spec spec = tree_spec();
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), -ELOOP);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), -ELOOP);
         assert_string_equal(err.what, "bind onto a symlink");
         assert_string_equal(err.path, "/var/www");
         assert_int_equal(find("move_mount /srv/blog"), -1);
@@ -329,7 +345,7 @@ static void test_mounts__failed_private_stops_everything(void **state _unused_) 
         fail_errno = EINVAL;
         struct sandbox_spec spec = tree_spec();
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), -EINVAL);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), -EINVAL);
         assert_int_equal(n_calls, 1);
 }
 
@@ -337,7 +353,7 @@ static void test_mounts__host_view_binds_system_dirs_read_only(void **state _unu
         struct sandbox_spec spec = tree_spec();
         spec.tree = NULL;
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), 0);
         assert_true(find("mount tmpfs /scratch/root") >= 0);
         assert_true(find("mount_setattr /usr ro") >= 0);
         assert_true(find("mount_setattr /etc ro") >= 0);
