@@ -138,7 +138,7 @@ struct sandbox_spec {
         const char *scratch_dir; /* an empty host directory where the root is assembled */
         int cgroup_fd; /* the cgroup the sandbox is born in, or -1 */
         const struct sandbox_users *users; /* a user namespace; NULL: the host's uids */
-        int nice_floor; /* in a user namespace, the lowest nice level its commands may take (< 0) */
+        int nice; /* in a user namespace, a nice level below 0 that its commands take (see start.c) */
         /* Called in the parent with the child's pid before the child goes on (it waits): the
          * place for work on the child from outside (v1 cgroups, network links). */
         int (*before_release)(pid_t pid, void *userdata);

@@ -150,14 +150,13 @@ static int clone_child(const struct sandbox_spec *spec, int *ret_pidfd) {
 }
 
 /* In a user namespace, before the child goes on: its maps (it waits for them before anything
- * else), and the nice levels below 0 the unit asks for, which need CAP_SYS_NICE of the host's
- * otherwise (RLIMIT_NICE allows them: 20 - limit is the lowest). */
+ * else), and the unit's nice level if it is below 0: a command could not lower its own (that
+ * needs CAP_SYS_NICE of the host's), so ns-init gets it here and its commands inherit it. */
 static int prepare_users(const struct sandbox_spec *spec, pid_t pid) {
         int r = sandbox_write_maps(pid, spec->users);
-        if (r < 0 || spec->nice_floor >= 0)
+        if (r < 0 || spec->nice >= 0)
                 return r;
-        struct rlimit rl = { (rlim_t) (20 - spec->nice_floor), (rlim_t) (20 - spec->nice_floor) };
-        return prlimit(pid, RLIMIT_NICE, &rl, NULL) < 0 ? -errno : 0;
+        return setpriority(PRIO_PROCESS, (id_t) pid, spec->nice) < 0 ? -errno : 0;
 }
 
 static int make_pipes(int chan[2], int setup[2], int sync[2]) {

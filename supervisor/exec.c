@@ -348,7 +348,7 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
                 .scratch_dir = s->m->scratch_dir,
                 .cgroup_fd = cgroup_service_fd(s),
                 .users = st->users_on ? &st->users : NULL,
-                .nice_floor = u->nice_set && u->nice < 0 ? u->nice : 0,
+                .nice = u->nice_set && u->nice < 0 ? u->nice : 0,
                 .nsinit_fd = s->m->nsinit_fd,
                 .before_release = before_release,
                 .userdata = st,
