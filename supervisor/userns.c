@@ -27,6 +27,7 @@ struct service_users {
         int userns_fd; /* a namespace with the range's maps, for idmapped mounts */
         uint32_t userns_base; /* the range it was made for */
         bool warned; /* the fallback was logged */
+        char *checked; /* "DEV:INO" of the tree (a generation), or "host", found idmappable */
         char *desc; /* for svc status: "private range 268435456-268501503" */
 };
 
@@ -178,6 +179,7 @@ void users_free(struct service *s) {
         if (!s->users)
                 return;
         safe_close(s->users->userns_fd);
+        free(s->users->checked);
         free(s->users->desc);
         free(s->users);
         s->users = NULL;
@@ -236,11 +238,22 @@ static int private_range(struct service_users *su, uint32_t base, const char *tr
                 su->userns_fd = fd;
                 su->userns_base = base;
         }
-        char fs[160];
-        int r = sandbox_idmap_check(su->userns_fd, tree, fs, sizeof(fs));
-        if (r < 0) {
-                snprintf(where, n, "idmapped mounts unsupported on %s: %s", fs, strerror(-r));
-                return r;
+        /* Checked once per tree (a new generation is another path): the start makes the same
+         * mounts again, and a failure there fails that start. */
+        struct stat st;
+        char key[64] = "host";
+        if (tree && stat(tree, &st) == 0)
+                snprintf(key, sizeof(key), "%llu:%llu", (unsigned long long) st.st_dev,
+                         (unsigned long long) st.st_ino);
+        if (!su->checked || !streq(su->checked, key)) {
+                char fs[160];
+                int r = sandbox_idmap_check(su->userns_fd, tree, fs, sizeof(fs));
+                if (r < 0) {
+                        snprintf(where, n, "idmapped mounts unsupported on %s: %s", fs, strerror(-r));
+                        return r;
+                }
+                free(su->checked);
+                su->checked = strdup(key);
         }
         u->idmap_fd = su->userns_fd;
         return 0;
