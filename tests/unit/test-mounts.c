@@ -271,6 +271,55 @@ static void test_mounts__order_for_a_tree(void **state _unused_) {
         assert_int_equal(find("create /tree"), -1);
 }
 
+static struct sandbox_premounts premounts(int *bindfds) {
+        struct sandbox_premounts pre = { .tree = new_fd("pre-tree"),
+                                         .overlay = -EBADF,
+                                         .sys = -EBADF,
+                                         .notify = new_fd("pre-notify"),
+                                         .syslog = -EBADF,
+                                         .binds = bindfds,
+                                         .n_binds = 2 };
+        for (size_t i = 0; i < ELEMENTSOF(pre.host); i++)
+                pre.host[i] = -EBADF;
+        return pre;
+}
+
+/* In a user namespace the child is root of a range that cannot walk svc's 0700 directories: the
+ * scratch tmpfs is mounted before it becomes that root, and then everything of the host's comes
+ * from the parent's detached mounts, nothing by path. */
+static void test_mounts__user_namespace_moves_what_the_parent_opened(void **state _unused_) {
+        struct sandbox_spec spec = tree_spec();
+        spec.notify_socket = "/run/svc/notify/blog";
+        int bindfds[2] = { new_fd("pre-bind0"), new_fd("pre-bind1") };
+        struct sandbox_premounts pre = premounts(bindfds);
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &pre, &err), 0);
+        int tmpfs = find("mount tmpfs /scratch"), cd = find("chdir /scratch"), gid = find("setresgid 0"),
+            groups = find("setgroups 0"), uid = find("setresuid 0");
+        assert_true(tmpfs > 0 && cd > tmpfs && gid > cd && groups > gid && uid > groups);
+        assert_true(find("move_mount pre-tree -> ./root") > uid);
+        assert_true(find("move_mount pre-bind0 -> ") > uid);
+        assert_true(find("move_mount pre-bind1 -> ") > uid);
+        assert_true(find("move_mount pre-notify -> ") > uid);
+        assert_int_equal(find("open_tree /tree"), -1);
+        assert_int_equal(find("open_tree /srv/blog"), -1);
+        assert_int_equal(find("open_tree /var/lib/svc"), -1);
+        assert_int_equal(find("open_tree /run/svc"), -1);
+        assert_true(find("pivot_root") > uid);
+}
+
+static void test_mounts__user_namespace_root_failure_is_named(void **state _unused_) {
+        struct sandbox_spec spec = tree_spec();
+        int bindfds[2] = { new_fd("pre-bind0"), new_fd("pre-bind1") };
+        struct sandbox_premounts pre = premounts(bindfds);
+        struct sandbox_setup_error err = { 0 };
+        snprintf(fail_call, sizeof(fail_call), "setresuid");
+        fail_errno = EINVAL;
+        assert_int_equal(sandbox_setup_root(&spec, &pre, &err), -EINVAL);
+        assert_string_equal(err.what, "become root of the user namespace");
+        assert_int_equal(find("move_mount"), -1);
+}
+
 static void test_mounts__binds_are_read_only_where_asked(void **state _unused_) {
         struct sandbox_spec spec = tree_spec();
         struct sandbox_setup_error err = { 0 };
@@ -367,6 +416,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup(test_mounts__order_for_a_tree, setup),
                 cmocka_unit_test_setup(test_mounts__binds_are_read_only_where_asked, setup),
+                cmocka_unit_test_setup(test_mounts__user_namespace_moves_what_the_parent_opened, setup),
+                cmocka_unit_test_setup(test_mounts__user_namespace_root_failure_is_named, setup),
                 cmocka_unit_test_setup(test_mounts__bind_source_must_be_what_the_caller_opened, setup),
                 cmocka_unit_test_setup(test_mounts__missing_mount_point_uses_an_overlay, setup),
                 cmocka_unit_test_setup(test_mounts__failed_bind_names_it_and_stops, setup),
