@@ -154,8 +154,8 @@ static int allocate(struct service *s, bool dynamic, struct allocation *ret) {
         if (r >= 0)
                 r = write_allocation(dirfd, s->name, &a);
         if (r >= 0)
-                log_info("%s: allocated %s%u-%u on the host%s", s->name, "uids ", a.base,
-                         a.base + USERNS_SIZE - 1, a.dynamic_uid ? " and a dynamic user" : "");
+                log_info("%s: allocated host uids %u-%u%s", s->name, a.base, a.base + USERNS_SIZE - 1,
+                         a.dynamic_uid ? " and a dynamic user" : "");
         if (r >= 0)
                 *ret = a;
         return r;
