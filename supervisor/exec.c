@@ -293,7 +293,7 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
         r = resolve_tree(s, &st->tree, &st->tree_label);
         if (r < 0)
                 return r;
-        r = users_prepare(s, st->tree, creds, &st->users, &st->users_on, &st->error);
+        r = users_prepare(s, st->tree, creds, &st->users, &st->users_on);
         if (r < 0)
                 return r;
         /* Who owns the service's directories on the host: its ids through its map. */

@@ -260,7 +260,7 @@ static int private_range(struct service_users *su, uint32_t base, const char *tr
 }
 
 int users_prepare(struct service *s, const char *tree, const struct sandbox_creds *creds,
-                  struct sandbox_users *ret, bool *ret_on, char **ret_error) {
+                  struct sandbox_users *ret, bool *ret_on) {
         struct service_users *su = users_of(s);
         if (!su)
                 return -ENOMEM;
@@ -282,14 +282,12 @@ int users_prepare(struct service *s, const char *tree, const struct sandbox_cred
                 return 0;
         }
         struct allocation a;
+        char why[256];
         int r = allocate(s, false, &a);
         if (r < 0)
-                return asprintf(ret_error, "cannot allocate a range of uids for %s: %s", s->name,
-                                strerror(-r)) < 0
-                               ? -ENOMEM
-                               : r;
-        char why[256];
-        r = private_range(su, a.base, tree, ret, why, sizeof(why));
+                snprintf(why, sizeof(why), "cannot allocate a range of uids: %s", strerror(-r));
+        else
+                r = private_range(su, a.base, tree, ret, why, sizeof(why));
         if (r >= 0) {
                 *ret_on = true;
                 set_desc(su, "private range %u-%u", a.base, a.base + USERNS_SIZE - 1);

@@ -12,10 +12,11 @@
 struct service;
 
 /* The user namespace S's next sandbox gets, for its tree TREE (NULL: the host view) and its
- * credentials CREDS (ids inside): *RET_ON false for none (the host's uids). A range is allocated
- * at the first call and kept. 0, or -errno with a sentence in *RET_ERROR. */
+ * credentials CREDS (ids inside): *RET_ON false for none (the host's uids: PrivateUsers=no, or
+ * the range cannot be had or the tree cannot be idmapped, which is logged once). A range is
+ * allocated at the first call and kept. 0 or -ENOMEM. */
 int users_prepare(struct service *s, const char *tree, const struct sandbox_creds *creds,
-                  struct sandbox_users *ret, bool *ret_on, char **ret_error);
+                  struct sandbox_users *ret, bool *ret_on);
 /* DynamicUser=: S's uid from 61184-65519, allocated at the first call and kept. 0 or -errno. */
 int users_dynamic_uid(struct service *s, uid_t *ret);
 /* For svc status: "private range 268435456-268501503", "host (PrivateUsers=no)", ... or "". */

@@ -229,4 +229,15 @@ EOF
         assert_eq 1 "$(grep -c 'ram: no user namespace of its own' "$T/svcd.log")" "said once in svcd's log"
 }
 
+test_unusable_allocation_table_falls_back() {
+        mkdir -p "$T/var/lib/svc"
+        : >"$T/var/lib/svc/userns" # not a directory
+        sleeper lost
+        start_svcd
+        svc start lost || fail "start failed: $(logof lost)"
+        wait_until 5 test -s "$T/out/lost.map" || fail "no output: $(logof lost)"
+        assert_eq "0 0 4294967295" "$(tr -s ' ' <"$T/out/lost.map" | sed 's/^ //')" "the host's uids"
+        assert_contains "$(svc status lost)" "Users: host (cannot allocate a range of uids: Not a directory)"
+}
+
 run_tests "$@"
