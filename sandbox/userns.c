@@ -219,9 +219,10 @@ static int premount_host(const struct sandbox_spec *spec, struct sandbox_premoun
         if (spec->overlay_dir && (p->overlay = clone_mount(AT_FDCWD, spec->overlay_dir, false,
                                                            MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, -1)) < 0)
                 return premount_fail(err, p->overlay, "open the overlay's directory", spec->overlay_dir);
-        /* sysfs can be mounted only by the owner of the network namespace: the host's, shown. */
+        /* sysfs can be mounted only by the owner of the network namespace: the host's, shown
+         * without what is mounted below it (cgroups, debugfs, bpf), as a fresh sysfs would be. */
         if (!spec->private_network &&
-            (p->sys = clone_mount(AT_FDCWD, "/sys", true, ro | MOUNT_ATTR_NOEXEC, -1)) < 0)
+            (p->sys = clone_mount(AT_FDCWD, "/sys", false, ro | MOUNT_ATTR_NOEXEC, -1)) < 0)
                 return premount_fail(err, p->sys, "open the host's", "/sys");
         return 0;
 }

@@ -177,6 +177,8 @@ EOF
 
 test_private_users_no_and_systemds_mappings() {
         sleeper host "PrivateUsers=no"
+        sleeper hostnet "PrivateNetwork=no
+ExecStartPre=/bin/sh -c 'ls /sys/fs/cgroup | wc -l > $T/out/hostnet.cg; ls /sys/class/net | wc -l > $T/out/hostnet.net'"
         sleeper self "PrivateUsers=self
 User=www-data"
         sleeper ident "PrivateUsers=identity"
@@ -191,6 +193,13 @@ User=www-data"
         assert_eq "0 0 1
 33 33 1" "$(tr -s ' ' <"$T/out/self.map" | sed 's/^ //')" "PrivateUsers=self"
         assert_eq "0 0 65536" "$(tr -s ' ' <"$T/out/ident.map" | sed 's/^ //')" "PrivateUsers=identity"
+        # Sharing the host's network, in its own user namespace: the host's sysfs, without what
+        # is mounted below it.
+        svc start hostnet || fail "start failed: $(logof hostnet)"
+        wait_until 5 test -s "$T/out/hostnet.net" || fail "no output: $(logof hostnet)"
+        [ -n "$(range hostnet)" ] || fail "hostnet has no range: $(svc status hostnet)"
+        assert_eq "$(ls /sys/class/net | wc -l)" "$(cat "$T/out/hostnet.net")" "the host's links in /sys"
+        assert_eq 0 "$(cat "$T/out/hostnet.cg")" "nothing mounted below the host's /sys"
 }
 
 test_negative_nice_in_a_user_namespace() {
