@@ -622,16 +622,23 @@ static bool path_missing(struct ctx *c, const char *path) {
 /* The directory holding a layer's upper/ and work/: svc's own on the host, checked to be the one
  * svcd opened without following symlinks (as open_bind_source() does), or a new one in memory. */
 static int open_layer_base(struct ctx *c, const struct sandbox_path *p, size_t i) {
-        char mem[PATH_MAX];
-        const char *dir = p->dir;
+        char mem[PATH_MAX], name[32];
+        const char *dir = p->dir, *open_at = p->dir;
+        snprintf(name, sizeof(name), "layer%zu", i);
         if (!dir) {
-                snprintf(mem, sizeof(mem), "%s/layer%zu", c->spec->scratch_dir, i);
+                snprintf(mem, sizeof(mem), "%s/%s", c->scratch, name);
                 int r = sys_mkdirat(AT_FDCWD, mem, 0700);
                 if (r < 0)
                         return fail(c, r, "create the writable layer", mem);
-                dir = mem;
+                dir = open_at = mem;
+        } else if (c->pre) {
+                /* In a user namespace: the parent's mount of it, never the host's path. */
+                int r = attach_scratch(c, c->pre->layers[i], name, mem, sizeof(mem));
+                if (r < 0)
+                        return r;
+                open_at = mem;
         }
-        int fd = sys_openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        int fd = sys_openat(AT_FDCWD, open_at, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         if (fd < 0)
                 return fail(c, fd, "open the writable layer", dir);
         struct stat got, want;
@@ -686,12 +693,15 @@ static int mount_layer(struct ctx *c, const struct sandbox_path *p, size_t i) {
                 r = copy_owner(c, lower, upper, p->path);
         if (r >= 0) {
                 /* No redirects, index or metacopy: the lower layer may change while the service is
-                 * stopped (svc tree upgrade), which overlayfs allows only without them. */
-                char opts[192], l[32];
+                 * stopped (svc tree upgrade), which overlayfs allows only without them. In a user
+                 * namespace overlayfs cannot use trusted.* xattrs: user.overlay.* (userxattr), and
+                 * redirects neither made nor followed (it refuses redirect_dir=off there: EPERM). */
+                char opts[224], l[32];
                 snprintf(opts, sizeof(opts),
-                         "lowerdir=%s,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,redirect_dir=off,"
-                         "index=off,metacopy=off",
-                         fd_path(lower, l), upper, work);
+                         "lowerdir=%s,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,%s,index=off,"
+                         "metacopy=off",
+                         fd_path(lower, l), upper, work,
+                         c->pre ? "userxattr,redirect_dir=nofollow" : "redirect_dir=off");
                 r = sys_mount("overlay", l, "overlay", MS_NOSUID | MS_NODEV, opts);
                 if (r < 0)
                         fail(c, r, "mount the writable layer on", p->path);
@@ -771,7 +781,7 @@ static int hide_path(struct ctx *c, const struct sandbox_path *p) {
                 return fail(c, r, "find", p->path);
         char src[PATH_MAX];
         bool dir = S_ISDIR(st.st_mode);
-        snprintf(src, sizeof(src), "%s/inaccessible-%s", c->spec->scratch_dir, dir ? "dir" : "file");
+        snprintf(src, sizeof(src), "%s/inaccessible-%s", c->scratch, dir ? "dir" : "file");
         r = dir ? sys_mkdirat(AT_FDCWD, src, 0)
                 : sys_openat(AT_FDCWD, src, O_WRONLY | O_CREAT | O_CLOEXEC, 0);
         if (r >= 0 && !dir)

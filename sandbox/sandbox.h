@@ -254,6 +254,10 @@ struct sandbox_premounts {
         int notify, syslog;
         int *binds; /* one per spec->binds */
         size_t n_binds;
+        /* One per spec->paths: the directory of a kept writable layer (OVERLAY with dir), else
+         * -EBADF. */
+        int *layers;
+        size_t n_layers;
 };
 
 /* Made by the parent before clone (userns.c); the fds are inherited by the child. 0 or -errno,

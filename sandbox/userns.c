@@ -169,6 +169,11 @@ void sandbox_premounts_done(struct sandbox_premounts *p) {
         free(p->binds);
         p->binds = NULL;
         p->n_binds = 0;
+        for (size_t i = 0; p->layers && i < p->n_layers; i++)
+                safe_close(p->layers[i]);
+        free(p->layers);
+        p->layers = NULL;
+        p->n_layers = 0;
 }
 
 static int premount_fail(struct sandbox_setup_error *err, int r, const char *what, const char *path) {
@@ -195,6 +200,23 @@ static int premount_binds(const struct sandbox_spec *spec, struct sandbox_premou
                                              b->idmap ? "open the bind source with an idmapped mount"
                                                       : "open the bind source",
                                              b->source);
+        }
+        return 0;
+}
+
+/* The directories of the kept writable layers (VarOverlay=persistent, ReadWritePaths=): from the
+ * fd the caller opened, as the binds; the child, root of its range, could not walk to them. */
+static int premount_layers(const struct sandbox_spec *spec, struct sandbox_premounts *p,
+                           struct sandbox_setup_error *err) {
+        for (size_t i = 0; i < spec->n_paths; i++) {
+                const struct sandbox_path *l = &spec->paths[i];
+                if (l->kind != SANDBOX_PATH_OVERLAY || !l->dir)
+                        continue;
+                uint64_t attr = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+                p->layers[i] = l->dir_fd >= 0 ? clone_mount(l->dir_fd, NULL, false, attr, -1)
+                                              : clone_mount(AT_FDCWD, l->dir, false, attr, -1);
+                if (p->layers[i] < 0)
+                        return premount_fail(err, p->layers[i], "open the writable layer", l->dir);
         }
         return 0;
 }
@@ -240,10 +262,20 @@ int sandbox_premounts_make(const struct sandbox_spec *spec, struct sandbox_premo
         p.n_binds = spec->n_binds;
         for (size_t i = 0; i < spec->n_binds; i++)
                 p.binds[i] = -EBADF;
+        p.layers = malloc(sizeof(int) * (spec->n_paths + 1));
+        if (!p.layers) {
+                free(p.binds);
+                return -ENOMEM;
+        }
+        p.n_layers = spec->n_paths;
+        for (size_t i = 0; i < spec->n_paths; i++)
+                p.layers[i] = -EBADF;
         uint64_t sock = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
         int r = premount_host(spec, &p, err);
         if (r >= 0)
                 r = premount_binds(spec, &p, err);
+        if (r >= 0)
+                r = premount_layers(spec, &p, err);
         if (r >= 0 && spec->notify_socket &&
             (p.notify = clone_mount(AT_FDCWD, spec->notify_socket, false, sock, -1)) < 0)
                 r = premount_fail(err, p.notify, "open the notify socket", spec->notify_socket);

@@ -342,8 +342,14 @@ static int add_layer(struct service *s, struct spec_storage *st, const char *key
         if (basefd < 0)
                 return refuse(st, "%s=: cannot open %s: %s", key, base, strerror(errno));
         int fd = open_owned_dir(st, key, basefd, base, rel, 0700);
-        if (fd < 0)
-                return fd;
+        int r = fd < 0 ? fd : open_owned_dir(st, key, fd, full, "upper", 0755);
+        if (r >= 0)
+                r = open_owned_dir(st, key, fd, full, "work", 0755);
+        if (r < 0)
+                return r;
+        /* Root inside owns it, upper/ and work/: in a user namespace overlayfs writes there as
+         * that uid (what it holds moves with it between the range and the host's uids). */
+        own_overlay(fd, st->root_uid);
         struct sandbox_path *p = push_path(st, SANDBOX_PATH_OVERLAY, inside, optional);
         if (!p)
                 return -EINVAL;
@@ -472,8 +478,7 @@ static int add_paths(struct service *s, struct spec_storage *st) {
 }
 
 /* StateDirectory=, LogsDirectory=, CacheDirectory=: svc's own directories, bound under /var. */
-static int add_service_dirs(struct service *s, struct spec_storage *st, uid_t uid, gid_t gid,
-                            size_t *n) {
+static int add_service_dirs(struct service *s, struct spec_storage *st, uid_t uid, gid_t gid, size_t *n) {
         const struct unit *u = s->unit;
         int r = add_owned_dirs(st, n, "StateDirectory", u->state_directories, s->m->state_dir, "/var/lib",
                                uid, gid, u->state_directory_mode);
@@ -510,8 +515,9 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
         size_t owned = strv_length(u->state_directories) + strv_length(u->logs_directories) +
                        strv_length(u->cache_directories);
         st->binds = calloc(u->n_binds + owned + 5, sizeof(*st->binds)); /* network files, homes */
-        /* The overlay's three, the /var layer's one, one for each ReadWritePaths= layer. */
-        st->fds = calloc(owned + 4 + u->n_paths, sizeof(*st->fds));
+        /* The overlay's three, three (the directory, upper/, work/) for the /var layer and for
+         * each ReadWritePaths= layer. */
+        st->fds = calloc(owned + 6 + 3 * u->n_paths, sizeof(*st->fds));
         st->paths = calloc(SANDBOX_PATHS_MAX, sizeof(*st->paths));
         if (!st->binds || !st->fds || !st->paths)
                 return -ENOMEM;
