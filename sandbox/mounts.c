@@ -490,7 +490,10 @@ static int bind_device(struct ctx *c, const struct sandbox_bind *d) {
 static int bind_devices(struct ctx *c) {
         for (size_t i = 0; i < c->spec->n_devices; i++) {
                 /* source_fd < 0: a safe node, named for devices_strict, already there. */
-                int r = c->spec->devices[i].source_fd < 0 ? 0 : bind_device(c, &c->spec->devices[i]);
+                const struct sandbox_bind *d = &c->spec->devices[i];
+                int r = d->source_fd < 0 ? 0
+                        : c->pre         ? place(c, c->pre->devices[i], d->target)
+                                         : bind_device(c, d);
                 if (r < 0)
                         return r;
         }

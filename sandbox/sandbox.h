@@ -258,6 +258,10 @@ struct sandbox_premounts {
          * -EBADF. */
         int *layers;
         size_t n_layers;
+        /* One per spec->devices: the node DeviceAllow= grants (source_fd >= 0), idmapped where the
+         * kernel can, so that root inside opens what the host's root may; else -EBADF. */
+        int *devices;
+        size_t n_devices;
 };
 
 /* Made by the parent before clone (userns.c); the fds are inherited by the child. 0 or -errno,

@@ -174,6 +174,11 @@ void sandbox_premounts_done(struct sandbox_premounts *p) {
         free(p->layers);
         p->layers = NULL;
         p->n_layers = 0;
+        for (size_t i = 0; p->devices && i < p->n_devices; i++)
+                safe_close(p->devices[i]);
+        free(p->devices);
+        p->devices = NULL;
+        p->n_devices = 0;
 }
 
 static int premount_fail(struct sandbox_setup_error *err, int r, const char *what, const char *path) {
@@ -217,6 +222,49 @@ static int premount_layers(const struct sandbox_spec *spec, struct sandbox_premo
                                               : clone_mount(AT_FDCWD, l->dir, false, attr, -1);
                 if (p->layers[i] < 0)
                         return premount_fail(err, p->layers[i], "open the writable layer", l->dir);
+        }
+        return 0;
+}
+
+/* A copy of the device node open at FD, alone in a detached tmpfs of its own (made here, in the
+ * host's user namespace, so its nodes work), owned by what its host owners are inside: root's
+ * 0600 /dev/net/tun is root's inside, which root inside could not open as nobody's. devtmpfs
+ * cannot be idmapped. The detached mount of the node, or -errno. */
+static int device_copy(const struct sandbox_users *users, int fd) {
+        struct stat st;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+                return -ENODEV;
+        _cleanup_close_ int fs = (int) syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+        if (fs < 0 || syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "4k", 0) < 0 ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -errno;
+        _cleanup_close_ int mnt =
+                (int) syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC);
+        if (mnt < 0)
+                return -errno;
+        uint32_t uid = sandbox_idmap_outside(&users->uid, st.st_uid);
+        uint32_t gid = sandbox_idmap_outside(&users->gid, st.st_gid);
+        if (mknodat(mnt, "node", st.st_mode & (S_IFMT | 07777), st.st_rdev) < 0 ||
+            fchownat(mnt, "node", uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+            fchmodat(mnt, "node", st.st_mode & 07777, 0) < 0)
+                return -errno;
+        int m = sys_open_tree(mnt, "node", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        return m;
+}
+
+/* DeviceAllow=: the nodes svcd opened, as copies that root inside may open as the host's root may
+ * open the originals. */
+static int premount_devices(const struct sandbox_spec *spec, struct sandbox_premounts *p,
+                            struct sandbox_setup_error *err) {
+        for (size_t i = 0; i < spec->n_devices; i++) {
+                const struct sandbox_bind *d = &spec->devices[i];
+                if (d->source_fd < 0)
+                        continue;
+                p->devices[i] = device_copy(spec->users, d->source_fd);
+                if (p->devices[i] < 0)
+                        return premount_fail(err, p->devices[i], "copy the host's device", d->source);
         }
         return 0;
 }
@@ -270,12 +318,23 @@ int sandbox_premounts_make(const struct sandbox_spec *spec, struct sandbox_premo
         p.n_layers = spec->n_paths;
         for (size_t i = 0; i < spec->n_paths; i++)
                 p.layers[i] = -EBADF;
+        p.devices = malloc(sizeof(int) * (spec->n_devices + 1));
+        if (!p.devices) {
+                free(p.binds);
+                free(p.layers);
+                return -ENOMEM;
+        }
+        p.n_devices = spec->n_devices;
+        for (size_t i = 0; i < spec->n_devices; i++)
+                p.devices[i] = -EBADF;
         uint64_t sock = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
         int r = premount_host(spec, &p, err);
         if (r >= 0)
                 r = premount_binds(spec, &p, err);
         if (r >= 0)
                 r = premount_layers(spec, &p, err);
+        if (r >= 0)
+                r = premount_devices(spec, &p, err);
         if (r >= 0 && spec->notify_socket &&
             (p.notify = clone_mount(AT_FDCWD, spec->notify_socket, false, sock, -1)) < 0)
                 r = premount_fail(err, p.notify, "open the notify socket", spec->notify_socket);
