@@ -202,6 +202,39 @@ User=www-data"
         assert_eq 0 "$(cat "$T/out/hostnet.cg")" "nothing mounted below the host's /sys"
 }
 
+# The service's own /var (VarOverlay=persistent), a ReadWritePaths= layer and CacheDirectory=:
+# svcd opens and owns them (root inside owns the layers on the host), the child, root of its
+# range, never walks svc's 0700 directories; with PrivateUsers=no they are root's.
+test_writable_layers_belong_to_the_range() {
+        make_tree layers --busybox >/dev/null
+        mkdir -p "$T/var/lib/svc/trees/layers/etc/app"
+        for n in lay layh; do
+                unit $n <<EOF
+[Service]
+Type=oneshot
+RootDirectory=layers
+ReadWritePaths=/etc/app
+CacheDirectory=$n
+$([ $n = layh ] && echo PrivateUsers=no)
+ExecStart=/bin/sh -c 'echo v >> /var/kept; echo e >> /etc/app/conf; echo c >> /var/cache/$n/c; echo "runs \$(wc -l </var/kept) \$(wc -l </etc/app/conf) \$(wc -l </var/cache/$n/c)"'
+EOF
+        done
+        start_svcd
+        svc start lay || fail "start failed: $(logof lay)"
+        svc start lay || fail "second start failed: $(logof lay)"
+        svc start layh || fail "start failed: $(logof layh)"
+        assert_contains "$(logof lay)" "runs 2 2 2" "the layers kept across runs, in a range"
+        assert_contains "$(logof layh)" "runs 1 1 1" "with PrivateUsers=no"
+        local base v=$T/var/lib/svc/var/lay p=$T/var/lib/svc/paths/lay/etc-app
+        base=$(sed -n 's/^range \([0-9]*\) .*/\1/p' "$T/var/lib/svc/userns/lay")
+        [ -n "$base" ] || fail "no range for lay"
+        assert_eq "$base $base" "$(stat -c '%u %g' "$v" "$v/upper" "$v/work" | sort -u)" "the /var layer's owner"
+        assert_eq "$base $base" "$(stat -c '%u %g' "$v/upper/kept")" "a file root made in /var, on the host"
+        assert_eq "$base $base" "$(stat -c '%u %g' "$p" "$p/upper/conf" | sort -u)" "the ReadWritePaths= layer"
+        assert_eq "$base $base" "$(stat -c '%u %g' "$T/var/lib/svc/cache/lay/c")" "the CacheDirectory="
+        assert_eq "0 0" "$(stat -c '%u %g' "$T/var/lib/svc/var/layh/upper/kept")" "PrivateUsers=no: root's"
+}
+
 test_negative_nice_in_a_user_namespace() {
         unit nice <<EOF
 [Service]
