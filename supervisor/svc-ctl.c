@@ -378,8 +378,8 @@ static void escape_in_place(char **s) {
 
 /* For the terminal, or a pipe that ends at one: --json escapes in its own way. */
 static void status_info_escape(struct status_info *i) {
-        char **strings[] = { &i->name,      &i->description, &i->state,  &i->detail,       &i->result,
-                             &i->last_exit, &i->status_text, &i->path,   &i->type,         &i->job,
+        char **strings[] = { &i->name,      &i->description, &i->state,  &i->detail,        &i->result,
+                             &i->last_exit, &i->status_text, &i->path,   &i->type,          &i->job,
                              &i->tree_path, &i->address,     &i->health, &i->health_output, &i->users };
         for (size_t k = 0; k < ELEMENTSOF(strings); k++)
                 escape_in_place(strings[k]);
