@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/macro.h"
+#include "sandbox/mounts-internal.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/sys.h"
 
@@ -38,12 +39,15 @@ static const char *const proc_readonly[] = {
         "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
-static const char *const host_dirs[] = { "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc" };
+const char *const sandbox_host_dirs[8] = { "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc" };
+#define host_dirs sandbox_host_dirs
 static const char *const host_secrets[] = { "/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-" };
 
 struct ctx {
         const struct sandbox_spec *spec;
+        const struct sandbox_premounts *pre; /* in a user namespace: what the parent opened */
         struct sandbox_setup_error *err;
+        const char *scratch; /* the scratch directory as paths name it: "." once the child is in it */
         char scratch_root[PATH_MAX]; /* SCRATCH/root, where the root is assembled */
         int root; /* O_PATH fd of it */
         int devnull; /* the host's /dev/null, verified */
@@ -171,6 +175,20 @@ static int attach(struct ctx *c, int source_fd, const char *source, const char *
         return r < 0 ? fail(c, r, "bind", target) : 0;
 }
 
+/* Moves the detached mount M (made by the parent, see userns.c) to TARGET inside. */
+static int place(struct ctx *c, int m, const char *target) {
+        struct stat st;
+        int r = sys_fstatat(m, "", &st, AT_EMPTY_PATH);
+        if (r < 0)
+                return fail(c, r, "stat the bind source of", target);
+        int t = open_target(c, target, !S_ISDIR(st.st_mode));
+        if (t < 0)
+                return fail(c, t, t == -ELOOP ? "bind onto a symlink" : "create the mount point", target);
+        r = sys_move_mount(m, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+        sys_close(t);
+        return r < 0 ? fail(c, r, "bind", target) : 0;
+}
+
 /* Makes the mount at PATH inside read-only where it is. */
 static int make_readonly(struct ctx *c, const char *path) {
         int fd = sys_openat2(c->root, path, O_PATH | O_CLOEXEC | O_NOFOLLOW, 0, RESOLVE_INSIDE);
@@ -209,10 +227,24 @@ static int step_private(struct ctx *c) {
         int r = sys_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
         if (r < 0)
                 return fail(c, r, "make the mount namespace private", "/");
-        r = sys_mount("tmpfs", c->spec->scratch_dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700");
+        /* In a user namespace, still the host's root (the uid clone gave): the scratch directory
+         * lies below svc's 0700 directories. Its tmpfs belongs to root inside. */
+        r = sys_mount("tmpfs", c->spec->scratch_dir, "tmpfs", MS_NOSUID | MS_NODEV,
+                      c->pre ? "mode=0700,uid=0,gid=0" : "mode=0700");
         if (r < 0)
                 return fail(c, r, "mount a tmpfs on the scratch directory", c->spec->scratch_dir);
-        snprintf(c->scratch_root, sizeof(c->scratch_root), "%s/root", c->spec->scratch_dir);
+        /* From here on root inside: the host's uid of the map, nothing of the host's root. That
+         * uid cannot walk the host's path to the scratch directory (svc's directories are 0700):
+         * it works in it, and names it ".". */
+        c->scratch = c->spec->scratch_dir;
+        if (c->pre && (r = sys_chdir(c->spec->scratch_dir)) < 0)
+                return fail(c, r, "enter the scratch directory", c->spec->scratch_dir);
+        if (c->pre && ((r = sys_setresgid(0, 0, 0)) < 0 || (r = sys_setgroups(0, NULL)) < 0 ||
+                       (r = sys_setresuid(0, 0, 0)) < 0))
+                return fail(c, r, "become root of the user namespace", "");
+        if (c->pre)
+                c->scratch = ".";
+        snprintf(c->scratch_root, sizeof(c->scratch_root), "%s/root", c->scratch);
         r = sys_mkdirat(AT_FDCWD, c->scratch_root, 0755);
         if (r < 0)
                 return fail(c, r, "create", c->scratch_root);
@@ -270,9 +302,27 @@ static bool tree_lacks_mountpoints(struct ctx *c, int tree) {
         return false;
 }
 
+/* In a user namespace, the parent's mount M attached at SCRATCH/NAME: overlayfs takes paths. */
+static int attach_scratch(struct ctx *c, int m, const char *name, char *path, size_t n) {
+        snprintf(path, n, "%s/%s", c->scratch, name);
+        int r = sys_mkdirat(AT_FDCWD, path, 0700);
+        if (r >= 0)
+                r = sys_move_mount(m, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH);
+        return r < 0 ? fail(c, r, "attach the overlay's layer at", path) : 0;
+}
+
 static int mount_overlay(struct ctx *c, const char *tree) {
-        char upper[PATH_MAX], work[PATH_MAX], opts[3 * PATH_MAX + 64];
-        const char *base = c->spec->overlay_dir ? c->spec->overlay_dir : c->spec->scratch_dir;
+        char upper[PATH_MAX], work[PATH_MAX], opts[3 * PATH_MAX + 64], lower[PATH_MAX], ovl[PATH_MAX - 16];
+        const char *base = c->spec->overlay_dir ? c->spec->overlay_dir : c->scratch;
+        if (c->pre) {
+                int r = attach_scratch(c, c->pre->tree, "lower", lower, sizeof(lower));
+                if (r >= 0 && c->spec->overlay_dir &&
+                    (r = attach_scratch(c, c->pre->overlay, "ovl", ovl, sizeof(ovl))) >= 0)
+                        base = ovl;
+                if (r < 0)
+                        return r;
+                tree = lower;
+        }
         snprintf(upper, sizeof(upper), "%s/upper", base);
         snprintf(work, sizeof(work), "%s/work", base);
         if (!c->spec->overlay_dir) {
@@ -290,7 +340,8 @@ static int mount_overlay(struct ctx *c, const char *tree) {
 
 static int step_root_tree(struct ctx *c) {
         const char *tree = c->spec->tree;
-        int tfd = sys_openat(AT_FDCWD, tree, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        int tfd = c->pre ? sys_openat(c->pre->tree, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0)
+                         : sys_openat(AT_FDCWD, tree, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         if (tfd < 0)
                 return fail(c, tfd, "open the tree", tree);
         bool lacks = tree_lacks_mountpoints(c, tfd);
@@ -298,6 +349,11 @@ static int step_root_tree(struct ctx *c) {
         if (c->spec->overlay || lacks) {
                 c->overlay_ro = !c->spec->overlay;
                 r = mount_overlay(c, tree);
+        } else if (c->pre) {
+                /* Read-only (and idmapped) since the parent made it. */
+                r = sys_move_mount(c->pre->tree, "", AT_FDCWD, c->scratch_root, MOVE_MOUNT_F_EMPTY_PATH);
+                if (r < 0)
+                        r = fail(c, r, "bind the tree", tree);
         } else {
                 /* Read-only from the first moment: nothing can write into the tree. */
                 int m = sys_open_tree(tfd, "",
@@ -344,8 +400,9 @@ static int populate_host_view(struct ctx *c) {
                                 return fail(c, r, "create the symlink", src);
                         continue;
                 }
-                int r = attach(c, AT_FDCWD, src, src, false,
-                               MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true);
+                int r = c->pre ? (c->pre->host[i] >= 0 ? place(c, c->pre->host[i], src) : 0)
+                               : attach(c, AT_FDCWD, src, src, false,
+                                        MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true);
                 if (r < 0)
                         return r;
         }
@@ -370,7 +427,10 @@ static int step_proc(struct ctx *c) {
 }
 
 static int step_sys(struct ctx *c) {
-        int r = mount_fs(c, "sysfs", "/sys", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        /* In a user namespace sharing the host's network, sysfs cannot be mounted: the host's. */
+        int r = c->pre && c->pre->sys >= 0
+                        ? place(c, c->pre->sys, "/sys")
+                        : mount_fs(c, "sysfs", "/sys", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
         /* The masks of /proc and /sys, once both exist. */
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(proc_masked); i++)
                 r = mask(c, proc_masked[i]);
@@ -430,7 +490,10 @@ static int bind_device(struct ctx *c, const struct sandbox_bind *d) {
 static int bind_devices(struct ctx *c) {
         for (size_t i = 0; i < c->spec->n_devices; i++) {
                 /* source_fd < 0: a safe node, named for devices_strict, already there. */
-                int r = c->spec->devices[i].source_fd < 0 ? 0 : bind_device(c, &c->spec->devices[i]);
+                const struct sandbox_bind *d = &c->spec->devices[i];
+                int r = d->source_fd < 0 ? 0
+                        : c->pre         ? place(c, c->pre->devices[i], d->target)
+                                         : bind_device(c, d);
                 if (r < 0)
                         return r;
         }
@@ -465,8 +528,9 @@ static int step_dev(struct ctx *c) {
         if (r >= 0)
                 r = mount_fs(c, "tmpfs", "/dev/shm", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777");
         if (r >= 0 && c->spec->syslog_socket)
-                r = attach(c, AT_FDCWD, c->spec->syslog_socket, "/dev/log", true,
-                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false);
+                r = c->pre ? place(c, c->pre->syslog, "/dev/log")
+                           : attach(c, AT_FDCWD, c->spec->syslog_socket, "/dev/log", true,
+                                    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false);
         return r;
 }
 
@@ -477,8 +541,9 @@ static int step_tmp_run(struct ctx *c) {
         if (r >= 0)
                 r = mount_fs(c, "tmpfs", "/run", MS_NOSUID | MS_NODEV, "mode=0755");
         if (r >= 0 && c->spec->notify_socket)
-                r = attach(c, AT_FDCWD, c->spec->notify_socket, SANDBOX_NOTIFY_PATH, true,
-                           MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false);
+                r = c->pre ? place(c, c->pre->notify, SANDBOX_NOTIFY_PATH)
+                           : attach(c, AT_FDCWD, c->spec->notify_socket, SANDBOX_NOTIFY_PATH, true,
+                                    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false);
         for (const char *const *d = c->spec->runtime_dirs; r >= 0 && d && *d; d++) {
                 char path[PATH_MAX];
                 snprintf(path, sizeof(path), "/run/%s", *d);
@@ -523,6 +588,12 @@ static int open_bind_source(struct ctx *c, const struct sandbox_bind *b, struct 
 static int step_binds(struct ctx *c) {
         for (size_t i = 0; i < c->spec->n_binds; i++) {
                 const struct sandbox_bind *b = &c->spec->binds[i];
+                if (c->pre) {
+                        int r = place(c, c->pre->binds[i], b->target);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 struct stat st;
                 int fd = open_bind_source(c, b, &st);
                 if (fd < 0)
@@ -554,16 +625,23 @@ static bool path_missing(struct ctx *c, const char *path) {
 /* The directory holding a layer's upper/ and work/: svc's own on the host, checked to be the one
  * svcd opened without following symlinks (as open_bind_source() does), or a new one in memory. */
 static int open_layer_base(struct ctx *c, const struct sandbox_path *p, size_t i) {
-        char mem[PATH_MAX];
-        const char *dir = p->dir;
+        char mem[PATH_MAX], name[32];
+        const char *dir = p->dir, *open_at = p->dir;
+        snprintf(name, sizeof(name), "layer%zu", i);
         if (!dir) {
-                snprintf(mem, sizeof(mem), "%s/layer%zu", c->spec->scratch_dir, i);
+                snprintf(mem, sizeof(mem), "%s/%s", c->scratch, name);
                 int r = sys_mkdirat(AT_FDCWD, mem, 0700);
                 if (r < 0)
                         return fail(c, r, "create the writable layer", mem);
-                dir = mem;
+                dir = open_at = mem;
+        } else if (c->pre) {
+                /* In a user namespace: the parent's mount of it, never the host's path. */
+                int r = attach_scratch(c, c->pre->layers[i], name, mem, sizeof(mem));
+                if (r < 0)
+                        return r;
+                open_at = mem;
         }
-        int fd = sys_openat(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+        int fd = sys_openat(AT_FDCWD, open_at, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
         if (fd < 0)
                 return fail(c, fd, "open the writable layer", dir);
         struct stat got, want;
@@ -618,12 +696,15 @@ static int mount_layer(struct ctx *c, const struct sandbox_path *p, size_t i) {
                 r = copy_owner(c, lower, upper, p->path);
         if (r >= 0) {
                 /* No redirects, index or metacopy: the lower layer may change while the service is
-                 * stopped (svc tree upgrade), which overlayfs allows only without them. */
-                char opts[192], l[32];
+                 * stopped (svc tree upgrade), which overlayfs allows only without them. In a user
+                 * namespace overlayfs cannot use trusted.* xattrs: user.overlay.* (userxattr), and
+                 * redirects neither made nor followed (it refuses redirect_dir=off there: EPERM). */
+                char opts[224], l[32];
                 snprintf(opts, sizeof(opts),
-                         "lowerdir=%s,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,redirect_dir=off,"
-                         "index=off,metacopy=off",
-                         fd_path(lower, l), upper, work);
+                         "lowerdir=%s,upperdir=/proc/self/fd/%d,workdir=/proc/self/fd/%d,%s,index=off,"
+                         "metacopy=off",
+                         fd_path(lower, l), upper, work,
+                         c->pre ? "userxattr,redirect_dir=nofollow" : "redirect_dir=off");
                 r = sys_mount("overlay", l, "overlay", MS_NOSUID | MS_NODEV, opts);
                 if (r < 0)
                         fail(c, r, "mount the writable layer on", p->path);
@@ -703,7 +784,7 @@ static int hide_path(struct ctx *c, const struct sandbox_path *p) {
                 return fail(c, r, "find", p->path);
         char src[PATH_MAX];
         bool dir = S_ISDIR(st.st_mode);
-        snprintf(src, sizeof(src), "%s/inaccessible-%s", c->spec->scratch_dir, dir ? "dir" : "file");
+        snprintf(src, sizeof(src), "%s/inaccessible-%s", c->scratch, dir ? "dir" : "file");
         r = dir ? sys_mkdirat(AT_FDCWD, src, 0)
                 : sys_openat(AT_FDCWD, src, O_WRONLY | O_CREAT | O_CLOEXEC, 0);
         if (r >= 0 && !dir)
@@ -805,8 +886,9 @@ static int step_finish(struct ctx *c) {
         return 0;
 }
 
-int sandbox_setup_root(const struct sandbox_spec *spec, struct sandbox_setup_error *err) {
-        struct ctx c = { .spec = spec, .err = err, .root = -EBADF, .devnull = -EBADF };
+int sandbox_setup_root(const struct sandbox_spec *spec, const struct sandbox_premounts *pre,
+                       struct sandbox_setup_error *err) {
+        struct ctx c = { .spec = spec, .pre = pre, .err = err, .root = -EBADF, .devnull = -EBADF };
         int r = step_private(&c);
         if (r >= 0)
                 r = spec->tree ? step_root_tree(&c) : step_root_host(&c);

@@ -75,6 +75,7 @@ struct sandbox_bind {
         const char *target; /* absolute path inside the sandbox */
         bool read_only;
         bool recursive;
+        bool idmap; /* in a user namespace with sandbox_users.idmap_fd: host owners as they are */
         /* The source as the caller opened it (without following a symlink a service could have
          * planted), bound from the fd, never by path again; -EBADF: SOURCE is resolved. */
         int source_fd;
@@ -110,6 +111,44 @@ struct sandbox_path {
         int dir_fd;
 };
 
+/* ---- user namespaces (userns.c) ------------------------------------------------------------ */
+
+#define SANDBOX_IDMAP_MAX 3
+
+/* Lines of uid_map or gid_map: INSIDE mapped to OUTSIDE, COUNT ids. */
+struct sandbox_idmap {
+        unsigned n;
+        struct {
+                uint32_t inside, outside, count;
+        } e[SANDBOX_IDMAP_MAX];
+};
+
+/* A user namespace for the sandbox: the parent writes the maps after clone, before the child
+ * does anything; the child then becomes root inside (uid 0 of the map) and every other
+ * namespace is owned by the new one, so its capabilities count only there. The host's files
+ * the sandbox needs (the tree, binds, sockets) are opened and cloned by the parent (the child,
+ * an unprivileged uid on the host, could not reach them below svc's 0700 directories). */
+struct sandbox_users {
+        struct sandbox_idmap uid, gid;
+        /* A user namespace with the same maps (sandbox_userns_new()): the tree, the host's
+         * directories and binds marked idmap are shown through idmapped mounts, so that a file of
+         * the host's root is root's inside too. -EBADF: none (identity maps need none). */
+        int idmap_fd;
+};
+
+/* A user namespace with the maps UID and GID, held by the returned fd (O_CLOEXEC), for
+ * idmapped mounts. -errno: the kernel cannot make one (EPERM, ENOSPC, EINVAL). */
+int sandbox_userns_new(const struct sandbox_idmap *uid, const struct sandbox_idmap *gid);
+
+/* Can TREE (NULL: the host's /usr, /etc, ... that the host view shows) be shown through an
+ * idmapped mount of the user namespace USERNS_FD? 0, or -errno (EINVAL: its file system cannot,
+ * ENOSYS: the kernel cannot) with "FSTYPE (PATH)" of the path at fault in RET_WHERE. */
+int sandbox_idmap_check(int userns_fd, const char *tree, char *ret_where, size_t n);
+
+/* The id inside that the map gives for OUTSIDE... and the other way: OUTSIDE for an id INSIDE,
+ * or (uint32_t) -1 when the map has none. */
+uint32_t sandbox_idmap_outside(const struct sandbox_idmap *m, uint32_t inside);
+
 struct sandbox_spec {
         const char *name; /* for messages */
         const char *hostname;
@@ -137,6 +176,8 @@ struct sandbox_spec {
         bool private_network; /* a network namespace with only lo, up */
         const char *scratch_dir; /* an empty host directory where the root is assembled */
         int cgroup_fd; /* the cgroup the sandbox is born in, or -1 */
+        const struct sandbox_users *users; /* a user namespace; NULL: the host's uids */
+        int nice; /* in a user namespace, a nice level below 0 that its commands take (see start.c) */
         /* Called in the parent with the child's pid before the child goes on (it waits): the
          * place for work on the child from outside (v1 cgroups, network links). */
         int (*before_release)(pid_t pid, void *userdata);
@@ -203,8 +244,37 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *ret);
 /* 0: ns-init runs. 1: setup failed, *err says why. -EAGAIN: not known yet. */
 int sandbox_read_setup(struct sandbox *sb, struct sandbox_setup_error *err);
 
-/* Done in the child: everything from making / private to pivot_root and hostname. */
-int sandbox_setup_root(const struct sandbox_spec *spec, struct sandbox_setup_error *err);
+/* What the parent opened for a sandbox in a user namespace: detached mounts (open_tree clones,
+ * idmapped where asked) that the child moves into place. -EBADF where there is none. */
+struct sandbox_premounts {
+        int tree; /* the tree (read-only, unless it is an overlay's lower layer) */
+        int overlay; /* the directory holding upper/ and work/ (Overlay=persistent) */
+        int host[8]; /* the host view's directories, in the order mounts.c lists them */
+        int sys; /* the host's /sys, when the sandbox shares the host's network */
+        int notify, syslog;
+        int *binds; /* one per spec->binds */
+        size_t n_binds;
+        /* One per spec->paths: the directory of a kept writable layer (OVERLAY with dir), else
+         * -EBADF. */
+        int *layers;
+        size_t n_layers;
+        /* One per spec->devices: the node DeviceAllow= grants (source_fd >= 0), idmapped where the
+         * kernel can, so that root inside opens what the host's root may; else -EBADF. */
+        int *devices;
+        size_t n_devices;
+};
+
+/* Made by the parent before clone (userns.c); the fds are inherited by the child. 0 or -errno,
+ * with what and which path in ERR. */
+int sandbox_premounts_make(const struct sandbox_spec *spec, struct sandbox_premounts *ret,
+                           struct sandbox_setup_error *err);
+void sandbox_premounts_done(struct sandbox_premounts *p);
+
+/* Done in the child: everything from making / private to pivot_root and hostname. PRE: the
+ * parent's mounts when the sandbox has a user namespace, else NULL (the child opens what it
+ * binds itself). */
+int sandbox_setup_root(const struct sandbox_spec *spec, const struct sandbox_premounts *pre,
+                       struct sandbox_setup_error *err);
 
 int sandbox_send_spawn(struct sandbox *sb, uint32_t id, const struct sandbox_command *cmd);
 /* ID 0: every process of the sandbox. */

@@ -9,12 +9,14 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "common/macro.h"
+#include "sandbox/mounts-internal.h"
 #include "sandbox/proto.h"
 #include "sandbox/sandbox.h"
 
@@ -101,7 +103,8 @@ static _noreturn_ void child_fail(int fd, const struct sandbox_setup_error *e) {
         _exit(1);
 }
 
-static _noreturn_ void child(const struct sandbox_spec *spec, int chan, int setup_fd, int sync_fd) {
+static _noreturn_ void child(const struct sandbox_spec *spec, const struct sandbox_premounts *pre, int chan,
+                             int setup_fd, int sync_fd) {
         struct sandbox_setup_error e = { 0 };
         /* With svcd: the release byte below fails if the parent died before this line. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
@@ -110,7 +113,7 @@ static _noreturn_ void child(const struct sandbox_spec *spec, int chan, int setu
         if (read(sync_fd, &c, 1) != 1)
                 _exit(1);
         close(sync_fd);
-        if (sandbox_setup_root(spec, &e) < 0)
+        if (sandbox_setup_root(spec, pre, &e) < 0)
                 child_fail(setup_fd, &e);
         int r = spec->private_network ? sandbox_loopback_up() : 0;
         if (r < 0) {
@@ -136,7 +139,7 @@ static _noreturn_ void child(const struct sandbox_spec *spec, int chan, int setu
 static int clone_child(const struct sandbox_spec *spec, int *ret_pidfd) {
         struct clone_args a = {
                 .flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
-                         (spec->private_network ? CLONE_NEWNET : 0) |
+                         (spec->private_network ? CLONE_NEWNET : 0) | (spec->users ? CLONE_NEWUSER : 0) |
                          (spec->cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0),
                 .pidfd = (uint64_t) (uintptr_t) ret_pidfd,
                 .exit_signal = SIGCHLD,
@@ -146,8 +149,17 @@ static int clone_child(const struct sandbox_spec *spec, int *ret_pidfd) {
         return pid < 0 ? -errno : (int) pid;
 }
 
-int sandbox_start(const struct sandbox_spec *spec, struct sandbox *ret) {
-        int chan[2], setup[2], sync[2];
+/* In a user namespace, before the child goes on: its maps (it waits for them before anything
+ * else), and the unit's nice level if it is below 0: a command could not lower its own (that
+ * needs CAP_SYS_NICE of the host's), so ns-init gets it here and its commands inherit it. */
+static int prepare_users(const struct sandbox_spec *spec, pid_t pid) {
+        int r = sandbox_write_maps(pid, spec->users);
+        if (r < 0 || spec->nice >= 0)
+                return r;
+        return setpriority(PRIO_PROCESS, (id_t) pid, spec->nice) < 0 ? -errno : 0;
+}
+
+static int make_pipes(int chan[2], int setup[2], int sync[2]) {
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0)
                 return -errno;
         if (pipe2(setup, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0) {
@@ -159,14 +171,35 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *ret) {
         /* Commands queue in the channel before ns-init reads them: make room. */
         int sz = PROTO_MAX_MSG * 4;
         (void) setsockopt(chan[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+        return 0;
+}
+
+int sandbox_start(const struct sandbox_spec *spec, struct sandbox *ret) {
+        struct sandbox_premounts pre = {
+                .tree = -EBADF, .overlay = -EBADF, .sys = -EBADF, .notify = -EBADF, .syslog = -EBADF
+        };
+        for (size_t i = 0; i < ELEMENTSOF(pre.host); i++)
+                pre.host[i] = -EBADF;
+        struct sandbox_setup_error perr = { 0 };
+        int r = spec->users ? sandbox_premounts_make(spec, &pre, &perr) : 0;
+        if (r < 0)
+                return r;
+        int chan[2], setup[2], sync[2];
+        r = make_pipes(chan, setup, sync);
+        if (r < 0) {
+                sandbox_premounts_done(&pre);
+                return r;
+        }
         int pidfd = -1;
         int pid = clone_child(spec, &pidfd);
         if (pid == 0) {
                 close(chan[0]);
                 close(setup[0]);
                 close(sync[1]);
-                child(spec, chan[1], setup[1], sync[0]);
+                child(spec, spec->users ? &pre : NULL, chan[1], setup[1], sync[0]);
         }
+        /* The child has its copies of the detached mounts. */
+        sandbox_premounts_done(&pre);
         close(chan[1]);
         close(setup[1]);
         close(sync[0]);
@@ -176,7 +209,9 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *ret) {
                 close(sync[1]);
                 return pid;
         }
-        int r = spec->before_release ? spec->before_release(pid, spec->userdata) : 0;
+        r = spec->users ? prepare_users(spec, pid) : 0;
+        if (r >= 0 && spec->before_release)
+                r = spec->before_release(pid, spec->userdata);
         if (r < 0) {
                 /* The child sees EOF instead of the release byte and exits; the caller reaps it. */
                 close(sync[1]);

@@ -84,3 +84,17 @@ int sys_sethostname(const char *name) {
 int sys_close(int fd) {
         return ret(close(fd));
 }
+
+/* Raw syscalls: the child of clone3 has one thread, but libc still counts svcd's and would try
+ * to change the credentials of all of them. */
+int sys_setresuid(uid_t r, uid_t e, uid_t s) {
+        return ret(syscall(SYS_setresuid, r, e, s));
+}
+
+int sys_setresgid(gid_t r, gid_t e, gid_t s) {
+        return ret(syscall(SYS_setresgid, r, e, s));
+}
+
+int sys_setgroups(size_t n, const gid_t *groups) {
+        return ret(syscall(SYS_setgroups, n, groups));
+}

@@ -27,3 +27,6 @@ int sys_fchdir(int fd);
 int sys_chdir(const char *path);
 int sys_sethostname(const char *name);
 int sys_close(int fd);
+int sys_setresuid(uid_t r, uid_t e, uid_t s);
+int sys_setresgid(gid_t r, gid_t e, gid_t s);
+int sys_setgroups(size_t n, const gid_t *groups);

@@ -18,6 +18,7 @@
 #include "supervisor/health.h"
 #include "supervisor/svcd.h"
 #include "supervisor/timers.h"
+#include "supervisor/userns.h"
 
 /* A user of group svc must not lock root out: at most 16 connections per user other than
  * root, 64 for all of them together, and the rest up to 128 kept for root. A connection with
@@ -335,8 +336,8 @@ static int append_status(sd_bus_message *reply, struct service *s, const uint64_
         char addr[16];
         const char *a = net_service_address(s, addr);
         if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}{sv}", "Address", "s", a ? a : "", "Outbound", "b",
-                                          u && u->outbound);
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "Address", "s", a ? a : "", "Outbound", "b",
+                                          u && u->outbound, "Users", "s", users_describe(s));
         if (r >= 0 && u && u->n_publish > 0) {
                 _cleanup_strv_free_ char **ports = net_ports_describe(u);
                 r = ports ? append_strv(reply, "Ports", ports) : -ENOMEM;

@@ -15,6 +15,7 @@
 #include "supervisor/hardening.h"
 #include "supervisor/health.h"
 #include "supervisor/svcd.h"
+#include "supervisor/userns.h"
 
 #define PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -33,6 +34,9 @@ struct spec_storage {
         struct sandbox_path *paths; /* the path keys and the service's own /var */
         size_t n_paths;
         struct hardening_devices devices; /* DeviceAllow= */
+        struct sandbox_users users; /* when users_on */
+        bool users_on;
+        uid_t root_uid; /* root inside, on the host: what owns the overlay's directories */
 };
 
 static void spec_storage_done(struct spec_storage *st) {
@@ -170,6 +174,45 @@ static int add_owned_dirs(struct spec_storage *st, size_t *n, const char *key, c
         return 0;
 }
 
+/* Moves every owner below the directory open at FD from the range at FROM to the range at TO
+ * (65536 ids each; other owners stay), without following symlinks: the files of a persistent
+ * overlay keep who owns them inside when the service moves between its range and the host's. */
+static void shift_owners(int fd, uid_t from, uid_t to) {
+        int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+        if (!d) {
+                safe_close(dfd);
+                return;
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                struct stat sb;
+                if (streq(de->d_name, ".") || streq(de->d_name, "..") ||
+                    fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                uid_t u = sb.st_uid - from < 65536 ? sb.st_uid - from + to : sb.st_uid;
+                gid_t g = sb.st_gid - from < 65536 ? sb.st_gid - from + to : sb.st_gid;
+                (void) fchownat(dirfd(d), de->d_name, u, g, AT_SYMLINK_NOFOLLOW);
+                _cleanup_close_ int sub = S_ISDIR(sb.st_mode)
+                                                  ? openat(dirfd(d), de->d_name,
+                                                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                                                  : -EBADF;
+                if (sub >= 0)
+                        shift_owners(sub, from, to);
+        }
+        closedir(d);
+}
+
+/* The overlay's directory DIR belongs to root inside (the child, root of its range, reaches
+ * upper/ and work/ through it); what it holds moves with it. */
+static void own_overlay(int dir, uid_t root_uid) {
+        struct stat sb;
+        if (fstat(dir, &sb) < 0 || sb.st_uid == root_uid)
+                return;
+        shift_owners(dir, sb.st_uid, root_uid);
+        (void) fchown(dir, root_uid, root_uid);
+}
+
 /* Overlay=persistent: NAME/upper and NAME/work under svc's overlay directory. */
 static int add_overlay_dirs(struct service *s, struct spec_storage *st) {
         const char *base = s->m->overlay_dir;
@@ -183,6 +226,8 @@ static int add_overlay_dirs(struct service *s, struct spec_storage *st) {
         int r = dir < 0 ? dir : open_owned_dir(st, "Overlay", dir, st->overlay_dir, "upper", 0755);
         if (r >= 0)
                 r = open_owned_dir(st, "Overlay", dir, st->overlay_dir, "work", 0755);
+        if (r >= 0)
+                own_overlay(dir, st->root_uid);
         return r < 0 ? r : 0;
 }
 
@@ -195,6 +240,7 @@ static int add_unit_binds(struct service *s, struct spec_storage *st, size_t *n)
                                                            .target = b->dest,
                                                            .read_only = b->read_only,
                                                            .recursive = b->recursive,
+                                                           .idmap = b->idmap,
                                                            .source_fd = -EBADF };
         }
         return 0;
@@ -296,8 +342,14 @@ static int add_layer(struct service *s, struct spec_storage *st, const char *key
         if (basefd < 0)
                 return refuse(st, "%s=: cannot open %s: %s", key, base, strerror(errno));
         int fd = open_owned_dir(st, key, basefd, base, rel, 0700);
-        if (fd < 0)
-                return fd;
+        int r = fd < 0 ? fd : open_owned_dir(st, key, fd, full, "upper", 0755);
+        if (r >= 0)
+                r = open_owned_dir(st, key, fd, full, "work", 0755);
+        if (r < 0)
+                return r;
+        /* Root inside owns it, upper/ and work/: in a user namespace overlayfs writes there as
+         * that uid (what it holds moves with it between the range and the host's uids). */
+        own_overlay(fd, st->root_uid);
         struct sandbox_path *p = push_path(st, SANDBOX_PATH_OVERLAY, inside, optional);
         if (!p)
                 return -EINVAL;
@@ -426,17 +478,16 @@ static int add_paths(struct service *s, struct spec_storage *st) {
 }
 
 /* StateDirectory=, LogsDirectory=, CacheDirectory=: svc's own directories, bound under /var. */
-static int add_service_dirs(struct service *s, struct spec_storage *st, const struct sandbox_creds *creds,
-                            size_t *n) {
+static int add_service_dirs(struct service *s, struct spec_storage *st, uid_t uid, gid_t gid, size_t *n) {
         const struct unit *u = s->unit;
         int r = add_owned_dirs(st, n, "StateDirectory", u->state_directories, s->m->state_dir, "/var/lib",
-                               creds->uid, creds->gid, u->state_directory_mode);
+                               uid, gid, u->state_directory_mode);
         if (r >= 0)
                 r = add_owned_dirs(st, n, "LogsDirectory", u->logs_directories, s->m->svclog_root, "/var/log",
-                                   creds->uid, creds->gid, u->logs_directory_mode);
+                                   uid, gid, u->logs_directory_mode);
         if (r >= 0)
                 r = add_owned_dirs(st, n, "CacheDirectory", u->cache_directories, s->m->cache_dir,
-                                   "/var/cache", creds->uid, creds->gid, u->cache_directory_mode);
+                                   "/var/cache", uid, gid, u->cache_directory_mode);
         return r;
 }
 
@@ -450,18 +501,30 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
         r = resolve_tree(s, &st->tree, &st->tree_label);
         if (r < 0)
                 return r;
+        r = users_prepare(s, st->tree, creds, &st->users, &st->users_on);
+        if (r < 0)
+                return r;
+        /* Who owns the service's directories on the host: its ids through its map. */
+        uid_t uid = creds->uid, gid = creds->gid;
+        st->root_uid = 0;
+        if (st->users_on) {
+                uid = sandbox_idmap_outside(&st->users.uid, creds->uid);
+                gid = sandbox_idmap_outside(&st->users.gid, creds->gid);
+                st->root_uid = sandbox_idmap_outside(&st->users.uid, 0);
+        }
         size_t owned = strv_length(u->state_directories) + strv_length(u->logs_directories) +
                        strv_length(u->cache_directories);
         st->binds = calloc(u->n_binds + owned + 5, sizeof(*st->binds)); /* network files, homes */
-        /* The overlay's three, the /var layer's one, one for each ReadWritePaths= layer. */
-        st->fds = calloc(owned + 4 + u->n_paths, sizeof(*st->fds));
+        /* The overlay's three, three (the directory, upper/, work/) for the /var layer and for
+         * each ReadWritePaths= layer. */
+        st->fds = calloc(owned + 6 + 3 * u->n_paths, sizeof(*st->fds));
         st->paths = calloc(SANDBOX_PATHS_MAX, sizeof(*st->paths));
         if (!st->binds || !st->fds || !st->paths)
                 return -ENOMEM;
         size_t n = 0;
         r = add_unit_binds(s, st, &n);
         if (r >= 0)
-                r = add_service_dirs(s, st, creds, &n);
+                r = add_service_dirs(s, st, uid, gid, &n);
         if (r >= 0)
                 r = add_home_binds(s, st, &n);
         if (r >= 0)
@@ -505,6 +568,8 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
                 .private_network = u->private_network,
                 .scratch_dir = s->m->scratch_dir,
                 .cgroup_fd = cgroup_service_fd(s),
+                .users = st->users_on ? &st->users : NULL,
+                .nice = u->nice_set && u->nice < 0 ? u->nice : 0,
                 .nsinit_fd = s->m->nsinit_fd,
                 .before_release = before_release,
                 .userdata = st,
@@ -895,6 +960,32 @@ static const struct exec_command *command_for(struct service *s, bool main, unsi
         return idx < l->n ? &l->items[idx] : NULL;
 }
 
+/* DynamicUser= whose User= the tree does not have (or no User=): svc's uid for the service, its
+ * group the same number, named after User= or the unit, as systemd does. */
+static int dynamic_creds(struct service *s, int rootfd, const char *label, struct sandbox_creds *c,
+                         char **ret_why) {
+        uid_t uid;
+        int r = users_dynamic_uid(s, &uid);
+        if (r < 0)
+                return asprintf(ret_why, "DynamicUser=yes: cannot allocate a uid: %s", strerror(-r)) < 0
+                               ? -ENOMEM
+                               : r;
+        r = sandbox_resolve_creds(rootfd, label, NULL, NULL, s->unit->supplementary_groups, c, ret_why);
+        if (r < 0)
+                return r;
+        free(c->user_name);
+        free(c->home);
+        free(c->shell);
+        c->user_name = strdup(s->unit->user ? s->unit->user : s->name);
+        c->home = strdup("/");
+        c->shell = strdup("/usr/sbin/nologin");
+        if (!c->user_name || !c->home || !c->shell)
+                return -ENOMEM;
+        c->uid = uid;
+        c->gid = (gid_t) uid;
+        return 0;
+}
+
 /* Resolves the credentials in the tree: 0, or the failure already reported. */
 static int resolve_creds(struct service *s, struct sandbox_creds *c, int *ret_rootfd, char **ret_label) {
         _cleanup_free_ char *tree = NULL;
@@ -905,8 +996,16 @@ static int resolve_creds(struct service *s, struct sandbox_creds *c, int *ret_ro
         if (*ret_rootfd < 0)
                 return fail_spawn(s, *ret_rootfd, "%s does not exist (%s)", *ret_label, tree);
         _cleanup_free_ char *why = NULL;
-        r = sandbox_resolve_creds(*ret_rootfd, *ret_label, s->unit->user, s->unit->group,
-                                  s->unit->supplementary_groups, c, &why);
+        /* DynamicUser=: a user of the tree's named by User= is used as it is, as in systemd. */
+        r = s->unit->dynamic_user && !s->unit->user
+                    ? -ESRCH
+                    : sandbox_resolve_creds(*ret_rootfd, *ret_label, s->unit->user, s->unit->group,
+                                            s->unit->supplementary_groups, c, &why);
+        if (r == -ESRCH && s->unit->dynamic_user) {
+                free(why);
+                why = NULL;
+                r = dynamic_creds(s, *ret_rootfd, *ret_label, c, &why);
+        }
         if (r < 0)
                 return fail_spawn(s, r, "%s", why ? why : "cannot resolve the user");
         return 0;
@@ -1223,4 +1322,5 @@ void exec_free(struct service *s) {
         s->spawn_error = NULL;
         free(s->tree_path);
         s->tree_path = NULL;
+        users_free(s);
 }

@@ -26,7 +26,7 @@ static bool use_color;
 
 struct status_info {
         char *name, *description, *state, *detail, *result, *last_exit, *status_text, *path, *type, *job,
-                *tree_path, *address, *health, *health_output;
+                *tree_path, *address, *health, *health_output, *users;
         uint32_t health_streak;
         char **ports, **leftovers;
         int outbound;
@@ -52,6 +52,7 @@ static void status_info_done(struct status_info *i) {
         free(i->address);
         free(i->health);
         free(i->health_output);
+        free(i->users);
         strv_free(i->ports);
         strv_free(i->leftovers);
         strv_free(i->load_errors);
@@ -207,6 +208,7 @@ static int read_variant(sd_bus_message *m, const char *key, struct status_info *
                 { "Address", &i->address },
                 { "Health", &i->health },
                 { "HealthOutput", &i->health_output },
+                { "Users", &i->users },
         };
         for (size_t k = 0; k < ELEMENTSOF(strings); k++)
                 if (streq(key, strings[k].key)) {
@@ -376,9 +378,9 @@ static void escape_in_place(char **s) {
 
 /* For the terminal, or a pipe that ends at one: --json escapes in its own way. */
 static void status_info_escape(struct status_info *i) {
-        char **strings[] = { &i->name,      &i->description, &i->state,  &i->detail,       &i->result,
-                             &i->last_exit, &i->status_text, &i->path,   &i->type,         &i->job,
-                             &i->tree_path, &i->address,     &i->health, &i->health_output };
+        char **strings[] = { &i->name,      &i->description, &i->state,  &i->detail,        &i->result,
+                             &i->last_exit, &i->status_text, &i->path,   &i->type,          &i->job,
+                             &i->tree_path, &i->address,     &i->health, &i->health_output, &i->users };
         for (size_t k = 0; k < ELEMENTSOF(strings); k++)
                 escape_in_place(strings[k]);
         STRV_FOREACH (p, i->ports)
@@ -425,6 +427,8 @@ static void print_status(const struct status_info *i) {
                 _cleanup_free_ char *p = strv_join(i->ports, ", ");
                 printf("      Ports: %s\n", p ? p : "?");
         }
+        if (!isempty(i->users))
+                printf("      Users: %s\n", i->users);
         print_resources(i);
         if (!isempty(i->status_text))
                 printf("     Status: \"%s\"\n", i->status_text);
@@ -449,6 +453,7 @@ static void json_status(const struct status_info *i, bool first) {
                 { "address", i->address },
                 { "health", i->health },
                 { "health_output", i->health_output },
+                { "users", i->users },
         };
         for (size_t k = 0; k < ELEMENTSOF(s); k++) {
                 printf(",\"%s\":", s[k].k);

@@ -24,6 +24,7 @@ struct service_net;
 struct log_stream;
 struct log_writer;
 struct control_server;
+struct service_users;
 
 enum job_type {
         JOB_NONE,
@@ -102,6 +103,7 @@ struct service {
         int adopted_code, adopted_status;
         char *spawn_error; /* why the last start could not happen, a sentence */
         char *tree_path; /* the tree the running sandbox uses, resolved (a generation) */
+        struct service_users *users; /* its range of uids and user namespace (userns.c) */
         bool elf_checked; /* the library check passed for this definition */
         /* The unit's own seccomp programs (hardening.c), for the definition of seccomp_hash. */
         void *seccomp_blob;

@@ -138,6 +138,50 @@ int config_parse_overlay(struct parse_ctx *ctx, const char *key, const char *val
         return ctx_error(ctx, "%s=%s: expected none, tmpfs or persistent", key, ctx_short(ctx, value));
 }
 
+int config_parse_private_users(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                               int ltype _unused_) {
+        static const char *const names[_PRIVATE_USERS_MAX] = {
+                [PRIVATE_USERS_SELF] = "self",
+                [PRIVATE_USERS_IDENTITY] = "identity",
+                [PRIVATE_USERS_FULL] = "full",
+        };
+        enum private_users *p = data;
+
+        if (!*value) {
+                *p = unit_defaults.private_users;
+                return 0;
+        }
+        for (enum private_users i = 0; i < _PRIVATE_USERS_MAX; i++)
+                if (names[i] && streq(value, names[i])) {
+                        *p = i;
+                        return 0;
+                }
+        int r = parse_boolean(value);
+        if (r < 0)
+                return ctx_error(ctx, "%s=%s: expected a boolean, self, identity or full", key,
+                                 ctx_short(ctx, value));
+        *p = r ? PRIVATE_USERS_YES : PRIVATE_USERS_NO;
+        return 0;
+}
+
+/* The options after a bind's second ':': rbind or norbind, and idmap, separated by commas. */
+static int bind_options(struct bind_spec *b, const char *opts) {
+        b->recursive = true;
+        for (const char *p = opts; p && *p;) {
+                size_t n = strcspn(p, ",");
+                if (n == 5 && strneq(p, "rbind", 5))
+                        b->recursive = true;
+                else if (n == 7 && strneq(p, "norbind", 7))
+                        b->recursive = false;
+                else if (n == 5 && strneq(p, "idmap", 5))
+                        b->idmap = true;
+                else
+                        return -EINVAL;
+                p += n + (p[n] == ',');
+        }
+        return 0;
+}
+
 static int bind_append(struct unit *u, struct bind_spec *b) {
         struct bind_spec *a = reallocarray(u->binds, u->n_binds + 1, sizeof(*a));
         if (!a) {
@@ -173,9 +217,8 @@ static int bind_next(struct word_reader *w, struct bind_spec *b) {
                         return r;
         }
         b->optional = src[0] == '-';
-        b->recursive = !opts || streq(opts, "rbind");
-        if (opts && !streq(opts, "rbind") && !streq(opts, "norbind"))
-                return bind_fail(w, "the option after the second ':' must be rbind or norbind");
+        if (bind_options(b, opts) < 0)
+                return bind_fail(w, "the options after the second ':' are rbind or norbind, and idmap");
         if (!path_is_absolute_clean(src + b->optional) || (dest && !path_is_absolute_clean(dest)))
                 return bind_fail(w, "both paths must be absolute, without '..'");
         b->source = strdup(src + b->optional);
@@ -207,7 +250,7 @@ int config_parse_binds(struct parse_ctx *ctx, const char *key, const char *value
                 struct bind_spec b = { .read_only = ltype };
                 r = bind_next(&w, &b);
                 if (r == -EINVAL)
-                        return ctx_error(ctx, "%s=%s: %s (expected SRC[:DEST[:rbind|norbind]])", key,
+                        return ctx_error(ctx, "%s=%s: %s (expected SRC[:DEST[:rbind|norbind][,idmap]])", key,
                                          ctx_short(ctx, value), w.error);
                 if (r <= 0)
                         return r;

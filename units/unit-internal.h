@@ -170,6 +170,7 @@ int config_parse_publish(struct parse_ctx *, const char *, const char *, void *,
 int config_parse_outbound(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_root_directory(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_overlay(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_private_users(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_binds(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_directories(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_hostname(struct parse_ctx *, const char *, const char *, void *, int);

@@ -66,6 +66,17 @@ static inline bool exit_status_set_test(const struct exit_status_set *set, int c
         return status >= 1 && status <= 64 && (set->signals >> (status - 1)) & 1;
 }
 
+/* PrivateUsers=: whose uids the service runs with (README "User namespaces"). */
+enum private_users {
+        PRIVATE_USERS_DEFAULT, /* unset: a private range where the tree can be idmapped, else the host's */
+        PRIVATE_USERS_YES, /* a private range; where the tree cannot be idmapped, SELF */
+        PRIVATE_USERS_NO, /* the host's uids, no user namespace */
+        PRIVATE_USERS_SELF, /* systemd's: root and the service's user to themselves, the rest nobody */
+        PRIVATE_USERS_IDENTITY, /* systemd's: 0-65535 to themselves */
+        PRIVATE_USERS_FULL, /* systemd's: 0-4294967294 to themselves */
+        _PRIVATE_USERS_MAX,
+};
+
 enum overlay_mode {
         OVERLAY_NONE,
         OVERLAY_TMPFS,
@@ -97,6 +108,7 @@ struct bind_spec {
         bool read_only;
         bool optional;
         bool recursive; /* "rbind" (default) or "norbind" option */
+        bool idmap; /* "idmap": host owners shown as they are in the service's user namespace */
 };
 
 /* The path keys: ReadWritePaths= (and ReadWriteDirectories=), ReadOnlyPaths=, InaccessiblePaths=,
@@ -455,6 +467,7 @@ struct unit {
         unsigned umask; /* default 0022 */
         char *user, *group;
         char **supplementary_groups;
+        bool dynamic_user; /* DynamicUser=: a uid of svc's from 61184-65519 unless User= exists */
         char **environment; /* "KEY=VALUE" strings, later ones win */
         struct env_file *environment_files;
         size_t n_environment_files;
@@ -483,6 +496,7 @@ struct unit {
          * -1 (the default: persistent, or tmpfs with Accept=yes) */
         int var_overlay;
         bool private_network; /* default true */
+        enum private_users private_users;
         struct publish_spec *publish; /* PublishPort= */
         size_t n_publish;
         bool outbound; /* Outbound=: masqueraded traffic beyond the service's namespace */

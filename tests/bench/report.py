@@ -58,6 +58,7 @@ BENCHES = [
                 "rows": [
                     ("floor@1", "C floor of benchmark 1 (the same sandbox, started by one process)"),
                     ("svcd-start", "svcd: Start call to recorded exit (one connection)"),
+                    ("svcd-start-hostuids", "svcd: the same, PrivateUsers=no (no user namespace, no idmapped mount)"),
                     ("svc-start", "`svc start once` (client process included)"),
                     ("svc-list1", "`svc list` with 1 unit (client path only)"),
                 ],

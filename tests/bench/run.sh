@@ -8,7 +8,8 @@
 # installs: bubblewrap crun s6 runit hyperfine gnuplot-nox (and python3, from make deps).
 #
 #   1 sandboxed start latency   svc run vs the C floor (floor.c), bare exec, unshare, bwrap, crun
-#   2 start inside svcd         a oneshot unit started 200 times through the control socket
+#   2 start inside svcd         a oneshot unit started 200 times through the control socket, with
+#                               its user namespace (the default) and with PrivateUsers=no
 #   3 restart latency           SIGKILL to the service until the new one runs: svc, runsv, s6-supervise
 #   4 memory                    PSS of the supervisor tree at 10 and 100 services
 #   5 log throughput            200 MB of lines through svc, s6-log t, svlogd -tt, a plain file
@@ -334,11 +335,19 @@ Type=oneshot
 ExecStart=/bin/true
 RootDirectory=$TREE
 EOF
+        # The same without a user namespace of its own: what the default one costs.
+        unit "$R" oncehost <<EOF
+[Service]
+Type=oneshot
+ExecStart=/bin/true
+RootDirectory=$TREE
+PrivateUsers=no
+EOF
         start_svcd "$R"
-        "$SVC" --root "$R" start once || { say "2: svc start once failed"; exit 1; }
+        "$SVC" --root "$R" start once oncehost || { say "2: svc start once failed"; exit 1; }
         local r order k
         for ((r = 0; r < ROUNDS; r++)); do
-                order=$(rotate $r loop client list)
+                order=$(rotate $r loop loophost client list)
                 for k in $order; do
                         case $k in
                         loop)
@@ -346,6 +355,12 @@ EOF
                                         awk '{ printf "%.4f\n", $1 / 1000 }')
                                 [ ${#t[@]} = "$PER" ] || { say "2: startloop failed"; exit 1; }
                                 add 2 svcd-start ms "${t[@]}"
+                                ;;
+                        loophost)
+                                mapfile -t t < <("$B/startloop" "$R/run/svc/control" oncehost "$PER" |
+                                        awk '{ printf "%.4f\n", $1 / 1000 }')
+                                [ ${#t[@]} = "$PER" ] || { say "2: startloop failed"; exit 1; }
+                                add 2 svcd-start-hostuids ms "${t[@]}"
                                 ;;
                         client) hf 2 "svc-start=$SVC --root $R start once" ;;
                         list) hf 2 "svc-list1=$SVC --root $R list" ;;

@@ -115,12 +115,22 @@ init_pid() {
         svc status --json "$1" | sed -n 's/.*"init_pid":\([0-9]*\).*/\1/p'
 }
 
+# host_id NAME ID: the host's uid (or gid) of id ID inside service NAME: ID plus the base of its
+# private range when it has one ("Users: private range B-E" in svc status), else ID.
+host_id() {
+        local base
+        base=$(svc status "$1" 2>/dev/null | sed -n 's/^ *Users: private range \([0-9]*\)-.*/\1/p')
+        echo $((${base:-0} + $2))
+}
+
 # unit NAME: writes the unit file from stdin, plus a drop-in that binds the test's root into the
-# sandbox at the same path, so that a test's service can leave marks the test reads.
+# sandbox at the same path, so that a test's service can leave marks the test reads. The bind is
+# idmapped: in the service's user namespace the test's files keep their owners (root), and root
+# inside writes there as the host's root, as without a user namespace.
 unit() {
         unit_isolated "$1"
         mkdir -p "$T/etc/svc/units/$1.unit.d"
-        printf '[Service]\nBindPaths=%s\n' "$T" >"$T/etc/svc/units/$1.unit.d/test-root.conf"
+        printf '[Service]\nBindPaths=%s:%s:idmap\n' "$T" "$T" >"$T/etc/svc/units/$1.unit.d/test-root.conf"
 }
 
 # unit_isolated NAME: the unit file from stdin, nothing added.

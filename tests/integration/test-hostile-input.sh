@@ -98,7 +98,7 @@ print(json.dumps({
         assert_contains "$(svc check "$u" 2>&1)" "evil.unit: ok"
         # The test reads what the service writes.
         mkdir -p "$u.d"
-        printf '[Service]\nBindPaths=%s\n' "$T/out" >"$u.d/out.conf"
+        printf '[Service]\nBindPaths=%s:%s:idmap\n' "$T/out" "$T/out" >"$u.d/out.conf"
         start_svcd
         svc start evil || fail "start failed: $(cat "$T/var/log/svc/evil/current" 2>/dev/null)"
         wait_until 5 test -e "$T/out/env" || fail "the service wrote nothing: $(cat "$T/var/log/svc/evil/current" 2>/dev/null)"

@@ -277,7 +277,7 @@ test_a_second_svcd_has_its_own_table_and_subnet() {
         mkdir -p "$B/etc/svc/units"
         cat >"$B/etc/svc/units/other.unit" <<EOF
 [Service]
-BindPaths=$T
+BindPaths=$T:$T:idmap
 ExecStart=/usr/bin/python3 $T/netprobe.py tcp-serve 80
 PublishPort=9090:80
 EOF

@@ -88,11 +88,13 @@ EOF
         start_svcd
         svc start pg || fail "first start failed: $(logof pg)"
         assert_eq data "$(cat "$T/var/lib/svc/state/pg/14/main/f")" "first run"
-        assert_eq 65534 "$(stat -c %u "$T/var/lib/svc/state/pg")" "pg owned by the service's user"
+        local nobody
+        nobody=$(host_id pg 65534)
+        assert_eq "$nobody" "$(stat -c %u "$T/var/lib/svc/state/pg")" "pg owned by the service's user"
         # What the service can do from inside: pg is its own, so is the name 14 in it.
         mv "$T/var/lib/svc/state/pg/14" "$T/var/lib/svc/state/pg/14.old"
         ln -s "$T/victim" "$T/var/lib/svc/state/pg/14"
-        chown -h 65534:65534 "$T/var/lib/svc/state/pg/14"
+        chown -h "$nobody:$nobody" "$T/var/lib/svc/state/pg/14"
         local rc=0
         svc start pg >/dev/null 2>&1 || rc=$?
         [ $rc -ne 0 ] || fail "the start through a symlink succeeded: $(logof pg)"

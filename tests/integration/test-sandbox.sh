@@ -120,7 +120,8 @@ EOF
         assert_contains "$(cat "$T/out/ro")" "tmp-ok"
         svc start ro
         assert_eq 2 "$(cat "$T/var/lib/svc/state/counter/n")" "StateDirectory survives a restart"
-        assert_eq "33 33" "$(stat -c '%u %g' "$T/var/lib/svc/state/counter")" "owned by the service's user"
+        assert_eq "$(host_id ro 33) $(host_id ro 33)" "$(stat -c '%u %g' "$T/var/lib/svc/state/counter")" \
+                "owned by the service's user"
         svc start ov || fail "overlay start failed: $(logof ov)"
         assert_eq changed "$(cat "$T/ov")"
         [ ! -e "$T/var/lib/svc/trees/t1/etc/motd" ] || fail "the overlay wrote into the tree"
@@ -145,7 +146,8 @@ ExecStart=/bin/sh -c 'echo new >> /var/lib/data/file'
 EOF
         start_svcd
         svc start owner || fail "start failed: $(logof owner)"
-        assert_eq "1033 1033" "$(stat -c '%u %g' "$T/var/lib/svc/state/data/file")" "re-owned"
+        assert_eq "$(host_id owner 1033) $(host_id owner 1033)" "$(stat -c '%u %g' "$T/var/lib/svc/state/data/file")" \
+                "re-owned"
         assert_eq "old
 new" "$(cat "$T/var/lib/svc/state/data/file")" "state kept across the change of tree"
 }
@@ -223,7 +225,11 @@ EOF
                 ptrace-attach-1 keyctl bpf tiocsti; do
                 assert_contains "$out" "$p EPERM" "$p"
         done
-        assert_contains "$out" "write-proc-sys EROFS"
+        # Read-only, or (in the service's user namespace) not its own to write.
+        case "$out" in
+        *"write-proc-sys EROFS"* | *"write-proc-sys EACCES"*) ;;
+        *) fail "a write to /proc/sys was not refused: $out" ;;
+        esac
         assert_contains "$out" "open-init-exe EACCES" "/proc/1/exe"
         assert_not_contains "$out" "WORKED"
         assert_contains "$out" "chroot ok" "a harmless syscall still works"

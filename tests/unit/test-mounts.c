@@ -179,6 +179,22 @@ int sys_close(int fd) {
         (void) fd;
         return 0;
 }
+int sys_setresuid(uid_t r, uid_t e, uid_t s) {
+        char t[64];
+        snprintf(t, sizeof(t), "%u", (unsigned) (r | e | s));
+        return record("setresuid", t);
+}
+int sys_setresgid(gid_t r, gid_t e, gid_t s) {
+        char t[64];
+        snprintf(t, sizeof(t), "%u", (unsigned) (r | e | s));
+        return record("setresgid", t);
+}
+int sys_setgroups(size_t n, const gid_t *groups) {
+        (void) groups;
+        char t[64];
+        snprintf(t, sizeof(t), "%zu", n);
+        return record("setgroups", t);
+}
 
 static int setup(void **state _unused_) {
         n_calls = 0;
@@ -233,7 +249,7 @@ static struct sandbox_spec tree_spec(void) {
 static void test_mounts__order_for_a_tree(void **state _unused_) {
         struct sandbox_spec spec = tree_spec();
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), 0);
         assert_string_equal(calls[0], "mount - /"); /* MS_REC|MS_PRIVATE first */
         assert_int_equal(find("mount tmpfs /scratch"), 1);
         /* The tree is read-only before it is attached: it can never be written. */
@@ -259,10 +275,59 @@ static void test_mounts__order_for_a_tree(void **state _unused_) {
         assert_int_equal(find("create /tree"), -1);
 }
 
+static struct sandbox_premounts premounts(int *bindfds) {
+        struct sandbox_premounts pre = { .tree = new_fd("pre-tree"),
+                                         .overlay = -EBADF,
+                                         .sys = -EBADF,
+                                         .notify = new_fd("pre-notify"),
+                                         .syslog = -EBADF,
+                                         .binds = bindfds,
+                                         .n_binds = 2 };
+        for (size_t i = 0; i < ELEMENTSOF(pre.host); i++)
+                pre.host[i] = -EBADF;
+        return pre;
+}
+
+/* In a user namespace the child is root of a range that cannot walk svc's 0700 directories: the
+ * scratch tmpfs is mounted before it becomes that root, and then everything of the host's comes
+ * from the parent's detached mounts, nothing by path. */
+static void test_mounts__user_namespace_moves_what_the_parent_opened(void **state _unused_) {
+        struct sandbox_spec spec = tree_spec();
+        spec.notify_socket = "/run/svc/notify/blog";
+        int bindfds[2] = { new_fd("pre-bind0"), new_fd("pre-bind1") };
+        struct sandbox_premounts pre = premounts(bindfds);
+        struct sandbox_setup_error err = { 0 };
+        assert_int_equal(sandbox_setup_root(&spec, &pre, &err), 0);
+        int tmpfs = find("mount tmpfs /scratch"), cd = find("chdir /scratch"), gid = find("setresgid 0"),
+            groups = find("setgroups 0"), uid = find("setresuid 0");
+        assert_true(tmpfs > 0 && cd > tmpfs && gid > cd && groups > gid && uid > groups);
+        assert_true(find("move_mount pre-tree -> ./root") > uid);
+        assert_true(find("move_mount pre-bind0 -> ") > uid);
+        assert_true(find("move_mount pre-bind1 -> ") > uid);
+        assert_true(find("move_mount pre-notify -> ") > uid);
+        assert_int_equal(find("open_tree /tree"), -1);
+        assert_int_equal(find("open_tree /srv/blog"), -1);
+        assert_int_equal(find("open_tree /var/lib/svc"), -1);
+        assert_int_equal(find("open_tree /run/svc"), -1);
+        assert_true(find("pivot_root") > uid);
+}
+
+static void test_mounts__user_namespace_root_failure_is_named(void **state _unused_) {
+        struct sandbox_spec spec = tree_spec();
+        int bindfds[2] = { new_fd("pre-bind0"), new_fd("pre-bind1") };
+        struct sandbox_premounts pre = premounts(bindfds);
+        struct sandbox_setup_error err = { 0 };
+        snprintf(fail_call, sizeof(fail_call), "setresuid");
+        fail_errno = EINVAL;
+        assert_int_equal(sandbox_setup_root(&spec, &pre, &err), -EINVAL);
+        assert_string_equal(err.what, "become root of the user namespace");
+        assert_int_equal(find("move_mount"), -1);
+}
+
 static void test_mounts__binds_are_read_only_where_asked(void **state _unused_) {
         struct sandbox_spec spec = tree_spec();
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), 0);
         assert_true(find("mount_setattr /srv/blog ro") >= 0);
         assert_true(find("mount_setattr /var/lib/svc/state/blog ro") < 0);
         assert_true(find("mount_setattr /var/lib/svc/state/blog") >= 0);
@@ -281,12 +346,12 @@ static void test_mounts__bind_source_must_be_what_the_caller_opened(void **state
         spec.binds = b;
         spec.n_binds = ELEMENTSOF(b);
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), 0);
         assert_true(find("move_mount /var/lib/svc/state/pg -> ") >= 0);
 
         n_calls = 0;
         b[0].source_fd = new_fd("/victim"); /* the path leads elsewhere now */
-        assert_int_equal(sandbox_setup_root(&spec, &err), -ESTALE);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), -ESTALE);
         assert_int_equal(err.err, ESTALE);
         assert_string_equal(err.path, "/var/lib/svc/state/pg");
         assert_int_equal(find("move_mount /var/lib/svc/state/pg"), -1);
@@ -297,7 +362,7 @@ static void test_mounts__missing_mount_point_uses_an_overlay(void **state _unuse
         snprintf(missing[n_missing++], sizeof(missing[0]), "/var/lib/blog");
         struct sandbox_spec spec = tree_spec();
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), 0);
         assert_int_equal(find("open_tree /tree"), -1);
         assert_true(find("mount overlay /scratch/root") >= 0);
         assert_true(find("mkdir /scratch/upper") >= 0);
@@ -310,7 +375,7 @@ static void test_mounts__failed_bind_names_it_and_stops(void **state _unused_) {
         fail_errno = EPERM;
         struct sandbox_spec spec = tree_spec();
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), -EPERM);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), -EPERM);
         assert_int_equal(err.err, EPERM);
         assert_string_equal(err.what, "bind");
         assert_string_equal(err.path, "/var/www");
@@ -321,7 +386,7 @@ static void test_mounts__bind_onto_a_symlink_is_refused(void **state _unused_) {
         snprintf(symlinks[n_symlinks++], sizeof(symlinks[0]), "/var/www");
         struct sandbox_spec spec = tree_spec();
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), -ELOOP);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), -ELOOP);
         assert_string_equal(err.what, "bind onto a symlink");
         assert_string_equal(err.path, "/var/www");
         assert_int_equal(find("move_mount /srv/blog"), -1);
@@ -333,7 +398,7 @@ static void test_mounts__failed_private_stops_everything(void **state _unused_) 
         fail_errno = EINVAL;
         struct sandbox_spec spec = tree_spec();
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), -EINVAL);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), -EINVAL);
         assert_int_equal(n_calls, 1);
 }
 
@@ -341,7 +406,7 @@ static void test_mounts__host_view_binds_system_dirs_read_only(void **state _unu
         struct sandbox_spec spec = tree_spec();
         spec.tree = NULL;
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), 0);
         assert_true(find("mount tmpfs /scratch/root") >= 0);
         assert_true(find("mount_setattr /usr ro") >= 0);
         assert_true(find("mount_setattr /etc ro") >= 0);
@@ -365,7 +430,7 @@ static void test_mounts__var_layer_goes_under_binds(void **state _unused_) {
         spec.paths = paths;
         spec.n_paths = ELEMENTSOF(paths);
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), 0);
         assert_true(find("open_tree /tree") >= 0); /* no overlay over the whole tree */
         assert_int_equal(find("mount overlay /scratch/root "), -1);
         int layer = find("mount overlay /scratch/root/var");
@@ -391,7 +456,7 @@ static void test_mounts__layer_dir_must_be_what_svcd_opened(void **state _unused
         spec.paths = paths;
         spec.n_paths = ELEMENTSOF(paths);
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), -ESTALE);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), -ESTALE);
         assert_string_equal(err.path, "/var/lib/svc/paths/r/etc-redis");
         assert_int_equal(find("mount overlay"), -1);
         assert_int_equal(find("pivot_root"), -1);
@@ -413,7 +478,7 @@ static void test_mounts__restrictions_after_binds_in_order(void **state _unused_
         spec.paths = paths;
         spec.n_paths = ELEMENTSOF(paths);
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), 0);
         int bound = find("move_mount /var/lib/svc/state/blog"), copy = find("open_tree /var/lib/x");
         int ro = find("mount_setattr /scratch/root ro"), back = find("move_mount /var/lib/x -> /var/lib/x");
         int noexec = find("move_mount /srv -> /srv");
@@ -434,7 +499,7 @@ static void test_mounts__missing_path_fails_unless_optional(void **state _unused
         spec.paths = paths;
         spec.n_paths = ELEMENTSOF(paths);
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), -ENOENT);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), -ENOENT);
         assert_string_equal(err.what, "make read-only");
         assert_string_equal(err.path, "/nope");
         assert_int_equal(find("pivot_root"), -1);
@@ -450,7 +515,7 @@ static void test_mounts__tmpfs_read_only_at_the_end(void **state _unused_) {
         spec.paths = paths;
         spec.n_paths = ELEMENTSOF(paths);
         struct sandbox_setup_error err = { 0 };
-        assert_int_equal(sandbox_setup_root(&spec, &err), 0);
+        assert_int_equal(sandbox_setup_root(&spec, NULL, &err), 0);
         int tmpfs = find("mount tmpfs /scratch/root/opt"), ro = find("mount_setattr /opt ro");
         assert_true(tmpfs >= 0 && tmpfs < find("mount proc "));
         assert_true(ro > find("move_mount /var/lib/svc/state/blog") && ro < find("pivot_root"));
@@ -460,6 +525,8 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup(test_mounts__order_for_a_tree, setup),
                 cmocka_unit_test_setup(test_mounts__binds_are_read_only_where_asked, setup),
+                cmocka_unit_test_setup(test_mounts__user_namespace_moves_what_the_parent_opened, setup),
+                cmocka_unit_test_setup(test_mounts__user_namespace_root_failure_is_named, setup),
                 cmocka_unit_test_setup(test_mounts__bind_source_must_be_what_the_caller_opened, setup),
                 cmocka_unit_test_setup(test_mounts__missing_mount_point_uses_an_overlay, setup),
                 cmocka_unit_test_setup(test_mounts__failed_bind_names_it_and_stops, setup),

@@ -1068,6 +1068,48 @@ static void test_units__overlay_modes(void **state _unused_) {
         expect_bad_value("Overlay", "yes", "expected none, tmpfs or persistent");
 }
 
+static void test_units__private_users_and_dynamic_user(void **state _unused_) {
+        struct unit *u = load_svc("DynamicUser=yes\n");
+        assert_int_equal(u->private_users, PRIVATE_USERS_DEFAULT);
+        assert_true(u->dynamic_user);
+        unit_free(u);
+        static const struct {
+                const char *v;
+                enum private_users want;
+        } values[] = {
+                { "yes", PRIVATE_USERS_YES },
+                { "true", PRIVATE_USERS_YES },
+                { "no", PRIVATE_USERS_NO },
+                { "self", PRIVATE_USERS_SELF },
+                { "identity", PRIVATE_USERS_IDENTITY },
+                { "full", PRIVATE_USERS_FULL },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(values); i++) {
+                _cleanup_free_ char *line = NULL;
+                assert_true(asprintf(&line, "PrivateUsers=%s\n", values[i].v) > 0);
+                u = load_svc(line);
+                assert_int_equal(u->private_users, values[i].want);
+                unit_free(u);
+        }
+        u = load_svc("PrivateUsers=no\nPrivateUsers=\n");
+        assert_int_equal(u->private_users, PRIVATE_USERS_DEFAULT);
+        unit_free(u);
+        expect_bad_value("PrivateUsers", "managed", "expected a boolean, self, identity or full");
+        expect_bad_value("DynamicUser", "maybe", "expected a boolean");
+}
+
+static void test_units__bind_paths_idmap_option(void **state _unused_) {
+        struct unit *u = load_svc("BindPaths=/srv/a:/a:idmap /srv/b:/b:norbind,idmap /srv/c:/c\n");
+        assert_int_equal(u->n_binds, 3);
+        assert_true(u->binds[0].idmap);
+        assert_true(u->binds[0].recursive);
+        assert_true(u->binds[1].idmap);
+        assert_false(u->binds[1].recursive);
+        assert_false(u->binds[2].idmap);
+        unit_free(u);
+        expect_bad_value("BindPaths", "/a:/b:idmap,bogus", "rbind or norbind, and idmap");
+}
+
 static void test_units__bind_paths_forms(void **state _unused_) {
         struct unit *u = load_svc(
                 "BindPaths=/srv/a /srv/b:/b -/opt/c:/c:norbind\nBindReadOnlyPaths=\"/srv/x y\":/z:rbind\n");
@@ -1097,6 +1139,7 @@ static void test_units__bind_paths_refuse_relative_dotdot_and_bad_options(void *
         expect_bad_value("BindReadOnlyPaths", "/a:b", "both paths must be absolute");
         expect_bad_value("BindPaths", "/a:", "nothing follows ':'");
         expect_bad_value("BindPaths", "/a:/b:bogus", "rbind or norbind");
+        expect_bad_value("BindPaths", "/a:/b:rbind,,", "rbind or norbind");
         expect_bad_value("BindPaths", "'/a", "not closed");
 }
 
@@ -1914,8 +1957,6 @@ static void test_units__implied_keys_refuse_bad_values(void **state _unused_) {
 static void test_units__unsupported_keys_that_matter_are_errors(void **state _unused_) {
         expect_bad_value("RestrictFileSystems", "ext4", "RestrictFileSystems= is not supported");
         expect_bad_value("SecureBits", "keep-caps", "would weaken isolation");
-        expect_bad_value("DynamicUser", "yes", "DynamicUser= is not supported");
-        expect_bad_value("PrivateUsers", "yes", "would weaken isolation");
         expect_bad_value("WatchdogSec", "30", "WatchdogSec= is not supported");
         expect_error("[Unit]\nConditionNeedsUpdate=/etc\n" SVC, 2, "ConditionNeedsUpdate= is not supported");
         expect_error("[Unit]\nAssertFirmware=uefi\n" SVC, 2, "AssertFirmware= is not supported");
@@ -2502,6 +2543,8 @@ int main(void) {
                 cmocka_unit_test(test_units__root_directory_is_a_tree_name_or_absolute),
                 cmocka_unit_test(test_units__overlay_modes),
                 cmocka_unit_test(test_units__bind_paths_forms),
+                cmocka_unit_test(test_units__private_users_and_dynamic_user),
+                cmocka_unit_test(test_units__bind_paths_idmap_option),
                 cmocka_unit_test(test_units__bind_paths_refuse_relative_dotdot_and_bad_options),
                 cmocka_unit_test(test_units__state_runtime_logs_directories),
                 cmocka_unit_test(test_units__private_network_no_is_honoured),
