@@ -234,7 +234,7 @@ check: test-deps
 	$(MAKE) O=build all demo-artifacts
 	tests/run-unit.sh build/asan
 	$(MAKE) fuzz-targets
-	tests/fuzz/run.sh $(FUZZ_CHECK_SECONDS) $(FUZZ_TARGETS)
+	tests/fuzz/run.sh runs=$(FUZZ_CHECK_RUNS) $(FUZZ_TARGETS)
 	tests/integration/run.sh build/asan
 	tests/integration/run.sh build
 	tests/box/run.sh build
@@ -249,11 +249,11 @@ check-fresh-deps: deps
 	tests/fresh-deps.sh
 
 # Fuzz targets (libFuzzer, clang): tests/fuzz/fuzz-NAME.c with the sources it links. `make fuzz`
-# runs each for FUZZ_SECONDS; `make check` runs each for FUZZ_CHECK_SECONDS.
+# runs each for FUZZ_SECONDS; `make check` runs each on FUZZ_CHECK_RUNS inputs from a fixed seed.
 FUZZ_CC ?= clang
 FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu17 -D_GNU_SOURCE -I. -I$(O)/gen
 FUZZ_SECONDS ?= 300
-FUZZ_CHECK_SECONDS ?= 15
+FUZZ_CHECK_RUNS ?= 3000
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
 build/fuzz/fuzz-elfcheck: tests/fuzz/fuzz-elfcheck.c sandbox/elfcheck.c $(COMMON_SRC)
 build/fuzz/fuzz-elfcheck: FUZZ_LIBS = $(LIBS_ELF)

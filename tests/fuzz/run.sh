@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh SECONDS TARGET...: runs each libFuzzer target for SECONDS, starting from its
+# tests/fuzz/run.sh SECONDS|runs=N TARGET...: runs each libFuzzer target for SECONDS (`make fuzz`:
+# a new random search each time) or for N inputs from a fixed seed (`make check`: the same
+# inputs at every run, so that a check never passes or fails by chance), starting from its
 # seed corpus tests/fuzz/corpus-NAME (read-only: what the run finds stays in a temporary corpus),
 # as root (the archive writer sets owners). A crash, a leak, a timeout or an abort of the
 # target's own checks fails; the input that did it is kept under build/fuzz/artifacts.
@@ -16,11 +18,15 @@ for target in "$@"; do
         name=$(basename "$target")
         seeds=$here/corpus-${name#fuzz-}
         mkdir -p "$work/$name"
-        args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+        case $seconds in
+        runs=*) budget=(-runs="${seconds#runs=}" -seed=1) ;;
+        *) budget=(-max_total_time="$seconds") ;;
+        esac
+        args=("${budget[@]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
                 -artifact_prefix="$artifacts/$name-" "$work/$name")
         [ -d "$seeds" ] && args+=("$seeds")
         if "$target" "${args[@]}" >"$work/$name.log" 2>&1; then
-                echo "ok    $name: $(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name.log") runs in ${seconds}s"
+                echo "ok    $name: $(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name.log") runs ($seconds)"
                 passed=$((passed + 1))
         else
                 echo "FAIL  $name"
