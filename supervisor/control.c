@@ -414,6 +414,11 @@ static void status_call_free(struct status_call *sc) {
         for (size_t i = 0; sc->slots && i < sc->n; i++)
                 if (sc->slots[i].waiter)
                         du_cancel(sc->slots[i].waiter);
+        STRV_FOREACH (name, sc->names) {
+                struct service *s = manager_find(sc->c->m, *name);
+                if (s && s->pins > 0 && --s->pins == 0)
+                        manager_schedule_dispatch(sc->c->m); /* it may be collected now */
+        }
         free(sc->slots);
         sd_bus_message_unref(sc->msg);
         strv_free(sc->names);
@@ -435,12 +440,8 @@ static void status_call_answer(struct status_call *sc) {
         size_t i = 0;
         bool valid = true;
         for (; units && totals && i < sc->n; i++) {
-                /* An instance only this call loaded may have been collected during the walk
-                 * (manager.c collectable()): load it again; it goes again after the answer. */
-                units[i] = manager_find(sc->c->m, sc->names[i]);
-                if (!units[i] && manager_get_service(sc->c->m, sc->names[i], &units[i]) == -ENOENT)
-                        break;
-                if (!units[i])
+                /* Pinned since the call came (pins): an instance it loaded is still there. */
+                if (!(units[i] = manager_find(sc->c->m, sc->names[i])))
                         break;
                 totals[i] = sc->slots[i].total;
                 valid = valid && sc->slots[i].valid;
@@ -484,6 +485,8 @@ static int status_with_disk_usage(struct conn *k, sd_bus_message *msg, struct se
                 sc->slots[i].sc = sc;
                 char **paths = service_disk_paths(units[i]);
                 r = paths ? strv_extend(&sc->names, units[i]->name) : -ENOMEM;
+                if (r >= 0)
+                        units[i]->pins++; /* not collected before the answer (status_call_free) */
                 if (r >= 0)
                         r = du_request(c->du, units[i]->name, TAKE_PTR(paths), on_disk_usage, &sc->slots[i],
                                        &sc->slots[i].waiter);

@@ -25,7 +25,7 @@ struct manager_private {
 };
 static struct manager_private priv;
 
-static void schedule_dispatch(struct manager *m) {
+void manager_schedule_dispatch(struct manager *m) {
         if (!priv.dispatch) {
                 if (sd_event_add_defer(m->event, &priv.dispatch, on_dispatch, m) < 0)
                         return;
@@ -278,7 +278,7 @@ int manager_get_service(struct manager *m, const char *name, struct service **re
         s->load_errors = errors;
         /* An instance made for a look-up (status, logs) lives until the call is answered. */
         if (strchr(name, '@'))
-                schedule_dispatch(m);
+                manager_schedule_dispatch(m);
         *ret = s;
         return r < 0 ? -EINVAL : 0;
 }
@@ -399,7 +399,7 @@ int manager_set_enabled(struct manager *m, struct service *s, bool enable) {
         } else if (unlink(p) < 0 && errno != ENOENT)
                 return -errno;
         s->enabled = enable;
-        schedule_dispatch(m); /* a disabled instance may be collected */
+        manager_schedule_dispatch(m); /* a disabled instance may be collected */
         return 0;
 }
 
@@ -495,7 +495,7 @@ int manager_enqueue(struct manager *m, struct service *s, enum job_type job, boo
         default:
                 return -EINVAL;
         }
-        schedule_dispatch(m);
+        manager_schedule_dispatch(m);
         return 0;
 }
 
@@ -600,7 +600,7 @@ static void dispatch_one(struct manager *m, struct service *s) {
  * unreferenced units, so that read-only calls with made-up names leave nothing behind. One that
  * was started stays, with its history, until the next svcd. */
 static bool collectable(const struct service *s) {
-        return strchr(s->name, '@') && !s->enabled && !s->start_requested && s->job == JOB_NONE &&
+        return strchr(s->name, '@') && !s->enabled && !s->start_requested && !s->pins && s->job == JOB_NONE &&
                s->sm.state == SVC_INACTIVE && !s->has_sb && !s->cgroup && !s->execs && !s->next_unit;
 }
 
@@ -632,7 +632,7 @@ void manager_dispatch(struct manager *m) {
          * needs any more. */
         for (size_t i = 0; i < m->n_services;) {
                 struct service *s = m->services[i];
-                if ((s->removed && !service_is_active(s) && s->job == JOB_NONE) || collectable(s))
+                if ((s->removed && !service_is_active(s) && s->job == JOB_NONE && !s->pins) || collectable(s))
                         remove_service(m, s);
                 else
                         i++;
@@ -682,7 +682,7 @@ static void check_job(struct service *s, enum svc_state old) {
 }
 
 void manager_health_changed(struct service *s) {
-        schedule_dispatch(s->m);
+        manager_schedule_dispatch(s->m);
 }
 
 void manager_service_changed(struct service *s, enum svc_state old) {
@@ -697,7 +697,7 @@ void manager_service_changed(struct service *s, enum svc_state old) {
                 if (!s->m->shutting_down)
                         (void) manager_enqueue(s->m, s, JOB_START, false);
         }
-        schedule_dispatch(s->m);
+        manager_schedule_dispatch(s->m);
 }
 
 void manager_add_dying(struct manager *m, struct sandbox *sb) {
@@ -773,7 +773,7 @@ void manager_shutdown(struct manager *m, int exit_status) {
                 if (s->unit && (service_is_active(s) || s->sm.state == SVC_BACKING_OFF || s->job != JOB_NONE))
                         enqueue_stop(m, s);
         }
-        schedule_dispatch(m);
+        manager_schedule_dispatch(m);
 }
 
 void manager_request_shutdown(struct manager *m, enum shutdown_kind kind) {
@@ -879,7 +879,7 @@ int manager_reload_units(struct manager *m, struct reload_report **ret, size_t *
                         r = reload_one(m, m->services[i]->name, &c);
         strv_free(c.seen);
         check_graph(m);
-        schedule_dispatch(m);
+        manager_schedule_dispatch(m);
         if (r < 0) {
                 reload_report_free(c.r, c.n);
                 return r;

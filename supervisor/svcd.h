@@ -72,6 +72,7 @@ struct service {
         bool enabled;
         bool removed; /* the unit file is gone: drop the service once it is stopped */
         bool start_requested; /* a start was asked for once: an instance is kept from then on */
+        unsigned pins; /* calls still to be answered about it (a status waiting for its disk walk) */
 
         struct svc_machine sm;
         struct svc_config cfg;
@@ -194,6 +195,8 @@ int manager_load_all(struct manager *m);
 int manager_start_enabled(struct manager *m);
 struct service *manager_find(struct manager *m, const char *name);
 int manager_get_service(struct manager *m, const char *name, struct service **ret);
+/* Runs the job engine (and the collection of unneeded instances) once the loop is idle. */
+void manager_schedule_dispatch(struct manager *m);
 int manager_enqueue(struct manager *m, struct service *s, enum job_type job, bool manual);
 void manager_dispatch(struct manager *m);
 void manager_service_changed(struct service *s, enum svc_state old);
