@@ -177,12 +177,19 @@ int sockets_start_accepting(struct service *s) {
         return 0;
 }
 
+/* The listener of an Accept=yes unit stands for its main process, and no sandbox is left to say
+ * it is empty: the last connection gone ends both (KillMode=control-group waits for EV_EMPTY). */
+static void accept_all_gone(struct service *s) {
+        service_queue_event(s, EV_MAIN_EXIT, CLD_EXITED, 0, 0);
+        service_queue_event(s, EV_EMPTY, 0, 0, 0);
+}
+
 void sockets_stop_accepting(struct service *s, int sig) {
         set_accepting(s, false);
         for (struct conn_sandbox *c = s->conns; c; c = c->next)
                 (void) sandbox_send_signal(&c->sb, c->id, sig);
         if (!s->conns)
-                service_queue_event(s, EV_MAIN_EXIT, CLD_EXITED, 0, 0);
+                accept_all_gone(s);
 }
 
 void sockets_kill_all(struct service *s) {
@@ -200,7 +207,7 @@ bool sockets_child_exited(struct service *s, pid_t pid) {
                 c->has_sb = false;
                 conn_free(s, c);
                 if (s->sm.state == SVC_STOPPING && !s->conns && s->sm.main_alive)
-                        service_queue_event(s, EV_MAIN_EXIT, CLD_EXITED, 0, 0);
+                        accept_all_gone(s);
                 else if (s->sm.state == SVC_RUNNING && s->n_conns < s->unit->max_connections)
                         set_accepting(s, true);
                 service_process_queue(s);

@@ -273,6 +273,27 @@ EOF
         assert_eq 2 "$(pids_in_ns "$ns" | wc -l)" "ns-init and the main process are left"
 }
 
+# An Accept=yes unit with no connection stops at once: no sandbox is left to say it is empty
+# (the box's blog once timed out at every shutdown).
+test_accept_unit_with_no_connection_stops_at_once() {
+        local p=$((25000 + RANDOM % 1000))
+        unit acc <<EOF
+[Service]
+ListenStream=127.0.0.1:$p
+Accept=yes
+TimeoutStopSec=30
+ExecStart=/bin/cat
+EOF
+        start_svcd
+        svc start acc || fail "start failed"
+        local t0 t1
+        t0=$(date +%s)
+        svc stop acc || fail "stop failed"
+        t1=$(date +%s)
+        assert_eq inactive "$(state acc)" "state after stop"
+        [ $((t1 - t0)) -lt 10 ] || fail "the stop took $((t1 - t0)) s: it waited for its timeout"
+}
+
 test_socket_activation_and_accept() {
         local p1=$((23000 + RANDOM % 1000)) p2=$((24000 + RANDOM % 1000))
         unit activated <<EOF
