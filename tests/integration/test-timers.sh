@@ -112,9 +112,13 @@ test_certbot_timer_loads_as_shipped_and_fires() {
         svc check --no-programs "$CORPUS/certbot/certbot.timer" >"$T/out" 2>&1 || fail "certbot.timer: $(cat "$T/out")"
         mkdir -p "$T/etc/svc/units"
         cp "$CORPUS/certbot/certbot.timer" "$CORPUS/certbot/certbot.service" "$T/etc/svc/units/"
-        # The service runs a mark instead of certbot, which this host does not have.
-        mkdir -p "$T/etc/svc/units/certbot.service.d"
-        printf '[Service]\nExecStart=\nExecStart=/bin/sh -c "echo renew >>%s/certbot.runs"\nBindPaths=%s\n' "$T" "$T" \
+        # The service runs a mark instead of certbot, which this host does not have, into a
+        # world-writable host directory: root inside is an unprivileged range on the host, and
+        # PrivateTmp= hides the host's /tmp.
+        mkdir -p "$T/etc/svc/units/certbot.service.d" "$T/marks"
+        chmod 755 "$T"
+        chmod 1777 "$T/marks"
+        printf '[Service]\nExecStart=\nExecStart=/bin/sh -c "echo renew >>%s/marks/certbot.runs"\nBindPaths=%s/marks\n' "$T" "$T" \
                 >"$T/etc/svc/units/certbot.service.d/test.conf"
         enable certbot.timer
         start_svcd
@@ -131,7 +135,8 @@ test_certbot_timer_loads_as_shipped_and_fires() {
         printf '[Timer]\nOnCalendar=\nOnCalendar=%s UTC\nRandomizedDelaySec=0\nAccuracySec=1ms\n' \
                 "$(date -u -d @$(($(date +%s) + 2)) '+%Y-%m-%d %H:%M:%S')" >"$T/etc/svc/units/certbot.timer.d/soon.conf"
         svc reload-units >"$T/out" 2>&1 || fail "reload-units: $(cat "$T/out")"
-        wait_until 10 lines_at_least "$T/certbot.runs" 1 || fail "certbot.timer did not fire: $(timer_row certbot.timer)"
+        wait_until 10 lines_at_least "$T/marks/certbot.runs" 1 ||
+                fail "certbot.timer did not fire: $(timer_row certbot.timer); $(svc status certbot 2>&1)"
 }
 
 test_enable_arms_a_timer_now() {
