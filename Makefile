@@ -47,15 +47,16 @@ UNITS_SRC := $(wildcard units/*.c)
 # runs at build time. Neither is part of the sandbox library that svcd and svc link.
 NSINIT_SRC := sandbox/nsinit.c sandbox/launch.c sandbox/seccomp.c
 # svc-seccomp compiles a service's own filter: libseccomp lives in this helper only, not in svcd.
-SECCOMP_SRC := sandbox/seccomp-unit.c supervisor/seccomp-main.c
+SECCOMP_SRC := sandbox/seccomp-unit.c $(wildcard supervisor/seccomp/*.c)
 SANDBOX_SRC := $(filter-out sandbox/nsinit.c sandbox/seccomp-gen.c $(SECCOMP_SRC),$(wildcard sandbox/*.c))
-SVCD_SRC := $(filter-out supervisor/svc.c supervisor/svc-ctl.c supervisor/client-%.c supervisor/tree-%.c $(SECCOMP_SRC),$(wildcard supervisor/*.c))
+# One folder per program under supervisor/ (README.md, "Map").
+SVCD_SRC := $(wildcard supervisor/svcd/*.c supervisor/svcd/net/*.c)
 # svc, the front end, links libc alone: `run` and `logs` here, everything else in svc-ctl.
-SVC_SRC := supervisor/svc.c supervisor/client-run.c supervisor/client-logs.c supervisor/client-tty.c \
+SVC_SRC := supervisor/cli/svc.c supervisor/cli/client-run.c supervisor/cli/client-logs.c supervisor/cli/client-tty.c \
 	$(filter-out sandbox/elfcheck.c,$(SANDBOX_SRC)) $(COMMON_SRC) units/name.c
-SVCCTL_SRC := supervisor/svc-ctl.c $(wildcard supervisor/client-*.c)
+SVCCTL_SRC := supervisor/cli/svc-ctl.c $(wildcard supervisor/cli/client-*.c)
 # svc tree: libarchive and json-c live in this tool only.
-SVCTREE_SRC := $(wildcard supervisor/tree-*.c)
+SVCTREE_SRC := $(wildcard supervisor/tree/*.c)
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
@@ -140,7 +141,7 @@ $(O)/svc-tree: $(SVCTREE_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj
 $(O)/gen/version.h: debian/changelog
 	@mkdir -p $(dir $@)
 	printf '#define SVC_VERSION "%s"\n' '$(VERSION)' >$@.tmp && mv $@.tmp $@
-$(O)/obj/supervisor/svc.o $(O)/musl-obj/supervisor/svc.o: $(O)/gen/version.h
+$(O)/obj/supervisor/cli/svc.o $(O)/musl-obj/supervisor/cli/svc.o: $(O)/gen/version.h
 
 # Manual pages (man/, plain man(7)). The key part of svc.unit(5) is written by keys-man from the
 # key table and units/README.md, so it cannot drift from the parser.
@@ -182,20 +183,20 @@ $(O)/tests/test-conditions: tests/unit/test-conditions.c $(UNITS_OBJ) $(COMMON_O
 $(O)/tests/test-timers: tests/unit/test-timers.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-calendar: tests/unit/test-calendar.c $(O)/obj/units/calendar.o $(COMMON_OBJ)
 # The job engine with a fake executor (the test defines service.c's functions and stubs the rest).
-$(O)/tests/test-manager: tests/unit/test-manager.c $(O)/obj/supervisor/manager.o $(O)/obj/supervisor/deps.o \
-	$(O)/obj/supervisor/alerts.o \
-	$(O)/obj/supervisor/state.o $(O)/obj/supervisor/msg.o $(O)/obj/supervisor/timers.o $(UNITS_OBJ) $(COMMON_OBJ)
+$(O)/tests/test-manager: tests/unit/test-manager.c $(O)/obj/supervisor/svcd/manager.o $(O)/obj/supervisor/svcd/deps.o \
+	$(O)/obj/supervisor/svcd/alerts.o \
+	$(O)/obj/supervisor/svcd/state.o $(O)/obj/supervisor/svcd/log.o $(O)/obj/supervisor/svcd/timers.o $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-manager: TEST_LIBS += $(LIBS_SYSTEMD)
 $(O)/tests/test-hardening: tests/unit/test-hardening.c $(UNITS_OBJ) $(COMMON_OBJ)
-$(O)/tests/test-state: tests/unit/test-state.c $(O)/obj/supervisor/state.o $(COMMON_OBJ)
+$(O)/tests/test-state: tests/unit/test-state.c $(O)/obj/supervisor/svcd/state.o $(COMMON_OBJ)
 $(O)/tests/test-elfcheck: tests/unit/test-elfcheck.c $(O)/obj/sandbox/elfcheck.o $(COMMON_OBJ)
 $(O)/tests/test-seccomp: tests/unit/test-seccomp.c $(O)/obj/sandbox/seccomp.o $(COMMON_OBJ)
 $(O)/tests/test-creds: tests/unit/test-creds.c $(O)/obj/sandbox/creds.o $(COMMON_OBJ)
 # The mount sequence against the fake syscalls of the test (no sys.o).
 $(O)/tests/test-mounts: tests/unit/test-mounts.c $(O)/obj/sandbox/mounts.o $(COMMON_OBJ)
-$(O)/tests/test-tree-extract: tests/unit/test-tree-extract.c $(O)/obj/supervisor/tree-extract.o $(COMMON_OBJ)
+$(O)/tests/test-tree-extract: tests/unit/test-tree-extract.c $(O)/obj/supervisor/tree/tree-extract.o $(COMMON_OBJ)
 $(O)/tests/test-tree-extract: TEST_LIBS += $(LIBS_ARCHIVE)
-$(O)/tests/test-tree-quote: tests/unit/test-tree-quote.c $(O)/obj/supervisor/tree-quote.o $(UNITS_OBJ) $(COMMON_OBJ)
+$(O)/tests/test-tree-quote: tests/unit/test-tree-quote.c $(O)/obj/supervisor/tree/tree-quote.o $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-%:
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -I$(O)/gen $(ALL_LDFLAGS) $(filter %.c %.o,$^) -o $@ $(TEST_LIBS)
@@ -257,13 +258,13 @@ FUZZ_CHECK_RUNS ?= 3000
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
 build/fuzz/fuzz-elfcheck: tests/fuzz/fuzz-elfcheck.c sandbox/elfcheck.c $(COMMON_SRC)
 build/fuzz/fuzz-elfcheck: FUZZ_LIBS = $(LIBS_ELF)
-build/fuzz/fuzz-tree-extract: tests/fuzz/fuzz-tree-extract.c supervisor/tree-extract.c $(COMMON_SRC)
+build/fuzz/fuzz-tree-extract: tests/fuzz/fuzz-tree-extract.c supervisor/tree/tree-extract.c $(COMMON_SRC)
 build/fuzz/fuzz-tree-extract: FUZZ_LIBS = $(LIBS_ARCHIVE)
 build/fuzz/fuzz-units: tests/fuzz/fuzz-units.c $(UNITS_SRC) $(COMMON_SRC)
 build/fuzz/fuzz-units: FUZZ_LIBS = $(LIBS_INIH) $(LIBS_CAP)
-build/fuzz/fuzz-syslog: tests/fuzz/fuzz-syslog.c supervisor/syslog-line.c
-build/fuzz/fuzz-notify: tests/fuzz/fuzz-notify.c supervisor/notify-parse.c
-build/fuzz/fuzz-%: $(wildcard */*.h)
+build/fuzz/fuzz-syslog: tests/fuzz/fuzz-syslog.c supervisor/svcd/syslog-line.c
+build/fuzz/fuzz-notify: tests/fuzz/fuzz-notify.c supervisor/svcd/notify-parse.c
+build/fuzz/fuzz-%: $(wildcard */*.h */*/*.h */*/*/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call pc_cflags,inih libarchive) $(filter %.c,$^) -o $@ $(FUZZ_LIBS)
 .PHONY: fuzz fuzz-targets
@@ -273,10 +274,10 @@ fuzz: fuzz-targets
 
 .PHONY: lint
 lint: $(O)/gen/seccomp-bpf.h $(O)/gen/version.h
-	clang-format --dry-run --Werror $(wildcard common/*.[ch] units/*.[ch] sandbox/*.[ch] supervisor/*.[ch] tests/unit/*.c)
+	clang-format --dry-run --Werror $(wildcard common/*.[ch] units/*.[ch] sandbox/*.[ch] supervisor/*/*.[ch] supervisor/*/*/*.[ch] tests/unit/*.c)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -D_GNU_SOURCE -I. common units sandbox supervisor
-	clang-tidy --quiet $(wildcard common/*.c units/*.c sandbox/*.c supervisor/*.c) -- \
+	clang-tidy --quiet $(wildcard common/*.c units/*.c sandbox/*.c supervisor/*/*.c supervisor/*/*/*.c) -- \
 		$(BASE_CFLAGS) -I$(O)/gen $(call pc_cflags,libsystemd inih libcap)
 	shellcheck -S warning $(SHELL_SCRIPTS)
 SHELL_SCRIPTS = $(shell git ls-files '*.sh' .ci/run 2>/dev/null || find contrib tests -name '*.sh')

@@ -10,7 +10,7 @@
  * ABI (a rule on arguments cannot be written for a call that an ABI multiplexes through
  * socketcall or ipc) and the ABIs are merged, as seccomp-gen.c does.
  *
- * Linked into svc-seccomp only (supervisor/seccomp-main.c): svcd does not map libseccomp or keep the heap a
+ * Linked into svc-seccomp only (supervisor/seccomp/main.c): svcd does not map libseccomp or keep the heap a
  * compile leaves behind. */
 #include <errno.h>
 #include <fcntl.h>

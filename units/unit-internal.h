@@ -137,7 +137,7 @@ int word_next(struct word_reader *w, char **ret);
  * -ENOMEM. */
 int words_split(const char *v, unsigned flags, char ***ret, const char **ret_error);
 
-/* ---- config*.c, exec.c, env.c: the parsers of the table ------------------------------------ */
+/* ---- config*.c, command.c, env.c: the parsers of the table ------------------------------------ */
 
 int config_parse_string(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_strv(struct parse_ctx *, const char *, const char *, void *, int);

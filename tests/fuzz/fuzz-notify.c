@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target for the sd_notify datagram parser (supervisor/notify-parse.c): the input is
+/* libFuzzer target for the sd_notify datagram parser (supervisor/svcd/notify-parse.c): the input is
  * one datagram, as a service sends it. The parser must not crash, leak or read past the
  * datagram, and what it returns must point into the datagram and hold what it says.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. \
- *         tests/fuzz/fuzz-notify.c supervisor/notify-parse.c -o build/fuzz-notify
+ *         tests/fuzz/fuzz-notify.c supervisor/svcd/notify-parse.c -o build/fuzz-notify
  *   build/fuzz-notify -max_total_time=60 -max_len=4096 tests/fuzz/corpus-notify
  *
  * (a copy of the corpus directory keeps new inputs out of the tree) */
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "supervisor/notify-parse.h"
+#include "supervisor/svcd/notify-parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

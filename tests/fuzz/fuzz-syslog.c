@@ -4,7 +4,7 @@
  * line of the input's bytes ended by a single '\n'.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. \
- *         tests/fuzz/fuzz-syslog.c supervisor/syslog-line.c -o build/fuzz-syslog
+ *         tests/fuzz/fuzz-syslog.c supervisor/svcd/syslog-line.c -o build/fuzz-syslog
  *   build/fuzz-syslog -max_total_time=60 -max_len=9000 tests/fuzz/corpus-syslog
  *
  * (-max_len above svcd's 8192-byte receive size.) */
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "supervisor/syslog-line.h"
+#include "supervisor/svcd/syslog-line.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

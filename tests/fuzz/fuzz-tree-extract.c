@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer target for the archive writer of svc tree import (supervisor/tree-extract.c): the
+/* libFuzzer target for the archive writer of svc tree import (supervisor/tree/tree-extract.c): the
  * input is an archive (tar in any compression libarchive reads), applied as a first layer and
  * then again as an upper layer over it, whiteouts and all, into a fresh tree beside an
  * "outside" directory and a symlink pointing at it. The writer must not crash, leak or hang,
@@ -7,7 +7,7 @@
  * tree may change.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. \
- *         tests/fuzz/fuzz-tree-extract.c supervisor/tree-extract.c common/util.c -larchive \
+ *         tests/fuzz/fuzz-tree-extract.c supervisor/tree/tree-extract.c common/util.c -larchive \
  *         -o build/fuzz-tree-extract
  *   build/fuzz-tree-extract -max_total_time=60 -timeout=10 -rss_limit_mb=4096 \
  *         CORPUS_DIR tests/fuzz/corpus-tree-extract
@@ -22,7 +22,7 @@
 
 #include "common/macro.h"
 #include "common/util.h"
-#include "supervisor/tree.h"
+#include "supervisor/tree/tree.h"
 
 #define MAX_BYTES (4ULL << 20)
 #define MAX_ENTRIES 2000ULL

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The job engine in-process (supervisor/manager.c and deps.c): real unit files loaded by units/,
+/* The job engine in-process (supervisor/svcd/manager.c and deps.c): real unit files loaded by units/,
  * a fake executor in place of service.c that moves a service through its states at once, and
  * the jobs' ends recorded where control.c would answer the client. No process is started. */
 #include <setjmp.h>
@@ -11,10 +11,10 @@
 
 #include "common/macro.h"
 #include "common/util.h"
-#include "supervisor/condition-check.h"
-#include "supervisor/health.h"
-#include "supervisor/pid1.h"
-#include "supervisor/svcd.h"
+#include "supervisor/svcd/condition-check.h"
+#include "supervisor/svcd/health.h"
+#include "supervisor/svcd/pid1.h"
+#include "supervisor/svcd/svcd.h"
 
 /* ---- the fake executor and the rest of svcd ------------------------------------------------ */
 

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "common/macro.h"
-#include "supervisor/state.h"
+#include "supervisor/svcd/state.h"
 #include "units/unit.h"
 
 #define MS 1000ULL

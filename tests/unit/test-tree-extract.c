@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The archive writer of svc tree import (supervisor/tree-extract.c): names, whiteouts, and
+/* The archive writer of svc tree import (supervisor/tree/tree-extract.c): names, whiteouts, and
  * layers written by libarchive at test time into a temporary directory that holds the tree and,
  * beside it, an "outside" that no archive may reach. */
 #include <setjmp.h>
@@ -18,7 +18,7 @@
 
 #include "common/macro.h"
 #include "common/util.h"
-#include "supervisor/tree.h"
+#include "supervisor/tree/tree.h"
 
 /* ---- names ------------------------------------------------------------------------------------ */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* tree_quote() (supervisor/tree-quote.c), the one way svc tree import writes an image's values
+/* tree_quote() (supervisor/tree/tree-quote.c), the one way svc tree import writes an image's values
  * into a unit file, against the parser that reads them back (units/): every word reads back byte
  * for byte, a literal either reads back or is refused, and shown text never leaves its line. */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 
 #include "common/macro.h"
 #include "common/util.h"
-#include "supervisor/tree.h"
+#include "supervisor/tree/tree.h"
 #include "units/unit.h"
 
 static const char *const hostile[] = {

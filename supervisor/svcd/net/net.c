@@ -1,0 +1,705 @@
+/* SPDX-License-Identifier: MIT */
+/* PublishPort= and Outbound=: a routed veth pair per service, kernel NAT through nftables
+ * (reference/sandbox.md §2: what Docker's bridge and nspawn's --network-veth do, without the
+ * bridge, so services do not share a link).
+ *
+ *   host side   PREFIX<slot>   SUBNET + 2*slot     /31, route_localnet=1
+ *   service     eth0           SUBNET + 2*slot + 1 /31, default route via the host side
+ *
+ * svcd owns one nftables table (inet svc; svc_<hash> under another --root), rebuilt whole in
+ * one transaction at every change: DNAT of the published ports from the host's addresses (and
+ * from 127.0.0.1, through route_localnet and a masquerade), masquerade for Outbound=yes, a
+ * filter that lets a service without Outbound= reach only the other services, and the rules of
+ * IPAddressAllow=/IPAddressDeny= on each service's veth. Links and
+ * addresses are made through rtnetlink (netlink.c); the service's end is configured through a
+ * netlink socket opened inside its namespace (setns of this thread, then back), before the
+ * service is released. Published host ports are also bound (not listened on) by svcd, so that
+ * a clash with a program of the host is an error at start, not a silent hijack. */
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/socket.h>
+
+#include "common/macro.h"
+#include "common/util.h"
+#include "supervisor/svcd/net/netlink.h"
+#include "supervisor/svcd/net/nft.h"
+#include "supervisor/svcd/svcd.h"
+#include "units/svcd-conf.h"
+
+#define SLOT_PREFIX 31
+
+struct service_net {
+        unsigned slot;
+        uint32_t host_addr, addr;
+        char ifname[IFNAMSIZ];
+        int *port_fds; /* the published host ports, bound by svcd */
+        size_t n_port_fds;
+        bool attached; /* the veth exists */
+};
+
+struct net {
+        char table[32];
+        char prefix[IFNAMSIZ - 5]; /* room for the slot number */
+        char *conf_path, *hosts_path, *forward_path, *marker_path;
+        char *off_reason; /* svcd.conf is broken: no service gets a veth, this says why */
+        bool conf_subnet;
+        bool subnet_ready;
+        uint32_t subnet;
+        unsigned subnet_prefix;
+        unsigned first_candidate; /* of the default pool 10.89.0.0/16 .. 10.127.0.0/16 */
+        uint8_t *used; /* per slot */
+        unsigned n_slots;
+        struct mnl_socket *nl;
+        int self_netns;
+        bool forward_changed; /* svcd set net.ipv4.ip_forward to 1 */
+        bool table_made;
+};
+
+#define POOL_FIRST 89
+#define POOL_N 39 /* 10.89/16 .. 10.127/16 */
+
+static const char *ntop(uint32_t a, char buf[static INET_ADDRSTRLEN]) {
+        struct in_addr in = { htonl(a) };
+        return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+}
+
+bool net_wanted(const struct unit *u) {
+        return u && (u->n_publish > 0 || u->outbound);
+}
+
+/* ---- svcd's start and end ----------------------------------------------------------------- */
+
+/* A small file of svcd's own under ROOT/run/svc, made or replaced. */
+static int put_file(const char *path, const char *text) {
+        _cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return -errno;
+        size_t n = strlen(text);
+        return write(fd, text, n) == (ssize_t) n ? 0 : -EIO;
+}
+static int read_forward(void) {
+        _cleanup_free_ char *v = NULL;
+        int r = read_full_file("/proc/sys/net/ipv4/ip_forward", &v, NULL);
+        return r < 0 ? r : atoi(v);
+}
+
+static int write_forward(int v) {
+        return write_string_file("/proc/sys/net/ipv4/ip_forward", v ? "1" : "0");
+}
+
+static void delete_table(struct net *n) {
+        _cleanup_free_ char *cmd = NULL, *why = NULL;
+        if (asprintf(&cmd, "add table inet %s\ndelete table inet %s\n", n->table, n->table) < 0)
+                return;
+        int r = nft_apply(cmd, &why);
+        if (r < 0)
+                log_warning("Cannot delete nftables table inet %s: %s", n->table, why ? why : strerror(-r));
+        else
+                (void) unlink(n->marker_path);
+        n->table_made = false;
+}
+
+/* What a svcd that was killed left: its links, its table, forwarding it had turned on. */
+static void clean_leftovers(struct net *n) {
+        int k = n->nl ? nl_links_delete_prefix(n->nl, n->prefix) : 0;
+        if (k > 0)
+                log_notice("Deleted %d network link(s) %s* that an earlier svcd left behind", k, n->prefix);
+        if (access(n->marker_path, F_OK) == 0) {
+                log_notice("Deleting nftables table inet %s that an earlier svcd left behind", n->table);
+                delete_table(n);
+        }
+        _cleanup_free_ char *saved = NULL;
+        if (read_full_file(n->forward_path, &saved, NULL) >= 0) {
+                if (write_forward(atoi(saved)) >= 0)
+                        log_notice("Set net.ipv4.ip_forward back to %d, as it was before an earlier svcd",
+                                   atoi(saved));
+                (void) unlink(n->forward_path);
+        }
+}
+
+int net_init(struct manager *m) {
+        struct net *n = calloc(1, sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        m->net = n;
+        n->self_netns = -EBADF;
+        n->conf_path = path_join(m->root, "etc/svc/svcd.conf");
+        n->hosts_path = path_join(m->run_dir, "hosts");
+        n->forward_path = path_join(m->run_dir, "ip_forward.saved");
+        n->marker_path = path_join(m->run_dir, "nftables.table");
+        if (!n->conf_path || !n->hosts_path || !n->forward_path || !n->marker_path)
+                return -ENOMEM;
+        /* Names of our own, so that a second svcd under another root never touches ours. */
+        if (streq(m->root, "/")) {
+                snprintf(n->table, sizeof(n->table), "svc");
+                snprintf(n->prefix, sizeof(n->prefix), "svc-");
+                n->first_candidate = 0;
+        } else {
+                uint64_t h = fnv1a64(FNV1A64_INIT, m->root, strlen(m->root));
+                snprintf(n->table, sizeof(n->table), "svc_%08x", (unsigned) (h & 0xffffffffU));
+                snprintf(n->prefix, sizeof(n->prefix), "s%06x-", (unsigned) (h >> 40));
+                n->first_candidate = 1 + (unsigned) ((h >> 32) % (POOL_N - 1));
+        }
+        struct svcd_conf conf;
+        struct unit_diag d = { 0 };
+        int r = svcd_conf_load(n->conf_path, &conf, &d);
+        svcd_conf_done(&conf); /* the [Manager] part is health.c's */
+        if (r == -ENOMEM) {
+                unit_diag_clear(&d);
+                return r;
+        }
+        for (size_t i = 0; i < d.n; i++) {
+                _cleanup_free_ char *line = unit_diag_format(&d.items[i]);
+                log_error("%s", line ? line : "svcd.conf: out of memory");
+                if (!n->off_reason && !d.items[i].warning && line)
+                        n->off_reason = strdup(line);
+        }
+        unit_diag_clear(&d);
+        if (r < 0 && !n->off_reason &&
+            asprintf(&n->off_reason, "cannot read %s: %s", n->conf_path, strerror(-r)) < 0)
+                return -ENOMEM;
+        if (n->off_reason)
+                log_error("Services with PublishPort= or Outbound= cannot start until svcd.conf is fixed");
+        else if (conf.subnet_set) {
+                n->conf_subnet = true;
+                n->subnet = conf.subnet;
+                n->subnet_prefix = conf.subnet_prefix;
+        }
+        r = nl_open(&n->nl);
+        if (r < 0)
+                log_warning_errno(
+                        r, "Cannot open rtnetlink: %m; services with PublishPort= or Outbound= cannot start");
+        clean_leftovers(n);
+        return 0;
+}
+
+void net_done(struct manager *m) {
+        struct net *n = m->net;
+        if (!n)
+                return;
+        /* The services released theirs when they were freed. */
+        if (n->table_made)
+                delete_table(n);
+        nft_unload();
+        nl_close(n->nl);
+        safe_close(n->self_netns);
+        free(n->used);
+        free(n->conf_path);
+        free(n->hosts_path);
+        free(n->forward_path);
+        free(n->marker_path);
+        free(n->off_reason);
+        free(n);
+        m->net = NULL;
+}
+
+/* ---- the pool ----------------------------------------------------------------------------- */
+
+/* The subnet, chosen when the first service needs it: svcd.conf's, or the first /16 of the pool
+ * that no route of the host overlaps (another svcd's, the LAN's). */
+static int choose_subnet(struct net *n, char **why) {
+        if (n->subnet_ready)
+                return 0;
+        char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+        uint32_t dst;
+        unsigned len;
+        if (n->conf_subnet) {
+                int r = nl_route_overlap(n->nl, n->subnet, n->subnet_prefix, &dst, &len);
+                if (r > 0)
+                        log_warning("Subnet=%s/%u of svcd.conf overlaps the host's route to %s/%u",
+                                    ntop(n->subnet, a), n->subnet_prefix, ntop(dst, b), len);
+        } else {
+                bool found = false;
+                for (unsigned i = 0; i < POOL_N && !found; i++) {
+                        uint32_t net = (10U << 24) | ((POOL_FIRST + (n->first_candidate + i) % POOL_N) << 16);
+                        int r = nl_route_overlap(n->nl, net, 16, &dst, &len);
+                        if (r < 0)
+                                return asprintf(why, "cannot read the host's routes: %s", strerror(-r)) < 0
+                                               ? -ENOMEM
+                                               : r;
+                        if (r == 0) {
+                                n->subnet = net;
+                                n->subnet_prefix = 16;
+                                found = true;
+                        }
+                }
+                if (!found)
+                        return asprintf(why,
+                                        "every /16 from 10.%d.0.0 to 10.%d.0.0 is in use on this host; set "
+                                        "[Network] Subnet= in svcd.conf",
+                                        POOL_FIRST, POOL_FIRST + POOL_N - 1) < 0
+                                       ? -ENOMEM
+                                       : -EADDRINUSE;
+        }
+        n->n_slots = 1U << (32 - n->subnet_prefix - 1);
+        n->used = calloc(n->n_slots, 1);
+        if (!n->used)
+                return -ENOMEM;
+        n->subnet_ready = true;
+        log_info(
+                "Services with PublishPort= or Outbound= get addresses from %s/%u (links %s*, nftables table "
+                "inet %s)",
+                ntop(n->subnet, a), n->subnet_prefix, n->prefix, n->table);
+        return 0;
+}
+
+/* A slot of its own, where the name hashes to when it is free: stable across restarts. */
+static int take_slot(struct net *n, const char *name, unsigned *ret) {
+        unsigned usable = n->n_slots - 2; /* not the subnet's first and last pair */
+        unsigned start = (unsigned) (fnv1a64(FNV1A64_INIT, name, strlen(name)) % usable);
+        for (unsigned i = 0; i < usable; i++) {
+                unsigned slot = 1 + (start + i) % usable;
+                if (!n->used[slot]) {
+                        n->used[slot] = 1;
+                        *ret = slot;
+                        return 0;
+                }
+        }
+        return -EADDRNOTAVAIL;
+}
+
+/* ---- published ports ---------------------------------------------------------------------- */
+
+static const char *proto_name(int p) {
+        return p == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+static int reserve_port(const struct publish_spec *p, uint16_t port, int *ret_fd) {
+        int fd = socket(AF_INET, (p->protocol == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        /* TIME_WAIT of the last run's connections must not fail a restart. */
+        (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
+        if (p->host_address)
+                (void) inet_pton(AF_INET, p->host_address, &sa.sin_addr);
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
+static int reserve_ports(struct service *s, char **why) {
+        const struct unit *u = s->unit;
+        struct service_net *sn = s->net;
+        size_t total = 0;
+        for (size_t i = 0; i < u->n_publish; i++)
+                total += (size_t) (u->publish[i].host_port_end - u->publish[i].host_port) + 1;
+        sn->port_fds = calloc(MAX(total, (size_t) 1), sizeof(int)); /* Outbound= alone: none */
+        if (!sn->port_fds)
+                return -ENOMEM;
+        for (size_t i = 0; i < u->n_publish; i++) {
+                const struct publish_spec *p = &u->publish[i];
+                for (unsigned port = p->host_port; port <= p->host_port_end; port++) {
+                        int r = reserve_port(p, (uint16_t) port, &sn->port_fds[sn->n_port_fds]);
+                        if (r < 0) {
+                                const char *addr = p->host_address ? p->host_address : "0.0.0.0";
+                                const char *what = r == -EADDRINUSE ? "is in use on the host"
+                                                   : r == -EADDRNOTAVAIL
+                                                           ? "is on an address this host does not have"
+                                                           : strerror(-r);
+                                return asprintf(why, "PublishPort=%s: port %s:%u/%s %s", p->text, addr, port,
+                                                proto_name(p->protocol), what) < 0
+                                               ? -ENOMEM
+                                               : r;
+                        }
+                        sn->n_port_fds++;
+                }
+        }
+        return 0;
+}
+
+/* ---- the ruleset, /etc/hosts, forwarding -------------------------------------------------- */
+
+static void put_publish_rules(FILE *f, const struct service *s) {
+        char a[INET_ADDRSTRLEN];
+        ntop(s->net->addr, a);
+        for (size_t i = 0; i < s->unit->n_publish; i++) {
+                const struct publish_spec *p = &s->unit->publish[i];
+                const char *proto = proto_name(p->protocol);
+                fprintf(f, "\t\t");
+                if (p->host_address)
+                        fprintf(f, "ip daddr %s ", p->host_address);
+                if (p->host_port == p->host_port_end)
+                        fprintf(f, "%s dport %u dnat ip to %s:%u", proto, p->host_port, a, p->port);
+                else if (p->host_port == p->port)
+                        fprintf(f, "%s dport %u-%u dnat ip to %s", proto, p->host_port, p->host_port_end, a);
+                else {
+                        fprintf(f, "%s dport %u-%u dnat ip to %s : %s dport map { ", proto, p->host_port,
+                                p->host_port_end, a, proto);
+                        for (unsigned k = 0; k <= (unsigned) (p->host_port_end - p->host_port); k++)
+                                fprintf(f, "%s%u : %u", k ? ", " : "", p->host_port + k, p->port + k);
+                        fprintf(f, " }");
+                }
+                fprintf(f, " comment \"%s\"\n", s->name);
+        }
+}
+
+/* IPAddressAllow=/IPAddressDeny= of one service, on its veth: what it sends is judged by the
+ * destination, what it receives by the source; an allowed address passes, then a denied one is
+ * dropped (systemd's order). Replies of a connection already let through pass first. */
+static void put_ip_rules(FILE *f, const struct service *s) {
+        const struct unit_hardening *h = &s->unit->hardening;
+        static const char *const dirs[][2] = { { "iifname", "daddr" }, { "oifname", "saddr" } };
+        for (size_t d = 0; d < ELEMENTSOF(dirs); d++)
+                for (int deny = 0; deny <= 1; deny++)
+                        STRV_FOREACH (p, deny ? h->ip_deny : h->ip_allow)
+                                fprintf(f, "\t\t%s \"%s\" %s %s %s %s comment \"%s\"\n", dirs[d][0],
+                                        s->net->ifname, strchr(*p, ':') ? "ip6" : "ip", dirs[d][1], *p,
+                                        deny ? "drop" : "accept", s->name);
+}
+
+/* The chains of IPAddressAllow=/IPAddressDeny=, before svc's own filter chains. */
+static void put_ip_filter(FILE *f, struct manager *m) {
+        static const char *const hooks[] = { "forward", "input", "output" };
+        fprintf(f, "\tchain ipaddress {\n");
+        for (size_t i = 0; i < m->n_services; i++) {
+                const struct service *s = m->services[i];
+                if (s->net && s->net->attached && (s->unit->hardening.ip_allow || s->unit->hardening.ip_deny))
+                        put_ip_rules(f, s);
+        }
+        fprintf(f, "\t}\n");
+        for (size_t i = 0; i < ELEMENTSOF(hooks); i++)
+                fprintf(f,
+                        "\tchain ipaddress_%s {\n\t\ttype filter hook %s priority filter - 1; policy "
+                        "accept;\n"
+                        "\t\tct state established,related accept\n\t\tjump ipaddress\n\t}\n",
+                        hooks[i], hooks[i]);
+}
+
+static char *build_ruleset(struct manager *m) {
+        struct net *n = m->net;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (!f)
+                return NULL;
+        const char *t = n->table, *p = n->prefix;
+        fprintf(f, "add table inet %s\ndelete table inet %s\ntable inet %s {\n", t, t, t);
+        fprintf(f, "\tchain prerouting {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
+                   "\t\tfib daddr type local jump publish\n\t}\n");
+        /* The host's own clients, 127.0.0.1 included. */
+        fprintf(f, "\tchain output {\n\t\ttype nat hook output priority -100; policy accept;\n"
+                   "\t\tfib daddr type local jump publish\n\t}\n");
+        fprintf(f, "\tchain publish {\n");
+        for (size_t i = 0; i < m->n_services; i++) {
+                const struct service *s = m->services[i];
+                if (s->net && s->net->attached)
+                        put_publish_rules(f, s);
+        }
+        fprintf(f, "\t}\n");
+        /* A client on 127.0.0.1 needs a source the service can answer. */
+        fprintf(f,
+                "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+                "\t\toifname \"%s*\" ip saddr 127.0.0.0/8 masquerade\n",
+                p);
+        char a[INET_ADDRSTRLEN];
+        for (size_t i = 0; i < m->n_services; i++) {
+                const struct service *s = m->services[i];
+                if (s->net && s->net->attached && s->unit->outbound)
+                        fprintf(f, "\t\tiifname \"%s\" ip saddr %s oifname != \"%s*\" masquerade\n",
+                                s->net->ifname, ntop(s->net->addr, a), p);
+        }
+        fprintf(f, "\t}\n");
+        /* Services reach each other; beyond, only with Outbound=yes; from outside, only through
+         * a published port. Nothing else of the host's traffic is decided here. */
+        fprintf(f,
+                "\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n"
+                "\t\toifname \"%s*\" ct state established,related accept\n"
+                "\t\tiifname \"%s*\" ct state established,related accept\n"
+                "\t\tiifname \"%s*\" oifname \"%s*\" accept\n"
+                "\t\toifname \"%s*\" ct status dnat accept\n",
+                p, p, p, p, p);
+        for (size_t i = 0; i < m->n_services; i++) {
+                const struct service *s = m->services[i];
+                if (s->net && s->net->attached && s->unit->outbound)
+                        fprintf(f, "\t\tiifname \"%s\" ip saddr %s accept\n", s->net->ifname,
+                                ntop(s->net->addr, a));
+        }
+        fprintf(f, "\t\tiifname \"%s*\" drop\n\t\toifname \"%s*\" drop\n\t}\n", p, p);
+        fprintf(f,
+                "\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
+                "\t\tiifname \"%s*\" ct state established,related accept\n",
+                p);
+        for (size_t i = 0; i < m->n_services; i++) {
+                const struct service *s = m->services[i];
+                if (s->net && s->net->attached && s->unit->outbound)
+                        fprintf(f, "\t\tiifname \"%s\" ip saddr %s accept\n", s->net->ifname,
+                                ntop(s->net->addr, a));
+        }
+        fprintf(f, "\t\tiifname \"%s*\" drop\n\t}\n", p);
+        put_ip_filter(f, m);
+        fprintf(f, "}\n");
+        if (fclose(f) != 0) {
+                free(text);
+                return NULL;
+        }
+        return text;
+}
+
+/* Written in place: each service has it bound at /etc/hosts, and a bind keeps its inode. */
+static int write_hosts(struct manager *m) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "# Written by svcd: the services that have an address of their own.\n"
+                   "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+        char a[INET_ADDRSTRLEN];
+        for (size_t i = 0; i < m->n_services; i++) {
+                const struct service *s = m->services[i];
+                if (!s->net || !s->net->attached)
+                        continue;
+                const char *h = s->unit->hostname;
+                fprintf(f, "%s\t%s%s%.64s\n", ntop(s->net->addr, a), s->name,
+                        h && !streq(h, s->name) ? " " : "", h && !streq(h, s->name) ? h : "");
+        }
+        if (fclose(f) != 0) {
+                free(text);
+                return -ENOMEM;
+        }
+        int fd = open(m->net->hosts_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        int r = fd < 0 ? -errno : 0;
+        if (r >= 0 && (write(fd, text, len) != (ssize_t) len || ftruncate(fd, (off_t) len) < 0))
+                r = -errno;
+        safe_close(fd);
+        free(text);
+        return r;
+}
+
+static unsigned count_attached(struct manager *m) {
+        unsigned k = 0;
+        for (size_t i = 0; i < m->n_services; i++)
+                k += m->services[i]->net && m->services[i]->net->attached;
+        return k;
+}
+
+/* Forwarding is on while a service has a veth: a service's traffic to another service, to a
+ * client outside or beyond, is forwarded by the host. Only svcd's own change is undone. */
+static void update_forwarding(struct manager *m, bool needed) {
+        struct net *n = m->net;
+        if (needed && !n->forward_changed && read_forward() == 0) {
+                if (write_forward(1) < 0) {
+                        log_warning("Cannot enable IPv4 forwarding: services can reach only the host itself");
+                        return;
+                }
+                (void) put_file(n->forward_path, "0");
+                n->forward_changed = true;
+                log_info("Enabled IPv4 forwarding (net.ipv4.ip_forward=1) for the services with published "
+                         "ports or "
+                         "outbound traffic; it goes back to 0 when the last of them stops");
+        } else if (!needed && n->forward_changed) {
+                (void) write_forward(0);
+                (void) unlink(n->forward_path);
+                n->forward_changed = false;
+                log_info("Disabled IPv4 forwarding again (net.ipv4.ip_forward=0): no service needs it");
+        }
+}
+
+static int update(struct manager *m, char **why) {
+        struct net *n = m->net;
+        unsigned k = count_attached(m);
+        int r = write_hosts(m);
+        if (r < 0)
+                log_warning_errno(r, "Cannot write %s: %m", n->hosts_path);
+        if (k == 0) {
+                if (n->table_made)
+                        delete_table(n);
+                update_forwarding(m, false);
+                return 0;
+        }
+        _cleanup_free_ char *rules = build_ruleset(m);
+        if (!rules)
+                return -ENOMEM;
+        (void) put_file(n->marker_path, n->table);
+        char *e = NULL;
+        r = nft_apply(rules, &e);
+        if (r < 0) {
+                if (why)
+                        *why = e;
+                else {
+                        log_error("Cannot update nftables table inet %s: %s", n->table, e ? e : "");
+                        free(e);
+                }
+                return r;
+        }
+        n->table_made = true;
+        update_forwarding(m, true);
+        return 0;
+}
+
+/* ---- a service ---------------------------------------------------------------------------- */
+
+int net_service_prepare(struct service *s, char **why) {
+        struct net *n = s->m->net;
+        *why = NULL;
+        if (!net_wanted(s->unit) || s->net)
+                return 0;
+        if (n->off_reason)
+                return asprintf(why, "no networking for PublishPort= and Outbound=: %s", n->off_reason) < 0
+                               ? -ENOMEM
+                               : -EINVAL;
+        if (!n->nl)
+                return asprintf(why,
+                                "no networking for PublishPort= and Outbound=: rtnetlink is not available") <
+                                       0
+                               ? -ENOMEM
+                               : -EPROTONOSUPPORT;
+        int r = choose_subnet(n, why);
+        if (r < 0)
+                return r;
+        struct service_net *sn = calloc(1, sizeof(*sn));
+        if (!sn)
+                return -ENOMEM;
+        r = take_slot(n, s->name, &sn->slot);
+        if (r < 0) {
+                free(sn);
+                return asprintf(why, "every address of the service network is taken") < 0 ? -ENOMEM : r;
+        }
+        sn->host_addr = n->subnet + 2 * sn->slot;
+        sn->addr = sn->host_addr + 1;
+        /* At most 8 + 7 characters: a /8 has 2^23 slots. */
+        if (snprintf(sn->ifname, sizeof(sn->ifname), "%s%u", n->prefix, sn->slot) >= (int) sizeof(sn->ifname))
+                abort();
+        s->net = sn;
+        /* The file must exist to be bound; attach() adds the service. */
+        r = write_hosts(s->m);
+        if (r < 0)
+                return asprintf(why, "cannot write %s: %s", n->hosts_path, strerror(-r)) < 0 ? -ENOMEM : r;
+        r = reserve_ports(s, why);
+        if (r < 0)
+                net_service_release(s);
+        return r;
+}
+
+/* The service's end, from a netlink socket that lives in its namespace. */
+static int configure_inside(struct net *n, struct service_net *sn, int nsfd) {
+        if (n->self_netns < 0 && (n->self_netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+                return -errno;
+        if (setns(nsfd, CLONE_NEWNET) < 0)
+                return -errno;
+        struct mnl_socket *inside = NULL;
+        int r = nl_open(&inside);
+        /* Back at once: the socket keeps the namespace it was made in. */
+        if (setns(n->self_netns, CLONE_NEWNET) < 0) {
+                /* Cannot happen with a valid fd; everything after would act in the wrong place. */
+                log_error_errno(-errno, "Cannot return to svcd's network namespace: %m");
+                abort();
+        }
+        if (r < 0)
+                return r;
+        int idx = nl_link_index(inside, "eth0");
+        r = idx < 0 ? idx : nl_addr_add(inside, idx, sn->addr, SLOT_PREFIX);
+        if (r >= 0)
+                r = nl_link_up(inside, idx);
+        if (r >= 0)
+                r = nl_route_default(inside, idx, sn->host_addr);
+        nl_close(inside);
+        return r;
+}
+
+int net_service_attach(struct service *s, pid_t pid, char **why) {
+        struct net *n = s->m->net;
+        struct service_net *sn = s->net;
+        *why = NULL;
+        if (!sn)
+                return 0;
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int) pid);
+        _cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+        if (nsfd < 0)
+                return -errno;
+        const char *step = "create the veth pair";
+        int r = nl_veth_create(n->nl, sn->ifname, "eth0", nsfd);
+        if (r >= 0) {
+                sn->attached = true;
+                step = "configure the host's end";
+                int idx = nl_link_index(n->nl, sn->ifname);
+                _cleanup_free_ char *localnet = NULL;
+                if (asprintf(&localnet, "/proc/sys/net/ipv4/conf/%s/route_localnet", sn->ifname) < 0)
+                        return -ENOMEM;
+                r = idx < 0 ? idx : write_string_file(localnet, "1");
+                if (r >= 0)
+                        r = nl_addr_add(n->nl, idx, sn->host_addr, SLOT_PREFIX);
+                if (r >= 0)
+                        r = nl_link_up(n->nl, idx);
+        }
+        if (r >= 0) {
+                step = "configure eth0 in the service's namespace";
+                r = configure_inside(n, sn, nsfd);
+        }
+        if (r < 0)
+                return asprintf(why, "cannot %s %s: %s", step, sn->ifname, strerror(-r)) < 0 ? -ENOMEM : r;
+        char *e = NULL;
+        r = update(s->m, &e);
+        if (r < 0) {
+                int k = asprintf(why, "cannot set up nftables table inet %s: %s", n->table,
+                                 e ? e : strerror(-r));
+                free(e);
+                return k < 0 ? -ENOMEM : r;
+        }
+        char a[INET_ADDRSTRLEN];
+        log_debug("%s: %s on %s", s->name, ntop(sn->addr, a), sn->ifname);
+        return 0;
+}
+
+void net_service_release(struct service *s) {
+        struct service_net *sn = s->net;
+        struct net *n = s->m->net;
+        if (!sn)
+                return;
+        s->net = NULL;
+        if (sn->attached) {
+                /* Deleting one end deletes the pair, even while the namespace lives on. */
+                int r = nl_link_delete(n->nl, sn->ifname);
+                if (r < 0 && r != -ENODEV)
+                        log_warning_errno(r, "Cannot delete link %s of %s: %m", sn->ifname, s->name);
+                (void) update(s->m, NULL);
+        }
+        if (n->used)
+                n->used[sn->slot] = 0;
+        for (size_t i = 0; i < sn->n_port_fds; i++)
+                safe_close(sn->port_fds[i]);
+        free(sn->port_fds);
+        free(sn);
+}
+
+const char *net_service_address(const struct service *s, char buf[static 16]) {
+        return s->net && s->net->attached ? ntop(s->net->addr, buf) : NULL;
+}
+
+const char *net_hosts_path(const struct manager *m) {
+        return m->net ? m->net->hosts_path : NULL;
+}
+
+/* Docker's notation: "0.0.0.0:8080->80/tcp", "0.0.0.0:30000-30009->30000-30009/tcp". */
+char **net_ports_describe(const struct unit *u) {
+        char **l = NULL;
+        for (size_t i = 0; u && i < u->n_publish; i++) {
+                const struct publish_spec *p = &u->publish[i];
+                char host[16], inner[16], *s;
+                if (p->host_port == p->host_port_end)
+                        snprintf(host, sizeof(host), "%u", p->host_port);
+                else
+                        snprintf(host, sizeof(host), "%u-%u", p->host_port, p->host_port_end);
+                if (p->port == p->port_end)
+                        snprintf(inner, sizeof(inner), "%u", p->port);
+                else
+                        snprintf(inner, sizeof(inner), "%u-%u", p->port, p->port_end);
+                if (asprintf(&s, "%s:%s->%s/%s", p->host_address ? p->host_address : "0.0.0.0", host, inner,
+                             proto_name(p->protocol)) < 0 ||
+                    strv_push(&l, s) < 0) {
+                        strv_free(l);
+                        return NULL;
+                }
+        }
+        return l;
+}
