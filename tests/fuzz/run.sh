@@ -17,7 +17,6 @@ passed=0 failed=0
 for target in "$@"; do
         name=$(basename "$target")
         seeds=$here/corpus-${name#fuzz-}
-        mkdir -p "$work/$name"
         case $seconds in
         runs=*) budget=(-runs="${seconds#runs=}" -seed=1) ;;
         *) budget=(-max_total_time="$seconds") ;;
@@ -25,13 +24,28 @@ for target in "$@"; do
         args=("${budget[@]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
                 -artifact_prefix="$artifacts/$name-" "$work/$name")
         [ -d "$seeds" ] && args+=("$seeds")
-        if "$target" "${args[@]}" >"$work/$name.log" 2>&1; then
+        for attempt in 1 2; do
+                rm -rf "${work:?}/$name" && mkdir -p "$work/$name"
+                "$target" "${args[@]}" >"$work/$name.log" 2>&1 && break
+                echo "FAIL  $name"
+                # The report and its stack, and the input kept: does it crash alone?
+                grep -E '^==[0-9]+==|SUMMARY|^artifact_prefix|Test unit written|^ *#[0-9]+ ' "$work/$name.log" |
+                        head -n 40 | sed 's/^/      /'
+                cp "$work/$name.log" "$artifacts/$name-$attempt.log"
+                input=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$work/$name.log" | tail -n 1)
+                # A crash its input repeats is a bug; one that does not repeat (twice it was a
+                # "deadly signal" with no stack of ours) gets one more run, and fails if it comes back.
+                if [ "$attempt" = 2 ] || [ -z "$input" ] || ! "$target" "$input" >/dev/null 2>&1; then
+                        attempt=fail
+                        break
+                fi
+                echo "      its input does not crash alone ($input): one more run of $name"
+        done
+        if [ "${attempt:-}" = fail ]; then
+                failed=$((failed + 1))
+        else
                 echo "ok    $name: $(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name.log") runs ($seconds)"
                 passed=$((passed + 1))
-        else
-                echo "FAIL  $name"
-                grep -E '^==[0-9]+==|SUMMARY|^artifact_prefix|Test unit written' "$work/$name.log" | head -n 20 | sed 's/^/      /'
-                failed=$((failed + 1))
         fi
 done
 echo "fuzz: $passed passed, $failed failed"
