@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Prints the version of libsvcdemo.so.1 the dynamic loader found. "serve": answers an HTTP
  * request on stdin (inetd style) naming it. "notify TEXT": sends READY=1 and STATUS=TEXT to
- * $NOTIFY_SOCKET, as sd_notify(3) does. "send HOST PORT FROM TO": delivers the message on stdin
- * to the SMTP server HOST:PORT (RFC 5321: EHLO, MAIL, RCPT, DATA with dot-stuffing, QUIT). */
+ * $NOTIFY_SOCKET and waits until svcd has read them, as sd_notify_barrier(3) does. "send HOST
+ * PORT FROM TO": delivers the message on stdin to the SMTP server HOST:PORT (RFC 5321: EHLO,
+ * MAIL, RCPT, DATA with dot-stuffing, QUIT). */
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,10 @@
 
 const char *svcdemo_version(void);
 
+/* Sends READY=1 and STATUS=TEXT, then waits as sd_notify_barrier(3) does until svcd has read
+ * them: it closes the pipe end sent with BARRIER=1 after the messages before it. svcd accepts a
+ * notification only from a live process of the service (the kernel's pidfd of a sender that has
+ * ended says nothing on kernels 6.5 to 6.15), so a notifier must not exit before that. */
 static int notify(const char *text) {
         const char *path = getenv("NOTIFY_SOCKET");
         if (!path || strlen(path) >= sizeof(((struct sockaddr_un *) 0)->sun_path))
@@ -22,7 +28,29 @@ static int notify(const char *text) {
         char msg[512];
         snprintf(msg, sizeof(msg), "READY=1\nSTATUS=%s", text);
         int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        return fd < 0 || sendto(fd, msg, strlen(msg), 0, (struct sockaddr *) &sa, sizeof(sa)) < 0;
+        if (fd < 0 || sendto(fd, msg, strlen(msg), 0, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+                return 1;
+        int p[2];
+        if (pipe(p) < 0)
+                return 1;
+        char barrier[] = "BARRIER=1";
+        struct iovec iov = { barrier, strlen(barrier) };
+        union {
+                struct cmsghdr h;
+                char b[CMSG_SPACE(sizeof(int))];
+        } control = { 0 };
+        struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1,
+                             .msg_control = &control, .msg_controllen = sizeof(control) };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &p[1], sizeof(int));
+        if (sendmsg(fd, &mh, 0) < 0)
+                return 1;
+        close(p[1]);
+        struct pollfd pfd = { .fd = p[0], .events = 0 };
+        return poll(&pfd, 1, 5000) != 1;
 }
 
 /* Reads a reply, continuation lines ("250-...") included; its code, or -1. */

@@ -211,6 +211,9 @@ test_the_mail_example_delivers_outbound() {
         assert_contains "$box" "peer 10.251.1.1" "the smarthost saw the host's address"
         assert_contains "$box" "RCPT TO:<alice@example.org>" "the envelope"
         assert_contains "$box" ".a line with a dot" "the message, dot-stuffing undone"
+        # svcdemo notify waits for svcd to read it (a barrier): a notifier that exits first is
+        # not told from a stranger on kernels 6.5 to 6.15, and the start timed out so in CI.
+        ! grep -q "mail: ignoring a notification" "$T/svcd.log" || fail "$(grep ignoring "$T/svcd.log")"
 }
 
 test_nothing_is_left_after_stop_exit_or_kill() {
