@@ -11,8 +11,11 @@
 
 #define F(field) offsetof(struct unit, field)
 #define ROW(s, k, cls, fn, off, lt, why)                                                                     \
-        { { s, k, cls }, fn, off, lt, why }
+        { { s, k, cls }, fn, off, lt, why, _UNIT_HOST_FEATURE_INVALID }
 #define IMPL(s, k, fn, field, lt) ROW(s, k, UNIT_KEY_IMPLEMENTED, fn, F(field), lt, NULL)
+/* Implemented where the host has FEATURE (struct unit_host), refused with its reason elsewhere. */
+#define HOSTED(s, k, fn, field, feature)                                                                     \
+        { { s, k, UNIT_KEY_IMPLEMENTED }, fn, F(field), 0, NULL, feature }
 #define LATER(s, k, fn, field, lt) ROW(s, k, UNIT_KEY_NOT_APPLIED, fn, F(field), lt, NULL)
 #define IMPLIED(s, k, lt) ROW(s, k, UNIT_KEY_IMPLIED, config_parse_implied, 0, lt, NULL)
 #define META(s, k, fn, field) ROW(s, k, UNIT_KEY_METADATA, fn, F(field), 0, NULL)
@@ -39,7 +42,7 @@
 
 /* One line per key, so the table reads as a table. */
 /* clang-format off */
-static struct unit_key table[] = {
+static const struct unit_key table[] = {
         /* [Unit] */
         IMPL("Unit", "Description", config_parse_string, description, 0),
         META("Unit", "Documentation", config_parse_strv, documentation),
@@ -182,12 +185,12 @@ static struct unit_key table[] = {
         IMPL("Service", "CapabilityBoundingSet", config_parse_caps, capability_bounding_set, 0),
         IMPL("Service", "AmbientCapabilities", config_parse_caps, ambient_capabilities, 0),
         IMPL("Service", "NoNewPrivileges", config_parse_bool, no_new_privileges, 0),
-        IMPL("Service", "MemoryMax", config_parse_memory, memory_max, 0),
-        IMPL("Service", "MemoryHigh", config_parse_memory, memory_high, 0),
-        IMPL("Service", "TasksMax", config_parse_tasks_max, tasks_max, 0),
-        IMPL("Service", "CPUWeight", config_parse_weight, cpu_weight, 0),
-        IMPL("Service", "CPUQuota", config_parse_cpu_quota, cpu_quota_per_sec_usec, 0),
-        IMPL("Service", "IOWeight", config_parse_weight, io_weight, 0),
+        HOSTED("Service", "MemoryMax", config_parse_memory, memory_max, UNIT_HOST_MEMORY_MAX),
+        HOSTED("Service", "MemoryHigh", config_parse_memory, memory_high, UNIT_HOST_MEMORY_HIGH),
+        HOSTED("Service", "TasksMax", config_parse_tasks_max, tasks_max, UNIT_HOST_TASKS_MAX),
+        HOSTED("Service", "CPUWeight", config_parse_weight, cpu_weight, UNIT_HOST_CPU),
+        HOSTED("Service", "CPUQuota", config_parse_cpu_quota, cpu_quota_per_sec_usec, UNIT_HOST_CPU),
+        HOSTED("Service", "IOWeight", config_parse_weight, io_weight, UNIT_HOST_IO_WEIGHT),
         IMPL("Service", "ReadWriteDirectories", config_parse_paths, paths, PATH_READ_WRITE),
         IMPL("Service", "ReadOnlyDirectories", config_parse_paths, paths, PATH_READ_ONLY),
         IMPL("Service", "InaccessibleDirectories", config_parse_paths, paths, PATH_INACCESSIBLE),
@@ -434,46 +437,10 @@ const struct unit_key_info *unit_key_table_get(size_t i) {
         return i < ELEMENTSOF(table) ? &table[i].info : NULL;
 }
 
-int unit_key_set_class(const char *section, const char *key, enum unit_key_class class) {
-        if (class < 0 || class >= _UNIT_KEY_CLASS_MAX)
-                return -EINVAL;
-        for (size_t i = 0; i < ELEMENTSOF(table); i++)
-                if (streq(table[i].info.section, section) && streq(table[i].info.key, key)) {
-                        table[i].info.class = class;
-                        return 0;
-                }
-        return -ENOENT;
-}
-
-/* Keys refused at run time, with the reason (what the running system cannot do). */
-static struct {
-        const char *section, *key;
-        char why[160];
-} refusals[16];
-static size_t n_refusals;
-
-int unit_key_refuse(const char *section, const char *key, const char *why) {
-        int r = unit_key_set_class(section, key, UNIT_KEY_UNSUPPORTED);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n_refusals; i++)
-                if (streq(refusals[i].section, section) && streq(refusals[i].key, key)) {
-                        snprintf(refusals[i].why, sizeof(refusals[i].why), "%s", why);
-                        return 0;
-                }
-        if (n_refusals >= ELEMENTSOF(refusals))
-                return -ENOSPC;
-        refusals[n_refusals].section = section;
-        refusals[n_refusals].key = key;
-        snprintf(refusals[n_refusals++].why, sizeof(refusals[0].why), "%s", why);
-        return 0;
-}
-
-const char *unit_key_refusal(const char *section, const char *key) {
-        for (size_t i = 0; i < n_refusals; i++)
-                if (streq(refusals[i].section, section) && streq(refusals[i].key, key))
-                        return refusals[i].why;
-        return NULL;
+const char *unit_key_host_lacks(const struct unit_key *k, const struct unit_host *host) {
+        if (!host || k->needs < 0 || k->needs >= _UNIT_HOST_FEATURE_MAX)
+                return NULL;
+        return host->lacks[k->needs];
 }
 
 const char *unit_key_class_to_string(enum unit_key_class c) {

@@ -303,9 +303,6 @@ static int report_unknown_key(struct parse_ctx *ctx, const char *key) {
 }
 
 static int report_unsupported(struct parse_ctx *ctx, const struct unit_key *k, const char *key) {
-        const char *here = unit_key_refusal(k->info.section, k->info.key);
-        if (here)
-                return ctx_error(ctx, "%s= cannot be applied here: %s", key, here);
         if (!k->why)
                 return ctx_error(
                         ctx, "%s= cannot be applied here, and ignoring it would change how the service runs",
@@ -325,6 +322,9 @@ static int handle_assignment(struct parse_ctx *ctx, const char *key, const char 
                 return report_unknown_key(ctx, key);
         if (k->info.class == UNIT_KEY_UNSUPPORTED)
                 return report_unsupported(ctx, k, key);
+        const char *lacks = unit_key_host_lacks(k, ctx->host);
+        if (lacks)
+                return ctx_error(ctx, "%s= cannot be applied here: %s", key, lacks);
         if (!k->parse)
                 return 0;
         int r = k->parse(ctx, key, value, (uint8_t *) ctx->u + k->offset, k->ltype);

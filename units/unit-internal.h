@@ -23,6 +23,7 @@ bool diag_has_errors_since(const struct unit_diag *d, size_t from);
 struct parse_ctx {
         struct unit *u;
         struct unit_diag *diag;
+        const struct unit_host *host; /* what the host lacks; NULL: nothing */
         const char *file; /* current file; points into u->path or u->dropins */
         unsigned line; /* physical line where the current logical line starts */
         char *section; /* current section, NULL before the first header */
@@ -74,6 +75,7 @@ struct unit_key {
         size_t offset; /* into struct unit */
         int ltype; /* parser-specific; for UNSUPPORTED rows an unsupported_severity */
         const char *why; /* UNSUPPORTED rows: why svc refuses or ignores the key */
+        enum unit_host_feature needs; /* what the host must have, _UNIT_HOST_FEATURE_INVALID: nothing */
 };
 
 enum unsupported_severity {
@@ -85,6 +87,8 @@ enum unsupported_severity {
 const struct unit_key *unit_key_lookup(const char *section, const char *key);
 /* The first row for KEY in any section, or NULL. */
 const struct unit_key *unit_key_lookup_any(const char *key);
+/* What HOST lacks for key K, as a clause, or NULL when it has what K needs (or HOST is NULL). */
+const char *unit_key_host_lacks(const struct unit_key *k, const struct unit_host *host);
 /* The known key nearest to KEY by edit distance, or NULL when none is near. */
 const char *unit_key_suggest(const char *key);
 bool unit_section_is_known(const char *section);

@@ -328,14 +328,14 @@ static int parse_dropins(struct parse_ctx *ctx, char *const *dropins) {
 
 /* Parses TEXT as the main file PATH of unit NAME, then DROPINS. */
 static int load_text(const char *name, const char *path, const char *text, size_t len, char *const *dropins,
-                     struct unit **ret, struct unit_diag *diag) {
+                     const struct unit_host *host, struct unit **ret, struct unit_diag *diag) {
         size_t mark = diag->n;
         _cleanup_(unit_freep) struct unit *u = unit_new(name);
 
         if (!u || !(u->path = strdup(path)))
                 return -ENOMEM;
         u->source_hash = FNV1A64_INIT;
-        struct parse_ctx ctx = { .u = u, .diag = diag };
+        struct parse_ctx ctx = { .u = u, .diag = diag, .host = host };
         int r = parse_one(&ctx, u->path, text, len);
         if (r >= 0)
                 r = parse_dropins(&ctx, dropins);
@@ -351,12 +351,12 @@ static int load_text(const char *name, const char *path, const char *text, size_
         return 0;
 }
 
-int unit_load_string(const char *text, const char *filename, const char *name, struct unit **ret,
-                     struct unit_diag *diag) {
+int unit_load_string(const char *text, const char *filename, const char *name, const struct unit_host *host,
+                     struct unit **ret, struct unit_diag *diag) {
         int r = check_name(name, filename, diag);
         if (r < 0)
                 return r;
-        return load_text(name, filename, text, strlen(text), NULL, ret, diag);
+        return load_text(name, filename, text, strlen(text), NULL, host, ret, diag);
 }
 
 /* ---- files and drop-ins ---------------------------------------------------------------------- */
@@ -434,8 +434,8 @@ static int dropins_collect(const char *dir, const char *name, char ***ret) {
         return 0;
 }
 
-static int load_path(const char *dir, const char *name, const char *path, struct unit **ret,
-                     struct unit_diag *diag) {
+static int load_path(const char *dir, const char *name, const char *path, const struct unit_host *host,
+                     struct unit **ret, struct unit_diag *diag) {
         _cleanup_free_ char *text = NULL;
         _cleanup_strv_free_ char **dropins = NULL;
         size_t len = 0;
@@ -457,7 +457,7 @@ static int load_path(const char *dir, const char *name, const char *path, struct
         }
         if (r < 0)
                 return r;
-        return load_text(name, path, text, len, dropins, ret, diag);
+        return load_text(name, path, text, len, dropins, host, ret, diag);
 }
 
 /* The file of unit STEM (its first N bytes) in DIR: 0 and DIR/STEM.unit or DIR/STEM.service,
@@ -486,7 +486,8 @@ static int find_unit_file(const char *dir, int n, const char *stem, char **ret, 
         return 0;
 }
 
-int unit_load_from_dir(const char *dir, const char *name, struct unit **ret, struct unit_diag *diag) {
+int unit_load_from_dir(const char *dir, const char *name, const struct unit_host *host, struct unit **ret,
+                       struct unit_diag *diag) {
         _cleanup_free_ char *path = NULL, *want = NULL;
         const char *at = strchr(name, '@');
 
@@ -497,7 +498,7 @@ int unit_load_from_dir(const char *dir, const char *name, struct unit **ret, str
         if (r == -ENOENT && at) /* No file of the instance's own: the template's. */
                 r = find_unit_file(dir, (int) (at - name + 1), name, &path, diag);
         if (r != -ENOENT)
-                return r < 0 ? r : load_path(dir, name, path, ret, diag);
+                return r < 0 ? r : load_path(dir, name, path, host, ret, diag);
         if (unit_name_is_timer(name)) {
                 r = diag_add(diag, false, dir, 0, "no such timer file %s%s%.*s%s", name,
                              at ? ", nor a template " : "", at ? (int) (at - name + 1) : 0, name,
@@ -516,7 +517,8 @@ int unit_load_from_dir(const char *dir, const char *name, struct unit **ret, str
         return r < 0 ? r : -ENOENT;
 }
 
-int unit_load_file(const char *path, struct unit **ret, struct unit_diag *diag) {
+int unit_load_file(const char *path, const struct unit_host *host, struct unit **ret,
+                   struct unit_diag *diag) {
         const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
         size_t n = strlen(base), k = unit_name_is_timer(base) ? 0 : unit_suffix_len(base);
 
@@ -533,5 +535,5 @@ int unit_load_file(const char *path, struct unit **ret, struct unit_diag *diag) 
         int r = check_name(name, path, diag);
         if (r < 0)
                 return r;
-        return load_path(*dir ? dir : "/", name, path, ret, diag);
+        return load_path(*dir ? dir : "/", name, path, host, ret, diag);
 }

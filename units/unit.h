@@ -5,6 +5,7 @@
  * debug, exits, or knows about the event loop: errors are returned as diagnostics carrying
  * file, line and a sentence, and the caller prints them. */
 
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -558,18 +559,39 @@ bool unit_diag_has_errors(const struct unit_diag *d);
 /* "FILE:LINE: warning: MESSAGE" / "FILE:LINE: MESSAGE", allocated; NULL on OOM. */
 char *unit_diag_format(const struct unit_diag_item *i);
 
+/* What the host svcd runs on cannot give a service. A key that needs one of these is refused
+ * where a unit uses it, with the host's reason. */
+enum unit_host_feature {
+        UNIT_HOST_MEMORY_MAX, /* MemoryMax= */
+        UNIT_HOST_MEMORY_HIGH, /* MemoryHigh= */
+        UNIT_HOST_TASKS_MAX, /* TasksMax= */
+        UNIT_HOST_CPU, /* CPUWeight=, CPUQuota= */
+        UNIT_HOST_IO_WEIGHT, /* IOWeight= */
+        _UNIT_HOST_FEATURE_MAX,
+        _UNIT_HOST_FEATURE_INVALID = -EINVAL,
+};
+
+/* The host's capabilities, passed to the loaders. lacks[F] is NULL when the host can honour F, else
+ * a clause naming what it lacks ("no pids controller is available to svcd"). A NULL struct
+ * unit_host means everything is available (svc check, tests). */
+struct unit_host {
+        const char *lacks[_UNIT_HOST_FEATURE_MAX];
+};
+
 /* Load unit NAME from DIR: DIR/NAME.unit, or for "tpl@inst" DIR/tpl@.unit, then drop-ins from
- * DIR/tpl@.unit.d/ (for instances) and DIR/NAME.unit.d/, "*.conf" in lexical order.
+ * DIR/tpl@.unit.d/ (for instances) and DIR/NAME.unit.d/, "*.conf" in lexical order. HOST says what
+ * the running host lacks (NULL: nothing).
  * Returns 0 and the unit when it is valid (warnings may still be in diag); -EINVAL when it is
  * refused (the reasons are in diag); -ENOENT when no file exists (also in diag); -ENOMEM. */
-int unit_load_from_dir(const char *dir, const char *name, struct unit **ret, struct unit_diag *diag);
+int unit_load_from_dir(const char *dir, const char *name, const struct unit_host *host, struct unit **ret,
+                       struct unit_diag *diag);
 
 /* Load one file; the unit name is the file name without ".unit". Drop-ins next to it apply. */
-int unit_load_file(const char *path, struct unit **ret, struct unit_diag *diag);
+int unit_load_file(const char *path, const struct unit_host *host, struct unit **ret, struct unit_diag *diag);
 
 /* Parse TEXT as if it were the unit file FILENAME of unit NAME (no drop-ins). For tests. */
-int unit_load_string(const char *text, const char *filename, const char *name, struct unit **ret,
-                     struct unit_diag *diag);
+int unit_load_string(const char *text, const char *filename, const char *name, const struct unit_host *host,
+                     struct unit **ret, struct unit_diag *diag);
 
 struct unit *unit_free(struct unit *u);
 static inline void unit_freep(struct unit **u) {
@@ -669,18 +691,7 @@ struct unit_key_info {
 /* Iterates the table: returns entry I or NULL past the end. */
 const struct unit_key_info *unit_key_table_get(size_t i);
 
-/* Changes the class of a key at run time (e.g. a resource key that the running cgroup hierarchy
- * cannot honour becomes UNIT_KEY_UNSUPPORTED). Returns 0 or -ENOENT. */
-int unit_key_set_class(const char *section, const char *key, enum unit_key_class class);
-
 const char *unit_key_class_to_string(enum unit_key_class c);
-/* Refuses KEY at run time with a reason (e.g. the running cgroup hierarchy cannot honour it): a
- * unit using it then gets "FILE:LINE: KEY= cannot be applied here: WHY". SECTION and KEY must be
- * string literals or otherwise outlive the table. 0, -ENOENT or -ENOSPC. */
-int unit_key_refuse(const char *section, const char *key, const char *why);
-/* The reason given to unit_key_refuse(), or NULL. */
-const char *unit_key_refusal(const char *section, const char *key);
-
 const char *service_type_to_string(enum service_type t);
 const char *restart_policy_to_string(enum restart_policy r);
 const char *kill_mode_to_string(enum kill_mode k);

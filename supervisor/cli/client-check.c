@@ -56,12 +56,12 @@ static int load_for_check(const char *path, struct unit **ret, struct unit_diag 
         const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
         size_t n = strlen(base), k = unit_suffix_len(base);
         if (k == 0 || n <= k || base[n - k - 1] != '@')
-                return unit_load_file(path, ret, d);
+                return unit_load_file(path, NULL, ret, d);
         _cleanup_free_ char *dir = slash ? strndup(path, (size_t) (slash - path)) : strdup(".");
         _cleanup_free_ char *name = NULL;
         if (!dir || asprintf(&name, "%.*stest_instance", (int) (n - k), base) < 0)
                 return -ENOMEM;
-        return unit_load_from_dir(*dir ? dir : "/", name, ret, d);
+        return unit_load_from_dir(*dir ? dir : "/", name, NULL, ret, d);
 }
 
 int client_check(const char *root, int argc, char **argv) {

@@ -245,32 +245,26 @@ static void setup_v1(struct cgroups *cg, const char *name) {
         cg->io = w && access(w, F_OK) == 0 && weight_capable_scheduler();
 }
 
-/* Keys the hierarchy cannot honour are refused where a unit uses them, with the reason. */
-static void refuse_keys(const struct cgroups *cg) {
+/* What the hierarchy cannot honour, for the loaders: a unit using a key that needs it is refused
+ * with the reason. */
+static void host_lacks(const struct cgroups *cg, struct unit_host *host) {
         const char *none = cg->mode == CG_NONE ? "no cgroup hierarchy is mounted" : NULL;
+        const char *no_cpu = none ? none : "no cpu controller is available to svcd";
         if (!cg->memory)
-                unit_key_refuse("Service", "MemoryMax",
-                                none ? none : "no memory controller is available to svcd");
+                host->lacks[UNIT_HOST_MEMORY_MAX] = none ? none : "no memory controller is available to svcd";
         if (!cg->memory_high)
-                unit_key_refuse(
-                        "Service", "MemoryHigh",
+                host->lacks[UNIT_HOST_MEMORY_HIGH] =
                         none         ? none
                         : cg->memory ? "this host's memory controller is cgroup v1, which has no memory.high"
-                                     : "no memory controller is available to svcd");
+                                     : "no memory controller is available to svcd";
         if (!cg->pids)
-                unit_key_refuse("Service", "TasksMax",
-                                none ? none : "no pids controller is available to svcd");
-        if (!cg->cpu) {
-                unit_key_refuse("Service", "CPUWeight",
-                                none ? none : "no cpu controller is available to svcd");
-                unit_key_refuse("Service", "CPUQuota",
-                                none ? none : "no cpu controller is available to svcd");
-        }
+                host->lacks[UNIT_HOST_TASKS_MAX] = none ? none : "no pids controller is available to svcd";
+        if (!cg->cpu)
+                host->lacks[UNIT_HOST_CPU] = no_cpu;
         if (!cg->io)
-                unit_key_refuse(
-                        "Service", "IOWeight",
+                host->lacks[UNIT_HOST_IO_WEIGHT] =
                         none ? none
-                             : "no disk uses a weight-capable I/O scheduler (BFQ) with an I/O controller");
+                             : "no disk uses a weight-capable I/O scheduler (BFQ) with an I/O controller";
 }
 
 int cgroup_init(struct manager *m) {
@@ -290,7 +284,7 @@ int cgroup_init(struct manager *m) {
         if (!mount || !cg->own || !name) {
                 log_warning("No cgroup2 hierarchy: services are not tracked by cgroup and resource keys are "
                             "refused");
-                refuse_keys(cg);
+                host_lacks(cg, &m->host);
                 return 0;
         }
         cg->mode = streq(mount, "/sys/fs/cgroup") ? CG_V2 : CG_HYBRID;
@@ -307,7 +301,7 @@ int cgroup_init(struct manager *m) {
                 return r;
         if (cg->mode == CG_HYBRID)
                 setup_v1(cg, name);
-        refuse_keys(cg);
+        host_lacks(cg, &m->host);
         log_info("cgroups: %s, services under %s", cg->mode == CG_V2 ? "v2" : "hybrid (v1 controllers)",
                  cg->container);
         return 0;

@@ -215,7 +215,7 @@ static char **diag_to_strv(const struct unit_diag *d, bool errors_only) {
 /* Loads NAME from disk. Returns 0 with the unit, or <0 with the reasons in *ret_errors. */
 static int load_unit(struct manager *m, const char *name, struct unit **ret, char ***ret_errors) {
         struct unit_diag d = { 0 };
-        int r = unit_load_from_dir(m->units_dir, name, ret, &d);
+        int r = unit_load_from_dir(m->units_dir, name, &m->host, ret, &d);
         print_diag(&d);
         if (r < 0 && ret_errors)
                 *ret_errors = diag_to_strv(&d, true);

@@ -182,6 +182,7 @@ struct manager {
         int exit_status;
         gid_t svc_gid; /* group "svc" from /etc/group, or (gid_t) -1 */
         struct cgroups *cgroups;
+        struct unit_host host; /* what this host cannot give a service (cgroup.c), for the loaders */
         struct net *net;
         /* svcd.conf [Manager] DefaultOnFailure=, DefaultOnHealthChange= (alerts.c), or NULL */
         char *default_on_failure, *default_on_health_change;

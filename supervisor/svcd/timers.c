@@ -392,7 +392,7 @@ int timers_load(struct manager *m, const char *name) {
         struct timer *t = timer_find(m, name);
         struct unit_diag d = { 0 };
         struct unit *u = NULL;
-        int r = unit_load_from_dir(m->units_dir, name, &u, &d);
+        int r = unit_load_from_dir(m->units_dir, name, &m->host, &u, &d);
 
         for (size_t i = 0; i < d.n; i++) {
                 _cleanup_free_ char *line = unit_diag_format(&d.items[i]);

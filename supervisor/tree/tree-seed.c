@@ -187,7 +187,7 @@ static void check_unit(const char *path, int tree_fd, const char *tree, const ch
         _cleanup_(unit_freep) struct unit *u = NULL;
         _cleanup_free_ char *label = NULL, *why = NULL;
         struct unit_diag d = { 0 };
-        (void) unit_load_file(path, &u, &d);
+        (void) unit_load_file(path, NULL, &u, &d);
         for (size_t i = 0; i < d.n; i++) {
                 _cleanup_free_ char *s = unit_diag_format(&d.items[i]);
                 if (s)

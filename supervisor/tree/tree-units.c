@@ -49,7 +49,7 @@ static int load_unit_files(const struct tree_ctx *ctx, struct tree_world *w) {
                 struct unit_diag diag = { 0 };
                 if (!name)
                         return -ENOMEM;
-                int r = unit_name_is_valid(name) ? unit_load_from_dir(ctx->units_dir, name, &u, &diag)
+                int r = unit_name_is_valid(name) ? unit_load_from_dir(ctx->units_dir, name, NULL, &u, &diag)
                                                  : -EINVAL;
                 unit_diag_clear(&diag);
                 if (r < 0 || !u->root_directory || strchr(u->root_directory, '/'))

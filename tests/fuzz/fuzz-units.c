@@ -50,7 +50,7 @@ static void check(int r, struct unit *u, const struct unit_diag *d) {
 static void load_dir(const char *name) {
         struct unit_diag d = { 0 };
         struct unit *u = NULL;
-        int r = unit_load_from_dir(dir, name, &u, &d);
+        int r = unit_load_from_dir(dir, name, NULL, &u, &d);
         check(r, u, &d);
         for (size_t i = 0; i < d.n; i++) {
                 char *t = unit_diag_format(&d.items[i]);
@@ -88,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         struct unit_diag d = { 0 };
         struct unit *u = NULL;
-        int r = unit_load_string(text, "fuzz.unit", "fuzz", &u, &d);
+        int r = unit_load_string(text, "fuzz.unit", "fuzz", NULL, &u, &d);
         check(r, u, &d);
         unit_free(u);
         unit_diag_clear(&d);

@@ -18,7 +18,7 @@
 static struct unit *load_ok(const char *text) {
         struct unit *u = NULL;
         struct unit_diag d = { 0 };
-        int r = unit_load_string(text, "test.unit", "test", &u, &d);
+        int r = unit_load_string(text, "test.unit", "test", NULL, &u, &d);
         for (size_t i = 0; i < d.n; i++)
                 print_message("  diag: %s\n", d.items[i].message);
         unit_diag_clear(&d);
@@ -30,7 +30,7 @@ static struct unit *load_ok(const char *text) {
 static char *load_error(const char *text) {
         struct unit *u = NULL;
         struct unit_diag d = { 0 };
-        int r = unit_load_string(text, "test.unit", "test", &u, &d);
+        int r = unit_load_string(text, "test.unit", "test", NULL, &u, &d);
         char *m = NULL;
         for (size_t i = 0; i < d.n && !m; i++)
                 if (!d.items[i].warning)

@@ -28,7 +28,7 @@ static struct unit *load_lines(const char *lines, size_t *warnings) {
         assert_true(asprintf(&text, SVC "%s", lines) > 0);
         struct unit_diag d = {};
         struct unit *u = NULL;
-        int r = unit_load_string(text, "test.unit", "test", &u, &d);
+        int r = unit_load_string(text, "test.unit", "test", NULL, &u, &d);
         if (r != 0 || (!warnings && d.n > 0))
                 print_diag(&d);
         assert_int_equal(r, 0);
@@ -46,7 +46,7 @@ static void expect_error(const char *lines, unsigned line, const char *gist) {
         assert_true(asprintf(&text, SVC "%s", lines) > 0);
         struct unit_diag d = {};
         struct unit *u = NULL;
-        int r = unit_load_string(text, "test.unit", "test", &u, &d);
+        int r = unit_load_string(text, "test.unit", "test", NULL, &u, &d);
         bool found = false;
         for (size_t i = 0; i < d.n; i++)
                 found |= !d.items[i].warning && d.items[i].line == line && strstr(d.items[i].message, gist);

@@ -15,7 +15,7 @@ static int load(const char *name, const char *text, struct unit **ret, char **re
         struct unit_diag d = { 0 };
         char file[256];
         snprintf(file, sizeof(file), "/u/%s", name);
-        int r = unit_load_string(text, file, name, ret, &d);
+        int r = unit_load_string(text, file, name, NULL, ret, &d);
         *ret_error = NULL;
         for (size_t i = 0; i < d.n && !*ret_error; i++)
                 if (!d.items[i].warning)
@@ -115,9 +115,9 @@ static void test_timers__refusals(void **state _unused_) {
 static void test_timers__unhonoured_keys_warn(void **state _unused_) {
         _cleanup_(unit_freep) struct unit *u = NULL;
         struct unit_diag d = { 0 };
-        assert_int_equal(
-                unit_load_string("[Timer]\nOnCalendar=daily\nWakeSystem=yes\n", "x.timer", "x.timer", &u, &d),
-                0);
+        assert_int_equal(unit_load_string("[Timer]\nOnCalendar=daily\nWakeSystem=yes\n", "x.timer", "x.timer",
+                                          NULL, &u, &d),
+                         0);
         assert_int_equal(d.n, 1);
         assert_true(d.items[0].warning);
         assert_non_null(strstr(d.items[0].message, "does not wake the system from suspend"));

@@ -75,7 +75,7 @@ static void test_tree__quoted_values_read_back(void **state _unused_) {
                 _cleanup_free_ char *text = unit_text(hostile[i], &literal), *dir = NULL, *env = NULL;
                 _cleanup_(unit_freep) struct unit *u = NULL;
                 struct unit_diag d = { 0 };
-                int r = unit_load_string(text, "q.unit", "q", &u, &d);
+                int r = unit_load_string(text, "q.unit", "q", NULL, &u, &d);
                 for (size_t k = 0; k < d.n; k++) {
                         _cleanup_free_ char *s = unit_diag_format(&d.items[k]);
                         print_message("%s\n--\n%s\n", s, text);

@@ -29,7 +29,7 @@
 /* ---- helpers ------------------------------------------------------------------------------- */
 
 static int load_as(const char *text, const char *name, struct unit **ret, struct unit_diag *d) {
-        return unit_load_string(text, "test.unit", name, ret, d);
+        return unit_load_string(text, "test.unit", name, NULL, ret, d);
 }
 
 static int load(const char *text, struct unit **ret, struct unit_diag *d) {
@@ -325,7 +325,7 @@ static void test_units__nul_byte_is_refused(void **state _unused_) {
         assert_non_null(f);
         assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
         fclose(f);
-        assert_int_equal(unit_load_file(p, &u, &d), -EINVAL);
+        assert_int_equal(unit_load_file(p, NULL, &u, &d), -EINVAL);
         assert_true(diag_has(&d, false, p, 3, "NUL byte"));
         unit_diag_clear(&d);
         rm_rf(TAKE_PTR(dir));
@@ -1397,7 +1397,7 @@ static void test_units__template_instance_loads_from_dir(void **state _unused_) 
         write_file(dir, "web@.unit", "[Unit]\nDescription=site %i\n[Service]\nExecStart=/usr/bin/web %i\n");
         struct unit_diag d = {};
         struct unit *u = NULL;
-        assert_int_equal(unit_load_from_dir(dir, "web@blue", &u, &d), 0);
+        assert_int_equal(unit_load_from_dir(dir, "web@blue", NULL, &u, &d), 0);
         assert_int_equal(d.n, 0);
         assert_string_equal(u->name, "web@blue");
         assert_string_equal(u->description, "site blue");
@@ -1413,14 +1413,14 @@ static void test_units__loading_a_template_itself_is_refused(void **state _unuse
         write_file(dir, "web@.unit", "[Service]\nExecStart=/usr/bin/web %i\n");
         struct unit_diag d = {};
         struct unit *u = NULL;
-        assert_int_equal(unit_load_from_dir(dir, "web@", &u, &d), -EINVAL);
+        assert_int_equal(unit_load_from_dir(dir, "web@", NULL, &u, &d), -EINVAL);
         assert_true(diag_has(&d, false, NULL, 0, "web@ is a template; load an instance of it such as web@1"));
         unit_diag_clear(&d);
         _cleanup_free_ char *p = path_join(dir, "web@.unit");
-        assert_int_equal(unit_load_file(p, &u, &d), -EINVAL);
+        assert_int_equal(unit_load_file(p, NULL, &u, &d), -EINVAL);
         assert_true(diag_has(&d, false, p, 0, "is a template"));
         unit_diag_clear(&d);
-        assert_int_equal(unit_load_string(SVC, "web@.unit", "web@", &u, &d), -EINVAL);
+        assert_int_equal(unit_load_string(SVC, "web@.unit", "web@", NULL, &u, &d), -EINVAL);
         unit_diag_clear(&d);
         rm_rf(dir);
 }
@@ -1431,11 +1431,11 @@ static void test_units__instance_file_wins_over_template(void **state _unused_) 
         write_file(dir, "web@special.unit", "[Unit]\nDescription=own %i\n" SVC);
         struct unit_diag d = {};
         struct unit *u = NULL;
-        assert_int_equal(unit_load_from_dir(dir, "web@special", &u, &d), 0);
+        assert_int_equal(unit_load_from_dir(dir, "web@special", NULL, &u, &d), 0);
         assert_string_equal(u->description, "own special");
         assert_string_equal(u->instance, "special");
         unit_free(u);
-        assert_int_equal(unit_load_from_dir(dir, "web@other", &u, &d), 0);
+        assert_int_equal(unit_load_from_dir(dir, "web@other", NULL, &u, &d), 0);
         assert_string_equal(u->description, "template");
         unit_free(u);
         unit_diag_clear(&d);
@@ -1452,7 +1452,7 @@ static void test_units__dropins_apply_in_lexical_order(void **state _unused_) {
         write_file(dir, "blog.unit.d/.hidden.conf", "garbage\n");
         struct unit_diag d = {};
         struct unit *u = NULL;
-        assert_int_equal(unit_load_from_dir(dir, "blog", &u, &d), 0);
+        assert_int_equal(unit_load_from_dir(dir, "blog", NULL, &u, &d), 0);
         assert_int_equal(d.n, 0);
         assert_string_equal(u->description, "twenty");
         assert_strv(u->after, "a", "b", "c", NULL);
@@ -1476,14 +1476,14 @@ static void test_units__instance_dropin_overrides_template_dropin_of_same_name(v
         write_file(dir, "web@blue.unit.d/30-own.conf", "[Unit]\nDocumentation=own\n");
         struct unit_diag d = {};
         struct unit *u = NULL;
-        assert_int_equal(unit_load_from_dir(dir, "web@blue", &u, &d), 0);
+        assert_int_equal(unit_load_from_dir(dir, "web@blue", NULL, &u, &d), 0);
         assert_string_equal(u->description, "instance drop-in");
         assert_strv(u->documentation, "tpl", "own", NULL);
         assert_int_equal(strv_length(u->dropins), 3);
         assert_non_null(strstr(u->dropins[2], "web@blue.unit.d/50-x.conf"));
         unit_free(u);
         /* Another instance gets the template's drop-ins only. */
-        assert_int_equal(unit_load_from_dir(dir, "web@red", &u, &d), 0);
+        assert_int_equal(unit_load_from_dir(dir, "web@red", NULL, &u, &d), 0);
         assert_string_equal(u->description, "template drop-in");
         unit_free(u);
         unit_diag_clear(&d);
@@ -1496,7 +1496,7 @@ static void test_units__dropin_can_reset_exec_start(void **state _unused_) {
         write_file(dir, "blog.unit.d/override.conf", "[Service]\nExecStart=\nExecStart=/usr/bin/new\n");
         struct unit_diag d = {};
         struct unit *u = NULL;
-        assert_int_equal(unit_load_from_dir(dir, "blog", &u, &d), 0);
+        assert_int_equal(unit_load_from_dir(dir, "blog", NULL, &u, &d), 0);
         assert_string_equal(first_exec(u)->path, "/usr/bin/new");
         assert_non_null(strstr(first_exec(u)->file, "override.conf"));
         assert_int_equal(first_exec(u)->line, 3);
@@ -1510,13 +1510,13 @@ static void test_units__dropin_errors_name_the_dropin(void **state _unused_) {
         write_file(dir, "blog.unit.d/bad.conf", "[Service]\n\nRestart=never\n");
         struct unit_diag d = {};
         struct unit *u = NULL;
-        assert_int_equal(unit_load_from_dir(dir, "blog", &u, &d), -EINVAL);
+        assert_int_equal(unit_load_from_dir(dir, "blog", NULL, &u, &d), -EINVAL);
         _cleanup_free_ char *p = path_join(dir, "blog.unit.d/bad.conf");
         assert_true(diag_has(&d, false, p, 3, "Restart=never"));
         unit_diag_clear(&d);
         /* A drop-in starts outside any section, like any file. */
         write_file(dir, "blog.unit.d/bad.conf", "Restart=no\n");
-        assert_int_equal(unit_load_from_dir(dir, "blog", &u, &d), -EINVAL);
+        assert_int_equal(unit_load_from_dir(dir, "blog", NULL, &u, &d), -EINVAL);
         assert_true(diag_has(&d, false, p, 1, "before any section header"));
         unit_diag_clear(&d);
         rm_rf(dir);
@@ -1526,9 +1526,9 @@ static void test_units__missing_unit_file_is_enoent(void **state _unused_) {
         char *dir = mktemp_dir();
         struct unit_diag d = {};
         struct unit *u = NULL;
-        assert_int_equal(unit_load_from_dir(dir, "ghost", &u, &d), -ENOENT);
+        assert_int_equal(unit_load_from_dir(dir, "ghost", NULL, &u, &d), -ENOENT);
         assert_true(diag_has(&d, false, NULL, 0, "no such unit file"));
-        assert_int_equal(unit_load_from_dir(dir, "ghost@1", &u, &d), -ENOENT);
+        assert_int_equal(unit_load_from_dir(dir, "ghost@1", NULL, &u, &d), -ENOENT);
         assert_true(diag_has(&d, false, NULL, 0, "no template"));
         unit_diag_clear(&d);
         rm_rf(dir);
@@ -1544,7 +1544,7 @@ static void test_units__names_must_be_plain_file_names(void **state _unused_) {
                 struct unit_diag d = {};
                 struct unit *u = NULL;
                 assert_false(unit_name_is_valid(bad[i]));
-                assert_int_equal(unit_load_from_dir("/nonexistent", bad[i], &u, &d), -EINVAL);
+                assert_int_equal(unit_load_from_dir("/nonexistent", bad[i], NULL, &u, &d), -EINVAL);
                 assert_true(diag_has(&d, false, NULL, 0, "is not a unit name"));
                 unit_diag_clear(&d);
         }
@@ -1563,13 +1563,13 @@ static void test_units__load_file_takes_name_and_dropins_from_path(void **state 
         _cleanup_free_ char *p = path_join(dir, "mail.unit"), *q = path_join(dir, "notes.txt");
         struct unit_diag d = {};
         struct unit *u = NULL;
-        assert_int_equal(unit_load_file(p, &u, &d), 0);
+        assert_int_equal(unit_load_file(p, NULL, &u, &d), 0);
         assert_string_equal(u->name, "mail");
         assert_string_equal(u->description, "mail.unit");
         assert_int_equal(u->restart, RESTART_NO);
         assert_string_equal(u->path, p);
         unit_free(u);
-        assert_int_equal(unit_load_file(q, &u, &d), -EINVAL);
+        assert_int_equal(unit_load_file(q, NULL, &u, &d), -EINVAL);
         assert_true(diag_has(&d, false, q, 0, "must end in .unit"));
         unit_diag_clear(&d);
         rm_rf(dir);
@@ -1583,16 +1583,16 @@ static void test_units__service_file_loads_as_its_stem(void **state _unused_) {
         write_file(dir, "web@.service", "[Unit]\nDescription=%n\n" SVC);
         struct unit_diag d = {};
         struct unit *u = NULL;
-        assert_int_equal(unit_load_from_dir(dir, "nginx", &u, &d), 0);
+        assert_int_equal(unit_load_from_dir(dir, "nginx", NULL, &u, &d), 0);
         assert_string_equal(u->name, "nginx");
         assert_string_equal(u->description, "nginx.service nginx");
         assert_int_equal(u->restart, RESTART_NO);
         u = unit_free(u);
-        assert_int_equal(unit_load_from_dir(dir, "web@1", &u, &d), 0);
+        assert_int_equal(unit_load_from_dir(dir, "web@1", NULL, &u, &d), 0);
         assert_string_equal(u->description, "web@1.service");
         u = unit_free(u);
         _cleanup_free_ char *p = path_join(dir, "nginx.service");
-        assert_int_equal(unit_load_file(p, &u, &d), 0);
+        assert_int_equal(unit_load_file(p, NULL, &u, &d), 0);
         assert_string_equal(u->name, "nginx");
         assert_int_equal(u->restart, RESTART_NO);
         unit_free(u);
@@ -1610,11 +1610,11 @@ static void test_units__name_defined_twice_is_refused(void **state _unused_) {
         struct unit_diag d = {};
         struct unit *u = NULL;
         _cleanup_free_ char *first = path_join(dir, "a.unit"), *second = path_join(dir, "a.service");
-        assert_int_equal(unit_load_from_dir(dir, "a", &u, &d), -EINVAL);
+        assert_int_equal(unit_load_from_dir(dir, "a", NULL, &u, &d), -EINVAL);
         assert_true(diag_has(&d, false, second, 0, first));
         assert_true(diag_has(&d, false, second, 0, "a second time"));
         unit_diag_clear(&d);
-        assert_int_equal(unit_load_from_dir(dir, "t@1", &u, &d), -EINVAL);
+        assert_int_equal(unit_load_from_dir(dir, "t@1", NULL, &u, &d), -EINVAL);
         assert_true(diag_has(&d, false, NULL, 0, "defines unit t@ a second time"));
         unit_diag_clear(&d);
         rm_rf(dir);
@@ -1648,14 +1648,14 @@ static void test_units__source_hash_covers_file_and_dropins(void **state _unused
         write_file(dir, "h.unit", main_text);
         struct unit_diag d = {};
         struct unit *u = NULL;
-        assert_int_equal(unit_load_from_dir(dir, "h", &u, &d), 0);
+        assert_int_equal(unit_load_from_dir(dir, "h", NULL, &u, &d), 0);
         assert_true(u->source_hash == fnv(0xcbf29ce484222325ULL, main_text));
         unit_free(u);
         assert_int_equal(load(main_text, &u, &d), 0);
         assert_true(u->source_hash == fnv(0xcbf29ce484222325ULL, main_text));
         unit_free(u);
         write_file(dir, "h.unit.d/a.conf", dropin_text);
-        assert_int_equal(unit_load_from_dir(dir, "h", &u, &d), 0);
+        assert_int_equal(unit_load_from_dir(dir, "h", NULL, &u, &d), 0);
         assert_true(u->source_hash == fnv(fnv(0xcbf29ce484222325ULL, main_text), dropin_text));
         unit_free(u);
         rm_rf(dir);
@@ -1667,9 +1667,9 @@ static void test_units__one_bad_unit_is_refused_alone(void **state _unused_) {
         write_file(dir, "good.unit", SVC);
         struct unit_diag d = {};
         struct unit *bad = NULL, *good = NULL;
-        assert_int_equal(unit_load_from_dir(dir, "bad", &bad, &d), -EINVAL);
+        assert_int_equal(unit_load_from_dir(dir, "bad", NULL, &bad, &d), -EINVAL);
         /* The same diag already holds an error: the next unit still loads. */
-        assert_int_equal(unit_load_from_dir(dir, "good", &good, &d), 0);
+        assert_int_equal(unit_load_from_dir(dir, "good", NULL, &good, &d), 0);
         assert_null(bad);
         assert_non_null(good);
         assert_true(unit_diag_has_errors(&d));
@@ -1729,7 +1729,7 @@ static void graph_add(struct graph_fixture *g, const char *name, const char *uni
         _cleanup_free_ char *text = NULL, *file = NULL;
         assert_true(asprintf(&text, "[Unit]\n%s" SVC, unit_lines) > 0);
         assert_true(asprintf(&file, "%s.unit", name) > 0);
-        assert_int_equal(unit_load_string(text, file, name, &g->u[g->n++], &g->d), 0);
+        assert_int_equal(unit_load_string(text, file, name, NULL, &g->u[g->n++], &g->d), 0);
 }
 
 static void graph_done(struct graph_fixture *g) {
@@ -1906,26 +1906,51 @@ static void test_units__environment_file_bad_lines_are_warned_and_skipped(void *
 
 /* ---- the four classes ---------------------------------------------------------------------- */
 
-static void test_units__not_applied_keys_warn_at_their_line(void **state _unused_) {
-        /* Every key of this build is applied: mark two as a build that lacks them would. */
-        assert_int_equal(unit_key_set_class("Service", "MemoryMax", UNIT_KEY_NOT_APPLIED), 0);
-        assert_int_equal(unit_key_set_class("Service", "TasksMax", UNIT_KEY_NOT_APPLIED), 0);
-        expect_warning(SVC "\nMemoryMax=1G\n", 4, "MemoryMax= is accepted but not applied by this build yet");
-        expect_warning(SVC "TasksMax=10\n", 3, "TasksMax= is accepted but not applied");
-        /* Only when the key appears. */
-        struct unit *u = load_clean(SVC);
-        unit_free(u);
-        assert_int_equal(unit_key_set_class("Service", "MemoryMax", UNIT_KEY_IMPLEMENTED), 0);
-        assert_int_equal(unit_key_set_class("Service", "TasksMax", UNIT_KEY_IMPLEMENTED), 0);
+/* TEXT must be refused on HOST with an error at line 3 whose message contains GIST. */
+static void expect_refused_on(const struct unit_host *host, const char *text, const char *gist) {
+        struct unit_diag d = {};
+        struct unit *u = NULL;
+        int r = unit_load_string(text, "test.unit", "test", host, &u, &d);
+        bool found = diag_has(&d, false, "test.unit", 3, gist);
+        if (!found)
+                print_diag(&d);
+        assert_int_equal(r, -EINVAL);
+        assert_null(u);
+        assert_true(found);
+        unit_diag_clear(&d);
 }
 
-static void test_units__refused_key_names_the_reason(void **state _unused_) {
+static void test_units__key_the_host_lacks_is_refused_with_the_reason(void **state _unused_) {
+        struct unit_host v1 = {};
+        v1.lacks[UNIT_HOST_MEMORY_HIGH] =
+                "this host's memory controller is cgroup v1, which has no memory.high";
+        v1.lacks[UNIT_HOST_CPU] = "no cpu controller is available to svcd";
+        expect_refused_on(&v1, SVC "MemoryHigh=1G\n",
+                          "MemoryHigh= cannot be applied here: this host's memory controller is cgroup v1, "
+                          "which has no memory.high");
+        expect_refused_on(&v1, SVC "CPUWeight=50\n", "CPUWeight= cannot be applied here: no cpu controller");
+        expect_refused_on(&v1, SVC "CPUQuota=50%\n", "CPUQuota= cannot be applied here: no cpu controller");
+        /* What the host has still loads, and the value is kept. */
+        struct unit_diag d = {};
+        struct unit *u = NULL;
         assert_int_equal(
-                unit_key_refuse("Service", "MemoryHigh", "this host's memory controller is cgroup v1"), 0);
-        expect_bad_value("MemoryHigh", "1G",
-                         "MemoryHigh= cannot be applied here: this host's memory controller is cgroup v1");
-        assert_int_equal(unit_key_set_class("Service", "MemoryHigh", UNIT_KEY_IMPLEMENTED), 0);
-        assert_int_equal(unit_key_refuse("Service", "NoSuchKey", "x"), -ENOENT);
+                unit_load_string(SVC "MemoryMax=1G\nTasksMax=10\n", "test.unit", "test", &v1, &u, &d), 0);
+        assert_int_equal(d.n, 0);
+        assert_int_equal(u->memory_max, 1ULL << 30);
+        unit_free(u);
+}
+
+static void test_units__no_host_means_every_key_is_available(void **state _unused_) {
+        struct unit *u = load_clean(SVC "MemoryMax=1G\nMemoryHigh=512M\nTasksMax=10\nCPUWeight=50\n"
+                                        "CPUQuota=50%\nIOWeight=10\n");
+        assert_int_equal(u->memory_high, 512ULL << 20);
+        unit_free(u);
+        /* An empty host lacks nothing either. */
+        const struct unit_host all = {};
+        struct unit_diag d = {};
+        assert_int_equal(unit_load_string(SVC "IOWeight=10\n", "test.unit", "test", &all, &u, &d), 0);
+        assert_int_equal(d.n, 0);
+        unit_free(u);
 }
 
 static void test_units__implied_keys_are_silent_when_they_match(void **state _unused_) {
@@ -2020,21 +2045,6 @@ static const struct unit_key_info *find_key(const char *section, const char *key
                         return k;
         }
         return NULL;
-}
-
-static void test_units__key_classes_change_at_run_time(void **state _unused_) {
-        assert_int_equal(unit_key_set_class("Service", "MemoryMax", UNIT_KEY_IMPLEMENTED), 0);
-        struct unit *u = load_clean(SVC "MemoryMax=1G\n");
-        unit_free(u);
-        assert_int_equal(unit_key_set_class("Service", "MemoryMax", UNIT_KEY_UNSUPPORTED), 0);
-        assert_int_equal(find_key("Service", "MemoryMax")->class, UNIT_KEY_UNSUPPORTED);
-        expect_bad_value("MemoryMax", "1G", "MemoryMax= cannot be applied here");
-        assert_int_equal(unit_key_set_class("Service", "MemoryMax", UNIT_KEY_NOT_APPLIED), 0);
-        expect_warning(SVC "MemoryMax=1G\n", 3, "not applied");
-        assert_int_equal(unit_key_set_class("Service", "NoSuchKey", UNIT_KEY_IMPLEMENTED), -ENOENT);
-        assert_int_equal(unit_key_set_class("Unit", "MemoryMax", UNIT_KEY_IMPLEMENTED), -ENOENT);
-        /* The table is global: leave it as this build has it. */
-        assert_int_equal(unit_key_set_class("Service", "MemoryMax", UNIT_KEY_IMPLEMENTED), 0);
 }
 
 /* The classes this build promises (the issue's list). */
@@ -2304,7 +2314,7 @@ static int check_corpus_file(const char *path) {
         }
         struct unit_diag d = {};
         struct unit *u = NULL;
-        int r = unit_load_file(path, &u, &d);
+        int r = unit_load_file(path, NULL, &u, &d);
         if (r == 0) {
                 /* Ordering cycles show only over the set of units. */
                 bool refused = false;
@@ -2599,8 +2609,8 @@ int main(void) {
                 cmocka_unit_test(test_units__environment_files_are_read_and_override),
                 cmocka_unit_test(test_units__missing_environment_file_is_enoent),
                 cmocka_unit_test(test_units__environment_file_bad_lines_are_warned_and_skipped),
-                cmocka_unit_test(test_units__not_applied_keys_warn_at_their_line),
-                cmocka_unit_test(test_units__refused_key_names_the_reason),
+                cmocka_unit_test(test_units__key_the_host_lacks_is_refused_with_the_reason),
+                cmocka_unit_test(test_units__no_host_means_every_key_is_available),
                 cmocka_unit_test(test_units__implied_keys_are_silent_when_they_match),
                 cmocka_unit_test(test_units__implied_keys_refuse_less_isolation),
                 cmocka_unit_test(test_units__implied_keys_refuse_bad_values),
@@ -2612,7 +2622,6 @@ int main(void) {
                 cmocka_unit_test(test_units__key_in_the_wrong_section_says_where_it_belongs),
                 cmocka_unit_test(test_units__systemd_sections_get_a_specific_sentence),
                 cmocka_unit_test(test_units__unknown_section_is_refused),
-                cmocka_unit_test(test_units__key_classes_change_at_run_time),
                 cmocka_unit_test(test_units__key_table_classes_match_this_build),
                 cmocka_unit_test(test_units__key_table_has_no_key_twice_in_a_section),
                 cmocka_unit_test(test_units__health_defaults_are_podmans),
