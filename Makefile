@@ -34,6 +34,7 @@ LIBS_CAP = $(call pc,libcap)
 LIBS_ELF = $(call pc,libelf)
 LIBS_SECCOMP = $(call pc,libseccomp)
 LIBS_ARCHIVE = $(call pc,libarchive)
+LIBS_CRYPTO = $(call pc,libcrypto)
 LIBS_JSON = $(call pc,json-c)
 # libnftables is not linked: svcd loads it when the first service publishes a port (net.c).
 LIBS_MNL = $(call pc,libmnl)
@@ -135,7 +136,7 @@ $(O)/svc-seccomp: $(call obj,$(SECCOMP_SRC)) $(UNITS_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SECCOMP) $(LIBS_INIH) $(LIBS_CAP)
 
 $(O)/svc-tree: $(SVCTREE_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_ARCHIVE) $(LIBS_JSON) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_ARCHIVE) $(LIBS_CRYPTO) $(LIBS_JSON) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
 
 # svc --version.
 $(O)/gen/version.h: debian/changelog
@@ -196,6 +197,8 @@ $(O)/tests/test-creds: tests/unit/test-creds.c $(O)/obj/sandbox/creds.o $(COMMON
 $(O)/tests/test-mounts: tests/unit/test-mounts.c $(O)/obj/sandbox/mounts.o $(COMMON_OBJ)
 $(O)/tests/test-tree-extract: tests/unit/test-tree-extract.c $(O)/obj/supervisor/tree/tree-extract.o $(COMMON_OBJ)
 $(O)/tests/test-tree-extract: TEST_LIBS += $(LIBS_ARCHIVE)
+$(O)/tests/test-tree-sha256: tests/unit/test-tree-sha256.c $(O)/obj/supervisor/tree/tree-sha256.o $(COMMON_OBJ)
+$(O)/tests/test-tree-sha256: TEST_LIBS += $(LIBS_CRYPTO)
 $(O)/tests/test-tree-quote: tests/unit/test-tree-quote.c $(O)/obj/supervisor/tree/tree-quote.o $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-%:
 	@mkdir -p $(dir $@)
@@ -209,7 +212,7 @@ $(O)/tests/test-%:
 DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-dev libcmocka-dev \
 	clang clang-tidy clang-format cppcheck busybox-static curl iproute2 util-linux procps psmisc \
 	python3 systemd libelf-dev libseccomp-dev musl-tools libarchive-dev libjson-c-dev debootstrap \
-	libmnl-dev libnftables-dev nftables dpkg-dev openssl qemu-system-x86 cpio xz-utils shellcheck
+	libmnl-dev libnftables-dev nftables libssl-dev dpkg-dev openssl qemu-system-x86 cpio xz-utils shellcheck
 
 .PHONY: deps
 deps:

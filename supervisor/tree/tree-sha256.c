@@ -1,94 +1,25 @@
 /* SPDX-License-Identifier: MIT */
-/* SHA-256 (FIPS 180-4), to check that the blobs of an OCI image layout hash to their digests, as
- * image-layout.md requires: it tells a damaged or truncated archive from a good one. It is no
- * defence against a hostile archive (which can make its digests match); the writer is. */
+/* SHA-256 through libcrypto's EVP, to check that the blobs of an OCI image layout hash to their
+ * digests, as image-layout.md requires: it tells a damaged or truncated archive from a good one.
+ * It is no defence against a hostile archive (which can make its digests match); the writer is. */
+#include <errno.h>
+#include <openssl/evp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "common/macro.h"
 #include "supervisor/tree/tree.h"
 
-#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static const uint32_t k[64] = {
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-struct sha256 {
-        uint32_t h[8];
-        uint8_t block[64];
-        size_t used;
-        uint64_t bytes;
-};
-
-static void sha256_init(struct sha256 *s) {
-        static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-        *s = (struct sha256){ 0 };
-        memcpy(s->h, h0, sizeof(h0));
+static void evp_md_ctx_freep(EVP_MD_CTX **c) {
+        EVP_MD_CTX_free(*c);
 }
 
-static void sha256_block(struct sha256 *s, const uint8_t *p) {
-        uint32_t w[64], v[8];
-        for (int i = 0; i < 16; i++)
-                w[i] = (uint32_t) p[4 * i] << 24 | (uint32_t) p[4 * i + 1] << 16 |
-                       (uint32_t) p[4 * i + 2] << 8 | p[4 * i + 3];
-        for (int i = 16; i < 64; i++) {
-                uint32_t s0 = ROTR(w[i - 15], 7) ^ ROTR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-                uint32_t s1 = ROTR(w[i - 2], 17) ^ ROTR(w[i - 2], 19) ^ (w[i - 2] >> 10);
-                w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-        }
-        memcpy(v, s->h, sizeof(v));
-        for (int i = 0; i < 64; i++) {
-                uint32_t t1 = v[7] + (ROTR(v[4], 6) ^ ROTR(v[4], 11) ^ ROTR(v[4], 25)) +
-                              ((v[4] & v[5]) ^ (~v[4] & v[6])) + k[i] + w[i];
-                uint32_t t2 = (ROTR(v[0], 2) ^ ROTR(v[0], 13) ^ ROTR(v[0], 22)) +
-                              ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-                memmove(v + 1, v, 7 * sizeof(uint32_t));
-                v[4] += t1;
-                v[0] = t1 + t2;
-        }
-        for (int i = 0; i < 8; i++)
-                s->h[i] += v[i];
-}
-
-static void sha256_update(struct sha256 *s, const uint8_t *p, size_t n) {
-        s->bytes += n;
-        while (n > 0) {
-                size_t take = MIN(n, sizeof(s->block) - s->used);
-                memcpy(s->block + s->used, p, take);
-                s->used += take;
-                p += take;
-                n -= take;
-                if (s->used == sizeof(s->block)) {
-                        sha256_block(s, s->block);
-                        s->used = 0;
-                }
-        }
-}
-
-static void sha256_hex(struct sha256 *s, char out[65]) {
-        uint64_t bits = s->bytes * 8;
-        uint8_t pad[72] = { 0x80 };
-        size_t n = (s->used < 56 ? 56 : 120) - s->used;
-        for (int i = 0; i < 8; i++)
-                pad[n + (size_t) i] = (uint8_t) (bits >> (56 - 8 * i));
-        sha256_update(s, pad, n + 8);
-        for (int i = 0; i < 8; i++)
-                snprintf(out + 8 * i, 9, "%08x", s->h[i]);
-}
-
-int tree_sha256_fd(int fd, char ret[65]) {
-        struct sha256 s;
+/* Feeds the whole file at FD, from offset 0, to CTX. 0, -errno, or -EIO when libcrypto fails. */
+static int digest_update_fd(EVP_MD_CTX *ctx, int fd) {
         uint8_t buf[64 * 1024];
-        sha256_init(&s);
         for (off_t off = 0;;) {
                 ssize_t n = pread(fd, buf, sizeof(buf), off);
                 if (n < 0 && errno == EINTR)
@@ -96,10 +27,30 @@ int tree_sha256_fd(int fd, char ret[65]) {
                 if (n < 0)
                         return -errno;
                 if (n == 0)
-                        break;
-                sha256_update(&s, buf, (size_t) n);
+                        return 0;
+                if (EVP_DigestUpdate(ctx, buf, (size_t) n) != 1)
+                        return -EIO;
                 off += n;
         }
-        sha256_hex(&s, ret);
+}
+
+int tree_sha256_fd(int fd, char ret[65]) {
+        _cleanup_(evp_md_ctx_freep) EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        uint8_t md[EVP_MAX_MD_SIZE];
+        unsigned len = 0;
+        char hex[65];
+
+        if (!ctx)
+                return -ENOMEM;
+        if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+                return -EIO;
+        int r = digest_update_fd(ctx, fd);
+        if (r < 0)
+                return r;
+        if (EVP_DigestFinal_ex(ctx, md, &len) != 1 || len != 32)
+                return -EIO;
+        for (unsigned i = 0; i < len; i++)
+                snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        memcpy(ret, hex, sizeof(hex));
         return 0;
 }

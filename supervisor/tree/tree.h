@@ -2,7 +2,7 @@
 #pragma once
 
 /* svc-tree, the tool behind `svc tree`: private library trees. It is the one svc program that
- * links libarchive and json-c, so that no other command loads them. Private to supervisor/tree-*.c.
+ * links libarchive, libcrypto and json-c, so that no other command loads them. Private to supervisor/tree-*.c.
  *
  * Under ROOT/var/lib/svc/trees (README "Trees"):
  *   NAME                 a symlink ".NAME/G": the current generation, what RootDirectory=NAME opens
@@ -191,7 +191,8 @@ int tree_writer_apply(struct tree_writer *w, int fd);
  * system), FD rewound. */
 int tree_archive_top_names(int fd, char ***ret, char **ret_error);
 
-/* SHA-256 of the whole file at FD, in lower-case hex. 0 or -errno. */
+/* SHA-256 of the whole file at FD (from offset 0, whatever FD's offset), in lower-case hex, through
+ * libcrypto. 0, -errno, or -EIO when libcrypto fails. */
 int tree_sha256_fd(int fd, char ret[65]);
 
 /* ---- tree-quote.c: values written into a unit file -------------------------------------------- */
