@@ -36,7 +36,7 @@
 #define R_LOGS "svc captures stdout, stderr and syslog of every service into its own log"
 #define R_NO_MEANING "it has no meaning under svc"
 #define R_RESOURCE "this resource control is not applied by svc"
-#define R_SCHED "svc does not change scheduling or CPU placement"
+#define R_SCHED "svc applies Nice= but no other scheduling setting"
 #define R_CREDS "svc has no credentials yet, so the service would miss files it expects"
 #define R_IMAGES "svc runs services from trees, not images: use RootDirectory="
 
@@ -288,7 +288,7 @@ static const struct unit_key table[] = {
         REFUSE("Service", "MemorySwapMax", R_RESOURCE),
         IGNORE("Service", "StandardOutput", R_LOGS),
         IGNORE("Service", "StandardError", R_LOGS),
-        IGNORE("Service", "SyslogIdentifier", "svc tags each log line with the unit name"),
+        IGNORE("Service", "SyslogIdentifier", "svc writes each service's lines to a log of its own, named after the unit, untagged"),
         IGNORE("Service", "SyslogFacility", R_LOGS),
         IGNORE("Service", "SyslogLevel", R_LOGS),
         IGNORE("Service", "SyslogLevelPrefix", R_LOGS),
@@ -334,7 +334,7 @@ static const struct unit_key table[] = {
         IGNORE("Service", "Slice", "svc puts each service in a cgroup of its own under svcd's"),
         IGNORE("Service", "CPUAccounting", "svc always accounts"),
         IGNORE("Service", "MemoryAccounting", "svc always accounts"),
-        IGNORE("Service", "IOAccounting", "svc always accounts"),
+        IGNORE("Service", "IOAccounting", "svc does not account I/O, and accounting changes nothing the service does"),
         IGNORE("Service", "TasksAccounting", "svc always accounts"),
         IGNORE("Service", "IPAccounting", R_RESOURCE),
         IGNORE("Service", "CPUShares", "write CPUWeight= instead"),

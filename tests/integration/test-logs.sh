@@ -15,6 +15,23 @@ all_lines() {
         cat "${rotated[@]}" "$d/current" | cut -c28- | grep -v '^\['
 }
 
+# units/keys.c: SyslogIdentifier= "is ignored: svc writes each service's lines to a log of its own,
+# named after the unit, untagged".
+test_syslog_identifier_is_ignored() {
+        unit tagged <<'EOF'
+[Service]
+Type=oneshot
+SyslogIdentifier=other
+ExecStart=/bin/echo hello from tagged
+EOF
+        start_svcd
+        svc start tagged || fail "start failed"
+        wait_until 10 grep -q 'hello from tagged' "$(logdir tagged)/current" || fail "line never written"
+        assert_eq "hello from tagged" "$(all_lines tagged | grep hello)" "line, untagged"
+        [ ! -e "$(logdir other)" ] || fail "a log named after SyslogIdentifier= exists"
+        grep -q "tagged.unit:3: warning: SyslogIdentifier= is ignored" "$T/svcd.log" || fail "no warning naming tagged.unit:3"
+}
+
 test_flood_loses_no_line() {
         unit flood <<'EOF'
 [Service]

@@ -131,6 +131,10 @@ ExecStart=/bin/sh -c 'sleep 1000 & sleep 1000 & exec sleep 1000'
 MemoryMax=64M
 CPUWeight=200
 CPUQuota=50%
+# Ignored with "svc always accounts": the numbers below are there all the same.
+CPUAccounting=no
+MemoryAccounting=no
+TasksAccounting=no
 EOF2
         start_svcd
         svc start busy
@@ -166,6 +170,31 @@ EOF2
         pid=$(main_pid tuned)
         assert_eq 5 "$(awk '{ print $19 }' /proc/$pid/stat)" "nice"
         assert_eq 500 "$(cat /proc/$pid/oom_score_adj)"
+}
+
+# R_SCHED in units/keys.c: "svc applies Nice= but no other scheduling setting".
+test_scheduling_keys_other_than_nice_are_ignored() {
+        unit sched <<'EOF2'
+[Service]
+ExecStart=/bin/sleep 1000
+Nice=7
+CPUSchedulingPolicy=fifo
+CPUSchedulingPriority=50
+CPUAffinity=0
+IOSchedulingClass=idle
+TimerSlackNSec=1s
+EOF2
+        start_svcd
+        svc start sched
+        local pid
+        pid=$(main_pid sched)
+        assert_eq 7 "$(awk '{ print $19 }' /proc/$pid/stat)" "nice"
+        assert_eq 0 "$(awk '{ print $41 }' /proc/$pid/stat)" "policy (SCHED_OTHER)"
+        assert_eq "$(taskset -pc "$SVCD_PID" | cut -d: -f2)" "$(taskset -pc "$pid" | cut -d: -f2)" "CPU affinity"
+        assert_eq "$(ionice -p "$SVCD_PID")" "$(ionice -p "$pid")" "I/O class"
+        assert_eq "$(cat /proc/$SVCD_PID/timerslack_ns)" "$(cat /proc/$pid/timerslack_ns)" "timer slack"
+        grep -q "sched.unit:4: warning: CPUSchedulingPolicy= is ignored: svc applies Nice= but no other" "$T/svcd.log" ||
+                fail "no warning naming sched.unit:4"
 }
 
 test_keys_this_host_cannot_honour_are_refused() {

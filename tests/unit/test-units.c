@@ -1989,9 +1989,10 @@ static void test_units__unsupported_keys_that_matter_are_errors(void **state _un
 
 static void test_units__unsupported_keys_that_do_not_matter_are_warnings(void **state _unused_) {
         expect_warning(SVC "SyslogIdentifier=blog\n", 3,
-                       "SyslogIdentifier= is ignored: svc tags each log line");
+                       "SyslogIdentifier= is ignored: svc writes each service's lines to a log of its own");
         expect_warning(SVC "StandardOutput=journal\n", 3, "StandardOutput= is ignored");
         expect_warning("[Unit]\nDefaultDependencies=no\n" SVC, 2, "DefaultDependencies= is ignored");
+        expect_warning(SVC "IOAccounting=yes\n", 3, "IOAccounting= is ignored: svc does not account I/O");
 }
 
 static void test_units__metadata_keys_are_accepted_silently(void **state _unused_) {
