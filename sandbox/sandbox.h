@@ -11,6 +11,8 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "common/paths.h"
+
 /* Credentials resolved from a passwd/group file (never NSS). */
 struct sandbox_creds {
         uid_t uid;
@@ -68,7 +70,7 @@ struct sandbox_report {
 
 /* ---- a sandbox: namespaces, its own root, ns-init as PID 1 (start.c, mounts.c) ---------- */
 
-#define SANDBOX_NOTIFY_PATH "/run/svc/notify" /* NOTIFY_SOCKET inside */
+#define SANDBOX_NOTIFY_PATH "/" SVC_NOTIFY_DIR /* NOTIFY_SOCKET inside: where svcd has it */
 
 struct sandbox_bind {
         const char *source; /* host path, existing; for sentences only when source_fd is set */

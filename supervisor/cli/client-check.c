@@ -4,6 +4,7 @@
 #include <fcntl.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/cli/client.h"
@@ -20,7 +21,7 @@ static void print_diag(const struct unit_diag *d) {
 /* The library check of svc's start, without a daemon: the unit's tree (under ROOT) must exist
  * and hold every program it runs with its libraries. Prints FILE: sentence; true when it passes. */
 static bool check_libraries(const char *root, const struct unit *u) {
-        _cleanup_free_ char *trees = path_join(root, "var/lib/svc/trees"), *tree = NULL, *label = NULL;
+        _cleanup_free_ char *trees = path_join(root, SVC_TREES_DIR), *tree = NULL, *label = NULL;
         if (!trees)
                 return false;
         const char *rd = u->root_directory;

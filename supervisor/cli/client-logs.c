@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/utf8.h"
 #include "common/util.h"
 #include "supervisor/cli/client.h"
@@ -23,7 +24,7 @@ const char *client_root(const char *arg) {
 }
 
 char *client_log_dir(const char *root, const char *name) {
-        _cleanup_free_ char *base = path_join(root, "var/log/svc");
+        _cleanup_free_ char *base = path_join(root, SVC_LOG_DIR);
         return base ? path_join(base, name) : NULL;
 }
 

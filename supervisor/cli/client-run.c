@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "sandbox/proto.h"
 #include "sandbox/sandbox.h"
@@ -227,9 +228,9 @@ static int build_env(const struct run_args *a, const struct sandbox_creds *c, ch
 
 static int start(const struct run_args *a, const char *root, struct run_state *st, int *fds) {
         _cleanup_free_ char *tree = a->tree ? (a->tree[0] == '/' ? strdup(a->tree) : NULL) : NULL;
-        _cleanup_free_ char *label = NULL, *scratch = path_join(root, "run/svc/sandbox");
+        _cleanup_free_ char *label = NULL, *scratch = path_join(root, SVC_SANDBOX_DIR);
         if (a->tree && !tree) {
-                _cleanup_free_ char *trees = path_join(root, "var/lib/svc/trees");
+                _cleanup_free_ char *trees = path_join(root, SVC_TREES_DIR);
                 tree = trees ? path_join(trees, a->tree) : NULL;
         }
         if (!scratch || (a->tree && !tree) || asprintf(&label, a->tree ? "tree %s" : "the host", a->tree) < 0)

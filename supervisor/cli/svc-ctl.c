@@ -12,6 +12,7 @@
 #include <systemd/sd-event.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/utf8.h"
 #include "common/util.h"
 #include <poll.h>
@@ -82,7 +83,7 @@ static char *bus_address(const char *path) {
 }
 
 static int connect_bus(sd_bus **ret) {
-        _cleanup_free_ char *dir = path_join(arg_root, "run/svc/control");
+        _cleanup_free_ char *dir = path_join(arg_root, SVC_CONTROL_PATH);
         _cleanup_free_ char *addr = dir ? bus_address(dir) : NULL;
         if (!addr)
                 return -ENOMEM;

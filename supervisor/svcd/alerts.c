@@ -2,6 +2,7 @@
 /* Notifications: which units to start for which event, and what they are told. */
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "supervisor/svcd/alerts.h"
 #include "supervisor/svcd/deps.h"
@@ -21,7 +22,7 @@ const char *alert_event_to_string(enum alert_event e) {
 }
 
 int alerts_init(struct manager *m) {
-        _cleanup_free_ char *path = path_join(m->root, "etc/svc/svcd.conf");
+        _cleanup_free_ char *path = path_join(m->root, SVC_CONF_PATH);
         if (!path)
                 return -ENOMEM;
         struct svcd_conf conf;

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "supervisor/svcd/alerts.h"
 #include "supervisor/svcd/condition-check.h"
@@ -71,22 +72,22 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
                 const char *rel;
                 bool create;
         } paths[] = {
-                { offsetof(struct manager, units_dir), "etc/svc/units", true },
-                { offsetof(struct manager, enabled_dir), "var/lib/svc/enabled", true },
-                { offsetof(struct manager, log_dir), "var/log/svc", true },
-                { offsetof(struct manager, run_dir), "run/svc", true },
-                { offsetof(struct manager, notify_dir), "run/svc/notify", true },
-                { offsetof(struct manager, control_path), "run/svc/control", false },
-                { offsetof(struct manager, lock_path), "run/svc/svcd.lock", false },
-                { offsetof(struct manager, trees_dir), "var/lib/svc/trees", true },
-                { offsetof(struct manager, state_dir), "var/lib/svc/state", true },
-                { offsetof(struct manager, overlay_dir), "var/lib/svc/overlay", true },
-                { offsetof(struct manager, scratch_dir), "run/svc/sandbox", true },
-                { offsetof(struct manager, syslog_dir), "run/svc/syslog", true },
-                { offsetof(struct manager, svclog_root), "var/lib/svc/logs", true },
-                { offsetof(struct manager, cache_dir), "var/lib/svc/cache", true },
-                { offsetof(struct manager, var_dir), "var/lib/svc/var", true },
-                { offsetof(struct manager, paths_dir), "var/lib/svc/paths", true },
+                { offsetof(struct manager, units_dir), SVC_UNITS_DIR, true },
+                { offsetof(struct manager, enabled_dir), SVC_ENABLED_DIR, true },
+                { offsetof(struct manager, log_dir), SVC_LOG_DIR, true },
+                { offsetof(struct manager, run_dir), SVC_RUN_DIR, true },
+                { offsetof(struct manager, notify_dir), SVC_NOTIFY_DIR, true },
+                { offsetof(struct manager, control_path), SVC_CONTROL_PATH, false },
+                { offsetof(struct manager, lock_path), SVC_LOCK_PATH, false },
+                { offsetof(struct manager, trees_dir), SVC_TREES_DIR, true },
+                { offsetof(struct manager, state_dir), SVC_STATE_DIR, true },
+                { offsetof(struct manager, overlay_dir), SVC_OVERLAY_DIR, true },
+                { offsetof(struct manager, scratch_dir), SVC_SANDBOX_DIR, true },
+                { offsetof(struct manager, syslog_dir), SVC_SYSLOG_DIR, true },
+                { offsetof(struct manager, svclog_root), SVC_LOGS_DIRECTORY_DIR, true },
+                { offsetof(struct manager, cache_dir), SVC_CACHE_DIR, true },
+                { offsetof(struct manager, var_dir), SVC_VAR_DIR, true },
+                { offsetof(struct manager, paths_dir), SVC_PATHS_DIR, true },
         };
         m->nsinit_fd = m->devnull_fd = -EBADF;
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "supervisor/svcd/pid1.h"
 #include "supervisor/svcd/svcd.h"
@@ -15,7 +16,7 @@ static const char *arg_root;
 
 static void help(void) {
         printf("svcd [OPTIONS]\n\n"
-               "Supervise the services of ROOT/etc/svc/units, each in its own sandbox.\n\n"
+               "Supervise the services of ROOT/" SVC_UNITS_DIR ", each in its own sandbox.\n\n"
                "  --root DIR     rebase every path under DIR (default $SVC_ROOT or /)\n"
                "  -v, --verbose  log debug messages\n"
                "  -h, --help     show this help\n");
@@ -131,12 +132,17 @@ static void close_own_dirs(const struct manager *m) {
                 mode_t mode;
                 bool svc_group;
         } dirs[] = {
-                { "var/lib/svc", 0700, false },         { "var/lib/svc/state", 0700, false },
-                { "var/lib/svc/overlay", 0700, false }, { "var/lib/svc/trees", 0700, false },
-                { "var/lib/svc/logs", 0700, false },    { "var/lib/svc/enabled", 0700, false },
-                { "var/log/svc", 0750, true },          { "run/svc", 0711, false },
-                { "var/lib/svc/cache", 0700, false },   { "var/lib/svc/var", 0700, false },
-                { "var/lib/svc/paths", 0700, false },
+                { SVC_LIB_DIR, 0700, false },
+                { SVC_STATE_DIR, 0700, false },
+                { SVC_OVERLAY_DIR, 0700, false },
+                { SVC_TREES_DIR, 0700, false },
+                { SVC_LOGS_DIRECTORY_DIR, 0700, false },
+                { SVC_ENABLED_DIR, 0700, false },
+                { SVC_LOG_DIR, 0750, true },
+                { SVC_RUN_DIR, 0711, false },
+                { SVC_CACHE_DIR, 0700, false },
+                { SVC_VAR_DIR, 0700, false },
+                { SVC_PATHS_DIR, 0700, false },
         };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 _cleanup_free_ char *p = path_join(m->root, dirs[i].rel);

@@ -11,6 +11,7 @@
 #include <sys/timerfd.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "supervisor/svcd/svcd.h"
 #include "supervisor/svcd/timers.h"
@@ -68,7 +69,7 @@ static int stamps_dir(struct manager *m) {
         _cleanup_close_ int root = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root < 0)
                 return -errno;
-        int fd = open_dir_beneath(root, "var/lib/svc/timers", 0755, NULL);
+        int fd = open_dir_beneath(root, SVC_TIMERS_DIR, 0755, NULL);
         if (fd < 0)
                 return fd;
         return ts->stamps_fd = fd;
@@ -80,7 +81,7 @@ static uint64_t stamp_read(struct timer *t, uint64_t now) {
         int dir = stamps_dir(t->m);
         struct stat st;
         if (dir < 0) {
-                log_error_errno(dir, "%s: cannot open var/lib/svc/timers: %m", t->name);
+                log_error_errno(dir, "%s: cannot open " SVC_TIMERS_DIR ": %m", t->name);
                 return 0;
         }
         if (fstatat(dir, t->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -93,7 +94,7 @@ static uint64_t stamp_read(struct timer *t, uint64_t now) {
                 return 0;
         }
         if (!S_ISREG(st.st_mode)) {
-                log_error("%s: its stamp in var/lib/svc/timers is not a regular file; ignoring it", t->name);
+                log_error("%s: its stamp in " SVC_TIMERS_DIR " is not a regular file; ignoring it", t->name);
                 return 0;
         }
         uint64_t mtime = (uint64_t) st.st_mtim.tv_sec * USEC_PER_SEC + (uint64_t) st.st_mtim.tv_nsec / 1000;

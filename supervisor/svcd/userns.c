@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "supervisor/svcd/svcd.h"
 #include "supervisor/svcd/userns.h"
@@ -38,7 +39,7 @@ struct allocation {
 };
 
 static int open_table(struct manager *m) {
-        _cleanup_free_ char *lib = path_join(m->root, "var/lib/svc");
+        _cleanup_free_ char *lib = path_join(m->root, SVC_LIB_DIR);
         if (!lib)
                 return -ENOMEM;
         _cleanup_close_ int libfd = open(lib, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "supervisor/cli/client.h"
 #include "supervisor/tree/tree.h"
@@ -68,13 +69,13 @@ static const struct {
 
 static int ctx_open(struct tree_ctx *ctx, const char *root) {
         ctx->root = root;
-        ctx->trees_dir = path_join(root, "var/lib/svc/trees");
-        ctx->units_dir = path_join(root, "etc/svc/units");
+        ctx->trees_dir = path_join(root, SVC_TREES_DIR);
+        ctx->units_dir = path_join(root, SVC_UNITS_DIR);
         if (!ctx->trees_dir || !ctx->units_dir)
                 return -ENOMEM;
         /* var/lib/svc and what is in it are root's alone (svcd closes them too): an old tree may
          * hold setuid programs that no other host user should reach. */
-        _cleanup_free_ char *lib = path_join(root, "var/lib"), *own = path_join(root, "var/lib/svc");
+        _cleanup_free_ char *lib = path_join(root, "var/lib"), *own = path_join(root, SVC_LIB_DIR);
         if (!lib || !own)
                 return -ENOMEM;
         int r = mkdir_p(lib, 0755);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "supervisor/tree/tree.h"
 #include "units/unit.h"
@@ -83,7 +84,7 @@ static int add_running(struct tree_world *w, struct json_object *o) {
 
 /* svc-ctl status --json, when svcd's control socket exists. */
 static int load_running(const struct tree_ctx *ctx, struct tree_world *w) {
-        _cleanup_free_ char *sock = path_join(ctx->root, "run/svc/control"),
+        _cleanup_free_ char *sock = path_join(ctx->root, SVC_CONTROL_PATH),
                             *ctl = tree_find_helper("svc-ctl");
         struct stat st;
         if (!sock || !ctl)

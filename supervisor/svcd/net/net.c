@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "supervisor/svcd/net/netlink.h"
 #include "supervisor/svcd/net/nft.h"
@@ -127,7 +128,7 @@ int net_init(struct manager *m) {
                 return -ENOMEM;
         m->net = n;
         n->self_netns = -EBADF;
-        n->conf_path = path_join(m->root, "etc/svc/svcd.conf");
+        n->conf_path = path_join(m->root, SVC_CONF_PATH);
         n->hosts_path = path_join(m->run_dir, "hosts");
         n->forward_path = path_join(m->run_dir, "ip_forward.saved");
         n->marker_path = path_join(m->run_dir, "nftables.table");
