@@ -7,6 +7,10 @@ it, and clients that print what they got.
   tcp-ask HOST PORT        connects, prints the answer (exit 1 and the error when it cannot)
   udp-ask HOST PORT        sends a datagram, prints the answer
   tcp-ask6, udp-ask6       the same over IPv6 only (a name resolved to its IPv6 address)
+  tcp-echo PORT            sends back all a connection sent, once it has ended its side
+  tcp-roundtrip HOST PORT BYTES
+                           sends BYTES random bytes, ends its side, prints "same N" when the
+                           N bytes that come back are those
 
 Servers listen on both families where the namespace has IPv6, and print an IPv4 peer as such
 (10.0.0.1, not ::ffff:10.0.0.1).
@@ -14,6 +18,7 @@ Servers listen on both families where the namespace has IPv6, and print an IPv4 
   smtp-sink PORT FILE      an SMTP server (RFC 5321's minimum) that appends "peer ADDR", the
                            envelope and the message to FILE
 """
+import os
 import socket
 import sys
 
@@ -124,6 +129,42 @@ def smtp_sink(port, path):
         c.close()
 
 
+def serve_echo(port):
+    s, any_addr = listener(socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((any_addr, port))
+    s.listen(16)
+    print(f"listening on tcp {port}", flush=True)
+    while True:
+        c, _ = s.accept()
+        data = b""
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        c.sendall(data)
+        c.close()
+
+
+def roundtrip(host, port, n):
+    data = os.urandom(n)
+    try:
+        s = socket.create_connection((host, port), timeout=10)
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+        back = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            back += chunk
+    except OSError as e:
+        print(f"error {e}", flush=True)
+        sys.exit(1)
+    print(f"same {len(back)}" if back == data else f"differ {len(back)}", flush=True)
+
+
 def main():
     mode, args = sys.argv[1], sys.argv[2:]
     if mode == "tcp-serve":
@@ -136,6 +177,10 @@ def main():
         smtp_sink(int(args[0]), args[1])
     elif mode in ("tcp-ask", "udp-ask"):
         ask(mode[:3], args[0], int(args[1]))
+    elif mode == "tcp-echo":
+        serve_echo(int(args[0]))
+    elif mode == "tcp-roundtrip":
+        roundtrip(args[0], int(args[1]), int(args[2]))
     elif mode in ("tcp-ask6", "udp-ask6"):
         ask(mode[:3], args[0], int(args[1]), socket.AF_INET6)
     else:

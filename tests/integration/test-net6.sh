@@ -120,6 +120,32 @@ test_published_ports_over_ipv6_reach_the_service_with_the_clients_address() {
         assert_eq "$a6" "$(json_field web address6)" "address6 after svcd's restart"
 }
 
+test_tcp_ports_on_the_hosts_loopback_are_relayed() {
+        topology
+        web_unit
+        unit echo <<EOF
+[Service]
+ExecStart=/usr/bin/python3 $T/netprobe.py tcp-echo 7
+PublishPort=[::1]:8007:7
+EOF
+        start_svcd
+        start_web
+        svc start echo || fail "svc start echo: $(svc status echo)"
+        wait_until 10 log_has echo "listening on tcp 7" || fail "echo: $(svc logs echo)"
+        local a6 host_end
+        a6=$(json_field web address6)
+        host_end=$(python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]) - 1)' "$a6")
+        # A port without a host address is on [::1] too; the service sees the host's end.
+        assert_eq "peer $host_end" "$(probe "$HOST" tcp-ask6 ::1 8080)" "TCP from [::1]"
+        # A megabyte each way through the relay, the client's end of stream passed on.
+        assert_eq "same 1048576" "$(probe "$HOST" tcp-roundtrip ::1 8007 1048576)" "echo through [::1]:8007"
+        assert_contains "$(probe "$CLIENT" tcp-ask6 fd50:1::1 8007)" "error" "[::1]:8007 from the LAN"
+        assert_contains "$(probe "$HOST" tcp-ask 127.0.0.1 8007)" "error" "[::1]:8007 over 127.0.0.1"
+        svc stop echo web || fail "svc stop"
+        assert_contains "$(probe "$HOST" tcp-ask6 ::1 8080)" "refused" "[::1]:8080 after the stop"
+        assert_eq "" "$(leftovers)" "after svc stop"
+}
+
 test_a_port_on_an_ipv6_host_address_is_published_there_only() {
         topology
         ip -n "$HOST" addr add fd50:1::9/64 dev lan nodad

@@ -35,6 +35,7 @@
 #include "common/util.h"
 #include "supervisor/svcd/net/netlink.h"
 #include "supervisor/svcd/net/nft.h"
+#include "supervisor/svcd/net/relay.h"
 #include "supervisor/svcd/svcd.h"
 #include "units/svcd-conf.h"
 
@@ -49,6 +50,7 @@ struct service_net {
         char ifname[IFNAMSIZ];
         int *port_fds; /* the published host ports, bound by svcd */
         size_t n_port_fds;
+        struct relay *relays; /* TCP ports on [::1] */
         bool attached; /* the veth exists */
 };
 
@@ -390,6 +392,44 @@ static int reserve_port(const struct publish_spec *p, int family, uint16_t port,
         return 0;
 }
 
+/* A TCP port published on [::1], by name or as one of every address. */
+static bool relayed(const struct publish_spec *p) {
+        return p->protocol == IPPROTO_TCP && (!p->host_address || streq(p->host_address, "::1"));
+}
+
+/* Host port PORT of P on [::1], relayed to the service. FD is its reservation when P names
+ * [::1], else -EBADF: one is bound beside the reservation of [::] (SO_REUSEADDR on both). */
+static int start_relay(struct service *s, const struct publish_spec *p, unsigned port, int fd) {
+        if (fd < 0) {
+                struct publish_spec lo = *p;
+                lo.host_address = (char *) "::1";
+                int r = reserve_port(&lo, AF_INET6, (uint16_t) port, &fd);
+                if (r < 0)
+                        return r;
+        }
+        if (listen(fd, 64) < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+                int r = -errno;
+                safe_close(fd);
+                return r;
+        }
+        uint16_t inner = (uint16_t) (p->port + (port - p->host_port));
+        return relay_add(s->m->event, fd, s->net->addr6, inner, &s->net->relays);
+}
+
+/* Host port PORT of P for FAMILY: bound, and on [::1] relayed. */
+static int reserve_one(struct service *s, const struct publish_spec *p, int family, unsigned port) {
+        struct service_net *sn = s->net;
+        int fd = -EBADF, r = reserve_port(p, family, (uint16_t) port, &fd);
+        bool lo_only = p->host_address && streq(p->host_address, "::1");
+        if (r < 0)
+                return r;
+        if (!lo_only)
+                sn->port_fds[sn->n_port_fds++] = fd;
+        if (family == AF_INET6 && relayed(p))
+                r = start_relay(s, p, port, lo_only ? fd : -EBADF);
+        return r;
+}
+
 static int port_error(const struct publish_spec *p, int family, unsigned port, int r, char **why) {
         const char *addr = p->host_address ? p->host_address : family == AF_INET ? "0.0.0.0" : "::";
         const char *what = r == -EADDRINUSE      ? "is in use on the host"
@@ -416,11 +456,9 @@ static int reserve_ports(struct service *s, char **why) {
                         if (!publish_has_family(p, family, sn->has6))
                                 continue;
                         for (unsigned port = p->host_port; port <= p->host_port_end; port++) {
-                                int r = reserve_port(p, family, (uint16_t) port,
-                                                     &sn->port_fds[sn->n_port_fds]);
+                                int r = reserve_one(s, p, family, port);
                                 if (r < 0)
                                         return port_error(p, family, port, r, why);
-                                sn->n_port_fds++;
                         }
                 }
         }
@@ -850,6 +888,7 @@ void net_service_release(struct service *s) {
         }
         if (n->used)
                 n->used[sn->slot] = 0;
+        relay_free_all(sn->relays);
         for (size_t i = 0; i < sn->n_port_fds; i++)
                 safe_close(sn->port_fds[i]);
         free(sn->port_fds);
