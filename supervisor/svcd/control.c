@@ -335,9 +335,12 @@ static int append_status(sd_bus_message *reply, struct service *s, const uint64_
                                           (uint32_t) health_streak(s));
         char addr[16];
         const char *a = net_service_address(s, addr);
+        char addr6[46];
+        const char *a6 = net_service_address6(s, addr6);
         if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "Address", "s", a ? a : "", "Outbound", "b",
-                                          u && u->outbound, "Users", "s", users_describe(s));
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}", "Address", "s", a ? a : "", "Address6",
+                                          "s", a6 ? a6 : "", "Outbound", "b", u && u->outbound, "Users", "s",
+                                          users_describe(s));
         if (r >= 0 && u && u->n_publish > 0) {
                 _cleanup_strv_free_ char **ports = net_ports_describe(u);
                 r = ports ? append_strv(reply, "Ports", ports) : -ENOMEM;
