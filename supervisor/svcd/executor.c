@@ -807,7 +807,59 @@ struct cmd_storage {
         struct sandbox_command cmd;
         char **env, **argv;
         int fds[PROTO_MAX_FDS];
+        struct rlimit limits[UNIT_RLIMIT_MAX], *limit_ptrs[UNIT_RLIMIT_MAX];
 };
+
+/* Whether ns-init PID lives in a user namespace other than svcd's. */
+static bool in_other_userns(pid_t pid) {
+        char path[64];
+        struct stat self, other;
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) pid);
+        return stat(path, &other) >= 0 && stat("/proc/self/ns/user", &self) >= 0 &&
+               (self.st_ino != other.st_ino || self.st_dev != other.st_dev);
+}
+
+static const char *limit_key(int resource) {
+        static const char *const keys[] = {
+                [RLIMIT_CPU] = "LimitCPU",         [RLIMIT_FSIZE] = "LimitFSIZE",
+                [RLIMIT_DATA] = "LimitDATA",       [RLIMIT_STACK] = "LimitSTACK",
+                [RLIMIT_CORE] = "LimitCORE",       [RLIMIT_RSS] = "LimitRSS",
+                [RLIMIT_NOFILE] = "LimitNOFILE",   [RLIMIT_AS] = "LimitAS",
+                [RLIMIT_NPROC] = "LimitNPROC",     [RLIMIT_MEMLOCK] = "LimitMEMLOCK",
+                [RLIMIT_LOCKS] = "LimitLOCKS",     [RLIMIT_SIGPENDING] = "LimitSIGPENDING",
+                [RLIMIT_MSGQUEUE] = "LimitMSGQUEUE", [RLIMIT_NICE] = "LimitNICE",
+                [RLIMIT_RTPRIO] = "LimitRTPRIO",   [RLIMIT_RTTIME] = "LimitRTTIME",
+        };
+        return resource >= 0 && resource < (int) ELEMENTSOF(keys) && keys[resource] ? keys[resource] : "Limit";
+}
+
+/* Limit*= above svcd's own hard limit: in a user namespace of its own, root of the service cannot
+ * raise a hard limit (CAP_SYS_RESOURCE counts only in the host's namespace), and the start would
+ * fail; a packaged unit's LimitNOFILE=65535 (redis, dovecot, mariadb) is a wish for "enough", so
+ * it gets svcd's hard limit, with a warning for the main command. Lowering is never changed. */
+static void clamp_limits(struct service *s, bool main, struct cmd_storage *cs) {
+        const struct unit *u = s->unit;
+        bool other = in_other_userns(s->sb.pid);
+        for (int i = 0; i < UNIT_RLIMIT_MAX; i++) {
+                struct rlimit own;
+                cs->limit_ptrs[i] = NULL;
+                if (!u->rlimits[i])
+                        continue;
+                cs->limits[i] = *u->rlimits[i];
+                cs->limit_ptrs[i] = &cs->limits[i];
+                if (!other || getrlimit(i, &own) < 0 || own.rlim_max == RLIM_INFINITY ||
+                    (cs->limits[i].rlim_max != RLIM_INFINITY && cs->limits[i].rlim_max <= own.rlim_max))
+                        continue;
+                if (main)
+                        log_warning("%s: %s= asks for more than svcd's own hard limit %llu, which a "
+                                    "service in a user namespace of its own cannot raise; it gets %llu",
+                                    s->name, limit_key(i), (unsigned long long) own.rlim_max,
+                                    (unsigned long long) own.rlim_max);
+                cs->limits[i].rlim_max = own.rlim_max;
+                if (cs->limits[i].rlim_cur == RLIM_INFINITY || cs->limits[i].rlim_cur > own.rlim_max)
+                        cs->limits[i].rlim_cur = own.rlim_max;
+        }
+}
 
 static int add_env(char ***env, const char *fmt, ...) _printf_(2, 3);
 static int add_env(char ***env, const char *fmt, ...) {
@@ -918,6 +970,7 @@ static int build_command(struct service *s, const struct exec_command *ec, bool 
                 r = unit_exec_expand(ec, cs->env, &cs->argv);
         if (r < 0)
                 return r;
+        clamp_limits(s, main, cs);
         unsigned n = 0;
         cs->fds[n++] = stdin_fd;
         cs->fds[n++] = stdout_fd;
@@ -944,7 +997,7 @@ static int build_command(struct service *s, const struct exec_command *ec, bool 
                 .n_groups = c->n_groups,
                 .cap_bounding = caps_for(u, c),
                 .cap_ambient = u->ambient_capabilities,
-                .rlimits = u->rlimits,
+                .rlimits = cs->limit_ptrs,
                 .nice_set = u->nice_set,
                 .nice = u->nice,
                 .oom_score_adj = u->oom_score_adjust_set ? u->oom_score_adjust : 0,

@@ -159,4 +159,27 @@ EOF
         assert_eq "hello over ftp" "$out" "PASV download"
 }
 
+# redis answers PING, SET and GET (redis-cli of the tree, inside the service); the value, saved
+# under the service's own /var/lib/redis, survives svc restart.
+test_redis_keeps_a_value_across_restart() {
+        daemons
+        packaged redis-server <<'EOF'
+[Service]
+RootDirectory=deb
+EOF
+        # svcd's hard limit of open files below the package's LimitNOFILE=65535, as on most hosts:
+        # the service gets svcd's, with a warning, and starts.
+        ulimit -n 4096
+        start_svcd
+        start_ok redis-server
+        assert_eq 4096 "$(svc exec redis-server sh -c 'ulimit -Hn')" "redis's hard limit"
+        assert_contains "$(cat "$T/svcd.log")" "redis-server: LimitNOFILE= asks for more than svcd's own hard limit 4096" "svcd's warning"
+        assert_eq PONG "$(svc exec redis-server redis-cli ping)" "PING"
+        assert_eq OK "$(svc exec redis-server redis-cli set greeting hello-from-svc)" "SET"
+        assert_eq OK "$(svc exec redis-server redis-cli save)" "SAVE"
+        svc restart redis-server || fail "svc restart redis-server: $(logof redis-server | tail -n 20)"
+        wait_until 10 svc exec redis-server redis-cli ping || fail "redis does not answer after the restart"
+        assert_eq hello-from-svc "$(svc exec redis-server redis-cli get greeting)" "GET after the restart"
+}
+
 run_tests "$@"
