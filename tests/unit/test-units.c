@@ -1943,9 +1943,16 @@ static void test_units__implied_keys_refuse_less_isolation(void **state _unused_
         expect_bad_value("ProtectSystem", "no",
                          "asks for less isolation than svc's sandbox, which always acts as "
                          "ProtectSystem=strict; svc cannot relax that yet");
-        expect_bad_value("PrivateTmp", "no", "svc cannot relax that yet");
         expect_bad_value("KeyringMode", "shared", "svc cannot relax that yet");
         expect_bad_value("PrivateDevices", "0", "svc cannot relax that yet");
+}
+
+/* mariadb's packaged unit says PrivateTmp=false: it loads, told that its /tmp stays its own. */
+static void test_units__private_tmp_no_warns_that_tmp_stays_private(void **state _unused_) {
+        expect_warning(SVC "PrivateTmp=false\n", 3,
+                       "PrivateTmp=false: svc gives every service a /tmp and /var/tmp of its own");
+        expect_warning(SVC "PrivateTmp=no\n", 3, "shared with no other service");
+        expect_error(SVC "PrivateTmp=perhaps\n", 3, "expected a boolean");
 }
 
 static void test_units__implied_keys_refuse_bad_values(void **state _unused_) {
@@ -2604,6 +2611,7 @@ int main(void) {
                 cmocka_unit_test(test_units__implied_keys_are_silent_when_they_match),
                 cmocka_unit_test(test_units__implied_keys_refuse_less_isolation),
                 cmocka_unit_test(test_units__implied_keys_refuse_bad_values),
+                cmocka_unit_test(test_units__private_tmp_no_warns_that_tmp_stays_private),
                 cmocka_unit_test(test_units__unsupported_keys_that_matter_are_errors),
                 cmocka_unit_test(test_units__unsupported_keys_that_do_not_matter_are_warnings),
                 cmocka_unit_test(test_units__metadata_keys_are_accepted_silently),
