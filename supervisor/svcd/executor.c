@@ -15,6 +15,7 @@
 #include "supervisor/svcd/hardening.h"
 #include "supervisor/svcd/health.h"
 #include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/tmpfiles.h"
 #include "supervisor/svcd/userns.h"
 
 #define PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -37,6 +38,9 @@ struct spec_storage {
         struct sandbox_users users; /* when users_on */
         bool users_on;
         uid_t root_uid; /* root inside, on the host: what owns the overlay's directories */
+        struct sandbox_run_dir *run_dirs; /* the tree's tmpfiles.d under /run */
+        size_t n_run_dirs;
+        char **run_strings;
 };
 
 static void spec_storage_done(struct spec_storage *st) {
@@ -54,6 +58,27 @@ static void spec_storage_done(struct spec_storage *st) {
         free(st->paths);
         strv_free(st->strings);
         strv_free(st->masks);
+        free(st->run_dirs);
+        strv_free(st->run_strings);
+}
+
+static int open_tree_root(const char *tree);
+
+/* The /run directories the tree's packages declare in tmpfiles.d (mariadb's /run/mysqld), made
+ * in the service's new /run as systemd-tmpfiles made them at boot. Only for a tree: the host's
+ * view has the host's own. */
+static int tree_run_dirs(struct service *s, struct spec_storage *st) {
+        if (!s->unit->root_directory)
+                return 0;
+        _cleanup_close_ int rootfd = open_tree_root(st->tree);
+        if (rootfd < 0)
+                return 0; /* resolve_creds() says why */
+        _cleanup_strv_free_ char **warnings = NULL;
+        int r = tmpfiles_run_dirs(rootfd, st->tree_label, &st->run_dirs, &st->n_run_dirs, &st->run_strings,
+                                  &warnings);
+        STRV_FOREACH (w, warnings)
+                log_warning("%s: %s %s", s->name, st->tree_label, *w);
+        return r;
 }
 
 static int fail_spawn(struct service *s, int r, const char *fmt, ...) _printf_(3, 4);
@@ -502,6 +527,8 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
         if (r < 0)
                 return r;
         r = users_prepare(s, st->tree, creds, &st->users, &st->users_on);
+        if (r >= 0)
+                r = tree_run_dirs(s, st);
         if (r < 0)
                 return r;
         /* Who owns the service's directories on the host: its ids through its map. */
@@ -554,6 +581,8 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
                 .binds = st->binds,
                 .n_binds = n,
                 .masks = (const char *const *) st->masks,
+                .run_dirs = st->run_dirs,
+                .n_run_dirs = st->n_run_dirs,
                 .runtime_dirs = (const char *const *) u->runtime_directories,
                 .runtime_uid = creds->uid,
                 .runtime_gid = creds->gid,
@@ -1005,6 +1034,14 @@ static int build_command(struct service *s, const struct exec_command *ec, bool 
                 .seccomp_blob = s->seccomp_blob,
                 .seccomp_blob_len = s->seccomp_blob_len,
         };
+        if (ec->privileged) { /* '!': root of the sandbox, as without User=; never more */
+                const struct sandbox_creds root = { .uid = 0, .gid = 0 };
+                cs->cmd.uid = 0;
+                cs->cmd.gid = 0;
+                cs->cmd.groups = NULL;
+                cs->cmd.n_groups = 0;
+                cs->cmd.cap_bounding = caps_for(u, &root);
+        }
         return 0;
 }
 

@@ -182,4 +182,22 @@ EOF
         assert_eq hello-from-svc "$(svc exec redis-server redis-cli get greeting)" "GET after the restart"
 }
 
+# mariadb: a client makes a table and a row; the row survives svc restart. Its unit says
+# PrivateTmp=false (a warning) and ExecStartPost=!/etc/mysql/debian-start (root of the sandbox,
+# not User=mysql), and its socket directory /run/mysqld comes from the package's tmpfiles.d.
+test_mariadb_keeps_a_row_across_restart() {
+        daemons
+        packaged mariadb <<'EOF'
+[Service]
+RootDirectory=deb
+EOF
+        start_svcd
+        start_ok mariadb
+        svc exec mariadb mariadb -e 'CREATE DATABASE t; CREATE TABLE t.kv (k TEXT, v TEXT); INSERT INTO t.kv VALUES ("greeting", "hello-db")' ||
+                fail "the client could not write: $(logof mariadb | tail -n 20)"
+        assert_contains "$(cat "$T/svcd.log")" "PrivateTmp=false: svc gives every service a /tmp" "the warning"
+        svc restart mariadb || fail "svc restart mariadb: $(logof mariadb | tail -n 20)"
+        assert_eq hello-db "$(svc exec mariadb mariadb -N -e 'SELECT v FROM t.kv')" "the row after the restart"
+}
+
 run_tests "$@"
