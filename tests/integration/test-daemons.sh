@@ -200,4 +200,73 @@ EOF
         assert_eq hello-db "$(svc exec mariadb mariadb -N -e 'SELECT v FROM t.kv')" "the row after the restart"
 }
 
+# postfix (its template unit, instance "-") takes a message over SMTP for a local user and
+# delivers it to /var/mail; dovecot, another service, serves that mailbox over IMAP (LOGIN,
+# SELECT, FETCH). The two share only the mail directory. The test's main.cf listens beyond
+# loopback (the published port arrives on the service's address) and looks nothing up in DNS.
+test_postfix_delivers_and_dovecot_serves_it() {
+        daemons
+        mkdir -p "$T/mail"
+        # The package's main.cf ("Local only") with these settings in place of its own.
+        grep -v -E '^(inet_interfaces|myhostname|mydestination) ' "$T/$TREE/etc/postfix/main.cf" >"$T/main.cf"
+        printf '%s\n' "inet_interfaces = all" "myhostname = localhost" "mydestination = localhost" \
+                "smtp_dns_support_level = disabled" "smtpd_peername_lookup = no" >>"$T/main.cf"
+        cat >"$T/10-auth.conf" <<'EOF'
+auth_mechanisms = plain login
+disable_plaintext_auth = no
+passdb {
+  driver = static
+  args = password=svc-test
+}
+userdb {
+  driver = passwd
+}
+EOF
+        # The mailbox postfix writes; the index in the service's own /tmp; list is uid 38.
+        printf '%s\n' "mail_location = mbox:/tmp/%u:INBOX=/var/mail/%u" "mbox_write_locks = fcntl" \
+                "first_valid_uid = 1" "namespace inbox {" "  inbox = yes" "}" >"$T/10-mail.conf"
+        cp "$T/$TREE/lib/systemd/system/postfix@.service" "$T/etc/svc/units/postfix@.service"
+        mkdir -p "$T/etc/svc/units/postfix@.service.d"
+        cat >"$T/etc/svc/units/postfix@.service.d/svc.conf" <<EOF
+[Service]
+RootDirectory=deb
+PublishPort=2525:25
+BindReadOnlyPaths=$T/main.cf:/etc/postfix/main.cf:idmap
+BindPaths=$T/mail:/var/mail:idmap
+EOF
+        packaged dovecot <<EOF
+[Service]
+RootDirectory=deb
+PublishPort=1143:143
+BindReadOnlyPaths=$T/10-auth.conf:/etc/dovecot/conf.d/10-auth.conf:idmap
+BindReadOnlyPaths=$T/10-mail.conf:/etc/dovecot/conf.d/10-mail.conf:idmap
+BindPaths=$T/mail:/var/mail:idmap
+EOF
+        start_svcd
+        start_ok postfix@-
+        start_ok dovecot
+        cat >"$T/smtp.py" <<'EOF'
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", 2525, timeout=10) as s:
+    s.sendmail("tester@localhost", ["list@localhost"], "Subject: svc test\r\n\r\nhello-over-smtp\r\n")
+EOF
+        local start=$SECONDS
+        in_ns python3 "$T/smtp.py" || fail "SMTP failed: $(logof postfix@- | tail -n 20)"
+        [ $((SECONDS - start)) -lt 5 ] || fail "the SMTP exchange took $((SECONDS - start)) s"
+        wait_until 15 grep -q hello-over-smtp "$T/mail/list" || fail "no delivery to /var/mail/list: $(logof postfix@- | tail -n 20)"
+        cat >"$T/imap.py" <<'EOF'
+import imaplib
+m = imaplib.IMAP4("127.0.0.1", 1143, timeout=10)
+m.login("list", "svc-test")
+typ, data = m.select("INBOX")
+assert typ == "OK", data
+typ, data = m.fetch(data[0].decode(), "(BODY[TEXT])")
+print(data[0][1].decode().strip())
+m.logout()
+EOF
+        local body
+        body=$(in_ns python3 "$T/imap.py") || fail "IMAP failed: $(logof dovecot | tail -n 20)"
+        assert_eq hello-over-smtp "$body" "the message over IMAP"
+}
+
 run_tests "$@"
