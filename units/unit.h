@@ -93,6 +93,7 @@ struct exec_command {
         char **argv; /* argv as the program sees it, argv[0] included */
         bool ignore_failure; /* '-' prefix */
         bool no_env_expand; /* ':' prefix */
+        bool privileged; /* '!' prefix: root of the sandbox, whatever User= says */
         unsigned line; /* line of the definition, for messages */
         char *file; /* file of the definition (main file or drop-in) */
 };

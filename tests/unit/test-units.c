@@ -1378,12 +1378,23 @@ static void test_units__exec_prefixes_dash_at_colon(void **state _unused_) {
         unit_free(u);
 }
 
-static void test_units__exec_refuses_privileged_prefixes(void **state _unused_) {
+static void test_units__exec_refuses_the_plus_prefix(void **state _unused_) {
         expect_error("[Service]\nExecStart=+/bin/true\n", 2, "the '+' prefix is refused");
-        expect_error("[Service]\nExecStart=!/bin/true\n", 2, "the '!' and '!!' prefixes are refused");
-        expect_error("[Service]\nExecStart=/bin/true\nExecStartPre=-!!/bin/true\n", 3,
-                     "prefixes are refused");
         expect_error("[Service]\nExecStart=--/bin/true\n", 2, "not an absolute path");
+        expect_error("[Service]\nExecStart=!!!/bin/true\n", 2, "not an absolute path");
+}
+
+/* '!' (mariadb's ExecStartPost=!/etc/mysql/debian-start): root of the sandbox, not User=; '!!'
+ * changes nothing where ambient capabilities exist, as in systemd. */
+static void test_units__exec_bang_prefixes(void **state _unused_) {
+        struct unit *u = load_clean("[Service]\nUser=mysql\nExecStart=!/bin/true\n"
+                                    "ExecStartPre=-!!/bin/false\nExecStartPost=@!/bin/sh sh -c x\n");
+        assert_true(first_exec(u)->privileged);
+        assert_false(u->exec_start_pre.items[0].privileged);
+        assert_true(u->exec_start_pre.items[0].ignore_failure);
+        assert_true(u->exec_start_post.items[0].privileged);
+        assert_string_equal(u->exec_start_post.items[0].path, "/bin/sh");
+        unit_free(u);
 }
 
 static void test_units__exec_requires_an_absolute_program(void **state _unused_) {
@@ -2042,9 +2053,16 @@ static void test_units__implied_keys_refuse_less_isolation(void **state _unused_
         expect_bad_value("ProtectSystem", "no",
                          "asks for less isolation than svc's sandbox, which always acts as "
                          "ProtectSystem=strict; svc cannot relax that yet");
-        expect_bad_value("PrivateTmp", "no", "svc cannot relax that yet");
         expect_bad_value("KeyringMode", "shared", "svc cannot relax that yet");
         expect_bad_value("PrivateDevices", "0", "svc cannot relax that yet");
+}
+
+/* mariadb's packaged unit says PrivateTmp=false: it loads, told that its /tmp stays its own. */
+static void test_units__private_tmp_no_warns_that_tmp_stays_private(void **state _unused_) {
+        expect_warning(SVC "PrivateTmp=false\n", 3,
+                       "PrivateTmp=false: svc gives every service a /tmp and /var/tmp of its own");
+        expect_warning(SVC "PrivateTmp=no\n", 3, "shared with no other service");
+        expect_error(SVC "PrivateTmp=perhaps\n", 3, "expected a boolean");
 }
 
 static void test_units__implied_keys_refuse_bad_values(void **state _unused_) {
@@ -2648,7 +2666,8 @@ int main(void) {
                 cmocka_unit_test(test_units__exec_refuses_a_lone_semicolon),
                 cmocka_unit_test(test_units__exec_keeps_escaped_and_attached_semicolons),
                 cmocka_unit_test(test_units__exec_prefixes_dash_at_colon),
-                cmocka_unit_test(test_units__exec_refuses_privileged_prefixes),
+                cmocka_unit_test(test_units__exec_refuses_the_plus_prefix),
+                cmocka_unit_test(test_units__exec_bang_prefixes),
                 cmocka_unit_test(test_units__exec_requires_an_absolute_program),
                 cmocka_unit_test(test_units__only_oneshot_may_have_several_exec_start),
                 cmocka_unit_test(test_units__missing_exec_start_is_refused),
@@ -2691,6 +2710,7 @@ int main(void) {
                 cmocka_unit_test(test_units__implied_keys_are_silent_when_they_match),
                 cmocka_unit_test(test_units__implied_keys_refuse_less_isolation),
                 cmocka_unit_test(test_units__implied_keys_refuse_bad_values),
+                cmocka_unit_test(test_units__private_tmp_no_warns_that_tmp_stays_private),
                 cmocka_unit_test(test_units__unsupported_keys_that_matter_are_errors),
                 cmocka_unit_test(test_units__unsupported_keys_that_do_not_matter_are_warnings),
                 cmocka_unit_test(test_units__metadata_keys_are_accepted_silently),
