@@ -880,8 +880,11 @@ static int conn_setup(struct conn *k, int *fd) {
                 TAKE_FD(*fd);
         if (r >= 0)
                 r = sd_bus_set_server(k->bus, 1, id);
+        /* svc exec passes its stdio, and only root may exec. sd-bus keeps the descriptors that
+         * came with a message it cannot parse and drops (systemd 252 and later): a peer that may
+         * pass them can leave svcd without any. Root may do that and worse; nobody else. */
         if (r >= 0)
-                r = sd_bus_negotiate_fds(k->bus, true); /* svc exec passes its stdio */
+                r = sd_bus_negotiate_fds(k->bus, k->access == ACCESS_ALL);
         /* Who may do what is decided at accept, from the kernel's SO_PEERCRED (access_of()),
          * never from the SASL exchange; so svc authenticates as ANONYMOUS. EXTERNAL would
          * refuse a peer outside svcd's PID namespace, whose SO_PEERCRED pid is 0 (svc on the
