@@ -193,6 +193,7 @@ $(O)/tests/test-state: tests/unit/test-state.c $(O)/obj/supervisor/svcd/state.o 
 $(O)/tests/test-elfcheck: tests/unit/test-elfcheck.c $(O)/obj/sandbox/elfcheck.o $(COMMON_OBJ)
 $(O)/tests/test-seccomp: tests/unit/test-seccomp.c $(O)/obj/sandbox/seccomp.o $(COMMON_OBJ)
 $(O)/tests/test-creds: tests/unit/test-creds.c $(O)/obj/sandbox/creds.o $(COMMON_OBJ)
+$(O)/tests/test-tmpfiles: tests/unit/test-tmpfiles.c $(O)/obj/supervisor/svcd/tmpfiles.o $(O)/obj/sandbox/creds.o $(COMMON_OBJ)
 # The mount sequence against the fake syscalls of the test (no sys.o).
 $(O)/tests/test-mounts: tests/unit/test-mounts.c $(O)/obj/sandbox/mounts.o $(COMMON_OBJ)
 $(O)/tests/test-tree-extract: tests/unit/test-tree-extract.c $(O)/obj/supervisor/tree/tree-extract.o $(COMMON_OBJ)
@@ -221,10 +222,12 @@ deps:
 # Debian packages that go into library trees (the demo's ftp), never onto the host.
 TREE_DEBS = vsftpd libwrap0
 
-# What only the tests need: the Debian tree of the `svc tree` tests, built once and cached.
+# What only the tests need: the Debian trees of the `svc tree` tests and of the real daemons
+# (made by the svc just built, with `svc tree create`), built once and cached.
 .PHONY: test-deps
-test-deps: deps
+test-deps: deps all
 	@contrib/test-trees.sh
+	@contrib/test-daemon-tree.sh $(O)
 	@contrib/box/fetch-kernel.sh
 	@contrib/unit-corpus.sh
 
@@ -249,8 +252,8 @@ unit-tests: $(UNIT_TESTS)
 # The first run of every cache-filling script, against caches that do not exist (a warm cache
 # once hid a first `make check` that failed). Talks to Debian's archive: CI runs it, check does not.
 .PHONY: check-fresh-deps
-check-fresh-deps: deps
-	tests/fresh-deps.sh
+check-fresh-deps: deps all
+	tests/fresh-deps.sh $(O)
 
 # Fuzz targets (libFuzzer, clang): tests/fuzz/fuzz-NAME.c with the sources it links. `make fuzz`
 # runs each for FUZZ_SECONDS; `make check` runs each on FUZZ_CHECK_RUNS inputs from a fixed seed.

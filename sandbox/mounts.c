@@ -534,6 +534,23 @@ static int step_dev(struct ctx *c) {
         return r;
 }
 
+/* A directory below the private /run, made with its parents (root's, 0755), then given to its
+ * owner with its mode: tmpfiles.d's lines and RuntimeDirectory=. */
+static int make_run_dir(struct ctx *c, const char *dir, uid_t uid, gid_t gid, mode_t mode) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "/run/%s", dir);
+        int fd = open_dir_inside(c, path, strlen(path), 0755);
+        if (fd < 0)
+                return fail(c, fd, "create the runtime directory", path);
+        char fdp[32];
+        int r = sys_fchownat(fd, "", uid, gid, AT_EMPTY_PATH);
+        /* After the chown, which may clear a setgid bit: RuntimeDirectoryMode=2755. */
+        if (r >= 0 && mode)
+                r = sys_fchmodat(AT_FDCWD, fd_path(fd, fdp), mode & 07777, 0);
+        sys_close(fd);
+        return r < 0 ? fail(c, r, "give the runtime directory to the service's user", path) : 0;
+}
+
 static int step_tmp_run(struct ctx *c) {
         int r = mount_fs(c, "tmpfs", "/tmp", MS_NOSUID | MS_NODEV, "mode=1777");
         if (r >= 0)
@@ -544,21 +561,12 @@ static int step_tmp_run(struct ctx *c) {
                 r = c->pre ? place(c, c->pre->notify, SANDBOX_NOTIFY_PATH)
                            : attach(c, AT_FDCWD, c->spec->notify_socket, SANDBOX_NOTIFY_PATH, true,
                                     MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false);
-        for (const char *const *d = c->spec->runtime_dirs; r >= 0 && d && *d; d++) {
-                char path[PATH_MAX];
-                snprintf(path, sizeof(path), "/run/%s", *d);
-                int fd = open_dir_inside(c, path, strlen(path), 0755);
-                if (fd < 0)
-                        return fail(c, fd, "create the runtime directory", path);
-                char fdp[32];
-                r = sys_fchownat(fd, "", c->spec->runtime_uid, c->spec->runtime_gid, AT_EMPTY_PATH);
-                /* After the chown, which may clear a setgid bit: RuntimeDirectoryMode=2755. */
-                if (r >= 0 && c->spec->runtime_mode)
-                        r = sys_fchmodat(AT_FDCWD, fd_path(fd, fdp), c->spec->runtime_mode & 07777, 0);
-                sys_close(fd);
-                if (r < 0)
-                        return fail(c, r, "give the runtime directory to the service's user", path);
+        for (size_t i = 0; r >= 0 && i < c->spec->n_run_dirs; i++) {
+                const struct sandbox_run_dir *d = &c->spec->run_dirs[i];
+                r = make_run_dir(c, d->path, d->uid, d->gid, d->mode);
         }
+        for (const char *const *d = c->spec->runtime_dirs; r >= 0 && d && *d; d++)
+                r = make_run_dir(c, *d, c->spec->runtime_uid, c->spec->runtime_gid, c->spec->runtime_mode);
         return r;
 }
 

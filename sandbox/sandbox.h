@@ -161,6 +161,9 @@ struct sandbox_spec {
         const struct sandbox_bind *binds;
         size_t n_binds;
         const char *const *masks; /* paths hidden inside (svc's own files in the host view) */
+        /* tmpfiles.d's directories under /run, made before runtime_dirs, parents first */
+        const struct sandbox_run_dir *run_dirs;
+        size_t n_run_dirs;
         const char *const *runtime_dirs; /* created in the private /run, owned by runtime_uid */
         uid_t runtime_uid;
         gid_t runtime_gid;
@@ -199,6 +202,14 @@ struct sandbox {
         int pidfd;
         int channel; /* SOCK_SEQPACKET to ns-init */
         int setup_fd; /* EOF once ns-init runs; a struct sandbox_setup_error if setup failed */
+};
+
+/* A directory made in the sandbox's private /run: PATH below it ("vsftpd/empty"), no "..". */
+struct sandbox_run_dir {
+        const char *path;
+        uid_t uid; /* as seen inside */
+        gid_t gid;
+        mode_t mode;
 };
 
 /* A command to run in a sandbox. FDS become 0, 1, 2, 3, ... in the command. */

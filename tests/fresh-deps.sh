@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/fresh-deps.sh: what a new machine's first `make deps` and `make test-deps` do, proven.
+# tests/fresh-deps.sh [BUILD_DIR]: what a new machine's first `make deps` and `make test-deps` do, proven.
 # Runs every script that fills a cache (fetch-debs, test-trees, fetch-kernel) against caches that
 # do not exist yet, as on a machine where /var/cache/svc was never made, and checks that each
 # exits 0 and leaves what the demo and the tests read. A cache that was already warm on the
@@ -8,6 +8,8 @@
 # Talks to Debian's archive (what `make deps` does), so .ci/run calls it, `make check` does not.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
+# The svc whose `svc tree create` makes the daemons' tree.
+build=$(cd "${1:-$here/build}" && pwd) || exit 1
 if [ "$(id -u)" != 0 ]; then
         echo "fresh-deps: needs root (debootstrap, apt-get download)" >&2
         exit 1
@@ -55,6 +57,23 @@ else
         not_ok "test-trees left $(find "$SVC_TEST_TREES" -mindepth 1 -maxdepth 1 -name '.build.*')"
 fi
 
+step test-daemon-tree sh "$here/contrib/test-daemon-tree.sh" "$build"
+has "test-daemon-tree leaves the bookworm tree" "$SVC_TEST_TREES/bookworm-daemons-v1/etc/debian_version"
+for f in usr/sbin/nginx usr/sbin/sshd usr/sbin/postfix usr/sbin/dovecot usr/bin/redis-server \
+        usr/sbin/vsftpd usr/sbin/cron usr/sbin/mariadbd; do
+        has "the daemons' tree holds /$f" "$SVC_TEST_TREES/bookworm-daemons-v1/$f"
+done
+if grep -q '^inet_interfaces = loopback-only' "$SVC_TEST_TREES/bookworm-daemons-v1/etc/postfix/main.cf"; then
+        ok "postfix of the daemons' tree is configured Local only"
+else
+        not_ok "postfix of the daemons' tree is not configured Local only"
+fi
+if [ -z "$(find "$SVC_TEST_TREES" -mindepth 1 -maxdepth 1 -name '.build.*')" ]; then
+        ok "test-daemon-tree leaves no build directory"
+else
+        not_ok "test-daemon-tree left $(find "$SVC_TEST_TREES" -mindepth 1 -maxdepth 1 -name '.build.*')"
+fi
+
 step fetch-kernel sh "$here/contrib/box/fetch-kernel.sh"
 has "fetch-kernel leaves a kernel" "$SVC_BOX_CACHE/current/vmlinuz"
 has "fetch-kernel leaves the overlay module" "$SVC_BOX_CACHE/current/modules/lib/modules/$(readlink "$SVC_BOX_CACHE/current")/kernel/fs/overlayfs/overlay.ko"
@@ -66,6 +85,7 @@ has "unit-corpus leaves nginx.service" "$SVC_UNIT_CORPUS/nginx-common/nginx.serv
 # A second run finds everything and returns at once.
 step fetch-debs-again sh "$here/contrib/fetch-debs.sh" vsftpd libwrap0
 step test-trees-again sh "$here/contrib/test-trees.sh"
+step test-daemon-tree-again sh "$here/contrib/test-daemon-tree.sh" "$build"
 step fetch-kernel-again sh "$here/contrib/box/fetch-kernel.sh"
 step unit-corpus-again sh "$here/contrib/unit-corpus.sh"
 

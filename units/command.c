@@ -39,6 +39,7 @@ static int exec_word(struct parse_ctx *ctx, const char *key, const char *value, 
 static const char *exec_prefixes(struct parse_ctx *ctx, const char *key, const char *first,
                                  bool *separate_argv0, struct exec_command *cmd, int *ret_r) {
         const char *f = first;
+        bool bangs = false;
 
         for (*ret_r = 0;; f++) {
                 if (*f == '-' && !cmd->ignore_failure)
@@ -53,12 +54,10 @@ static const char *exec_prefixes(struct parse_ctx *ctx, const char *key, const c
                                 "%s=: the '+' prefix is refused: it would run the command outside the "
                                 "sandbox with full privileges, and svc runs every command inside it",
                                 key);
-                else if (*f == '!')
-                        *ret_r = ctx_error(
-                                ctx,
-                                "%s=: the '!' and '!!' prefixes are refused: they would run the command with "
-                                "full privileges, and svc applies User= and the sandbox to every command",
-                                key);
+                else if (f[0] == '!' && f[1] == '!' && !bangs)
+                        f++, bangs = true; /* no effect where ambient capabilities exist */
+                else if (*f == '!' && !bangs)
+                        cmd->privileged = bangs = true;
                 else if (*f == '|')
                         *ret_r = ctx_error(
                                 ctx, "%s=: the '|' prefix is not supported: write /bin/sh -c '...'", key);

@@ -365,10 +365,47 @@ static int parse_port_range(char *s, uint16_t *ret_start, uint16_t *ret_end) {
         return 0;
 }
 
+/* The host address of PublishPort=: IPv4 as it is, IPv6 in brackets ("[::1]"). 0.0.0.0 and [::]
+ * are every address of one family. A sentence in *why on error. */
+static int parse_publish_host(const char *v, struct publish_spec *p, const char **why) {
+        struct in6_addr a6;
+        struct in_addr a;
+        if (v[0] != '[') {
+                if (strchr(v, ':')) {
+                        *why = "an IPv6 host address goes in brackets, as in [::1]:8080:80";
+                        return -EINVAL;
+                }
+                if (inet_pton(AF_INET, v, &a) != 1)
+                        return -EINVAL;
+                p->host_family = AF_INET;
+                return a.s_addr == htonl(INADDR_ANY) || (p->host_address = strdup(v)) ? 0 : -ENOMEM;
+        }
+        size_t n = strlen(v);
+        char buf[INET6_ADDRSTRLEN];
+        *why = "expected an IPv6 host address in brackets, such as [::1] or [2001:db8::1]";
+        if (n < 3 || v[n - 1] != ']' || n - 2 >= sizeof(buf))
+                return -EINVAL;
+        memcpy(buf, v + 1, n - 2);
+        buf[n - 2] = '\0';
+        if (inet_pton(AF_INET6, buf, &a6) != 1)
+                return -EINVAL;
+        if (IN6_IS_ADDR_V4MAPPED(&a6) || IN6_IS_ADDR_LINKLOCAL(&a6) || IN6_IS_ADDR_MULTICAST(&a6)) {
+                *why = "publish on an IPv4 address without brackets, or on a global, unique local or "
+                       "loopback IPv6 address (a link-local one needs an interface)";
+                return -EINVAL;
+        }
+        p->host_family = AF_INET6;
+        if (IN6_IS_ADDR_UNSPECIFIED(&a6))
+                return 0;
+        p->host_address = strdup(inet_ntop(AF_INET6, &a6, buf, sizeof(buf)));
+        return p->host_address ? 0 : -ENOMEM;
+}
+
 /* [HOSTADDR:]HOSTPORT[-END]:PORT[-END][/tcp|/udp]; V is modified. A sentence in *why on error. */
 static int parse_publish_value(char *v, struct publish_spec *p, const char **why) {
         *why = "expected [HOSTADDR:]HOSTPORT[-END]:PORT[-END][/tcp|/udp]";
         p->protocol = IPPROTO_TCP;
+        p->host_family = AF_UNSPEC;
         char *slash = strchr(v, '/');
         if (slash) {
                 *slash = '\0';
@@ -384,16 +421,10 @@ static int parse_publish_value(char *v, struct publish_spec *p, const char **why
         char *host_port = strrchr(v, ':');
         if (host_port) {
                 *host_port++ = '\0';
-                struct in_addr a;
-                if (v[0] == '[' || strchr(v, ':')) {
-                        *why = "the service network is IPv4: publish on an IPv4 address of the host, or on "
-                               "all";
-                        return -EINVAL;
-                }
-                if (inet_pton(AF_INET, v, &a) != 1)
-                        return -EINVAL;
-                if (a.s_addr != htonl(INADDR_ANY) && !(p->host_address = strdup(v)))
-                        return -ENOMEM;
+                int r = parse_publish_host(v, p, why);
+                if (r < 0)
+                        return r;
+                *why = "expected [HOSTADDR:]HOSTPORT[-END]:PORT[-END][/tcp|/udp]";
         } else
                 host_port = v;
         if (parse_port_range(host_port, &p->host_port, &p->host_port_end) < 0 ||

@@ -473,12 +473,14 @@ int config_parse_int(struct parse_ctx *ctx, const char *key, const char *value, 
 
 /* IMPLIED keys: svc's sandbox always does what the accepted values ask for. A value asking for
  * less cannot be honoured yet, and silently giving more isolation than asked could break the
- * service in ways its author would not look for, so it is refused with a sentence. */
+ * service in ways its author would not look for, so it is refused with a sentence; unless
+ * RELAXED says why the sandbox's way is harmless there, as a warning. */
 static const struct implied_spec {
         const char *sandbox; /* what the sandbox does, for the message */
         const char *expected; /* the values that fit, for the message */
         const char *accepted[8]; /* NULL-terminated when shorter */
         const char *relaxing[6];
+        const char *relaxed; /* non-NULL: a relaxing value is a warning with this sentence */
 } implied_specs[_IMPLIED_MAX] = {
         [IMPLIED_BOOL] = { "yes",
                            "a boolean such as yes",
@@ -493,6 +495,14 @@ static const struct implied_spec {
                                    { "1", "yes", "true", "on", "read-only", "tmpfs" },
                                    { "0", "no", "n", "false", "f", "off" } },
         [IMPLIED_KEYRING_MODE] = { "private", "private", { "private" }, { "inherit", "shared" } },
+        /* A packaged unit says PrivateTmp=false (mariadb) so that admins find its files in the
+         * host's /tmp; nothing but the service itself ever reads them. */
+        [IMPLIED_PRIVATE_TMP] = { "yes",
+                                  "a boolean such as yes",
+                                  { "1", "yes", "y", "true", "t", "on", "disconnected" },
+                                  { "0", "no", "n", "false", "f", "off" },
+                                  "svc gives every service a /tmp and /var/tmp of its own, shared with "
+                                  "no other service nor with the host" },
 };
 
 static bool in_list(const char *const *list, size_t n, const char *v) {
@@ -508,6 +518,8 @@ int config_parse_implied(struct parse_ctx *ctx, const char *key, const char *val
 
         if (!*value || in_list(s->accepted, ELEMENTSOF(s->accepted), value))
                 return 0;
+        if (in_list(s->relaxing, ELEMENTSOF(s->relaxing), value) && s->relaxed)
+                return ctx_warning(ctx, "%s=%s: %s", key, value, s->relaxed);
         if (in_list(s->relaxing, ELEMENTSOF(s->relaxing), value))
                 return ctx_error(ctx,
                                  "%s=%s asks for less isolation than svc's sandbox, which always acts as "

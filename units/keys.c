@@ -213,7 +213,7 @@ static const struct unit_key table[] = {
         IGNORE("Service", "HealthMaxLogSize", "svc keeps the last probe's output in svc status, not in a file"),
 
         /* [Service]: what svc's sandbox always does */
-        IMPLIED("Service", "PrivateTmp", IMPLIED_BOOL),
+        IMPLIED("Service", "PrivateTmp", IMPLIED_PRIVATE_TMP),
         IMPLIED("Service", "PrivateDevices", IMPLIED_BOOL),
         IMPLIED("Service", "PrivateIPC", IMPLIED_BOOL),
         IMPLIED("Service", "PrivateMounts", IMPLIED_BOOL),

@@ -27,6 +27,52 @@ int parse_ipv4_subnet(const char *s, uint32_t *ret_addr, unsigned *ret_prefix) {
         return 0;
 }
 
+int parse_ipv6_subnet(const char *s, uint8_t ret_addr[static 16], unsigned *ret_prefix) {
+        const char *slash = strchr(s, '/');
+        char addr[INET6_ADDRSTRLEN];
+        uint8_t a[16];
+        int prefix;
+        if (!slash || (size_t) (slash - s) >= sizeof(addr) ||
+            parse_int_range(slash + 1, 0, 128, &prefix) < 0 || slash[1] == '+' || slash[1] == '-')
+                return -EINVAL;
+        memcpy(addr, s, (size_t) (slash - s));
+        addr[slash - s] = '\0';
+        if (inet_pton(AF_INET6, addr, a) != 1)
+                return -EINVAL;
+        for (int i = 0; i < 16; i++) {
+                int bits = MIN(MAX(prefix - 8 * i, 0), 8);
+                if (a[i] & (uint8_t) (0xffU >> bits))
+                        return -EINVAL; /* host bits set: ambiguous */
+        }
+        memcpy(ret_addr, a, 16);
+        *ret_prefix = (unsigned) prefix;
+        return 0;
+}
+
+bool ipv6_is_ula(const uint8_t a[static 16]) {
+        return a[0] == 0xfd;
+}
+
+const char *ula48_format(const uint8_t global_id[static 5], char buf[static 64]) {
+        snprintf(buf, 64, "fd%02x:%02x%02x:%02x%02x::/48", global_id[0], global_id[1], global_id[2],
+                 global_id[3], global_id[4]);
+        return buf;
+}
+
+static int assign_subnet6(struct parse_ctx *ctx, const char *value, struct svcd_conf *c) {
+        unsigned prefix;
+        c->subnet6_set = false;
+        if (!*value)
+                return 0;
+        if (parse_ipv6_subnet(value, c->subnet6, &prefix) < 0 || prefix != 64 || !ipv6_is_ula(c->subnet6))
+                return ctx_error(ctx,
+                                 "Subnet6=%s: expected a /64 of a unique local network (fd00::/8), such as "
+                                 "fd12:3456:789a:1::/64, with its host bits zero",
+                                 ctx_short(ctx, value));
+        c->subnet6_set = true;
+        return 0;
+}
+
 void svcd_conf_done(struct svcd_conf *c) {
         c->default_on_failure = mfree(c->default_on_failure);
         c->default_on_health_change = mfree(c->default_on_health_change);
@@ -91,8 +137,10 @@ static int assign(struct parse_ctx *ctx, const char *key, const char *value) {
                 c->subnet_set = true;
                 return 0;
         }
+        if (streq(ctx->section, "Network") && streq(key, "Subnet6"))
+                return assign_subnet6(ctx, value, c);
         return ctx_error(ctx,
-                         "unknown key %s= in [%s]: svcd.conf knows Subnet= in [Network], "
+                         "unknown key %s= in [%s]: svcd.conf knows Subnet= and Subnet6= in [Network], "
                          "DefaultOnFailure= and DefaultOnHealthChange= in [Manager]",
                          ctx_short(ctx, key), ctx->section);
 }

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include "common/util.h"
 #include "units/unit-internal.h"
@@ -238,6 +239,8 @@ static int check_name(const char *name, const char *file, struct unit_diag *diag
 static bool publish_overlaps(const struct publish_spec *a, const struct publish_spec *b) {
         return a->protocol == b->protocol && a->host_port <= b->host_port_end &&
                b->host_port <= a->host_port_end &&
+               (a->host_family == AF_UNSPEC || b->host_family == AF_UNSPEC ||
+                a->host_family == b->host_family) &&
                (!a->host_address || !b->host_address || streq(a->host_address, b->host_address));
 }
 

@@ -93,6 +93,7 @@ struct exec_command {
         char **argv; /* argv as the program sees it, argv[0] included */
         bool ignore_failure; /* '-' prefix */
         bool no_env_expand; /* ':' prefix */
+        bool privileged; /* '!' prefix: root of the sandbox, whatever User= says */
         unsigned line; /* line of the definition, for messages */
         char *file; /* file of the definition (main file or drop-in) */
 };
@@ -161,10 +162,12 @@ struct listen_spec {
         char *text; /* the value as written, for messages and LISTEN_FDNAMES */
 };
 
-/* PublishPort= entry: [HOSTADDR:]HOSTPORT[-END]:PORT[-END][/tcp|/udp]. Both ranges have the same
+/* PublishPort= entry: [HOSTADDR:]HOSTPORT[-END]:PORT[-END][/tcp|/udp], an IPv6 HOSTADDR in
+ * brackets. Both ranges have the same
  * length; a single port is a range of one (end == start). */
 struct publish_spec {
-        char *host_address; /* numeric IPv4, NULL = every address of the host */
+        char *host_address; /* numeric IPv4 or IPv6 (canonical, no brackets), NULL = every address */
+        int host_family; /* AF_INET, AF_INET6, or AF_UNSPEC for both (no host address given) */
         uint16_t host_port, host_port_end;
         uint16_t port, port_end; /* inside the service */
         int protocol; /* IPPROTO_TCP or IPPROTO_UDP */

@@ -21,4 +21,4 @@ echo "box: booting; ctrl-a x quits qemu, 'svc poweroff' in the box powers it off
 exec timeout --foreground "${SVC_BOX_TIMEOUT:-8h}" qemu-system-x86_64 -accel "${SVC_BOX_ACCEL:-tcg}" \
         -m 512 -nodefaults -nic none -display none -serial mon:stdio \
         -kernel "$kernel" -initrd "$box/initrd.gz" \
-        -append "console=ttyS0 quiet panic=0 svc.run=\"/bin/sh -l\" ${SVC_BOX_APPEND:-}"
+        -append "console=ttyS0 quiet panic=0 no_timer_check svc.run=\"/bin/sh -l\" ${SVC_BOX_APPEND:-}"

@@ -27,7 +27,7 @@ static bool use_color;
 
 struct status_info {
         char *name, *description, *state, *detail, *result, *last_exit, *status_text, *path, *type, *job,
-                *tree_path, *address, *health, *health_output, *users;
+                *tree_path, *address, *address6, *health, *health_output, *users;
         uint32_t health_streak;
         char **ports, **leftovers;
         int outbound;
@@ -51,6 +51,7 @@ static void status_info_done(struct status_info *i) {
         free(i->job);
         free(i->tree_path);
         free(i->address);
+        free(i->address6);
         free(i->health);
         free(i->health_output);
         free(i->users);
@@ -207,6 +208,7 @@ static int read_variant(sd_bus_message *m, const char *key, struct status_info *
                 { "Job", &i->job },
                 { "TreePath", &i->tree_path },
                 { "Address", &i->address },
+                { "Address6", &i->address6 },
                 { "Health", &i->health },
                 { "HealthOutput", &i->health_output },
                 { "Users", &i->users },
@@ -379,9 +381,10 @@ static void escape_in_place(char **s) {
 
 /* For the terminal, or a pipe that ends at one: --json escapes in its own way. */
 static void status_info_escape(struct status_info *i) {
-        char **strings[] = { &i->name,      &i->description, &i->state,  &i->detail,        &i->result,
-                             &i->last_exit, &i->status_text, &i->path,   &i->type,          &i->job,
-                             &i->tree_path, &i->address,     &i->health, &i->health_output, &i->users };
+        char **strings[] = { &i->name,   &i->description,   &i->state,       &i->detail,
+                             &i->result, &i->last_exit,     &i->status_text, &i->path,
+                             &i->type,   &i->job,           &i->tree_path,   &i->address,
+                             &i->health, &i->health_output, &i->users,       &i->address6 };
         for (size_t k = 0; k < ELEMENTSOF(strings); k++)
                 escape_in_place(strings[k]);
         STRV_FOREACH (p, i->ports)
@@ -421,7 +424,8 @@ static void print_status(const struct status_info *i) {
         if (!isempty(i->last_exit))
                 printf("  Last exit: %s\n", i->last_exit);
         if (!isempty(i->address))
-                printf("    Address: %s (eth0%s)\n", i->address, i->outbound ? ", outbound allowed" : "");
+                printf("    Address: %s%s%s (eth0%s)\n", i->address, isempty(i->address6) ? "" : ", ",
+                       i->address6 ? i->address6 : "", i->outbound ? ", outbound allowed" : "");
         else if (i->outbound)
                 printf("    Address: none while it is not running (outbound allowed)\n");
         if (i->ports) {
@@ -452,6 +456,7 @@ static void json_status(const struct status_info *i, bool first) {
                 { "job", i->job },
                 { "tree_path", i->tree_path },
                 { "address", i->address },
+                { "address6", i->address6 },
                 { "health", i->health },
                 { "health_output", i->health_output },
                 { "users", i->users },

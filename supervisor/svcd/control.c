@@ -335,9 +335,12 @@ static int append_status(sd_bus_message *reply, struct service *s, const uint64_
                                           (uint32_t) health_streak(s));
         char addr[16];
         const char *a = net_service_address(s, addr);
+        char addr6[46];
+        const char *a6 = net_service_address6(s, addr6);
         if (r >= 0)
-                r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "Address", "s", a ? a : "", "Outbound", "b",
-                                          u && u->outbound, "Users", "s", users_describe(s));
+                r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}", "Address", "s", a ? a : "", "Address6",
+                                          "s", a6 ? a6 : "", "Outbound", "b", u && u->outbound, "Users", "s",
+                                          users_describe(s));
         if (r >= 0 && u && u->n_publish > 0) {
                 _cleanup_strv_free_ char **ports = net_ports_describe(u);
                 r = ports ? append_strv(reply, "Ports", ports) : -ENOMEM;
@@ -877,8 +880,11 @@ static int conn_setup(struct conn *k, int *fd) {
                 TAKE_FD(*fd);
         if (r >= 0)
                 r = sd_bus_set_server(k->bus, 1, id);
+        /* svc exec passes its stdio, and only root may exec. sd-bus keeps the descriptors that
+         * came with a message it cannot parse and drops (systemd 252 and later): a peer that may
+         * pass them can leave svcd without any. Root may do that and worse; nobody else. */
         if (r >= 0)
-                r = sd_bus_negotiate_fds(k->bus, true); /* svc exec passes its stdio */
+                r = sd_bus_negotiate_fds(k->bus, k->access == ACCESS_ALL);
         /* Who may do what is decided at accept, from the kernel's SO_PEERCRED (access_of()),
          * never from the SASL exchange; so svc authenticates as ANONYMOUS. EXTERNAL would
          * refuse a peer outside svcd's PID namespace, whose SO_PEERCRED pid is 0 (svc on the

@@ -15,6 +15,7 @@
 #include "supervisor/svcd/hardening.h"
 #include "supervisor/svcd/health.h"
 #include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/tmpfiles.h"
 #include "supervisor/svcd/userns.h"
 
 #define PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -37,6 +38,9 @@ struct spec_storage {
         struct sandbox_users users; /* when users_on */
         bool users_on;
         uid_t root_uid; /* root inside, on the host: what owns the overlay's directories */
+        struct sandbox_run_dir *run_dirs; /* the tree's tmpfiles.d under /run */
+        size_t n_run_dirs;
+        char **run_strings;
 };
 
 static void spec_storage_done(struct spec_storage *st) {
@@ -54,6 +58,27 @@ static void spec_storage_done(struct spec_storage *st) {
         free(st->paths);
         strv_free(st->strings);
         strv_free(st->masks);
+        free(st->run_dirs);
+        strv_free(st->run_strings);
+}
+
+static int open_tree_root(const char *tree);
+
+/* The /run directories the tree's packages declare in tmpfiles.d (mariadb's /run/mysqld), made
+ * in the service's new /run as systemd-tmpfiles made them at boot. Only for a tree: the host's
+ * view has the host's own. */
+static int tree_run_dirs(struct service *s, struct spec_storage *st) {
+        if (!s->unit->root_directory)
+                return 0;
+        _cleanup_close_ int rootfd = open_tree_root(st->tree);
+        if (rootfd < 0)
+                return 0; /* resolve_creds() says why */
+        _cleanup_strv_free_ char **warnings = NULL;
+        int r = tmpfiles_run_dirs(rootfd, st->tree_label, &st->run_dirs, &st->n_run_dirs, &st->run_strings,
+                                  &warnings);
+        STRV_FOREACH (w, warnings)
+                log_warning("%s: %s %s", s->name, st->tree_label, *w);
+        return r;
 }
 
 static int fail_spawn(struct service *s, int r, const char *fmt, ...) _printf_(3, 4);
@@ -502,6 +527,8 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
         if (r < 0)
                 return r;
         r = users_prepare(s, st->tree, creds, &st->users, &st->users_on);
+        if (r >= 0)
+                r = tree_run_dirs(s, st);
         if (r < 0)
                 return r;
         /* Who owns the service's directories on the host: its ids through its map. */
@@ -554,6 +581,8 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
                 .binds = st->binds,
                 .n_binds = n,
                 .masks = (const char *const *) st->masks,
+                .run_dirs = st->run_dirs,
+                .n_run_dirs = st->n_run_dirs,
                 .runtime_dirs = (const char *const *) u->runtime_directories,
                 .runtime_uid = creds->uid,
                 .runtime_gid = creds->gid,
@@ -807,7 +836,59 @@ struct cmd_storage {
         struct sandbox_command cmd;
         char **env, **argv;
         int fds[PROTO_MAX_FDS];
+        struct rlimit limits[UNIT_RLIMIT_MAX], *limit_ptrs[UNIT_RLIMIT_MAX];
 };
+
+/* Whether ns-init PID lives in a user namespace other than svcd's. */
+static bool in_other_userns(pid_t pid) {
+        char path[64];
+        struct stat self, other;
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int) pid);
+        return stat(path, &other) >= 0 && stat("/proc/self/ns/user", &self) >= 0 &&
+               (self.st_ino != other.st_ino || self.st_dev != other.st_dev);
+}
+
+static const char *limit_key(int resource) {
+        static const char *const keys[] = {
+                [RLIMIT_CPU] = "LimitCPU",         [RLIMIT_FSIZE] = "LimitFSIZE",
+                [RLIMIT_DATA] = "LimitDATA",       [RLIMIT_STACK] = "LimitSTACK",
+                [RLIMIT_CORE] = "LimitCORE",       [RLIMIT_RSS] = "LimitRSS",
+                [RLIMIT_NOFILE] = "LimitNOFILE",   [RLIMIT_AS] = "LimitAS",
+                [RLIMIT_NPROC] = "LimitNPROC",     [RLIMIT_MEMLOCK] = "LimitMEMLOCK",
+                [RLIMIT_LOCKS] = "LimitLOCKS",     [RLIMIT_SIGPENDING] = "LimitSIGPENDING",
+                [RLIMIT_MSGQUEUE] = "LimitMSGQUEUE", [RLIMIT_NICE] = "LimitNICE",
+                [RLIMIT_RTPRIO] = "LimitRTPRIO",   [RLIMIT_RTTIME] = "LimitRTTIME",
+        };
+        return resource >= 0 && resource < (int) ELEMENTSOF(keys) && keys[resource] ? keys[resource] : "Limit";
+}
+
+/* Limit*= above svcd's own hard limit: in a user namespace of its own, root of the service cannot
+ * raise a hard limit (CAP_SYS_RESOURCE counts only in the host's namespace), and the start would
+ * fail; a packaged unit's LimitNOFILE=65535 (redis, dovecot, mariadb) is a wish for "enough", so
+ * it gets svcd's hard limit, with a warning for the main command. Lowering is never changed. */
+static void clamp_limits(struct service *s, bool main, struct cmd_storage *cs) {
+        const struct unit *u = s->unit;
+        bool other = in_other_userns(s->sb.pid);
+        for (int i = 0; i < UNIT_RLIMIT_MAX; i++) {
+                struct rlimit own;
+                cs->limit_ptrs[i] = NULL;
+                if (!u->rlimits[i])
+                        continue;
+                cs->limits[i] = *u->rlimits[i];
+                cs->limit_ptrs[i] = &cs->limits[i];
+                if (!other || getrlimit(i, &own) < 0 || own.rlim_max == RLIM_INFINITY ||
+                    (cs->limits[i].rlim_max != RLIM_INFINITY && cs->limits[i].rlim_max <= own.rlim_max))
+                        continue;
+                if (main)
+                        log_warning("%s: %s= asks for more than svcd's own hard limit %llu, which a "
+                                    "service in a user namespace of its own cannot raise; it gets %llu",
+                                    s->name, limit_key(i), (unsigned long long) own.rlim_max,
+                                    (unsigned long long) own.rlim_max);
+                cs->limits[i].rlim_max = own.rlim_max;
+                if (cs->limits[i].rlim_cur == RLIM_INFINITY || cs->limits[i].rlim_cur > own.rlim_max)
+                        cs->limits[i].rlim_cur = own.rlim_max;
+        }
+}
 
 static int add_env(char ***env, const char *fmt, ...) _printf_(2, 3);
 static int add_env(char ***env, const char *fmt, ...) {
@@ -918,6 +999,7 @@ static int build_command(struct service *s, const struct exec_command *ec, bool 
                 r = unit_exec_expand(ec, cs->env, &cs->argv);
         if (r < 0)
                 return r;
+        clamp_limits(s, main, cs);
         unsigned n = 0;
         cs->fds[n++] = stdin_fd;
         cs->fds[n++] = stdout_fd;
@@ -944,7 +1026,7 @@ static int build_command(struct service *s, const struct exec_command *ec, bool 
                 .n_groups = c->n_groups,
                 .cap_bounding = caps_for(u, c),
                 .cap_ambient = u->ambient_capabilities,
-                .rlimits = u->rlimits,
+                .rlimits = cs->limit_ptrs,
                 .nice_set = u->nice_set,
                 .nice = u->nice,
                 .oom_score_adj = u->oom_score_adjust_set ? u->oom_score_adjust : 0,
@@ -952,6 +1034,14 @@ static int build_command(struct service *s, const struct exec_command *ec, bool 
                 .seccomp_blob = s->seccomp_blob,
                 .seccomp_blob_len = s->seccomp_blob_len,
         };
+        if (ec->privileged) { /* '!': root of the sandbox, as without User=; never more */
+                const struct sandbox_creds root = { .uid = 0, .gid = 0 };
+                cs->cmd.uid = 0;
+                cs->cmd.gid = 0;
+                cs->cmd.groups = NULL;
+                cs->cmd.n_groups = 0;
+                cs->cmd.cap_bounding = caps_for(u, &root);
+        }
         return 0;
 }
 

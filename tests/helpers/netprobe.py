@@ -6,24 +6,47 @@ it, and clients that print what they got.
   udp-serve PORT           answers each datagram with "peer ADDR"
   tcp-ask HOST PORT        connects, prints the answer (exit 1 and the error when it cannot)
   udp-ask HOST PORT        sends a datagram, prints the answer
+  tcp-ask6, udp-ask6       the same over IPv6 only (a name resolved to its IPv6 address)
+  tcp-echo PORT            sends back all a connection sent, once it has ended its side
+  tcp-roundtrip HOST PORT BYTES
+                           sends BYTES random bytes, ends its side, prints "same N" when the
+                           N bytes that come back are those
+
+Servers listen on both families where the namespace has IPv6, and print an IPv4 peer as such
+(10.0.0.1, not ::ffff:10.0.0.1).
   tcp-log PORT FILE        accepts connections and appends "peer ADDR" to FILE
   smtp-sink PORT FILE      an SMTP server (RFC 5321's minimum) that appends "peer ADDR", the
                            envelope and the message to FILE
 """
+import os
 import socket
 import sys
 
 
+def listener(kind):
+    """A socket bound to every address of both families, or of IPv4 where IPv6 is disabled."""
+    try:
+        s = socket.socket(socket.AF_INET6, kind)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        return s, "::"
+    except OSError:
+        return socket.socket(socket.AF_INET, kind), "0.0.0.0"
+
+
+def peer(addr):
+    return addr[0][7:] if addr[0].startswith("::ffff:") else addr[0]
+
+
 def serve_tcp(port, log=None):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s, any_addr = listener(socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", port))
+    s.bind((any_addr, port))
     s.listen(16)
     print(f"listening on tcp {port}", flush=True)
     while True:
         c, addr = s.accept()
-        line = f"peer {addr[0]}\n"
-        print(f"connection from {addr[0]}", flush=True)
+        line = f"peer {peer(addr)}\n"
+        print(f"connection from {peer(addr)}", flush=True)
         if log:
             with open(log, "a") as f:
                 f.write(line)
@@ -35,23 +58,28 @@ def serve_tcp(port, log=None):
 
 
 def serve_udp(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("0.0.0.0", port))
+    s, any_addr = listener(socket.SOCK_DGRAM)
+    s.bind((any_addr, port))
     print(f"listening on udp {port}", flush=True)
     while True:
         _, addr = s.recvfrom(512)
-        s.sendto(f"peer {addr[0]}\n".encode(), addr)
+        s.sendto(f"peer {peer(addr)}\n".encode(), addr)
 
 
-def ask(kind, host, port):
-    family = socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM
-    s = socket.socket(socket.AF_INET, family)
+def ask(kind, host, port, family=socket.AF_INET):
+    sock_type = socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM
+    try:
+        target = socket.getaddrinfo(host, port, family, sock_type)[0][4]
+    except OSError as e:
+        print(f"error {e}", flush=True)
+        sys.exit(1)
+    s = socket.socket(family, sock_type)
     s.settimeout(3)
     try:
         if kind == "tcp":
-            s.connect((host, port))
+            s.connect(target)
         else:
-            s.sendto(b"hello\n", (host, port))
+            s.sendto(b"hello\n", target)
         print(s.recv(512).decode().strip(), flush=True)
     except OSError as e:
         print(f"error {e}", flush=True)
@@ -101,6 +129,42 @@ def smtp_sink(port, path):
         c.close()
 
 
+def serve_echo(port):
+    s, any_addr = listener(socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((any_addr, port))
+    s.listen(16)
+    print(f"listening on tcp {port}", flush=True)
+    while True:
+        c, _ = s.accept()
+        data = b""
+        while True:
+            chunk = c.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        c.sendall(data)
+        c.close()
+
+
+def roundtrip(host, port, n):
+    data = os.urandom(n)
+    try:
+        s = socket.create_connection((host, port), timeout=10)
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+        back = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            back += chunk
+    except OSError as e:
+        print(f"error {e}", flush=True)
+        sys.exit(1)
+    print(f"same {len(back)}" if back == data else f"differ {len(back)}", flush=True)
+
+
 def main():
     mode, args = sys.argv[1], sys.argv[2:]
     if mode == "tcp-serve":
@@ -113,6 +177,12 @@ def main():
         smtp_sink(int(args[0]), args[1])
     elif mode in ("tcp-ask", "udp-ask"):
         ask(mode[:3], args[0], int(args[1]))
+    elif mode == "tcp-echo":
+        serve_echo(int(args[0]))
+    elif mode == "tcp-roundtrip":
+        roundtrip(args[0], int(args[1]), int(args[2]))
+    elif mode in ("tcp-ask6", "udp-ask6"):
+        ask(mode[:3], args[0], int(args[1]), socket.AF_INET6)
     else:
         sys.exit(f"unknown mode {mode}")
 

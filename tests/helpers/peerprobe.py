@@ -14,6 +14,10 @@ D-Bus (ANONYMOUS authentication and one method call).
                                 N connections that ask Status([UNIT]) over and over, each again
                                 once answered, until STOPFILE exists; prints "answers N"
   notify-exit SOCKET N          N times: a child sends READY=1 to a notify socket and exits
+  pass-fds SOCKET N             N connections that ask for descriptor passing and send three
+                                descriptors with a message sd-bus cannot parse (the length of
+                                its path is past its header); prints "agreed K", how many
+                                times svcd agreed to descriptors, once svcd closed every one
 """
 import os
 import select
@@ -196,6 +200,34 @@ def notify_exit(path, n):
     print("done")
 
 
+def pass_fds(path, n):
+    bad = bytearray(method_call("Status", "x"))
+    struct.pack_into("<I", bad, 20, 0x5B)  # the length of the path, the first header field
+    fds = [os.open("/dev/null", os.O_RDONLY) for _ in range(3)]
+    agreed = 0
+    for _ in range(n):
+        s = connect(path)
+        s.settimeout(10)
+        s.sendall(AUTH + b"NEGOTIATE_UNIX_FD\r\nBEGIN\r\n")
+        data = b""
+        while data.count(b"\r\n") < 2 and b"\r\nERROR" not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        agreed += b"AGREE_UNIX_FD" in data
+        time.sleep(0.05)  # BEGIN read, as after any handshake
+        try:
+            s.sendmsg([bytes(bad)], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("3i", *fds))])
+            s.shutdown(socket.SHUT_WR)
+            while s.recv(4096):
+                pass
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        s.close()
+    print("agreed %d" % agreed, flush=True)
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "call":
@@ -208,6 +240,8 @@ def main():
         status_loop(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
     elif cmd == "notify-exit":
         notify_exit(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "pass-fds":
+        pass_fds(sys.argv[2], int(sys.argv[3]))
     else:
         sys.exit("unknown command " + cmd)
 

@@ -97,9 +97,12 @@ test_published_ports_reach_the_service_with_the_clients_address() {
         assert_eq "eth0 lo " "$links" "the service's links"
         local st
         st=$(svc status web)
-        assert_contains "$st" "Address: $addr (eth0)" "svc status"
-        assert_contains "$st" "Ports: 0.0.0.0:8080->80/tcp, 0.0.0.0:5353->53/udp" "svc status"
-        assert_contains "$(svc status --json web)" '"ports":["0.0.0.0:8080->80/tcp","0.0.0.0:5353->53/udp"]' "json"
+        assert_contains "$st" "Address: $addr, $(svc status --json web | sed -n 's/.*"address6":"\([0-9a-f:]*\)".*/\1/p') (eth0)" \
+                "svc status"
+        assert_contains "$st" "Ports: 0.0.0.0:8080->80/tcp, [::]:8080->80/tcp, 0.0.0.0:5353->53/udp, [::]:5353->53/udp" \
+                "svc status"
+        assert_contains "$(svc status --json web)" '"ports":["0.0.0.0:8080->80/tcp","[::]:8080->80/tcp","0.0.0.0:5353->53/udp","[::]:5353->53/udp"]' \
+                "json"
         assert_contains "$(cat "$T/svcd.log")" "Enabled IPv4 forwarding" "svcd says it enabled forwarding"
 }
 

@@ -180,6 +180,25 @@ test_held_connections_of_group_svc_do_not_lock_root_out() {
         while read -r p; do kill "$p"; done <"$T/holders"
 }
 
+# sd-bus (systemd 252 and later) keeps the descriptors that came with a message it cannot parse
+# and drops: each such message left three in svcd for good, and a member of group svc could use
+# up svcd's descriptors. Only root, whose `svc exec` passes its stdio, may pass descriptors.
+test_group_svc_cannot_leave_descriptors_in_svcd() {
+        probe_setup
+        chmod 755 "$T/peerprobe.py"
+        local gid=$((61000 + RANDOM % 1000)) before out
+        start_svcd_with_group "$gid"
+        svc list >/dev/null
+        before=$(ls "/proc/$SVCD_PID/fd" | wc -l)
+        out=$(setpriv --reuid=60001 --regid="$gid" --clear-groups /usr/bin/python3 "$T/peerprobe.py" \
+                pass-fds "$T/run/svc/control" 20 2>&1) || fail "pass-fds: $out"
+        wait_until 5 test "$(ls "/proc/$SVCD_PID/fd" | wc -l)" -le "$before" ||
+                fail "svcd holds $(($(ls "/proc/$SVCD_PID/fd" | wc -l) - before)) more descriptors"
+        assert_eq "agreed 0" "$out" "svcd's answers to a member of group svc asking for descriptors"
+        pid_alive "$SVCD_PID" || fail "svcd died"
+        svc list >/dev/null || fail "svcd does not answer root any more"
+}
+
 test_a_silent_connection_is_closed_after_30s() {
         probe_setup
         victim

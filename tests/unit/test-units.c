@@ -979,13 +979,45 @@ static void test_units__publish_port_forms(void **state _unused_) {
         unit_free(u);
 }
 
+static void test_units__publish_port_ipv6_host_addresses(void **state _unused_) {
+        struct unit *u = load_svc("PublishPort=[::1]:8080:80\nPublishPort=[2001:DB8:0::1]:8080:80/udp\n"
+                                  "PublishPort=[::]:9000-9001:90-91\nPublishPort=0.0.0.0:9100:91\n"
+                                  "PublishPort=9200:92\n");
+        assert_int_equal(u->n_publish, 5);
+        assert_string_equal(u->publish[0].host_address, "::1");
+        assert_int_equal(u->publish[0].host_family, AF_INET6);
+        assert_int_equal(u->publish[0].host_port, 8080);
+        assert_int_equal(u->publish[0].port, 80);
+        assert_int_equal(u->publish[0].protocol, IPPROTO_TCP);
+        assert_string_equal(u->publish[1].host_address, "2001:db8::1"); /* canonical, for nft */
+        assert_int_equal(u->publish[1].protocol, IPPROTO_UDP);
+        assert_string_equal(u->publish[1].text, "[2001:DB8:0::1]:8080:80/udp");
+        assert_null(u->publish[2].host_address); /* [::]: every IPv6 address */
+        assert_int_equal(u->publish[2].host_family, AF_INET6);
+        assert_int_equal(u->publish[2].host_port_end, 9001);
+        assert_int_equal(u->publish[2].port_end, 91);
+        assert_null(u->publish[3].host_address);
+        assert_int_equal(u->publish[3].host_family, AF_INET);
+        assert_null(u->publish[4].host_address); /* no address: both families */
+        assert_int_equal(u->publish[4].host_family, AF_UNSPEC);
+        unit_free(u);
+}
+
 static void test_units__publish_port_refuses_bad_values(void **state _unused_) {
         static const char *const bad[] = { "80",       "0:80",        "80:70000", "host:80:80", "80:80/sctp",
                                            "80-70:80", "1.2.3:80:80", "80:80/",   ":80" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
                 expect_bad_value("PublishPort", bad[i], "expected [HOSTADDR:]HOSTPORT[-END]:PORT[-END]");
         expect_bad_value("PublishPort", "8000-8009:80-88", "must have the same length");
-        expect_bad_value("PublishPort", "[::1]:80:80", "the service network is IPv4");
+        static const char *const bad6[] = { "[::1:80:80", "[]:80:80", "[1.2.3.4]:80:80", "[::1]80:80",
+                                            "[fe80::zz]:80:80" };
+        for (size_t i = 0; i < ELEMENTSOF(bad6); i++)
+                expect_bad_value("PublishPort", bad6[i], "expected an IPv6 host address in brackets");
+        expect_bad_value("PublishPort", "::1:80:80", "an IPv6 host address goes in brackets");
+        expect_bad_value("PublishPort", "2001:db8::1:8080:80", "an IPv6 host address goes in brackets");
+        expect_bad_value("PublishPort", "[fe80::1]:80:80", "a link-local one needs an interface");
+        expect_bad_value("PublishPort", "[::ffff:10.0.0.1]:80:80", "an IPv4 address without brackets");
+        expect_bad_value("PublishPort", "[ff02::1]:80:80", "publish on an IPv4 address without brackets");
         expect_bad_value("Outbound", "maybe", "expected a boolean");
 }
 
@@ -999,6 +1031,13 @@ static void test_units__publish_port_needs_its_own_namespace(void **state _unuse
         /* The same port on two addresses, or for two protocols, is no clash. */
         unit_free(load_svc(
                 "PublishPort=127.0.0.1:53:53/udp\nPublishPort=10.0.0.1:53:53/udp\nPublishPort=53:53\n"));
+        /* One family's every address and the other's: no clash; both families and one: a clash. */
+        unit_free(load_svc("PublishPort=0.0.0.0:80:80\nPublishPort=[::]:80:81\nPublishPort=[::1]:81:80\n"
+                           "PublishPort=127.0.0.1:81:80\n"));
+        expect_error(SVC "PublishPort=80:80\nPublishPort=[::1]:80:81\n", 3,
+                     "publish the same host port twice");
+        expect_error(SVC "PublishPort=[::]:80:80\nPublishPort=[::1]:80:81\n", 3,
+                     "publish the same host port twice");
 }
 
 static void expect_conf_error(const char *text, unsigned line, const char *gist) {
@@ -1034,7 +1073,42 @@ static void test_units__svcd_conf_subnet(void **state _unused_) {
         expect_conf_error("[Network]\nSubnet=10.200.0.0/30\n", 2, "from /8 to /28");
         expect_conf_error("[Network]\nSubnet=10.200.0.0\n", 2, "expected an IPv4 network");
         expect_conf_error("[Network]\nSubnett=10.0.0.0/8\n", 2, "unknown key Subnett= in [Network]");
+        expect_conf_error("[Network]\nSubnet6=fd12:3456:789a:1::1/64\n", 2, "with its host bits zero");
+        expect_conf_error("[Network]\n\nSubnet6=fd12:3456:789a::/48\n", 3,
+                          "expected a /64 of a unique local");
+        expect_conf_error("[Network]\nSubnet6=2001:db8:1:2::/64\n", 2, "(fd00::/8)");
+        expect_conf_error("[Network]\nSubnet6=10.0.0.0/8\n", 2, "expected a /64");
+        expect_conf_error("[Network]\nSubnet6=fd00::/64x\n", 2, "expected a /64");
         expect_conf_error("[Service]\nSubnet=10.0.0.0/8\n", 1, "unknown section [Service]");
+}
+
+static void test_units__svcd_conf_subnet6(void **state _unused_) {
+        char *dir = mktemp_dir();
+        _cleanup_free_ char *p = path_join(dir, "svcd.conf");
+        struct unit_diag d = {};
+        struct svcd_conf c;
+        write_file(dir, "svcd.conf", "[Network]\nSubnet6 = fd12:3456:789a:1::/64\n");
+        assert_int_equal(svcd_conf_load(p, &c, &d), 0);
+        assert_int_equal(d.n, 0);
+        assert_true(c.subnet6_set);
+        static const uint8_t want[16] = { 0xfd, 0x12, 0x34, 0x56, 0x78, 0x9a, 0, 1 };
+        assert_memory_equal(c.subnet6, want, 16);
+        write_file(dir, "svcd.conf", "[Network]\nSubnet6=fd12:3456:789a:1::/64\nSubnet6=\n");
+        assert_int_equal(svcd_conf_load(p, &c, &d), 0);
+        assert_false(c.subnet6_set); /* the empty value resets to the default */
+        rm_rf(dir);
+        uint8_t a[16];
+        unsigned len;
+        assert_int_equal(parse_ipv6_subnet("fd00:1:2::/48", a, &len), 0);
+        assert_int_equal(len, 48);
+        assert_int_equal(parse_ipv6_subnet("fd00:1:2:3::/48", a, &len), -EINVAL);
+        assert_int_equal(parse_ipv6_subnet("fd00::/129", a, &len), -EINVAL);
+        assert_int_equal(parse_ipv6_subnet("fd00::", a, &len), -EINVAL);
+        char buf[64];
+        static const uint8_t id[5] = { 0x0a, 0xbc, 0xde, 0xf0, 0x01 };
+        assert_string_equal(ula48_format(id, buf), "fd0a:bcde:f001::/48");
+        assert_int_equal(parse_ipv6_subnet(buf, a, &len), 0);
+        assert_true(ipv6_is_ula(a));
 }
 
 static void test_units__accept_and_max_connections(void **state _unused_) {
@@ -1304,12 +1378,23 @@ static void test_units__exec_prefixes_dash_at_colon(void **state _unused_) {
         unit_free(u);
 }
 
-static void test_units__exec_refuses_privileged_prefixes(void **state _unused_) {
+static void test_units__exec_refuses_the_plus_prefix(void **state _unused_) {
         expect_error("[Service]\nExecStart=+/bin/true\n", 2, "the '+' prefix is refused");
-        expect_error("[Service]\nExecStart=!/bin/true\n", 2, "the '!' and '!!' prefixes are refused");
-        expect_error("[Service]\nExecStart=/bin/true\nExecStartPre=-!!/bin/true\n", 3,
-                     "prefixes are refused");
         expect_error("[Service]\nExecStart=--/bin/true\n", 2, "not an absolute path");
+        expect_error("[Service]\nExecStart=!!!/bin/true\n", 2, "not an absolute path");
+}
+
+/* '!' (mariadb's ExecStartPost=!/etc/mysql/debian-start): root of the sandbox, not User=; '!!'
+ * changes nothing where ambient capabilities exist, as in systemd. */
+static void test_units__exec_bang_prefixes(void **state _unused_) {
+        struct unit *u = load_clean("[Service]\nUser=mysql\nExecStart=!/bin/true\n"
+                                    "ExecStartPre=-!!/bin/false\nExecStartPost=@!/bin/sh sh -c x\n");
+        assert_true(first_exec(u)->privileged);
+        assert_false(u->exec_start_pre.items[0].privileged);
+        assert_true(u->exec_start_pre.items[0].ignore_failure);
+        assert_true(u->exec_start_post.items[0].privileged);
+        assert_string_equal(u->exec_start_post.items[0].path, "/bin/sh");
+        unit_free(u);
 }
 
 static void test_units__exec_requires_an_absolute_program(void **state _unused_) {
@@ -1968,9 +2053,16 @@ static void test_units__implied_keys_refuse_less_isolation(void **state _unused_
         expect_bad_value("ProtectSystem", "no",
                          "asks for less isolation than svc's sandbox, which always acts as "
                          "ProtectSystem=strict; svc cannot relax that yet");
-        expect_bad_value("PrivateTmp", "no", "svc cannot relax that yet");
         expect_bad_value("KeyringMode", "shared", "svc cannot relax that yet");
         expect_bad_value("PrivateDevices", "0", "svc cannot relax that yet");
+}
+
+/* mariadb's packaged unit says PrivateTmp=false: it loads, told that its /tmp stays its own. */
+static void test_units__private_tmp_no_warns_that_tmp_stays_private(void **state _unused_) {
+        expect_warning(SVC "PrivateTmp=false\n", 3,
+                       "PrivateTmp=false: svc gives every service a /tmp and /var/tmp of its own");
+        expect_warning(SVC "PrivateTmp=no\n", 3, "shared with no other service");
+        expect_error(SVC "PrivateTmp=perhaps\n", 3, "expected a boolean");
 }
 
 static void test_units__implied_keys_refuse_bad_values(void **state _unused_) {
@@ -2548,6 +2640,8 @@ int main(void) {
                 cmocka_unit_test(test_units__listen_stream_refuses_bad_addresses),
                 cmocka_unit_test(test_units__publish_port_forms),
                 cmocka_unit_test(test_units__svcd_conf_subnet),
+                cmocka_unit_test(test_units__svcd_conf_subnet6),
+                cmocka_unit_test(test_units__publish_port_ipv6_host_addresses),
                 cmocka_unit_test(test_units__publish_port_refuses_bad_values),
                 cmocka_unit_test(test_units__publish_port_needs_its_own_namespace),
                 cmocka_unit_test(test_units__accept_and_max_connections),
@@ -2572,7 +2666,8 @@ int main(void) {
                 cmocka_unit_test(test_units__exec_refuses_a_lone_semicolon),
                 cmocka_unit_test(test_units__exec_keeps_escaped_and_attached_semicolons),
                 cmocka_unit_test(test_units__exec_prefixes_dash_at_colon),
-                cmocka_unit_test(test_units__exec_refuses_privileged_prefixes),
+                cmocka_unit_test(test_units__exec_refuses_the_plus_prefix),
+                cmocka_unit_test(test_units__exec_bang_prefixes),
                 cmocka_unit_test(test_units__exec_requires_an_absolute_program),
                 cmocka_unit_test(test_units__only_oneshot_may_have_several_exec_start),
                 cmocka_unit_test(test_units__missing_exec_start_is_refused),
@@ -2615,6 +2710,7 @@ int main(void) {
                 cmocka_unit_test(test_units__implied_keys_are_silent_when_they_match),
                 cmocka_unit_test(test_units__implied_keys_refuse_less_isolation),
                 cmocka_unit_test(test_units__implied_keys_refuse_bad_values),
+                cmocka_unit_test(test_units__private_tmp_no_warns_that_tmp_stays_private),
                 cmocka_unit_test(test_units__unsupported_keys_that_matter_are_errors),
                 cmocka_unit_test(test_units__unsupported_keys_that_do_not_matter_are_warnings),
                 cmocka_unit_test(test_units__metadata_keys_are_accepted_silently),

@@ -14,13 +14,21 @@
  * addresses are made through rtnetlink (netlink.c); the service's end is configured through a
  * netlink socket opened inside its namespace (setns of this thread, then back), before the
  * service is released. Published host ports are also bound (not listened on) by svcd, so that
- * a clash with a program of the host is an error at start, not a silent hijack. */
+ * a clash with a program of the host is an error at start, not a silent hijack.
+ *
+ * IPv6, where svcd's namespace has it (net.ipv6.conf.all.disable_ipv6=0): the same slot gives a
+ * /127 out of a /64 of a unique local prefix (svcd.conf's Subnet6=, else the first /64 of a random
+ * /48 kept in ROOT/var/lib/svc/subnet6, as Docker's fixed-cidr-v6 does), host end SUBNET6::2*slot,
+ * service SUBNET6::2*slot+1, masqueraded like IPv4. The kernel will not route a packet from ::1 to
+ * another interface (IPv6 has no route_localnet), so a TCP port published on the host's [::1] is
+ * relayed by svcd in user space (relay.c). */
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include "common/macro.h"
@@ -28,35 +36,44 @@
 #include "common/util.h"
 #include "supervisor/svcd/net/netlink.h"
 #include "supervisor/svcd/net/nft.h"
+#include "supervisor/svcd/net/relay.h"
 #include "supervisor/svcd/svcd.h"
 #include "units/svcd-conf.h"
 
 #define SLOT_PREFIX 31
+#define SLOT_PREFIX6 127 /* RFC 6164's point-to-point prefix */
 
 struct service_net {
         unsigned slot;
         uint32_t host_addr, addr;
+        bool has6; /* the service has an IPv6 address on eth0 */
+        uint8_t host_addr6[16], addr6[16];
         char ifname[IFNAMSIZ];
         int *port_fds; /* the published host ports, bound by svcd */
         size_t n_port_fds;
+        struct relay *relays; /* TCP ports on [::1] */
         bool attached; /* the veth exists */
 };
 
 struct net {
         char table[32];
         char prefix[IFNAMSIZ - 5]; /* room for the slot number */
-        char *conf_path, *hosts_path, *forward_path, *marker_path;
+        char *conf_path, *hosts_path, *marker_path, *subnet6_path;
+        char *forward_path[2]; /* IPv4's and IPv6's saved forwarding setting */
         char *off_reason; /* svcd.conf is broken: no service gets a veth, this says why */
         bool conf_subnet;
         bool subnet_ready;
         uint32_t subnet;
         unsigned subnet_prefix;
+        bool conf_subnet6;
+        bool ipv6; /* svcd's namespace has IPv6: the services get addresses of it */
+        uint8_t subnet6[16]; /* a /64 */
         unsigned first_candidate; /* of the default pool 10.89.0.0/16 .. 10.127.0.0/16 */
         uint8_t *used; /* per slot */
         unsigned n_slots;
         struct mnl_socket *nl;
         int self_netns;
-        bool forward_changed; /* svcd set net.ipv4.ip_forward to 1 */
+        bool forward_changed[2]; /* svcd set IPv4's, IPv6's forwarding to 1 */
         bool table_made;
 };
 
@@ -67,6 +84,16 @@ static const char *ntop(uint32_t a, char buf[static INET_ADDRSTRLEN]) {
         struct in_addr in = { htonl(a) };
         return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
 }
+
+static const char *ntop6(const uint8_t a[static 16], char buf[static INET6_ADDRSTRLEN]) {
+        return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+/* net.ipv4.ip_forward and net.ipv6.conf.all.forwarding, by family index 0 and 1. */
+static const char *const forward_sysctl[2] = { "/proc/sys/net/ipv4/ip_forward",
+                                               "/proc/sys/net/ipv6/conf/all/forwarding" };
+static const char *const forward_name[2] = { "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" };
+static const char *const family_name[2] = { "IPv4", "IPv6" };
 
 bool net_wanted(const struct unit *u) {
         return u && (u->n_publish > 0 || u->outbound);
@@ -82,14 +109,14 @@ static int put_file(const char *path, const char *text) {
         size_t n = strlen(text);
         return write(fd, text, n) == (ssize_t) n ? 0 : -EIO;
 }
-static int read_forward(void) {
+static int read_forward(int f) {
         _cleanup_free_ char *v = NULL;
-        int r = read_full_file("/proc/sys/net/ipv4/ip_forward", &v, NULL);
+        int r = read_full_file(forward_sysctl[f], &v, NULL);
         return r < 0 ? r : atoi(v);
 }
 
-static int write_forward(int v) {
-        return write_string_file("/proc/sys/net/ipv4/ip_forward", v ? "1" : "0");
+static int write_forward(int f, int v) {
+        return write_string_file(forward_sysctl[f], v ? "1" : "0");
 }
 
 static void delete_table(struct net *n) {
@@ -113,12 +140,14 @@ static void clean_leftovers(struct net *n) {
                 log_notice("Deleting nftables table inet %s that an earlier svcd left behind", n->table);
                 delete_table(n);
         }
-        _cleanup_free_ char *saved = NULL;
-        if (read_full_file(n->forward_path, &saved, NULL) >= 0) {
-                if (write_forward(atoi(saved)) >= 0)
-                        log_notice("Set net.ipv4.ip_forward back to %d, as it was before an earlier svcd",
+        for (int f = 0; f < 2; f++) {
+                _cleanup_free_ char *saved = NULL;
+                if (read_full_file(n->forward_path[f], &saved, NULL) < 0)
+                        continue;
+                if (write_forward(f, atoi(saved)) >= 0)
+                        log_notice("Set %s back to %d, as it was before an earlier svcd", forward_name[f],
                                    atoi(saved));
-                (void) unlink(n->forward_path);
+                (void) unlink(n->forward_path[f]);
         }
 }
 
@@ -130,9 +159,12 @@ int net_init(struct manager *m) {
         n->self_netns = -EBADF;
         n->conf_path = path_join(m->root, SVC_CONF_PATH);
         n->hosts_path = path_join(m->run_dir, "hosts");
-        n->forward_path = path_join(m->run_dir, "ip_forward.saved");
+        n->forward_path[0] = path_join(m->run_dir, "ip_forward.saved");
+        n->forward_path[1] = path_join(m->run_dir, "ip6_forward.saved");
         n->marker_path = path_join(m->run_dir, "nftables.table");
-        if (!n->conf_path || !n->hosts_path || !n->forward_path || !n->marker_path)
+        n->subnet6_path = path_join(m->root, "var/lib/svc/subnet6");
+        if (!n->conf_path || !n->hosts_path || !n->forward_path[0] || !n->forward_path[1] ||
+            !n->marker_path || !n->subnet6_path)
                 return -ENOMEM;
         /* Names of our own, so that a second svcd under another root never touches ours. */
         if (streq(m->root, "/")) {
@@ -170,6 +202,10 @@ int net_init(struct manager *m) {
                 n->subnet = conf.subnet;
                 n->subnet_prefix = conf.subnet_prefix;
         }
+        if (!n->off_reason && conf.subnet6_set) {
+                n->conf_subnet6 = true;
+                memcpy(n->subnet6, conf.subnet6, 16);
+        }
         r = nl_open(&n->nl);
         if (r < 0)
                 log_warning_errno(
@@ -191,14 +227,68 @@ void net_done(struct manager *m) {
         free(n->used);
         free(n->conf_path);
         free(n->hosts_path);
-        free(n->forward_path);
+        free(n->forward_path[0]);
+        free(n->forward_path[1]);
         free(n->marker_path);
+        free(n->subnet6_path);
         free(n->off_reason);
         free(n);
         m->net = NULL;
 }
 
 /* ---- the pool ----------------------------------------------------------------------------- */
+
+/* The /48 this svcd's services take their /64 from, made once (RFC 4193 §3.2: 40 random bits)
+ * and kept, so that addresses stay the same across restarts of svcd. */
+static int load_subnet6(struct net *n) {
+        _cleanup_free_ char *text = NULL;
+        unsigned len;
+        int r = read_full_file(n->subnet6_path, &text, NULL);
+        if (r >= 0) {
+                text[strcspn(text, "\n")] = '\0';
+                if (parse_ipv6_subnet(text, n->subnet6, &len) >= 0 && len == 48 && ipv6_is_ula(n->subnet6))
+                        return 0;
+                log_warning(
+                        "%s: '%.64s' is not a unique local /48 such as fd12:3456:789a::/48; making a new one",
+                        n->subnet6_path, text);
+        } else if (r != -ENOENT)
+                return r;
+        uint8_t id[5];
+        char buf[64];
+        if (getrandom(id, sizeof(id), 0) != (ssize_t) sizeof(id))
+                return -errno;
+        _cleanup_free_ char *dir = strdup(n->subnet6_path), *line = NULL;
+        if (!dir || asprintf(&line, "%s\n", ula48_format(id, buf)) < 0)
+                return -ENOMEM;
+        *strrchr(dir, '/') = '\0';
+        r = mkdir_p(dir, 0755);
+        if (r >= 0)
+                r = put_file(n->subnet6_path, line);
+        if (r < 0)
+                return r;
+        log_info("Made the unique local IPv6 prefix %s for the services, kept in %s", buf, n->subnet6_path);
+        return parse_ipv6_subnet(buf, n->subnet6, &len);
+}
+
+/* IPv6 where svcd's namespace has it; a host without it (disabled, or no route out) still runs
+ * every service over IPv4. */
+static void choose_subnet6(struct net *n) {
+        _cleanup_free_ char *v = NULL;
+        if (read_full_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", &v, NULL) < 0 || atoi(v) != 0) {
+                log_info("IPv6 is disabled in svcd's network namespace: services get IPv4 addresses only");
+                return;
+        }
+        int r = n->conf_subnet6 ? 0 : load_subnet6(n);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot read or make %s: %m; services get IPv4 addresses only",
+                                  n->subnet6_path);
+                return;
+        }
+        n->ipv6 = true;
+        char a[INET6_ADDRSTRLEN];
+        log_info("Services with PublishPort= or Outbound= get IPv6 addresses from %s/64",
+                 ntop6(n->subnet6, a));
+}
 
 /* The subnet, chosen when the first service needs it: svcd.conf's, or the first /16 of the pool
  * that no route of the host overlaps (another svcd's, the LAN's). */
@@ -241,6 +331,7 @@ static int choose_subnet(struct net *n, char **why) {
         if (!n->used)
                 return -ENOMEM;
         n->subnet_ready = true;
+        choose_subnet6(n);
         log_info(
                 "Services with PublishPort= or Outbound= get addresses from %s/%u (links %s*, nftables table "
                 "inet %s)",
@@ -269,16 +360,31 @@ static const char *proto_name(int p) {
         return p == IPPROTO_UDP ? "udp" : "tcp";
 }
 
-static int reserve_port(const struct publish_spec *p, uint16_t port, int *ret_fd) {
-        int fd = socket(AF_INET, (p->protocol == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+/* Whether P publishes on FAMILY (AF_INET or AF_INET6) on a service with HAS6. */
+static bool publish_has_family(const struct publish_spec *p, int family, bool has6) {
+        return (p->host_family == AF_UNSPEC || p->host_family == family) && (family == AF_INET || has6);
+}
+
+static int reserve_port(const struct publish_spec *p, int family, uint16_t port, int *ret_fd) {
+        int fd = socket(family, (p->protocol == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
         /* TIME_WAIT of the last run's connections must not fail a restart. */
         (void) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
-        if (p->host_address)
-                (void) inet_pton(AF_INET, p->host_address, &sa.sin_addr);
-        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0) {
+        union {
+                struct sockaddr sa;
+                struct sockaddr_in in;
+                struct sockaddr_in6 in6;
+        } sa = { .in6 = { .sin6_family = (sa_family_t) family, .sin6_port = htons(port) } };
+        if (family == AF_INET && p->host_address)
+                (void) inet_pton(AF_INET, p->host_address, &sa.in.sin_addr);
+        else if (family == AF_INET6) {
+                /* [::] is IPv6's every address only: 0.0.0.0 has a socket of its own. */
+                (void) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &(int){ 1 }, sizeof(int));
+                if (p->host_address)
+                        (void) inet_pton(AF_INET6, p->host_address, &sa.in6.sin6_addr);
+        }
+        if (bind(fd, &sa.sa, family == AF_INET ? sizeof(sa.in) : sizeof(sa.in6)) < 0) {
                 int r = -errno;
                 close(fd);
                 return r;
@@ -287,31 +393,74 @@ static int reserve_port(const struct publish_spec *p, uint16_t port, int *ret_fd
         return 0;
 }
 
+/* A TCP port published on [::1], by name or as one of every address. */
+static bool relayed(const struct publish_spec *p) {
+        return p->protocol == IPPROTO_TCP && (!p->host_address || streq(p->host_address, "::1"));
+}
+
+/* Host port PORT of P on [::1], relayed to the service. FD is its reservation when P names
+ * [::1], else -EBADF: one is bound beside the reservation of [::] (SO_REUSEADDR on both). */
+static int start_relay(struct service *s, const struct publish_spec *p, unsigned port, int fd) {
+        if (fd < 0) {
+                struct publish_spec lo = *p;
+                lo.host_address = (char *) "::1";
+                int r = reserve_port(&lo, AF_INET6, (uint16_t) port, &fd);
+                if (r < 0)
+                        return r;
+        }
+        if (listen(fd, 64) < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+                int r = -errno;
+                safe_close(fd);
+                return r;
+        }
+        uint16_t inner = (uint16_t) (p->port + (port - p->host_port));
+        return relay_add(s->m->event, fd, s->net->addr6, inner, &s->net->relays);
+}
+
+/* Host port PORT of P for FAMILY: bound, and on [::1] relayed. */
+static int reserve_one(struct service *s, const struct publish_spec *p, int family, unsigned port) {
+        struct service_net *sn = s->net;
+        int fd = -EBADF, r = reserve_port(p, family, (uint16_t) port, &fd);
+        bool lo_only = p->host_address && streq(p->host_address, "::1");
+        if (r < 0)
+                return r;
+        if (!lo_only)
+                sn->port_fds[sn->n_port_fds++] = fd;
+        if (family == AF_INET6 && relayed(p))
+                r = start_relay(s, p, port, lo_only ? fd : -EBADF);
+        return r;
+}
+
+static int port_error(const struct publish_spec *p, int family, unsigned port, int r, char **why) {
+        const char *addr = p->host_address ? p->host_address : family == AF_INET ? "0.0.0.0" : "::";
+        const char *what = r == -EADDRINUSE      ? "is in use on the host"
+                           : r == -EADDRNOTAVAIL ? "is on an address this host does not have"
+                                                 : strerror(-r);
+        return asprintf(why, "PublishPort=%s: port %s%s%s:%u/%s %s", p->text, family == AF_INET6 ? "[" : "",
+                        addr, family == AF_INET6 ? "]" : "", port, proto_name(p->protocol), what) < 0
+                       ? -ENOMEM
+                       : r;
+}
+
 static int reserve_ports(struct service *s, char **why) {
         const struct unit *u = s->unit;
         struct service_net *sn = s->net;
         size_t total = 0;
         for (size_t i = 0; i < u->n_publish; i++)
-                total += (size_t) (u->publish[i].host_port_end - u->publish[i].host_port) + 1;
+                total += 2 * ((size_t) (u->publish[i].host_port_end - u->publish[i].host_port) + 1);
         sn->port_fds = calloc(MAX(total, (size_t) 1), sizeof(int)); /* Outbound= alone: none */
         if (!sn->port_fds)
                 return -ENOMEM;
         for (size_t i = 0; i < u->n_publish; i++) {
                 const struct publish_spec *p = &u->publish[i];
-                for (unsigned port = p->host_port; port <= p->host_port_end; port++) {
-                        int r = reserve_port(p, (uint16_t) port, &sn->port_fds[sn->n_port_fds]);
-                        if (r < 0) {
-                                const char *addr = p->host_address ? p->host_address : "0.0.0.0";
-                                const char *what = r == -EADDRINUSE ? "is in use on the host"
-                                                   : r == -EADDRNOTAVAIL
-                                                           ? "is on an address this host does not have"
-                                                           : strerror(-r);
-                                return asprintf(why, "PublishPort=%s: port %s:%u/%s %s", p->text, addr, port,
-                                                proto_name(p->protocol), what) < 0
-                                               ? -ENOMEM
-                                               : r;
+                for (int family = AF_INET; family <= AF_INET6; family += AF_INET6 - AF_INET) {
+                        if (!publish_has_family(p, family, sn->has6))
+                                continue;
+                        for (unsigned port = p->host_port; port <= p->host_port_end; port++) {
+                                int r = reserve_one(s, p, family, port);
+                                if (r < 0)
+                                        return port_error(p, family, port, r, why);
                         }
-                        sn->n_port_fds++;
                 }
         }
         return 0;
@@ -319,33 +468,50 @@ static int reserve_ports(struct service *s, char **why) {
 
 /* ---- the ruleset, /etc/hosts, forwarding -------------------------------------------------- */
 
+/* One DNAT rule of P for one family: IP is "ip" or "ip6", A the service's address as nft reads
+ * it ("10.89.0.3", "[fd00::3]"). A rule without a host address matches only its family: a dnat
+ * statement does nothing to a packet of the other one. */
+static void put_dnat(FILE *f, const struct publish_spec *p, const char *ip, const char *a, const char *name) {
+        const char *proto = proto_name(p->protocol);
+        if (p->host_address)
+                fprintf(f, "\t\t%s daddr %s ", ip, p->host_address);
+        else
+                fprintf(f, "\t\tmeta nfproto %s ", streq(ip, "ip") ? "ipv4" : "ipv6");
+        if (p->host_port == p->host_port_end)
+                fprintf(f, "%s dport %u dnat %s to %s:%u", proto, p->host_port, ip, a, p->port);
+        else if (p->host_port == p->port)
+                fprintf(f, "%s dport %u-%u dnat %s to %s", proto, p->host_port, p->host_port_end, ip, a);
+        else {
+                fprintf(f, "%s dport %u-%u dnat %s to %s : %s dport map { ", proto, p->host_port,
+                        p->host_port_end, ip, a, proto);
+                for (unsigned k = 0; k <= (unsigned) (p->host_port_end - p->host_port); k++)
+                        fprintf(f, "%s%u : %u", k ? ", " : "", p->host_port + k, p->port + k);
+                fprintf(f, " }");
+        }
+        fprintf(f, " comment \"%s\"\n", name);
+}
+
 static void put_publish_rules(FILE *f, const struct service *s) {
-        char a[INET_ADDRSTRLEN];
+        char a[INET_ADDRSTRLEN], t[INET6_ADDRSTRLEN], a6[INET6_ADDRSTRLEN + 2] = "";
         ntop(s->net->addr, a);
+        if (s->net->has6)
+                snprintf(a6, sizeof(a6), "[%s]", ntop6(s->net->addr6, t));
         for (size_t i = 0; i < s->unit->n_publish; i++) {
                 const struct publish_spec *p = &s->unit->publish[i];
-                const char *proto = proto_name(p->protocol);
-                fprintf(f, "\t\t");
-                if (p->host_address)
-                        fprintf(f, "ip daddr %s ", p->host_address);
-                if (p->host_port == p->host_port_end)
-                        fprintf(f, "%s dport %u dnat ip to %s:%u", proto, p->host_port, a, p->port);
-                else if (p->host_port == p->port)
-                        fprintf(f, "%s dport %u-%u dnat ip to %s", proto, p->host_port, p->host_port_end, a);
-                else {
-                        fprintf(f, "%s dport %u-%u dnat ip to %s : %s dport map { ", proto, p->host_port,
-                                p->host_port_end, a, proto);
-                        for (unsigned k = 0; k <= (unsigned) (p->host_port_end - p->host_port); k++)
-                                fprintf(f, "%s%u : %u", k ? ", " : "", p->host_port + k, p->port + k);
-                        fprintf(f, " }");
-                }
-                fprintf(f, " comment \"%s\"\n", s->name);
+                if (publish_has_family(p, AF_INET, s->net->has6))
+                        put_dnat(f, p, "ip", a, s->name);
+                if (publish_has_family(p, AF_INET6, s->net->has6))
+                        put_dnat(f, p, "ip6", a6, s->name);
         }
 }
 
 /* IPAddressAllow=/IPAddressDeny= of one service, on its veth: what it sends is judged by the
  * destination, what it receives by the source; an allowed address passes, then a denied one is
  * dropped (systemd's order). Replies of a connection already let through pass first. */
+/* Accepted wherever the table drops: without them the service's route to the host's end never
+ * resolves. */
+#define ND_TYPES "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert }"
+
 static void put_ip_rules(FILE *f, const struct service *s) {
         const struct unit_hardening *h = &s->unit->hardening;
         static const char *const dirs[][2] = { { "iifname", "daddr" }, { "oifname", "saddr" } };
@@ -371,8 +537,23 @@ static void put_ip_filter(FILE *f, struct manager *m) {
                 fprintf(f,
                         "\tchain ipaddress_%s {\n\t\ttype filter hook %s priority filter - 1; policy "
                         "accept;\n"
-                        "\t\tct state established,related accept\n\t\tjump ipaddress\n\t}\n",
+                        "\t\tct state established,related accept\n\t\t" ND_TYPES
+                        " accept\n\t\tjump ipaddress\n\t}\n",
                         hooks[i], hooks[i]);
+}
+
+/* What a service with Outbound=yes may send beyond its veth, in the forward and input chains. */
+static void put_outbound_accepts(FILE *f, struct manager *m) {
+        char a[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+        for (size_t i = 0; i < m->n_services; i++) {
+                const struct service *s = m->services[i];
+                if (!s->net || !s->net->attached || !s->unit->outbound)
+                        continue;
+                fprintf(f, "\t\tiifname \"%s\" ip saddr %s accept\n", s->net->ifname, ntop(s->net->addr, a));
+                if (s->net->has6)
+                        fprintf(f, "\t\tiifname \"%s\" ip6 saddr %s accept\n", s->net->ifname,
+                                ntop6(s->net->addr6, a6));
+        }
 }
 
 static char *build_ruleset(struct manager *m) {
@@ -388,6 +569,7 @@ static char *build_ruleset(struct manager *m) {
                    "\t\tfib daddr type local jump publish\n\t}\n");
         /* The host's own clients, 127.0.0.1 included. */
         fprintf(f, "\tchain output {\n\t\ttype nat hook output priority -100; policy accept;\n"
+                   "\t\tip6 daddr ::1 return\n"
                    "\t\tfib daddr type local jump publish\n\t}\n");
         fprintf(f, "\tchain publish {\n");
         for (size_t i = 0; i < m->n_services; i++) {
@@ -401,12 +583,16 @@ static char *build_ruleset(struct manager *m) {
                 "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
                 "\t\toifname \"%s*\" ip saddr 127.0.0.0/8 masquerade\n",
                 p);
-        char a[INET_ADDRSTRLEN];
+        char a[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
         for (size_t i = 0; i < m->n_services; i++) {
                 const struct service *s = m->services[i];
-                if (s->net && s->net->attached && s->unit->outbound)
-                        fprintf(f, "\t\tiifname \"%s\" ip saddr %s oifname != \"%s*\" masquerade\n",
-                                s->net->ifname, ntop(s->net->addr, a), p);
+                if (!s->net || !s->net->attached || !s->unit->outbound)
+                        continue;
+                fprintf(f, "\t\tiifname \"%s\" ip saddr %s oifname != \"%s*\" masquerade\n", s->net->ifname,
+                        ntop(s->net->addr, a), p);
+                if (s->net->has6)
+                        fprintf(f, "\t\tiifname \"%s\" ip6 saddr %s oifname != \"%s*\" masquerade\n",
+                                s->net->ifname, ntop6(s->net->addr6, a6), p);
         }
         fprintf(f, "\t}\n");
         /* Services reach each other; beyond, only with Outbound=yes; from outside, only through
@@ -418,23 +604,14 @@ static char *build_ruleset(struct manager *m) {
                 "\t\tiifname \"%s*\" oifname \"%s*\" accept\n"
                 "\t\toifname \"%s*\" ct status dnat accept\n",
                 p, p, p, p, p);
-        for (size_t i = 0; i < m->n_services; i++) {
-                const struct service *s = m->services[i];
-                if (s->net && s->net->attached && s->unit->outbound)
-                        fprintf(f, "\t\tiifname \"%s\" ip saddr %s accept\n", s->net->ifname,
-                                ntop(s->net->addr, a));
-        }
+        put_outbound_accepts(f, m);
         fprintf(f, "\t\tiifname \"%s*\" drop\n\t\toifname \"%s*\" drop\n\t}\n", p, p);
         fprintf(f,
                 "\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
-                "\t\tiifname \"%s*\" ct state established,related accept\n",
-                p);
-        for (size_t i = 0; i < m->n_services; i++) {
-                const struct service *s = m->services[i];
-                if (s->net && s->net->attached && s->unit->outbound)
-                        fprintf(f, "\t\tiifname \"%s\" ip saddr %s accept\n", s->net->ifname,
-                                ntop(s->net->addr, a));
-        }
+                "\t\tiifname \"%s*\" ct state established,related accept\n"
+                "\t\tiifname \"%s*\" " ND_TYPES " accept\n",
+                p, p);
+        put_outbound_accepts(f, m);
         fprintf(f, "\t\tiifname \"%s*\" drop\n\t}\n", p);
         put_ip_filter(f, m);
         fprintf(f, "}\n");
@@ -454,14 +631,18 @@ static int write_hosts(struct manager *m) {
                 return -ENOMEM;
         fprintf(f, "# Written by svcd: the services that have an address of their own.\n"
                    "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-        char a[INET_ADDRSTRLEN];
+        char a[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
         for (size_t i = 0; i < m->n_services; i++) {
                 const struct service *s = m->services[i];
                 if (!s->net || !s->net->attached)
                         continue;
                 const char *h = s->unit->hostname;
-                fprintf(f, "%s\t%s%s%.64s\n", ntop(s->net->addr, a), s->name,
-                        h && !streq(h, s->name) ? " " : "", h && !streq(h, s->name) ? h : "");
+                bool alias = h && !streq(h, s->name);
+                fprintf(f, "%s\t%s%s%.64s\n", ntop(s->net->addr, a), s->name, alias ? " " : "",
+                        alias ? h : "");
+                if (s->net->has6)
+                        fprintf(f, "%s\t%s%s%.64s\n", ntop6(s->net->addr6, a6), s->name, alias ? " " : "",
+                                alias ? h : "");
         }
         if (fclose(f) != 0) {
                 free(text);
@@ -485,23 +666,25 @@ static unsigned count_attached(struct manager *m) {
 
 /* Forwarding is on while a service has a veth: a service's traffic to another service, to a
  * client outside or beyond, is forwarded by the host. Only svcd's own change is undone. */
-static void update_forwarding(struct manager *m, bool needed) {
+static void update_forwarding(struct manager *m, int f, bool needed) {
         struct net *n = m->net;
-        if (needed && !n->forward_changed && read_forward() == 0) {
-                if (write_forward(1) < 0) {
-                        log_warning("Cannot enable IPv4 forwarding: services can reach only the host itself");
+        const char *fam = family_name[f], *name = forward_name[f];
+        if (needed && !n->forward_changed[f] && read_forward(f) == 0) {
+                if (write_forward(f, 1) < 0) {
+                        log_warning("Cannot enable %s forwarding: services can reach only the host itself",
+                                    fam);
                         return;
                 }
-                (void) put_file(n->forward_path, "0");
-                n->forward_changed = true;
-                log_info("Enabled IPv4 forwarding (net.ipv4.ip_forward=1) for the services with published "
-                         "ports or "
-                         "outbound traffic; it goes back to 0 when the last of them stops");
-        } else if (!needed && n->forward_changed) {
-                (void) write_forward(0);
-                (void) unlink(n->forward_path);
-                n->forward_changed = false;
-                log_info("Disabled IPv4 forwarding again (net.ipv4.ip_forward=0): no service needs it");
+                (void) put_file(n->forward_path[f], "0");
+                n->forward_changed[f] = true;
+                log_info("Enabled %s forwarding (%s=1) for the services with published ports or outbound "
+                         "traffic; it goes back to 0 when the last of them stops",
+                         fam, name);
+        } else if (!needed && n->forward_changed[f]) {
+                (void) write_forward(f, 0);
+                (void) unlink(n->forward_path[f]);
+                n->forward_changed[f] = false;
+                log_info("Disabled %s forwarding again (%s=0): no service needs it", fam, name);
         }
 }
 
@@ -514,7 +697,8 @@ static int update(struct manager *m, char **why) {
         if (k == 0) {
                 if (n->table_made)
                         delete_table(n);
-                update_forwarding(m, false);
+                update_forwarding(m, 0, false);
+                update_forwarding(m, 1, false);
                 return 0;
         }
         _cleanup_free_ char *rules = build_ruleset(m);
@@ -533,11 +717,40 @@ static int update(struct manager *m, char **why) {
                 return r;
         }
         n->table_made = true;
-        update_forwarding(m, true);
+        update_forwarding(m, 0, true);
+        update_forwarding(m, 1, n->ipv6);
         return 0;
 }
 
 /* ---- a service ---------------------------------------------------------------------------- */
+
+/* The slot's /127 of the /64: host end ::2*slot, the service ::2*slot+1. */
+static void set_addr6(const struct net *n, struct service_net *sn) {
+        sn->has6 = n->ipv6;
+        if (!sn->has6)
+                return;
+        memcpy(sn->host_addr6, n->subnet6, 16);
+        uint32_t host = 2 * sn->slot;
+        for (int i = 0; i < 4; i++)
+                sn->host_addr6[15 - i] = (uint8_t) (host >> (8 * i));
+        memcpy(sn->addr6, sn->host_addr6, 16);
+        sn->addr6[15] |= 1;
+}
+
+/* A port published on an IPv6 address needs IPv6: never silently IPv4 only. */
+static int check_families(struct service *s, char **why) {
+        for (size_t i = 0; i < s->unit->n_publish; i++) {
+                const struct publish_spec *p = &s->unit->publish[i];
+                if (p->host_family == AF_INET6 && !s->net->has6)
+                        return asprintf(why,
+                                        "PublishPort=%s: IPv6 is disabled in svcd's network namespace "
+                                        "(net.ipv6.conf.all.disable_ipv6=1)",
+                                        p->text) < 0
+                                       ? -ENOMEM
+                                       : -EAFNOSUPPORT;
+        }
+        return 0;
+}
 
 int net_service_prepare(struct service *s, char **why) {
         struct net *n = s->m->net;
@@ -567,6 +780,7 @@ int net_service_prepare(struct service *s, char **why) {
         }
         sn->host_addr = n->subnet + 2 * sn->slot;
         sn->addr = sn->host_addr + 1;
+        set_addr6(n, sn);
         /* At most 8 + 7 characters: a /8 has 2^23 slots. */
         if (snprintf(sn->ifname, sizeof(sn->ifname), "%s%u", n->prefix, sn->slot) >= (int) sizeof(sn->ifname))
                 abort();
@@ -575,7 +789,9 @@ int net_service_prepare(struct service *s, char **why) {
         r = write_hosts(s->m);
         if (r < 0)
                 return asprintf(why, "cannot write %s: %s", n->hosts_path, strerror(-r)) < 0 ? -ENOMEM : r;
-        r = reserve_ports(s, why);
+        r = check_families(s, why);
+        if (r >= 0)
+                r = reserve_ports(s, why);
         if (r < 0)
                 net_service_release(s);
         return r;
@@ -599,10 +815,14 @@ static int configure_inside(struct net *n, struct service_net *sn, int nsfd) {
                 return r;
         int idx = nl_link_index(inside, "eth0");
         r = idx < 0 ? idx : nl_addr_add(inside, idx, sn->addr, SLOT_PREFIX);
+        if (r >= 0 && sn->has6)
+                r = nl_addr6_add(inside, idx, sn->addr6, SLOT_PREFIX6);
         if (r >= 0)
                 r = nl_link_up(inside, idx);
         if (r >= 0)
                 r = nl_route_default(inside, idx, sn->host_addr);
+        if (r >= 0 && sn->has6)
+                r = nl_route6_default(inside, idx, sn->host_addr6);
         nl_close(inside);
         return r;
 }
@@ -630,6 +850,8 @@ int net_service_attach(struct service *s, pid_t pid, char **why) {
                 r = idx < 0 ? idx : write_string_file(localnet, "1");
                 if (r >= 0)
                         r = nl_addr_add(n->nl, idx, sn->host_addr, SLOT_PREFIX);
+                if (r >= 0 && sn->has6)
+                        r = nl_addr6_add(n->nl, idx, sn->host_addr6, SLOT_PREFIX6);
                 if (r >= 0)
                         r = nl_link_up(n->nl, idx);
         }
@@ -667,6 +889,7 @@ void net_service_release(struct service *s) {
         }
         if (n->used)
                 n->used[sn->slot] = 0;
+        relay_free_all(sn->relays);
         for (size_t i = 0; i < sn->n_port_fds; i++)
                 safe_close(sn->port_fds[i]);
         free(sn->port_fds);
@@ -677,27 +900,45 @@ const char *net_service_address(const struct service *s, char buf[static 16]) {
         return s->net && s->net->attached ? ntop(s->net->addr, buf) : NULL;
 }
 
+const char *net_service_address6(const struct service *s, char buf[static 46]) {
+        return s->net && s->net->attached && s->net->has6 ? ntop6(s->net->addr6, buf) : NULL;
+}
+
 const char *net_hosts_path(const struct manager *m) {
         return m->net ? m->net->hosts_path : NULL;
 }
 
-/* Docker's notation: "0.0.0.0:8080->80/tcp", "0.0.0.0:30000-30009->30000-30009/tcp". */
+/* One of Docker's entries, for FAMILY. */
+static int describe_port(char ***l, const struct publish_spec *p, int family) {
+        char host[16], inner[16], *s;
+        if (p->host_port == p->host_port_end)
+                snprintf(host, sizeof(host), "%u", p->host_port);
+        else
+                snprintf(host, sizeof(host), "%u-%u", p->host_port, p->host_port_end);
+        if (p->port == p->port_end)
+                snprintf(inner, sizeof(inner), "%u", p->port);
+        else
+                snprintf(inner, sizeof(inner), "%u-%u", p->port, p->port_end);
+        const char *addr = p->host_address ? p->host_address : family == AF_INET ? "0.0.0.0" : "::";
+        bool v6 = family == AF_INET6;
+        if (asprintf(&s, "%s%s%s:%s->%s/%s", v6 ? "[" : "", addr, v6 ? "]" : "", host, inner,
+                     proto_name(p->protocol)) < 0)
+                return -ENOMEM;
+        return strv_push(l, s);
+}
+
+/* Docker's notation: "0.0.0.0:8080->80/tcp", "[::]:8080->80/tcp" (a port without a host address
+ * has both), "0.0.0.0:30000-30009->30000-30009/tcp". */
 char **net_ports_describe(const struct unit *u) {
         char **l = NULL;
         for (size_t i = 0; u && i < u->n_publish; i++) {
                 const struct publish_spec *p = &u->publish[i];
-                char host[16], inner[16], *s;
-                if (p->host_port == p->host_port_end)
-                        snprintf(host, sizeof(host), "%u", p->host_port);
-                else
-                        snprintf(host, sizeof(host), "%u-%u", p->host_port, p->host_port_end);
-                if (p->port == p->port_end)
-                        snprintf(inner, sizeof(inner), "%u", p->port);
-                else
-                        snprintf(inner, sizeof(inner), "%u-%u", p->port, p->port_end);
-                if (asprintf(&s, "%s:%s->%s/%s", p->host_address ? p->host_address : "0.0.0.0", host, inner,
-                             proto_name(p->protocol)) < 0 ||
-                    strv_push(&l, s) < 0) {
+                int r = 0;
+                if (p->host_family != AF_INET6)
+                        r = describe_port(&l, p, AF_INET);
+                if (r >= 0 && p->host_family != AF_INET)
+                        r = describe_port(&l, p, AF_INET6);
+                if (r < 0) {
                         strv_free(l);
                         return NULL;
                 }

@@ -142,6 +142,37 @@ int nl_route_default(struct mnl_socket *nl, int ifindex, uint32_t gateway) {
         return request(nl, h);
 }
 
+/* No duplicate address detection: the /127 has two ends, both ours, and an address under DAD is
+ * "tentative" for a second or more, in which the service could not use it. */
+int nl_addr6_add(struct mnl_socket *nl, int ifindex, const uint8_t addr[static 16], unsigned prefix) {
+        char buf[MNL_SOCKET_BUFFER_SIZE];
+        struct nlmsghdr *h = put_header(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+        struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(h, sizeof(*ifa));
+        ifa->ifa_family = AF_INET6;
+        ifa->ifa_prefixlen = (uint8_t) prefix;
+        ifa->ifa_flags = IFA_F_NODAD;
+        ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+        ifa->ifa_index = (uint32_t) ifindex;
+        mnl_attr_put(h, IFA_LOCAL, 16, addr);
+        mnl_attr_put(h, IFA_ADDRESS, 16, addr);
+        mnl_attr_put_u32(h, IFA_FLAGS, IFA_F_NODAD);
+        return request(nl, h);
+}
+
+int nl_route6_default(struct mnl_socket *nl, int ifindex, const uint8_t gateway[static 16]) {
+        char buf[MNL_SOCKET_BUFFER_SIZE];
+        struct nlmsghdr *h = put_header(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+        struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof(*rt));
+        rt->rtm_family = AF_INET6;
+        rt->rtm_table = RT_TABLE_MAIN;
+        rt->rtm_protocol = RTPROT_BOOT;
+        rt->rtm_scope = RT_SCOPE_UNIVERSE;
+        rt->rtm_type = RTN_UNICAST;
+        mnl_attr_put(h, RTA_GATEWAY, 16, gateway);
+        mnl_attr_put_u32(h, RTA_OIF, (uint32_t) ifindex);
+        return request(nl, h);
+}
+
 /* ---- dumps -------------------------------------------------------------------------------- */
 
 struct link_dump {

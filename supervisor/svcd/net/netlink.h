@@ -20,6 +20,9 @@ int nl_link_up(struct mnl_socket *nl, int ifindex);
 int nl_link_delete(struct mnl_socket *nl, const char *name);
 int nl_addr_add(struct mnl_socket *nl, int ifindex, uint32_t addr, unsigned prefix);
 int nl_route_default(struct mnl_socket *nl, int ifindex, uint32_t gateway);
+/* The same for IPv6: ADDR and GATEWAY in network byte order (struct in6_addr's bytes). */
+int nl_addr6_add(struct mnl_socket *nl, int ifindex, const uint8_t addr[static 16], unsigned prefix);
+int nl_route6_default(struct mnl_socket *nl, int ifindex, const uint8_t gateway[static 16]);
 /* The index of link NAME, or -ENODEV. */
 int nl_link_index(struct mnl_socket *nl, const char *name);
 

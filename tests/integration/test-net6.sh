@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# IPv6 for services: PublishPort= and Outbound= over IPv6, in a world of network namespaces the
+# test makes (test-net.sh's, with IPv6 beside IPv4):
+#
+#   client fd50:1::2 ---lan--- fd50:1::1 host fd51:1::1 ---wan--- fd51:1::2 internet
+#          10.250.1.2          10.250.1.1     10.251.1.1          10.251.1.2
+#
+# svcd runs in "host", created with IPv4 and IPv6 forwarding off, so that the checks that svcd
+# puts them back mean something. The internet has no route back to the client or to the services.
+. "$(dirname "$0")/lib.sh"
+HELPERS=$(cd "$(dirname "$0")/../helpers" && pwd)
+
+# topology [ipv4-only]: the namespaces; with ipv4-only, the host has IPv6 disabled by sysctl.
+topology() {
+        local id=${T##*.}
+        HOST=svct-$id-host CLIENT=svct-$id-client NET=svct-$id-inet
+        netns_add "$HOST"
+        netns_add "$CLIENT"
+        netns_add "$NET"
+        in_host sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0 || fail "sysctl"
+        if [ "${1:-}" = ipv4-only ]; then
+                in_host sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 ||
+                        fail "cannot disable IPv6 in $HOST"
+        fi
+        ip -n "$HOST" link add lan type veth peer name eth0 netns "$CLIENT" || fail "veth lan"
+        ip -n "$HOST" link add wan type veth peer name eth0 netns "$NET" || fail "veth wan"
+        ip -n "$HOST" addr add 10.250.1.1/24 dev lan
+        ip -n "$HOST" addr add 10.251.1.1/24 dev wan
+        ip -n "$CLIENT" addr add 10.250.1.2/24 dev eth0
+        ip -n "$NET" addr add 10.251.1.2/24 dev eth0
+        ip -n "$CLIENT" addr add fd50:1::2/64 dev eth0 nodad
+        ip -n "$NET" addr add fd51:1::2/64 dev eth0 nodad
+        if [ "${1:-}" != ipv4-only ]; then
+                ip -n "$HOST" addr add fd50:1::1/64 dev lan nodad
+                ip -n "$HOST" addr add fd51:1::1/64 dev wan nodad
+        fi
+        local ns
+        for ns in "$HOST:lan" "$HOST:wan" "$CLIENT:eth0" "$NET:eth0"; do
+                ip -n "${ns%:*}" link set "${ns#*:}" up
+        done
+        ip -n "$CLIENT" route add default via 10.250.1.1
+        ip -n "$CLIENT" -6 route add default via fd50:1::1
+        # shellcheck disable=SC2034 # read by start_svcd (lib.sh)
+        SVCD_NETNS=$HOST
+        cp "$HELPERS/netprobe.py" "$T/netprobe.py"
+}
+
+probe() { # NS ARGS...: netprobe.py in a namespace of the test
+        local ns=$1
+        shift
+        nsenter --net="/run/netns/$ns" python3 "$T/netprobe.py" "$@"
+}
+
+in_host() {
+        nsenter --net="/run/netns/$HOST" "$@"
+}
+
+log_has() { # NAME TEXT
+        grep -q -- "$2" "$T/var/log/svc/$1/current" 2>/dev/null
+}
+
+json_field() { # NAME FIELD
+        svc status --json "$1" | sed -n "s/.*\"$2\":\"\\([0-9a-f.:]*\\)\".*/\\1/p"
+}
+
+# What svc leaves in the host namespace, both families: links besides lo, lan and wan, addresses
+# and routes of the services' pools, nftables tables, forwarding. Empty when nothing is left.
+leftovers() {
+        in_host ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -v -x -e lo -e lan -e wan |
+                sed 's/^/link /'
+        in_host ip -o addr | awk '{ print $4 }' | grep -v -e '^127\.' -e '^::1/' -e '^10\.25[01]\.' \
+                -e '^fd5[01]:1::' -e '^fe80:' | sed 's/^/address /'
+        in_host ip -4 route | grep -v -e '^10\.25[01]\.' | sed 's/^/route /'
+        in_host ip -6 route | grep -v -e '^fd5[01]:1::/64' -e '^fe80::/64' -e '^multicast' | sed 's/^/route6 /'
+        in_host nft list tables | sed 's/^/nft /'
+        [ "$(in_host sysctl -n net.ipv4.ip_forward)" = 0 ] || echo "ip_forward 1"
+        [ "$(in_host sysctl -n net.ipv6.conf.all.forwarding)" = 0 ] || echo "ipv6 forwarding 1"
+}
+
+web_unit() {
+        unit web <<EOF
+[Service]
+ExecStart=/bin/sh -c 'python3 $T/netprobe.py udp-serve 53 & exec python3 $T/netprobe.py tcp-serve 80'
+PublishPort=8080:80
+PublishPort=5353:53/udp
+EOF
+}
+
+start_web() {
+        svc start web || fail "svc start web"
+        wait_until 10 log_has web "listening on tcp 80" || fail "web does not listen: $(svc logs web)"
+        wait_until 10 log_has web "listening on udp 53" || fail "web does not listen on udp: $(svc logs web)"
+}
+
+test_published_ports_over_ipv6_reach_the_service_with_the_clients_address() {
+        topology
+        web_unit
+        start_svcd
+        start_web
+        assert_eq "peer fd50:1::2" "$(probe "$CLIENT" tcp-ask6 fd50:1::1 8080)" "TCP over IPv6 from the client"
+        assert_eq "peer fd50:1::2" "$(probe "$CLIENT" udp-ask6 fd50:1::1 5353)" "UDP over IPv6 from the client"
+        assert_eq "peer 10.250.1.2" "$(probe "$CLIENT" tcp-ask 10.250.1.1 8080)" "the same port over IPv4"
+        assert_eq "peer fd50:1::1" "$(probe "$HOST" tcp-ask6 fd50:1::1 8080)" "TCP from the host's own address"
+        local a6
+        a6=$(json_field web address6)
+        case $a6 in fd*) ;; *) fail "no ULA address6 in svc status --json: $(svc status --json web)" ;; esac
+        assert_contains "$(svc exec web ip -6 addr show dev eth0)" "inet6 $a6/127 scope global" "eth0's address"
+        assert_contains "$(svc exec web ip -6 addr show dev lo)" "inet6 ::1/128" "::1 on the service's lo"
+        assert_contains "$(svc exec web ip -6 route)" "default via ${a6%:*}:" "the default route over IPv6"
+        assert_contains "$(svc status web)" "Address: $(json_field web address), $a6 (eth0)" "svc status"
+        local prefix
+        prefix=$(cat "$T/var/lib/svc/subnet6")
+        [[ $prefix =~ ^fd[0-9a-f]{2}:[0-9a-f]{4}:[0-9a-f]{4}::/48$ ]] || fail "var/lib/svc/subnet6: '$prefix'"
+        assert_eq "${prefix%%::/48}" "$(echo "$a6" | cut -d: -f1-3)" "the address is in the saved /48"
+        assert_contains "$(cat "$T/svcd.log")" "Enabled IPv6 forwarding" "svcd says it enabled IPv6 forwarding"
+        # The same /48 after a restart of svcd.
+        stop_svcd
+        start_svcd
+        start_web
+        assert_eq "$a6" "$(json_field web address6)" "address6 after svcd's restart"
+}
+
+test_tcp_ports_on_the_hosts_loopback_are_relayed() {
+        topology
+        web_unit
+        unit echo <<EOF
+[Service]
+ExecStart=/usr/bin/python3 $T/netprobe.py tcp-echo 7
+PublishPort=[::1]:8007:7
+EOF
+        start_svcd
+        start_web
+        svc start echo || fail "svc start echo: $(svc status echo)"
+        wait_until 10 log_has echo "listening on tcp 7" || fail "echo: $(svc logs echo)"
+        local a6 host_end
+        a6=$(json_field web address6)
+        host_end=$(python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]) - 1)' "$a6")
+        # A port without a host address is on [::1] too; the service sees the host's end.
+        assert_eq "peer $host_end" "$(probe "$HOST" tcp-ask6 ::1 8080)" "TCP from [::1]"
+        # A megabyte each way through the relay, the client's end of stream passed on.
+        assert_eq "same 1048576" "$(probe "$HOST" tcp-roundtrip ::1 8007 1048576)" "echo through [::1]:8007"
+        assert_contains "$(probe "$CLIENT" tcp-ask6 fd50:1::1 8007)" "error" "[::1]:8007 from the LAN"
+        assert_contains "$(probe "$HOST" tcp-ask 127.0.0.1 8007)" "error" "[::1]:8007 over 127.0.0.1"
+        svc stop echo web || fail "svc stop"
+        assert_contains "$(probe "$HOST" tcp-ask6 ::1 8080)" "refused" "[::1]:8080 after the stop"
+        assert_eq "" "$(leftovers)" "after svc stop"
+}
+
+test_a_port_on_an_ipv6_host_address_is_published_there_only() {
+        topology
+        ip -n "$HOST" addr add fd50:1::9/64 dev lan nodad
+        unit web <<EOF
+[Service]
+ExecStart=/usr/bin/python3 $T/netprobe.py tcp-serve 40000
+PublishPort=[fd50:1::9]:31000:40000
+EOF
+        printf '[Network]\nSubnet6=fd77:1:2:3::/64\n' >"$T/etc/svc/svcd.conf"
+        start_svcd
+        svc start web || fail "svc start web: $(svc status web)"
+        wait_until 10 log_has web "listening on tcp 40000" || fail "web: $(svc logs web)"
+        assert_eq "peer fd50:1::2" "$(probe "$CLIENT" tcp-ask6 fd50:1::9 31000)" "port 31000 on fd50:1::9"
+        assert_contains "$(probe "$CLIENT" tcp-ask6 fd50:1::1 31000)" "error" "port 31000 on fd50:1::1"
+        assert_contains "$(probe "$CLIENT" tcp-ask 10.250.1.1 31000)" "error" "port 31000 over IPv4"
+        assert_contains "$(json_field web address6)" "fd77:1:2:3::" "svcd.conf's Subnet6="
+        assert_contains "$(svc status --json web)" '"ports":["[fd50:1::9]:31000->40000/tcp"]' "json"
+        [ ! -e "$T/var/lib/svc/subnet6" ] || fail "svcd made a /48 although svcd.conf names one"
+}
+
+test_outbound_over_ipv6_is_masqueraded_and_without_it_nothing_leaves() {
+        topology
+        probe "$NET" tcp-log 9000 "$T/arrived" >/dev/null &
+        disown
+        wait_until 5 probe "$NET" tcp-ask6 fd51:1::2 9000 || fail "the internet's server does not answer"
+        : >"$T/arrived"
+        unit out <<EOF
+[Service]
+Outbound=yes
+ExecStart=/bin/sh -c 'python3 $T/netprobe.py tcp-ask6 fd51:1::2 9000 >$T/out.result 2>&1; exec sleep 1000'
+EOF
+        unit closed <<EOF
+[Service]
+PublishPort=8081:80
+ExecStart=/bin/sh -c 'python3 $T/netprobe.py tcp-ask6 fd51:1::2 9000 >$T/closed.result 2>&1; \
+        python3 $T/netprobe.py tcp-ask6 fd51:1::1 22 >>$T/closed.result 2>&1; exec sleep 1000'
+EOF
+        start_svcd
+        svc start out closed || fail "svc start"
+        wait_until 10 test -s "$T/out.result" || fail "out did not connect"
+        assert_eq "peer fd51:1::1" "$(cat "$T/out.result")" "the server saw the host's address"
+        wait_until 10 lines_at_least "$T/closed.result" 2 || fail "closed did not finish: $(cat "$T/closed.result")"
+        assert_eq "error timed out" "$(sed -n 1p "$T/closed.result")" "a service without Outbound= to the internet"
+        assert_eq "error timed out" "$(sed -n 2p "$T/closed.result")" "a service without Outbound= to the host"
+        assert_eq "peer fd51:1::1" "$(cat "$T/arrived")" "what reached the internet"
+}
+
+test_services_reach_each_other_by_name_over_ipv6() {
+        topology
+        unit db <<EOF
+[Service]
+PublishPort=15432:5432
+ExecStart=/usr/bin/python3 $T/netprobe.py tcp-serve 5432
+EOF
+        unit app <<EOF
+[Service]
+Outbound=yes
+ExecStart=/bin/sh -c 'until python3 $T/netprobe.py tcp-ask6 db 5432 >$T/app.result; do sleep 0.2; done; exec sleep 1000'
+EOF
+        start_svcd
+        svc start db app || fail "svc start"
+        wait_until 10 grep -q peer "$T/app.result" || fail "app did not reach db: $(cat "$T/app.result")"
+        assert_eq "peer $(json_field app address6)" "$(cat "$T/app.result")" "db saw app's own IPv6 address"
+        local hosts
+        hosts=$(svc exec app cat /etc/hosts)
+        assert_contains "$hosts" "$(json_field db address)	db" "app's /etc/hosts, IPv4"
+        assert_contains "$hosts" "$(json_field db address6)	db" "app's /etc/hosts, IPv6"
+        assert_contains "$hosts" "::1	localhost" "app's /etc/hosts, ::1"
+}
+
+test_nothing_is_left_after_stop_or_kill_of_svcd() {
+        topology
+        web_unit
+        mkdir -p "$T/etc/svc/units/web.unit.d"
+        printf '[Service]\nOutbound=yes\n' >"$T/etc/svc/units/web.unit.d/out.conf"
+        assert_eq "" "$(leftovers)" "the host namespace before svcd"
+        start_svcd
+        start_web
+        assert_contains "$(leftovers)" "ipv6 forwarding 1" "while web runs"
+        assert_contains "$(leftovers)" "address fd" "while web runs"
+        svc stop web || fail "svc stop web"
+        assert_eq "" "$(leftovers)" "after svc stop"
+        assert_contains "$(cat "$T/svcd.log")" "Disabled IPv6 forwarding again" "svcd says IPv6 forwarding is off"
+        start_web
+        kill -KILL "$SVCD_PID"
+        wait "$SVCD_PID" 2>/dev/null
+        SVCD_PID=
+        wait_until 5 eval '! leftovers | grep -q "^link "' || fail "the link outlived svcd: $(leftovers)"
+        assert_contains "$(leftovers)" "ipv6 forwarding 1" "after svcd was killed"
+        start_svcd
+        assert_eq "" "$(leftovers)" "after the next svcd started"
+        assert_contains "$(cat "$T/svcd.log")" "Set net.ipv6.conf.all.forwarding back to 0" "svcd says what it restored"
+}
+
+test_an_ipv4_only_host_still_runs_services_with_published_ports() {
+        topology ipv4-only
+        web_unit
+        unit web6 <<EOF
+[Service]
+ExecStart=/bin/sleep 1000
+PublishPort=[::1]:8090:80
+EOF
+        start_svcd
+        start_web
+        assert_eq "peer 10.250.1.2" "$(probe "$CLIENT" tcp-ask 10.250.1.1 8080)" "TCP over IPv4"
+        assert_eq "peer 10.250.1.2" "$(probe "$CLIENT" udp-ask 10.250.1.1 5353)" "UDP over IPv4"
+        assert_eq "" "$(json_field web address6)" "no address6"
+        [ -n "$(json_field web address)" ] || fail "no IPv4 address: $(svc status --json web)"
+        assert_contains "$(cat "$T/svcd.log")" "IPv6 is disabled in svcd's network namespace" "svcd says why"
+        svc start web6 >/dev/null 2>&1 && fail "a port on [::1] started on a host without IPv6"
+        assert_contains "$(svc status web6)" "PublishPort=[::1]:8090:80: IPv6 is disabled" "web6's status"
+        svc stop web || fail "svc stop web"
+        assert_eq "" "$(leftovers)" "after svc stop"
+}
+
+run_tests "$@"
