@@ -194,6 +194,28 @@ EOF
         assert_eq "peer fd51:1::1" "$(cat "$T/arrived")" "what reached the internet"
 }
 
+test_ip_address_deny_keeps_neighbour_discovery() {
+        topology
+        probe "$NET" tcp-log 9000 "$T/arrived" >/dev/null &
+        disown
+        wait_until 5 probe "$NET" tcp-ask6 fd51:1::2 9000 || fail "the internet's server does not answer"
+        : >"$T/arrived"
+        # Everything denied but one address: the service's route to the host's end still resolves.
+        unit out <<EOF
+[Service]
+Outbound=yes
+IPAddressDeny=any
+IPAddressAllow=fd51:1::2
+ExecStart=/bin/sh -c 'python3 $T/netprobe.py tcp-ask6 fd51:1::2 9000 >$T/out.result 2>&1; \
+        python3 $T/netprobe.py tcp-ask6 fd50:1::2 9000 >>$T/out.result 2>&1; exec sleep 1000'
+EOF
+        start_svcd
+        svc start out || fail "svc start out"
+        wait_until 10 lines_at_least "$T/out.result" 2 || fail "out did not finish: $(cat "$T/out.result")"
+        assert_eq "peer fd51:1::1" "$(sed -n 1p "$T/out.result")" "the allowed address"
+        assert_eq "error timed out" "$(sed -n 2p "$T/out.result")" "a denied address"
+}
+
 test_services_reach_each_other_by_name_over_ipv6() {
         topology
         unit db <<EOF
