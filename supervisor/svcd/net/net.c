@@ -151,12 +151,9 @@ static void clean_leftovers(struct net *n) {
         }
 }
 
-int net_init(struct manager *m) {
-        struct net *n = calloc(1, sizeof(*n));
-        if (!n)
-                return -ENOMEM;
-        m->net = n;
-        n->self_netns = -EBADF;
+/* svcd's files, and names of its own, so that a second svcd under another root never touches
+ * ours. */
+static int set_names(struct net *n, const struct manager *m) {
         n->conf_path = path_join(m->root, "etc/svc/svcd.conf");
         n->hosts_path = path_join(m->run_dir, "hosts");
         n->forward_path[0] = path_join(m->run_dir, "ip_forward.saved");
@@ -166,7 +163,6 @@ int net_init(struct manager *m) {
         if (!n->conf_path || !n->hosts_path || !n->forward_path[0] || !n->forward_path[1] ||
             !n->marker_path || !n->subnet6_path)
                 return -ENOMEM;
-        /* Names of our own, so that a second svcd under another root never touches ours. */
         if (streq(m->root, "/")) {
                 snprintf(n->table, sizeof(n->table), "svc");
                 snprintf(n->prefix, sizeof(n->prefix), "svc-");
@@ -177,6 +173,17 @@ int net_init(struct manager *m) {
                 snprintf(n->prefix, sizeof(n->prefix), "s%06x-", (unsigned) (h >> 40));
                 n->first_candidate = 1 + (unsigned) ((h >> 32) % (POOL_N - 1));
         }
+        return 0;
+}
+
+int net_init(struct manager *m) {
+        struct net *n = calloc(1, sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        m->net = n;
+        n->self_netns = -EBADF;
+        if (set_names(n, m) < 0)
+                return -ENOMEM;
         struct svcd_conf conf;
         struct unit_diag d = { 0 };
         int r = svcd_conf_load(n->conf_path, &conf, &d);
