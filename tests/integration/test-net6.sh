@@ -165,6 +165,15 @@ EOF
         assert_contains "$(json_field web address6)" "fd77:1:2:3::" "svcd.conf's Subnet6="
         assert_contains "$(svc status --json web)" '"ports":["[fd50:1::9]:31000->40000/tcp"]' "json"
         [ ! -e "$T/var/lib/svc/subnet6" ] || fail "svcd made a /48 although svcd.conf names one"
+        unit elsewhere <<EOF
+[Service]
+ExecStart=/bin/sleep 1000
+PublishPort=[fd50:1::77]:8081:80
+EOF
+        svc start elsewhere >/dev/null 2>&1 && fail "a port on an address the host does not have started"
+        assert_contains "$(svc status elsewhere)" \
+                "PublishPort=[fd50:1::77]:8081:80: port [fd50:1::77]:8081/tcp is on an address this host does not have" \
+                "elsewhere's status"
 }
 
 test_outbound_over_ipv6_is_masqueraded_and_without_it_nothing_leaves() {
