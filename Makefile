@@ -189,6 +189,7 @@ $(O)/tests/test-manager: tests/unit/test-manager.c $(O)/obj/supervisor/svcd/mana
 	$(O)/obj/supervisor/svcd/state.o $(O)/obj/supervisor/svcd/log.o $(O)/obj/supervisor/svcd/timers.o $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-manager: TEST_LIBS += $(LIBS_SYSTEMD)
 $(O)/tests/test-hardening: tests/unit/test-hardening.c $(UNITS_OBJ) $(COMMON_OBJ)
+$(O)/tests/test-nft: tests/unit/test-nft.c $(O)/obj/supervisor/svcd/net/ruleset.o $(COMMON_OBJ)
 $(O)/tests/test-state: tests/unit/test-state.c $(O)/obj/supervisor/svcd/state.o $(COMMON_OBJ)
 $(O)/tests/test-elfcheck: tests/unit/test-elfcheck.c $(O)/obj/sandbox/elfcheck.o $(COMMON_OBJ)
 $(O)/tests/test-seccomp: tests/unit/test-seccomp.c $(O)/obj/sandbox/seccomp.o $(COMMON_OBJ)

@@ -111,7 +111,8 @@ test_published_ports_over_ipv6_reach_the_service_with_the_clients_address() {
         local prefix
         prefix=$(cat "$T/var/lib/svc/subnet6")
         [[ $prefix =~ ^fd[0-9a-f]{2}:[0-9a-f]{4}:[0-9a-f]{4}::/48$ ]] || fail "var/lib/svc/subnet6: '$prefix'"
-        assert_eq "${prefix%%::/48}" "$(echo "$a6" | cut -d: -f1-3)" "the address is in the saved /48"
+        assert_eq True "$(python3 -c 'import ipaddress as i, sys; print(i.ip_address(sys.argv[1]) in i.ip_network(sys.argv[2]))' \
+                "$a6" "$prefix")" "$a6 is in the saved $prefix"
         assert_contains "$(cat "$T/svcd.log")" "Enabled IPv6 forwarding" "svcd says it enabled IPv6 forwarding"
         # The same /48 after a restart of svcd.
         stop_svcd
@@ -164,6 +165,15 @@ EOF
         assert_contains "$(json_field web address6)" "fd77:1:2:3::" "svcd.conf's Subnet6="
         assert_contains "$(svc status --json web)" '"ports":["[fd50:1::9]:31000->40000/tcp"]' "json"
         [ ! -e "$T/var/lib/svc/subnet6" ] || fail "svcd made a /48 although svcd.conf names one"
+        unit elsewhere <<EOF
+[Service]
+ExecStart=/bin/sleep 1000
+PublishPort=[fd50:1::77]:8081:80
+EOF
+        svc start elsewhere >/dev/null 2>&1 && fail "a port on an address the host does not have started"
+        assert_contains "$(svc status elsewhere)" \
+                "PublishPort=[fd50:1::77]:8081:80: port [fd50:1::77]:8081/tcp is on an address this host does not have" \
+                "elsewhere's status"
 }
 
 test_outbound_over_ipv6_is_masqueraded_and_without_it_nothing_leaves() {
@@ -191,6 +201,28 @@ EOF
         assert_eq "error timed out" "$(sed -n 1p "$T/closed.result")" "a service without Outbound= to the internet"
         assert_eq "error timed out" "$(sed -n 2p "$T/closed.result")" "a service without Outbound= to the host"
         assert_eq "peer fd51:1::1" "$(cat "$T/arrived")" "what reached the internet"
+}
+
+test_ip_address_deny_keeps_neighbour_discovery() {
+        topology
+        probe "$NET" tcp-log 9000 "$T/arrived" >/dev/null &
+        disown
+        wait_until 5 probe "$NET" tcp-ask6 fd51:1::2 9000 || fail "the internet's server does not answer"
+        : >"$T/arrived"
+        # Everything denied but one address: the service's route to the host's end still resolves.
+        unit out <<EOF
+[Service]
+Outbound=yes
+IPAddressDeny=any
+IPAddressAllow=fd51:1::2
+ExecStart=/bin/sh -c 'python3 $T/netprobe.py tcp-ask6 fd51:1::2 9000 >$T/out.result 2>&1; \
+        python3 $T/netprobe.py tcp-ask6 fd50:1::2 9000 >>$T/out.result 2>&1; exec sleep 1000'
+EOF
+        start_svcd
+        svc start out || fail "svc start out"
+        wait_until 10 lines_at_least "$T/out.result" 2 || fail "out did not finish: $(cat "$T/out.result")"
+        assert_eq "peer fd51:1::1" "$(sed -n 1p "$T/out.result")" "the allowed address"
+        assert_eq "error timed out" "$(sed -n 2p "$T/out.result")" "a denied address"
 }
 
 test_services_reach_each_other_by_name_over_ipv6() {

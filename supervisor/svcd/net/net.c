@@ -37,6 +37,7 @@
 #include "supervisor/svcd/net/netlink.h"
 #include "supervisor/svcd/net/nft.h"
 #include "supervisor/svcd/net/relay.h"
+#include "supervisor/svcd/net/ruleset.h"
 #include "supervisor/svcd/svcd.h"
 #include "units/svcd-conf.h"
 
@@ -151,22 +152,18 @@ static void clean_leftovers(struct net *n) {
         }
 }
 
-int net_init(struct manager *m) {
-        struct net *n = calloc(1, sizeof(*n));
-        if (!n)
-                return -ENOMEM;
-        m->net = n;
-        n->self_netns = -EBADF;
+/* svcd's files, and names of its own, so that a second svcd under another root never touches
+ * ours. */
+static int set_names(struct net *n, const struct manager *m) {
         n->conf_path = path_join(m->root, SVC_CONF_PATH);
         n->hosts_path = path_join(m->run_dir, "hosts");
         n->forward_path[0] = path_join(m->run_dir, "ip_forward.saved");
         n->forward_path[1] = path_join(m->run_dir, "ip6_forward.saved");
         n->marker_path = path_join(m->run_dir, "nftables.table");
-        n->subnet6_path = path_join(m->root, "var/lib/svc/subnet6");
+        n->subnet6_path = path_join(m->root, SVC_SUBNET6_PATH);
         if (!n->conf_path || !n->hosts_path || !n->forward_path[0] || !n->forward_path[1] ||
             !n->marker_path || !n->subnet6_path)
                 return -ENOMEM;
-        /* Names of our own, so that a second svcd under another root never touches ours. */
         if (streq(m->root, "/")) {
                 snprintf(n->table, sizeof(n->table), "svc");
                 snprintf(n->prefix, sizeof(n->prefix), "svc-");
@@ -177,6 +174,17 @@ int net_init(struct manager *m) {
                 snprintf(n->prefix, sizeof(n->prefix), "s%06x-", (unsigned) (h >> 40));
                 n->first_candidate = 1 + (unsigned) ((h >> 32) % (POOL_N - 1));
         }
+        return 0;
+}
+
+int net_init(struct manager *m) {
+        struct net *n = calloc(1, sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        m->net = n;
+        n->self_netns = -EBADF;
+        if (set_names(n, m) < 0)
+                return -ENOMEM;
         struct svcd_conf conf;
         struct unit_diag d = { 0 };
         int r = svcd_conf_load(n->conf_path, &conf, &d);
@@ -360,11 +368,6 @@ static const char *proto_name(int p) {
         return p == IPPROTO_UDP ? "udp" : "tcp";
 }
 
-/* Whether P publishes on FAMILY (AF_INET or AF_INET6) on a service with HAS6. */
-static bool publish_has_family(const struct publish_spec *p, int family, bool has6) {
-        return (p->host_family == AF_UNSPEC || p->host_family == family) && (family == AF_INET || has6);
-}
-
 static int reserve_port(const struct publish_spec *p, int family, uint16_t port, int *ret_fd) {
         int fd = socket(family, (p->protocol == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
         if (fd < 0)
@@ -468,158 +471,29 @@ static int reserve_ports(struct service *s, char **why) {
 
 /* ---- the ruleset, /etc/hosts, forwarding -------------------------------------------------- */
 
-/* One DNAT rule of P for one family: IP is "ip" or "ip6", A the service's address as nft reads
- * it ("10.89.0.3", "[fd00::3]"). A rule without a host address matches only its family: a dnat
- * statement does nothing to a packet of the other one. */
-static void put_dnat(FILE *f, const struct publish_spec *p, const char *ip, const char *a, const char *name) {
-        const char *proto = proto_name(p->protocol);
-        if (p->host_address)
-                fprintf(f, "\t\t%s daddr %s ", ip, p->host_address);
-        else
-                fprintf(f, "\t\tmeta nfproto %s ", streq(ip, "ip") ? "ipv4" : "ipv6");
-        if (p->host_port == p->host_port_end)
-                fprintf(f, "%s dport %u dnat %s to %s:%u", proto, p->host_port, ip, a, p->port);
-        else if (p->host_port == p->port)
-                fprintf(f, "%s dport %u-%u dnat %s to %s", proto, p->host_port, p->host_port_end, ip, a);
-        else {
-                fprintf(f, "%s dport %u-%u dnat %s to %s : %s dport map { ", proto, p->host_port,
-                        p->host_port_end, ip, a, proto);
-                for (unsigned k = 0; k <= (unsigned) (p->host_port_end - p->host_port); k++)
-                        fprintf(f, "%s%u : %u", k ? ", " : "", p->host_port + k, p->port + k);
-                fprintf(f, " }");
-        }
-        fprintf(f, " comment \"%s\"\n", name);
-}
-
-static void put_publish_rules(FILE *f, const struct service *s) {
-        char a[INET_ADDRSTRLEN], t[INET6_ADDRSTRLEN], a6[INET6_ADDRSTRLEN + 2] = "";
-        ntop(s->net->addr, a);
-        if (s->net->has6)
-                snprintf(a6, sizeof(a6), "[%s]", ntop6(s->net->addr6, t));
-        for (size_t i = 0; i < s->unit->n_publish; i++) {
-                const struct publish_spec *p = &s->unit->publish[i];
-                if (publish_has_family(p, AF_INET, s->net->has6))
-                        put_dnat(f, p, "ip", a, s->name);
-                if (publish_has_family(p, AF_INET6, s->net->has6))
-                        put_dnat(f, p, "ip6", a6, s->name);
-        }
-}
-
-/* IPAddressAllow=/IPAddressDeny= of one service, on its veth: what it sends is judged by the
- * destination, what it receives by the source; an allowed address passes, then a denied one is
- * dropped (systemd's order). Replies of a connection already let through pass first. */
-/* Accepted wherever the table drops: without them the service's route to the host's end never
- * resolves. */
-#define ND_TYPES "icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert }"
-
-static void put_ip_rules(FILE *f, const struct service *s) {
-        const struct unit_hardening *h = &s->unit->hardening;
-        static const char *const dirs[][2] = { { "iifname", "daddr" }, { "oifname", "saddr" } };
-        for (size_t d = 0; d < ELEMENTSOF(dirs); d++)
-                for (int deny = 0; deny <= 1; deny++)
-                        STRV_FOREACH (p, deny ? h->ip_deny : h->ip_allow)
-                                fprintf(f, "\t\t%s \"%s\" %s %s %s %s comment \"%s\"\n", dirs[d][0],
-                                        s->net->ifname, strchr(*p, ':') ? "ip6" : "ip", dirs[d][1], *p,
-                                        deny ? "drop" : "accept", s->name);
-}
-
-/* The chains of IPAddressAllow=/IPAddressDeny=, before svc's own filter chains. */
-static void put_ip_filter(FILE *f, struct manager *m) {
-        static const char *const hooks[] = { "forward", "input", "output" };
-        fprintf(f, "\tchain ipaddress {\n");
-        for (size_t i = 0; i < m->n_services; i++) {
-                const struct service *s = m->services[i];
-                if (s->net && s->net->attached && (s->unit->hardening.ip_allow || s->unit->hardening.ip_deny))
-                        put_ip_rules(f, s);
-        }
-        fprintf(f, "\t}\n");
-        for (size_t i = 0; i < ELEMENTSOF(hooks); i++)
-                fprintf(f,
-                        "\tchain ipaddress_%s {\n\t\ttype filter hook %s priority filter - 1; policy "
-                        "accept;\n"
-                        "\t\tct state established,related accept\n\t\t" ND_TYPES
-                        " accept\n\t\tjump ipaddress\n\t}\n",
-                        hooks[i], hooks[i]);
-}
-
-/* What a service with Outbound=yes may send beyond its veth, in the forward and input chains. */
-static void put_outbound_accepts(FILE *f, struct manager *m) {
-        char a[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
-        for (size_t i = 0; i < m->n_services; i++) {
-                const struct service *s = m->services[i];
-                if (!s->net || !s->net->attached || !s->unit->outbound)
-                        continue;
-                fprintf(f, "\t\tiifname \"%s\" ip saddr %s accept\n", s->net->ifname, ntop(s->net->addr, a));
-                if (s->net->has6)
-                        fprintf(f, "\t\tiifname \"%s\" ip6 saddr %s accept\n", s->net->ifname,
-                                ntop6(s->net->addr6, a6));
-        }
-}
-
+/* The table's text from the attached services (ruleset.c). NULL on OOM. */
 static char *build_ruleset(struct manager *m) {
         struct net *n = m->net;
-        char *text = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
-        if (!f)
+        _cleanup_free_ struct ruleset_service *rs = calloc(MAX(m->n_services, (size_t) 1), sizeof(*rs));
+        if (!rs)
                 return NULL;
-        const char *t = n->table, *p = n->prefix;
-        fprintf(f, "add table inet %s\ndelete table inet %s\ntable inet %s {\n", t, t, t);
-        fprintf(f, "\tchain prerouting {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n"
-                   "\t\tfib daddr type local jump publish\n\t}\n");
-        /* The host's own clients, 127.0.0.1 included. */
-        fprintf(f, "\tchain output {\n\t\ttype nat hook output priority -100; policy accept;\n"
-                   "\t\tip6 daddr ::1 return\n"
-                   "\t\tfib daddr type local jump publish\n\t}\n");
-        fprintf(f, "\tchain publish {\n");
+        size_t k = 0;
         for (size_t i = 0; i < m->n_services; i++) {
                 const struct service *s = m->services[i];
-                if (s->net && s->net->attached)
-                        put_publish_rules(f, s);
-        }
-        fprintf(f, "\t}\n");
-        /* A client on 127.0.0.1 needs a source the service can answer. */
-        fprintf(f,
-                "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-                "\t\toifname \"%s*\" ip saddr 127.0.0.0/8 masquerade\n",
-                p);
-        char a[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
-        for (size_t i = 0; i < m->n_services; i++) {
-                const struct service *s = m->services[i];
-                if (!s->net || !s->net->attached || !s->unit->outbound)
+                if (!s->net || !s->net->attached)
                         continue;
-                fprintf(f, "\t\tiifname \"%s\" ip saddr %s oifname != \"%s*\" masquerade\n", s->net->ifname,
-                        ntop(s->net->addr, a), p);
-                if (s->net->has6)
-                        fprintf(f, "\t\tiifname \"%s\" ip6 saddr %s oifname != \"%s*\" masquerade\n",
-                                s->net->ifname, ntop6(s->net->addr6, a6), p);
+                rs[k++] = (struct ruleset_service){ .name = s->name,
+                                                    .ifname = s->net->ifname,
+                                                    .addr = s->net->addr,
+                                                    .has6 = s->net->has6,
+                                                    .outbound = s->unit->outbound,
+                                                    .publish = s->unit->publish,
+                                                    .n_publish = s->unit->n_publish,
+                                                    .ip_allow = s->unit->hardening.ip_allow,
+                                                    .ip_deny = s->unit->hardening.ip_deny };
+                memcpy(rs[k - 1].addr6, s->net->addr6, 16);
         }
-        fprintf(f, "\t}\n");
-        /* Services reach each other; beyond, only with Outbound=yes; from outside, only through
-         * a published port. Nothing else of the host's traffic is decided here. */
-        fprintf(f,
-                "\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n"
-                "\t\toifname \"%s*\" ct state established,related accept\n"
-                "\t\tiifname \"%s*\" ct state established,related accept\n"
-                "\t\tiifname \"%s*\" oifname \"%s*\" accept\n"
-                "\t\toifname \"%s*\" ct status dnat accept\n",
-                p, p, p, p, p);
-        put_outbound_accepts(f, m);
-        fprintf(f, "\t\tiifname \"%s*\" drop\n\t\toifname \"%s*\" drop\n\t}\n", p, p);
-        fprintf(f,
-                "\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n"
-                "\t\tiifname \"%s*\" ct state established,related accept\n"
-                "\t\tiifname \"%s*\" " ND_TYPES " accept\n",
-                p, p);
-        put_outbound_accepts(f, m);
-        fprintf(f, "\t\tiifname \"%s*\" drop\n\t}\n", p);
-        put_ip_filter(f, m);
-        fprintf(f, "}\n");
-        if (fclose(f) != 0) {
-                free(text);
-                return NULL;
-        }
-        return text;
+        return ruleset_build(n->table, n->prefix, rs, k);
 }
 
 /* Written in place: each service has it bound at /etc/hosts, and a bind keeps its inode. */
