@@ -87,6 +87,7 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
                 { offsetof(struct manager, cache_dir), "var/lib/svc/cache", true },
                 { offsetof(struct manager, var_dir), "var/lib/svc/var", true },
                 { offsetof(struct manager, paths_dir), "var/lib/svc/paths", true },
+                { offsetof(struct manager, volumes_dir), "var/lib/svc/volumes", true },
         };
         m->nsinit_fd = m->devnull_fd = -EBADF;
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
@@ -175,6 +176,7 @@ struct manager *manager_free(struct manager *m) {
         free(m->cache_dir);
         free(m->var_dir);
         free(m->paths_dir);
+        free(m->volumes_dir);
         free(m);
         return NULL;
 }

@@ -136,7 +136,7 @@ static void close_own_dirs(const struct manager *m) {
                 { "var/lib/svc/logs", 0700, false },    { "var/lib/svc/enabled", 0700, false },
                 { "var/log/svc", 0750, true },          { "run/svc", 0711, false },
                 { "var/lib/svc/cache", 0700, false },   { "var/lib/svc/var", 0700, false },
-                { "var/lib/svc/paths", 0700, false },
+                { "var/lib/svc/paths", 0700, false },   { "var/lib/svc/volumes", 0700, false },
         };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 _cleanup_free_ char *p = path_join(m->root, dirs[i].rel);
