@@ -230,9 +230,11 @@ static int bind_next(struct word_reader *w, struct bind_spec *b) {
                 return bind_fail(w, "a volume needs a destination: NAME:/path");
         if (b->volume && b->optional)
                 return bind_fail(w, "a volume is never optional: svc makes it");
-        if ((!b->volume && !path_is_absolute_clean(src + b->optional)) || (dest && !path_is_absolute_clean(dest)))
-                return bind_fail(w, "both paths must be absolute, without '..', or the source a volume's name "
-                                       "(letters, digits, '_', '.', '-')");
+        if ((!b->volume && !path_is_absolute_clean(src + b->optional)) ||
+            (dest && !path_is_absolute_clean(dest)))
+                return bind_fail(w,
+                                 "both paths must be absolute, without '..', or the source a volume's name "
+                                 "(letters, digits, '_', '.', '-')");
         b->source = strdup(src + b->optional);
         b->dest = strdup(dest ? dest : src + b->optional);
         if (!b->source || !b->dest) {

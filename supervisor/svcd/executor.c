@@ -261,7 +261,8 @@ static int add_overlay_dirs(struct service *s, struct spec_storage *st) {
  * they have inside, and every service whose tree gives a user the same id shares its files. */
 static void own_new_volume(const struct spec_storage *st, int fd, const char *dest) {
         _cleanup_close_ int root = open_tree_root(st->tree);
-        _cleanup_close_ int target = root < 0 ? -EBADF : sandbox_open_in_tree(root, dest, O_PATH | O_DIRECTORY);
+        _cleanup_close_ int target =
+                root < 0 ? -EBADF : sandbox_open_in_tree(root, dest, O_PATH | O_DIRECTORY);
         struct stat sb;
         if (target < 0 || fstat(target, &sb) < 0)
                 return;
@@ -893,16 +894,17 @@ static bool in_other_userns(pid_t pid) {
 
 static const char *limit_key(int resource) {
         static const char *const keys[] = {
-                [RLIMIT_CPU] = "LimitCPU",         [RLIMIT_FSIZE] = "LimitFSIZE",
-                [RLIMIT_DATA] = "LimitDATA",       [RLIMIT_STACK] = "LimitSTACK",
-                [RLIMIT_CORE] = "LimitCORE",       [RLIMIT_RSS] = "LimitRSS",
-                [RLIMIT_NOFILE] = "LimitNOFILE",   [RLIMIT_AS] = "LimitAS",
-                [RLIMIT_NPROC] = "LimitNPROC",     [RLIMIT_MEMLOCK] = "LimitMEMLOCK",
-                [RLIMIT_LOCKS] = "LimitLOCKS",     [RLIMIT_SIGPENDING] = "LimitSIGPENDING",
+                [RLIMIT_CPU] = "LimitCPU",           [RLIMIT_FSIZE] = "LimitFSIZE",
+                [RLIMIT_DATA] = "LimitDATA",         [RLIMIT_STACK] = "LimitSTACK",
+                [RLIMIT_CORE] = "LimitCORE",         [RLIMIT_RSS] = "LimitRSS",
+                [RLIMIT_NOFILE] = "LimitNOFILE",     [RLIMIT_AS] = "LimitAS",
+                [RLIMIT_NPROC] = "LimitNPROC",       [RLIMIT_MEMLOCK] = "LimitMEMLOCK",
+                [RLIMIT_LOCKS] = "LimitLOCKS",       [RLIMIT_SIGPENDING] = "LimitSIGPENDING",
                 [RLIMIT_MSGQUEUE] = "LimitMSGQUEUE", [RLIMIT_NICE] = "LimitNICE",
-                [RLIMIT_RTPRIO] = "LimitRTPRIO",   [RLIMIT_RTTIME] = "LimitRTTIME",
+                [RLIMIT_RTPRIO] = "LimitRTPRIO",     [RLIMIT_RTTIME] = "LimitRTTIME",
         };
-        return resource >= 0 && resource < (int) ELEMENTSOF(keys) && keys[resource] ? keys[resource] : "Limit";
+        return resource >= 0 && resource < (int) ELEMENTSOF(keys) && keys[resource] ? keys[resource]
+                                                                                    : "Limit";
 }
 
 /* Limit*= above svcd's own hard limit: in a user namespace of its own, root of the service cannot

@@ -121,6 +121,7 @@ EOF
         start_svcd
         start_ok cron
         wait_until 10 log_has cron cron-job-ran || fail "the job did not run: $(logof cron | tail -n 20)"
+        assert_contains "$(svc logs cron)" "svcjob: cron-job-ran" "svc logs cron"
 }
 
 # vsftpd: anonymous passive downloads through published ports, with EPSV and with PASV.

@@ -1135,7 +1135,8 @@ static void test_units__bind_paths_forms(void **state _unused_) {
 
 /* A source without '/' names a volume of svc's, shared by the units that name it. */
 static void test_units__bind_paths_named_volumes(void **state _unused_) {
-        struct unit *u = load_svc("BindPaths=mail:/var/mail /srv/a:/a\nBindReadOnlyPaths=mail_2.x:/m:norbind\n");
+        struct unit *u =
+                load_svc("BindPaths=mail:/var/mail /srv/a:/a\nBindReadOnlyPaths=mail_2.x:/m:norbind\n");
         assert_int_equal(u->n_binds, 3);
         assert_true(u->binds[0].volume);
         assert_string_equal(u->binds[0].source, "mail");
