@@ -198,6 +198,12 @@ static int bind_fail(struct word_reader *w, const char *why) {
         return -EINVAL;
 }
 
+/* A volume's name: letters, digits, '_', '.', '-', not starting with '.' or '-'. */
+static bool volume_name_ok(const char *s) {
+        return *s && *s != '.' && *s != '-' && strlen(s) <= 128 &&
+               strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(s);
+}
+
 /* One SRC[:DEST[:OPTIONS]] entry. Returns 1 with the entry, 0 at the end, -EINVAL with w->error
  * set, -ENOMEM. */
 static int bind_next(struct word_reader *w, struct bind_spec *b) {
@@ -217,10 +223,18 @@ static int bind_next(struct word_reader *w, struct bind_spec *b) {
                         return r;
         }
         b->optional = src[0] == '-';
+        b->volume = volume_name_ok(src + b->optional);
         if (bind_options(b, opts) < 0)
                 return bind_fail(w, "the options after the second ':' are rbind or norbind, and idmap");
-        if (!path_is_absolute_clean(src + b->optional) || (dest && !path_is_absolute_clean(dest)))
-                return bind_fail(w, "both paths must be absolute, without '..'");
+        if (b->volume && !dest)
+                return bind_fail(w, "a volume needs a destination: NAME:/path");
+        if (b->volume && b->optional)
+                return bind_fail(w, "a volume is never optional: svc makes it");
+        if ((!b->volume && !path_is_absolute_clean(src + b->optional)) ||
+            (dest && !path_is_absolute_clean(dest)))
+                return bind_fail(w,
+                                 "both paths must be absolute, without '..', or the source a volume's name "
+                                 "(letters, digits, '_', '.', '-')");
         b->source = strdup(src + b->optional);
         b->dest = strdup(dest ? dest : src + b->optional);
         if (!b->source || !b->dest) {

@@ -111,6 +111,7 @@ struct bind_spec {
         bool optional;
         bool recursive; /* "rbind" (default) or "norbind" option */
         bool idmap; /* "idmap": host owners shown as they are in the service's user namespace */
+        bool volume; /* source is a volume name (no '/'): ROOT/var/lib/svc/volumes/NAME */
 };
 
 /* The path keys: ReadWritePaths= (and ReadWriteDirectories=), ReadOnlyPaths=, InaccessiblePaths=,

@@ -256,9 +256,53 @@ static int add_overlay_dirs(struct service *s, struct spec_storage *st) {
         return r < 0 ? r : 0;
 }
 
+/* A new volume takes the owner and mode of DEST in the tree (Debian's /var/mail is root:mail
+ * 2775), as ids inside: a volume is always bound idmapped, so its files keep on the host the ids
+ * they have inside, and every service whose tree gives a user the same id shares its files. */
+static void own_new_volume(const struct spec_storage *st, int fd, const char *dest) {
+        _cleanup_close_ int root = open_tree_root(st->tree);
+        _cleanup_close_ int target =
+                root < 0 ? -EBADF : sandbox_open_in_tree(root, dest, O_PATH | O_DIRECTORY);
+        struct stat sb;
+        if (target < 0 || fstat(target, &sb) < 0)
+                return;
+        (void) fchown(fd, sb.st_uid, sb.st_gid);
+        (void) fchmod(fd, sb.st_mode & 07777);
+}
+
+/* BindPaths=NAME:/path: ROOT/var/lib/svc/volumes/NAME, made at its first use and kept. */
+static int add_volume(struct service *s, struct spec_storage *st, const struct bind_spec *b, size_t *n) {
+        const char *base = s->m->volumes_dir;
+        _cleanup_close_ int basefd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (basefd < 0)
+                return refuse(st, "BindPaths=%s: cannot open %s: %s", b->source, base, strerror(errno));
+        bool made = faccessat(basefd, b->source, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+        int fd = open_owned_dir(st, "BindPaths", basefd, base, b->source, 0755);
+        if (fd < 0)
+                return fd;
+        if (made)
+                own_new_volume(st, fd, b->dest);
+        char *src = path_join(base, b->source);
+        if (!src || strv_push(&st->strings, src) < 0)
+                return -ENOMEM;
+        st->binds[(*n)++] = (struct sandbox_bind){ .source = src,
+                                                   .target = b->dest,
+                                                   .read_only = b->read_only,
+                                                   .recursive = b->recursive,
+                                                   .idmap = st->users_on,
+                                                   .source_fd = fd };
+        return 0;
+}
+
 static int add_unit_binds(struct service *s, struct spec_storage *st, size_t *n) {
         for (size_t i = 0; i < s->unit->n_binds; i++) {
                 const struct bind_spec *b = &s->unit->binds[i];
+                if (b->volume) {
+                        int r = add_volume(s, st, b, n);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
                 if (b->optional && access(b->source, F_OK) < 0)
                         continue;
                 st->binds[(*n)++] = (struct sandbox_bind){ .source = b->source,
@@ -544,7 +588,7 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
         st->binds = calloc(u->n_binds + owned + 5, sizeof(*st->binds)); /* network files, homes */
         /* The overlay's three, three (the directory, upper/, work/) for the /var layer and for
          * each ReadWritePaths= layer. */
-        st->fds = calloc(owned + 6 + 3 * u->n_paths, sizeof(*st->fds));
+        st->fds = calloc(owned + 6 + 3 * u->n_paths + u->n_binds, sizeof(*st->fds)); /* + volumes */
         st->paths = calloc(SANDBOX_PATHS_MAX, sizeof(*st->paths));
         if (!st->binds || !st->fds || !st->paths)
                 return -ENOMEM;
@@ -850,16 +894,17 @@ static bool in_other_userns(pid_t pid) {
 
 static const char *limit_key(int resource) {
         static const char *const keys[] = {
-                [RLIMIT_CPU] = "LimitCPU",         [RLIMIT_FSIZE] = "LimitFSIZE",
-                [RLIMIT_DATA] = "LimitDATA",       [RLIMIT_STACK] = "LimitSTACK",
-                [RLIMIT_CORE] = "LimitCORE",       [RLIMIT_RSS] = "LimitRSS",
-                [RLIMIT_NOFILE] = "LimitNOFILE",   [RLIMIT_AS] = "LimitAS",
-                [RLIMIT_NPROC] = "LimitNPROC",     [RLIMIT_MEMLOCK] = "LimitMEMLOCK",
-                [RLIMIT_LOCKS] = "LimitLOCKS",     [RLIMIT_SIGPENDING] = "LimitSIGPENDING",
+                [RLIMIT_CPU] = "LimitCPU",           [RLIMIT_FSIZE] = "LimitFSIZE",
+                [RLIMIT_DATA] = "LimitDATA",         [RLIMIT_STACK] = "LimitSTACK",
+                [RLIMIT_CORE] = "LimitCORE",         [RLIMIT_RSS] = "LimitRSS",
+                [RLIMIT_NOFILE] = "LimitNOFILE",     [RLIMIT_AS] = "LimitAS",
+                [RLIMIT_NPROC] = "LimitNPROC",       [RLIMIT_MEMLOCK] = "LimitMEMLOCK",
+                [RLIMIT_LOCKS] = "LimitLOCKS",       [RLIMIT_SIGPENDING] = "LimitSIGPENDING",
                 [RLIMIT_MSGQUEUE] = "LimitMSGQUEUE", [RLIMIT_NICE] = "LimitNICE",
-                [RLIMIT_RTPRIO] = "LimitRTPRIO",   [RLIMIT_RTTIME] = "LimitRTTIME",
+                [RLIMIT_RTPRIO] = "LimitRTPRIO",     [RLIMIT_RTTIME] = "LimitRTTIME",
         };
-        return resource >= 0 && resource < (int) ELEMENTSOF(keys) && keys[resource] ? keys[resource] : "Limit";
+        return resource >= 0 && resource < (int) ELEMENTSOF(keys) && keys[resource] ? keys[resource]
+                                                                                    : "Limit";
 }
 
 /* Limit*= above svcd's own hard limit: in a user namespace of its own, root of the service cannot

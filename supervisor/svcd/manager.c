@@ -88,6 +88,7 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
                 { offsetof(struct manager, cache_dir), SVC_CACHE_DIR, true },
                 { offsetof(struct manager, var_dir), SVC_VAR_DIR, true },
                 { offsetof(struct manager, paths_dir), SVC_PATHS_DIR, true },
+                { offsetof(struct manager, volumes_dir), SVC_VOLUMES_DIR, true },
         };
         m->nsinit_fd = m->devnull_fd = -EBADF;
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
@@ -176,6 +177,7 @@ struct manager *manager_free(struct manager *m) {
         free(m->cache_dir);
         free(m->var_dir);
         free(m->paths_dir);
+        free(m->volumes_dir);
         free(m);
         return NULL;
 }

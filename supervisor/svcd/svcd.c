@@ -143,6 +143,7 @@ static void close_own_dirs(const struct manager *m) {
                 { SVC_CACHE_DIR, 0700, false },
                 { SVC_VAR_DIR, 0700, false },
                 { SVC_PATHS_DIR, 0700, false },
+                { SVC_VOLUMES_DIR, 0700, false },
         };
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
                 _cleanup_free_ char *p = path_join(m->root, dirs[i].rel);

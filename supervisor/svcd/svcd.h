@@ -168,6 +168,7 @@ struct manager {
         char *units_dir, *enabled_dir, *log_dir, *run_dir, *notify_dir, *control_path;
         char *trees_dir, *state_dir, *overlay_dir, *scratch_dir, *syslog_dir, *svclog_root;
         char *cache_dir, *var_dir, *paths_dir; /* CacheDirectory=, VarOverlay=, ReadWritePaths= layers */
+        char *volumes_dir; /* BindPaths=NAME:/path */
         int nsinit_fd; /* the sealed memfd every sandbox executes */
         int devnull_fd; /* stdin of services */
         struct dying_sandbox *dying;

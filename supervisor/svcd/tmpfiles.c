@@ -151,7 +151,8 @@ struct run_dirs {
 };
 
 /* "FILE:LINE: WHAT WHY" */
-static int add_warning(struct run_dirs *rd, const char *file, unsigned line, const char *what, const char *why) {
+static int add_warning(struct run_dirs *rd, const char *file, unsigned line, const char *what,
+                       const char *why) {
         char *w = NULL;
         if (asprintf(&w, "%s:%u: %s%s", file, line, what, why) < 0)
                 return -ENOMEM;
@@ -164,14 +165,15 @@ static int add_dir(struct run_dirs *rd, int root_fd, const char *label, const st
         _cleanup_free_ char *why = NULL;
         if (rd->n >= TMPFILES_DIRS_MAX)
                 return add_warning(rd, file, line, d->path, ": too many directories under /run; not made");
-        int r = sandbox_resolve_creds(root_fd, label, d->user[0] ? d->user : NULL, d->group[0] ? d->group : NULL,
-                                      NULL, &c, &why);
+        int r = sandbox_resolve_creds(root_fd, label, d->user[0] ? d->user : NULL,
+                                      d->group[0] ? d->group : NULL, NULL, &c, &why);
         gid_t gid = c.gid;
         uid_t uid = c.uid;
         sandbox_creds_done(&c);
         if (r < 0)
                 return r == -ENOMEM ? r
-                                    : add_warning(rd, file, line, why ? why : strerror(-r), "; the directory is not made");
+                                    : add_warning(rd, file, line, why ? why : strerror(-r),
+                                                  "; the directory is not made");
         /* "-" for the group alone means root's group, not the user's, in tmpfiles.d(5). */
         if (!d->group[0])
                 gid = 0;

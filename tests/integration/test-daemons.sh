@@ -121,6 +121,7 @@ EOF
         start_svcd
         start_ok cron
         wait_until 10 log_has cron cron-job-ran || fail "the job did not run: $(logof cron | tail -n 20)"
+        assert_contains "$(svc logs cron)" "svcjob: cron-job-ran" "svc logs cron"
 }
 
 # vsftpd: anonymous passive downloads through published ports, with EPSV and with PASV.
@@ -202,11 +203,11 @@ EOF
 
 # postfix (its template unit, instance "-") takes a message over SMTP for a local user and
 # delivers it to /var/mail; dovecot, another service, serves that mailbox over IMAP (LOGIN,
-# SELECT, FETCH). The two share only the mail directory. The test's main.cf listens beyond
+# SELECT, FETCH). The two share only the mail directory: the named volume "mail", made by svcd
+# at its first use with the owner and mode of the tree's /var/mail. The test's main.cf listens beyond
 # loopback (the published port arrives on the service's address) and looks nothing up in DNS.
 test_postfix_delivers_and_dovecot_serves_it() {
         daemons
-        mkdir -p "$T/mail"
         # The package's main.cf ("Local only") with these settings in place of its own.
         grep -v -E '^(inet_interfaces|myhostname|mydestination) ' "$T/$TREE/etc/postfix/main.cf" >"$T/main.cf"
         printf '%s\n' "inet_interfaces = all" "myhostname = localhost" "mydestination = localhost" \
@@ -232,7 +233,7 @@ EOF
 RootDirectory=deb
 PublishPort=2525:25
 BindReadOnlyPaths=$T/main.cf:/etc/postfix/main.cf:idmap
-BindPaths=$T/mail:/var/mail:idmap
+BindPaths=mail:/var/mail
 EOF
         packaged dovecot <<EOF
 [Service]
@@ -240,7 +241,7 @@ RootDirectory=deb
 PublishPort=1143:143
 BindReadOnlyPaths=$T/10-auth.conf:/etc/dovecot/conf.d/10-auth.conf:idmap
 BindReadOnlyPaths=$T/10-mail.conf:/etc/dovecot/conf.d/10-mail.conf:idmap
-BindPaths=$T/mail:/var/mail:idmap
+BindPaths=mail:/var/mail
 EOF
         start_svcd
         start_ok postfix@-
@@ -253,7 +254,9 @@ EOF
         local start=$SECONDS
         in_ns python3 "$T/smtp.py" || fail "SMTP failed: $(logof postfix@- | tail -n 20)"
         [ $((SECONDS - start)) -lt 5 ] || fail "the SMTP exchange took $((SECONDS - start)) s"
-        wait_until 15 grep -q hello-over-smtp "$T/mail/list" || fail "no delivery to /var/mail/list: $(logof postfix@- | tail -n 20)"
+        local vol=$T/var/lib/svc/volumes/mail
+        assert_eq "0 8 2775" "$(stat -c '%u %g %a' "$vol")" "the volume's owner and mode (root:mail of the tree)"
+        wait_until 15 grep -q hello-over-smtp "$vol/list" || fail "no delivery to /var/mail/list: $(logof postfix@- | tail -n 20)"
         cat >"$T/imap.py" <<'EOF'
 import imaplib
 m = imaplib.IMAP4("127.0.0.1", 1143, timeout=10)
@@ -267,6 +270,12 @@ EOF
         local body
         body=$(in_ns python3 "$T/imap.py") || fail "IMAP failed: $(logof dovecot | tail -n 20)"
         assert_eq hello-over-smtp "$body" "the message over IMAP"
+        # dovecot's unit says ProtectHome=no: its own /var is still a kept writable layer.
+        svc exec dovecot sh -c 'echo kept >/var/lib/dovecot/svc-mark' || fail "dovecot's /var/lib is not writable"
+        svc restart dovecot || fail "svc restart dovecot: $(logof dovecot | tail -n 20)"
+        assert_eq kept "$(svc exec dovecot cat /var/lib/dovecot/svc-mark)" "dovecot's /var/lib after the restart"
+        body=$(in_ns python3 "$T/imap.py") || fail "IMAP after the restart failed: $(logof dovecot | tail -n 20)"
+        assert_eq hello-over-smtp "$body" "the message over IMAP after the restart"
 }
 
 run_tests "$@"

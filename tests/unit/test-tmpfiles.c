@@ -77,7 +77,8 @@ static void test_tmpfiles__a_tree(void **state _unused_) {
         put(base, "etc/group", "root:x:0:\nmysql:x:108:\n");
         put(base, "usr/lib/tmpfiles.d/mariadb.conf", "d /run/mysqld 0755 mysql mysql -\n");
         put(base, "usr/lib/tmpfiles.d/old.conf", "d /run/old 0755 - - -\n");
-        put(base, "etc/tmpfiles.d/old.conf", "# replaced\n\nd /run/new 0700 - - -\nd /run/x 0755 nobody - -\n");
+        put(base, "etc/tmpfiles.d/old.conf",
+            "# replaced\n\nd /run/new 0700 - - -\nd /run/x 0755 nobody - -\n");
         _cleanup_close_ int fd = open(base, O_PATH | O_DIRECTORY | O_CLOEXEC);
         struct sandbox_run_dir *dirs_out = NULL;
         size_t n = 0;

@@ -1207,6 +1207,24 @@ static void test_units__bind_paths_forms(void **state _unused_) {
         unit_free(u);
 }
 
+/* A source without '/' names a volume of svc's, shared by the units that name it. */
+static void test_units__bind_paths_named_volumes(void **state _unused_) {
+        struct unit *u =
+                load_svc("BindPaths=mail:/var/mail /srv/a:/a\nBindReadOnlyPaths=mail_2.x:/m:norbind\n");
+        assert_int_equal(u->n_binds, 3);
+        assert_true(u->binds[0].volume);
+        assert_string_equal(u->binds[0].source, "mail");
+        assert_string_equal(u->binds[0].dest, "/var/mail");
+        assert_false(u->binds[1].volume);
+        assert_true(u->binds[2].volume);
+        assert_true(u->binds[2].read_only);
+        unit_free(u);
+        expect_bad_value("BindPaths", "mail", "a volume needs a destination");
+        expect_bad_value("BindPaths", "-mail:/var/mail", "a volume is never optional");
+        expect_bad_value("BindPaths", ".mail:/var/mail", "both paths must be absolute");
+        expect_bad_value("BindPaths", "ma@il:/var/mail", "both paths must be absolute");
+}
+
 static void test_units__bind_paths_refuse_relative_dotdot_and_bad_options(void **state _unused_) {
         expect_bad_value("BindPaths", "srv/a", "both paths must be absolute");
         expect_bad_value("BindPaths", "/srv/../etc", "both paths must be absolute");
@@ -2648,6 +2666,7 @@ int main(void) {
                 cmocka_unit_test(test_units__root_directory_is_a_tree_name_or_absolute),
                 cmocka_unit_test(test_units__overlay_modes),
                 cmocka_unit_test(test_units__bind_paths_forms),
+                cmocka_unit_test(test_units__bind_paths_named_volumes),
                 cmocka_unit_test(test_units__private_users_and_dynamic_user),
                 cmocka_unit_test(test_units__bind_paths_idmap_option),
                 cmocka_unit_test(test_units__bind_paths_refuse_relative_dotdot_and_bad_options),
