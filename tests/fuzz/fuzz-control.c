@@ -44,6 +44,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sanitizer/common_interface_defs.h>
 
 #include "common/macro.h"
 #include "common/util.h"
@@ -313,6 +314,10 @@ int LLVMFuzzerInitialize(int *argc _unused_, char ***argv _unused_) {
          * connection makes the one of the idle timeout before the descriptors are counted. */
         struct client cl;
         run_client(&cl, 0, NULL, 0);
+        /* libFuzzer names each new function it reaches through the sanitizers' symbolizer, a
+         * process started at the first need and kept, with two pipes: started now too. */
+        char name[128];
+        __sanitizer_symbolize_pc(__builtin_return_address(0), "%p %F %L", name, sizeof(name));
         /* svcd's log lines (log.c writes to the stdio stream stderr) would be one or two per
          * input: they go to /dev/null from here on, unless SVC_FUZZ_VERBOSE=1. libFuzzer and the
          * sanitizers keep the real stderr, which they took at their start or write to fd 2. */
