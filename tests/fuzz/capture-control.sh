@@ -27,21 +27,37 @@ printf '[Service]\nType=oneshot\nExecStart=/bin/true\n' >"$u/tick.unit"
 printf '[Timer]\nOnCalendar=daily\n' >"$u/tick.timer"
 printf '[Service]\nExecStart=/bin/true\nNoSuchKey=1\n' >"$u/bad.unit"
 
-"$build/svcd" --root "$T/r" >"$T/svcd.log" 2>&1 &
-svcd_pid=$!
-for _ in $(seq 100); do [ -S "$T/r/run/svc/control" ] && break; sleep 0.1; done
-[ -S "$T/r/run/svc/control" ] || { cat "$T/svcd.log"; exit 1; }
+# start_svcd: a svcd on the root, once more after a power call ended the last one.
+start_svcd() {
+        if [ -n "$svcd_pid" ]; then
+                wait "$svcd_pid" || true
+                svcd_pid=''
+        fi
+        rm -f "$T/r/run/svc/control"
+        "$build/svcd" --root "$T/r" >>"$T/svcd.log" 2>&1 &
+        svcd_pid=$!
+        for _ in $(seq 100); do [ -S "$T/r/run/svc/control" ] && break; sleep 0.1; done
+        [ -S "$T/r/run/svc/control" ] || { cat "$T/svcd.log"; exit 1; }
+}
+start_svcd
 python3 "$here/control-relay.py" "$T/c/run/svc/control" "$T/r/run/svc/control" "$T/name" "$T/cap" &
 relay_pid=$!
 for _ in $(seq 50); do [ -S "$T/c/run/svc/control" ] && break; sleep 0.1; done
 
-# capture NAME ARGS...: svc-ctl ARGS through the relay, kept as NAME-*.
+# capture NAME ARGS...: svc-ctl ARGS through the relay, kept as NAME-*. With SIGNAL_AFTER set,
+# svc-ctl gets SIGINT after that long (`svc exec` passes it on: ExecSignal).
 capture() {
         local name=$1
         shift
         echo "$name" >"$T/name"
         rm -f "$T/cap/.done"
-        "$build/svc-ctl" --root "$T/c" "$@" >/dev/null 2>&1 || true
+        "$build/svc-ctl" --root "$T/c" "$@" </dev/null >/dev/null 2>&1 &
+        local pid=$!
+        if [ -n "${SIGNAL_AFTER:-}" ]; then
+                sleep "$SIGNAL_AFTER"
+                kill -INT "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" || true
         for _ in $(seq 100); do [ -e "$T/cap/.done" ] && return 0; sleep 0.05; done
         echo "capture-control: no connection for $name" >&2
         exit 1
@@ -53,6 +69,7 @@ capture status status plain
 capture status-many status plain bad x@made-up nosuch
 capture start start plain
 capture exec exec plain /bin/true
+SIGNAL_AFTER=0.5 capture exec-signal exec plain /bin/sleep 5
 capture reload reload plain
 capture restart-instance restart x@one
 capture enable-timer enable tick.timer
@@ -62,6 +79,10 @@ capture disable disable plain
 capture reload-units reload-units
 capture stop-no-block stop --no-block plain
 capture poweroff poweroff
+start_svcd
+capture reboot reboot
+start_svcd
+capture halt halt
 rm -rf "$out"
 mkdir -p "$out"
 cp "$T/cap/"* "$out/"
