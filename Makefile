@@ -271,9 +271,14 @@ build/fuzz/fuzz-units: tests/fuzz/fuzz-units.c $(UNITS_SRC) $(COMMON_SRC)
 build/fuzz/fuzz-units: FUZZ_LIBS = $(LIBS_INIH) $(LIBS_CAP)
 build/fuzz/fuzz-syslog: tests/fuzz/fuzz-syslog.c supervisor/svcd/syslog-line.c
 build/fuzz/fuzz-notify: tests/fuzz/fuzz-notify.c supervisor/svcd/notify-parse.c
+# The control socket: svcd's manager and control server whole, without svcd.c (its main()).
+build/fuzz/fuzz-control: tests/fuzz/fuzz-control.c $(filter-out supervisor/svcd/svcd.c,$(SVCD_SRC)) \
+	$(UNITS_SRC) $(SANDBOX_SRC) $(COMMON_SRC) $(O)/obj/nsinit-blob.o | $(O)/gen/seccomp-bpf.h
+build/fuzz/fuzz-control: FUZZ_LIBS = $(LIBS_SYSTEMD) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) $(LIBS_MNL) -ldl -lpthread
 build/fuzz/fuzz-%: $(wildcard */*.h */*/*.h */*/*/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(call pc_cflags,inih libarchive) $(filter %.c,$^) -o $@ $(FUZZ_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -DLIBEXECDIR='"$(LIBEXECDIR)"' $(call pc_cflags,inih libarchive) \
+		$(filter %.c %.o,$^) -o $@ $(FUZZ_LIBS)
 .PHONY: fuzz fuzz-targets
 fuzz-targets: $(FUZZ_TARGETS)
 fuzz: fuzz-targets

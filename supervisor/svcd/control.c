@@ -65,6 +65,7 @@ struct control_server {
         struct status_call *status_calls;
         struct du_worker *du;
         struct ratelimit refusals;
+        bool dry_run; /* control_server_set_dry_run() */
 };
 
 /* `svc status NAME...`: the answer waits for the walks of the units' directories. */
@@ -160,6 +161,14 @@ static int check_access(struct conn *k, enum access need, const char *what, sd_b
                                  need == ACCESS_READ ? " or membership in group svc" : "");
 }
 
+/* A call that would act (a job, Enable, Exec, a shutdown) is refused here, once its arguments
+ * are read and checked, when the server runs dry (the fuzz target of tests/fuzz). */
+static int check_dry_run(struct conn *k, const char *what, sd_bus_error *error) {
+        if (!k->c->dry_run)
+                return 0;
+        return sd_bus_error_setf(error, SVC_ERROR_FAILED, "%s: refused, svcd runs dry", what);
+}
+
 /* "nginx", "nginx.service" and "nginx.unit" name one unit, as in systemctl. */
 static int lookup(struct manager *m, const char *name, struct service **ret, sd_bus_error *error) {
         char stem[UNIT_NAME_MAX + sizeof(UNIT_SERVICE_SUFFIX)];
@@ -237,6 +246,8 @@ static int method_job(sd_bus_message *msg, struct conn *k, enum job_type job, co
                 return r;
         int wait = 1;
         r = sd_bus_message_read(msg, "b", &wait);
+        if (r >= 0)
+                r = check_dry_run(k, verb, error);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 r = manager_enqueue(k->c->m, units[i], job, true);
                 if (r < 0)
@@ -552,7 +563,8 @@ static int method_list_timers(sd_bus_message *msg, void *userdata, sd_bus_error 
 
 static int method_enable(sd_bus_message *msg, struct conn *k, bool enable, sd_bus_error *error) {
         _cleanup_strv_free_ char **names = NULL;
-        int r = check_access(k, ACCESS_ALL, enable ? "Enabling units" : "Disabling units", error);
+        const char *what = enable ? "Enabling units" : "Disabling units";
+        int r = check_access(k, ACCESS_ALL, what, error);
         if (r >= 0)
                 r = sd_bus_message_read_strv(msg, &names);
         if (r >= 0 && strv_length(names) == 0)
@@ -560,13 +572,17 @@ static int method_enable(sd_bus_message *msg, struct conn *k, bool enable, sd_bu
         STRV_FOREACH (name, names) {
                 struct service *s = NULL;
                 if (r >= 0 && unit_name_is_timer(*name)) {
-                        r = enable_timer(k->c->m, *name, enable, error);
+                        r = check_dry_run(k, what, error);
+                        if (r >= 0)
+                                r = enable_timer(k->c->m, *name, enable, error);
                         continue;
                 }
                 if (r >= 0)
                         unit_name_strip_suffix(*name);
                 if (r >= 0)
                         r = lookup(k->c->m, *name, &s, error);
+                if (r >= 0)
+                        r = check_dry_run(k, what, error);
                 if (r >= 0 && (r = manager_set_enabled(k->c->m, s, enable)) < 0)
                         return sd_bus_error_set_errnof(error, -r, "Cannot %s %s: %s",
                                                        enable ? "enable" : "disable", s->name, strerror(-r));
@@ -631,6 +647,9 @@ static int method_exec(sd_bus_message *msg, void *userdata, sd_bus_error *error)
                 return r;
         if (strv_length(argv) == 0)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "No command given.");
+        r = check_dry_run(k, "Running a command in a service", error);
+        if (r < 0)
+                return r;
         uint32_t id;
         _cleanup_free_ char *why = NULL;
         r = exec_session_start(s, argv, fds, tty, &id, &why);
@@ -677,6 +696,8 @@ static int method_exec_signal(sd_bus_message *msg, void *userdata, sd_bus_error 
 
 static int method_power(sd_bus_message *msg, struct conn *k, enum shutdown_kind kind, sd_bus_error *error) {
         int r = check_access(k, ACCESS_ALL, "Shutting down", error);
+        if (r >= 0)
+                r = check_dry_run(k, "Shutting down", error);
         if (r < 0)
                 return r;
         manager_request_shutdown(k->c->m, kind);
@@ -988,6 +1009,14 @@ int control_server_new(struct manager *m, const char *path, gid_t group, struct 
         c->fd = TAKE_FD(fd);
         *ret = c;
         return 0;
+}
+
+void control_server_set_dry_run(struct control_server *c, bool dry_run) {
+        c->dry_run = dry_run;
+}
+
+size_t control_server_connections(const struct control_server *c) {
+        return c->n_conns;
 }
 
 struct control_server *control_server_free(struct control_server *c) {

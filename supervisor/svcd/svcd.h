@@ -342,3 +342,9 @@ struct control_server *control_server_free(struct control_server *c);
 void control_job_done(struct control_server *c, struct service *s, bool ok, const char *detail);
 /* The service object goes away: calls waiting on it get an answer now. */
 void control_forget_service(struct control_server *c, struct service *s);
+/* For tests/fuzz/fuzz-control.c, never set by svcd: the calls that would act (Start, Stop,
+ * Restart, Reload, Enable, Disable, Exec, PowerOff, Reboot, Halt) are refused once their
+ * arguments are read, so that no job, file, process or shutdown comes of them. */
+void control_server_set_dry_run(struct control_server *c, bool dry_run);
+/* The connections open now. */
+size_t control_server_connections(const struct control_server *c);

@@ -11,6 +11,8 @@ seconds=$1
 shift
 work=$(mktemp -d /tmp/svc-fuzz.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+# What a target makes for itself (fuzz-control's root) goes with the run, even after a crash.
+export TMPDIR=$work
 artifacts=$here/../../build/fuzz/artifacts
 mkdir -p "$artifacts"
 passed=0 failed=0
