@@ -18,6 +18,7 @@
 #define SVC_VAR_DIR SVC_LIB_DIR "/var" /* VarOverlay= */
 #define SVC_PATHS_DIR SVC_LIB_DIR "/paths" /* ReadWritePaths= layers */
 #define SVC_TIMERS_DIR SVC_LIB_DIR "/timers" /* the stamps of Persistent= timers */
+#define SVC_SUBNET6_PATH SVC_LIB_DIR "/subnet6" /* the IPv6 /48 svcd chose, kept across restarts */
 
 #define SVC_LOG_DIR "var/log/svc" /* NAME/current and rotated logs */
 

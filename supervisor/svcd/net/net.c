@@ -162,7 +162,7 @@ int net_init(struct manager *m) {
         n->forward_path[0] = path_join(m->run_dir, "ip_forward.saved");
         n->forward_path[1] = path_join(m->run_dir, "ip6_forward.saved");
         n->marker_path = path_join(m->run_dir, "nftables.table");
-        n->subnet6_path = path_join(m->root, "var/lib/svc/subnet6");
+        n->subnet6_path = path_join(m->root, SVC_SUBNET6_PATH);
         if (!n->conf_path || !n->hosts_path || !n->forward_path[0] || !n->forward_path[1] ||
             !n->marker_path || !n->subnet6_path)
                 return -ENOMEM;
