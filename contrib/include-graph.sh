@@ -10,10 +10,10 @@ cd "$(dirname "$0")/.."
 # Lowest first. A word is a file stem in supervisor/svcd or net/ (FOO.c and FOO.h are one), or a
 # module of its own (common, sandbox, units: every file under that folder).
 layers=(
-        "leaf: common log du peer notify-parse syslog-line netlink nft tmpfiles"
+        "leaf: common log du peer notify-parse syslog-line netlink nft"
         "sandbox: sandbox"
         "units: units"
-        "executor: executor net relay notify sockets syslog log-capture cgroup userns hardening condition-check virt"
+        "executor: executor tmpfiles net relay notify sockets syslog log-capture cgroup userns hardening condition-check virt"
         "service: service state health"
         "manager: manager deps alerts timers"
         "control: control control-api pid1"
