@@ -13,7 +13,7 @@ layers=(
         "leaf: common log du peer notify-parse syslog-line netlink nft"
         "sandbox: sandbox"
         "units: units"
-        "executor: executor tmpfiles net relay notify sockets syslog log-capture cgroup userns hardening condition-check virt"
+        "executor: executor tmpfiles net ruleset relay notify sockets syslog log-capture cgroup userns hardening condition-check virt"
         "service: service state health"
         "manager: manager deps alerts timers"
         "control: control control-api pid1"
