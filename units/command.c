@@ -48,12 +48,15 @@ static const char *exec_prefixes(struct parse_ctx *ctx, const char *key, const c
                         *separate_argv0 = true;
                 else if (*f == ':' && !cmd->no_env_expand)
                         cmd->no_env_expand = true;
-                else if (*f == '+')
-                        *ret_r = ctx_error(
-                                ctx,
-                                "%s=: the '+' prefix is refused: it would run the command outside the "
-                                "sandbox with full privileges, and svc runs every command inside it",
-                                key);
+                else if (*f == '+' && !bangs) {
+                        /* systemd's "full privileges" would be the host's: svc's most is '!'. */
+                        cmd->privileged = bangs = true;
+                        *ret_r = ctx_warning(ctx,
+                                             "%s=: the '+' prefix runs the command as root of the service's "
+                                             "sandbox, as '!' does: svc runs every command inside it, never "
+                                             "with the host's privileges",
+                                             key);
+                }
                 else if (f[0] == '!' && f[1] == '!' && !bangs)
                         f++, bangs = true; /* no effect where ambient capabilities exist */
                 else if (*f == '!' && !bangs)

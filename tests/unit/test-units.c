@@ -1396,8 +1396,21 @@ static void test_units__exec_prefixes_dash_at_colon(void **state _unused_) {
         unit_free(u);
 }
 
-static void test_units__exec_refuses_the_plus_prefix(void **state _unused_) {
-        expect_error("[Service]\nExecStart=+/bin/true\n", 2, "the '+' prefix is refused");
+/* '+' (unbound's ExecReload=+/usr/sbin/unbound-control reload): svc never runs a command outside
+ * the sandbox; it runs as '!' does, root of the sandbox, and the unit says so with a warning. */
+static void test_units__exec_plus_prefix_is_root_of_the_sandbox(void **state _unused_) {
+        expect_warning("[Service]\nUser=unbound\nExecStart=+/bin/true\n", 3,
+                       "'+' prefix runs the command as root of the service's sandbox");
+        struct unit *u = NULL;
+        struct unit_diag d = {};
+        assert_int_equal(load("[Service]\nUser=unbound\nExecStart=/bin/true\nExecReload=+/bin/kill -HUP $MAINPID\n",
+                              &u, &d),
+                         0);
+        assert_false(first_exec(u)->privileged);
+        assert_true(u->exec_reload.items[0].privileged);
+        unit_free(u);
+        unit_diag_clear(&d);
+        expect_error("[Service]\nExecStart=+!/bin/true\n", 2, "not an absolute path");
         expect_error("[Service]\nExecStart=--/bin/true\n", 2, "not an absolute path");
         expect_error("[Service]\nExecStart=!!!/bin/true\n", 2, "not an absolute path");
 }
@@ -2685,7 +2698,7 @@ int main(void) {
                 cmocka_unit_test(test_units__exec_refuses_a_lone_semicolon),
                 cmocka_unit_test(test_units__exec_keeps_escaped_and_attached_semicolons),
                 cmocka_unit_test(test_units__exec_prefixes_dash_at_colon),
-                cmocka_unit_test(test_units__exec_refuses_the_plus_prefix),
+                cmocka_unit_test(test_units__exec_plus_prefix_is_root_of_the_sandbox),
                 cmocka_unit_test(test_units__exec_bang_prefixes),
                 cmocka_unit_test(test_units__exec_requires_an_absolute_program),
                 cmocka_unit_test(test_units__only_oneshot_may_have_several_exec_start),
