@@ -503,6 +503,20 @@ static const struct implied_spec {
                                   { "0", "no", "n", "false", "f", "off" },
                                   "svc gives every service a /tmp and /var/tmp of its own, shared with "
                                   "no other service nor with the host" },
+        /* munin-node and lldpd say =no for the host's devices and tunables; they load, told
+         * what they still get, and what they would do there fails where it is tried. */
+        [IMPLIED_PRIVATE_DEVICES] = { "yes",
+                                      "a boolean such as yes",
+                                      { "1", "yes", "y", "true", "t", "on" },
+                                      { "0", "no", "n", "false", "f", "off" },
+                                      "svc gives every service a /dev of its own holding only null, zero, "
+                                      "full, random, urandom and tty: no device of the host" },
+        [IMPLIED_PROTECT_KERNEL_TUNABLES] = { "yes",
+                                              "a boolean such as yes",
+                                              { "1", "yes", "y", "true", "t", "on" },
+                                              { "0", "no", "n", "false", "f", "off" },
+                                              "svc keeps /sys and /proc/sys read-only for every service: it "
+                                              "reads the kernel's tunables and cannot change them" },
 };
 
 static bool in_list(const char *const *list, size_t n, const char *v) {

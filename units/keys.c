@@ -214,14 +214,14 @@ static const struct unit_key table[] = {
 
         /* [Service]: what svc's sandbox always does */
         IMPLIED("Service", "PrivateTmp", IMPLIED_PRIVATE_TMP),
-        IMPLIED("Service", "PrivateDevices", IMPLIED_BOOL),
+        IMPLIED("Service", "PrivateDevices", IMPLIED_PRIVATE_DEVICES),
         IMPLIED("Service", "PrivateIPC", IMPLIED_BOOL),
         IMPLIED("Service", "PrivateMounts", IMPLIED_BOOL),
         IMPLIED("Service", "PrivatePIDs", IMPLIED_BOOL),
         IMPLIED("Service", "ProtectSystem", IMPLIED_PROTECT_SYSTEM),
         IMPL("Service", "ProtectHome", config_parse_protect_home, protect_home, 0),
         IMPLIED("Service", "ProtectKernelModules", IMPLIED_BOOL),
-        IMPLIED("Service", "ProtectKernelTunables", IMPLIED_BOOL),
+        IMPLIED("Service", "ProtectKernelTunables", IMPLIED_PROTECT_KERNEL_TUNABLES),
         ROW("Service", "ProtectKernelLogs", UNIT_KEY_IMPLIED, config_parse_protect_caps, F(hardening.protect_kernel_logs), IMPLIED_BOOL, NULL),
         IMPLIED("Service", "ProtectControlGroups", IMPLIED_BOOL),
         ROW("Service", "ProtectClock", UNIT_KEY_IMPLIED, config_parse_protect_caps, F(hardening.protect_clock), IMPLIED_BOOL, NULL),

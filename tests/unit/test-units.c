@@ -2085,7 +2085,17 @@ static void test_units__implied_keys_refuse_less_isolation(void **state _unused_
                          "asks for less isolation than svc's sandbox, which always acts as "
                          "ProtectSystem=strict; svc cannot relax that yet");
         expect_bad_value("KeyringMode", "shared", "svc cannot relax that yet");
-        expect_bad_value("PrivateDevices", "0", "svc cannot relax that yet");
+        expect_bad_value("PrivateIPC", "0", "svc cannot relax that yet");
+}
+
+/* munin-node says PrivateDevices=false, lldpd ProtectKernelTunables=no: they load, told what
+ * svc's sandbox still does. */
+static void test_units__devices_and_tunables_no_warn_what_stays(void **state _unused_) {
+        expect_warning(SVC "PrivateDevices=false\n", 3,
+                       "PrivateDevices=false: svc gives every service a /dev of its own holding only null");
+        expect_warning(SVC "ProtectKernelTunables=no\n", 3, "/sys and /proc/sys read-only");
+        expect_error(SVC "PrivateDevices=perhaps\n", 3, "expected a boolean");
+        expect_error(SVC "ProtectKernelTunables=full\n", 3, "expected a boolean");
 }
 
 /* mariadb's packaged unit says PrivateTmp=false: it loads, told that its /tmp stays its own. */
@@ -2741,6 +2751,7 @@ int main(void) {
                 cmocka_unit_test(test_units__no_host_means_every_key_is_available),
                 cmocka_unit_test(test_units__implied_keys_are_silent_when_they_match),
                 cmocka_unit_test(test_units__implied_keys_refuse_less_isolation),
+                cmocka_unit_test(test_units__devices_and_tunables_no_warn_what_stays),
                 cmocka_unit_test(test_units__implied_keys_refuse_bad_values),
                 cmocka_unit_test(test_units__private_tmp_no_warns_that_tmp_stays_private),
                 cmocka_unit_test(test_units__unsupported_keys_that_matter_are_errors),
