@@ -47,24 +47,29 @@ static void apply(struct service *s, const struct notify_msg *m, pid_t sender) {
                 service_event(s, EV_READY);
 }
 
-/* Closes what the sender passed (SCM_RIGHTS: systemd-notify's barrier is released so) and takes
- * the sender's pidfd (-ENODATA when the kernel attached none, -errno when it could not). */
-static int take_fds(struct msghdr *mh, int *ret_pidfd) {
-        *ret_pidfd = -ENODATA;
+/* The sender's pidfd (-ENODATA when the kernel attached none, -errno when it could not). */
+static int take_pidfd(struct msghdr *mh) {
+        int pidfd = -ENODATA;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-                if (c->cmsg_level != SOL_SOCKET)
-                        continue;
                 int *fds = (int *) CMSG_DATA(c);
-                size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                if (c->cmsg_type == SCM_PIDFD && n == 1) {
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_PIDFD &&
+                    c->cmsg_len == CMSG_LEN(sizeof(int))) {
                         /* 6.5 to 6.15 put the error there when the sender had ended. */
-                        safe_close(*ret_pidfd);
-                        *ret_pidfd = fds[0] >= 0 ? fds[0] : -ESRCH;
-                } else if (c->cmsg_type == SCM_RIGHTS)
-                        for (size_t i = 0; i < n; i++)
-                                safe_close(fds[i]);
+                        safe_close(pidfd);
+                        pidfd = fds[0] >= 0 ? fds[0] : -ESRCH;
+                }
         }
-        return 0;
+        return pidfd;
+}
+
+/* Closes what the sender passed (SCM_RIGHTS), last: that releases the barrier of
+ * systemd-notify and svcdemo, and a sender released before its message was judged could exit
+ * and be taken for a stranger. */
+static void close_passed(struct msghdr *mh) {
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                        for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++)
+                                safe_close(((int *) CMSG_DATA(c))[i]);
 }
 
 static const struct ucred *find_creds(struct msghdr *mh) {
@@ -118,23 +123,21 @@ static int on_notify(sd_event_source *src _unused_, int fd, uint32_t revents _un
         ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
         if (n < 0)
                 return 0;
-        _cleanup_close_ int pidfd = -EBADF;
-        (void) take_fds(&mh, &pidfd);
+        _cleanup_close_ int pidfd = take_pidfd(&mh);
         const struct ucred *uc = find_creds(&mh);
         pid_t pid = uc ? uc->pid : -1;
         uint64_t ns = 0;
         int r = sender_pidns(pidfd, uc, &ns);
-        if (r < 0 || !s->has_sb || ns != s->pidns_ino) {
+        if (r < 0 || !s->has_sb || ns != s->pidns_ino)
                 log_ignored(s, pid, r);
-                return 0;
-        }
-        if ((size_t) n > NOTIFY_BUFFER_MAX || (mh.msg_flags & MSG_TRUNC)) {
+        else if ((size_t) n > NOTIFY_BUFFER_MAX || (mh.msg_flags & MSG_TRUNC))
                 log_warning("%s: ignoring an oversized notification", s->name);
-                return 0;
+        else {
+                struct notify_msg m;
+                notify_parse(buf, (size_t) n, &m);
+                apply(s, &m, pid);
         }
-        struct notify_msg m;
-        notify_parse(buf, (size_t) n, &m);
-        apply(s, &m, pid);
+        close_passed(&mh);
         return 0;
 }
 
