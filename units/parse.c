@@ -52,6 +52,21 @@ static const char *specifier(const struct unit *u, char c, char *prefix, size_t 
         case 'P':
                 snprintf(prefix, n, "%.*s", (int) strcspn(u->name, "@"), u->name);
                 return prefix;
+        /* systemd's for the system manager; svc's sandbox shows the service these paths. */
+        case 't':
+                return "/run";
+        case 'S':
+                return "/var/lib";
+        case 'C':
+                return "/var/cache";
+        case 'L':
+                return "/var/log";
+        case 'E':
+                return "/etc";
+        case 'T':
+                return "/tmp";
+        case 'V':
+                return "/var/tmp";
         case '%':
                 return "%";
         default:
@@ -93,7 +108,7 @@ int ctx_specifiers(struct parse_ctx *ctx, const char *key, const char *value, ch
                                         ctx, "%s= ends in a lone '%%': write %%%% for a percent sign", key);
                         return ctx_error(ctx,
                                          "%s= uses the unknown specifier %%%c: svc knows %%i, %%I, %%n, %%N, "
-                                         "%%p, %%P and %%%%",
+                                         "%%p, %%P, %%t, %%S, %%C, %%L, %%E, %%T, %%V and %%%%",
                                          key, c);
                 }
         }

@@ -1495,6 +1495,16 @@ static void test_units__specifiers_of_a_plain_unit(void **state _unused_) {
         unit_free(u);
 }
 
+/* openvpn-server@.service: RuntimeDirectory paths through %t; the system manager's directories,
+ * as the service sees them in its sandbox. */
+static void test_units__specifiers_of_the_system_directories(void **state _unused_) {
+        struct unit *u = load_clean("[Unit]\nDescription=%t %S %C %L %E %T %V\n" SVC
+                                    "ExecStartPre=/bin/mkdir -p %t/openvpn-server\n");
+        assert_string_equal(u->description, "/run /var/lib /var/cache /var/log /etc /tmp /var/tmp");
+        assert_strv(u->exec_start_pre.items[0].argv, "/bin/mkdir", "-p", "/run/openvpn-server", NULL);
+        unit_free(u);
+}
+
 static void test_units__unknown_specifier_is_refused(void **state _unused_) {
         expect_error("[Unit]\nDescription=on %H\n" SVC, 2, "unknown specifier %H");
         expect_error(SVC "ExecStartPre=/bin/echo 50%\n", 3, "lone '%'");
@@ -2716,6 +2726,7 @@ int main(void) {
                 cmocka_unit_test(test_units__exec_records_file_and_line),
                 cmocka_unit_test(test_units__specifiers_of_an_instance),
                 cmocka_unit_test(test_units__specifiers_of_a_plain_unit),
+                cmocka_unit_test(test_units__specifiers_of_the_system_directories),
                 cmocka_unit_test(test_units__unknown_specifier_is_refused),
                 cmocka_unit_test(test_units__percent_values_are_not_specifiers),
                 cmocka_unit_test(test_units__template_instance_loads_from_dir),
