@@ -56,8 +56,7 @@ static const char *exec_prefixes(struct parse_ctx *ctx, const char *key, const c
                                              "sandbox, as '!' does: svc runs every command inside it, never "
                                              "with the host's privileges",
                                              key);
-                }
-                else if (f[0] == '!' && f[1] == '!' && !bangs)
+                } else if (f[0] == '!' && f[1] == '!' && !bangs)
                         f++, bangs = true; /* no effect where ambient capabilities exist */
                 else if (*f == '!' && !bangs)
                         cmd->privileged = bangs = true;

@@ -1403,9 +1403,10 @@ static void test_units__exec_plus_prefix_is_root_of_the_sandbox(void **state _un
                        "'+' prefix runs the command as root of the service's sandbox");
         struct unit *u = NULL;
         struct unit_diag d = {};
-        assert_int_equal(load("[Service]\nUser=unbound\nExecStart=/bin/true\nExecReload=+/bin/kill -HUP $MAINPID\n",
-                              &u, &d),
-                         0);
+        assert_int_equal(
+                load("[Service]\nUser=unbound\nExecStart=/bin/true\nExecReload=+/bin/kill -HUP $MAINPID\n",
+                     &u, &d),
+                0);
         assert_false(first_exec(u)->privileged);
         assert_true(u->exec_reload.items[0].privileged);
         unit_free(u);
