@@ -128,18 +128,25 @@ int nl_addr_add(struct mnl_socket *nl, int ifindex, uint32_t addr, unsigned pref
         return request(nl, h);
 }
 
-int nl_route_default(struct mnl_socket *nl, int ifindex, uint32_t gateway) {
+/* The default route of FAMILY through GATEWAY (LEN bytes, network order) on IFINDEX. */
+static int route_default(struct mnl_socket *nl, int ifindex, uint8_t family, const void *gateway,
+                         size_t len) {
         char buf[MNL_SOCKET_BUFFER_SIZE];
         struct nlmsghdr *h = put_header(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
         struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof(*rt));
-        rt->rtm_family = AF_INET;
+        rt->rtm_family = family;
         rt->rtm_table = RT_TABLE_MAIN;
         rt->rtm_protocol = RTPROT_BOOT;
         rt->rtm_scope = RT_SCOPE_UNIVERSE;
         rt->rtm_type = RTN_UNICAST;
-        mnl_attr_put_u32(h, RTA_GATEWAY, htonl(gateway));
+        mnl_attr_put(h, RTA_GATEWAY, len, gateway);
         mnl_attr_put_u32(h, RTA_OIF, (uint32_t) ifindex);
         return request(nl, h);
+}
+
+int nl_route_default(struct mnl_socket *nl, int ifindex, uint32_t gateway) {
+        uint32_t be = htonl(gateway);
+        return route_default(nl, ifindex, AF_INET, &be, sizeof(be));
 }
 
 /* No duplicate address detection: the /127 has two ends, both ours, and an address under DAD is
@@ -160,17 +167,7 @@ int nl_addr6_add(struct mnl_socket *nl, int ifindex, const uint8_t addr[static 1
 }
 
 int nl_route6_default(struct mnl_socket *nl, int ifindex, const uint8_t gateway[static 16]) {
-        char buf[MNL_SOCKET_BUFFER_SIZE];
-        struct nlmsghdr *h = put_header(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
-        struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof(*rt));
-        rt->rtm_family = AF_INET6;
-        rt->rtm_table = RT_TABLE_MAIN;
-        rt->rtm_protocol = RTPROT_BOOT;
-        rt->rtm_scope = RT_SCOPE_UNIVERSE;
-        rt->rtm_type = RTN_UNICAST;
-        mnl_attr_put(h, RTA_GATEWAY, 16, gateway);
-        mnl_attr_put_u32(h, RTA_OIF, (uint32_t) ifindex);
-        return request(nl, h);
+        return route_default(nl, ifindex, AF_INET6, gateway, 16);
 }
 
 /* ---- dumps -------------------------------------------------------------------------------- */
