@@ -185,7 +185,7 @@ $(O)/tests/test-timers: tests/unit/test-timers.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-calendar: tests/unit/test-calendar.c $(O)/obj/units/calendar.o $(COMMON_OBJ)
 # The job engine with a fake executor (the test defines service.c's functions and stubs the rest).
 $(O)/tests/test-manager: tests/unit/test-manager.c $(O)/obj/supervisor/svcd/manager.o $(O)/obj/supervisor/svcd/deps.o \
-	$(O)/obj/supervisor/svcd/alerts.o \
+	$(O)/obj/supervisor/svcd/alerts.o $(O)/obj/supervisor/svcd/record.o $(O)/obj/supervisor/svcd/reaper.o \
 	$(O)/obj/supervisor/svcd/state.o $(O)/obj/supervisor/svcd/log.o $(O)/obj/supervisor/svcd/timers.o $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-manager: TEST_LIBS += $(LIBS_SYSTEMD)
 $(O)/tests/test-hardening: tests/unit/test-hardening.c $(UNITS_OBJ) $(COMMON_OBJ)
@@ -296,6 +296,8 @@ lint: $(O)/gen/seccomp-bpf.h $(O)/gen/version.h
 	clang-tidy --quiet $(wildcard common/*.c units/*.c sandbox/*.c supervisor/*/*.c supervisor/*/*/*.c) -- \
 		$(BASE_CFLAGS) -I$(O)/gen $(call pc_cflags,libsystemd inih libcap)
 	shellcheck -S warning $(SHELL_SCRIPTS)
+	contrib/include-graph.sh --check
+	contrib/function-length.sh
 SHELL_SCRIPTS = $(shell git ls-files '*.sh' .ci/run 2>/dev/null || find contrib tests -name '*.sh')
 
 .PHONY: install
@@ -359,7 +361,7 @@ help:
 	@echo "make deps       install the Debian packages the build, tests and demo need"
 	@echo "make demo       run svcd in the foreground on units/examples under a throw-away root"
 	@echo "make check      unit and integration tests under ASan/UBSan"
-	@echo "make lint       clang-format, cppcheck, clang-tidy, shellcheck"
+	@echo "make lint       clang-format, cppcheck, clang-tidy, shellcheck, the daemon's layers"
 	@echo "make fuzz       every fuzz target for FUZZ_SECONDS=$(FUZZ_SECONDS) seconds"
 	@echo "make install    PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)"
 	@echo "make man        the manual pages, into $(O)/man"

@@ -13,9 +13,10 @@ layers=(
         "leaf: common log du peer notify-parse syslog-line netlink nft"
         "sandbox: sandbox"
         "units: units"
-        "executor: executor tmpfiles net ruleset relay notify sockets syslog log-capture cgroup userns hardening condition-check virt"
-        "service: service state health"
-        "manager: manager deps alerts timers"
+        "record: record reaper state"
+        "executor: executor libcheck log-pipe tmpfiles net ruleset relay notify sockets syslog log-capture cgroup userns hardening condition-check virt"
+        "service: service"
+        "manager: manager deps alerts timers health"
         "control: control control-api pid1"
         "main: svcd"
 )

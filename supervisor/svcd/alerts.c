@@ -6,7 +6,9 @@
 #include "common/util.h"
 #include "supervisor/svcd/alerts.h"
 #include "supervisor/svcd/deps.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/alerts.h"
+#include "supervisor/svcd/record.h"
+#include "supervisor/svcd/service.h"
 #include "units/svcd-conf.h"
 
 #define REASON_MAX 300

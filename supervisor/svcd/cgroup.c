@@ -19,7 +19,8 @@
 
 #include "common/macro.h"
 #include "common/util.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/cgroup.h"
+#include "supervisor/svcd/record.h"
 
 enum { V1_MEMORY, V1_PIDS, V1_CPU, V1_CPUACCT, V1_BLKIO, _V1_MAX };
 static const char *const v1_names[_V1_MAX] = { "memory", "pids", "cpu", "cpuacct", "blkio" };

@@ -20,7 +20,9 @@
 #include "common/macro.h"
 #include "common/util.h"
 #include "supervisor/svcd/condition-check.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/condition-check.h"
+#include "supervisor/svcd/log-capture.h"
+#include "supervisor/svcd/record.h"
 
 #define GIDS_MAX 64
 

@@ -15,8 +15,14 @@
 #include "supervisor/svcd/control-api.h"
 #include "supervisor/svcd/du.h"
 #include "supervisor/svcd/peer.h"
+#include "supervisor/svcd/cgroup.h"
+#include "supervisor/svcd/control.h"
+#include "supervisor/svcd/executor.h"
 #include "supervisor/svcd/health.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/manager.h"
+#include "supervisor/svcd/net/net.h"
+#include "supervisor/svcd/record.h"
+#include "supervisor/svcd/service.h"
 #include "supervisor/svcd/timers.h"
 #include "supervisor/svcd/userns.h"
 
@@ -129,16 +135,24 @@ static void pending_settle(struct control_server *c, struct service *s, const ch
         }
 }
 
-void control_job_done(struct control_server *c, struct service *s, bool ok, const char *detail) {
+/* A unit's job ended: the calls waiting for it are answered. */
+static void on_job_done(void *userdata, struct service *s, bool ok, const char *detail) {
+        struct control_server *c = userdata;
         _cleanup_free_ char *t = NULL;
         if (!ok && asprintf(&t, "failed: %s", detail ? detail : "unknown reason") < 0)
                 t = NULL;
         pending_settle(c, s, ok ? "" : t ? t : "failed");
 }
 
-void control_forget_service(struct control_server *c, struct service *s) {
-        pending_settle(c, s, "failed: the unit was removed");
+/* The service object goes away: calls waiting on it get an answer now. */
+static void on_service_gone(void *userdata, struct service *s) {
+        pending_settle(userdata, s, "failed: the unit was removed");
 }
+
+static const struct manager_observer observer = {
+        .job_done = on_job_done,
+        .service_gone = on_service_gone,
+};
 
 static void drop_pending_of_bus(struct control_server *c, sd_bus *bus) {
         for (struct pending **pp = &c->pending; *pp;) {
@@ -662,6 +676,16 @@ static int method_exec(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         return sd_bus_reply_method_return(msg, "u", id);
 }
 
+/* The session a client waits on ended: its Wait call gets the exit code. */
+static void exec_reply(struct service *s _unused_, struct exec_session *e) {
+        (void) sd_bus_reply_method_return(e->waiter, "is", (int32_t) e->exit_code,
+                                          e->message ? e->message : "");
+}
+
+static void exec_waiter_free(void *waiter) {
+        sd_bus_message_unref(waiter);
+}
+
 static int method_exec_wait(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         struct conn *k = userdata;
         struct service *s;
@@ -672,10 +696,12 @@ static int method_exec_wait(sd_bus_message *msg, void *userdata, sd_bus_error *e
         if (r < 0)
                 return r;
         struct exec_session *e = exec_session_find(s, id);
-        if (!e || e->wait)
+        if (!e || e->on_done)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "No such command running in %s.",
                                          s->name);
-        e->wait = sd_bus_message_ref(msg);
+        e->waiter = sd_bus_message_ref(msg);
+        e->waiter_free = exec_waiter_free;
+        e->on_done = exec_reply;
         exec_session_flush(s, e);
         return 1;
 }
@@ -786,7 +812,7 @@ static bool conn_busy(const struct conn *k) {
         const struct manager *m = k->c->m;
         for (size_t i = 0; i < m->n_services; i++)
                 for (const struct exec_session *e = m->services[i]->execs; e; e = e->next)
-                        if (e->wait && sd_bus_message_get_bus(e->wait) == k->bus)
+                        if (e->on_done == exec_reply && sd_bus_message_get_bus(e->waiter) == k->bus)
                                 return true;
         return false;
 }
@@ -1000,7 +1026,10 @@ int control_server_new(struct manager *m, const char *path, gid_t group, struct 
         r = du_worker_new(m->event, &c->du);
         if (r >= 0)
                 r = sd_event_add_io(m->event, &c->src, fd, EPOLLIN, on_accept, c);
+        if (r >= 0)
+                r = manager_observe(m, &observer, c);
         if (r < 0) {
+                sd_event_source_disable_unref(c->src);
                 du_worker_free(c->du);
                 free(c->path);
                 free(c);
@@ -1022,6 +1051,7 @@ size_t control_server_connections(const struct control_server *c) {
 struct control_server *control_server_free(struct control_server *c) {
         if (!c)
                 return NULL;
+        manager_unobserve(c->m, &observer, c);
         while (c->conns)
                 conn_free(c->conns);
         while (c->pending) {

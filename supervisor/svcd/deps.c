@@ -16,7 +16,9 @@
 #include "common/util.h"
 #include "supervisor/svcd/alerts.h"
 #include "supervisor/svcd/deps.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/deps.h"
+#include "supervisor/svcd/manager.h"
+#include "supervisor/svcd/record.h"
 
 static bool lists(char *const *l, const struct service *s) {
         return strv_contains(l, s->name);

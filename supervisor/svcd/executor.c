@@ -13,8 +13,14 @@
 #include "common/util.h"
 #include "supervisor/svcd/peer.h"
 #include "supervisor/svcd/hardening.h"
-#include "supervisor/svcd/health.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/cgroup.h"
+#include "supervisor/svcd/executor.h"
+#include "supervisor/svcd/libcheck.h"
+#include "supervisor/svcd/log-capture.h"
+#include "supervisor/svcd/log-pipe.h"
+#include "supervisor/svcd/net/net.h"
+#include "supervisor/svcd/record.h"
+#include "supervisor/svcd/sockets.h"
 #include "supervisor/svcd/tmpfiles.h"
 #include "supervisor/svcd/userns.h"
 
@@ -560,29 +566,10 @@ static int add_service_dirs(struct service *s, struct spec_storage *st, uid_t ui
         return r;
 }
 
-static int build_spec(struct service *s, const struct sandbox_creds *creds, struct spec_storage *st) {
+/* Every mount of the sandbox: the unit's binds, the service's own directories, homes, paths,
+ * masks, network files, the overlay's directories and the devices. N counts the binds. */
+static int add_mounts(struct service *s, struct spec_storage *st, uid_t uid, gid_t gid, size_t *n) {
         const struct unit *u = s->unit;
-        st->s = s;
-        /* Born in its cgroup: every process of the sandbox, however it forks, is in it. */
-        int r = cgroup_service_prepare(s);
-        if (r < 0)
-                return r;
-        r = resolve_tree(s, &st->tree, &st->tree_label);
-        if (r < 0)
-                return r;
-        r = users_prepare(s, st->tree, creds, &st->users, &st->users_on);
-        if (r >= 0)
-                r = tree_run_dirs(s, st);
-        if (r < 0)
-                return r;
-        /* Who owns the service's directories on the host: its ids through its map. */
-        uid_t uid = creds->uid, gid = creds->gid;
-        st->root_uid = 0;
-        if (st->users_on) {
-                uid = sandbox_idmap_outside(&st->users.uid, creds->uid);
-                gid = sandbox_idmap_outside(&st->users.gid, creds->gid);
-                st->root_uid = sandbox_idmap_outside(&st->users.uid, 0);
-        }
         size_t owned = strv_length(u->state_directories) + strv_length(u->logs_directories) +
                        strv_length(u->cache_directories);
         st->binds = calloc(u->n_binds + owned + 5, sizeof(*st->binds)); /* network files, homes */
@@ -592,29 +579,30 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
         st->paths = calloc(SANDBOX_PATHS_MAX, sizeof(*st->paths));
         if (!st->binds || !st->fds || !st->paths)
                 return -ENOMEM;
-        size_t n = 0;
-        r = add_unit_binds(s, st, &n);
+        int r = add_unit_binds(s, st, n);
         if (r >= 0)
-                r = add_service_dirs(s, st, uid, gid, &n);
+                r = add_service_dirs(s, st, uid, gid, n);
         if (r >= 0)
-                r = add_home_binds(s, st, &n);
+                r = add_home_binds(s, st, n);
         if (r >= 0)
                 r = add_paths(s, st);
         if (r >= 0 && !st->tree)
                 r = add_masks(s, st);
         if (r >= 0 && s->net)
-                r = add_network_files(s, st, &n);
+                r = add_network_files(s, st, n);
+        if (r >= 0 && u->overlay == OVERLAY_PERSISTENT)
+                r = add_overlay_dirs(s, st);
         if (r < 0)
-                return r;
-        if (u->overlay == OVERLAY_PERSISTENT && (r = add_overlay_dirs(s, st)) < 0)
                 return r;
         _cleanup_free_ char *why = NULL;
         if ((r = hardening_devices_open(u, s->name, &st->devices, &why)) < 0)
                 return why ? refuse(st, "%s", why) : r;
-        /* A hostname has at most 64 bytes. */
-        st->hostname = strndup(u->hostname ? u->hostname : s->name, 64);
-        if (!st->hostname)
-                return -ENOMEM;
+        return 0;
+}
+
+static void fill_spec(struct service *s, const struct sandbox_creds *creds, struct spec_storage *st,
+                      size_t n) {
+        const struct unit *u = s->unit;
         st->spec = (struct sandbox_spec){
                 .name = s->name,
                 .hostname = st->hostname,
@@ -647,6 +635,40 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
                 .before_release = before_release,
                 .userdata = st,
         };
+}
+
+static int build_spec(struct service *s, const struct sandbox_creds *creds, struct spec_storage *st) {
+        const struct unit *u = s->unit;
+        st->s = s;
+        /* Born in its cgroup: every process of the sandbox, however it forks, is in it. */
+        int r = cgroup_service_prepare(s);
+        if (r < 0)
+                return r;
+        r = resolve_tree(s, &st->tree, &st->tree_label);
+        if (r < 0)
+                return r;
+        r = users_prepare(s, st->tree, creds, &st->users, &st->users_on);
+        if (r >= 0)
+                r = tree_run_dirs(s, st);
+        if (r < 0)
+                return r;
+        /* Who owns the service's directories on the host: its ids through its map. */
+        uid_t uid = creds->uid, gid = creds->gid;
+        st->root_uid = 0;
+        if (st->users_on) {
+                uid = sandbox_idmap_outside(&st->users.uid, creds->uid);
+                gid = sandbox_idmap_outside(&st->users.gid, creds->gid);
+                st->root_uid = sandbox_idmap_outside(&st->users.uid, 0);
+        }
+        size_t n = 0;
+        r = add_mounts(s, st, uid, gid, &n);
+        if (r < 0)
+                return r;
+        /* A hostname has at most 64 bytes. */
+        st->hostname = strndup(u->hostname ? u->hostname : s->name, 64);
+        if (!st->hostname)
+                return -ENOMEM;
+        fill_spec(s, creds, st, n);
         return 0;
 }
 
@@ -712,13 +734,13 @@ static void on_started(struct service *s, const struct sandbox_event *ev) {
                            ev->stage == STAGE_CHDIR ? (u->working_directory ? u->working_directory : "/")
                                                     : "",
                            strerror(ev->err));
-                service_queue_event(s, EV_SPAWN_FAILED, 0, 0, ev->err);
+                service_post(s, EV_SPAWN_FAILED, 0, 0, ev->err);
                 return;
         }
         if (main) {
                 s->main_pid = ev->pid;
                 s->main_host_pid = host_pid_of(s, ev->pid);
-                service_queue_event(s, EV_MAIN_EXEC, 0, 0, 0);
+                service_post(s, EV_MAIN_EXEC, 0, 0, 0);
         } else
                 s->control_pid = ev->pid;
 }
@@ -729,10 +751,10 @@ static void on_exited(struct service *s, const struct sandbox_event *ev) {
         if (ev->id == s->control_id && s->control_pid) {
                 s->control_pid = 0;
                 s->reload_status = ev->code == CLD_EXITED ? ev->status : 128 + ev->status;
-                service_queue_event(s, EV_CONTROL_EXIT, ev->code, ev->status, 0);
+                service_post(s, EV_CONTROL_EXIT, ev->code, ev->status, 0);
         } else if (ev->id == s->main_id && s->main_pid) {
                 /* Its last words go to the log before svcd's note about its end. */
-                service_drain_log(s);
+                log_pipe_drain(s);
                 s->main_pid = s->main_host_pid = 0;
                 if (s->main_adopted) {
                         /* Type=forking lives while anything is left: the end is EMPTY. */
@@ -742,7 +764,7 @@ static void on_exited(struct service *s, const struct sandbox_event *ev) {
                 }
                 /* The OOM killer's SIGKILL: the cgroup counts it. */
                 bool oom = ev->code == CLD_KILLED && ev->status == SIGKILL && cgroup_service_oom(s);
-                service_queue_event(s, EV_MAIN_EXIT, ev->code, ev->status, oom ? ENOMEM : 0);
+                service_post(s, EV_MAIN_EXIT, ev->code, ev->status, oom ? ENOMEM : 0);
         }
 }
 
@@ -759,14 +781,14 @@ static int on_channel(sd_event_source *src _unused_, int fd _unused_, uint32_t r
                 else if (ev.type == PROTO_EMPTY) {
                         if (s->main_adopted && s->sm.main_alive) {
                                 s->main_adopted = false;
-                                service_queue_event(s, EV_MAIN_EXIT, s->adopted_code, s->adopted_status, 0);
+                                service_post(s, EV_MAIN_EXIT, s->adopted_code, s->adopted_status, 0);
                         }
-                        service_queue_event(s, EV_EMPTY, 0, 0, 0);
+                        service_post(s, EV_EMPTY, 0, 0, 0);
                 }
         }
         if (r == 0) /* ns-init is gone; its exit is handled when it is reaped */
                 s->sb_channel_source = sd_event_source_disable_unref(s->sb_channel_source);
-        service_process_queue(s);
+        service_deliver(s);
         return 0;
 }
 
@@ -791,29 +813,16 @@ static int on_setup(sd_event_source *src, int fd _unused_, uint32_t revents _unu
                    e.path, strerror(e.err));
         /* The commands waiting in the channel will never start. */
         if ((s->sm.main_alive && !s->main_pid) || (s->sm.control_alive && !s->control_pid))
-                service_queue_event(s, EV_SPAWN_FAILED, 0, 0, e.err);
-        service_process_queue(s);
+                service_post(s, EV_SPAWN_FAILED, 0, 0, e.err);
+        service_deliver(s);
         return 0;
 }
 
 /* ---- making a sandbox and commands -------------------------------------------------------- */
 
 static int check_programs(struct service *s, int rootfd, const char *label) {
-        const struct unit *u = s->unit;
-        const struct exec_list *lists[] = { &u->exec_condition,  &u->exec_start_pre, &u->exec_start,
-                                            &u->exec_start_post, &u->exec_reload,    &u->exec_stop,
-                                            &u->exec_stop_post };
-        for (size_t i = 0; i < ELEMENTSOF(lists); i++)
-                for (size_t j = 0; j < lists[i]->n; j++) {
-                        if (unit_path_under_bind(s->unit, lists[i]->items[j].path))
-                                continue;
-                        _cleanup_free_ char *why = NULL;
-                        int r = sandbox_check_program(rootfd, label, lists[i]->items[j].path, &why);
-                        if (r < 0)
-                                return fail_spawn(s, r, "%s", why ? why : "the library check failed");
-                }
         _cleanup_free_ char *why = NULL;
-        int r = health_check_programs(s, rootfd, label, &why);
+        int r = libcheck_programs(s, rootfd, label, &why);
         return r < 0 ? fail_spawn(s, r, "%s", why ? why : "the library check failed") : 0;
 }
 
@@ -854,7 +863,7 @@ static int ensure_sandbox(struct service *s, const struct sandbox_creds *creds, 
         char *tree_path = r >= 0 ? realpath(st.tree ? st.tree : "/", NULL) : NULL;
         spec_storage_done(&st);
         if (r < 0 && s->sb.pid > 0) /* before_release() failed: the child exits by itself */
-                manager_add_dying(s->m, &s->sb);
+                reaper_add(&s->m->reaper, &s->sb);
         if (r < 0)
                 net_service_release(s);
         if (r < 0)
@@ -1232,7 +1241,7 @@ int exec_start_connection(struct service *s, int conn_fd, struct sandbox *ret, u
                         r = sandbox_send_spawn(ret, *ret_id, &cs.cmd);
                 if (r < 0) {
                         sandbox_kill(ret);
-                        manager_add_dying(s->m, ret);
+                        reaper_add(&s->m->reaper, ret);
                 }
         }
         if (r < 0)
@@ -1279,7 +1288,7 @@ void exec_kill_all(struct service *s, bool final) {
         s->sb_channel_source = sd_event_source_disable_unref(s->sb_channel_source);
         s->sb_setup_source = sd_event_source_disable_unref(s->sb_setup_source);
         if (final) {
-                manager_add_dying(s->m, &s->sb);
+                reaper_add(&s->m->reaper, &s->sb);
                 s->has_sb = false;
                 s->main_pid = s->control_pid = s->main_host_pid = 0;
                 net_service_release(s);
@@ -1305,11 +1314,11 @@ bool exec_child_exited(struct service *s, pid_t pid) {
                         session_done(s, e, 128 + SIGKILL, NULL);
         }
         if (s->sm.control_alive)
-                service_queue_event(s, EV_CONTROL_EXIT, CLD_KILLED, SIGKILL, 0);
+                service_post(s, EV_CONTROL_EXIT, CLD_KILLED, SIGKILL, 0);
         if (s->sm.main_alive && !s->unit->accept)
-                service_queue_event(s, EV_MAIN_EXIT, CLD_KILLED, SIGKILL, 0);
-        service_queue_event(s, EV_EMPTY, 0, 0, 0); /* nothing is left of that sandbox */
-        service_process_queue(s);
+                service_post(s, EV_MAIN_EXIT, CLD_KILLED, SIGKILL, 0);
+        service_post(s, EV_EMPTY, 0, 0, 0); /* nothing is left of that sandbox */
+        service_deliver(s);
         return true;
 }
 
@@ -1349,7 +1358,7 @@ void exec_adopt_forked_main(struct service *s) {
                 (void) sandbox_send_watch(&s->sb, s->main_id, nspid);
         } else if (nspid == 0) {
                 s->main_adopted = false;
-                service_queue_event(s, EV_MAIN_EXIT, CLD_EXITED, 0, 0);
+                service_post(s, EV_MAIN_EXIT, CLD_EXITED, 0, 0);
         }
 }
 
@@ -1418,37 +1427,36 @@ void exec_session_signal(struct service *s, uint32_t id, int sig) {
                 (void) sandbox_send_signal(&s->sb, id, sig);
 }
 
+static void session_free(struct exec_session *e) {
+        if (e->waiter_free)
+                e->waiter_free(e->waiter);
+        free(e->message);
+        free(e);
+}
+
 void exec_session_flush(struct service *s, struct exec_session *e) {
-        if (!e->done || (!e->wait && !e->on_done))
+        if (!e->done || !e->on_done)
                 return;
-        if (e->on_done)
-                e->on_done(s, e);
-        else
-                (void) sd_bus_reply_method_return(e->wait, "is", (int32_t) e->exit_code,
-                                                  e->message ? e->message : "");
+        e->on_done(s, e);
         for (struct exec_session **p = &s->execs; *p; p = &(*p)->next)
                 if (*p == e) {
                         *p = e->next;
                         break;
                 }
-        sd_bus_message_unref(e->wait);
-        free(e->message);
-        free(e);
+        session_free(e);
 }
 
 void exec_free(struct service *s) {
         while (s->execs) {
                 struct exec_session *e = s->execs;
                 s->execs = e->next;
-                sd_bus_message_unref(e->wait);
-                free(e->message);
-                free(e);
+                session_free(e);
         }
         s->sb_channel_source = sd_event_source_disable_unref(s->sb_channel_source);
         s->sb_setup_source = sd_event_source_disable_unref(s->sb_setup_source);
         if (s->has_sb) {
                 sandbox_kill(&s->sb);
-                manager_add_dying(s->m, &s->sb);
+                reaper_add(&s->m->reaper, &s->sb);
                 s->has_sb = false;
         }
         net_service_release(s);

@@ -21,7 +21,8 @@
 #include "common/macro.h"
 #include "common/util.h"
 #include "supervisor/svcd/hardening.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/hardening.h"
+#include "supervisor/svcd/record.h"
 
 extern char **environ;
 

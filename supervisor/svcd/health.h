@@ -9,7 +9,7 @@
 #include <stdbool.h>
 
 #include "supervisor/svcd/state.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/record.h"
 
 /* The service went from OLD to its state now: probes begin when it runs, end when it stops. */
 void health_service_changed(struct service *s, enum svc_state old);
@@ -19,7 +19,3 @@ const char *health_state_to_string(enum health_state h);
 /* The last probe's output (or why it failed), "" before the first; failures in a row. */
 const char *health_last_output(const struct service *s);
 unsigned health_streak(const struct service *s);
-
-/* The library check of the exec probes' programs in the tree at ROOTFD, as for ExecStart=:
- * 0, or -errno and a sentence. */
-int health_check_programs(const struct service *s, int rootfd, const char *label, char **ret_why);

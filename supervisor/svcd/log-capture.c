@@ -18,7 +18,8 @@
 
 #include "common/macro.h"
 #include "common/util.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/log-capture.h"
+#include "supervisor/svcd/record.h"
 
 #define LOG_BUFFER_MAX (512 * 1024) /* per stream, between the loop and the writer */
 #define LOG_LINE_MAX (48 * 1024) /* a partial line longer than this is written as is */

@@ -14,9 +14,14 @@
 #include "supervisor/svcd/alerts.h"
 #include "supervisor/svcd/condition-check.h"
 #include "supervisor/svcd/deps.h"
+#include "supervisor/svcd/cgroup.h"
+#include "supervisor/svcd/executor.h"
 #include "supervisor/svcd/health.h"
-#include "supervisor/svcd/pid1.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/log-capture.h"
+#include "supervisor/svcd/manager.h"
+#include "supervisor/svcd/net/net.h"
+#include "supervisor/svcd/record.h"
+#include "supervisor/svcd/service.h"
 #include "supervisor/svcd/timers.h"
 
 static int on_dispatch(sd_event_source *src, void *userdata);
@@ -55,18 +60,8 @@ static int take_lock(struct manager *m) {
         return 0;
 }
 
-int manager_new(sd_event *event, const char *root, struct manager **ret) {
-        struct manager *m = calloc(1, sizeof(*m));
-        if (!m)
-                return -ENOMEM;
-        m->event = sd_event_ref(event);
-        m->lock_fd = -EBADF;
-        m->root = strdup(root);
-        if (!m->root) {
-                manager_free(m);
-                return -ENOMEM;
-        }
-        /* Every path under ROOT, and whether svcd creates it. */
+/* Every path under ROOT, and whether svcd creates it. */
+static int make_paths(struct manager *m, const char *root) {
         static const struct {
                 size_t offset;
                 const char *rel;
@@ -90,24 +85,37 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
                 { offsetof(struct manager, paths_dir), SVC_PATHS_DIR, true },
                 { offsetof(struct manager, volumes_dir), SVC_VOLUMES_DIR, true },
         };
-        m->nsinit_fd = m->devnull_fd = -EBADF;
         for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
                 char **p = (char **) ((uint8_t *) m + paths[i].offset);
                 int r = (*p = path_join(root, paths[i].rel)) ? 0 : -ENOMEM;
                 if (r >= 0 && paths[i].create && (r = mkdir_p(*p, 0755)) < 0)
                         log_error_errno(r, "Cannot create %s: %m", *p);
-                if (r < 0) {
-                        manager_free(m);
+                if (r < 0)
                         return r;
-                }
         }
-        m->svc_gid = find_svc_group();
-        /* The scratch directory only ever holds mounts of private namespaces; the notify and
-         * syslog sockets reach their service through bind mounts: nobody else gets near them. */
-        (void) chmod(m->scratch_dir, 0700);
-        (void) chmod(m->notify_dir, 0700);
-        (void) chmod(m->syslog_dir, 0700);
-        int r = take_lock(m);
+        return 0;
+}
+
+int manager_new(sd_event *event, const char *root, struct manager **ret) {
+        struct manager *m = calloc(1, sizeof(*m));
+        if (!m)
+                return -ENOMEM;
+        m->event = sd_event_ref(event);
+        m->lock_fd = m->nsinit_fd = m->devnull_fd = -EBADF;
+        m->deliver = service_process_queue;
+        m->service_changed = manager_service_changed;
+        m->root = strdup(root);
+        int r = m->root ? make_paths(m, root) : -ENOMEM;
+        if (r >= 0) {
+                m->svc_gid = find_svc_group();
+                /* The scratch directory only ever holds mounts of private namespaces; the notify
+                 * and syslog sockets reach their service through bind mounts: nobody else gets
+                 * near them. */
+                (void) chmod(m->scratch_dir, 0700);
+                (void) chmod(m->notify_dir, 0700);
+                (void) chmod(m->syslog_dir, 0700);
+                r = take_lock(m);
+        }
         if (r >= 0)
                 r = cgroup_init(m);
         if (r >= 0)
@@ -130,6 +138,8 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
         return 0;
 }
 
+static void drop_service(struct manager *m, struct service *s);
+
 struct manager *manager_free(struct manager *m) {
         if (!m)
                 return NULL;
@@ -137,18 +147,11 @@ struct manager *manager_free(struct manager *m) {
          * services go and can be removed. */
         for (size_t i = 0; i < m->n_services; i++)
                 exec_kill_all(m->services[i], true);
-        while (m->dying) {
-                struct dying_sandbox *d = m->dying;
-                m->dying = d->next;
-                (void) waitpid(d->sb.pid, NULL, 0); /* killed already: this does not block for long */
-                sandbox_close(&d->sb);
-                free(d);
-        }
+        reaper_done(&m->reaper);
         timers_done(m);
         for (size_t i = 0; i < m->n_services; i++)
-                service_free(m->services[i]);
+                drop_service(m, m->services[i]);
         free(m->services);
-        m->control = control_server_free(m->control);
         log_writer_free(m->logs);
         safe_close(m->nsinit_fd);
         safe_close(m->devnull_fd);
@@ -242,6 +245,31 @@ static int add_service(struct manager *m, const char *name, struct service **ret
         return 0;
 }
 
+int manager_observe(struct manager *m, const struct manager_observer *ops, void *userdata) {
+        for (size_t i = 0; i < ELEMENTSOF(m->observers); i++)
+                if (!m->observers[i]) {
+                        m->observers[i] = ops;
+                        m->observer_data[i] = userdata;
+                        return 0;
+                }
+        return -ENOSPC;
+}
+
+void manager_unobserve(struct manager *m, const struct manager_observer *ops, void *userdata) {
+        for (size_t i = 0; i < ELEMENTSOF(m->observers); i++)
+                if (m->observers[i] == ops && m->observer_data[i] == userdata)
+                        m->observers[i] = NULL;
+}
+
+/* The service object goes: whoever holds it is told first, its probes go with it. */
+static void drop_service(struct manager *m, struct service *s) {
+        for (size_t i = 0; i < ELEMENTSOF(m->observers); i++)
+                if (m->observers[i] && m->observers[i]->service_gone)
+                        m->observers[i]->service_gone(m->observer_data[i], s);
+        health_free(s);
+        service_free(s);
+}
+
 static void remove_service(struct manager *m, struct service *s) {
         for (size_t i = 0; i < m->n_services; i++)
                 if (m->services[i] == s) {
@@ -250,7 +278,7 @@ static void remove_service(struct manager *m, struct service *s) {
                         m->n_services--;
                         break;
                 }
-        service_free(s);
+        drop_service(m, s);
 }
 
 /* Finds NAME, loading it from disk when it is not known yet (an instance of a template, a unit
@@ -417,8 +445,10 @@ static bool ordered_after(const struct service *s, const struct service *dep) {
 static void job_done(struct service *s, bool ok, const char *detail) {
         s->job = JOB_NONE;
         s->job_dispatched = false;
-        if (s->m->control)
-                control_job_done(s->m->control, s, ok, detail);
+        struct manager *m = s->m;
+        for (size_t i = 0; i < ELEMENTSOF(m->observers); i++)
+                if (m->observers[i] && m->observers[i]->job_done)
+                        m->observers[i]->job_done(m->observer_data[i], s, ok, detail);
 }
 
 static void fail_start_job(struct service *s, const char *dep) {
@@ -690,7 +720,9 @@ void manager_health_changed(struct service *s) {
 
 void manager_service_changed(struct service *s, enum svc_state old) {
         health_service_changed(s, old);
-        pid1_service_changed(s, old);
+        for (size_t i = 0; i < ELEMENTSOF(s->m->observers); i++)
+                if (s->m->observers[i] && s->m->observers[i]->service_changed)
+                        s->m->observers[i]->service_changed(s->m->observer_data[i], s, old);
         check_job(s, old);
         deps_service_changed(s, old);
         timers_service_changed(s, old);
@@ -703,33 +735,6 @@ void manager_service_changed(struct service *s, enum svc_state old) {
         manager_schedule_dispatch(s->m);
 }
 
-void manager_add_dying(struct manager *m, struct sandbox *sb) {
-        struct dying_sandbox *d = calloc(1, sizeof(*d));
-        if (!d) {
-                /* Cannot track it: wait for it here; it was killed, this is short. */
-                (void) waitpid(sb->pid, NULL, 0);
-                sandbox_close(sb);
-                return;
-        }
-        d->sb = *sb;
-        d->next = m->dying;
-        m->dying = d;
-        *sb = (struct sandbox){ .pidfd = -EBADF, .channel = -EBADF, .setup_fd = -EBADF };
-}
-
-static bool reap_dying(struct manager *m, pid_t pid) {
-        for (struct dying_sandbox **p = &m->dying; *p; p = &(*p)->next)
-                if ((*p)->sb.pid == pid) {
-                        struct dying_sandbox *d = *p;
-                        *p = d->next;
-                        sandbox_close(&d->sb);
-                        free(d);
-                        return true;
-                }
-        return false;
-}
-
-/* The one place that reaps: every child and every orphan handed to svcd as subreaper. */
 /* A service whose every sandbox is gone leaves no cgroup behind. */
 static void remove_idle_cgroups(struct manager *m) {
         for (size_t i = 0; i < m->n_services; i++) {
@@ -739,29 +744,16 @@ static void remove_idle_cgroups(struct manager *m) {
         }
 }
 
+static bool service_owns(void *userdata, pid_t pid, int code, int status) {
+        struct manager *m = userdata;
+        for (size_t i = 0; i < m->n_services; i++)
+                if (service_child_exited(m->services[i], pid, code, status))
+                        return true;
+        return false;
+}
+
 void manager_reap(struct manager *m) {
-        bool reaped = false;
-        for (;;) {
-                siginfo_t si = { 0 };
-                if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        break; /* ECHILD */
-                }
-                if (si.si_pid == 0)
-                        break;
-                if (reap_dying(m, si.si_pid)) {
-                        reaped = true;
-                        continue;
-                }
-                bool owned = false;
-                for (size_t i = 0; i < m->n_services && !owned; i++)
-                        owned = service_child_exited(m->services[i], si.si_pid, si.si_code, si.si_status);
-                if (!owned)
-                        log_debug("Reaped orphan %d", (int) si.si_pid);
-                reaped |= owned;
-        }
-        if (reaped)
+        if (reaper_reap(&m->reaper, service_owns, m))
                 remove_idle_cgroups(m);
 }
 

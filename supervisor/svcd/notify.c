@@ -13,7 +13,8 @@
 #include "common/util.h"
 #include "supervisor/svcd/notify-parse.h"
 #include "supervisor/svcd/peer.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/notify.h"
+#include "supervisor/svcd/record.h"
 
 /* Newer than Debian 12's kernel headers (6.5). */
 #ifndef SO_PASSPIDFD
@@ -43,8 +44,10 @@ static void apply(struct service *s, const struct notify_msg *m, pid_t sender) {
                 s->reported_main_pid = m->main_pid;
         if (m->stopping || m->reloading)
                 log_debug("%s: %s", s->name, m->stopping ? "STOPPING=1" : "RELOADING=1");
-        if (m->ready)
-                service_event(s, EV_READY);
+        if (m->ready) {
+                service_post(s, EV_READY, 0, 0, 0);
+                service_deliver(s);
+        }
 }
 
 /* The sender's pidfd (-ENODATA when the kernel attached none, -errno when it could not). */

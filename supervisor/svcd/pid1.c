@@ -17,6 +17,7 @@
 #include "common/util.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/svcd/pid1.h"
+#include "supervisor/svcd/service.h"
 
 /* The inode of the initial PID namespace's nsfs file (PROC_PID_INIT_INO). */
 #define PROC_PID_INIT_INO 0xEFFFFFFCU
@@ -436,7 +437,7 @@ static void describe_change(const struct service *s, enum svc_state old, const c
                 status_line("FAILED", "%s failed: %s", name, why);
 }
 
-void pid1_service_changed(struct service *s, enum svc_state old) {
+static void on_service_changed(void *userdata _unused_, struct service *s, enum svc_state old) {
         if (mode == PID1_NONE || s->sm.state == old)
                 return;
         _cleanup_free_ char *desc = NULL;
@@ -616,3 +617,5 @@ int pid1_fail(void) {
         log_notice("The emergency shell exited");
         finish_boot(SHUTDOWN_REBOOT);
 }
+
+const struct manager_observer pid1_observer = { .service_changed = on_service_changed };

@@ -8,7 +8,7 @@
 
 #include <signal.h>
 
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/manager.h"
 
 enum pid1_mode {
         PID1_NONE, /* under another init: a subreaper, no mounts, no reboot */
@@ -40,9 +40,10 @@ bool pid1_shutdown_signal(int sig, enum shutdown_kind *ret_kind);
  * svc.run= on the kernel command line, on the console. */
 void pid1_started(void);
 
-/* A service changed state: on PID 1, a line on the console such as "[  OK  ] Started blog" or
- * "[FAILED] Failed to start mail: exited with status 1". */
-void pid1_service_changed(struct service *s, enum svc_state old);
+/* Registered on the manager (manager_observe) by svcd.c: each state change of a service, on PID 1
+ * a line on the console such as "[  OK  ] Started blog" or "[FAILED] Failed to start mail:
+ * exited with status 1". */
+extern const struct manager_observer pid1_observer;
 
 /* Every service has stopped and the manager is freed. Not PID 1: returns STATUS. Container: kills
  * what is left of the namespace and exits with STATUS. Real boot: SIGTERM to every remaining

@@ -10,35 +10,21 @@
 #include "common/macro.h"
 #include "common/util.h"
 #include "sandbox/sandbox.h"
-#include "supervisor/svcd/health.h"
-#include "supervisor/svcd/svcd.h"
-
-#define LOG_READ_CHUNK (64 * 1024)
+#include "supervisor/svcd/cgroup.h"
+#include "supervisor/svcd/executor.h"
+#include "supervisor/svcd/log-capture.h"
+#include "supervisor/svcd/log-pipe.h"
+#include "supervisor/svcd/net/net.h"
+#include "supervisor/svcd/notify.h"
+#include "supervisor/svcd/service.h"
+#include "supervisor/svcd/sockets.h"
+#include "supervisor/svcd/syslog.h"
 
 static uint64_t now_mono(const struct service *s) {
         uint64_t t;
         if (sd_event_now(s->m->event, CLOCK_MONOTONIC, &t) < 0)
                 t = now_usec(CLOCK_MONOTONIC);
         return t;
-}
-
-const struct exec_list *service_exec_list(const struct unit *u, enum svc_phase phase) {
-        switch (phase) {
-        case PHASE_CONDITION:
-                return &u->exec_condition;
-        case PHASE_START_PRE:
-                return &u->exec_start_pre;
-        case PHASE_START_POST:
-                return &u->exec_start_post;
-        case PHASE_RELOAD:
-                return &u->exec_reload;
-        case PHASE_STOP_CMD:
-                return &u->exec_stop;
-        case PHASE_STOP_POST:
-                return &u->exec_stop_post;
-        default:
-                return &u->exec_start;
-        }
 }
 
 static bool ignore_failure_cb(const void *userdata, enum svc_phase phase, unsigned idx) {
@@ -92,70 +78,6 @@ void service_set_unit(struct service *s, struct unit *u) {
                 log_stream_configure(s->log, u->log_rotate_size, u->log_rotate_count);
 }
 
-bool service_is_active(const struct service *s) {
-        return s->sm.state == SVC_STARTING || s->sm.state == SVC_RUNNING || s->sm.state == SVC_RELOADING ||
-               s->sm.state == SVC_STOPPING;
-}
-
-/* ---- log pipe ----------------------------------------------------------------------------- */
-
-/* One read buffer for every service: the loop reads one pipe at a time. */
-static char log_buf[LOG_READ_CHUNK];
-
-static int on_log_readable(sd_event_source *src, int fd, uint32_t revents _unused_, void *userdata) {
-        struct service *s = userdata;
-        /* A few reads per wake-up, so one chatty service cannot starve the others. */
-        for (int i = 0; i < 4; i++) {
-                ssize_t n = read(fd, log_buf, sizeof(log_buf));
-                if (n <= 0)
-                        return 0;
-                if (!log_stream_feed(s->log, log_buf, (size_t) n)) {
-                        /* The writer is behind: stop reading; the service waits on its pipe. */
-                        sd_event_source_set_enabled(src, SD_EVENT_OFF);
-                        return 0;
-                }
-        }
-        return 0;
-}
-
-/* Reads whatever the pipe holds right now, past the buffer bound: the service ended, and its
- * last words must be in the log before svcd's note about the end, and a partial line must not be
- * cut in two. Bounded by the pipe's size. */
-void service_drain_log(struct service *s) {
-        if (!s->log || s->log_pipe[0] < 0)
-                return;
-        ssize_t n;
-        while ((n = read(s->log_pipe[0], log_buf, sizeof(log_buf))) > 0)
-                (void) log_stream_feed(s->log, log_buf, (size_t) n);
-}
-
-static void on_log_resume(void *userdata) {
-        struct service *s = userdata;
-        sd_event_source_set_enabled(s->log_source, SD_EVENT_ON);
-        syslog_resume(s);
-}
-
-static int log_open(struct service *s) {
-        if (s->log)
-                return 0;
-        _cleanup_free_ char *dir = path_join(s->m->log_dir, s->name);
-        if (!dir)
-                return -ENOMEM;
-        int r = log_stream_new(s->m->logs, dir, s->m->svc_gid, &s->log);
-        if (r < 0)
-                return r;
-        if (s->unit)
-                log_stream_configure(s->log, s->unit->log_rotate_size, s->unit->log_rotate_count);
-        log_stream_set_resume(s->log, on_log_resume, s);
-        if (pipe2(s->log_pipe, O_CLOEXEC) < 0)
-                return -errno;
-        (void) fcntl(s->log_pipe[0], F_SETFL, O_NONBLOCK);
-        /* A larger pipe means fewer wake-ups for chatty services; the default is fine if the
-         * system refuses. */
-        (void) fcntl(s->log_pipe[0], F_SETPIPE_SZ, 256 * 1024);
-        return sd_event_add_io(s->m->event, &s->log_source, s->log_pipe[0], EPOLLIN, on_log_readable, s);
-}
-
 /* ---- life cycle of the object -------------------------------------------------------------- */
 
 int service_new(struct manager *m, const char *name, struct service **ret) {
@@ -181,23 +103,13 @@ int service_new(struct manager *m, const char *name, struct service **ret) {
 struct service *service_free(struct service *s) {
         if (!s)
                 return NULL;
-        if (s->m->control)
-                control_forget_service(s->m->control, s);
         sd_event_source_disable_unref(s->timer);
-        health_free(s);
         exec_free(s);
         net_service_release(s);
         sockets_close(s);
         syslog_close(s);
         cgroup_service_drop(s);
-        if (s->log_source) {
-                /* Whatever is still in the pipe belongs to the log. */
-                on_log_readable(s->log_source, s->log_pipe[0], EPOLLIN, s);
-                sd_event_source_disable_unref(s->log_source);
-        }
-        log_stream_close(s->log);
-        safe_close(s->log_pipe[0]);
-        safe_close(s->log_pipe[1]);
+        log_pipe_close(s);
         notify_close(s);
         unit_free(s->unit);
         unit_free(s->next_unit);
@@ -239,7 +151,7 @@ static void arm_timer(struct service *s) {
 static void do_spawn(struct service *s, bool main, unsigned idx) {
         int r = exec_spawn(s, main, idx);
         if (r < 0)
-                service_queue_event(s, EV_SPAWN_FAILED, 0, 0, -r);
+                service_post(s, EV_SPAWN_FAILED, 0, 0, -r);
 }
 
 static void run_action(struct service *s, const struct svc_action *a) {
@@ -269,15 +181,6 @@ static void run_action(struct service *s, const struct svc_action *a) {
                 exec_adopt_forked_main(s);
                 break;
         }
-}
-
-/* Events raised while actions run (a spawn that failed, a forking daemon that is already gone)
- * are handled right after, in order, by the loop in service_event_full(). */
-void service_queue_event(struct service *s, enum svc_event_type type, int code, int status, int err) {
-        if (s->n_queued < ELEMENTSOF(s->queued))
-                s->queued[s->n_queued++] = (struct svc_queued_event){ type, code, status, err };
-        else
-                log_error("%s: event queue overflow, dropping event %d", s->name, (int) type);
 }
 
 static void note_transition(struct service *s, enum svc_state old) {
@@ -322,7 +225,7 @@ static void step_one(struct service *s, const struct svc_event *ev) {
                 run_action(s, &out.a[i]);
         if (s->sm.state != old) {
                 note_transition(s, old);
-                manager_service_changed(s, old);
+                s->m->service_changed(s, old);
         }
 }
 
@@ -331,7 +234,7 @@ static void service_event_full(struct service *s, enum svc_event_type type, int 
                 return;
         if (type == EV_START || type == EV_RESTART) {
                 /* Everything a start needs is made once and kept across restarts. */
-                int r = log_open(s);
+                int r = log_pipe_open(s);
                 if (r >= 0)
                         r = notify_open(s);
                 if (r >= 0)
@@ -343,7 +246,7 @@ static void service_event_full(struct service *s, enum svc_event_type type, int 
                         s->sm.spawn_errno = -r;
                 }
         }
-        service_queue_event(s, type, code, status, err);
+        service_post(s, type, code, status, err);
         service_process_queue(s);
 }
 
@@ -385,14 +288,14 @@ void service_dependency_failed(struct service *s, const char *dep) {
                          s->failure_detail ? s->failure_detail : "dependency failed");
                 note_transition(s, old);
         }
-        manager_service_changed(s, old);
+        s->m->service_changed(s, old);
 }
 
 bool service_child_exited(struct service *s, pid_t pid, int code _unused_, int status _unused_) {
         if (!s->has_sb || s->sb.pid != pid)
                 return sockets_child_exited(s, pid);
         /* The service's last words go to the log before svcd's note about its end. */
-        service_drain_log(s);
+        log_pipe_drain(s);
         return exec_child_exited(s, pid);
 }
 

@@ -14,7 +14,9 @@
 
 #include "common/macro.h"
 #include "common/util.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/executor.h"
+#include "supervisor/svcd/record.h"
+#include "supervisor/svcd/sockets.h"
 
 struct conn_sandbox {
         struct sandbox sb;
@@ -115,7 +117,7 @@ static void conn_free(struct service *s, struct conn_sandbox *c) {
         sd_event_source_disable_unref(c->src);
         if (c->has_sb) {
                 sandbox_kill(&c->sb);
-                manager_add_dying(s->m, &c->sb);
+                reaper_add(&s->m->reaper, &c->sb);
         }
         free(c);
 }
@@ -173,15 +175,15 @@ int sockets_start_accepting(struct service *s) {
                 }
         }
         set_accepting(s, true);
-        service_queue_event(s, EV_MAIN_EXEC, 0, 0, 0);
+        service_post(s, EV_MAIN_EXEC, 0, 0, 0);
         return 0;
 }
 
 /* The listener of an Accept=yes unit stands for its main process, and no sandbox is left to say
  * it is empty: the last connection gone ends both (KillMode=control-group waits for EV_EMPTY). */
 static void accept_all_gone(struct service *s) {
-        service_queue_event(s, EV_MAIN_EXIT, CLD_EXITED, 0, 0);
-        service_queue_event(s, EV_EMPTY, 0, 0, 0);
+        service_post(s, EV_MAIN_EXIT, CLD_EXITED, 0, 0);
+        service_post(s, EV_EMPTY, 0, 0, 0);
 }
 
 void sockets_stop_accepting(struct service *s, int sig) {
@@ -210,7 +212,7 @@ bool sockets_child_exited(struct service *s, pid_t pid) {
                         accept_all_gone(s);
                 else if (s->sm.state == SVC_RUNNING && s->n_conns < s->unit->max_connections)
                         set_accepting(s, true);
-                service_process_queue(s);
+                service_deliver(s);
                 return true;
         }
         return false;

@@ -653,6 +653,7 @@ static void on_stopping(struct svc_machine *m, const struct svc_config *c, const
                 stopping_timed_out(m, c, ev->now, out);
                 break;
         case EV_START:
+        case EV_RESTART: /* the stop under way is half of it */
                 m->restart_queued = true;
                 break;
         case EV_STOP:

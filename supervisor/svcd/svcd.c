@@ -10,7 +10,8 @@
 #include "common/paths.h"
 #include "common/util.h"
 #include "supervisor/svcd/pid1.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/control.h"
+#include "supervisor/svcd/manager.h"
 
 static const char *arg_root;
 
@@ -185,7 +186,9 @@ static int run(enum shutdown_kind *ret_kind) {
                 manager_free(m);
                 return log_error_errno(r, "Cannot watch signals: %m");
         }
-        r = manager_load_all(m);
+        r = manager_observe(m, &pid1_observer, NULL);
+        if (r >= 0)
+                r = manager_load_all(m);
         if (r >= 0)
                 r = control_server_new(m, m->control_path, m->svc_gid, &m->control);
         if (r < 0) {
@@ -197,6 +200,7 @@ static int run(enum shutdown_kind *ret_kind) {
         pid1_started();
         r = sd_event_loop(e);
         *ret_kind = m->shutdown_kind;
+        m->control = control_server_free(m->control);
         manager_free(m);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");

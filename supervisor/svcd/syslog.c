@@ -7,7 +7,9 @@
 
 #include "common/macro.h"
 #include "common/util.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/log-capture.h"
+#include "supervisor/svcd/record.h"
+#include "supervisor/svcd/syslog.h"
 #include "supervisor/svcd/syslog-line.h"
 
 #define SYSLOG_MAX 8192

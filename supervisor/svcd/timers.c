@@ -13,7 +13,9 @@
 #include "common/macro.h"
 #include "common/paths.h"
 #include "common/util.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/manager.h"
+#include "supervisor/svcd/record.h"
+#include "supervisor/svcd/timers.h"
 #include "supervisor/svcd/timers.h"
 
 struct timer {

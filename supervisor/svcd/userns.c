@@ -14,7 +14,8 @@
 #include "common/macro.h"
 #include "common/paths.h"
 #include "common/util.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/record.h"
+#include "supervisor/svcd/userns.h"
 #include "supervisor/svcd/userns.h"
 
 #define USERNS_BASE 0x10000000U

@@ -48,7 +48,9 @@
 
 #include "common/macro.h"
 #include "common/util.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/control.h"
+#include "supervisor/svcd/manager.h"
+#include "supervisor/svcd/record.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -149,6 +151,8 @@ static void run_pending(void) {
 }
 
 static void teardown(void) {
+        if (fz.m)
+                fz.m->control = control_server_free(fz.m->control);
         fz.m = manager_free(fz.m);
         fz.event = sd_event_unref(fz.event);
         fz.names = strv_free(fz.names);

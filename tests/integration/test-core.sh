@@ -145,6 +145,27 @@ got-int" "$(cat "$T/log")" "ExecStop then KillSignal"
         assert_eq inactive "$(state graceful)"
 }
 
+# `svc restart` while a slow ExecStop= is under way: the restart waits for the stop and the
+# service runs again (it was lost, the service left down, before state.c queued it).
+test_restart_during_a_slow_stop_brings_it_back() {
+        unit slow <<EOF
+[Service]
+ExecStart=/bin/sh -c 'while :; do sleep 0.1; done'
+ExecStop=/bin/sleep 2
+EOF
+        start_svcd
+        svc start slow
+        local stopper
+        svc stop slow &
+        stopper=$!
+        wait_until 5 state_is slow stopping || fail "slow is not stopping: $(state slow)"
+        svc restart slow || fail "the restart during the stop failed"
+        wait "$stopper" || :
+        assert_eq running "$(state slow)" "running again after the stop"
+        [ -n "$(main_ns_pid slow)" ] || fail "no main process after the restart"
+        [ "$(svc logs slow | grep -c 'started')" -ge 2 ] || fail "not started twice: $(svc logs slow)"
+}
+
 test_dependency_order_and_failed_requires() {
         for n in a b c; do
                 unit $n <<EOF

@@ -11,16 +11,22 @@
 
 #include "common/macro.h"
 #include "common/util.h"
+#include "supervisor/svcd/cgroup.h"
 #include "supervisor/svcd/condition-check.h"
+#include "supervisor/svcd/executor.h"
 #include "supervisor/svcd/health.h"
-#include "supervisor/svcd/pid1.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/log-capture.h"
+#include "supervisor/svcd/manager.h"
+#include "supervisor/svcd/net/net.h"
+#include "supervisor/svcd/record.h"
+#include "supervisor/svcd/service.h"
 
 /* ---- the fake executor and the rest of svcd ------------------------------------------------ */
 
 static char journal[4096]; /* "start:a stop:b job-ok:a job-fail:c ..." */
 static char *failing[8]; /* units whose start fails */
 static char *skipped[8]; /* units whose condition fails */
+static char *slow[8]; /* units whose stop stays in "stopping" until finish_stop() */
 
 static void note(const char *what, const char *name) {
         size_t n = strlen(journal);
@@ -40,26 +46,43 @@ static void go(struct service *s, enum svc_state st) {
         manager_service_changed(s, old);
 }
 
+static void start_now(struct service *s) {
+        go(s, SVC_STARTING);
+        s->sm.result = listed(failing, s->name) ? RESULT_EXIT_CODE : RESULT_SUCCESS;
+        s->sm.exit_code = listed(failing, s->name) ? CLD_EXITED : 0;
+        s->sm.exit_status = listed(failing, s->name) ? 1 : 0;
+        go(s, listed(failing, s->name) ? SVC_FAILED : s->cfg.type_oneshot ? SVC_INACTIVE : SVC_RUNNING);
+}
+
+/* A slow stop ends: down, or up again if a start came meanwhile. */
+static void finish_stop(struct service *s) {
+        go(s, SVC_INACTIVE);
+        if (s->sm.restart_queued) {
+                s->sm.restart_queued = false;
+                start_now(s);
+        }
+}
+
 void service_event(struct service *s, enum svc_event_type type) {
         switch (type) {
         case EV_START:
         case EV_RESTART:
                 note(type == EV_START ? "start" : "restart", s->name);
+                if (s->sm.state == SVC_STOPPING) {
+                        /* As state.c: the start follows once the stop under way is done. */
+                        s->sm.restart_queued = true;
+                        break;
+                }
                 if (type == EV_RESTART && service_is_active(s))
                         go(s, SVC_STOPPING);
-                go(s, SVC_STARTING);
-                s->sm.result = listed(failing, s->name) ? RESULT_EXIT_CODE : RESULT_SUCCESS;
-                s->sm.exit_code = listed(failing, s->name) ? CLD_EXITED : 0;
-                s->sm.exit_status = listed(failing, s->name) ? 1 : 0;
-                go(s, listed(failing, s->name) ? SVC_FAILED
-                      : s->cfg.type_oneshot    ? SVC_INACTIVE
-                                               : SVC_RUNNING);
+                start_now(s);
                 break;
         case EV_STOP:
                 note("stop", s->name);
-                if (service_is_active(s)) {
+                if (service_is_active(s) && s->sm.state != SVC_STOPPING) {
                         go(s, SVC_STOPPING);
-                        go(s, SVC_INACTIVE);
+                        if (!listed(slow, s->name))
+                                go(s, SVC_INACTIVE);
                 }
                 break;
         case EV_RELOAD:
@@ -81,9 +104,11 @@ int start_conditions_check(struct service *s) {
         return 1;
 }
 
-void control_job_done(struct control_server *c _unused_, struct service *s, bool ok, const char *d _unused_) {
+/* Where control.c would answer the client: the manager's observer. */
+static void job_done(void *userdata _unused_, struct service *s, bool ok, const char *d _unused_) {
         note(ok ? "ok" : "fail", s->name);
 }
+static const struct manager_observer observer = { .job_done = job_done };
 
 int service_new(struct manager *m, const char *name, struct service **ret) {
         struct service *s = calloc(1, sizeof(*s));
@@ -109,11 +134,6 @@ void service_set_unit(struct service *s, struct unit *u) {
         s->cfg.type_oneshot = u->type == SERVICE_ONESHOT;
 }
 
-bool service_is_active(const struct service *s) {
-        return s->sm.state == SVC_STARTING || s->sm.state == SVC_RUNNING || s->sm.state == SVC_RELOADING ||
-               s->sm.state == SVC_STOPPING;
-}
-
 void service_dependency_failed(struct service *s, const char *dep) {
         free(s->failure_detail);
         s->failure_detail = strdup(dep);
@@ -130,8 +150,6 @@ char *service_describe(const struct service *s) {
 bool service_child_exited(struct service *s _unused_, pid_t p _unused_, int c _unused_, int st _unused_) {
         return false;
 }
-void pid1_service_changed(struct service *s _unused_, enum svc_state old _unused_) {
-}
 /* As health.c: a service with a probe is "starting" once it runs, until the test says healthy. */
 void health_service_changed(struct service *s, enum svc_state old _unused_) {
         bool up = s->sm.state == SVC_RUNNING || s->sm.state == SVC_RELOADING;
@@ -145,8 +163,9 @@ void sandbox_close(struct sandbox *sb _unused_) {
 int sandbox_nsinit_memfd(void) {
         return -ENOSYS;
 }
-struct control_server *control_server_free(struct control_server *c _unused_) {
-        return NULL;
+void health_free(struct service *s _unused_) {
+}
+void service_process_queue(struct service *s _unused_) {
 }
 int log_writer_new(sd_event *e _unused_, struct log_writer **ret _unused_) {
         return -ENOSYS;
@@ -185,12 +204,14 @@ static int setup(void **state) {
         m->units_dir = strdup(fx->dir);
         m->enabled_dir = path_join(fx->dir, "enabled");
         m->lock_fd = m->nsinit_fd = m->devnull_fd = -EBADF;
-        /* Only ever handed to the stubs: job ends are recorded in control_job_done(). */
-        m->control = (struct control_server *) fx;
+        m->service_changed = manager_service_changed;
+        /* Job ends are recorded in job_done(). */
+        assert_int_equal(manager_observe(m, &observer, NULL), 0);
         fx->m = m;
         journal[0] = '\0';
         memset(failing, 0, sizeof(failing));
         memset(skipped, 0, sizeof(skipped));
+        memset(slow, 0, sizeof(slow));
         *state = fx;
         return 0;
 }
@@ -490,6 +511,108 @@ static void test_manager__propagates_stop_to(void **state _unused_) {
         assert_string_equal(state_of("c"), "inactive");
 }
 
+/* A start pulls in what it Requires=, each started after what it is ordered after. */
+static void test_manager__starts_in_dependency_order(void **state _unused_) {
+        unit("db", "", NULL);
+        unit("app", "Requires=db\nAfter=db", NULL);
+        unit("web", "Requires=app\nAfter=app", NULL);
+        enqueue("web", JOB_START);
+        const char *db = strstr(journal, "start:db"), *app = strstr(journal, "start:app"),
+                   *web = strstr(journal, "start:web");
+        assert_non_null(db);
+        assert_non_null(app);
+        assert_non_null(web);
+        assert_true(db < app && app < web);
+        journal_has("ok:web");
+        assert_string_equal(state_of("db"), "running");
+        assert_string_equal(state_of("app"), "running");
+}
+
+/* A requirement that fails fails its dependants' start jobs, which never start. */
+static void test_manager__failed_requirement_fails_its_dependants(void **state _unused_) {
+        failing[0] = (char *) "db";
+        unit("db", "", NULL);
+        unit("app", "Requires=db\nAfter=db", NULL);
+        unit("web", "Requires=app\nAfter=app", NULL);
+        enqueue("web", JOB_START);
+        journal_has("start:db");
+        journal_lacks("start:app");
+        journal_lacks("start:web");
+        journal_has("fail:web");
+        assert_string_equal(state_of("db"), "failed");
+        assert_string_equal(state_of("app"), "failed");
+        assert_string_equal(state_of("web"), "failed");
+        assert_non_null(strstr(get("web")->failure_detail, "app"));
+}
+
+/* Stopping a unit stops what requires it first: the order of stops is the reverse of starts. */
+static void test_manager__stop_waits_for_dependants_to_stop(void **state _unused_) {
+        unit("db", "", NULL);
+        unit("app", "Requires=db\nAfter=db", NULL);
+        enqueue("app", JOB_START);
+        slow[0] = (char *) "app";
+        journal[0] = '\0';
+        enqueue("db", JOB_STOP);
+        /* app is still stopping: db's stop is blocked until it is down. */
+        journal_has("stop:app");
+        journal_lacks("stop:db");
+        assert_string_equal(state_of("db"), "running");
+        finish_stop(get("app"));
+        settle();
+        journal_has("stop:db");
+        assert_string_equal(state_of("db"), "inactive");
+        journal_has("ok:db");
+}
+
+/* A restart asked for while a stop is under way (the stop job is replaced, as systemd's job merging
+ * does) starts the service once the stop is done, and succeeds only then. */
+static void test_manager__restart_during_stop_starts_after_it(void **state _unused_) {
+        unit("a", "", NULL);
+        enqueue("a", JOB_START);
+        slow[0] = (char *) "a";
+        enqueue("a", JOB_STOP);
+        assert_string_equal(state_of("a"), "stopping");
+        journal[0] = '\0';
+        assert_int_equal(manager_enqueue(fx->m, get("a"), JOB_RESTART, true), 0);
+        settle();
+        journal_has("fail:a"); /* the stop job, replaced */
+        journal_lacks("ok:a");
+        assert_string_equal(state_of("a"), "stopping");
+        finish_stop(get("a"));
+        settle();
+        assert_string_equal(state_of("a"), "running");
+        journal_has("ok:a");
+}
+
+/* reload-units: a unit file broken on disk keeps the running service on its old definition and
+ * reports the error with file:line; a good change elsewhere is still taken. */
+static void test_manager__reload_keeps_a_broken_units_old_definition(void **state _unused_) {
+        unit("a", "", "Environment=V=old");
+        unit("b", "", NULL);
+        enqueue("a", JOB_START);
+        enqueue("b", JOB_START);
+        unit("a", "", "Environment=V=new\nNoSuchKey=1");
+        unit("b", "Description=changed", NULL);
+        struct reload_report *r = NULL;
+        size_t n = 0;
+        assert_int_equal(manager_reload_units(fx->m, &r, &n), 0);
+        bool a_error = false;
+        for (size_t i = 0; i < n; i++)
+                if (streq(r[i].name, "a") && streq(r[i].action, "error")) {
+                        a_error = true;
+                        assert_non_null(strstr(r[i].message, "a.unit:"));
+                }
+        reload_report_free(r, n);
+        assert_true(a_error);
+        settle();
+        struct service *a = get("a");
+        assert_string_equal(state_of("a"), "running");
+        assert_non_null(a->unit);
+        assert_string_equal(a->unit->environment[0], "V=old");
+        assert_null(a->next_unit);
+        assert_string_equal(get("b")->unit->description, "changed");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void) {
@@ -512,6 +635,11 @@ int main(void) {
                 T(test_manager__stop_when_unneeded),
                 T(test_manager__condition_skips_without_failing),
                 T(test_manager__propagates_stop_to),
+                T(test_manager__starts_in_dependency_order),
+                T(test_manager__failed_requirement_fails_its_dependants),
+                T(test_manager__stop_waits_for_dependants_to_stop),
+                T(test_manager__restart_during_stop_starts_after_it),
+                T(test_manager__reload_keeps_a_broken_units_old_definition),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -341,6 +341,21 @@ static void test_state__start_while_stopping_is_queued(void **state _unused_) {
         assert_int_equal(m.state, SVC_STARTING);
 }
 
+/* `svc restart` while a stop is under way (a slow ExecStop=): the service comes back up once the
+ * stop is done, as for a start. */
+static void test_state__restart_while_stopping_is_queued(void **state _unused_) {
+        struct svc_config c = simple_config();
+        struct svc_machine m;
+        svc_machine_init(&m);
+        start_running(&m, &c, 0);
+        step(&m, &c, EV_STOP, 1);
+        step(&m, &c, EV_RESTART, 2);
+        assert_int_equal(m.state, SVC_STOPPING);
+        exit_ev(&m, &c, EV_MAIN_EXIT, CLD_KILLED, SIGTERM, 3);
+        assert_int_equal(m.state, SVC_STARTING);
+        assert_true(has_action(ACT_SPAWN_MAIN, 0));
+}
+
 static void test_state__start_pre_sequence_and_ignore(void **state _unused_) {
         struct svc_config c = simple_config();
         c.n_start_pre = 2;
@@ -823,6 +838,7 @@ int main(void) {
                 cmocka_unit_test(test_state__exec_stop_main_gone_first),
                 cmocka_unit_test(test_state__restart_stops_then_starts),
                 cmocka_unit_test(test_state__start_while_stopping_is_queued),
+                cmocka_unit_test(test_state__restart_while_stopping_is_queued),
                 cmocka_unit_test(test_state__start_pre_sequence_and_ignore),
                 cmocka_unit_test(test_state__start_pre_failure_fails_start),
                 cmocka_unit_test(test_state__oneshot_runs_each_exec_start),

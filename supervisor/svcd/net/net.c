@@ -38,7 +38,8 @@
 #include "supervisor/svcd/net/nft.h"
 #include "supervisor/svcd/net/relay.h"
 #include "supervisor/svcd/net/ruleset.h"
-#include "supervisor/svcd/svcd.h"
+#include "supervisor/svcd/net/net.h"
+#include "supervisor/svcd/record.h"
 #include "units/svcd-conf.h"
 
 #define SLOT_PREFIX 31

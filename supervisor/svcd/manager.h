@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* The manager (manager.c): every unit, and the jobs between them. */
+
+#include "supervisor/svcd/record.h"
+
+int manager_new(sd_event *event, const char *root, struct manager **ret);
+struct manager *manager_free(struct manager *m);
+int manager_load_all(struct manager *m);
+int manager_start_enabled(struct manager *m);
+struct service *manager_find(struct manager *m, const char *name);
+int manager_get_service(struct manager *m, const char *name, struct service **ret);
+/* Runs the job engine (and the collection of unneeded instances) once the loop is idle. */
+void manager_schedule_dispatch(struct manager *m);
+int manager_enqueue(struct manager *m, struct service *s, enum job_type job, bool manual);
+void manager_dispatch(struct manager *m);
+void manager_service_changed(struct service *s, enum svc_state old);
+/* The service's health_state changed: start jobs waiting on it may go. */
+void manager_health_changed(struct service *s);
+/* Reaps every child that exited (SIGCHLD). */
+void manager_reap(struct manager *m);
+int manager_set_enabled(struct manager *m, struct service *s, bool enable);
+void manager_shutdown(struct manager *m, int exit_status);
+/* Stops every service in reverse dependency order, then does KIND (see pid1.c for PID 1). */
+void manager_request_shutdown(struct manager *m, enum shutdown_kind kind);
+
+struct reload_report {
+        char *name;
+        const char *action; /* "loaded", "removed", "restarted", "updated", "unchanged", "error" */
+        char *message;
+};
+int manager_reload_units(struct manager *m, struct reload_report **ret, size_t *ret_n);
+void reload_report_free(struct reload_report *r, size_t n);
+
+/* OPS is told of what happens (struct manager_observer); up to 4 observers. */
+int manager_observe(struct manager *m, const struct manager_observer *ops, void *userdata);
+void manager_unobserve(struct manager *m, const struct manager_observer *ops, void *userdata);
