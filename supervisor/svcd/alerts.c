@@ -5,8 +5,10 @@
 #include "common/paths.h"
 #include "common/util.h"
 #include "supervisor/svcd/alerts.h"
+#include "supervisor/svcd/manager.h"
 #include "supervisor/svcd/deps.h"
 #include "supervisor/svcd/alerts.h"
+#include "supervisor/svcd/manager.h"
 #include "supervisor/svcd/record.h"
 #include "supervisor/svcd/service.h"
 #include "units/svcd-conf.h"
@@ -65,7 +67,7 @@ static char *reason_line(const char *reason) {
 
 void alerts_raise(struct service *s, enum alert_event e, const char *reason) {
         struct manager *m = s->m;
-        if (!s->unit || m->shutting_down || (e == ALERT_RECOVERED && !s->told_bad))
+        if (!s->unit || m->shutting_down || (e == ALERT_RECOVERED && !s->admin->told_bad))
                 return;
         bool health = e == ALERT_UNHEALTHY || e == ALERT_RECOVERED;
         char **names = health ? s->unit->on_health_change : s->unit->on_failure;
@@ -81,7 +83,7 @@ void alerts_raise(struct service *s, enum alert_event e, const char *reason) {
                             s->name, alert_event_to_string(e), reason ? reason : "");
                 return;
         }
-        s->told_bad = e != ALERT_RECOVERED;
+        s->admin->told_bad = e != ALERT_RECOVERED;
         _cleanup_free_ char *line = reason_line(reason);
         _cleanup_free_ char *ev = NULL, *why = NULL;
         if (!line || asprintf(&ev, "MONITOR_EVENT=%s", alert_event_to_string(e)) < 0 ||

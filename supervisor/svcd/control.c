@@ -346,16 +346,17 @@ static int append_status(sd_bus_message *reply, struct service *s, const uint64_
                         (uint32_t) s->total_restarts, "LastExit", "s",
                         s->sm.exit_code ? service_describe_exit(s, exitbuf, sizeof(exitbuf)) : "",
                         "StatusText", "s", s->status_text ? s->status_text : "", "Path", "s",
-                        u ? u->path : "", "Enabled", "b", s->enabled, "Job", "s", job_to_string(s->job));
+                        u ? u->path : "", "Enabled", "b", s->admin->enabled, "Job", "s",
+                        job_to_string(s->admin->job));
         if (r >= 0)
                 r = sd_bus_message_append(reply, "{sv}{sv}{sv}{sv}", "TreePath", "s",
                                           s->has_sb && s->tree_path ? s->tree_path : "", "Type", "s",
                                           u ? service_type_to_string(u->type) : "", "NSPID", "u",
                                           (uint32_t) (s->main_pid ? nspid : 0), "InitPID", "u",
                                           (uint32_t) (s->has_sb ? s->sb.pid : 0));
-        if (r >= 0 && s->health_state != HEALTH_STATE_NONE)
+        if (r >= 0 && s->admin->health_state != HEALTH_STATE_NONE)
                 r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "Health", "s",
-                                          health_state_to_string(s->health_state), "HealthOutput", "s",
+                                          health_state_to_string(s->admin->health_state), "HealthOutput", "s",
                                           health_last_output(s), "HealthStreak", "u",
                                           (uint32_t) health_streak(s));
         char addr[16];
@@ -444,7 +445,7 @@ static void status_call_free(struct status_call *sc) {
                         du_cancel(sc->slots[i].waiter);
         STRV_FOREACH (name, sc->names) {
                 struct service *s = manager_find(sc->c->m, *name);
-                if (s && s->pins > 0 && --s->pins == 0)
+                if (s && s->admin->pins > 0 && --s->admin->pins == 0)
                         manager_schedule_dispatch(sc->c->m); /* it may be collected now */
         }
         free(sc->slots);
@@ -514,7 +515,7 @@ static int status_with_disk_usage(struct conn *k, sd_bus_message *msg, struct se
                 char **paths = service_disk_paths(units[i]);
                 r = paths ? strv_extend(&sc->names, units[i]->name) : -ENOMEM;
                 if (r >= 0)
-                        units[i]->pins++; /* not collected before the answer (status_call_free) */
+                        units[i]->admin->pins++; /* not collected before the answer (status_call_free) */
                 if (r >= 0)
                         r = du_request(c->du, units[i]->name, TAKE_PTR(paths), on_disk_usage, &sc->slots[i],
                                        &sc->slots[i].waiter);

@@ -42,7 +42,7 @@ static bool conflicting(const struct service *a, const struct service *b) {
 }
 
 static bool up_or_coming(const struct service *s) {
-        return service_is_active(s) || s->job == JOB_START || s->job == JOB_RESTART ||
+        return service_is_active(s) || s->admin->job == JOB_START || s->admin->job == JOB_RESTART ||
                s->sm.state == SVC_BACKING_OFF;
 }
 
@@ -52,9 +52,10 @@ void deps_start_queued(struct manager *m, struct service *s, bool restart) {
                 if (u == s || !u->unit)
                         continue;
                 /* Conflicts= works both ways: starting either one stops the other. */
-                if (conflicting(s, u) && up_or_coming(u) && u->job != JOB_STOP)
+                if (conflicting(s, u) && up_or_coming(u) && u->admin->job != JOB_STOP)
                         (void) manager_enqueue(m, u, JOB_STOP, false);
-                else if (restart && restart_follows(u, s) && service_is_active(u) && u->job == JOB_NONE)
+                else if (restart && restart_follows(u, s) && service_is_active(u) &&
+                         u->admin->job == JOB_NONE)
                         (void) manager_enqueue(m, u, JOB_RESTART, false);
         }
 }
@@ -67,7 +68,7 @@ void deps_reload_queued(struct manager *m, struct service *s) {
                 if (!lists(s->unit->propagates_reload_to, u) && !lists(u->unit->reload_propagated_from, s))
                         continue;
                 /* As systemd's try-reload: only what runs and can reload, nothing started. */
-                if (u->sm.state == SVC_RUNNING && u->unit->exec_reload.n > 0 && u->job == JOB_NONE)
+                if (u->sm.state == SVC_RUNNING && u->unit->exec_reload.n > 0 && u->admin->job == JOB_NONE)
                         (void) manager_enqueue(m, u, JOB_RELOAD, false);
         }
 }
@@ -83,7 +84,8 @@ static const char *requisite_blocker(struct manager *m, struct service *s, const
                 if (d && d->unit && (d->sm.state == SVC_RUNNING || d->sm.state == SVC_RELOADING))
                         continue;
                 bool coming = d && d->unit &&
-                              (d->job == JOB_START || d->job == JOB_RESTART || d->sm.state == SVC_STARTING);
+                              (d->admin->job == JOB_START || d->admin->job == JOB_RESTART ||
+                               d->sm.state == SVC_STARTING);
                 if (coming && ordered(s, d))
                         return d->name;
                 *ret_fail = *name;
@@ -101,8 +103,8 @@ const char *deps_start_blocker(struct manager *m, struct service *s, const char 
          * (systemd orders a stop before a start whatever the direction). */
         for (size_t i = 0; i < m->n_services; i++) {
                 struct service *u = m->services[i];
-                if (u != s && u->unit && conflicting(s, u) && u->job == JOB_STOP && service_is_active(u) &&
-                    (ordered(s, u) || ordered(u, s)))
+                if (u != s && u->unit && conflicting(s, u) && u->admin->job == JOB_STOP &&
+                    service_is_active(u) && (ordered(s, u) || ordered(u, s)))
                         return u->name;
         }
         return NULL;
@@ -167,7 +169,8 @@ void deps_service_changed(struct service *s, enum svc_state old) {
                 return;
         for (size_t i = 0; i < m->n_services; i++) {
                 struct service *u = m->services[i];
-                if (u != s && u->unit && lists(u->unit->binds_to, s) && up_or_coming(u) && u->job != JOB_STOP)
+                if (u != s && u->unit && lists(u->unit->binds_to, s) && up_or_coming(u) &&
+                    u->admin->job != JOB_STOP)
                         (void) manager_enqueue(m, u, JOB_STOP, false);
         }
 }
@@ -177,7 +180,7 @@ void deps_service_changed(struct service *s, enum svc_state old) {
 static bool needed(struct manager *m, const struct service *s) {
         for (size_t i = 0; i < m->n_services; i++) {
                 const struct service *u = m->services[i];
-                if (u == s || !u->unit || !up_or_coming(u) || u->job == JOB_STOP)
+                if (u == s || !u->unit || !up_or_coming(u) || u->admin->job == JOB_STOP)
                         continue;
                 const struct unit *a = u->unit;
                 if (lists(a->requires, s) || lists(a->wants, s) || lists(a->binds_to, s) ||
@@ -190,7 +193,7 @@ static bool needed(struct manager *m, const struct service *s) {
 static void uphold(struct manager *m, struct service *s) {
         STRV_FOREACH (name, s->unit->upholds) {
                 struct service *t;
-                if (manager_get_service(m, *name, &t) < 0 || t->job != JOB_NONE ||
+                if (manager_get_service(m, *name, &t) < 0 || t->admin->job != JOB_NONE ||
                     t->sm.state != SVC_INACTIVE)
                         continue;
                 log_info("%s: starting %s again (Upholds=)", s->name, t->name);
@@ -203,7 +206,7 @@ void deps_dispatch_done(struct manager *m) {
                 return;
         for (size_t i = 0; i < m->n_services; i++) {
                 struct service *s = m->services[i];
-                if (!s->unit || s->job != JOB_NONE)
+                if (!s->unit || s->admin->job != JOB_NONE)
                         continue;
                 if (s->sm.state == SVC_RUNNING && s->unit->upholds)
                         uphold(m, s);

@@ -113,10 +113,10 @@ static uint64_t interval_of(const struct service_health *h) {
 
 static void set_state(struct service_health *h, enum health_state st) {
         struct service *s = h->s;
-        enum health_state old = s->health_state;
+        enum health_state old = s->admin->health_state;
         if (old == st)
                 return;
-        s->health_state = st;
+        s->admin->health_state = st;
         log_info("%s: %s%s%s", s->name, health_state_to_string(st), h->output && *h->output ? ": " : "",
                  h->output ? h->output : "");
         log_stream_note(s->log, "health: %s%s%s", health_state_to_string(st),
@@ -146,18 +146,18 @@ static void regular_result(struct service_health *h, bool ok) {
         struct service *s = h->s;
         const struct unit *u = s->unit;
         if (ok) {
-                bool was_unhealthy = s->health_state == HEALTH_STATE_UNHEALTHY;
+                bool was_unhealthy = s->admin->health_state == HEALTH_STATE_UNHEALTHY;
                 h->streak = 0;
                 set_state(h, HEALTH_STATE_HEALTHY);
-                if (was_unhealthy || s->told_bad)
+                if (was_unhealthy || s->admin->told_bad)
                         alerts_raise(s, ALERT_RECOVERED, h->output);
                 return;
         }
-        bool in_start_period = s->health_state == HEALTH_STATE_STARTING &&
+        bool in_start_period = s->admin->health_state == HEALTH_STATE_STARTING &&
                                now_mono(s) < h->running_since + u->health_start_period_usec;
         if (in_start_period)
                 return;
-        if (++h->streak < u->health_retries || s->health_state == HEALTH_STATE_UNHEALTHY)
+        if (++h->streak < u->health_retries || s->admin->health_state == HEALTH_STATE_UNHEALTHY)
                 return;
         char why[OUTPUT_MAX + 96];
         snprintf(why, sizeof(why), "%u probe%s failed in a row, the last: %s", h->streak,
@@ -181,7 +181,7 @@ static void probe_done(struct service_health *h, bool ok, const char *output) {
          * next one starts an interval after this one started: a hung service is found within
          * HealthInterval= x HealthRetries= even when each probe takes its whole timeout. */
         uint64_t next = h->probe_started + interval_of(h), now = now_mono(h->s);
-        if (h->s->health_state != HEALTH_STATE_NONE && !h->running)
+        if (h->s->admin->health_state != HEALTH_STATE_NONE && !h->running)
                 schedule(h, interval_of(h) == 0 ? 0 : next > now ? next - now : 1);
 }
 
@@ -477,7 +477,7 @@ static void health_begin(struct service *s) {
         h->streak = h->startup_passes = h->startup_failures = 0;
         h->output = mfree(h->output);
         h->running_since = now_mono(s);
-        s->health_state = HEALTH_STATE_STARTING;
+        s->admin->health_state = HEALTH_STATE_STARTING;
         schedule(h, interval_of(h));
 }
 
@@ -488,8 +488,8 @@ static void health_end(struct service *s) {
                 if (h->timer)
                         sd_event_source_set_enabled(h->timer, SD_EVENT_OFF);
         }
-        if (s->health_state != HEALTH_STATE_NONE) {
-                s->health_state = HEALTH_STATE_NONE;
+        if (s->admin->health_state != HEALTH_STATE_NONE) {
+                s->admin->health_state = HEALTH_STATE_NONE;
                 manager_health_changed(s);
         }
 }

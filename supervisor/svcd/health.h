@@ -9,7 +9,7 @@
 #include <stdbool.h>
 
 #include "supervisor/svcd/state.h"
-#include "supervisor/svcd/record.h"
+#include "supervisor/svcd/manager.h"
 
 /* The service went from OLD to its state now: probes begin when it runs, end when it stops. */
 void health_service_changed(struct service *s, enum svc_state old);

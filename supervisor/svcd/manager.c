@@ -238,9 +238,14 @@ static int add_service(struct manager *m, const char *name, struct service **ret
         int r = service_new(m, name, &s);
         if (r < 0)
                 return r;
+        s->admin = calloc(1, sizeof(*s->admin));
+        if (!s->admin) {
+                service_free(s);
+                return -ENOMEM;
+        }
         m->services[m->n_services++] = s;
         _cleanup_free_ char *p = path_join(m->enabled_dir, name);
-        s->enabled = p && access(p, F_OK) == 0;
+        s->admin->enabled = p && access(p, F_OK) == 0;
         *ret = s;
         return 0;
 }
@@ -267,6 +272,7 @@ static void drop_service(struct manager *m, struct service *s) {
                 if (m->observers[i] && m->observers[i]->service_gone)
                         m->observers[i]->service_gone(m->observer_data[i], s);
         health_free(s);
+        free(s->admin);
         service_free(s);
 }
 
@@ -412,7 +418,7 @@ int manager_load_all(struct manager *m) {
 int manager_start_enabled(struct manager *m) {
         for (size_t i = 0; i < m->n_services; i++) {
                 struct service *s = m->services[i];
-                if (s->enabled && s->unit)
+                if (s->admin->enabled && s->unit)
                         (void) manager_enqueue(m, s, JOB_START, false);
         }
         timers_start_enabled(m);
@@ -429,7 +435,7 @@ int manager_set_enabled(struct manager *m, struct service *s, bool enable) {
                         return -errno;
         } else if (unlink(p) < 0 && errno != ENOENT)
                 return -errno;
-        s->enabled = enable;
+        s->admin->enabled = enable;
         manager_schedule_dispatch(m); /* a disabled instance may be collected */
         return 0;
 }
@@ -443,8 +449,8 @@ static bool ordered_after(const struct service *s, const struct service *dep) {
 }
 
 static void job_done(struct service *s, bool ok, const char *detail) {
-        s->job = JOB_NONE;
-        s->job_dispatched = false;
+        s->admin->job = JOB_NONE;
+        s->admin->job_dispatched = false;
         struct manager *m = s->m;
         for (size_t i = 0; i < ELEMENTSOF(m->observers); i++)
                 if (m->observers[i] && m->observers[i]->job_done)
@@ -457,14 +463,14 @@ static void fail_start_job(struct service *s, const char *dep) {
 }
 
 static int enqueue_start(struct manager *m, struct service *s, enum job_type job, bool manual) {
-        s->start_requested = true;
-        if (s->job == JOB_START || s->job == JOB_RESTART)
+        s->admin->start_requested = true;
+        if (s->admin->job == JOB_START || s->admin->job == JOB_RESTART)
                 return 0;
-        if (s->job != JOB_NONE)
+        if (s->admin->job != JOB_NONE)
                 job_done(s, false, "replaced by a start");
-        s->job = job;
-        s->job_dispatched = false;
-        s->job_manual = manual;
+        s->admin->job = job;
+        s->admin->job_dispatched = false;
+        s->admin->job_manual = manual;
         if (manual) /* only a start by OnFailure=/OnSuccess= tells which unit set it off */
                 s->monitor_env = strv_free(s->monitor_env);
         /* Requires= and BindsTo= must load; Wants= and Upholds= may name what does not exist. */
@@ -480,7 +486,7 @@ static int enqueue_start(struct manager *m, struct service *s, enum job_type job
                                 }
                                 continue;
                         }
-                        if (!service_is_active(dep) && dep->job == JOB_NONE)
+                        if (!service_is_active(dep) && dep->admin->job == JOB_NONE)
                                 (void) enqueue_start(m, dep, JOB_START, false);
                 }
         deps_start_queued(m, s, job == JOB_RESTART);
@@ -488,17 +494,17 @@ static int enqueue_start(struct manager *m, struct service *s, enum job_type job
 }
 
 static void enqueue_stop(struct manager *m, struct service *s) {
-        if (s->job == JOB_STOP)
+        if (s->admin->job == JOB_STOP)
                 return;
-        if (s->job != JOB_NONE)
+        if (s->admin->job != JOB_NONE)
                 job_done(s, false, "cancelled by a stop");
-        s->job = JOB_STOP;
-        s->job_dispatched = false;
+        s->admin->job = JOB_STOP;
+        s->admin->job_dispatched = false;
         /* Whatever requires this unit (or is bound to it, or part of it) stops with it. */
         for (size_t i = 0; i < m->n_services; i++) {
                 struct service *u = m->services[i];
                 if (u != s && u->unit && deps_stop_follows(u, s) &&
-                    (service_is_active(u) || u->job == JOB_START || u->sm.state == SVC_BACKING_OFF))
+                    (service_is_active(u) || u->admin->job == JOB_START || u->sm.state == SVC_BACKING_OFF))
                         enqueue_stop(m, u);
         }
 }
@@ -519,10 +525,10 @@ int manager_enqueue(struct manager *m, struct service *s, enum job_type job, boo
         case JOB_RELOAD:
                 if (s->sm.state != SVC_RUNNING || s->unit->exec_reload.n == 0)
                         return s->sm.state != SVC_RUNNING ? -ENOTCONN : -EOPNOTSUPP;
-                if (s->job != JOB_NONE)
+                if (s->admin->job != JOB_NONE)
                         return -EBUSY;
-                s->job = JOB_RELOAD;
-                s->job_dispatched = false;
+                s->admin->job = JOB_RELOAD;
+                s->admin->job_dispatched = false;
                 deps_reload_queued(m, s);
                 break;
         default:
@@ -533,9 +539,9 @@ int manager_enqueue(struct manager *m, struct service *s, enum job_type job, boo
 }
 
 static bool required_is_down(const struct service *s, const struct service *dep, bool bound) {
-        if (!dep || !dep->unit || (dep->sm.state == SVC_FAILED && dep->job == JOB_NONE))
+        if (!dep || !dep->unit || (dep->sm.state == SVC_FAILED && dep->admin->job == JOB_NONE))
                 return true;
-        if (dep->sm.state != SVC_INACTIVE || dep->job != JOB_NONE)
+        if (dep->sm.state != SVC_INACTIVE || dep->admin->job != JOB_NONE)
                 return false;
         /* A Requires= whose condition failed is no failure (systemd); a BindsTo= one is. */
         if (dep->condition_failure && !dep->assertion_failed && !bound &&
@@ -567,8 +573,8 @@ static const char *start_blocker(struct manager *m, struct service *s) {
                 /* A service with a probe is ready for its dependants once healthy (compose's
                  * service_healthy); one that turned unhealthy is waited for no longer. */
                 bool pending =
-                        dep->job == JOB_START || dep->job == JOB_RESTART || dep->sm.state == SVC_STARTING ||
-                        dep->health_state == HEALTH_STATE_STARTING ||
+                        dep->admin->job == JOB_START || dep->admin->job == JOB_RESTART ||
+                        dep->sm.state == SVC_STARTING || dep->admin->health_state == HEALTH_STATE_STARTING ||
                         (dep->sm.state == SVC_BACKING_OFF && strv_contains(s->unit->requires, dep->name));
                 if (pending)
                         return dep->name;
@@ -580,7 +586,8 @@ static const char *start_blocker(struct manager *m, struct service *s) {
 static bool stop_blocked(struct manager *m, struct service *s) {
         for (size_t i = 0; i < m->n_services; i++) {
                 struct service *u = m->services[i];
-                if (u != s && u->unit && u->job == JOB_STOP && service_is_active(u) && ordered_after(u, s))
+                if (u != s && u->unit && u->admin->job == JOB_STOP && service_is_active(u) &&
+                    ordered_after(u, s))
                         return true;
         }
         return false;
@@ -599,28 +606,28 @@ static bool conditions_allow_start(struct service *s) {
 }
 
 static void dispatch_one(struct manager *m, struct service *s) {
-        switch (s->job) {
+        switch (s->admin->job) {
         case JOB_START:
         case JOB_RESTART:
-                if (s->job == JOB_START && s->sm.state == SVC_RUNNING) {
+                if (s->admin->job == JOB_START && s->sm.state == SVC_RUNNING) {
                         job_done(s, true, NULL);
                         return;
                 }
                 if (start_blocker(m, s) || !conditions_allow_start(s))
                         return;
-                s->job_dispatched = true;
-                service_event(s, s->job == JOB_RESTART ? EV_RESTART : EV_START);
+                s->admin->job_dispatched = true;
+                service_event(s, s->admin->job == JOB_RESTART ? EV_RESTART : EV_START);
                 break;
         case JOB_STOP:
                 if (stop_blocked(m, s))
                         return;
-                s->job_dispatched = true;
+                s->admin->job_dispatched = true;
                 service_event(s, EV_STOP);
                 if (!service_is_active(s))
                         job_done(s, true, NULL);
                 break;
         case JOB_RELOAD:
-                s->job_dispatched = true;
+                s->admin->job_dispatched = true;
                 service_event(s, EV_RELOAD);
                 break;
         default:
@@ -633,8 +640,9 @@ static void dispatch_one(struct manager *m, struct service *s) {
  * unreferenced units, so that read-only calls with made-up names leave nothing behind. One that
  * was started stays, with its history, until the next svcd. */
 static bool collectable(const struct service *s) {
-        return strchr(s->name, '@') && !s->enabled && !s->start_requested && !s->pins && s->job == JOB_NONE &&
-               s->sm.state == SVC_INACTIVE && !s->has_sb && !s->cgroup && !s->execs && !s->next_unit;
+        return strchr(s->name, '@') && !s->admin->enabled && !s->admin->start_requested && !s->admin->pins &&
+               s->admin->job == JOB_NONE && s->sm.state == SVC_INACTIVE && !s->has_sb && !s->cgroup &&
+               !s->execs && !s->next_unit;
 }
 
 static void maybe_finish_shutdown(struct manager *m) {
@@ -653,11 +661,11 @@ void manager_dispatch(struct manager *m) {
                 progress = false;
                 for (size_t i = 0; i < m->n_services; i++) {
                         struct service *s = m->services[i];
-                        if (s->job == JOB_NONE || s->job_dispatched || !s->unit)
+                        if (s->admin->job == JOB_NONE || s->admin->job_dispatched || !s->unit)
                                 continue;
-                        enum job_type before = s->job;
+                        enum job_type before = s->admin->job;
                         dispatch_one(m, s);
-                        progress |= s->job != before || s->job_dispatched;
+                        progress |= s->admin->job != before || s->admin->job_dispatched;
                 }
         }
         deps_dispatch_done(m);
@@ -665,7 +673,9 @@ void manager_dispatch(struct manager *m) {
          * needs any more. */
         for (size_t i = 0; i < m->n_services;) {
                 struct service *s = m->services[i];
-                if ((s->removed && !service_is_active(s) && s->job == JOB_NONE && !s->pins) || collectable(s))
+                if ((s->admin->removed && !service_is_active(s) && s->admin->job == JOB_NONE &&
+                     !s->admin->pins) ||
+                    collectable(s))
                         remove_service(m, s);
                 else
                         i++;
@@ -680,10 +690,10 @@ static int on_dispatch(sd_event_source *src _unused_, void *userdata) {
 
 static void check_job(struct service *s, enum svc_state old) {
         enum svc_state now = s->sm.state;
-        if (s->job == JOB_NONE || !s->job_dispatched)
+        if (s->admin->job == JOB_NONE || !s->admin->job_dispatched)
                 return;
         _cleanup_free_ char *why = service_describe(s);
-        switch (s->job) {
+        switch (s->admin->job) {
         case JOB_START:
         case JOB_RESTART:
                 /* Running, a oneshot that finished (after its ExecStopPost=, if any), or a start
@@ -765,7 +775,8 @@ void manager_shutdown(struct manager *m, int exit_status) {
         m->exit_status = exit_status;
         for (size_t i = 0; i < m->n_services; i++) {
                 struct service *s = m->services[i];
-                if (s->unit && (service_is_active(s) || s->sm.state == SVC_BACKING_OFF || s->job != JOB_NONE))
+                if (s->unit &&
+                    (service_is_active(s) || s->sm.state == SVC_BACKING_OFF || s->admin->job != JOB_NONE))
                         enqueue_stop(m, s);
         }
         manager_schedule_dispatch(m);
@@ -834,7 +845,7 @@ static int reload_one(struct manager *m, const char *name, void *ud) {
         int r = load_unit(m, name, &u, &errors);
         if (r == -ENOENT && s) {
                 strv_free(errors);
-                s->removed = true;
+                s->admin->removed = true;
                 if (service_is_active(s) || s->sm.state == SVC_BACKING_OFF)
                         enqueue_stop(m, s);
                 return report(c, name, "removed", NULL);
@@ -870,7 +881,7 @@ int manager_reload_units(struct manager *m, struct reload_report **ret, size_t *
         int r = for_each_unit_name(m, reload_one, &c);
         /* Loaded units not listed any more (their file is gone, or an instance of a template). */
         for (size_t i = 0; r >= 0 && i < m->n_services; i++)
-                if (!m->services[i]->removed)
+                if (!m->services[i]->admin->removed)
                         r = reload_one(m, m->services[i]->name, &c);
         strv_free(c.seen);
         check_graph(m);

@@ -5,6 +5,38 @@
 
 #include "supervisor/svcd/record.h"
 
+enum job_type {
+        JOB_NONE,
+        JOB_START,
+        JOB_STOP,
+        JOB_RESTART,
+        JOB_RELOAD,
+        _JOB_MAX,
+};
+
+/* What a service's health probes say (health.c); NONE when it has no probe or is not running. */
+enum health_state {
+        HEALTH_STATE_NONE,
+        HEALTH_STATE_STARTING,
+        HEALTH_STATE_HEALTHY,
+        HEALTH_STATE_UNHEALTHY,
+        _HEALTH_STATE_MAX,
+};
+
+/* What the manager keeps of a service (struct service's ADMIN): its job, whether it is enabled,
+ * what its probes say. Only the manager's layer and those above see it. */
+struct service_admin {
+        bool enabled;
+        bool removed; /* the unit file is gone: drop the service once it is stopped */
+        bool start_requested; /* a start was asked for once: an instance is kept from then on */
+        unsigned pins; /* calls still to be answered about it (a status waiting for its disk walk) */
+        enum job_type job;
+        bool job_dispatched; /* the event was sent to the machine, waiting for it to settle */
+        bool job_manual;
+        enum health_state health_state; /* what dependants ordered after it wait on (health.c) */
+        bool told_bad; /* the owner was last told of a failure or of unhealthy: a recovery is told */
+};
+
 int manager_new(sd_event *event, const char *root, struct manager **ret);
 struct manager *manager_free(struct manager *m);
 int manager_load_all(struct manager *m);

@@ -30,23 +30,6 @@ struct log_writer;
 struct control_server;
 struct service_users;
 
-enum job_type {
-        JOB_NONE,
-        JOB_START,
-        JOB_STOP,
-        JOB_RESTART,
-        JOB_RELOAD,
-        _JOB_MAX,
-};
-
-/* What a service's health probes say (health.c); NONE when it has no probe or is not running. */
-enum health_state {
-        HEALTH_STATE_NONE,
-        HEALTH_STATE_STARTING,
-        HEALTH_STATE_HEALTHY,
-        HEALTH_STATE_UNHEALTHY,
-        _HEALTH_STATE_MAX,
-};
 struct service;
 struct service_health;
 
@@ -75,10 +58,6 @@ struct service {
         struct unit *unit; /* NULL when the unit file was refused and nothing older exists */
         char **load_errors; /* diagnostics of the last load, formatted "file:line: ..." */
         struct unit *next_unit; /* a changed definition waiting for the service to stop */
-        bool enabled;
-        bool removed; /* the unit file is gone: drop the service once it is stopped */
-        bool start_requested; /* a start was asked for once: an instance is kept from then on */
-        unsigned pins; /* calls still to be answered about it (a status waiting for its disk walk) */
 
         struct svc_machine sm;
         struct svc_config cfg;
@@ -90,9 +69,7 @@ struct service {
         char *condition_failure;
         bool assertion_failed; /* condition_failure is about an Assert*= */
         char **monitor_env; /* $MONITOR_* of the unit whose OnFailure=/OnSuccess= started this one */
-        enum health_state health_state; /* what dependants ordered after it wait on (manager.c) */
         struct service_health *health; /* the probes (health.c) */
-        bool told_bad; /* the owner was last told of a failure or of unhealthy: a recovery is told */
 
         /* The running sandbox: ns-init and what it reported. Pids are in the sandbox's numbering
          * unless named host. */
@@ -143,13 +120,12 @@ struct service {
         char *notify_path;
         char *status_text;
 
+        struct service_admin *admin; /* the manager's part (manager.h), hidden from the layers below */
+
         struct svc_queued_event queued[8];
         size_t n_queued;
         bool processing;
 
-        enum job_type job;
-        bool job_dispatched; /* the event was sent to the machine, waiting for it to settle */
-        bool job_manual;
         int reload_status; /* exit status of the last reload command, for the reply */
 };
 

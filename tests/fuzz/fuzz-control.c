@@ -248,7 +248,7 @@ static void check_services(void) {
                 if (!fz.names[i] || !streq(s->name, fz.names[i]))
                         die("service %s was added by the input (%zu services, %zu before)", s->name,
                             m->n_services, strv_length(fz.names));
-                if (s->job != JOB_NONE || s->has_sb || s->sm.state != SVC_INACTIVE)
+                if (s->admin->job != JOB_NONE || s->has_sb || s->sm.state != SVC_INACTIVE)
                         die("%s has a job, a sandbox or left inactive", s->name);
         }
         if (m->n_services != strv_length(fz.names))

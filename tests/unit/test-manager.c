@@ -153,7 +153,7 @@ bool service_child_exited(struct service *s _unused_, pid_t p _unused_, int c _u
 /* As health.c: a service with a probe is "starting" once it runs, until the test says healthy. */
 void health_service_changed(struct service *s, enum svc_state old _unused_) {
         bool up = s->sm.state == SVC_RUNNING || s->sm.state == SVC_RELOADING;
-        s->health_state =
+        s->admin->health_state =
                 up && s->unit->health.kind != HEALTH_NONE ? HEALTH_STATE_STARTING : HEALTH_STATE_NONE;
 }
 void exec_kill_all(struct service *s _unused_, bool final _unused_) {
@@ -415,7 +415,7 @@ static void test_manager__dependant_waits_for_healthy(void **state _unused_) {
         journal_has("start:db");
         journal_lacks("start:app");
         assert_string_equal(state_of("db"), "running");
-        get("db")->health_state = HEALTH_STATE_HEALTHY;
+        get("db")->admin->health_state = HEALTH_STATE_HEALTHY;
         manager_health_changed(get("db"));
         settle();
         journal_has("start:app");
@@ -427,7 +427,7 @@ static void test_manager__unhealthy_dependency_is_waited_for_no_longer(void **st
         unit("app", "Wants=db\nAfter=db", NULL);
         enqueue("app", JOB_START);
         journal_lacks("start:app");
-        get("db")->health_state = HEALTH_STATE_UNHEALTHY;
+        get("db")->admin->health_state = HEALTH_STATE_UNHEALTHY;
         manager_health_changed(get("db"));
         settle();
         journal_has("start:app");
@@ -443,7 +443,7 @@ static void test_manager__notification_tells_event_and_reason(void **state _unus
         assert_true(strv_contains(t->monitor_env, "MONITOR_UNIT=broken"));
         assert_true(strv_contains(t->monitor_env, "MONITOR_EVENT=failure"));
         assert_true(strv_contains(t->monitor_env, "MONITOR_REASON=exit-code"));
-        assert_true(get("broken")->told_bad);
+        assert_true(get("broken")->admin->told_bad);
 }
 
 /* svcd.conf's default applies to every unit but the notification units it starts: one that fails
