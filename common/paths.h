@@ -29,3 +29,7 @@
 #define SVC_NOTIFY_DIR SVC_RUN_DIR "/notify" /* per-service sd_notify sockets */
 #define SVC_SANDBOX_DIR SVC_RUN_DIR "/sandbox" /* scratch of starting sandboxes */
 #define SVC_SYSLOG_DIR SVC_RUN_DIR "/syslog" /* per-service /dev/log sockets */
+
+/* The PATH of every process svc starts (services, `svc run`, `svc tree run`, PID 1's shell), as
+ * systemd's default for services with /sbin and /bin added for trees without merged /usr. */
+#define SVC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

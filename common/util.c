@@ -3,7 +3,9 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 
 #include "macro.h"
@@ -260,6 +262,25 @@ int write_string_file(const char *path, const char *s) {
         if (k < 0)
                 return -errno;
         return (size_t) k == len ? 0 : -EIO;
+}
+
+int unix_socket_bind(int type, const char *path, unsigned mode) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        (void) unlink(path);
+        mode_t old = umask(~mode & 0777);
+        int r = bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ? -errno : 0;
+        umask(old);
+        if (r < 0) {
+                safe_close(fd);
+                return r;
+        }
+        return fd;
 }
 
 void *mfree(void *p) {

@@ -209,7 +209,7 @@ static int wait_loop(struct run_state *st, int sigfd) {
 static int build_env(const struct run_args *a, const struct sandbox_creds *c, char ***ret) {
         char **env = NULL;
         char *v;
-        int r = strv_extend(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        int r = strv_extend(&env, "PATH=" SVC_DEFAULT_PATH);
         if (r >= 0)
                 r = asprintf(&v, "HOME=%s", c->home) < 0 ? -ENOMEM : strv_push(&env, v);
         const char *term = getenv("TERM");

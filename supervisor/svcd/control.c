@@ -997,23 +997,15 @@ static int on_accept(sd_event_source *src _unused_, int fd, uint32_t revents _un
 }
 
 int control_server_new(struct manager *m, const char *path, gid_t group, struct control_server **ret) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return log_error_errno(-ENAMETOOLONG,
-                                       "Control socket path %s is too long for AF_UNIX "
-                                       "(108 bytes); use a shorter --root",
-                                       path);
-        strcpy(sa.sun_path, path);
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return log_error_errno(-errno, "Cannot create the control socket: %m");
-        (void) unlink(path);
         /* Born 0660: no window in which anyone else could connect. */
-        mode_t old = umask(0117);
-        int r = bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ? -errno : 0;
-        umask(old);
-        if (r < 0)
-                return log_error_errno(r, "Cannot bind %s: %m", path);
+        _cleanup_close_ int fd = unix_socket_bind(SOCK_STREAM, path, 0660);
+        if (fd == -ENAMETOOLONG)
+                return log_error_errno(
+                        fd,
+                        "Control socket path %s is too long for AF_UNIX (108 bytes); use a shorter --root",
+                        path);
+        if (fd < 0)
+                return log_error_errno(fd, "Cannot bind %s: %m", path);
         if (group != (gid_t) -1 && chown(path, 0, group) < 0)
                 log_warning_errno(-errno, "Cannot give %s to group svc: %m", path);
         if (listen(fd, 64) < 0)
@@ -1024,7 +1016,7 @@ int control_server_new(struct manager *m, const char *path, gid_t group, struct 
                 return -ENOMEM;
         }
         c->m = m;
-        r = du_worker_new(m->event, &c->du);
+        int r = du_worker_new(m->event, &c->du);
         if (r >= 0)
                 r = sd_event_add_io(m->event, &c->src, fd, EPOLLIN, on_accept, c);
         if (r >= 0)

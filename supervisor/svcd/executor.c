@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "supervisor/svcd/peer.h"
 #include "supervisor/svcd/hardening.h"
@@ -24,7 +25,7 @@
 #include "supervisor/svcd/tmpfiles.h"
 #include "supervisor/svcd/userns.h"
 
-#define PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define PATH "PATH=" SVC_DEFAULT_PATH
 
 /* Everything a spec points to, freed once the child has its copy. */
 struct spec_storage {
@@ -820,25 +821,28 @@ static int on_setup(sd_event_source *src, int fd _unused_, uint32_t revents _unu
 
 /* ---- making a sandbox and commands -------------------------------------------------------- */
 
+/* The library check, once per definition of the unit (every sandbox of it has the same tree). */
 static int check_programs(struct service *s, int rootfd, const char *label) {
+        if (s->elf_checked)
+                return 0;
         _cleanup_free_ char *why = NULL;
         int r = libcheck_programs(s, rootfd, label, &why);
-        return r < 0 ? fail_spawn(s, r, "%s", why ? why : "the library check failed") : 0;
+        if (r < 0)
+                return fail_spawn(s, r, "%s", why ? why : "the library check failed");
+        s->elf_checked = true;
+        return 0;
 }
 
 static int ensure_sandbox(struct service *s, const struct sandbox_creds *creds, int rootfd,
                           const char *label) {
         if (s->has_sb)
                 return 0;
-        if (!s->elf_checked) {
-                int r = check_programs(s, rootfd, label);
-                if (r < 0)
-                        return r;
-                s->elf_checked = true;
-        }
+        int r = check_programs(s, rootfd, label);
+        if (r < 0)
+                return r;
         _cleanup_free_ char *why = NULL;
         /* An address and the published ports first: a port in use is the likelier error. */
-        int r = net_service_prepare(s, &why);
+        r = net_service_prepare(s, &why);
         if (r < 0)
                 return why ? fail_spawn(s, r, "%s", why)
                            : fail_spawn(s, r, "cannot prepare the network: %s", strerror(-r));
@@ -1162,8 +1166,8 @@ static int accept_checks(struct service *s) {
         _cleanup_free_ char *label = NULL, *why = NULL;
         _cleanup_close_ int rootfd = -EBADF;
         int r = resolve_creds(s, &creds, &rootfd, &label);
-        if (r >= 0 && !s->elf_checked && (r = check_programs(s, rootfd, label)) >= 0)
-                s->elf_checked = true;
+        if (r >= 0)
+                r = check_programs(s, rootfd, label);
         struct spec_storage st = { 0 };
         if (r >= 0 && (r = build_spec(s, &creds, &st)) < 0)
                 fail_spawn(s, r, "%s", st.error ? st.error : "the sandbox cannot be prepared");
@@ -1223,8 +1227,8 @@ int exec_start_connection(struct service *s, int conn_fd, struct sandbox *ret, u
         _cleanup_free_ char *label = NULL;
         _cleanup_close_ int rootfd = -EBADF;
         int r = resolve_creds(s, &creds, &rootfd, &label);
-        if (r >= 0 && !s->elf_checked && (r = check_programs(s, rootfd, label)) >= 0)
-                s->elf_checked = true;
+        if (r >= 0)
+                r = check_programs(s, rootfd, label);
         if (r >= 0)
                 r = prepare_filter(s);
         struct spec_storage st = { 0 };

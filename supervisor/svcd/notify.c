@@ -150,26 +150,19 @@ int notify_open(struct service *s) {
         _cleanup_free_ char *path = path_join(s->m->notify_dir, s->name);
         if (!path)
                 return -ENOMEM;
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return log_error_errno(-ENAMETOOLONG,
-                                       "%s: notify socket path %s is too long for "
-                                       "AF_UNIX; use a shorter --root",
-                                       s->name, path);
-        strcpy(sa.sun_path, path);
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        /* Writable by the service's user, whoever that is; the socket identifies the service. */
+        _cleanup_close_ int fd = unix_socket_bind(SOCK_DGRAM, path, 0666);
+        if (fd == -ENAMETOOLONG)
+                return log_error_errno(
+                        fd, "%s: notify socket path %s is too long for AF_UNIX; use a shorter --root",
+                        s->name, path);
         if (fd < 0)
-                return -errno;
+                return fd;
         int one = 1;
         if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
                 return -errno;
         /* Kernels before 6.5 have no SCM_PIDFD: then SCM_CREDENTIALS' pid alone. */
         (void) setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one));
-        (void) unlink(path);
-        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
-                return -errno;
-        /* Writable by the service's user, whoever that is; the socket identifies the service. */
-        (void) chmod(path, 0666);
         int r = sd_event_add_io(s->m->event, &s->notify_source, fd, EPOLLIN, on_notify, s);
         if (r < 0)
                 return r;

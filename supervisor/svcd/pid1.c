@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "sandbox/sandbox.h"
 #include "supervisor/svcd/pid1.h"
@@ -317,7 +318,7 @@ static void install_crash_handlers(void) {
 static int setup_boot(void) {
         console_fds();
         /* The kernel gives init no PATH; the children (svc.run=, the emergency shell) want one. */
-        (void) setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 0);
+        (void) setenv("PATH", SVC_DEFAULT_PATH, 0);
         {
                 _cleanup_close_ int proc = open_procfs();
                 if (proc >= 0 && root_is_rootfs(proc) && leave_rootfs() < 0)

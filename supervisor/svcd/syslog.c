@@ -44,20 +44,13 @@ int syslog_open(struct service *s) {
         _cleanup_free_ char *path = path_join(s->m->syslog_dir, s->name);
         if (!path)
                 return -ENOMEM;
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return log_error_errno(-ENAMETOOLONG,
-                                       "%s: /dev/log socket path %s is too long for AF_UNIX; "
-                                       "use a shorter --root",
-                                       s->name, path);
-        strcpy(sa.sun_path, path);
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        _cleanup_close_ int fd = unix_socket_bind(SOCK_DGRAM, path, 0666);
+        if (fd == -ENAMETOOLONG)
+                return log_error_errno(
+                        fd, "%s: /dev/log socket path %s is too long for AF_UNIX; use a shorter --root",
+                        s->name, path);
         if (fd < 0)
-                return -errno;
-        (void) unlink(path);
-        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
-                return -errno;
-        (void) chmod(path, 0666);
+                return fd;
         int r = sd_event_add_io(s->m->event, &s->syslog_source, fd, EPOLLIN, on_syslog, s);
         if (r < 0)
                 return r;

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "supervisor/tree/tree.h"
 
@@ -93,8 +94,7 @@ static char **make_env(char *const *extra, bool in_tree) {
         for (char *const *x = extra; x && *x; x++)
                 if (strv_extend(&env, *x) < 0)
                         return strv_free(env);
-        if (in_tree &&
-            strv_extend(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin") < 0)
+        if (in_tree && strv_extend(&env, "PATH=" SVC_DEFAULT_PATH) < 0)
                 return strv_free(env);
         return env;
 }
