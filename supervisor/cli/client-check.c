@@ -33,8 +33,10 @@ static bool check_libraries(const char *root, const struct unit *u) {
                 fprintf(stderr, "%s: %s does not exist (%s)\n", u->path, label, tree);
                 return false;
         }
-        const struct exec_list *lists[] = { &u->exec_start_pre, &u->exec_start, &u->exec_reload,
-                                            &u->exec_stop };
+        /* Every command svcd's own check covers (executor.c check_programs), so that both agree. */
+        const struct exec_list *lists[] = { &u->exec_condition,  &u->exec_start_pre, &u->exec_start,
+                                            &u->exec_start_post, &u->exec_reload,    &u->exec_stop,
+                                            &u->exec_stop_post };
         bool ok = true;
         for (size_t i = 0; i < ELEMENTSOF(lists); i++)
                 for (size_t j = 0; j < lists[i]->n; j++) {

@@ -8,7 +8,7 @@ CORPUS=${SVC_UNIT_CORPUS:-/var/cache/svc/unit-corpus}
 
 # Refused units this build may still have: the keys issue "Packaged units run as Debian ships
 # them" has yet to honour. The number only goes down; a unit that loaded and now does not fails.
-MAX_REFUSED=5
+MAX_REFUSED=4
 
 # check_one FILE: prints "loads|refused WARNINGS FIRST-ERROR".
 check_one() {

@@ -643,7 +643,7 @@ static void test_units__exec_condition_start_post_stop_post_remain(void **state 
         assert_int_equal(u->exec_stop_post.n, 1);
         assert_true(u->remain_after_exit);
         unit_free(u);
-        expect_bad_value("ExecStartPost", "true", "is not an absolute path to a program");
+        expect_bad_value("ExecStartPost", "./true", "is not an absolute path to a program");
 }
 
 static void test_units__exit_status_sets(void **state _unused_) {
@@ -1429,8 +1429,24 @@ static void test_units__exec_bang_prefixes(void **state _unused_) {
         unit_free(u);
 }
 
+/* atd.service's ExecStartPre=-find ...: a name without '/' is kept as written, looked up in the
+ * service's tree when it starts (systemd's fixed search path); argv[0] is the name as written. */
+static void test_units__exec_program_name_is_kept_for_the_tree(void **state _unused_) {
+        struct unit *u = load_clean("[Service]\nExecStartPre=-find /var/spool -name x\nExecStart=atd -f\n"
+                                    "ExecStopPost=@sleep-helper sleeper 1\n");
+        assert_string_equal(first_exec(u)->path, "atd");
+        assert_string_equal(first_exec(u)->argv[0], "atd");
+        assert_string_equal(first_exec(u)->argv[1], "-f");
+        assert_string_equal(u->exec_start_pre.items[0].path, "find");
+        assert_true(u->exec_start_pre.items[0].ignore_failure);
+        assert_string_equal(u->exec_stop_post.items[0].path, "sleep-helper");
+        assert_string_equal(u->exec_stop_post.items[0].argv[0], "sleeper");
+        unit_free(u);
+}
+
 static void test_units__exec_requires_an_absolute_program(void **state _unused_) {
-        expect_error("[Service]\nExecStart=sleep 5\n", 2, "'sleep' is not an absolute path");
+        expect_error("[Service]\nExecStart=./sleep 5\n", 2, "'./sleep' is not an absolute path");
+        expect_error("[Service]\nExecStart=..\n", 2, "nor a program name");
         expect_error("[Service]\nExecStart=bin/sleep 5\n", 2, "not an absolute path");
         expect_error("[Service]\nExecStart=/usr/bin/\n", 2, "not an absolute path");
         expect_error("[Service]\nExecStart=-\n", 2, "no program after the prefixes");
@@ -2721,7 +2737,8 @@ int main(void) {
                 cmocka_unit_test(test_units__exec_prefixes_dash_at_colon),
                 cmocka_unit_test(test_units__exec_plus_prefix_is_root_of_the_sandbox),
                 cmocka_unit_test(test_units__exec_bang_prefixes),
-                cmocka_unit_test(test_units__exec_requires_an_absolute_program),
+                cmocka_unit_test(test_units__exec_program_name_is_kept_for_the_tree),
+        cmocka_unit_test(test_units__exec_requires_an_absolute_program),
                 cmocka_unit_test(test_units__only_oneshot_may_have_several_exec_start),
                 cmocka_unit_test(test_units__missing_exec_start_is_refused),
                 cmocka_unit_test(test_units__exec_records_file_and_line),
