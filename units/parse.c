@@ -335,7 +335,8 @@ static int handle_assignment(struct parse_ctx *ctx, const char *key, const char 
         const struct unit_key *k = unit_key_lookup(ctx->section, key);
         if (!k)
                 return report_unknown_key(ctx, key);
-        if (k->info.class == UNIT_KEY_UNSUPPORTED)
+        /* An unsupported key with a parser decides by its value (AppArmorProfile=-...). */
+        if (k->info.class == UNIT_KEY_UNSUPPORTED && !k->parse)
                 return report_unsupported(ctx, k, key);
         const char *lacks = unit_key_host_lacks(k, ctx->host);
         if (lacks)

@@ -50,6 +50,14 @@ enum kill_mode {
         _KILL_MODE_MAX,
 };
 
+/* StandardInput=: what a command's stdin is. svc's only forms are the two where nothing is read
+ * that the unit did not ask for. */
+enum std_input {
+        STD_INPUT_NULL, /* /dev/null (systemd's default) */
+        STD_INPUT_SOCKET, /* the connection of Accept=yes, also stdout (svc's inetd style) */
+        _STD_INPUT_MAX,
+};
+
 /* SuccessExitStatus=, RestartPreventExitStatus=, RestartForceExitStatus=: exit statuses 0..255
  * and signals 1..64 as bit sets. */
 struct exit_status_set {
@@ -478,6 +486,8 @@ struct unit {
         size_t n_environment_files;
         char *working_directory; /* NULL = "/" inside; leading '-' stripped and stored below */
         bool working_directory_optional;
+        enum std_input std_input; /* StandardInput=; STD_INPUT_NULL unless written */
+        bool std_input_set;
 
         /* [Service]: sockets */
         struct listen_spec *listen;

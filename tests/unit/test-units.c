@@ -567,10 +567,51 @@ static void test_units__type_values(void **state _unused_) {
         assert_string_equal(service_type_to_string(SERVICE_FORKING), "forking");
 }
 
-static void test_units__type_refuses_dbus_notify_reload_and_garbage(void **state _unused_) {
-        expect_bad_value("Type", "dbus", "Type=dbus is not supported");
+static void test_units__type_refuses_notify_reload_and_garbage(void **state _unused_) {
         expect_bad_value("Type", "notify-reload", "Type=notify-reload is not supported");
         expect_bad_value("Type", "daemon", "expected simple, exec, notify, oneshot or forking");
+}
+
+/* avahi-daemon.service: no system bus under svc, so readiness is the exec; BusName= warns why. */
+static void test_units__type_dbus_runs_as_simple_with_a_warning(void **state _unused_) {
+        struct unit *u = load_svc("Type=dbus\nBusName=org.freedesktop.Avahi\n");
+        assert_int_equal(u->type, SERVICE_SIMPLE);
+        unit_free(u);
+        expect_warning(SVC "Type=dbus\n", 3, "Type=dbus is run as Type=simple: svc gives services no system bus");
+        expect_warning(SVC "BusName=org.freedesktop.Avahi\n", 3,
+                       "BusName= is ignored: svc gives services no system bus");
+}
+
+/* prosody's StandardInput=null is svc's default; proftpd@'s socket is the connection of Accept=yes,
+ * which its .socket unit says and a drop-in gives under svc. */
+static void test_units__standard_input_null_and_socket(void **state _unused_) {
+        struct unit *u = load_svc("StandardInput=null\n");
+        assert_int_equal(u->std_input, STD_INPUT_NULL);
+        unit_free(u);
+        u = load_svc("StandardInput=socket\nListenStream=2121\nAccept=yes\n");
+        assert_int_equal(u->std_input, STD_INPUT_SOCKET);
+        unit_free(u);
+        expect_warning(SVC "StandardInput=socket\n", 3, "it cannot start until a drop-in gives them");
+        expect_error(SVC "StandardInput=socket\nListenStream=2121\n", 3, "StandardInput=socket needs Accept=yes");
+        expect_error(SVC "StandardInput=null\nListenStream=2121\nAccept=yes\n", 3,
+                     "StandardInput=null does not fit Accept=yes");
+        expect_bad_value("StandardInput", "tty", "svc gives services no terminal");
+        expect_bad_value("StandardInput", "tty-force", "svc gives services no terminal");
+        expect_bad_value("StandardInput", "data", "no StandardInputText= or StandardInputData= yet");
+        expect_bad_value("StandardInput", "file:/etc/motd", "StandardInput=file:/etc/motd is not supported");
+        expect_bad_value("StandardInput", "fd:stdin", "is not supported");
+        expect_bad_value("StandardInput", "keyboard", "expected null, socket, tty");
+}
+
+/* tor@default's AppArmorProfile=-system_tor: systemd itself runs it unconfined where AppArmor is
+ * off; without the '-' the profile is a restriction svc cannot give. */
+static void test_units__apparmor_profile_with_a_dash_is_a_warning(void **state _unused_) {
+        expect_warning(SVC "AppArmorProfile=-system_tor\n", 3, "svc applies no AppArmor profile, and the '-'");
+        expect_error(SVC "AppArmorProfile=system_tor\n", 3,
+                     "AppArmorProfile=system_tor is not supported: svc applies no AppArmor profile, so ignoring "
+                     "it would weaken isolation");
+        struct unit *u = load_svc("AppArmorProfile=\n");
+        unit_free(u);
 }
 
 static void test_units__restart_values(void **state _unused_) {
@@ -2679,7 +2720,10 @@ int main(void) {
                 cmocka_unit_test(test_units__dependencies_refuse_what_is_not_a_unit_name),
                 cmocka_unit_test(test_units__start_limit_in_unit_and_service),
                 cmocka_unit_test(test_units__type_values),
-                cmocka_unit_test(test_units__type_refuses_dbus_notify_reload_and_garbage),
+                cmocka_unit_test(test_units__type_refuses_notify_reload_and_garbage),
+        cmocka_unit_test(test_units__type_dbus_runs_as_simple_with_a_warning),
+        cmocka_unit_test(test_units__standard_input_null_and_socket),
+        cmocka_unit_test(test_units__apparmor_profile_with_a_dash_is_a_warning),
                 cmocka_unit_test(test_units__restart_values),
                 cmocka_unit_test(test_units__restart_takes_every_systemd_value),
                 cmocka_unit_test(test_units__restart_timing_keys),
