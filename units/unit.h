@@ -637,7 +637,9 @@ int unit_check_graph(struct unit *const *units, size_t n, bool *refused, struct 
  * variables expand to nothing. Returns 0 and a new argv, or -ENOMEM. */
 int unit_exec_expand(const struct exec_command *cmd, char *const *env, char ***ret_argv);
 
-/* Builds the service environment: Environment= entries, then EnvironmentFile= files read from
+/* Builds the service environment: RUNTIME_DIRECTORY=, STATE_DIRECTORY=, CACHE_DIRECTORY=,
+ * LOGS_DIRECTORY= and CONFIGURATION_DIRECTORY= for the keys the unit has (the paths inside,
+ * ':'-joined), then Environment= entries, then EnvironmentFile= files read from
  * ROOT_DIR (the files are host paths, rebased under root_dir unless root_dir is NULL), later
  * assignments overriding earlier ones. A missing non-optional file is -ENOENT with a message in
  * diag naming it. */

@@ -359,4 +359,28 @@ EOF
         assert_contains "$(cat "$T/err")" "strict.unit:2: AppArmorProfile=system_tor is not supported" "AppArmorProfile= without '-'"
 }
 
+# systemd.exec(5)'s STATE_DIRECTORY= and its kin, and the specifiers of the running system, in a
+# real service: each variable names a directory the service can write, as it sees it.
+test_directory_variables_and_specifiers_reach_the_service() {
+        unit dirs@srv-www <<EOF
+[Service]
+Type=oneshot
+StateDirectory=dirs
+CacheDirectory=dirs
+LogsDirectory=dirs
+RuntimeDirectory=dirs
+ExecStart=/bin/sh -c 'for d in "\$STATE_DIRECTORY" "\$CACHE_DIRECTORY" "\$LOGS_DIRECTORY" "\$RUNTIME_DIRECTORY"; do touch "\$d/mark" && echo "\$d"; done > $T/dirs; echo "%f %u %U %H" > $T/spec'
+EOF
+        # The template as written: the instance names it.
+        mv "$T/etc/svc/units/dirs@srv-www.unit" "$T/etc/svc/units/dirs@.unit"
+        mv "$T/etc/svc/units/dirs@srv-www.unit.d" "$T/etc/svc/units/dirs@.unit.d"
+        start_svcd
+        svc start dirs@srv-www || fail "svc start: $(svc status dirs@srv-www)"
+        assert_eq "/var/lib/dirs
+/var/cache/dirs
+/var/log/dirs
+/run/dirs" "$(cat "$T/dirs")" "the variables, each a directory the service could write"
+        assert_eq "/srv/www root 0 $(hostname)" "$(cat "$T/spec")" "%f %u %U %H"
+}
+
 run_tests "$@"

@@ -12,6 +12,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -1563,8 +1565,77 @@ static void test_units__specifiers_of_the_system_directories(void **state _unuse
         unit_free(u);
 }
 
+/* %f path-unescaped from the instance or the prefix; %u %U %g %G %h %s the manager's (root), not
+ * User='s, as systemd.unit(5) says for the system manager; %H %l %m %b %v the running system's. */
+static void test_units__specifiers_of_the_running_system(void **state _unused_) {
+        struct unit_diag d = {};
+        struct unit *u = NULL;
+        assert_int_equal(load_as("[Unit]\nDescription=%f|%u|%U|%g|%G|%h|%s\n" SVC "User=www-data\n",
+                                 "mnt@srv-www", &u, &d),
+                         0);
+        assert_string_equal(u->description, "/srv/www|root|0|root|0|/root|/bin/sh");
+        unit_free(u);
+        u = load_clean("[Unit]\nDescription=%f\n" SVC);
+        assert_string_equal(u->description, "/test");
+        unit_free(u);
+        assert_int_equal(load_as("[Unit]\nDescription=%f\n" SVC, "mnt@-", &u, &d), 0);
+        assert_string_equal(u->description, "/");
+        unit_free(u);
+        unit_diag_clear(&d);
+
+        char host[256] = "", boot[64] = "", machine[64] = "", line[128];
+        struct utsname un;
+        assert_int_equal(gethostname(host, sizeof(host)), 0);
+        assert_int_equal(uname(&un), 0);
+        FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+        assert_non_null(f);
+        assert_non_null(fgets(line, sizeof(line), f));
+        fclose(f);
+        for (size_t i = 0, k = 0; line[i] && line[i] != '\n'; i++)
+                if (line[i] != '-')
+                        boot[k++] = line[i];
+        f = fopen("/etc/machine-id", "re");
+        if (f && fgets(machine, sizeof(machine), f))
+                machine[strcspn(machine, "\n")] = '\0';
+        if (f)
+                fclose(f);
+        _cleanup_free_ char *want = NULL;
+        assert_true(asprintf(&want, "%s|%.*s|%s|%s|%s", host, (int) strcspn(host, "."), host, boot, machine,
+                             un.release) > 0);
+        u = load_clean("[Unit]\nDescription=%H|%l|%b|%m|%v\n" SVC);
+        assert_string_equal(u->description, want);
+        assert_int_equal(strlen(boot), 32);
+        unit_free(u);
+}
+
+/* systemd.exec(5): STATE_DIRECTORY= and its kin, the paths as the service sees them, ':'-joined;
+ * an Environment= line of the same name wins, as the unit's own assignments do in systemd. */
+static void test_units__directory_environment_variables(void **state _unused_) {
+        struct unit *u = load_svc("StateDirectory=a b/c\nRuntimeDirectory=r\nCacheDirectory=c\n"
+                                  "LogsDirectory=l\nConfigurationDirectory=e\nEnvironment=X=1\n");
+        struct unit_diag d = {};
+        char **env = NULL;
+        assert_int_equal(unit_build_environment(u, NULL, &env, &d), 0);
+        assert_strv(env, "RUNTIME_DIRECTORY=/run/r", "STATE_DIRECTORY=/var/lib/a:/var/lib/b/c",
+                    "CACHE_DIRECTORY=/var/cache/c", "LOGS_DIRECTORY=/var/log/l", "CONFIGURATION_DIRECTORY=/etc/e",
+                    "X=1", NULL);
+        strv_free(env);
+        unit_free(u);
+        u = load_svc("StateDirectory=a\nEnvironment=STATE_DIRECTORY=/elsewhere\n");
+        assert_int_equal(unit_build_environment(u, NULL, &env, &d), 0);
+        assert_strv(env, "STATE_DIRECTORY=/elsewhere", NULL);
+        strv_free(env);
+        unit_free(u);
+        u = load_svc("Environment=Y=2\n");
+        assert_int_equal(unit_build_environment(u, NULL, &env, &d), 0);
+        assert_strv(env, "Y=2", NULL);
+        strv_free(env);
+        unit_free(u);
+        unit_diag_clear(&d);
+}
+
 static void test_units__unknown_specifier_is_refused(void **state _unused_) {
-        expect_error("[Unit]\nDescription=on %H\n" SVC, 2, "unknown specifier %H");
+        expect_error("[Unit]\nDescription=on %Z\n" SVC, 2, "unknown specifier %Z");
         expect_error(SVC "ExecStartPre=/bin/echo 50%\n", 3, "lone '%'");
 }
 
@@ -2789,6 +2860,8 @@ int main(void) {
                 cmocka_unit_test(test_units__specifiers_of_an_instance),
                 cmocka_unit_test(test_units__specifiers_of_a_plain_unit),
                 cmocka_unit_test(test_units__specifiers_of_the_system_directories),
+                cmocka_unit_test(test_units__specifiers_of_the_running_system),
+                cmocka_unit_test(test_units__directory_environment_variables),
                 cmocka_unit_test(test_units__unknown_specifier_is_refused),
                 cmocka_unit_test(test_units__percent_values_are_not_specifiers),
                 cmocka_unit_test(test_units__template_instance_loads_from_dir),
