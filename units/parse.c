@@ -401,6 +401,19 @@ static int report_unsupported(struct parse_ctx *ctx, const struct unit_key *k, c
         return ctx_error(ctx, "%s= is not supported: %s", key, k->why);
 }
 
+/* Notes K as set in the unit, once: the record svc check prints. */
+static int note_key_used(struct unit *u, const struct unit_key *k) {
+        for (size_t i = 0; i < u->n_keys_used; i++)
+                if (u->keys_used[i] == &k->info)
+                        return 0;
+        const struct unit_key_info **a = reallocarray(u->keys_used, u->n_keys_used + 1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        u->keys_used = a;
+        u->keys_used[u->n_keys_used++] = &k->info;
+        return 0;
+}
+
 static int handle_assignment(struct parse_ctx *ctx, const char *key, const char *value) {
         if (strneq(key, "X-", 2))
                 return 0; /* vendor extension: ignored, as systemd does */
@@ -417,7 +430,12 @@ static int handle_assignment(struct parse_ctx *ctx, const char *key, const char 
                 return ctx_error(ctx, "%s= cannot be applied here: %s", key, lacks);
         if (!k->parse)
                 return 0;
+        size_t before = ctx->diag->n;
         int r = k->parse(ctx, key, value, (uint8_t *) ctx->u + k->offset, k->ltype);
+        /* A key that warned is reported by its warning, not as honoured (PrivateTmp=no). */
+        if (r >= 0 && *value && ctx->diag->n == before &&
+            (k->info.class == UNIT_KEY_IMPLEMENTED || k->info.class == UNIT_KEY_IMPLIED))
+                r = note_key_used(ctx->u, k);
         if (r < 0 || k->info.class != UNIT_KEY_NOT_APPLIED)
                 return r;
         return ctx_warning(ctx, "%s= is accepted but not applied by this build yet", key);

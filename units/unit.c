@@ -174,6 +174,7 @@ struct unit *unit_free(struct unit *u) {
         if (!u)
                 return NULL;
         unit_free_lists(u);
+        free(u->keys_used);
         free(u->name);
         free(u->template);
         free(u->instance);

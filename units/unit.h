@@ -553,7 +553,14 @@ struct unit {
 
         /* [Install] */
         char **wanted_by, **alias;
+
+        /* The keys the unit's files set, each once, in the order first written, with their class:
+         * what svc check reports as honoured or as met by the sandbox. Point into the key table. */
+        const struct unit_key_info **keys_used;
+        size_t n_keys_used;
 };
+
+struct unit_key_info;
 
 /* A diagnostic: an error refuses the unit, a warning does not. */
 struct unit_diag_item {

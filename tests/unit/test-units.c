@@ -616,6 +616,21 @@ static void test_units__apparmor_profile_with_a_dash_is_a_warning(void **state _
         unit_free(u);
 }
 
+/* What svc check reports: each key set once, with its class; a key that warned, an empty reset and
+ * an ignored key are not in it. */
+static void test_units__keys_used_are_recorded_once_with_their_class(void **state _unused_) {
+        struct unit *u = load_svc("ExecStart=\nExecStart=/bin/false\nPrivateTmp=yes\nPrivateDevices=no\n"
+                                  "SyslogIdentifier=x\nRestart=no\n");
+        const char *want[] = { "ExecStart", "PrivateTmp", "Restart" };
+        const enum unit_key_class cls[] = { UNIT_KEY_IMPLEMENTED, UNIT_KEY_IMPLIED, UNIT_KEY_IMPLEMENTED };
+        assert_int_equal(u->n_keys_used, ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                assert_string_equal(u->keys_used[i]->key, want[i]);
+                assert_int_equal(u->keys_used[i]->class, cls[i]);
+        }
+        unit_free(u);
+}
+
 static void test_units__restart_values(void **state _unused_) {
         struct unit *u = load_svc("Restart=no\n");
         assert_int_equal(u->restart, RESTART_NO);
@@ -2793,6 +2808,7 @@ int main(void) {
                 cmocka_unit_test(test_units__type_values),
                 cmocka_unit_test(test_units__type_refuses_notify_reload_and_garbage),
         cmocka_unit_test(test_units__type_dbus_runs_as_simple_with_a_warning),
+        cmocka_unit_test(test_units__keys_used_are_recorded_once_with_their_class),
         cmocka_unit_test(test_units__standard_input_null_and_socket),
         cmocka_unit_test(test_units__apparmor_profile_with_a_dash_is_a_warning),
                 cmocka_unit_test(test_units__restart_values),
