@@ -33,3 +33,10 @@
 /* The PATH of every process svc starts (services, `svc run`, `svc tree run`, PID 1's shell), as
  * systemd's default for services with /sbin and /bin added for trees without merged /usr. */
 #define SVC_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Inside a service: where a program named without a '/' (ExecStart=atd -f, a HealthCmd= word, svc
+ * exec NAME) is looked up in the service's own tree, never in the host's and never through
+ * $PATH. It is systemd's fixed search path as built with a split /usr, which on a merged tree
+ * finds the same files. One list, so svc check, svcd's library check and the exec agree. */
+#define SVC_PROGRAM_DIRS { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" }
+#define SVC_PROGRAM_DIRS_TEXT "/usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin and /bin"

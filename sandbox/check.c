@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "sandbox/sandbox.h"
 
 _printf_(2, 3) static int refuse(char **ret_error, const char *fmt, ...) {
@@ -91,8 +92,7 @@ int sandbox_check_spec(const struct sandbox_spec *spec, char **ret_error) {
 }
 
 int sandbox_find_program(int root_fd, const char *name, char **ret) {
-        static const char *const dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
-                                            "/usr/bin",        "/sbin",          "/bin" };
+        static const char *const dirs[] = SVC_PROGRAM_DIRS;
         if (strchr(name, '/'))
                 return (*ret = strdup(name)) ? 0 : -ENOMEM;
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {

@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
 #include "common/util.h"
 #include "sandbox/sandbox.h"
 
@@ -864,9 +865,30 @@ static int check_exec(struct check *c, const char *path, unsigned depth) {
         return check_elf(c, fd, &st, path, depth);
 }
 
+/* A program named without a '/' is the file the exec will run: the first of systemd's fixed
+ * directories that has it in the tree (sandbox_find_program()). 0 and *RET the path to check (NULL
+ * when PROGRAM is a path), or -ENOENT with a sentence. */
+static int find_named(int root_fd, const char *tree_label, const char *program, char **ret,
+                      char **ret_error) {
+        *ret = NULL;
+        if (strchr(program, '/'))
+                return 0;
+        int r = sandbox_find_program(root_fd, program, ret);
+        if (r == -ENOENT && ret_error &&
+            asprintf(ret_error, "%s is not in %s, which svc searches for a program named without a '/': %s",
+                     program, tree_label, SVC_PROGRAM_DIRS_TEXT) < 0)
+                *ret_error = NULL;
+        return r;
+}
+
 int sandbox_check_program(int root_fd, const char *tree_label, const char *program, char **ret_error) {
+        _cleanup_free_ char *found = NULL;
+        int r = find_named(root_fd, tree_label, program, &found, ret_error);
+        if (r < 0)
+                return r;
+        program = found ?: program;
         struct check c = { .root_fd = root_fd, .label = tree_label, .program = program };
-        int r = elf_version(EV_CURRENT) == EV_NONE ? -ENOSYS : check_exec(&c, program, 0);
+        r = elf_version(EV_CURRENT) == EV_NONE ? -ENOSYS : check_exec(&c, program, 0);
         if (r < 0 && !c.error) {
                 errno = -r;
                 (void) fail(&c, r, "%s could not be checked in %s: %m", program, tree_label);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/paths.h"
 #include "sandbox/launch.h"
 #include "sandbox/sandbox.h"
 
@@ -194,6 +196,35 @@ static int enter_cwd(const char *cwd, bool optional) {
         return -1;
 }
 
+/* execve(PATH), or for a name without '/' the first of systemd's fixed directories that holds it,
+ * looked up here, in the service's root with its binds, as execvp(3) does: a directory where it
+ * exists but cannot run is remembered (EACCES) and the search goes on. Returns errno. */
+static int exec_program(const char *path, char **argv, char **env) {
+        static const char *const dirs[] = SVC_PROGRAM_DIRS;
+        size_t n = strlen(path);
+        int err = ENOENT;
+
+        if (strchr(path, '/')) {
+                execve(path, argv, env);
+                return errno;
+        }
+        for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+                char buf[PATH_MAX];
+                size_t d = strlen(dirs[i]);
+                if (d + 1 + n + 1 > sizeof(buf))
+                        return ENAMETOOLONG;
+                memcpy(buf, dirs[i], d);
+                buf[d] = '/';
+                memcpy(buf + d + 1, path, n + 1);
+                execve(buf, argv, env);
+                if (errno == EACCES)
+                        err = EACCES;
+                else if (errno != ENOENT && errno != ENOTDIR)
+                        return errno;
+        }
+        return err;
+}
+
 _Noreturn void launch(const struct proto_spawn *sp, const char *path, const char *cwd, char **argv,
                       char **env, const int *fds, int report_fd) {
         enum sandbox_stage stage = STAGE_SIGNALS;
@@ -230,6 +261,5 @@ _Noreturn void launch(const struct proto_spawn *sp, const char *path, const char
         r = sp->seccomp_len > 0 ? sandbox_seccomp_load(sp->strings + sp->strings_len, sp->seccomp_len) : 0;
         if (r < 0)
                 fail(report_fd, STAGE_SECCOMP, -r);
-        execve(path, argv, env);
-        fail(report_fd, STAGE_EXEC, errno);
+        fail(report_fd, STAGE_EXEC, exec_program(path, argv, env));
 }

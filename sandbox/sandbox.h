@@ -37,8 +37,9 @@ int sandbox_resolve_creds(int root_fd, const char *tree_label, const char *user,
 /* Opens PATH (absolute, as seen inside) in the tree at ROOT_FD, resolved inside the tree. */
 int sandbox_open_in_tree(int root_fd, const char *path, int flags);
 
-/* A bare command NAME looked up in the standard PATH directories inside the tree at ROOT_FD,
- * never the host's; a NAME with a '/' is taken as it is. 0 and the path, or -ENOENT. */
+/* A bare command NAME looked up in SVC_PROGRAM_DIRS (systemd's fixed search path) inside the tree
+ * at ROOT_FD, never the host's; the first regular file wins, as the exec of such a name in the
+ * sandbox finds it. A NAME with a '/' is taken as it is. 0 and the path, or -ENOENT. */
 int sandbox_find_program(int root_fd, const char *name, char **ret);
 
 /* Stages at which a child can fail before execve, for the report. */
@@ -320,7 +321,8 @@ const char *sandbox_stage_to_string(int stage);
 
 /* ---- the library check (elfcheck.c) ------------------------------------------------------- */
 
-/* Resolves PROGRAM (an absolute path as the service sees it) inside the tree open at ROOT_FD
+/* Resolves PROGRAM (an absolute path as the service sees it, or a name without '/' found as
+ * sandbox_find_program() finds it, else -ENOENT with a sentence naming the directories) inside the tree open at ROOT_FD
  * (O_PATH|O_DIRECTORY; "/" for the host view), then, recursively, its ELF interpreter and every
  * DT_NEEDED library as the tree's own ld.so would: DT_RPATH (without DT_RUNPATH), DT_RUNPATH
  * ($ORIGIN, $LIB, $PLATFORM expanded), the tree's /etc/ld.so.conf and ld.so.conf.d, then the

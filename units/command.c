@@ -4,6 +4,7 @@
 
 #include <assert.h>
 
+#include "common/paths.h"
 #include "common/util.h"
 #include "units/unit-internal.h"
 
@@ -32,6 +33,14 @@ static int exec_word(struct parse_ctx *ctx, const char *key, const char *value, 
         if (r == -EINVAL)
                 return ctx_error(ctx, "%s=%s: %s", key, ctx_short(ctx, value), w->error);
         return r;
+}
+
+/* An absolute path that names a file, or a bare name: systemd looks a name up in its fixed
+ * search path, never $PATH; svc does it in the service's tree when the command starts. */
+static bool exec_program_is_valid(const char *f) {
+        if (f[0] == '/')
+                return f[strlen(f) - 1] != '/';
+        return !strchr(f, '/') && !streq(f, ".") && !streq(f, "..");
 }
 
 /* Strips the prefixes of the first word into CMD; returns the program, or NULL after an error
@@ -70,10 +79,11 @@ static const char *exec_prefixes(struct parse_ctx *ctx, const char *key, const c
         }
         if (*f == '\0')
                 *ret_r = ctx_error(ctx, "%s=%s: no program after the prefixes", key, ctx_short(ctx, first));
-        else if (f[0] != '/' || f[strlen(f) - 1] == '/')
+        else if (!exec_program_is_valid(f))
                 *ret_r = ctx_error(ctx,
-                                   "%s=: '%s' is not an absolute path to a program; svc does not search "
-                                   "PATH, because the program is found inside the service's own tree",
+                                   "%s=: '%s' is not an absolute path to a program, nor a program name "
+                                   "(a name without '/' is looked up in " SVC_PROGRAM_DIRS_TEXT
+                                   " of the service's own tree, as systemd does)",
                                    key, ctx_short(ctx, f));
         return *ret_r < 0 ? NULL : f;
 }

@@ -189,9 +189,16 @@ int config_parse_type(struct parse_ctx *ctx, const char *key, const char *value,
                 *t = unit_defaults.type;
                 return 0;
         }
-        if (streq(value, "dbus"))
-                return ctx_error(ctx, "Type=dbus is not supported: svc does not watch D-Bus names; use "
-                                      "Type=notify or Type=simple");
+        /* Readiness of Type=dbus is a name appearing on the system bus. svc gives services no
+         * bus, so that name can never appear, and no other service could wait for it or call it:
+         * the only readiness left to observe is the exec, Type=simple's. */
+        if (streq(value, "dbus")) {
+                *t = SERVICE_SIMPLE;
+                return ctx_warning(ctx, "Type=dbus is run as Type=simple: svc gives services no system bus, "
+                                        "so no bus name can appear and no other service can wait for one; "
+                                        "the service counts as started once its program runs, and a daemon "
+                                        "that needs the bus must be configured to run without one");
+        }
         if (streq(value, "notify-reload"))
                 return ctx_error(ctx,
                                  "Type=notify-reload is not supported: use Type=notify with ExecReload=");
@@ -205,6 +212,53 @@ int config_parse_type(struct parse_ctx *ctx, const char *key, const char *value,
                 }
         return ctx_error(ctx, "%s=%s: expected simple, exec, notify, oneshot or forking", key,
                          ctx_short(ctx, value));
+}
+
+/* StandardInput= (systemd.exec(5)): null and socket are what svc gives; a terminal, data, a file
+ * or a named descriptor it does not, and ignoring them would change what the service reads. */
+int config_parse_std_input(struct parse_ctx *ctx, const char *key, const char *value, void *data,
+                           int ltype _unused_) {
+        enum std_input *in = data;
+
+        ctx->std_input_loc = (struct unit_location){ ctx->file, ctx->line };
+        ctx->u->std_input_set = *value != '\0';
+        if (!*value || streq(value, "null"))
+                *in = STD_INPUT_NULL;
+        else if (streq(value, "socket"))
+                *in = STD_INPUT_SOCKET;
+        else if (streq(value, "tty") || streq(value, "tty-force") || streq(value, "tty-fail"))
+                return ctx_error(ctx, "%s=%s is not supported: svc gives services no terminal", key, value);
+        else if (streq(value, "data"))
+                return ctx_error(ctx, "%s=data is not supported: svc has no StandardInputText= or "
+                                      "StandardInputData= yet, so the service would not read its data",
+                                 key);
+        else if (strneq(value, "file:", 5) || strneq(value, "fd:", 3))
+                return ctx_error(ctx, "%s=%s is not supported: svc gives stdin as /dev/null or as the "
+                                      "connection of Accept=yes only",
+                                 key, ctx_short(ctx, value));
+        else
+                return ctx_error(ctx, "%s=%s: expected null, socket, tty, tty-force, tty-fail, data, file:PATH "
+                                      "or fd:NAME",
+                                 key, ctx_short(ctx, value));
+        return 0;
+}
+
+/* AppArmorProfile=: svc loads no AppArmor profile. systemd itself runs a '-' profile's service
+ * without it where AppArmor is off or the profile is not loaded, so the unit says it may run so. */
+int config_parse_apparmor_profile(struct parse_ctx *ctx, const char *key, const char *value,
+                                  void *data _unused_, int ltype _unused_) {
+        if (!*value)
+                return 0;
+        if (value[0] == '-')
+                return ctx_warning(ctx,
+                                   "%s=%s is ignored: svc applies no AppArmor profile, and the '-' lets the "
+                                   "service run without it, as systemd runs it where AppArmor is off or the "
+                                   "profile is not loaded",
+                                   key, ctx_short(ctx, value));
+        return ctx_error(ctx,
+                         "%s=%s is not supported: svc applies no AppArmor profile, so ignoring it would weaken "
+                         "isolation (with a '-' before the name the service may run without it)",
+                         key, ctx_short(ctx, value));
 }
 
 int config_parse_restart(struct parse_ctx *ctx, const char *key, const char *value, void *data,

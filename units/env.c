@@ -231,12 +231,51 @@ static int read_env_file(const struct env_file *f, const char *root_dir, char **
         return parse_env_text(text, path, env, diag);
 }
 
+/* STATE_DIRECTORY= and its kin (systemd.exec(5) "Environment variables in spawned processes"):
+ * the directories of the key, as the service sees them, joined with ':'; none when the key is
+ * unset. */
+static int add_directory_env(char ***env, const char *name, const char *base, char *const *dirs) {
+        if (strv_length(dirs) == 0)
+                return 0;
+        _cleanup_free_ char *v = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&v, &n);
+        if (!f)
+                return -ENOMEM;
+        fprintf(f, "%s=", name);
+        STRV_FOREACH (d, (char **) dirs)
+                fprintf(f, "%s%s/%s", d == dirs ? "" : ":", base, *d);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        return strv_push(env, TAKE_PTR(v));
+}
+
+static int directory_env(const struct unit *u, char ***env) {
+        int r = add_directory_env(env, "RUNTIME_DIRECTORY", "/run", u->runtime_directories);
+        if (r >= 0)
+                r = add_directory_env(env, "STATE_DIRECTORY", "/var/lib", u->state_directories);
+        if (r >= 0)
+                r = add_directory_env(env, "CACHE_DIRECTORY", "/var/cache", u->cache_directories);
+        if (r >= 0)
+                r = add_directory_env(env, "LOGS_DIRECTORY", "/var/log", u->logs_directories);
+        if (r >= 0)
+                r = add_directory_env(env, "CONFIGURATION_DIRECTORY", "/etc", u->configuration_directories);
+        return r;
+}
+
 int unit_build_environment(const struct unit *u, const char *root_dir, char ***ret_env,
                            struct unit_diag *diag) {
-        _cleanup_strv_free_ char **env = strv_copy(u->environment);
+        _cleanup_strv_free_ char **env = calloc(1, sizeof(char *));
 
-        if (!env)
+        /* The directories first: Environment= and EnvironmentFile= may set them otherwise, as in
+         * systemd, where the unit's own assignments come last. */
+        if (!env || directory_env(u, &env) < 0)
                 return -ENOMEM;
+        STRV_FOREACH (e, u->environment) {
+                char *c = strdup(*e);
+                if (!c || strv_env_replace(&env, c) < 0)
+                        return -ENOMEM;
+        }
         for (size_t i = 0; i < u->n_environment_files; i++) {
                 int r = read_env_file(&u->environment_files[i], root_dir, &env, diag);
                 if (r < 0)

@@ -8,6 +8,8 @@
 
 #include <ini.h>
 #include <limits.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "common/util.h"
 #include "units/unit-internal.h"
@@ -34,6 +36,75 @@ const char *ctx_short(struct parse_ctx *ctx, const char *value) {
                 return value;
         snprintf(ctx->shorten, sizeof(ctx->shorten), "%.*s...", (int) room, value);
         return ctx->shorten;
+}
+
+/* The first line of FILE (a host file such as /etc/machine-id) into BUF, without its newline and,
+ * when DASHES is false, without '-'; NULL when it cannot be read. */
+static const char *first_line(const char *file, bool dashes, char *buf, size_t n) {
+        _cleanup_fclose_ FILE *f = fopen(file, "re");
+        if (!f || !fgets(buf, (int) n, f))
+                return NULL;
+        size_t k = 0;
+        for (const char *p = buf; *p && *p != '\n'; p++)
+                if (dashes || *p != '-')
+                        buf[k++] = *p;
+        buf[k] = '\0';
+        return k > 0 ? buf : NULL;
+}
+
+/* %f: "/" and the instance, or the prefix without one, path-unescaped ('-' is '/'; a lone "-" is
+ * the root), as systemd.unit(5) says. Unit names hold no '\', so no "\x2d" to undo. */
+static const char *path_specifier(const struct unit *u, char *buf, size_t n) {
+        const char *s = u->instance ? u->instance : NULL;
+        size_t k = s ? strlen(s) : strcspn(u->name, "@");
+        if (!s)
+                s = u->name;
+        if (k == 1 && s[0] == '-')
+                k = 0;
+        if (k + 2 > n)
+                return NULL;
+        buf[0] = '/';
+        for (size_t i = 0; i < k; i++)
+                buf[i + 1] = s[i] == '-' ? '/' : s[i];
+        buf[k + 1] = '\0';
+        return buf;
+}
+
+/* The specifiers of the system that runs the manager: svcd runs as root, as systemd's system
+ * manager does, so %u is root whatever User= says (systemd.unit(5)). */
+static const char *system_specifier(char c, char *buf, size_t n) {
+        struct utsname un;
+        switch (c) {
+        case 'u':
+        case 'g':
+                return "root";
+        case 'U':
+        case 'G':
+                return "0";
+        case 'h':
+                return "/root";
+        case 's':
+                return "/bin/sh";
+        case 'H':
+        case 'l':
+                if (gethostname(buf, n - 1) < 0)
+                        return NULL;
+                buf[n - 1] = '\0';
+                if (c == 'l')
+                        buf[strcspn(buf, ".")] = '\0';
+                return buf;
+        case 'm':
+                return first_line("/etc/machine-id", false, buf, n);
+        case 'b':
+                return first_line("/proc/sys/kernel/random/boot_id", false, buf, n);
+        case 'v':
+                if (uname(&un) < 0)
+                        return NULL;
+                snprintf(buf, n, "%s", un.release);
+                return buf;
+        default:
+                return NULL;
+        }
 }
 
 /* The value of specifier C, or NULL when there is none. */
@@ -67,10 +138,12 @@ static const char *specifier(const struct unit *u, char c, char *prefix, size_t 
                 return "/tmp";
         case 'V':
                 return "/var/tmp";
+        case 'f':
+                return path_specifier(u, prefix, n);
         case '%':
                 return "%";
         default:
-                return NULL;
+                return system_specifier(c, prefix, n);
         }
 }
 
@@ -108,7 +181,8 @@ int ctx_specifiers(struct parse_ctx *ctx, const char *key, const char *value, ch
                                         ctx, "%s= ends in a lone '%%': write %%%% for a percent sign", key);
                         return ctx_error(ctx,
                                          "%s= uses the unknown specifier %%%c: svc knows %%i, %%I, %%n, %%N, "
-                                         "%%p, %%P, %%t, %%S, %%C, %%L, %%E, %%T, %%V and %%%%",
+                                         "%%p, %%P, %%f, %%t, %%S, %%C, %%L, %%E, %%T, %%V, %%u, %%U, %%g, "
+                                         "%%G, %%h, %%s, %%H, %%l, %%m, %%b, %%v and %%%%",
                                          key, c);
                 }
         }
@@ -327,6 +401,19 @@ static int report_unsupported(struct parse_ctx *ctx, const struct unit_key *k, c
         return ctx_error(ctx, "%s= is not supported: %s", key, k->why);
 }
 
+/* Notes K as set in the unit, once: the record svc check prints. */
+static int note_key_used(struct unit *u, const struct unit_key *k) {
+        for (size_t i = 0; i < u->n_keys_used; i++)
+                if (u->keys_used[i] == &k->info)
+                        return 0;
+        const struct unit_key_info **a = reallocarray(u->keys_used, u->n_keys_used + 1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        u->keys_used = a;
+        u->keys_used[u->n_keys_used++] = &k->info;
+        return 0;
+}
+
 static int handle_assignment(struct parse_ctx *ctx, const char *key, const char *value) {
         if (strneq(key, "X-", 2))
                 return 0; /* vendor extension: ignored, as systemd does */
@@ -335,14 +422,20 @@ static int handle_assignment(struct parse_ctx *ctx, const char *key, const char 
         const struct unit_key *k = unit_key_lookup(ctx->section, key);
         if (!k)
                 return report_unknown_key(ctx, key);
-        if (k->info.class == UNIT_KEY_UNSUPPORTED)
+        /* An unsupported key with a parser decides by its value (AppArmorProfile=-...). */
+        if (k->info.class == UNIT_KEY_UNSUPPORTED && !k->parse)
                 return report_unsupported(ctx, k, key);
         const char *lacks = unit_key_host_lacks(k, ctx->host);
         if (lacks)
                 return ctx_error(ctx, "%s= cannot be applied here: %s", key, lacks);
         if (!k->parse)
                 return 0;
+        size_t before = ctx->diag->n;
         int r = k->parse(ctx, key, value, (uint8_t *) ctx->u + k->offset, k->ltype);
+        /* A key that warned is reported by its warning, not as honoured (PrivateTmp=no). */
+        if (r >= 0 && *value && ctx->diag->n == before &&
+            (k->info.class == UNIT_KEY_IMPLEMENTED || k->info.class == UNIT_KEY_IMPLIED))
+                r = note_key_used(ctx->u, k);
         if (r < 0 || k->info.class != UNIT_KEY_NOT_APPLIED)
                 return r;
         return ctx_warning(ctx, "%s= is accepted but not applied by this build yet", key);

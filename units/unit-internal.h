@@ -37,7 +37,7 @@ struct parse_ctx {
         size_t buf_len, buf_off, buf_cap;
 
         /* Where things were written, for the checks after all files are read. */
-        struct unit_location service_loc, type_loc, restart_loc, network_loc;
+        struct unit_location service_loc, type_loc, restart_loc, network_loc, std_input_loc;
         struct unit_location var_loc; /* VarOverlay= */
 
         /* Another file in unit syntax (svcd.conf): its sections and its handler, instead of the
@@ -151,6 +151,8 @@ int config_parse_timespan(struct parse_ctx *, const char *, const char *, void *
 int config_parse_unsigned(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_size(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_type(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_std_input(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_apparmor_profile(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_restart(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_kill_mode(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_exit_status(struct parse_ctx *, const char *, const char *, void *, int);

@@ -174,6 +174,7 @@ struct unit *unit_free(struct unit *u) {
         if (!u)
                 return NULL;
         unit_free_lists(u);
+        free(u->keys_used);
         free(u->name);
         free(u->template);
         free(u->instance);
@@ -269,6 +270,29 @@ static int verify_network(struct parse_ctx *ctx) {
         return 0;
 }
 
+/* StandardInput=socket is the connection Accept=yes gives as stdin and stdout. systemd reads
+ * Accept= from the .socket unit, which svc does not: a unit without it loads, as its drop-in may
+ * give ListenStream= and Accept=yes, but cannot start (as under systemd without its socket). */
+static int verify_std_input(struct parse_ctx *ctx) {
+        const struct unit *u = ctx->u;
+        const struct unit_location *l = &ctx->std_input_loc;
+
+        if (u->std_input == STD_INPUT_NULL && u->std_input_set && u->accept)
+                return diag_add(ctx->diag, false, l->file, l->line,
+                                "StandardInput=null does not fit Accept=yes: svc gives each connection as "
+                                "stdin and stdout, never as a descriptor of its own");
+        if (u->std_input != STD_INPUT_SOCKET || u->accept)
+                return 0;
+        if (u->n_listen > 0)
+                return diag_add(ctx->diag, false, l->file, l->line,
+                                "StandardInput=socket needs Accept=yes: svc passes a listening socket as "
+                                "descriptor 3 (LISTEN_FDS), never as stdin");
+        return diag_add(ctx->diag, true, l->file, l->line,
+                        "StandardInput=socket: the unit has no ListenStream= and Accept=yes, which systemd "
+                        "reads from its .socket unit and svc from [Service]; it cannot start until a drop-in "
+                        "gives them");
+}
+
 /* The checks that need the whole unit, after the main file and every drop-in. */
 static int unit_verify(struct parse_ctx *ctx) {
         struct unit *u = ctx->u;
@@ -297,6 +321,8 @@ static int unit_verify(struct parse_ctx *ctx) {
                 r = unit_hardening_verify(ctx);
         if (r >= 0)
                 r = verify_health(ctx);
+        if (r >= 0)
+                r = verify_std_input(ctx);
         return r;
 }
 

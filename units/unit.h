@@ -50,6 +50,14 @@ enum kill_mode {
         _KILL_MODE_MAX,
 };
 
+/* StandardInput=: what a command's stdin is. svc's only forms are the two where nothing is read
+ * that the unit did not ask for. */
+enum std_input {
+        STD_INPUT_NULL, /* /dev/null (systemd's default) */
+        STD_INPUT_SOCKET, /* the connection of Accept=yes, also stdout (svc's inetd style) */
+        _STD_INPUT_MAX,
+};
+
 /* SuccessExitStatus=, RestartPreventExitStatus=, RestartForceExitStatus=: exit statuses 0..255
  * and signals 1..64 as bit sets. */
 struct exit_status_set {
@@ -478,6 +486,8 @@ struct unit {
         size_t n_environment_files;
         char *working_directory; /* NULL = "/" inside; leading '-' stripped and stored below */
         bool working_directory_optional;
+        enum std_input std_input; /* StandardInput=; STD_INPUT_NULL unless written */
+        bool std_input_set;
 
         /* [Service]: sockets */
         struct listen_spec *listen;
@@ -543,7 +553,14 @@ struct unit {
 
         /* [Install] */
         char **wanted_by, **alias;
+
+        /* The keys the unit's files set, each once, in the order first written, with their class:
+         * what svc check reports as honoured or as met by the sandbox. Point into the key table. */
+        const struct unit_key_info **keys_used;
+        size_t n_keys_used;
 };
+
+struct unit_key_info;
 
 /* A diagnostic: an error refuses the unit, a warning does not. */
 struct unit_diag_item {
@@ -627,7 +644,9 @@ int unit_check_graph(struct unit *const *units, size_t n, bool *refused, struct 
  * variables expand to nothing. Returns 0 and a new argv, or -ENOMEM. */
 int unit_exec_expand(const struct exec_command *cmd, char *const *env, char ***ret_argv);
 
-/* Builds the service environment: Environment= entries, then EnvironmentFile= files read from
+/* Builds the service environment: RUNTIME_DIRECTORY=, STATE_DIRECTORY=, CACHE_DIRECTORY=,
+ * LOGS_DIRECTORY= and CONFIGURATION_DIRECTORY= for the keys the unit has (the paths inside,
+ * ':'-joined), then Environment= entries, then EnvironmentFile= files read from
  * ROOT_DIR (the files are host paths, rebased under root_dir unless root_dir is NULL), later
  * assignments overriding earlier ones. A missing non-optional file is -ENOENT with a message in
  * diag naming it. */

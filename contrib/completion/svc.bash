@@ -67,8 +67,7 @@ _svc() {
         exec)
                 if [[ $cur == -* ]]; then words="-i -t"; else words=$(_svc_units "$root"); fi ;;
         check)
-                _svc_files "$cur"
-                return 0 ;;
+                if [[ $cur == -* ]]; then words="--no-programs --json"; else _svc_files "$cur"; return 0; fi ;;
         run)
                 case $prev in
                 --tree) words=$(_svc_trees "$root") ;;

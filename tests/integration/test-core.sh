@@ -343,6 +343,31 @@ EOF
         assert_contains "$(cat "$T/err")" "ExecStart" "missing ExecStart reported"
 }
 
+# svc check says per unit what svc honours, what its sandbox already meets and how many warnings
+# it has; --json says the same for scripts, with each warning and error at its file and line.
+test_check_reports_honoured_keys_and_json() {
+        mkdir -p "$T/u"
+        printf '[Service]\nType=dbus\nExecStart=/bin/true\nPrivateTmp=yes\nPrivateDevices=no\n' >"$T/u/pkg.service"
+        printf '[Service]\nExecStart=bin/true\n' >"$T/u/bad.service"
+        "$SVC" check --no-programs "$T/u/pkg.service" >"$T/out" 2>"$T/err" || fail "svc check pkg: $(cat "$T/err")"
+        assert_eq "$T/u/pkg.service: ok
+  honours: ExecStart=
+  met by svc's sandbox: PrivateTmp=
+  warnings: 2 (above)" "$(cat "$T/out")" "the summary"
+        assert_contains "$(cat "$T/err")" "pkg.service:2: warning: Type=dbus is run as Type=simple" "Type=dbus warns"
+        assert_contains "$(cat "$T/err")" "pkg.service:5: warning: PrivateDevices=no" "PrivateDevices=no warns"
+        local rc=0
+        "$SVC" check --no-programs --json "$T/u/pkg.service" "$T/u/bad.service" >"$T/json" 2>"$T/err" || rc=$?
+        assert_eq 1 "$rc" "--json with a refused unit"
+        assert_eq "" "$(cat "$T/err")" "--json writes nothing to stderr"
+        assert_eq 1 "$(wc -l <"$T/json")" "one line of JSON"
+        local j
+        j=$(cat "$T/json")
+        assert_contains "$j" "[{\"file\":\"$T/u/pkg.service\",\"unit\":\"pkg\",\"loads\":true,\"honours\":[\"ExecStart\"],\"sandbox\":[\"PrivateTmp\"],\"warnings\":[{\"file\":\"$T/u/pkg.service\",\"line\":2,\"message\":\"Type=dbus is run as Type=simple" "pkg in JSON"
+        assert_contains "$j" "\"errors\":[]},{\"file\":\"$T/u/bad.service\",\"unit\":null,\"loads\":false,\"honours\":[],\"sandbox\":[],\"warnings\":[],\"errors\":[{\"file\":\"$T/u/bad.service\",\"line\":2,\"message\":\"ExecStart=: 'bin/true' is not an absolute path" "bad in JSON"
+        assert_contains "$j" "}]}]" "the array ends"
+}
+
 test_reload_units() {
         unit keep <<'EOF'
 [Service]

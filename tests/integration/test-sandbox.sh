@@ -453,6 +453,45 @@ EOF
         assert_contains "$(cat "$T/err")" "rel.unit:2:"
 }
 
+# atd.service's ExecStartPre=-find ...: a program named without a '/' is looked up in the service's
+# own tree, in systemd's order (/usr/local/sbin first), never on the host; svc check and svcd's
+# start refuse a name the tree lacks with the same sentence, though the host has it.
+test_a_program_name_is_found_in_the_service_tree() {
+        make_tree named --busybox
+        local tree=$T/var/lib/svc/trees/named
+        mkdir -p "$tree/usr/local/sbin"
+        printf '#!/bin/sh\necho "local-sbin $*" >> %s/mark\nexec sleep 1000\n' "$T" >"$tree/usr/local/sbin/svc-named"
+        printf '#!/bin/sh\necho "usr-bin $*" >> %s/mark\n' "$T" >"$tree/usr/bin/svc-named"
+        chmod 755 "$tree/usr/local/sbin/svc-named" "$tree/usr/bin/svc-named"
+        command -v make >/dev/null || fail "the host has no make to show that the host is not searched"
+        [ ! -e "$tree/usr/bin/make" ] && [ ! -e "$tree/bin/make" ] || fail "the busybox tree has make"
+        unit named <<EOF
+[Service]
+RootDirectory=named
+ExecStartPre=-find /etc -name passwd -newer /nonexistent
+ExecStart=svc-named -f
+EOF
+        unit hostonly <<EOF
+[Service]
+Restart=no
+RootDirectory=named
+ExecStart=make --version
+EOF
+        svc check "$T/etc/svc/units/named.unit" >/dev/null || fail "svc check refused named"
+        local rc=0
+        svc check "$T/etc/svc/units/hostonly.unit" >/dev/null 2>"$T/err" || rc=$?
+        assert_eq 1 "$rc" "svc check of a name the tree lacks"
+        local why="make is not in tree named, which svc searches for a program named without a '/'"
+        assert_contains "$(cat "$T/err")" "$why" "svc check"
+        start_svcd
+        svc start named || fail "svc start named: $(svc status named)"
+        wait_until 5 test -s "$T/mark" || fail "svc-named did not run"
+        assert_eq "local-sbin -f" "$(cat "$T/mark")" "the first directory of systemd's search path won"
+        svc start hostonly >/dev/null 2>&1 && fail "a start of a name only the host has succeeded"
+        wait_until 5 sh -c "\"$SVC\" --root \"$T\" status hostonly | grep -qF \"$why\"" ||
+                fail "svcd's sentence: $(svc status hostonly)"
+}
+
 test_control_commands_share_the_sandbox() {
         unit shared <<EOF
 [Service]

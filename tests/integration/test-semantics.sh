@@ -297,4 +297,90 @@ EOF
         assert_eq hup "$(cat "$T/hup" 2>/dev/null)" "SIGHUP after KillSignal="
 }
 
+# prosody's StandardInput=null: stdin is /dev/null. proftpd@'s StandardInput=socket: with the
+# ListenStream= and Accept=yes its .socket unit has (here in the unit), the connection is stdin
+# and stdout; without them the unit loads with a warning and its start fails saying why.
+test_standard_input_null_and_socket() {
+        local port=$((25000 + RANDOM % 1000))
+        unit quiet <<EOF
+[Service]
+Type=oneshot
+StandardInput=null
+ExecStart=/bin/sh -c 'wc -c > $T/read; readlink /proc/self/fd/0 >> $T/read'
+EOF
+        unit inetd <<EOF
+[Service]
+ListenStream=127.0.0.1:$port
+Accept=yes
+StandardInput=socket
+ExecStart=/bin/sh -c 'read line; echo "stdin said \$line"'
+EOF
+        unit nosocket <<EOF
+[Service]
+Restart=no
+StandardInput=socket
+ExecStart=/bin/cat
+EOF
+        svc check "$T/etc/svc/units/nosocket.unit" >/dev/null 2>"$T/err" || fail "svc check refused nosocket: $(cat "$T/err")"
+        assert_contains "$(cat "$T/err")" "nosocket.unit:3: warning: StandardInput=socket: the unit has no ListenStream= and Accept=yes" "svc check"
+        start_svcd
+        svc start quiet || fail "svc start quiet: $(svc status quiet)"
+        assert_eq "0
+/dev/null" "$(cat "$T/read")" "StandardInput=null: nothing to read, from /dev/null"
+        svc start inetd || fail "svc start inetd: $(svc status inetd)"
+        local out
+        out=$(exec 3<>/dev/tcp/127.0.0.1/$port && echo hello >&3 && cat <&3)
+        assert_eq "stdin said hello" "$out" "StandardInput=socket: the connection is stdin and stdout"
+        svc start nosocket >/dev/null 2>&1 && fail "nosocket started without a socket"
+        wait_until 5 sh -c "\"$SVC\" --root \"$T\" status nosocket | grep -qF 'StandardInput=socket, but the unit has no ListenStream= and Accept=yes'" ||
+                fail "nosocket: $(svc status nosocket)"
+}
+
+# avahi-daemon's Type=dbus and BusName=, tor@default's AppArmorProfile=-system_tor: each loads with
+# its warning and the service runs, started at its exec (there is no bus for the name to appear on).
+test_type_dbus_and_a_dash_apparmor_profile_run_with_warnings() {
+        unit avahi <<EOF
+[Service]
+Type=dbus
+BusName=org.freedesktop.Avahi
+AppArmorProfile=-system_tor
+ExecStart=/bin/sh -c 'echo up > $T/up; exec sleep 1000'
+EOF
+        svc check "$T/etc/svc/units/avahi.unit" >/dev/null 2>"$T/err" || fail "svc check refused avahi: $(cat "$T/err")"
+        assert_contains "$(cat "$T/err")" "avahi.unit:2: warning: Type=dbus is run as Type=simple" "Type=dbus"
+        assert_contains "$(cat "$T/err")" "avahi.unit:3: warning: BusName= is ignored: svc gives services no system bus" "BusName="
+        assert_contains "$(cat "$T/err")" "avahi.unit:4: warning: AppArmorProfile=-system_tor is ignored" "AppArmorProfile=-"
+        start_svcd
+        svc start avahi || fail "svc start avahi: $(svc status avahi)"
+        assert_eq running "$(state avahi)" "a Type=dbus service once its program runs"
+        wait_until 5 test -s "$T/up" || fail "avahi did not run"
+        printf '[Service]\nAppArmorProfile=system_tor\nExecStart=/bin/true\n' >"$T/strict.unit"
+        svc check "$T/strict.unit" >/dev/null 2>"$T/err" && fail "AppArmorProfile= without '-' loaded"
+        assert_contains "$(cat "$T/err")" "strict.unit:2: AppArmorProfile=system_tor is not supported" "AppArmorProfile= without '-'"
+}
+
+# systemd.exec(5)'s STATE_DIRECTORY= and its kin, and the specifiers of the running system, in a
+# real service: each variable names a directory the service can write, as it sees it.
+test_directory_variables_and_specifiers_reach_the_service() {
+        unit dirs@srv-www <<EOF
+[Service]
+Type=oneshot
+StateDirectory=dirs
+CacheDirectory=dirs
+LogsDirectory=dirs
+RuntimeDirectory=dirs
+ExecStart=/bin/sh -c 'for d in "\$STATE_DIRECTORY" "\$CACHE_DIRECTORY" "\$LOGS_DIRECTORY" "\$RUNTIME_DIRECTORY"; do touch "\$d/mark" && echo "\$d"; done > $T/dirs; echo "%f %u %U %H" > $T/spec'
+EOF
+        # The template as written: the instance names it.
+        mv "$T/etc/svc/units/dirs@srv-www.unit" "$T/etc/svc/units/dirs@.unit"
+        mv "$T/etc/svc/units/dirs@srv-www.unit.d" "$T/etc/svc/units/dirs@.unit.d"
+        start_svcd
+        svc start dirs@srv-www || fail "svc start: $(svc status dirs@srv-www)"
+        assert_eq "/var/lib/dirs
+/var/cache/dirs
+/var/log/dirs
+/run/dirs" "$(cat "$T/dirs")" "the variables, each a directory the service could write"
+        assert_eq "/srv/www root 0 $(hostname)" "$(cat "$T/spec")" "%f %u %U %H"
+}
+
 run_tests "$@"

@@ -362,6 +362,20 @@ static void test_elfcheck__missing_program(void **state) {
         assert_refused(f, "/usr/sbin/x", -ENOENT, "/usr/sbin/x does not exist in tree test");
 }
 
+/* ExecStart=atd -f: a name is the first file of systemd's directories in the tree, as the exec in
+ * the sandbox finds it; a name the tree lacks is refused with the directories searched. */
+static void test_elfcheck__program_name_is_searched_in_the_tree(void **state) {
+        struct fixture *f = *state;
+        put_true(f);
+        put_text(f, "/usr/local/sbin/run", "#!/usr/bin/true\n", 0755);
+        put_text(f, "/usr/bin/run", "#! /usr/bin/python3\n", 0755);
+        assert_passes(f, "run");
+        assert_passes(f, "true");
+        assert_refused(f, "atd", -ENOENT,
+                       "atd is not in tree test, which svc searches for a program named without a '/': "
+                       "/usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin and /bin");
+}
+
 static void test_elfcheck__program_without_exec_bits(void **state) {
         struct fixture *f = *state;
         put_true(f);
@@ -580,6 +594,7 @@ int main(void) {
                 T(fifo_library_is_refused_without_blocking),
                 T(directory_in_place_of_the_program),
                 T(missing_program),
+                T(program_name_is_searched_in_the_tree),
                 T(program_without_exec_bits),
                 T(text_file_is_not_a_program),
                 T(missing_elf_interpreter),

@@ -12,6 +12,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -567,10 +569,66 @@ static void test_units__type_values(void **state _unused_) {
         assert_string_equal(service_type_to_string(SERVICE_FORKING), "forking");
 }
 
-static void test_units__type_refuses_dbus_notify_reload_and_garbage(void **state _unused_) {
-        expect_bad_value("Type", "dbus", "Type=dbus is not supported");
+static void test_units__type_refuses_notify_reload_and_garbage(void **state _unused_) {
         expect_bad_value("Type", "notify-reload", "Type=notify-reload is not supported");
         expect_bad_value("Type", "daemon", "expected simple, exec, notify, oneshot or forking");
+}
+
+/* avahi-daemon.service: no system bus under svc, so readiness is the exec; BusName= warns why. */
+static void test_units__type_dbus_runs_as_simple_with_a_warning(void **state _unused_) {
+        struct unit *u = load_svc("Type=dbus\nBusName=org.freedesktop.Avahi\n");
+        assert_int_equal(u->type, SERVICE_SIMPLE);
+        unit_free(u);
+        expect_warning(SVC "Type=dbus\n", 3, "Type=dbus is run as Type=simple: svc gives services no system bus");
+        expect_warning(SVC "BusName=org.freedesktop.Avahi\n", 3,
+                       "BusName= is ignored: svc gives services no system bus");
+}
+
+/* prosody's StandardInput=null is svc's default; proftpd@'s socket is the connection of Accept=yes,
+ * which its .socket unit says and a drop-in gives under svc. */
+static void test_units__standard_input_null_and_socket(void **state _unused_) {
+        struct unit *u = load_svc("StandardInput=null\n");
+        assert_int_equal(u->std_input, STD_INPUT_NULL);
+        unit_free(u);
+        u = load_svc("StandardInput=socket\nListenStream=2121\nAccept=yes\n");
+        assert_int_equal(u->std_input, STD_INPUT_SOCKET);
+        unit_free(u);
+        expect_warning(SVC "StandardInput=socket\n", 3, "it cannot start until a drop-in gives them");
+        expect_error(SVC "StandardInput=socket\nListenStream=2121\n", 3, "StandardInput=socket needs Accept=yes");
+        expect_error(SVC "StandardInput=null\nListenStream=2121\nAccept=yes\n", 3,
+                     "StandardInput=null does not fit Accept=yes");
+        expect_bad_value("StandardInput", "tty", "svc gives services no terminal");
+        expect_bad_value("StandardInput", "tty-force", "svc gives services no terminal");
+        expect_bad_value("StandardInput", "data", "no StandardInputText= or StandardInputData= yet");
+        expect_bad_value("StandardInput", "file:/etc/motd", "StandardInput=file:/etc/motd is not supported");
+        expect_bad_value("StandardInput", "fd:stdin", "is not supported");
+        expect_bad_value("StandardInput", "keyboard", "expected null, socket, tty");
+}
+
+/* tor@default's AppArmorProfile=-system_tor: systemd itself runs it unconfined where AppArmor is
+ * off; without the '-' the profile is a restriction svc cannot give. */
+static void test_units__apparmor_profile_with_a_dash_is_a_warning(void **state _unused_) {
+        expect_warning(SVC "AppArmorProfile=-system_tor\n", 3, "svc applies no AppArmor profile, and the '-'");
+        expect_error(SVC "AppArmorProfile=system_tor\n", 3,
+                     "AppArmorProfile=system_tor is not supported: svc applies no AppArmor profile, so ignoring "
+                     "it would weaken isolation");
+        struct unit *u = load_svc("AppArmorProfile=\n");
+        unit_free(u);
+}
+
+/* What svc check reports: each key set once, with its class; a key that warned, an empty reset and
+ * an ignored key are not in it. */
+static void test_units__keys_used_are_recorded_once_with_their_class(void **state _unused_) {
+        struct unit *u = load_svc("ExecStart=\nExecStart=/bin/false\nPrivateTmp=yes\nPrivateDevices=no\n"
+                                  "SyslogIdentifier=x\nRestart=no\n");
+        const char *want[] = { "ExecStart", "PrivateTmp", "Restart" };
+        const enum unit_key_class cls[] = { UNIT_KEY_IMPLEMENTED, UNIT_KEY_IMPLIED, UNIT_KEY_IMPLEMENTED };
+        assert_int_equal(u->n_keys_used, ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                assert_string_equal(u->keys_used[i]->key, want[i]);
+                assert_int_equal(u->keys_used[i]->class, cls[i]);
+        }
+        unit_free(u);
 }
 
 static void test_units__restart_values(void **state _unused_) {
@@ -643,7 +701,7 @@ static void test_units__exec_condition_start_post_stop_post_remain(void **state 
         assert_int_equal(u->exec_stop_post.n, 1);
         assert_true(u->remain_after_exit);
         unit_free(u);
-        expect_bad_value("ExecStartPost", "true", "is not an absolute path to a program");
+        expect_bad_value("ExecStartPost", "./true", "is not an absolute path to a program");
 }
 
 static void test_units__exit_status_sets(void **state _unused_) {
@@ -1429,8 +1487,24 @@ static void test_units__exec_bang_prefixes(void **state _unused_) {
         unit_free(u);
 }
 
+/* atd.service's ExecStartPre=-find ...: a name without '/' is kept as written, looked up in the
+ * service's tree when it starts (systemd's fixed search path); argv[0] is the name as written. */
+static void test_units__exec_program_name_is_kept_for_the_tree(void **state _unused_) {
+        struct unit *u = load_clean("[Service]\nExecStartPre=-find /var/spool -name x\nExecStart=atd -f\n"
+                                    "ExecStopPost=@sleep-helper sleeper 1\n");
+        assert_string_equal(first_exec(u)->path, "atd");
+        assert_string_equal(first_exec(u)->argv[0], "atd");
+        assert_string_equal(first_exec(u)->argv[1], "-f");
+        assert_string_equal(u->exec_start_pre.items[0].path, "find");
+        assert_true(u->exec_start_pre.items[0].ignore_failure);
+        assert_string_equal(u->exec_stop_post.items[0].path, "sleep-helper");
+        assert_string_equal(u->exec_stop_post.items[0].argv[0], "sleeper");
+        unit_free(u);
+}
+
 static void test_units__exec_requires_an_absolute_program(void **state _unused_) {
-        expect_error("[Service]\nExecStart=sleep 5\n", 2, "'sleep' is not an absolute path");
+        expect_error("[Service]\nExecStart=./sleep 5\n", 2, "'./sleep' is not an absolute path");
+        expect_error("[Service]\nExecStart=..\n", 2, "nor a program name");
         expect_error("[Service]\nExecStart=bin/sleep 5\n", 2, "not an absolute path");
         expect_error("[Service]\nExecStart=/usr/bin/\n", 2, "not an absolute path");
         expect_error("[Service]\nExecStart=-\n", 2, "no program after the prefixes");
@@ -1506,8 +1580,77 @@ static void test_units__specifiers_of_the_system_directories(void **state _unuse
         unit_free(u);
 }
 
+/* %f path-unescaped from the instance or the prefix; %u %U %g %G %h %s the manager's (root), not
+ * User='s, as systemd.unit(5) says for the system manager; %H %l %m %b %v the running system's. */
+static void test_units__specifiers_of_the_running_system(void **state _unused_) {
+        struct unit_diag d = {};
+        struct unit *u = NULL;
+        assert_int_equal(load_as("[Unit]\nDescription=%f|%u|%U|%g|%G|%h|%s\n" SVC "User=www-data\n",
+                                 "mnt@srv-www", &u, &d),
+                         0);
+        assert_string_equal(u->description, "/srv/www|root|0|root|0|/root|/bin/sh");
+        unit_free(u);
+        u = load_clean("[Unit]\nDescription=%f\n" SVC);
+        assert_string_equal(u->description, "/test");
+        unit_free(u);
+        assert_int_equal(load_as("[Unit]\nDescription=%f\n" SVC, "mnt@-", &u, &d), 0);
+        assert_string_equal(u->description, "/");
+        unit_free(u);
+        unit_diag_clear(&d);
+
+        char host[256] = "", boot[64] = "", machine[64] = "", line[128];
+        struct utsname un;
+        assert_int_equal(gethostname(host, sizeof(host)), 0);
+        assert_int_equal(uname(&un), 0);
+        FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+        assert_non_null(f);
+        assert_non_null(fgets(line, sizeof(line), f));
+        fclose(f);
+        for (size_t i = 0, k = 0; line[i] && line[i] != '\n'; i++)
+                if (line[i] != '-')
+                        boot[k++] = line[i];
+        f = fopen("/etc/machine-id", "re");
+        if (f && fgets(machine, sizeof(machine), f))
+                machine[strcspn(machine, "\n")] = '\0';
+        if (f)
+                fclose(f);
+        _cleanup_free_ char *want = NULL;
+        assert_true(asprintf(&want, "%s|%.*s|%s|%s|%s", host, (int) strcspn(host, "."), host, boot, machine,
+                             un.release) > 0);
+        u = load_clean("[Unit]\nDescription=%H|%l|%b|%m|%v\n" SVC);
+        assert_string_equal(u->description, want);
+        assert_int_equal(strlen(boot), 32);
+        unit_free(u);
+}
+
+/* systemd.exec(5): STATE_DIRECTORY= and its kin, the paths as the service sees them, ':'-joined;
+ * an Environment= line of the same name wins, as the unit's own assignments do in systemd. */
+static void test_units__directory_environment_variables(void **state _unused_) {
+        struct unit *u = load_svc("StateDirectory=a b/c\nRuntimeDirectory=r\nCacheDirectory=c\n"
+                                  "LogsDirectory=l\nConfigurationDirectory=e\nEnvironment=X=1\n");
+        struct unit_diag d = {};
+        char **env = NULL;
+        assert_int_equal(unit_build_environment(u, NULL, &env, &d), 0);
+        assert_strv(env, "RUNTIME_DIRECTORY=/run/r", "STATE_DIRECTORY=/var/lib/a:/var/lib/b/c",
+                    "CACHE_DIRECTORY=/var/cache/c", "LOGS_DIRECTORY=/var/log/l", "CONFIGURATION_DIRECTORY=/etc/e",
+                    "X=1", NULL);
+        strv_free(env);
+        unit_free(u);
+        u = load_svc("StateDirectory=a\nEnvironment=STATE_DIRECTORY=/elsewhere\n");
+        assert_int_equal(unit_build_environment(u, NULL, &env, &d), 0);
+        assert_strv(env, "STATE_DIRECTORY=/elsewhere", NULL);
+        strv_free(env);
+        unit_free(u);
+        u = load_svc("Environment=Y=2\n");
+        assert_int_equal(unit_build_environment(u, NULL, &env, &d), 0);
+        assert_strv(env, "Y=2", NULL);
+        strv_free(env);
+        unit_free(u);
+        unit_diag_clear(&d);
+}
+
 static void test_units__unknown_specifier_is_refused(void **state _unused_) {
-        expect_error("[Unit]\nDescription=on %H\n" SVC, 2, "unknown specifier %H");
+        expect_error("[Unit]\nDescription=on %Z\n" SVC, 2, "unknown specifier %Z");
         expect_error(SVC "ExecStartPre=/bin/echo 50%\n", 3, "lone '%'");
 }
 
@@ -2663,7 +2806,11 @@ int main(void) {
                 cmocka_unit_test(test_units__dependencies_refuse_what_is_not_a_unit_name),
                 cmocka_unit_test(test_units__start_limit_in_unit_and_service),
                 cmocka_unit_test(test_units__type_values),
-                cmocka_unit_test(test_units__type_refuses_dbus_notify_reload_and_garbage),
+                cmocka_unit_test(test_units__type_refuses_notify_reload_and_garbage),
+        cmocka_unit_test(test_units__type_dbus_runs_as_simple_with_a_warning),
+        cmocka_unit_test(test_units__keys_used_are_recorded_once_with_their_class),
+        cmocka_unit_test(test_units__standard_input_null_and_socket),
+        cmocka_unit_test(test_units__apparmor_profile_with_a_dash_is_a_warning),
                 cmocka_unit_test(test_units__restart_values),
                 cmocka_unit_test(test_units__restart_takes_every_systemd_value),
                 cmocka_unit_test(test_units__restart_timing_keys),
@@ -2721,13 +2868,16 @@ int main(void) {
                 cmocka_unit_test(test_units__exec_prefixes_dash_at_colon),
                 cmocka_unit_test(test_units__exec_plus_prefix_is_root_of_the_sandbox),
                 cmocka_unit_test(test_units__exec_bang_prefixes),
-                cmocka_unit_test(test_units__exec_requires_an_absolute_program),
+                cmocka_unit_test(test_units__exec_program_name_is_kept_for_the_tree),
+        cmocka_unit_test(test_units__exec_requires_an_absolute_program),
                 cmocka_unit_test(test_units__only_oneshot_may_have_several_exec_start),
                 cmocka_unit_test(test_units__missing_exec_start_is_refused),
                 cmocka_unit_test(test_units__exec_records_file_and_line),
                 cmocka_unit_test(test_units__specifiers_of_an_instance),
                 cmocka_unit_test(test_units__specifiers_of_a_plain_unit),
                 cmocka_unit_test(test_units__specifiers_of_the_system_directories),
+                cmocka_unit_test(test_units__specifiers_of_the_running_system),
+                cmocka_unit_test(test_units__directory_environment_variables),
                 cmocka_unit_test(test_units__unknown_specifier_is_refused),
                 cmocka_unit_test(test_units__percent_values_are_not_specifiers),
                 cmocka_unit_test(test_units__template_instance_loads_from_dir),
