@@ -198,14 +198,18 @@ EOF
         assert_contains "$(svc logs cron)" "svcjob: cron-job-ran" "svc logs cron"
 }
 
-# vsftpd: anonymous passive downloads through published ports, with EPSV and with PASV.
+# vsftpd: anonymous passive downloads through published ports: over IPv4 with EPSV and with
+# PASV, over IPv6 with EPSV (RFC 2428: the reply names only the port, the client connects to the
+# address it used) from a client namespace and on the host's [::1]. listen_ipv6=YES, as Debian
+# ships it: one socket for both families.
 test_vsftpd_passive_download() {
         daemons
+        client_ns
         mkdir -p "$T/ftp"
         echo "hello over ftp" >"$T/ftp/hello.txt"
         cat >"$T/vsftpd.conf" <<'EOF'
-listen=YES
-listen_ipv6=NO
+listen=NO
+listen_ipv6=YES
 anonymous_enable=YES
 no_anon_password=YES
 anon_root=/srv/ftp
@@ -232,6 +236,10 @@ EOF
         assert_eq "hello over ftp" "$out" "EPSV download"
         out=$(in_ns curl -sS --max-time 5 --disable-epsv ftp://127.0.0.1:2121/hello.txt) || fail "PASV download failed"
         assert_eq "hello over ftp" "$out" "PASV download"
+        out=$(in_client curl -sS --max-time 5 'ftp://[fd50:1::1]:2121/hello.txt') || fail "EPSV download over IPv6 failed: $(logof vsftpd | tail)"
+        assert_eq "hello over ftp" "$out" "EPSV download over IPv6"
+        out=$(in_ns curl -sS --max-time 5 'ftp://[::1]:2121/hello.txt') || fail "EPSV download on [::1] failed: $(logof vsftpd | tail)"
+        assert_eq "hello over ftp" "$out" "EPSV download on [::1]"
 }
 
 # redis answers PING, SET and GET (redis-cli of the tree, inside the service); the value, saved
