@@ -138,6 +138,7 @@ EOF
         host_end=$(python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]) - 1)' "$a6")
         # A port without a host address is on [::1] too; the service sees the host's end.
         assert_eq "peer $host_end" "$(probe "$HOST" tcp-ask6 ::1 8080)" "TCP from [::1]"
+        assert_eq "peer $host_end" "$(probe "$HOST" udp-ask6 ::1 5353)" "UDP from [::1]"
         # A megabyte each way through the relay, the client's end of stream passed on.
         assert_eq "same 1048576" "$(probe "$HOST" tcp-roundtrip ::1 8007 1048576)" "echo through [::1]:8007"
         assert_contains "$(probe "$CLIENT" tcp-ask6 fd50:1::1 8007)" "error" "[::1]:8007 from the LAN"
@@ -145,6 +146,50 @@ EOF
         svc stop echo web || fail "svc stop"
         assert_contains "$(probe "$HOST" tcp-ask6 ::1 8080)" "refused" "[::1]:8080 after the stop"
         assert_eq "" "$(leftovers)" "after svc stop"
+}
+
+svcd_fds() {
+        find "/proc/$SVCD_PID/fd" -mindepth 1 | wc -l
+}
+
+# A hostile client on the host opens connections to a relayed port and sends nothing: svcd takes
+# as many as its budget allows (a quarter of its RLIMIT_NOFILE: 64 descriptors under ulimit -n
+# 256, so 32 connections), refuses the rest at once, closes the idle ones after RelayIdleSec=,
+# and goes on serving. A UDP flow on [::1] holds a descriptor until it has been idle as long.
+test_the_relay_bounds_its_connections_and_closes_idle_ones() {
+        topology
+        unit echo <<EOF
+[Service]
+ExecStart=/bin/sh -c 'python3 $T/netprobe.py udp-serve 53 & exec python3 $T/netprobe.py tcp-echo 7'
+PublishPort=[::1]:8007:7
+PublishPort=[::1]:8053:53/udp
+EOF
+        printf '[Network]\nRelayIdleSec=3\n' >"$T/etc/svc/svcd.conf"
+        ulimit -n 256
+        start_svcd
+        svc start echo || fail "svc start echo: $(svc status echo)"
+        wait_until 10 log_has echo "listening on tcp 7" || fail "echo: $(svc logs echo)"
+        wait_until 10 log_has echo "listening on udp 53" || fail "echo: $(svc logs echo)"
+        local before during
+        before=$(svcd_fds)
+        probe "$HOST" tcp-hold ::1 8007 200 1 5 >"$T/hold" &
+        wait_until 5 lines_at_least "$T/hold" 1 || fail "the client did not report"
+        during=$(svcd_fds)
+        assert_eq "after 1 s: open 32" "$(sed -n 1p "$T/hold")" "connections svcd kept open of 200"
+        [ "$during" -le $((before + 64)) ] || fail "svcd holds $during descriptors, $before before the client"
+        assert_contains "$(cat "$T/svcd.log")" \
+                "Relay of echo: [::1]:8007/tcp: 32 connections on it, 64 descriptors held by svcd's relays (at most 64," \
+                "svcd's warning"
+        svc status echo >/dev/null || fail "svc status while the relay is full"
+        wait_until 10 lines_at_least "$T/hold" 2 || fail "the client did not report twice"
+        assert_eq "after 5 s: open 0" "$(sed -n 2p "$T/hold")" "the idle connections after RelayIdleSec=3"
+        assert_eq "same 65536" "$(probe "$HOST" tcp-roundtrip ::1 8007 65536)" "a new connection once they were closed"
+        local host_end
+        host_end=$(python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]) - 1)' "$(json_field echo address6)")
+        wait_until 5 eval '[ "$(svcd_fds)" = "$before" ]' || fail "svcd holds $(svcd_fds) descriptors, $before before"
+        assert_eq "peer $host_end" "$(probe "$HOST" udp-ask6 ::1 8053)" "UDP on [::1]:8053"
+        assert_eq $((before + 1)) "$(svcd_fds)" "svcd's descriptors with one UDP flow"
+        wait_until 8 eval '[ "$(svcd_fds)" = "$before" ]' || fail "the idle UDP flow is still open: $(svcd_fds) descriptors, $before before"
 }
 
 test_a_port_on_an_ipv6_host_address_is_published_there_only() {
@@ -174,6 +219,30 @@ EOF
         assert_contains "$(svc status elsewhere)" \
                 "PublishPort=[fd50:1::77]:8081:80: port [fd50:1::77]:8081/tcp is on an address this host does not have" \
                 "elsewhere's status"
+}
+
+# A /64 of svcd's /48 that the host already routes (the LAN's, a VPN's) is skipped for the next
+# one, as the IPv4 pool skips a /16 in use; svcd.conf's Subnet6= that overlaps one is used with
+# a warning, as Subnet= is.
+test_subnet6_skips_a_64_the_host_routes_and_warns_of_a_configured_one() {
+        topology
+        web_unit
+        mkdir -p "$T/var/lib/svc"
+        echo fd66:1:2::/48 >"$T/var/lib/svc/subnet6"
+        ip -n "$HOST" -6 route add fd66:1:2::/64 via fd50:1::2 || fail "route"
+        start_svcd
+        start_web
+        assert_contains "$(json_field web address6)" "fd66:1:2:1::" "web's address, in the /48's second /64"
+        assert_eq "peer fd50:1::2" "$(probe "$CLIENT" tcp-ask6 fd50:1::1 8080)" "TCP over IPv6"
+        assert_contains "$(cat "$T/svcd.log")" \
+                "Not taking fd66:1:2::/64 for the services: the host has a route to fd66:1:2::/64" "svcd's log"
+        stop_svcd
+        printf '[Network]\nSubnet6=fd66:1:2::/64\n' >"$T/etc/svc/svcd.conf"
+        start_svcd
+        start_web
+        assert_contains "$(json_field web address6)" "fd66:1:2::" "svcd.conf's Subnet6="
+        assert_contains "$(cat "$T/svcd.log")" \
+                "Subnet6=fd66:1:2::/64 of svcd.conf overlaps the host's route to fd66:1:2::/64" "svcd's warning"
 }
 
 test_outbound_over_ipv6_is_masqueraded_and_without_it_nothing_leaves() {
