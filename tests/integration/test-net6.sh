@@ -1,90 +1,8 @@
 #!/usr/bin/env bash
 # IPv6 for services: PublishPort= and Outbound= over IPv6, in a world of network namespaces the
-# test makes (test-net.sh's, with IPv6 beside IPv4):
-#
-#   client fd50:1::2 ---lan--- fd50:1::1 host fd51:1::1 ---wan--- fd51:1::2 internet
-#          10.250.1.2          10.250.1.1     10.251.1.1          10.251.1.2
-#
-# svcd runs in "host", created with IPv4 and IPv6 forwarding off, so that the checks that svcd
-# puts them back mean something. The internet has no route back to the client or to the services.
+# test makes (net-lib.sh's topology, with IPv6 beside IPv4).
 . "$(dirname "$0")/lib.sh"
-HELPERS=$(cd "$(dirname "$0")/../helpers" && pwd)
-
-# topology [ipv4-only]: the namespaces; with ipv4-only, the host has IPv6 disabled by sysctl.
-topology() {
-        local id=${T##*.}
-        HOST=svct-$id-host CLIENT=svct-$id-client NET=svct-$id-inet
-        netns_add "$HOST"
-        netns_add "$CLIENT"
-        netns_add "$NET"
-        in_host sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0 || fail "sysctl"
-        if [ "${1:-}" = ipv4-only ]; then
-                in_host sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 ||
-                        fail "cannot disable IPv6 in $HOST"
-        fi
-        ip -n "$HOST" link add lan type veth peer name eth0 netns "$CLIENT" || fail "veth lan"
-        ip -n "$HOST" link add wan type veth peer name eth0 netns "$NET" || fail "veth wan"
-        ip -n "$HOST" addr add 10.250.1.1/24 dev lan
-        ip -n "$HOST" addr add 10.251.1.1/24 dev wan
-        ip -n "$CLIENT" addr add 10.250.1.2/24 dev eth0
-        ip -n "$NET" addr add 10.251.1.2/24 dev eth0
-        ip -n "$CLIENT" addr add fd50:1::2/64 dev eth0 nodad
-        ip -n "$NET" addr add fd51:1::2/64 dev eth0 nodad
-        if [ "${1:-}" != ipv4-only ]; then
-                ip -n "$HOST" addr add fd50:1::1/64 dev lan nodad
-                ip -n "$HOST" addr add fd51:1::1/64 dev wan nodad
-        fi
-        local ns
-        for ns in "$HOST:lan" "$HOST:wan" "$CLIENT:eth0" "$NET:eth0"; do
-                ip -n "${ns%:*}" link set "${ns#*:}" up
-        done
-        ip -n "$CLIENT" route add default via 10.250.1.1
-        ip -n "$CLIENT" -6 route add default via fd50:1::1
-        # shellcheck disable=SC2034 # read by start_svcd (lib.sh)
-        SVCD_NETNS=$HOST
-        cp "$HELPERS/netprobe.py" "$T/netprobe.py"
-}
-
-probe() { # NS ARGS...: netprobe.py in a namespace of the test
-        local ns=$1
-        shift
-        nsenter --net="/run/netns/$ns" python3 "$T/netprobe.py" "$@"
-}
-
-in_host() {
-        nsenter --net="/run/netns/$HOST" "$@"
-}
-
-log_has() { # NAME TEXT
-        grep -q -- "$2" "$T/var/log/svc/$1/current" 2>/dev/null
-}
-
-json_field() { # NAME FIELD
-        svc status --json "$1" | sed -n "s/.*\"$2\":\"\\([0-9a-f.:]*\\)\".*/\\1/p"
-}
-
-# What svc leaves in the host namespace, both families: links besides lo, lan and wan, addresses
-# and routes of the services' pools, nftables tables, forwarding. Empty when nothing is left.
-leftovers() {
-        in_host ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -v -x -e lo -e lan -e wan |
-                sed 's/^/link /'
-        in_host ip -o addr | awk '{ print $4 }' | grep -v -e '^127\.' -e '^::1/' -e '^10\.25[01]\.' \
-                -e '^fd5[01]:1::' -e '^fe80:' | sed 's/^/address /'
-        in_host ip -4 route | grep -v -e '^10\.25[01]\.' | sed 's/^/route /'
-        in_host ip -6 route | grep -v -e '^fd5[01]:1::/64' -e '^fe80::/64' -e '^multicast' | sed 's/^/route6 /'
-        in_host nft list tables | sed 's/^/nft /'
-        [ "$(in_host sysctl -n net.ipv4.ip_forward)" = 0 ] || echo "ip_forward 1"
-        [ "$(in_host sysctl -n net.ipv6.conf.all.forwarding)" = 0 ] || echo "ipv6 forwarding 1"
-}
-
-web_unit() {
-        unit web <<EOF
-[Service]
-ExecStart=/bin/sh -c 'python3 $T/netprobe.py udp-serve 53 & exec python3 $T/netprobe.py tcp-serve 80'
-PublishPort=8080:80
-PublishPort=5353:53/udp
-EOF
-}
+. "$(dirname "$0")/net-lib.sh"
 
 start_web() {
         svc start web || fail "svc start web"
@@ -93,7 +11,7 @@ start_web() {
 }
 
 test_published_ports_over_ipv6_reach_the_service_with_the_clients_address() {
-        topology
+        topology ipv6
         web_unit
         start_svcd
         start_web
@@ -122,7 +40,7 @@ test_published_ports_over_ipv6_reach_the_service_with_the_clients_address() {
 }
 
 test_tcp_ports_on_the_hosts_loopback_are_relayed() {
-        topology
+        topology ipv6
         web_unit
         unit echo <<EOF
 [Service]
@@ -157,7 +75,7 @@ svcd_fds() {
 # 256, so 32 connections), refuses the rest at once, closes the idle ones after RelayIdleSec=,
 # and goes on serving. A UDP flow on [::1] holds a descriptor until it has been idle as long.
 test_the_relay_bounds_its_connections_and_closes_idle_ones() {
-        topology
+        topology ipv6
         unit echo <<EOF
 [Service]
 ExecStart=/bin/sh -c 'python3 $T/netprobe.py udp-serve 53 & exec python3 $T/netprobe.py tcp-echo 7'
@@ -193,7 +111,7 @@ EOF
 }
 
 test_a_port_on_an_ipv6_host_address_is_published_there_only() {
-        topology
+        topology ipv6
         ip -n "$HOST" addr add fd50:1::9/64 dev lan nodad
         unit web <<EOF
 [Service]
@@ -225,7 +143,7 @@ EOF
 # one, as the IPv4 pool skips a /16 in use; svcd.conf's Subnet6= that overlaps one is used with
 # a warning, as Subnet= is.
 test_subnet6_skips_a_64_the_host_routes_and_warns_of_a_configured_one() {
-        topology
+        topology ipv6
         web_unit
         mkdir -p "$T/var/lib/svc"
         echo fd66:1:2::/48 >"$T/var/lib/svc/subnet6"
@@ -246,7 +164,7 @@ test_subnet6_skips_a_64_the_host_routes_and_warns_of_a_configured_one() {
 }
 
 test_outbound_over_ipv6_is_masqueraded_and_without_it_nothing_leaves() {
-        topology
+        topology ipv6
         probe "$NET" tcp-log 9000 "$T/arrived" >/dev/null &
         disown
         wait_until 5 probe "$NET" tcp-ask6 fd51:1::2 9000 || fail "the internet's server does not answer"
@@ -273,7 +191,7 @@ EOF
 }
 
 test_ip_address_deny_keeps_neighbour_discovery() {
-        topology
+        topology ipv6
         probe "$NET" tcp-log 9000 "$T/arrived" >/dev/null &
         disown
         wait_until 5 probe "$NET" tcp-ask6 fd51:1::2 9000 || fail "the internet's server does not answer"
@@ -295,7 +213,7 @@ EOF
 }
 
 test_services_reach_each_other_by_name_over_ipv6() {
-        topology
+        topology ipv6
         unit db <<EOF
 [Service]
 PublishPort=15432:5432
@@ -318,7 +236,7 @@ EOF
 }
 
 test_nothing_is_left_after_stop_or_kill_of_svcd() {
-        topology
+        topology ipv6
         web_unit
         mkdir -p "$T/etc/svc/units/web.unit.d"
         printf '[Service]\nOutbound=yes\n' >"$T/etc/svc/units/web.unit.d/out.conf"
