@@ -123,7 +123,8 @@ static int assign_relay_idle(struct parse_ctx *ctx, const char *value, struct sv
                 return 0;
         uint64_t usec;
         if (parse_timespan(value, &usec) < 0 || usec < USEC_PER_SEC)
-                return ctx_error(ctx, "RelayIdleSec=%s: expected a time span of at least 1 s, such as 3600 or 1h",
+                return ctx_error(ctx,
+                                 "RelayIdleSec=%s: expected a time span of at least 1 s, such as 3600 or 1h",
                                  ctx_short(ctx, value));
         c->relay_idle_usec = usec;
         c->relay_idle_set = true;

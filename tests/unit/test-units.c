@@ -1096,7 +1096,8 @@ static void test_units__svcd_conf_relay_idle(void **state _unused_) {
         assert_int_equal(svcd_conf_load(p, &c, &d), 0);
         assert_false(c.relay_idle_set); /* the empty value resets to the default */
         rm_rf(dir);
-        expect_conf_error("[Network]\nRelayIdleSec=500ms\n", 2, "RelayIdleSec=500ms: expected a time span of at least 1 s");
+        expect_conf_error("[Network]\nRelayIdleSec=500ms\n", 2,
+                          "RelayIdleSec=500ms: expected a time span of at least 1 s");
         expect_conf_error("[Network]\n\nRelayIdleSec=soon\n", 3, "expected a time span");
 }
 

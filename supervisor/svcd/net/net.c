@@ -337,7 +337,8 @@ static void choose_subnet6(struct net *n) {
                 return;
         }
         if (r < 0) {
-                log_warning_errno(r, "Cannot read the host's IPv6 routes: %m; services get IPv4 addresses only");
+                log_warning_errno(r,
+                                  "Cannot read the host's IPv6 routes: %m; services get IPv4 addresses only");
                 return;
         }
         n->ipv6 = true;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The [::1] relay (relay.h). TCP: one buffer per direction; a side is read only while its buffer
  * is empty, so a slow reader holds back the writer (TCP's own flow control), and memory stays at
- * 2 * RELAY_BUF per connection. UDP: one datagram buffer per port, passed on at once; a datagram
+ * 2 * RELAY_BUF per connection. UDP: one datagram buffer for all, passed on at once; a datagram
  * that cannot be sent now is dropped, as a router would. */
 
 #include <inttypes.h>
@@ -52,8 +52,11 @@ struct relay {
         struct flow *flows;
         unsigned n_conns; /* connections or flows */
         bool warned;
-        char *dgram; /* UDP: the datagram being passed on */
 };
+
+/* The datagram being passed on, for every UDP relay: the loop has one thread, and a datagram is
+ * sent on before the next is read, so a large range of UDP ports costs no buffer each. */
+static char dgram[RELAY_DGRAM];
 
 /* Descriptors held by the connections and flows of every relay of svcd, and how many they may
  * hold: a quarter of RLIMIT_NOFILE, read once (a connection takes two, a flow one). */
@@ -62,7 +65,8 @@ static unsigned fds_used, fds_budget;
 static unsigned budget(void) {
         if (fds_budget == 0) {
                 struct rlimit rl;
-                rlim_t cur = getrlimit(RLIMIT_NOFILE, &rl) >= 0 && rl.rlim_cur != RLIM_INFINITY ? rl.rlim_cur : 1024;
+                rlim_t cur = getrlimit(RLIMIT_NOFILE, &rl) >= 0 && rl.rlim_cur != RLIM_INFINITY ? rl.rlim_cur
+                                                                                                : 1024;
                 fds_budget = (unsigned) MIN(MAX(cur / 4, (rlim_t) 8), (rlim_t) 1 << 20);
         }
         return fds_budget;
@@ -77,10 +81,12 @@ static bool relay_take(struct relay *r, unsigned k) {
                 return true;
         }
         if (!r->warned)
-                log_warning("Relay of %s: %u connections on it, %u descriptors held by svcd's relays (at most %u, "
-                            "a quarter of RLIMIT_NOFILE, and %u connections per port): refusing more until some "
-                            "end",
-                            r->label, r->n_conns, fds_used, budget(), RELAY_MAX_CONNS);
+                log_warning(
+                        "Relay of %s: %u connections on it, %u descriptors held by svcd's relays (at most "
+                        "%u, "
+                        "a quarter of RLIMIT_NOFILE, and %u connections per port): refusing more until some "
+                        "end",
+                        r->label, r->n_conns, fds_used, budget(), RELAY_MAX_CONNS);
         r->warned = true;
         return false;
 }
@@ -100,11 +106,11 @@ static void touch(const struct relay *r, uint64_t *last) {
 
 /* An idle timer that fires once the relay's idle time has passed since *LAST; traffic only moves
  * *LAST, and the timer, when it fires early, moves itself (idle_expired). */
-static int idle_start(const struct relay *r, sd_event_source **ret, uint64_t *last, sd_event_time_handler_t cb,
-                      void *userdata) {
+static int idle_start(const struct relay *r, sd_event_source **ret, uint64_t *last,
+                      sd_event_time_handler_t cb, void *userdata) {
         touch(r, last);
-        return sd_event_add_time(sd_event_source_get_event(r->src), ret, CLOCK_MONOTONIC, *last + relay_idle(r),
-                                 IDLE_ACCURACY_USEC, cb, userdata);
+        return sd_event_add_time(sd_event_source_get_event(r->src), ret, CLOCK_MONOTONIC,
+                                 *last + relay_idle(r), IDLE_ACCURACY_USEC, cb, userdata);
 }
 
 /* Whether LAST is the relay's idle time old at NOW; if not, the timer S fires again then. */
@@ -279,11 +285,11 @@ static void flow_free(struct flow *f) {
 static int on_flow(sd_event_source *s _unused_, int fd, uint32_t revents _unused_, void *userdata) {
         struct flow *f = userdata;
         struct relay *r = f->relay;
-        ssize_t n = recv(fd, r->dgram, RELAY_DGRAM, 0);
+        ssize_t n = recv(fd, dgram, RELAY_DGRAM, 0);
         if (n < 0) /* ECONNREFUSED: nothing listens in the service (yet) */
                 return 0;
         touch(r, &f->last);
-        (void) sendto(r->fd, r->dgram, (size_t) n, MSG_DONTWAIT, (const struct sockaddr *) &f->client,
+        (void) sendto(r->fd, dgram, (size_t) n, MSG_DONTWAIT, (const struct sockaddr *) &f->client,
                       sizeof(f->client));
         return 0;
 }
@@ -334,7 +340,7 @@ static int on_datagram(sd_event_source *s _unused_, int fd, uint32_t revents _un
         struct relay *r = userdata;
         struct sockaddr_in6 from;
         socklen_t len = sizeof(from);
-        ssize_t n = recvfrom(fd, r->dgram, RELAY_DGRAM, 0, (struct sockaddr *) &from, &len);
+        ssize_t n = recvfrom(fd, dgram, RELAY_DGRAM, 0, (struct sockaddr *) &from, &len);
         if (n < 0 || len != sizeof(from))
                 return 0;
         struct flow *f = flow_find(r, &from);
@@ -346,7 +352,7 @@ static int on_datagram(sd_event_source *s _unused_, int fd, uint32_t revents _un
                 }
         }
         touch(r, &f->last);
-        (void) send(f->fd, r->dgram, (size_t) n, MSG_DONTWAIT);
+        (void) send(f->fd, dgram, (size_t) n, MSG_DONTWAIT);
         return 0;
 }
 
@@ -365,9 +371,7 @@ int relay_add(sd_event *event, int listen_fd, const struct relay_spec *spec, str
         r->target.sin6_port = htons(spec->port);
         memcpy(&r->target.sin6_addr, spec->target, 16);
         r->label = strdup(spec->label);
-        if (r->protocol == IPPROTO_UDP)
-                r->dgram = malloc(RELAY_DGRAM);
-        if (!r->label || (r->protocol == IPPROTO_UDP && !r->dgram))
+        if (!r->label)
                 return -ENOMEM;
         int k = sd_event_add_io(event, &r->src, listen_fd, EPOLLIN,
                                 r->protocol == IPPROTO_UDP ? on_datagram : on_accept, r);
@@ -384,7 +388,6 @@ void relay_free_all(struct relay *list) {
                         flow_free(r->flows);
                 sd_event_source_disable_unref(r->src);
                 safe_close(r->fd);
-                free(r->dgram);
                 free(r->label);
                 free(r);
         }
