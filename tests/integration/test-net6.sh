@@ -82,7 +82,7 @@ ExecStart=/bin/sh -c 'python3 $T/netprobe.py udp-serve 53 & exec python3 $T/netp
 PublishPort=[::1]:8007:7
 PublishPort=[::1]:8053:53/udp
 EOF
-        printf '[Network]\nRelayIdleSec=3\n' >"$T/etc/svc/svcd.conf"
+        printf '[Network]\nRelayIdleSec=4\n' >"$T/etc/svc/svcd.conf"
         ulimit -n 256
         start_svcd
         svc start echo || fail "svc start echo: $(svc status echo)"
@@ -90,7 +90,7 @@ EOF
         wait_until 10 log_has echo "listening on udp 53" || fail "echo: $(svc logs echo)"
         local before during
         before=$(svcd_fds)
-        probe "$HOST" tcp-hold ::1 8007 200 1 5 >"$T/hold" &
+        probe "$HOST" tcp-hold ::1 8007 200 1 6.5 >"$T/hold" &
         wait_until 5 lines_at_least "$T/hold" 1 || fail "the client did not report"
         during=$(svcd_fds)
         assert_eq "after 1 s: open 32" "$(sed -n 1p "$T/hold")" "connections svcd kept open of 200"
@@ -100,7 +100,7 @@ EOF
                 "svcd's warning"
         svc status echo >/dev/null || fail "svc status while the relay is full"
         wait_until 10 lines_at_least "$T/hold" 2 || fail "the client did not report twice"
-        assert_eq "after 5 s: open 0" "$(sed -n 2p "$T/hold")" "the idle connections after RelayIdleSec=3"
+        assert_eq "after 6.5 s: open 0" "$(sed -n 2p "$T/hold")" "the idle connections after RelayIdleSec=4"
         assert_eq "same 65536" "$(probe "$HOST" tcp-roundtrip ::1 8007 65536)" "a new connection once they were closed"
         local host_end
         host_end=$(python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]) - 1)' "$(json_field echo address6)")

@@ -460,7 +460,7 @@ static int start_relay(struct service *s, const struct publish_spec *p, unsigned
                 if (r < 0)
                         return r;
         }
-        if ((p->protocol == IPPROTO_TCP && listen(fd, 64) < 0) || fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+        if ((p->protocol == IPPROTO_TCP && listen(fd, SOMAXCONN) < 0) || fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
                 int r = -errno;
                 safe_close(fd);
                 return r;
