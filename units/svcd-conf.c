@@ -117,6 +117,20 @@ static int assign_notify(struct parse_ctx *ctx, const char *key, const char *val
         return *field ? 0 : -ENOMEM;
 }
 
+static int assign_relay_idle(struct parse_ctx *ctx, const char *value, struct svcd_conf *c) {
+        c->relay_idle_set = false;
+        if (!*value)
+                return 0;
+        uint64_t usec;
+        if (parse_timespan(value, &usec) < 0 || usec < USEC_PER_SEC)
+                return ctx_error(ctx,
+                                 "RelayIdleSec=%s: expected a time span of at least 1 s, such as 3600 or 1h",
+                                 ctx_short(ctx, value));
+        c->relay_idle_usec = usec;
+        c->relay_idle_set = true;
+        return 0;
+}
+
 static int assign(struct parse_ctx *ctx, const char *key, const char *value) {
         struct svcd_conf *c = ctx->userdata;
         if (streq(ctx->section, "Manager") && streq(key, "DefaultOnFailure"))
@@ -139,8 +153,11 @@ static int assign(struct parse_ctx *ctx, const char *key, const char *value) {
         }
         if (streq(ctx->section, "Network") && streq(key, "Subnet6"))
                 return assign_subnet6(ctx, value, c);
+        if (streq(ctx->section, "Network") && streq(key, "RelayIdleSec"))
+                return assign_relay_idle(ctx, value, c);
         return ctx_error(ctx,
-                         "unknown key %s= in [%s]: svcd.conf knows Subnet= and Subnet6= in [Network], "
+                         "unknown key %s= in [%s]: svcd.conf knows Subnet=, Subnet6= and RelayIdleSec= in "
+                         "[Network], "
                          "DefaultOnFailure= and DefaultOnHealthChange= in [Manager]",
                          ctx_short(ctx, key), ctx->section);
 }

@@ -8,6 +8,8 @@
  *   Subnet6=fd12:3456:789a:1::/64   the IPv6 pool (one /127 per service, in the /31's slot); by
  *                           default the first /64 of a random ULA /48 kept in
  *                           ROOT/var/lib/svc/subnet6
+ *   RelayIdleSec=1h         a connection to a port on the host's [::1] (relayed by svcd) with no
+ *                           traffic for this long is closed; a UDP flow after at most 60 s
  *
  *   [Manager]
  *   DefaultOnFailure=notify-mail@%n        OnFailure= of every unit that names none
@@ -21,12 +23,16 @@
 
 #include "units/unit.h"
 
+#define RELAY_IDLE_DEFAULT_USEC (3600 * 1000000ULL)
+
 struct svcd_conf {
         bool subnet_set;
         uint32_t subnet; /* host byte order, host bits zero */
         unsigned subnet_prefix; /* 8..28 */
         bool subnet6_set;
         uint8_t subnet6[16]; /* a /64 of fd00::/8, host bits zero */
+        bool relay_idle_set;
+        uint64_t relay_idle_usec; /* at least 1 s */
         char *default_on_failure, *default_on_health_change; /* unit names with %n, or NULL */
 };
 

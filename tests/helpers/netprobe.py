@@ -7,6 +7,10 @@ it, and clients that print what they got.
   tcp-ask HOST PORT        connects, prints the answer (exit 1 and the error when it cannot)
   udp-ask HOST PORT        sends a datagram, prints the answer
   tcp-ask6, udp-ask6       the same over IPv6 only (a name resolved to its IPv6 address)
+  tcp-hold HOST PORT N SECONDS...
+                           opens N connections and sends nothing; at each of SECONDS (counted
+                           from the last connect, ascending) prints "after S s: open K" (K: not
+                           yet closed by the other end)
   tcp-echo PORT            sends back all a connection sent, once it has ended its side
   tcp-roundtrip HOST PORT BYTES
                            sends BYTES random bytes, ends its side, prints "same N" when the
@@ -21,6 +25,7 @@ Servers listen on both families where the namespace has IPv6, and print an IPv4 
 import os
 import socket
 import sys
+import time
 
 
 def listener(kind):
@@ -84,6 +89,32 @@ def ask(kind, host, port, family=socket.AF_INET):
     except OSError as e:
         print(f"error {e}", flush=True)
         sys.exit(1)
+
+
+def hold(host, port, n, checkpoints):
+    target = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
+    socks = []
+    for _ in range(n):
+        s = socket.socket(target[0], socket.SOCK_STREAM)
+        s.settimeout(3)
+        try:
+            s.connect(target[4])
+            s.setblocking(False)
+            socks.append(s)
+        except OSError:
+            s.close()
+    start = time.monotonic()
+    for at in checkpoints:
+        time.sleep(max(0.0, start + at - time.monotonic()))
+        open_now = 0
+        for s in socks:
+            try:
+                open_now += s.recv(1, socket.MSG_PEEK) != b""
+            except BlockingIOError:
+                open_now += 1
+            except OSError:
+                pass
+        print(f"after {at:g} s: open {open_now}", flush=True)
 
 
 def smtp_sink(port, path):
@@ -175,14 +206,14 @@ def main():
         serve_udp(int(args[0]))
     elif mode == "smtp-sink":
         smtp_sink(int(args[0]), args[1])
-    elif mode in ("tcp-ask", "udp-ask"):
-        ask(mode[:3], args[0], int(args[1]))
+    elif mode in ("tcp-ask", "udp-ask", "tcp-ask6", "udp-ask6"):
+        ask(mode[:3], args[0], int(args[1]), socket.AF_INET6 if mode.endswith("6") else socket.AF_INET)
     elif mode == "tcp-echo":
         serve_echo(int(args[0]))
     elif mode == "tcp-roundtrip":
         roundtrip(args[0], int(args[1]), int(args[2]))
-    elif mode in ("tcp-ask6", "udp-ask6"):
-        ask(mode[:3], args[0], int(args[1]), socket.AF_INET6)
+    elif mode == "tcp-hold":
+        hold(args[0], int(args[1]), int(args[2]), [float(a) for a in args[3:]])
     else:
         sys.exit(f"unknown mode {mode}")
 

@@ -4,7 +4,8 @@
 # (NAME.service.d/svc.conf) naming the tree, the published ports and the shared paths; a real
 # client proves that it answers. The tree is the cached bookworm tree of
 # contrib/test-daemon-tree.sh, bound read-only into each test's root. svcd runs in a network
-# namespace of the test, and the clients reach the published ports there on 127.0.0.1.
+# namespace of the test, and the clients reach the published ports there on 127.0.0.1; the IPv6
+# clients (client_ns) come from a namespace of their own, over a veth, as in test-net6.sh.
 . "$(dirname "$0")/lib.sh"
 
 CACHE=${SVC_TEST_TREES:-/var/cache/svc/test-trees}/bookworm-daemons-v1
@@ -42,14 +43,71 @@ in_ns() {
         nsenter --net="/run/netns/$NS" "$@"
 }
 
+# client_ns: a client namespace on a veth to svcd's, IPv6 only: fd50:1::2 there, fd50:1::1 on
+# svcd's side. Call before start_svcd.
+client_ns() {
+        CLIENT=svct-${T##*.}-c
+        netns_add "$CLIENT"
+        ip -n "$NS" link add lan type veth peer name eth0 netns "$CLIENT" || fail "veth lan"
+        ip -n "$NS" addr add fd50:1::1/64 dev lan nodad
+        ip -n "$CLIENT" addr add fd50:1::2/64 dev eth0 nodad
+        ip -n "$NS" link set lan up
+        ip -n "$CLIENT" link set eth0 up
+}
+
+# in_client CMD...: a client in the client namespace.
+in_client() {
+        nsenter --net="/run/netns/$CLIENT" "$@"
+}
+
+# upgradable_tree: the cached tree as generation 1 of the Debian tree deb, which svc tree upgrade
+# can upgrade without the network, as in test-trees.sh: svc-testpkg 1.0 is installed, 1.1 is in
+# a file: repository that is the tree's only apt source. Generation 1 is an overlay on the cache
+# (which stays untouched); the trees live in memory, where svc tree upgrade's copy of 636 MB
+# takes seconds instead of tens.
+upgradable_tree() {
+        [ -f "$CACHE/etc/debian_version" ] ||
+                fail "the cached daemon tree $CACHE is missing: contrib/test-daemon-tree.sh builds it (make test-deps runs it)"
+        local trees=$T/var/lib/svc/trees gen=$T/var/lib/svc/trees/.deb/1 pkg=$T/pkg v
+        mkdir -p "$trees" "$T/ovl/upper" "$T/ovl/work" "$T/etc/svc/units"
+        mount -t tmpfs -o size=2g,mode=0755 svct-trees "$trees" || fail "tmpfs for the trees"
+        mkdir -p "$gen"
+        mount -t overlay -o "lowerdir=$CACHE,upperdir=$T/ovl/upper,workdir=$T/ovl/work" svct-deb "$gen" ||
+                fail "overlay on $CACHE"
+        ln -s .deb/1 "$trees/deb"
+        printf '{"origin":"debian","suite":"bookworm","generation":1,"generations":{"1":{"how":"create"}}}\n' \
+                >"$trees/.deb/manifest.json"
+        mkdir -p "$gen/srv/repo"
+        for v in 1.0 1.1; do
+                rm -rf "$pkg"
+                mkdir -p "$pkg/DEBIAN"
+                printf 'Package: svc-testpkg\nVersion: %s\nArchitecture: all\nMaintainer: svc <svc@localhost>\nDescription: svc test package\n' \
+                        "$v" >"$pkg/DEBIAN/control"
+                dpkg-deb --root-owner-group --build "$pkg" "$T/svc-testpkg_${v}_all.deb" >/dev/null || fail "dpkg-deb"
+        done
+        cp "$T/svc-testpkg_1.0_all.deb" "$gen/tmp/"
+        chroot "$gen" dpkg -i /tmp/svc-testpkg_1.0_all.deb >/dev/null || fail "dpkg -i svc-testpkg 1.0"
+        rm "$gen/tmp/svc-testpkg_1.0_all.deb"
+        mv "$T/svc-testpkg_1.1_all.deb" "$gen/srv/repo/"
+        (cd "$gen/srv/repo" && dpkg-scanpackages . /dev/null >Packages 2>/dev/null) || fail "dpkg-scanpackages"
+        echo 'deb [trusted=yes] file:/srv/repo ./' >"$gen/etc/apt/sources.list"
+        NS=svct-${T##*.}
+        netns_add "$NS"
+        # shellcheck disable=SC2034 # read by start_svcd (lib.sh)
+        SVCD_NETNS=$NS
+}
+
 start_ok() {
         svc start "$1" || fail "svc start $1: $(svc status "$1" 2>&1) $(logof "$1" | tail -n 20)"
 }
 
-# nginx answers a GET through its published port; its access log, under the service's own
-# /var, keeps the first request across svc restart.
-test_nginx_serves_and_keeps_its_log() {
-        daemons
+# nginx answers a GET through its published port over IPv4 (127.0.0.1), over IPv6 from a client
+# namespace (the client's own address in the access log) and on the host's [::1] (svcd's relay);
+# its access log, under the service's own /var, keeps every request across svc restart and svc
+# tree upgrade, which restarts nginx onto the new generation of its tree.
+test_nginx_serves_both_families_and_keeps_its_log_across_upgrade() {
+        upgradable_tree
+        client_ns
         packaged nginx <<'EOF'
 [Service]
 RootDirectory=deb
@@ -60,6 +118,10 @@ EOF
         local page
         page=$(in_ns curl -sS --max-time 5 http://127.0.0.1:8080/) || fail "GET / failed: $(logof nginx)"
         assert_contains "$page" "Welcome to nginx" "the default page"
+        page=$(in_client curl -sS --max-time 5 'http://[fd50:1::1]:8080/over-ipv6') || fail "GET over IPv6 failed: $(logof nginx)"
+        assert_contains "$page" "404 Not Found" "nginx's answer over IPv6"
+        page=$(in_ns curl -sS --max-time 5 'http://[::1]:8080/') || fail "GET on [::1] failed"
+        assert_contains "$page" "Welcome to nginx" "the page on the host's [::1]"
         in_ns curl -sS --max-time 5 -o /dev/null http://127.0.0.1:8080/first-request || :
         svc restart nginx || fail "svc restart nginx: $(logof nginx | tail -n 20)"
         page=$(in_ns curl -sS --max-time 5 http://127.0.0.1:8080/) || fail "GET / after the restart failed"
@@ -67,6 +129,18 @@ EOF
         local log
         log=$(svc exec nginx cat /var/log/nginx/access.log) || fail "no access log"
         assert_contains "$log" "GET /first-request" "the access log after the restart"
+        assert_contains "$log" 'fd50:1::2 - - [' "the IPv6 client's own address in the access log"
+        local out
+        out=$(svc tree upgrade deb 2>&1) || fail "svc tree upgrade failed: $out"
+        assert_contains "$out" "generation 2 is current, upgraded from 1: svc-testpkg 1.0 -> 1.1" "svc tree upgrade"
+        wait_until 10 eval '[ "$(svc status --json nginx | sed -n "s/.*\"tree_path\":\"\\([^\"]*\\)\".*/\\1/p")" = "$T/var/lib/svc/trees/.deb/2" ]' ||
+                fail "nginx did not restart onto generation 2: $(svc status nginx)"
+        assert_eq 1.1 "$(svc exec nginx dpkg-query -W -f '${Version}' svc-testpkg)" "the new generation's package"
+        page=$(in_client curl -sS --max-time 5 'http://[fd50:1::1]:8080/') || fail "GET over IPv6 after the upgrade failed: $(logof nginx | tail)"
+        assert_contains "$page" "Welcome to nginx" "the page after the upgrade"
+        log=$(svc exec nginx cat /var/log/nginx/access.log) || fail "no access log after the upgrade"
+        assert_contains "$log" "GET /first-request" "the access log after the upgrade"
+        assert_contains "$log" "GET /over-ipv6" "the IPv6 request in the access log after the upgrade"
 }
 
 # sshd: a key made by the test logs in as root and runs a command; svc restart ssh keeps an open
@@ -124,14 +198,18 @@ EOF
         assert_contains "$(svc logs cron)" "svcjob: cron-job-ran" "svc logs cron"
 }
 
-# vsftpd: anonymous passive downloads through published ports, with EPSV and with PASV.
+# vsftpd: anonymous passive downloads through published ports: over IPv4 with EPSV and with
+# PASV, over IPv6 with EPSV (RFC 2428: the reply names only the port, the client connects to the
+# address it used) from a client namespace and on the host's [::1]. listen_ipv6=YES, as Debian
+# ships it: one socket for both families.
 test_vsftpd_passive_download() {
         daemons
+        client_ns
         mkdir -p "$T/ftp"
         echo "hello over ftp" >"$T/ftp/hello.txt"
         cat >"$T/vsftpd.conf" <<'EOF'
-listen=YES
-listen_ipv6=NO
+listen=NO
+listen_ipv6=YES
 anonymous_enable=YES
 no_anon_password=YES
 anon_root=/srv/ftp
@@ -158,6 +236,10 @@ EOF
         assert_eq "hello over ftp" "$out" "EPSV download"
         out=$(in_ns curl -sS --max-time 5 --disable-epsv ftp://127.0.0.1:2121/hello.txt) || fail "PASV download failed"
         assert_eq "hello over ftp" "$out" "PASV download"
+        out=$(in_client curl -sS --max-time 5 'ftp://[fd50:1::1]:2121/hello.txt') || fail "EPSV download over IPv6 failed: $(logof vsftpd | tail)"
+        assert_eq "hello over ftp" "$out" "EPSV download over IPv6"
+        out=$(in_ns curl -sS --max-time 5 'ftp://[::1]:2121/hello.txt') || fail "EPSV download on [::1] failed: $(logof vsftpd | tail)"
+        assert_eq "hello over ftp" "$out" "EPSV download on [::1]"
 }
 
 # redis answers PING, SET and GET (redis-cli of the tree, inside the service); the value, saved

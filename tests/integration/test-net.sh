@@ -1,78 +1,14 @@
 #!/usr/bin/env bash
 # Networking: PublishPort= and Outbound=, a routed veth pair per service and svcd's nftables table.
-# Every test builds its own world of network namespaces and never touches the machine's network:
-#
-#   client 10.250.1.2 ---lan--- 10.250.1.1 host 10.251.1.1 ---wan--- 10.251.1.2 internet
-#
-# svcd runs in "host". The internet has no route back to the client or to the services: only what
-# the host masquerades can get an answer from it.
+# Every test builds its own world of network namespaces (net-lib.sh's topology, IPv4 only here;
+# test-net6.sh adds IPv6) and never touches the machine's network.
 . "$(dirname "$0")/lib.sh"
-HELPERS=$(cd "$(dirname "$0")/../helpers" && pwd)
+. "$(dirname "$0")/net-lib.sh"
 EXAMPLES=$(cd "$(dirname "$0")/../../units/examples" && pwd)
 CONTRIB=$(cd "$(dirname "$0")/../../contrib" && pwd)
 
-topology() {
-        local id=${T##*.}
-        HOST=svct-$id-host CLIENT=svct-$id-client NET=svct-$id-inet
-        netns_add "$HOST"
-        netns_add "$CLIENT"
-        netns_add "$NET"
-        ip -n "$HOST" link add lan type veth peer name eth0 netns "$CLIENT" || fail "veth lan"
-        ip -n "$HOST" link add wan type veth peer name eth0 netns "$NET" || fail "veth wan"
-        ip -n "$HOST" addr add 10.250.1.1/24 dev lan
-        ip -n "$HOST" addr add 10.251.1.1/24 dev wan
-        ip -n "$HOST" link set lan up
-        ip -n "$HOST" link set wan up
-        ip -n "$CLIENT" addr add 10.250.1.2/24 dev eth0
-        ip -n "$CLIENT" link set eth0 up
-        ip -n "$CLIENT" route add default via 10.250.1.1
-        ip -n "$NET" addr add 10.251.1.2/24 dev eth0
-        ip -n "$NET" link set eth0 up
-        # shellcheck disable=SC2034 # read by start_svcd (lib.sh)
-        SVCD_NETNS=$HOST
-        cp "$HELPERS/netprobe.py" "$T/netprobe.py"
-}
-
-# probe NS ARGS...: netprobe.py in a namespace of the test.
-probe() {
-        local ns=$1
-        shift
-        nsenter --net="/run/netns/$ns" python3 "$T/netprobe.py" "$@"
-}
-
-# in_host CMD...: a command in the host namespace (where svcd runs).
-in_host() {
-        nsenter --net="/run/netns/$HOST" "$@"
-}
-
-log_has() { # NAME TEXT
-        grep -q -- "$2" "$T/var/log/svc/$1/current" 2>/dev/null
-}
-
 address_of() {
-        svc status --json "$1" | sed -n 's/.*"address":"\([0-9.]*\)".*/\1/p'
-}
-
-# What svc leaves in the host namespace: links besides lo, lan and wan, addresses of the services'
-# pools, nftables tables, forwarding. Empty when nothing is left.
-leftovers() {
-        in_host ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -v -x -e lo -e lan -e wan |
-                sed 's/^/link /'
-        in_host ip -o -4 addr | awk '{ print $4 }' | grep -v -e '^127\.' -e '^10\.250\.' -e '^10\.251\.' |
-                sed 's/^/address /'
-        in_host ip -4 route | grep -v -e '^10\.250\.' -e '^10\.251\.' | sed 's/^/route /'
-        in_host nft list tables | sed 's/^/nft /'
-        [ "$(in_host sysctl -n net.ipv4.ip_forward)" = 0 ] || echo "ip_forward 1"
-}
-
-# A TCP and a UDP server in one service, each telling the client the address it sees.
-web_unit() {
-        unit web <<EOF
-[Service]
-ExecStart=/bin/sh -c 'python3 $T/netprobe.py udp-serve 53 & exec python3 $T/netprobe.py tcp-serve 80'
-PublishPort=8080:80
-PublishPort=5353:53/udp
-EOF
+        json_field "$1" address
 }
 
 test_published_ports_reach_the_service_with_the_clients_address() {

@@ -1,90 +1,8 @@
 #!/usr/bin/env bash
 # IPv6 for services: PublishPort= and Outbound= over IPv6, in a world of network namespaces the
-# test makes (test-net.sh's, with IPv6 beside IPv4):
-#
-#   client fd50:1::2 ---lan--- fd50:1::1 host fd51:1::1 ---wan--- fd51:1::2 internet
-#          10.250.1.2          10.250.1.1     10.251.1.1          10.251.1.2
-#
-# svcd runs in "host", created with IPv4 and IPv6 forwarding off, so that the checks that svcd
-# puts them back mean something. The internet has no route back to the client or to the services.
+# test makes (net-lib.sh's topology, with IPv6 beside IPv4).
 . "$(dirname "$0")/lib.sh"
-HELPERS=$(cd "$(dirname "$0")/../helpers" && pwd)
-
-# topology [ipv4-only]: the namespaces; with ipv4-only, the host has IPv6 disabled by sysctl.
-topology() {
-        local id=${T##*.}
-        HOST=svct-$id-host CLIENT=svct-$id-client NET=svct-$id-inet
-        netns_add "$HOST"
-        netns_add "$CLIENT"
-        netns_add "$NET"
-        in_host sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0 || fail "sysctl"
-        if [ "${1:-}" = ipv4-only ]; then
-                in_host sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 ||
-                        fail "cannot disable IPv6 in $HOST"
-        fi
-        ip -n "$HOST" link add lan type veth peer name eth0 netns "$CLIENT" || fail "veth lan"
-        ip -n "$HOST" link add wan type veth peer name eth0 netns "$NET" || fail "veth wan"
-        ip -n "$HOST" addr add 10.250.1.1/24 dev lan
-        ip -n "$HOST" addr add 10.251.1.1/24 dev wan
-        ip -n "$CLIENT" addr add 10.250.1.2/24 dev eth0
-        ip -n "$NET" addr add 10.251.1.2/24 dev eth0
-        ip -n "$CLIENT" addr add fd50:1::2/64 dev eth0 nodad
-        ip -n "$NET" addr add fd51:1::2/64 dev eth0 nodad
-        if [ "${1:-}" != ipv4-only ]; then
-                ip -n "$HOST" addr add fd50:1::1/64 dev lan nodad
-                ip -n "$HOST" addr add fd51:1::1/64 dev wan nodad
-        fi
-        local ns
-        for ns in "$HOST:lan" "$HOST:wan" "$CLIENT:eth0" "$NET:eth0"; do
-                ip -n "${ns%:*}" link set "${ns#*:}" up
-        done
-        ip -n "$CLIENT" route add default via 10.250.1.1
-        ip -n "$CLIENT" -6 route add default via fd50:1::1
-        # shellcheck disable=SC2034 # read by start_svcd (lib.sh)
-        SVCD_NETNS=$HOST
-        cp "$HELPERS/netprobe.py" "$T/netprobe.py"
-}
-
-probe() { # NS ARGS...: netprobe.py in a namespace of the test
-        local ns=$1
-        shift
-        nsenter --net="/run/netns/$ns" python3 "$T/netprobe.py" "$@"
-}
-
-in_host() {
-        nsenter --net="/run/netns/$HOST" "$@"
-}
-
-log_has() { # NAME TEXT
-        grep -q -- "$2" "$T/var/log/svc/$1/current" 2>/dev/null
-}
-
-json_field() { # NAME FIELD
-        svc status --json "$1" | sed -n "s/.*\"$2\":\"\\([0-9a-f.:]*\\)\".*/\\1/p"
-}
-
-# What svc leaves in the host namespace, both families: links besides lo, lan and wan, addresses
-# and routes of the services' pools, nftables tables, forwarding. Empty when nothing is left.
-leftovers() {
-        in_host ip -o link | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -v -x -e lo -e lan -e wan |
-                sed 's/^/link /'
-        in_host ip -o addr | awk '{ print $4 }' | grep -v -e '^127\.' -e '^::1/' -e '^10\.25[01]\.' \
-                -e '^fd5[01]:1::' -e '^fe80:' | sed 's/^/address /'
-        in_host ip -4 route | grep -v -e '^10\.25[01]\.' | sed 's/^/route /'
-        in_host ip -6 route | grep -v -e '^fd5[01]:1::/64' -e '^fe80::/64' -e '^multicast' | sed 's/^/route6 /'
-        in_host nft list tables | sed 's/^/nft /'
-        [ "$(in_host sysctl -n net.ipv4.ip_forward)" = 0 ] || echo "ip_forward 1"
-        [ "$(in_host sysctl -n net.ipv6.conf.all.forwarding)" = 0 ] || echo "ipv6 forwarding 1"
-}
-
-web_unit() {
-        unit web <<EOF
-[Service]
-ExecStart=/bin/sh -c 'python3 $T/netprobe.py udp-serve 53 & exec python3 $T/netprobe.py tcp-serve 80'
-PublishPort=8080:80
-PublishPort=5353:53/udp
-EOF
-}
+. "$(dirname "$0")/net-lib.sh"
 
 start_web() {
         svc start web || fail "svc start web"
@@ -93,7 +11,7 @@ start_web() {
 }
 
 test_published_ports_over_ipv6_reach_the_service_with_the_clients_address() {
-        topology
+        topology ipv6
         web_unit
         start_svcd
         start_web
@@ -122,7 +40,7 @@ test_published_ports_over_ipv6_reach_the_service_with_the_clients_address() {
 }
 
 test_tcp_ports_on_the_hosts_loopback_are_relayed() {
-        topology
+        topology ipv6
         web_unit
         unit echo <<EOF
 [Service]
@@ -138,6 +56,7 @@ EOF
         host_end=$(python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]) - 1)' "$a6")
         # A port without a host address is on [::1] too; the service sees the host's end.
         assert_eq "peer $host_end" "$(probe "$HOST" tcp-ask6 ::1 8080)" "TCP from [::1]"
+        assert_eq "peer $host_end" "$(probe "$HOST" udp-ask6 ::1 5353)" "UDP from [::1]"
         # A megabyte each way through the relay, the client's end of stream passed on.
         assert_eq "same 1048576" "$(probe "$HOST" tcp-roundtrip ::1 8007 1048576)" "echo through [::1]:8007"
         assert_contains "$(probe "$CLIENT" tcp-ask6 fd50:1::1 8007)" "error" "[::1]:8007 from the LAN"
@@ -147,8 +66,52 @@ EOF
         assert_eq "" "$(leftovers)" "after svc stop"
 }
 
+svcd_fds() {
+        find "/proc/$SVCD_PID/fd" -mindepth 1 | wc -l
+}
+
+# A hostile client on the host opens connections to a relayed port and sends nothing: svcd takes
+# as many as its budget allows (a quarter of its RLIMIT_NOFILE: 64 descriptors under ulimit -n
+# 256, so 32 connections), refuses the rest at once, closes the idle ones after RelayIdleSec=,
+# and goes on serving. A UDP flow on [::1] holds a descriptor until it has been idle as long.
+test_the_relay_bounds_its_connections_and_closes_idle_ones() {
+        topology ipv6
+        unit echo <<EOF
+[Service]
+ExecStart=/bin/sh -c 'python3 $T/netprobe.py udp-serve 53 & exec python3 $T/netprobe.py tcp-echo 7'
+PublishPort=[::1]:8007:7
+PublishPort=[::1]:8053:53/udp
+EOF
+        printf '[Network]\nRelayIdleSec=4\n' >"$T/etc/svc/svcd.conf"
+        ulimit -n 256
+        start_svcd
+        svc start echo || fail "svc start echo: $(svc status echo)"
+        wait_until 10 log_has echo "listening on tcp 7" || fail "echo: $(svc logs echo)"
+        wait_until 10 log_has echo "listening on udp 53" || fail "echo: $(svc logs echo)"
+        local before during
+        before=$(svcd_fds)
+        probe "$HOST" tcp-hold ::1 8007 200 1 6.5 >"$T/hold" &
+        wait_until 5 lines_at_least "$T/hold" 1 || fail "the client did not report"
+        during=$(svcd_fds)
+        assert_eq "after 1 s: open 32" "$(sed -n 1p "$T/hold")" "connections svcd kept open of 200"
+        [ "$during" -le $((before + 64)) ] || fail "svcd holds $during descriptors, $before before the client"
+        assert_contains "$(cat "$T/svcd.log")" \
+                "Relay of echo: [::1]:8007/tcp: 32 connections on it, 64 descriptors held by svcd's relays (at most 64," \
+                "svcd's warning"
+        svc status echo >/dev/null || fail "svc status while the relay is full"
+        wait_until 10 lines_at_least "$T/hold" 2 || fail "the client did not report twice"
+        assert_eq "after 6.5 s: open 0" "$(sed -n 2p "$T/hold")" "the idle connections after RelayIdleSec=4"
+        assert_eq "same 65536" "$(probe "$HOST" tcp-roundtrip ::1 8007 65536)" "a new connection once they were closed"
+        local host_end
+        host_end=$(python3 -c 'import ipaddress, sys; print(ipaddress.ip_address(sys.argv[1]) - 1)' "$(json_field echo address6)")
+        wait_until 5 eval '[ "$(svcd_fds)" = "$before" ]' || fail "svcd holds $(svcd_fds) descriptors, $before before"
+        assert_eq "peer $host_end" "$(probe "$HOST" udp-ask6 ::1 8053)" "UDP on [::1]:8053"
+        assert_eq $((before + 1)) "$(svcd_fds)" "svcd's descriptors with one UDP flow"
+        wait_until 8 eval '[ "$(svcd_fds)" = "$before" ]' || fail "the idle UDP flow is still open: $(svcd_fds) descriptors, $before before"
+}
+
 test_a_port_on_an_ipv6_host_address_is_published_there_only() {
-        topology
+        topology ipv6
         ip -n "$HOST" addr add fd50:1::9/64 dev lan nodad
         unit web <<EOF
 [Service]
@@ -176,8 +139,32 @@ EOF
                 "elsewhere's status"
 }
 
+# A /64 of svcd's /48 that the host already routes (the LAN's, a VPN's) is skipped for the next
+# one, as the IPv4 pool skips a /16 in use; svcd.conf's Subnet6= that overlaps one is used with
+# a warning, as Subnet= is.
+test_subnet6_skips_a_64_the_host_routes_and_warns_of_a_configured_one() {
+        topology ipv6
+        web_unit
+        mkdir -p "$T/var/lib/svc"
+        echo fd66:1:2::/48 >"$T/var/lib/svc/subnet6"
+        ip -n "$HOST" -6 route add fd66:1:2::/64 via fd50:1::2 || fail "route"
+        start_svcd
+        start_web
+        assert_contains "$(json_field web address6)" "fd66:1:2:1::" "web's address, in the /48's second /64"
+        assert_eq "peer fd50:1::2" "$(probe "$CLIENT" tcp-ask6 fd50:1::1 8080)" "TCP over IPv6"
+        assert_contains "$(cat "$T/svcd.log")" \
+                "Not taking fd66:1:2::/64 for the services: the host has a route to fd66:1:2::/64" "svcd's log"
+        stop_svcd
+        printf '[Network]\nSubnet6=fd66:1:2::/64\n' >"$T/etc/svc/svcd.conf"
+        start_svcd
+        start_web
+        assert_contains "$(json_field web address6)" "fd66:1:2::" "svcd.conf's Subnet6="
+        assert_contains "$(cat "$T/svcd.log")" \
+                "Subnet6=fd66:1:2::/64 of svcd.conf overlaps the host's route to fd66:1:2::/64" "svcd's warning"
+}
+
 test_outbound_over_ipv6_is_masqueraded_and_without_it_nothing_leaves() {
-        topology
+        topology ipv6
         probe "$NET" tcp-log 9000 "$T/arrived" >/dev/null &
         disown
         wait_until 5 probe "$NET" tcp-ask6 fd51:1::2 9000 || fail "the internet's server does not answer"
@@ -204,7 +191,7 @@ EOF
 }
 
 test_ip_address_deny_keeps_neighbour_discovery() {
-        topology
+        topology ipv6
         probe "$NET" tcp-log 9000 "$T/arrived" >/dev/null &
         disown
         wait_until 5 probe "$NET" tcp-ask6 fd51:1::2 9000 || fail "the internet's server does not answer"
@@ -226,7 +213,7 @@ EOF
 }
 
 test_services_reach_each_other_by_name_over_ipv6() {
-        topology
+        topology ipv6
         unit db <<EOF
 [Service]
 PublishPort=15432:5432
@@ -249,7 +236,7 @@ EOF
 }
 
 test_nothing_is_left_after_stop_or_kill_of_svcd() {
-        topology
+        topology ipv6
         web_unit
         mkdir -p "$T/etc/svc/units/web.unit.d"
         printf '[Service]\nOutbound=yes\n' >"$T/etc/svc/units/web.unit.d/out.conf"

@@ -1140,6 +1140,25 @@ static void test_units__svcd_conf_subnet(void **state _unused_) {
         expect_conf_error("[Service]\nSubnet=10.0.0.0/8\n", 1, "unknown section [Service]");
 }
 
+static void test_units__svcd_conf_relay_idle(void **state _unused_) {
+        char *dir = mktemp_dir();
+        _cleanup_free_ char *p = path_join(dir, "svcd.conf");
+        struct unit_diag d = {};
+        struct svcd_conf c;
+        write_file(dir, "svcd.conf", "[Network]\nRelayIdleSec=90min\n");
+        assert_int_equal(svcd_conf_load(p, &c, &d), 0);
+        assert_int_equal(d.n, 0);
+        assert_true(c.relay_idle_set);
+        assert_int_equal(c.relay_idle_usec, 5400 * USEC_PER_SEC);
+        write_file(dir, "svcd.conf", "[Network]\nRelayIdleSec=2\nRelayIdleSec=\n");
+        assert_int_equal(svcd_conf_load(p, &c, &d), 0);
+        assert_false(c.relay_idle_set); /* the empty value resets to the default */
+        rm_rf(dir);
+        expect_conf_error("[Network]\nRelayIdleSec=500ms\n", 2,
+                          "RelayIdleSec=500ms: expected a time span of at least 1 s");
+        expect_conf_error("[Network]\n\nRelayIdleSec=soon\n", 3, "expected a time span");
+}
+
 static void test_units__svcd_conf_subnet6(void **state _unused_) {
         char *dir = mktemp_dir();
         _cleanup_free_ char *p = path_join(dir, "svcd.conf");
@@ -2840,6 +2859,7 @@ int main(void) {
                 cmocka_unit_test(test_units__publish_port_forms),
                 cmocka_unit_test(test_units__svcd_conf_subnet),
                 cmocka_unit_test(test_units__svcd_conf_subnet6),
+                cmocka_unit_test(test_units__svcd_conf_relay_idle),
                 cmocka_unit_test(test_units__publish_port_ipv6_host_addresses),
                 cmocka_unit_test(test_units__publish_port_refuses_bad_values),
                 cmocka_unit_test(test_units__publish_port_needs_its_own_namespace),

@@ -17,11 +17,12 @@
  * a clash with a program of the host is an error at start, not a silent hijack.
  *
  * IPv6, where svcd's namespace has it (net.ipv6.conf.all.disable_ipv6=0): the same slot gives a
- * /127 out of a /64 of a unique local prefix (svcd.conf's Subnet6=, else the first /64 of a random
- * /48 kept in ROOT/var/lib/svc/subnet6, as Docker's fixed-cidr-v6 does), host end SUBNET6::2*slot,
+ * /127 out of a /64 of a unique local prefix (svcd.conf's Subnet6=, else the first /64 that no
+ * route of the host overlaps of a random /48 kept in ROOT/var/lib/svc/subnet6, as Docker's
+ * fixed-cidr-v6 does), host end SUBNET6::2*slot,
  * service SUBNET6::2*slot+1, masqueraded like IPv4. The kernel will not route a packet from ::1 to
- * another interface (IPv6 has no route_localnet), so a TCP port published on the host's [::1] is
- * relayed by svcd in user space (relay.c). */
+ * another interface (IPv6 has no route_localnet), so a port published on the host's [::1], TCP or
+ * UDP, is relayed by svcd in user space (relay.c). */
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -53,7 +54,7 @@ struct service_net {
         char ifname[IFNAMSIZ];
         int *port_fds; /* the published host ports, bound by svcd */
         size_t n_port_fds;
-        struct relay *relays; /* TCP ports on [::1] */
+        struct relay *relays; /* ports on [::1] */
         bool attached; /* the veth exists */
 };
 
@@ -70,6 +71,7 @@ struct net {
         bool conf_subnet6;
         bool ipv6; /* svcd's namespace has IPv6: the services get addresses of it */
         uint8_t subnet6[16]; /* a /64 */
+        uint64_t relay_idle_usec; /* svcd.conf's RelayIdleSec= */
         unsigned first_candidate; /* of the default pool 10.89.0.0/16 .. 10.127.0.0/16 */
         uint8_t *used; /* per slot */
         unsigned n_slots;
@@ -211,6 +213,7 @@ int net_init(struct manager *m) {
                 n->subnet = conf.subnet;
                 n->subnet_prefix = conf.subnet_prefix;
         }
+        n->relay_idle_usec = conf.relay_idle_set ? conf.relay_idle_usec : RELAY_IDLE_DEFAULT_USEC;
         if (!n->off_reason && conf.subnet6_set) {
                 n->conf_subnet6 = true;
                 memcpy(n->subnet6, conf.subnet6, 16);
@@ -279,6 +282,39 @@ static int load_subnet6(struct net *n) {
         return parse_ipv6_subnet(buf, n->subnet6, &len);
 }
 
+#define SUBNET6_CANDIDATES 256 /* /64s of the /48 tried, from its first */
+
+/* As choose_subnet does for IPv4: svcd.conf's /64 is used with a warning when a route of the
+ * host overlaps it; else the first /64 of the /48 that none overlaps (the LAN's, a VPN's). */
+static int pick_subnet6(struct net *n) {
+        char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+        uint8_t dst[16], cand[16];
+        unsigned len;
+        for (unsigned i = 0; i < (n->conf_subnet6 ? 1 : SUBNET6_CANDIDATES); i++) {
+                memcpy(cand, n->subnet6, 16);
+                if (!n->conf_subnet6) {
+                        cand[6] = (uint8_t) (i >> 8); /* the subnet ID of the /48, bits 48 to 63 */
+                        cand[7] = (uint8_t) i;
+                }
+                int r = nl_route6_overlap(n->nl, cand, 64, dst, &len);
+                if (r < 0)
+                        return r;
+                if (r > 0 && n->conf_subnet6) {
+                        log_warning("Subnet6=%s/64 of svcd.conf overlaps the host's route to %s/%u",
+                                    ntop6(cand, a), ntop6(dst, b), len);
+                        return 0;
+                }
+                if (r > 0) {
+                        log_info("Not taking %s/64 for the services: the host has a route to %s/%u",
+                                 ntop6(cand, a), ntop6(dst, b), len);
+                        continue;
+                }
+                memcpy(n->subnet6, cand, 16);
+                return 0;
+        }
+        return -EADDRINUSE;
+}
+
 /* IPv6 where svcd's namespace has it; a host without it (disabled, or no route out) still runs
  * every service over IPv4. */
 static void choose_subnet6(struct net *n) {
@@ -291,6 +327,19 @@ static void choose_subnet6(struct net *n) {
         if (r < 0) {
                 log_warning_errno(r, "Cannot read or make %s: %m; services get IPv4 addresses only",
                                   n->subnet6_path);
+                return;
+        }
+        r = pick_subnet6(n);
+        if (r == -EADDRINUSE) {
+                char a[INET6_ADDRSTRLEN];
+                log_warning("The host has routes into the first %u /64s of %s/48: services get IPv4 "
+                            "addresses only; set [Network] Subnet6= in svcd.conf",
+                            SUBNET6_CANDIDATES, ntop6(n->subnet6, a));
+                return;
+        }
+        if (r < 0) {
+                log_warning_errno(r,
+                                  "Cannot read the host's IPv6 routes: %m; services get IPv4 addresses only");
                 return;
         }
         n->ipv6 = true;
@@ -397,9 +446,9 @@ static int reserve_port(const struct publish_spec *p, int family, uint16_t port,
         return 0;
 }
 
-/* A TCP port published on [::1], by name or as one of every address. */
+/* A port published on [::1], by name or as one of every address. */
 static bool relayed(const struct publish_spec *p) {
-        return p->protocol == IPPROTO_TCP && (!p->host_address || streq(p->host_address, "::1"));
+        return !p->host_address || streq(p->host_address, "::1");
 }
 
 /* Host port PORT of P on [::1], relayed to the service. FD is its reservation when P names
@@ -412,13 +461,22 @@ static int start_relay(struct service *s, const struct publish_spec *p, unsigned
                 if (r < 0)
                         return r;
         }
-        if (listen(fd, 64) < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
+        if ((p->protocol == IPPROTO_TCP && listen(fd, SOMAXCONN) < 0) || fcntl(fd, F_SETFL, O_NONBLOCK) < 0) {
                 int r = -errno;
                 safe_close(fd);
                 return r;
         }
-        uint16_t inner = (uint16_t) (p->port + (port - p->host_port));
-        return relay_add(s->m->event, fd, s->net->addr6, inner, &s->net->relays);
+        _cleanup_free_ char *label = NULL;
+        if (asprintf(&label, "%s: [::1]:%u/%s", s->name, port, proto_name(p->protocol)) < 0) {
+                safe_close(fd);
+                return -ENOMEM;
+        }
+        struct relay_spec spec = { .label = label,
+                                   .protocol = p->protocol,
+                                   .target = s->net->addr6,
+                                   .port = (uint16_t) (p->port + (port - p->host_port)),
+                                   .idle_usec = s->m->net->relay_idle_usec };
+        return relay_add(s->m->event, fd, &spec, &s->net->relays);
 }
 
 /* Host port PORT of P for FAMILY: bound, and on [::1] relayed. */

@@ -226,54 +226,80 @@ int nl_links_delete_prefix(struct mnl_socket *nl, const char *prefix) {
 }
 
 struct route_dump {
-        uint32_t net;
+        int family;
+        uint8_t net[16];
         unsigned prefix;
         bool found;
-        uint32_t dst;
+        uint8_t dst[16];
         unsigned len;
 };
 
-static bool same_prefix(uint32_t a, uint32_t b, unsigned len) {
-        uint32_t mask = len == 0 ? 0 : UINT32_MAX << (32 - len);
-        return (a & mask) == (b & mask);
+/* Whether A and B (network byte order) agree on their first LEN bits. */
+static bool same_prefix(const uint8_t *a, const uint8_t *b, unsigned len) {
+        unsigned whole = len / 8, rest = len % 8;
+        if (memcmp(a, b, whole) != 0)
+                return false;
+        uint8_t mask = (uint8_t) (0xff << (8 - rest));
+        return rest == 0 || ((a[whole] ^ b[whole]) & mask) == 0;
 }
 
 static int route_cb(const struct nlmsghdr *h, void *data) {
         struct route_dump *d = data;
         const struct rtmsg *rt = mnl_nlmsg_get_payload(h);
-        if (rt->rtm_family != AF_INET || rt->rtm_dst_len == 0 || d->found)
+        size_t alen = d->family == AF_INET ? 4 : 16;
+        if (rt->rtm_family != d->family || rt->rtm_dst_len == 0 || d->found)
                 return MNL_CB_OK;
-        uint32_t table = rt->rtm_table, dst = 0;
+        uint32_t table = rt->rtm_table;
+        uint8_t dst[16] = { 0 };
         struct nlattr *a;
         mnl_attr_for_each(a, h, sizeof(*rt)) {
                 if (mnl_attr_get_type(a) == RTA_TABLE && mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
                         table = mnl_attr_get_u32(a);
-                else if (mnl_attr_get_type(a) == RTA_DST && mnl_attr_validate(a, MNL_TYPE_U32) >= 0)
-                        dst = ntohl(mnl_attr_get_u32(a));
+                else if (mnl_attr_get_type(a) == RTA_DST && mnl_attr_get_payload_len(a) == alen)
+                        memcpy(dst, mnl_attr_get_payload(a), alen);
         }
-        if ((table != RT_TABLE_MAIN && table != RT_TABLE_LOCAL) || rt->rtm_type == RTN_BROADCAST)
+        if ((table != RT_TABLE_MAIN && table != RT_TABLE_LOCAL) || rt->rtm_type == RTN_BROADCAST ||
+            rt->rtm_type == RTN_MULTICAST)
                 return MNL_CB_OK;
         if (same_prefix(dst, d->net, MIN(d->prefix, (unsigned) rt->rtm_dst_len))) {
                 d->found = true;
-                d->dst = dst;
+                memcpy(d->dst, dst, alen);
                 d->len = rt->rtm_dst_len;
         }
         return MNL_CB_OK;
 }
 
-int nl_route_overlap(struct mnl_socket *nl, uint32_t net, unsigned prefix, uint32_t *ret_dst,
-                     unsigned *ret_len) {
+static int route_overlap(struct mnl_socket *nl, struct route_dump *d) {
         char buf[MNL_SOCKET_BUFFER_SIZE];
         struct nlmsghdr *h = put_header(buf, RTM_GETROUTE, NLM_F_DUMP);
         struct rtmsg *rt = mnl_nlmsg_put_extra_header(h, sizeof(*rt));
-        rt->rtm_family = AF_INET;
-        struct route_dump d = { .net = net, .prefix = prefix };
-        int r = talk(nl, h, route_cb, &d);
-        if (r < 0)
-                return r;
-        if (d.found) {
-                *ret_dst = d.dst;
+        rt->rtm_family = (unsigned char) d->family;
+        int r = talk(nl, h, route_cb, d);
+        return r < 0 ? r : d->found;
+}
+
+int nl_route_overlap(struct mnl_socket *nl, uint32_t net, unsigned prefix, uint32_t *ret_dst,
+                     unsigned *ret_len) {
+        struct route_dump d = { .family = AF_INET, .prefix = prefix };
+        uint32_t be = htonl(net);
+        memcpy(d.net, &be, 4);
+        int r = route_overlap(nl, &d);
+        if (r > 0) {
+                memcpy(&be, d.dst, 4);
+                *ret_dst = ntohl(be);
                 *ret_len = d.len;
         }
-        return d.found;
+        return r;
+}
+
+int nl_route6_overlap(struct mnl_socket *nl, const uint8_t net[static 16], unsigned prefix,
+                      uint8_t ret_dst[static 16], unsigned *ret_len) {
+        struct route_dump d = { .family = AF_INET6, .prefix = prefix };
+        memcpy(d.net, net, 16);
+        int r = route_overlap(nl, &d);
+        if (r > 0) {
+                memcpy(ret_dst, d.dst, 16);
+                *ret_len = d.len;
+        }
+        return r;
 }

@@ -33,3 +33,6 @@ int nl_links_delete_prefix(struct mnl_socket *nl, const char *prefix);
  * PREFIX bits: 1 and its destination in *ret_dst and *ret_len, 0 when none does. */
 int nl_route_overlap(struct mnl_socket *nl, uint32_t net, unsigned prefix, uint32_t *ret_dst,
                      unsigned *ret_len);
+/* The same for the IPv6 network NET of PREFIX bits (multicast routes are not counted). */
+int nl_route6_overlap(struct mnl_socket *nl, const uint8_t net[static 16], unsigned prefix,
+                      uint8_t ret_dst[static 16], unsigned *ret_len);
