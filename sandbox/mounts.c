@@ -557,6 +557,10 @@ static int step_tmp_run(struct ctx *c) {
                 r = mount_fs(c, "tmpfs", "/var/tmp", MS_NOSUID | MS_NODEV, "mode=1777");
         if (r >= 0)
                 r = mount_fs(c, "tmpfs", "/run", MS_NOSUID | MS_NODEV, "mode=0755");
+        /* sd_booted(3): the service runs under a manager that speaks systemd's protocols (trixie's
+         * postfix checks it before it starts). */
+        if (r >= 0)
+                r = make_run_dir(c, "systemd/system", 0, 0, 0755);
         if (r >= 0 && c->spec->notify_socket)
                 r = c->pre ? place(c, c->pre->notify, SANDBOX_NOTIFY_PATH)
                            : attach(c, AT_FDCWD, c->spec->notify_socket, SANDBOX_NOTIFY_PATH, true,

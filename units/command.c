@@ -59,12 +59,14 @@ static const char *exec_prefixes(struct parse_ctx *ctx, const char *key, const c
                         cmd->no_env_expand = true;
                 else if (*f == '+' && !bangs) {
                         /* systemd's "full privileges" would be the host's: svc's most is '!'. */
-                        cmd->privileged = bangs = true;
-                        *ret_r = ctx_warning(ctx,
-                                             "%s=: the '+' prefix runs the command as root of the service's "
-                                             "sandbox, as '!' does: svc runs every command inside it, never "
-                                             "with the host's privileges",
-                                             key);
+                        cmd->privileged = cmd->default_caps = bangs = true;
+                        *ret_r = ctx_warning(
+                                ctx,
+                                "%s=: the '+' prefix runs the command as root of the service's "
+                                "sandbox with svc's capabilities for root, CapabilityBoundingSet= "
+                                "aside as in systemd: svc runs every command inside the sandbox, "
+                                "never with the host's privileges",
+                                key);
                 } else if (f[0] == '!' && f[1] == '!' && !bangs)
                         f++, bangs = true; /* no effect where ambient capabilities exist */
                 else if (*f == '!' && !bangs)

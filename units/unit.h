@@ -101,7 +101,8 @@ struct exec_command {
         char **argv; /* argv as the program sees it, argv[0] included */
         bool ignore_failure; /* '-' prefix */
         bool no_env_expand; /* ':' prefix */
-        bool privileged; /* '!' prefix: root of the sandbox, whatever User= says */
+        bool privileged; /* '!' or '+' prefix: root of the sandbox, whatever User= says */
+        bool default_caps; /* '+' prefix: svc's capabilities for root, whatever CapabilityBoundingSet= says */
         unsigned line; /* line of the definition, for messages */
         char *file; /* file of the definition (main file or drop-in) */
 };

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -833,10 +834,22 @@ static int check_programs(struct service *s, int rootfd, const char *label) {
         return 0;
 }
 
+/* systemd's $INVOCATION_ID: 128 random bits for this run of the service, as hex. */
+static void new_invocation_id(char ret[static 33]) {
+        uint8_t b[16] = { 0 };
+        if (getrandom(b, sizeof(b), GRND_NONBLOCK) != (ssize_t) sizeof(b))
+                for (size_t i = 0; i < sizeof(b); i++) /* no entropy yet at early boot: still unique */
+                        b[i] = (uint8_t) (now_usec(CLOCK_REALTIME) >> (i % 8 * 8)) ^ (uint8_t) i ^
+                               (uint8_t) getpid();
+        for (size_t i = 0; i < sizeof(b); i++)
+                snprintf(ret + 2 * i, 3, "%02x", b[i]);
+}
+
 static int ensure_sandbox(struct service *s, const struct sandbox_creds *creds, int rootfd,
                           const char *label) {
         if (s->has_sb)
                 return 0;
+        new_invocation_id(s->invocation_id);
         int r = check_programs(s, rootfd, label);
         if (r < 0)
                 return r;
@@ -1005,6 +1018,8 @@ static int build_env(struct service *s, const struct sandbox_creds *c, bool main
                 r = add_env(&env, "SHELL=%s", c->shell);
         if (r >= 0 && s->notify_path)
                 r = add_env(&env, "NOTIFY_SOCKET=%s", SANDBOX_NOTIFY_PATH);
+        if (r >= 0 && s->invocation_id[0])
+                r = add_env(&env, "INVOCATION_ID=%s", s->invocation_id);
         if (r >= 0 && s->main_pid > 0)
                 r = add_env(&env, "MAINPID=%d", (int) s->main_pid);
         if (r >= 0 && !main && (s->sm.phase == PHASE_STOP_CMD || s->sm.phase == PHASE_STOP_POST))
@@ -1041,11 +1056,14 @@ static int build_env(struct service *s, const struct sandbox_creds *c, bool main
         return 0;
 }
 
-static uint64_t caps_for(const struct unit *u, const struct sandbox_creds *c) {
+/* DEFAULT_CAPS: the '+' prefix, which ignores CapabilityBoundingSet= as systemd's does, and
+ * gets what root of the sandbox gets without it. */
+static uint64_t caps_for(const struct unit *u, const struct sandbox_creds *c, bool default_caps) {
         uint64_t mknod = 1ULL << 27;
-        uint64_t bounding = u->capability_bounding_set != UNIT_UNSET ? u->capability_bounding_set
-                            : c->uid == 0                            ? sandbox_default_caps()
-                                                                     : u->ambient_capabilities;
+        bool unit_set = u->capability_bounding_set != UNIT_UNSET && !default_caps;
+        uint64_t bounding = unit_set      ? u->capability_bounding_set
+                            : c->uid == 0 ? sandbox_default_caps()
+                                          : u->ambient_capabilities;
         return bounding & ~mknod; /* CAP_MKNOD is never granted */
 }
 
@@ -1082,7 +1100,7 @@ static int build_command(struct service *s, const struct exec_command *ec, bool 
                 .gid = c->gid,
                 .groups = c->groups,
                 .n_groups = c->n_groups,
-                .cap_bounding = caps_for(u, c),
+                .cap_bounding = caps_for(u, c, false),
                 .cap_ambient = u->ambient_capabilities,
                 .rlimits = cs->limit_ptrs,
                 .nice_set = u->nice_set,
@@ -1092,13 +1110,13 @@ static int build_command(struct service *s, const struct exec_command *ec, bool 
                 .seccomp_blob = s->seccomp_blob,
                 .seccomp_blob_len = s->seccomp_blob_len,
         };
-        if (ec->privileged) { /* '!': root of the sandbox, as without User=; never more */
+        if (ec->privileged) { /* '!' and '+': root of the sandbox, as without User=; never more */
                 const struct sandbox_creds root = { .uid = 0, .gid = 0 };
                 cs->cmd.uid = 0;
                 cs->cmd.gid = 0;
                 cs->cmd.groups = NULL;
                 cs->cmd.n_groups = 0;
-                cs->cmd.cap_bounding = caps_for(u, &root);
+                cs->cmd.cap_bounding = caps_for(u, &root, ec->default_caps);
         }
         return 0;
 }

@@ -75,6 +75,7 @@ struct service {
          * unless named host. */
         struct sandbox sb;
         bool has_sb;
+        char invocation_id[33]; /* $INVOCATION_ID of the current sandbox: 32 hex digits, new per run */
         bool sb_ready; /* ns-init runs (setup succeeded) */
         sd_event_source *sb_channel_source, *sb_setup_source;
         uint64_t pidns_ino; /* to tell the service's notifications from others' */

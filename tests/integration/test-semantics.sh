@@ -4,6 +4,7 @@
 # RestartPreventExitStatus=, RestartForceExitStatus=, UMask=, KillMode=, SendSIGKILL=,
 # SendSIGHUP=.
 . "$(dirname "$0")/lib.sh"
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
 
 detail() {
         svc status --json "$1" | sed -n 's/.*"detail":"\([^"]*\)".*/\1/p'
@@ -61,6 +62,56 @@ EOF
         [ $rc != 0 ] || fail "a start whose ExecStartPost= fails succeeded"
         wait_until 10 state_is broken failed || fail "broken is $(state broken), not failed"
         assert_contains "$(detail broken)" "exited with status 3" "status of broken"
+}
+
+# '+' ignores CapabilityBoundingSet=, as systemd's does: trixie's postfix.service says
+# ExecStartPre=+postfix check, which makes the queue directories, chowns them to postfix, then
+# chmods them (CAP_FOWNER, which its bounding set lacks). The command runs as root of the sandbox
+# with svc's default capabilities; the other commands keep the unit's set.
+test_plus_prefix_ignores_the_capability_bounding_set() {
+        "$SRC/contrib/mktree.sh" "$T/var/lib/svc/trees/bb" --busybox >/dev/null || fail "mktree.sh"
+        unit_isolated plus <<'EOF'
+[Service]
+RootDirectory=bb
+CapabilityBoundingSet=CAP_CHOWN
+ExecStartPre=+/bin/sh -c 'mkdir /run/q && chown 1:1 /run/q && chmod 700 /run/q && echo plus-chmod-ran'
+ExecStart=/bin/sh -c 'mkdir /run/r && chown 1:1 /run/r; chmod 700 /run/r || echo main-chmod-refused; exec sleep 1000'
+EOF
+        start_svcd
+        svc start plus || fail "svc start plus: $(svc status plus 2>&1)"
+        wait_until 5 grep -q "main-chmod-refused" "$T/var/log/svc/plus/current" ||
+                fail "the main command's chmod: $(cat "$T/var/log/svc/plus/current")"
+        assert_contains "$(cat "$T/var/log/svc/plus/current")" "plus-chmod-ran" "the '+' command's chmod"
+}
+
+# What a service sees of its manager, as under systemd: $INVOCATION_ID, one per run, shared by
+# its commands and new at a restart, and /run/systemd/system (sd_booted(3)). trixie's postfix
+# refuses to start without both ("started through systemd but not under systemd?").
+main_lines_at_least() { # N FILE
+        [ "$(grep -c "main=" "$2")" -ge "$1" ]
+}
+
+test_invocation_id_and_run_systemd_system() {
+        "$SRC/contrib/mktree.sh" "$T/var/lib/svc/trees/bb" --busybox >/dev/null || fail "mktree.sh"
+        unit_isolated inv <<'EOF'
+[Service]
+RootDirectory=bb
+ExecStartPre=/bin/sh -c 'echo "pre=$INVOCATION_ID"'
+ExecStart=/bin/sh -c 'echo "main=$INVOCATION_ID"; test -d /run/systemd/system && echo sd-booted; exec sleep 1000'
+EOF
+        start_svcd
+        svc start inv || fail "svc start inv: $(svc status inv 2>&1)"
+        local log=$T/var/log/svc/inv/current
+        wait_until 5 grep -q "main=" "$log" || fail "no main line: $(cat "$log")"
+        local pre main
+        pre=$(sed -n 's/.* pre=//p' "$log")
+        main=$(sed -n 's/.* main=//p' "$log")
+        [[ $main =~ ^[0-9a-f]{32}$ ]] || fail "INVOCATION_ID is '$main', not 32 hex digits"
+        assert_eq "$main" "$pre" "the ID of ExecStartPre= and ExecStart="
+        assert_contains "$(cat "$log")" "sd-booted" "/run/systemd/system"
+        svc restart inv || fail "svc restart inv"
+        wait_until 5 main_lines_at_least 2 "$log" || fail "no second run: $(cat "$log")"
+        [ "$(sed -n 's/.* main=//p' "$log" | tail -n 1)" != "$main" ] || fail "the restart kept INVOCATION_ID $main"
 }
 
 test_exec_stop_post_gets_the_result_of_the_run() {

@@ -1486,6 +1486,8 @@ static void test_units__exec_plus_prefix_is_root_of_the_sandbox(void **state _un
                 0);
         assert_false(first_exec(u)->privileged);
         assert_true(u->exec_reload.items[0].privileged);
+        assert_true(u->exec_reload.items[0].default_caps);
+        assert_false(first_exec(u)->default_caps);
         unit_free(u);
         unit_diag_clear(&d);
         expect_error("[Service]\nExecStart=+!/bin/true\n", 2, "not an absolute path");
