@@ -214,27 +214,36 @@ $(O)/tests/test-%:
 
 DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-dev libcmocka-dev \
 	clang clang-tidy clang-format cppcheck busybox-static curl iproute2 util-linux procps psmisc \
-	python3 systemd libelf-dev libseccomp-dev musl-tools libarchive-dev libjson-c-dev debootstrap \
-	libmnl-dev libnftables-dev nftables libssl-dev dpkg-dev openssl qemu-system-x86 cpio xz-utils shellcheck
+	python3 systemd libelf-dev libseccomp-dev musl-tools libarchive-dev libjson-c-dev \
+	libmnl-dev libnftables-dev nftables libssl-dev dpkg-dev openssl qemu-system-x86 cpio xz-utils shellcheck \
+	$(DEBOOTSTRAP_TRIXIE)
+# The demo's trixie tree: Debian 12's debootstrap before +deb12u2 pulls usr-is-merged, which
+# trixie dropped (#1091649), and its keyring before +deb12u2 has no trixie keys: upgraded if older.
+DEBOOTSTRAP_TRIXIE = 'debootstrap>=1.0.128+nmu2+deb12u2' 'debian-archive-keyring>=2023.3+deb12u2'
 
 .PHONY: deps
 deps:
 	@contrib/deps.sh $(DEBIAN_PACKAGES) $(DEB_PACKAGES)
 	@contrib/fetch-debs.sh $(TREE_DEBS)
-# Debian packages that go into library trees (the demo's ftp), never onto the host.
+# Debian packages that go into library trees (the ftp example of units/examples/ on the small
+# trees of contrib/demo-trees.sh, which test-net and the box run), never onto the host.
 TREE_DEBS = vsftpd libwrap0
 
 # What only the tests need: the Debian trees of the `svc tree` tests and of the real daemons
 # (made by the svc just built, with `svc tree create`), built once and cached.
 .PHONY: test-deps
-test-deps: deps all
+test-deps: deps all demo-deps
 	@contrib/test-trees.sh
 	@contrib/test-daemon-tree.sh $(O)
 	@contrib/box/fetch-kernel.sh
 	@contrib/unit-corpus.sh
 
-.PHONY: demo
-demo: deps all demo-artifacts
+# The demo's three Debian trees (bullseye, trixie, bookworm, made by `svc tree create`), built
+# once with progress on the terminal and cached under $SVC_DEMO_TREES (/var/cache/svc/demo-trees).
+.PHONY: demo-deps demo
+demo-deps: deps all
+	@contrib/demo-releases.sh $(O)
+demo: demo-deps
 	contrib/demo.sh $(O)
 
 # Every integration test runs on the ASan/UBSan build; on the normal build, the files that drive
@@ -360,7 +369,7 @@ clean:
 help:
 	@echo "make            build build/svcd, build/svc and helpers"
 	@echo "make deps       install the Debian packages the build, tests and demo need"
-	@echo "make demo       run svcd in the foreground on units/examples under a throw-away root"
+	@echo "make demo       nginx, postfix + dovecot and vsftpd from three Debian releases under svcd, in the foreground"
 	@echo "make check      unit and integration tests under ASan/UBSan"
 	@echo "make lint       clang-format, cppcheck, clang-tidy, shellcheck, the daemon's layers"
 	@echo "make fuzz       every fuzz target for FUZZ_SECONDS=$(FUZZ_SECONDS) seconds"

@@ -1,11 +1,13 @@
 #!/bin/sh
-# demo-trees.sh ROOT BUILD_DIR: the library trees of the demo, under ROOT/var/lib/svc/trees, made
-# by mktree.sh from Debian's busybox-static and what `make demo-artifacts` built in BUILD_DIR/demo:
+# demo-trees.sh ROOT BUILD_DIR: the small library trees of the example units of units/examples/,
+# under ROOT/var/lib/svc/trees, made by mktree.sh from Debian's busybox-static and what
+# `make demo-artifacts` built in BUILD_DIR/demo:
 #   blog  libsvcdemo 1.0, /usr/bin/svcdemo, and the blog's pages in /var/www
 #   mail  libsvcdemo 2.0, /usr/bin/svcdemo
 #   ftp   Debian's vsftpd (from the package cache of contrib/fetch-debs.sh), an anonymous share
 # blog and mail load libsvcdemo.so.1 (one soname), each its own version; the host has neither.
-# Used by contrib/demo.sh and by tests/integration/test-demo.sh and test-net.sh.
+# Used by the box (contrib/box/build.sh) and by tests/integration/test-examples.sh and test-net.sh;
+# make demo runs real daemons on Debian trees instead (contrib/demo-releases.sh).
 set -eu
 
 [ $# -eq 2 ] || { echo "usage: demo-trees.sh ROOT BUILD_DIR" >&2; exit 2; }
@@ -40,7 +42,7 @@ mkdir -p "$trees/ftp/srv/ftp/pub"
 echo "Hello from vsftpd, in a sandbox of its own behind a published port." >"$trees/ftp/srv/ftp/pub/hello.txt"
 # Standalone, so that one namespace holds the control port and the passive range svcd publishes.
 cat >"$trees/ftp/etc/vsftpd.conf" <<'EOF'
-# vsftpd.conf(5) of the demo: anonymous, read-only, passive ports 30000-30009.
+# vsftpd.conf(5) of the example: anonymous, read-only, passive ports 30000-30009.
 listen=YES
 listen_ipv6=NO
 background=NO

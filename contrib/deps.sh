@@ -1,10 +1,15 @@
 #!/bin/sh
 # Installs the Debian packages given as arguments that are not installed yet (idempotent and
-# quick when everything is there). Run as root on Debian 12.
+# quick when everything is there). PACKAGE>=VERSION also upgrades an older installed version.
+# Run as root on Debian 12.
 set -eu
 missing=""
-for p in "$@"; do
+for a in "$@"; do
+        p=${a%%>=*}
         if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+                missing="$missing $p"
+        elif [ "$p" != "$a" ] &&
+                dpkg --compare-versions "$(dpkg-query -W -f='${Version}' "$p")" lt "${a#*>=}"; then
                 missing="$missing $p"
         fi
 done

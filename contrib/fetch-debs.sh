@@ -1,5 +1,5 @@
 #!/bin/sh
-# fetch-debs.sh PACKAGE...: Debian packages the demo and the tests put into library trees, fetched
+# fetch-debs.sh PACKAGE...: Debian packages the examples and the tests put into library trees, fetched
 # once from the package registry (apt-get download, never installed on the host) into a cache
 # outside the clone:
 #

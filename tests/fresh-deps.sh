@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/fresh-deps.sh [BUILD_DIR]: what a new machine's first `make deps` and `make test-deps` do, proven.
-# Runs every script that fills a cache (fetch-debs, test-trees, fetch-kernel) against caches that
+# Runs every script that fills a cache (fetch-debs, test-trees, demo-releases, fetch-kernel) against caches that
 # do not exist yet, as on a machine where /var/cache/svc was never made, and checks that each
 # exits 0 and leaves what the demo and the tests read. A cache that was already warm on the
 # machine that ran CI once hid a failing first run; this runs the first run every time.
@@ -18,7 +18,7 @@ base=$(mktemp -d /var/tmp/svc-fresh-deps.XXXXXX)
 trap 'rm -rf "$base"' EXIT
 # Not even the cache's parent exists: the scripts make what they need.
 export SVC_DEBS=$base/cache/debs SVC_TEST_TREES=$base/cache/test-trees SVC_BOX_CACHE=$base/cache/box \
-        SVC_UNIT_CORPUS=$base/cache/unit-corpus
+        SVC_UNIT_CORPUS=$base/cache/unit-corpus SVC_DEMO_TREES=$base/cache/demo-trees
 
 passed=0 failed=0
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
@@ -74,6 +74,33 @@ else
         not_ok "test-daemon-tree left $(find "$SVC_TEST_TREES" -mindepth 1 -maxdepth 1 -name '.build.*')"
 fi
 
+# The demo's trees: make demo's first run builds them (make demo-deps), test-demo reads them.
+step demo-releases sh "$here/contrib/demo-releases.sh" "$build"
+d=$SVC_DEMO_TREES
+for f in blog-bullseye-v1/usr/sbin/nginx blog-bullseye-v1/var/www/html/index.html mail-trixie-v1/usr/sbin/postfix \
+        mail-trixie-v1/usr/sbin/dovecot mail-trixie-v1/etc/dovecot/conf.d/10-auth.conf \
+        ftp-bookworm-v1/usr/sbin/vsftpd ftp-bookworm-v1/srv/ftp/pub/hello.txt; do
+        has "the demo's trees hold /$f" "$d/$f"
+done
+for t in blog-bullseye-v1:bullseye mail-trixie-v1:trixie ftp-bookworm-v1:bookworm; do
+        has "the demo's ${t%%:*} has openssl" "$d/${t%%:*}/usr/bin/openssl"
+        if grep -q "${t#*:}" "$d/${t%%:*}/etc/apt/sources.list"; then
+                ok "the demo's ${t%%:*} is Debian ${t#*:}"
+        else
+                not_ok "the demo's ${t%%:*} is not Debian ${t#*:}"
+        fi
+done
+if grep -q '^alice:x:1000:' "$d/mail-trixie-v1/etc/passwd"; then
+        ok "the demo's mail tree has the user alice"
+else
+        not_ok "the demo's mail tree has no user alice"
+fi
+if [ -z "$(find "$d" -mindepth 1 -maxdepth 1 -name '.build.*')" ]; then
+        ok "demo-releases leaves no build directory"
+else
+        not_ok "demo-releases left $(find "$d" -mindepth 1 -maxdepth 1 -name '.build.*')"
+fi
+
 step fetch-kernel sh "$here/contrib/box/fetch-kernel.sh"
 has "fetch-kernel leaves a kernel" "$SVC_BOX_CACHE/current/vmlinuz"
 has "fetch-kernel leaves the overlay module" "$SVC_BOX_CACHE/current/modules/lib/modules/$(readlink "$SVC_BOX_CACHE/current")/kernel/fs/overlayfs/overlay.ko"
@@ -86,6 +113,7 @@ has "unit-corpus leaves nginx.service" "$SVC_UNIT_CORPUS/nginx-common/nginx.serv
 step fetch-debs-again sh "$here/contrib/fetch-debs.sh" vsftpd libwrap0
 step test-trees-again sh "$here/contrib/test-trees.sh"
 step test-daemon-tree-again sh "$here/contrib/test-daemon-tree.sh" "$build"
+step demo-releases-again sh "$here/contrib/demo-releases.sh" "$build"
 step fetch-kernel-again sh "$here/contrib/box/fetch-kernel.sh"
 step unit-corpus-again sh "$here/contrib/unit-corpus.sh"
 

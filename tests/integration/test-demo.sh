@@ -1,90 +1,102 @@
 #!/usr/bin/env bash
-# The demo (make demo): the trees of contrib/demo-trees.sh, svcd on units/examples/ as
-# contrib/demo.sh sets them up, the blog answering HTTP from its private network namespace, each
-# service naming its own libsvcdemo, mail running with its STATUS=, ftp through its published
-# ports. Needs make demo-artifacts. svcd runs in a network namespace of the test's own: ftp and
-# mail change the nftables and forwarding of the namespace they run in.
+# The demo (make demo): what contrib/demo-setup.sh lays out and prints, run as a user would. The
+# services are Debian's nginx (bullseye), postfix and dovecot (trixie) and vsftpd (bookworm) from
+# their packages' own unit files, on the trees contrib/demo-releases.sh cached (make test-deps
+# builds them; this test never does). Every command the demo prints is run here, from the printed
+# text: the mail sent over SMTP is read back over IMAP, the blog and the ftp listing answer, and
+# the two trees' OpenSSL differ from each other and from the host's. svcd runs in a network
+# namespace of the test's own, where the clients reach the ports published on 127.0.0.1.
 . "$(dirname "$0")/lib.sh"
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+CACHE=${SVC_DEMO_TREES:-/var/cache/svc/demo-trees}
 
-logof() { cat "$T/var/log/svc/$1/current" 2>/dev/null; }
+logof() { tail -n 20 "$T/var/log/svc/$1/current" 2>/dev/null; }
 
-# demo_setup: what contrib/demo.sh does, under $T and in a network namespace of the test's.
+# demo_setup: contrib/demo-setup.sh on $T, its text kept in $T/printed.
 demo_setup() {
-        "$SRC/contrib/demo-trees.sh" "$T" "$BUILD" >"$T/trees.log" 2>&1 || fail "demo-trees.sh: $(cat "$T/trees.log")"
-        mkdir -p "$T/etc/svc/units"
-        cp "$SRC"/units/examples/*.unit "$T/etc/svc/units/"
-        # demo.sh's drop-in, from demo.sh itself.
-        eval "$(sed -n '/^mkdir -p "$ROOT\/etc\/svc\/units\/ftp.unit.d"/,/demo.conf"$/p' "$SRC/contrib/demo.sh" |
-                sed 's/\$ROOT/$T/g')"
-        [ -s "$T/etc/svc/units/ftp.unit.d/demo.conf" ] || fail "demo.sh's drop-in for ftp"
-        enable blog
-        enable mail
-        enable ftp
+        local t
+        for t in blog-bullseye-v1 mail-trixie-v1 ftp-bookworm-v1; do
+                [ -f "$CACHE/$t/etc/debian_version" ] ||
+                        fail "the demo's tree $CACHE/$t is missing: contrib/demo-releases.sh builds it (make test-deps runs it)"
+        done
+        "$SRC/contrib/demo-setup.sh" "$T" "$BUILD" >"$T/printed" 2>"$T/setup.log" ||
+                fail "demo-setup.sh: $(cat "$T/setup.log")"
         NS=svct-${T##*.}
         netns_add "$NS"
         # shellcheck disable=SC2034 # read by start_svcd (lib.sh)
         SVCD_NETNS=$NS
 }
 
-# in_ns CMD...: in the namespace where svcd runs.
-in_ns() {
-        nsenter --net="/run/netns/$NS" "$@"
+# printed TEXT: the one command line of the demo's text that holds TEXT.
+printed() {
+        local lines
+        lines=$(grep -F -- "$1" "$T/printed" | grep '^  ')
+        [ -n "$lines" ] && [ "$(wc -l <<<"$lines")" = 1 ] || fail "the demo prints no single command with '$1': $(cat "$T/printed")"
+        echo "$lines"
 }
 
-# svc check runs the library check against the trees under --root: every example passes on the
-# demo's trees, and fails without them.
-test_examples_check() {
-        local ex=$SRC/units/examples rc=0
-        svc check "$ex/ftp.unit" >"$T/out" 2>&1 || rc=$?
-        assert_eq 1 "$rc" "svc check of ftp without its tree"
-        assert_eq "$ex/ftp.unit: tree ftp does not exist ($T/var/lib/svc/trees/ftp)" "$(cat "$T/out")" "svc check of ftp"
-        "$SRC/contrib/demo-trees.sh" "$T" "$BUILD" >"$T/trees.log" 2>&1 || fail "demo-trees.sh: $(cat "$T/trees.log")"
-        svc check "$ex/blog.unit" "$ex/mail.unit" "$ex/ftp.unit" >"$T/out" 2>&1 || fail "svc check: $(cat "$T/out")"
-        assert_not_contains "$(cat "$T/out")" "warning" "svc check of the examples"
+# run_printed TEXT: that command, as printed, in svcd's network namespace; its output.
+run_printed() {
+        local cmd
+        cmd=$(printed "$1") || exit 1
+        nsenter --net="/run/netns/$NS" sh -c "$cmd"
 }
 
-test_demo_blog_mail_and_ftp() {
+imap_has() { # TEXT
+        run_printed "imap://" 2>/dev/null | grep -qF -- "$1"
+}
+
+all_running() {
+        local u
+        for u in blog postfix mail ftp; do state_is "$u" running || return 1; done
+}
+
+test_demo_does_what_it_prints() {
         demo_setup
+        local start=$SECONDS
         start_svcd
-        wait_until 20 state_is blog running || fail "blog: $(state blog); $(logof blog)"
-        wait_until 20 state_is mail running || fail "mail: $(state mail); $(logof mail)"
-        wait_until 20 state_is ftp running || fail "ftp: $(state ftp); $(logof ftp)"
+        wait_until 30 all_running ||
+                fail "not all running within 30 s: blog $(state blog), postfix $(state postfix), mail $(state mail), ftp $(state ftp)"
+        echo "    the four services ran $((SECONDS - start)) s after svcd started" >&2
+        run_printed "$SVC --root $T list" >"$T/out" || fail "svc list: $(cat "$T/out")"
+        run_printed "$SVC --root $T status blog" >"$T/out" || fail "svc status: $(cat "$T/out")"
+        assert_contains "$(cat "$T/out")" "127.0.0.1:2121->21/tcp" "svc status of ftp"
 
-        # The blog: one sandbox per connection, only lo, its own library.
-        local page
-        page=$(in_ns curl -sS -i -m 10 http://127.0.0.1:8080/) || fail "no answer from the blog"
-        assert_contains "$page" "HTTP/1.1 200 OK" "the blog's answer"
-        assert_contains "$page" "The loader found: <b>libsvcdemo 1.0</b>" "the blog's page"
-        assert_contains "$page" "network interfaces: lo)" "the blog's page (private network)"
-        page=$(in_ns curl -sS -m 10 http://127.0.0.1:8080/posts/hello.html) || fail "no answer from the blog"
-        assert_contains "$page" "<h1>Hello, world</h1>" "a static page of the blog"
+        # The blog: nginx of bullseye, its pages from its tree.
+        local out
+        out=$(run_printed "http://127.0.0.1:8080/") || fail "the blog does not answer: $(logof blog)"
+        assert_contains "$out" "<h1>svc demo blog</h1>" "the blog's front page"
+        out=$(nsenter --net="/run/netns/$NS" curl -sS -i http://127.0.0.1:8080/posts/three-releases.html) ||
+                fail "the blog's post"
+        assert_contains "$out" "Server: nginx/1.18.0" "the blog's server (bullseye's nginx)"
 
-        # ftp: Debian's vsftpd through the ports published on 127.0.0.1, passive mode.
-        assert_contains "$(in_ns curl -sS -m 10 ftp://127.0.0.1:2121/pub/hello.txt)" "Hello from vsftpd" "ftp"
-        assert_contains "$(svc status ftp)" "Ports: 127.0.0.1:2121->21/tcp, 127.0.0.1:30000-30009->30000-30009/tcp" \
-                "ftp's status"
+        # ftp: vsftpd of bookworm, its listing and its file through the published ports.
+        out=$(run_printed "--list-only") || fail "the ftp listing: $(logof ftp)"
+        assert_contains "$out" "hello.txt" "the ftp listing"
+        out=$(run_printed "ftp://127.0.0.1:2121/pub/hello.txt") || fail "the ftp download: $(logof ftp)"
+        assert_contains "$out" "Hello from vsftpd" "the ftp file"
 
-        wait_until 5 grep -q "libsvcdemo 1.0" "$T/var/log/svc/blog/current" || fail "blog's log: $(logof blog)"
-        assert_not_contains "$(logof blog)" "libsvcdemo 2.0" "blog's log"
+        # mail: sent to postfix over SMTP, delivered into the shared volume, read over IMAP from
+        # dovecot, another service.
+        run_printed "smtp://" >"$T/out" 2>&1 || fail "SMTP: $(cat "$T/out") $(logof postfix)"
+        wait_until 15 imap_has "Hello, Alice, from svc." ||
+                fail "the mail was not read back over IMAP: $(run_printed "imap://" 2>&1) $(logof postfix) $(logof mail)"
+        assert_contains "$(run_printed "ls -l $T/var/lib/svc/volumes/mail")" " alice" "the shared volume"
+        run_printed "$SVC --root $T logs postfix" >"$T/out" || fail "svc logs postfix"
+        assert_contains "$(cat "$T/out")" "status=sent (delivered to mailbox)" "postfix's log"
+        # The blog's sandbox has none of it.
+        ! svc exec blog test -e /var/mail/alice || fail "the blog sees the mail volume"
 
-        # mail: its own library, ready with its STATUS=, its queue in its state directory.
-        wait_until 5 grep -q "mail: libsvcdemo 2.0" "$T/var/log/svc/mail/current" || fail "mail's log: $(logof mail)"
-        assert_not_contains "$(logof mail)" "libsvcdemo 1.0" "mail's log"
-        assert_contains "$(svc status mail)" 'Status: "libsvcdemo 2.0, queue run 1: 0 messages"' "mail's status"
-        : >"$T/var/lib/svc/state/mail/queue/msg1"
-        svc reload mail || fail "svc reload mail"
-        wait_until 5 grep -q "queue run 2: 1 messages" "$T/var/log/svc/mail/current" || fail "mail's queue: $(logof mail)"
-        assert_contains "$(logof mail)" "delivered msg1" "mail's log"
-        [ ! -e "$T/var/lib/svc/state/mail/queue/msg1" ] || fail "mail did not take msg1 from its queue"
-
-        # One soname, two versions, none on the host.
-        assert_eq "libsvcdemo 1.0" "$(svc run --tree blog svcdemo)" "svc run on tree blog"
-        assert_eq "libsvcdemo 2.0" "$(svc run --tree mail svcdemo)" "svc run on tree mail"
-        ! ldconfig -p | grep -q libsvcdemo || fail "the host has libsvcdemo"
-        assert_eq running "$(state blog)" "blog after the requests"
-        assert_eq running "$(state mail)" "mail after the reload"
+        # Three OpenSSL versions: bullseye's 1.1, trixie's 3.x, and the host's, each different.
+        local blog mail host
+        blog=$(run_printed "exec blog openssl version") || fail "svc exec blog openssl version"
+        mail=$(run_printed "exec mail openssl version") || fail "svc exec mail openssl version"
+        host=$(run_printed "  openssl version") || fail "openssl version"
+        assert_contains "$blog" "OpenSSL 1.1.1" "the blog's OpenSSL"
+        assert_contains "$mail" "OpenSSL 3." "the mail's OpenSSL"
+        [ "$blog" != "$host" ] && [ "$mail" != "$host" ] && [ "$blog" != "$mail" ] ||
+                fail "the versions do not differ: blog '$blog', mail '$mail', host '$host'"
         stop_svcd || fail "svcd exited with $?"
 }
 
