@@ -888,6 +888,10 @@ static int ensure_sandbox(struct service *s, const struct sandbox_creds *creds, 
                            : fail_spawn(s, r, "cannot start the sandbox: %s", strerror(-r));
         s->has_sb = true;
         s->sb_ready = false;
+        /* ns-init was cloned into its new PID namespace: known now, before its setup is reported,
+         * since a command queued behind the setup may notify first (a busy svcd, several services
+         * starting) and its READY=1 must not be taken for a stranger's. */
+        s->pidns_ino = pidns_of(s->sb.pid);
         free(s->tree_path);
         s->tree_path = tree_path;
         s->main_pid = s->control_pid = s->main_host_pid = 0;
