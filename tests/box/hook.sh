@@ -85,6 +85,19 @@ check "ftp answers through its published port" sh -c 'wget -qO- ftp://127.0.0.1:
 check "broken unit failed, the boot went on" status_has box-broken failed
 check "unit with a typo refused" status_has box-typo "unknown key ExecStrat="
 
+# Timers: the run a Persistent= timer missed while the box was off happens once after boot, and
+# its stamp is renewed; a Persistent= timer that missed nothing does not run (run.sh dates both
+# stamps; the box's clock is the host's).
+ran() { svc logs "$1" 2>/dev/null | grep -c "$1 ran"; }
+n=0
+while [ "$(ran box-missed)" -lt 1 ] && [ $n -lt 100 ]; do n=$((n + 1)); sleep 0.1; done
+echo "box clock: $(date -u '+%F %T') UTC; box-missed.timer stamp: $(date -u -r /var/lib/svc/timers/box-missed.timer '+%F %T')"
+check "a Persistent= timer missed while the box was off ran after boot" [ "$(ran box-missed)" = 1 ]
+check "its stamp was renewed" [ "$(stat -c %Y /var/lib/svc/timers/box-missed.timer)" -ge "$(($(date +%s) - 300))" ]
+check "it is armed for its next run" sh -c '/usr/bin/svc list --timers | grep " box-missed.timer " | grep -q " left "'
+check "a Persistent= timer that missed nothing did not run" [ "$(ran box-uptodate)" = 0 ]
+check "and is armed" sh -c '/usr/bin/svc list --timers | grep " box-uptodate.timer " | grep -q " left "'
+
 # Resources on cgroup v2: the limits in the service's own cgroup, usage in status, OOM reported.
 cg=/sys/fs/cgroup/svc/box-limits
 check "box-limits runs in its cgroup" grep -q . "$cg/cgroup.procs"

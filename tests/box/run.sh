@@ -51,10 +51,20 @@ cpio_after_box "$W/hook" "$W/initrd-timing.gz"
 # The others: the test units too, enabled.
 cp -R "$W/hook" "$W/tests"
 mkdir -p "$W/tests/etc/svc/units" "$W/tests/var/lib/svc/enabled"
-cp "$here"/units/*.unit "$W/tests/etc/svc/units/"
+cp "$here"/units/*.unit "$here"/units/*.timer "$W/tests/etc/svc/units/"
 for u in "$here"/units/*.unit; do
-        : >"$W/tests/var/lib/svc/enabled/$(basename "$u" .unit)"
+        # A timer's job runs when its timer says, not at boot.
+        [ -e "${u%.unit}.timer" ] || : >"$W/tests/var/lib/svc/enabled/$(basename "$u" .unit)"
 done
+for u in "$here"/units/*.timer; do
+        : >"$W/tests/var/lib/svc/enabled/$(basename "$u")"
+done
+# Persistent= stamps as a box that was off would have them (the box's clock is the host's, and
+# the kernel keeps a cpio's modification times): box-missed.timer last ran three days ago, so its
+# daily runs since were missed; box-uptodate.timer ran now, after its calendar's last elapse.
+mkdir -p "$W/tests/var/lib/svc/timers"
+touch -d '3 days ago' "$W/tests/var/lib/svc/timers/box-missed.timer"
+touch "$W/tests/var/lib/svc/timers/box-uptodate.timer"
 cpio_after_box "$W/tests" "$W/initrd.gz"
 INITRD=$W/initrd.gz
 kernel=$box/vmlinux
