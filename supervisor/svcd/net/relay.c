@@ -338,7 +338,7 @@ static struct flow *flow_find(struct relay *r, const struct sockaddr_in6 *from) 
 
 static int on_datagram(sd_event_source *s _unused_, int fd, uint32_t revents _unused_, void *userdata) {
         struct relay *r = userdata;
-        struct sockaddr_in6 from;
+        struct sockaddr_in6 from = {};
         socklen_t len = sizeof(from);
         ssize_t n = recvfrom(fd, dgram, RELAY_DGRAM, 0, (struct sockaddr *) &from, &len);
         if (n < 0 || len != sizeof(from))
