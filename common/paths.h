@@ -34,5 +34,6 @@
  * exec NAME) is looked up in the service's own tree, never in the host's and never through
  * $PATH. It is systemd's fixed search path as built with a split /usr, which on a merged tree
  * finds the same files. One list, so svc check, svcd's library check and the exec agree. */
-#define SVC_PROGRAM_DIRS { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" }
+#define SVC_PROGRAM_DIRS                                                                                     \
+        { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" }
 #define SVC_PROGRAM_DIRS_TEXT "/usr/local/sbin, /usr/local/bin, /usr/sbin, /usr/bin, /sbin and /bin"

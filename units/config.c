@@ -229,16 +229,19 @@ int config_parse_std_input(struct parse_ctx *ctx, const char *key, const char *v
         else if (streq(value, "tty") || streq(value, "tty-force") || streq(value, "tty-fail"))
                 return ctx_error(ctx, "%s=%s is not supported: svc gives services no terminal", key, value);
         else if (streq(value, "data"))
-                return ctx_error(ctx, "%s=data is not supported: svc has no StandardInputText= or "
-                                      "StandardInputData= yet, so the service would not read its data",
+                return ctx_error(ctx,
+                                 "%s=data is not supported: svc has no StandardInputText= or "
+                                 "StandardInputData= yet, so the service would not read its data",
                                  key);
         else if (strneq(value, "file:", 5) || strneq(value, "fd:", 3))
-                return ctx_error(ctx, "%s=%s is not supported: svc gives stdin as /dev/null or as the "
-                                      "connection of Accept=yes only",
+                return ctx_error(ctx,
+                                 "%s=%s is not supported: svc gives stdin as /dev/null or as the "
+                                 "connection of Accept=yes only",
                                  key, ctx_short(ctx, value));
         else
-                return ctx_error(ctx, "%s=%s: expected null, socket, tty, tty-force, tty-fail, data, file:PATH "
-                                      "or fd:NAME",
+                return ctx_error(ctx,
+                                 "%s=%s: expected null, socket, tty, tty-force, tty-fail, data, file:PATH "
+                                 "or fd:NAME",
                                  key, ctx_short(ctx, value));
         return 0;
 }
@@ -255,10 +258,11 @@ int config_parse_apparmor_profile(struct parse_ctx *ctx, const char *key, const 
                                    "service run without it, as systemd runs it where AppArmor is off or the "
                                    "profile is not loaded",
                                    key, ctx_short(ctx, value));
-        return ctx_error(ctx,
-                         "%s=%s is not supported: svc applies no AppArmor profile, so ignoring it would weaken "
-                         "isolation (with a '-' before the name the service may run without it)",
-                         key, ctx_short(ctx, value));
+        return ctx_error(
+                ctx,
+                "%s=%s is not supported: svc applies no AppArmor profile, so ignoring it would weaken "
+                "isolation (with a '-' before the name the service may run without it)",
+                key, ctx_short(ctx, value));
 }
 
 int config_parse_restart(struct parse_ctx *ctx, const char *key, const char *value, void *data,

@@ -1182,9 +1182,10 @@ int exec_spawn(struct service *s, bool main, unsigned idx) {
         if (main && s->unit->accept)
                 return accept_checks(s) < 0 ? -EINVAL : sockets_start_accepting(s);
         if (main && s->unit->std_input == STD_INPUT_SOCKET) /* systemd: "Got no socket" */
-                return fail_spawn(s, -ENOTCONN,
-                                  "StandardInput=socket, but the unit has no ListenStream= and Accept=yes to give "
-                                  "a connection as stdin");
+                return fail_spawn(
+                        s, -ENOTCONN,
+                        "StandardInput=socket, but the unit has no ListenStream= and Accept=yes to give "
+                        "a connection as stdin");
         struct sandbox_creds creds = { 0 };
         _cleanup_free_ char *label = NULL;
         _cleanup_close_ int rootfd = -EBADF;

@@ -579,7 +579,8 @@ static void test_units__type_dbus_runs_as_simple_with_a_warning(void **state _un
         struct unit *u = load_svc("Type=dbus\nBusName=org.freedesktop.Avahi\n");
         assert_int_equal(u->type, SERVICE_SIMPLE);
         unit_free(u);
-        expect_warning(SVC "Type=dbus\n", 3, "Type=dbus is run as Type=simple: svc gives services no system bus");
+        expect_warning(SVC "Type=dbus\n", 3,
+                       "Type=dbus is run as Type=simple: svc gives services no system bus");
         expect_warning(SVC "BusName=org.freedesktop.Avahi\n", 3,
                        "BusName= is ignored: svc gives services no system bus");
 }
@@ -594,7 +595,8 @@ static void test_units__standard_input_null_and_socket(void **state _unused_) {
         assert_int_equal(u->std_input, STD_INPUT_SOCKET);
         unit_free(u);
         expect_warning(SVC "StandardInput=socket\n", 3, "it cannot start until a drop-in gives them");
-        expect_error(SVC "StandardInput=socket\nListenStream=2121\n", 3, "StandardInput=socket needs Accept=yes");
+        expect_error(SVC "StandardInput=socket\nListenStream=2121\n", 3,
+                     "StandardInput=socket needs Accept=yes");
         expect_error(SVC "StandardInput=null\nListenStream=2121\nAccept=yes\n", 3,
                      "StandardInput=null does not fit Accept=yes");
         expect_bad_value("StandardInput", "tty", "svc gives services no terminal");
@@ -608,10 +610,12 @@ static void test_units__standard_input_null_and_socket(void **state _unused_) {
 /* tor@default's AppArmorProfile=-system_tor: systemd itself runs it unconfined where AppArmor is
  * off; without the '-' the profile is a restriction svc cannot give. */
 static void test_units__apparmor_profile_with_a_dash_is_a_warning(void **state _unused_) {
-        expect_warning(SVC "AppArmorProfile=-system_tor\n", 3, "svc applies no AppArmor profile, and the '-'");
-        expect_error(SVC "AppArmorProfile=system_tor\n", 3,
-                     "AppArmorProfile=system_tor is not supported: svc applies no AppArmor profile, so ignoring "
-                     "it would weaken isolation");
+        expect_warning(SVC "AppArmorProfile=-system_tor\n", 3,
+                       "svc applies no AppArmor profile, and the '-'");
+        expect_error(
+                SVC "AppArmorProfile=system_tor\n", 3,
+                "AppArmorProfile=system_tor is not supported: svc applies no AppArmor profile, so ignoring "
+                "it would weaken isolation");
         struct unit *u = load_svc("AppArmorProfile=\n");
         unit_free(u);
 }
@@ -1632,8 +1636,8 @@ static void test_units__directory_environment_variables(void **state _unused_) {
         char **env = NULL;
         assert_int_equal(unit_build_environment(u, NULL, &env, &d), 0);
         assert_strv(env, "RUNTIME_DIRECTORY=/run/r", "STATE_DIRECTORY=/var/lib/a:/var/lib/b/c",
-                    "CACHE_DIRECTORY=/var/cache/c", "LOGS_DIRECTORY=/var/log/l", "CONFIGURATION_DIRECTORY=/etc/e",
-                    "X=1", NULL);
+                    "CACHE_DIRECTORY=/var/cache/c", "LOGS_DIRECTORY=/var/log/l",
+                    "CONFIGURATION_DIRECTORY=/etc/e", "X=1", NULL);
         strv_free(env);
         unit_free(u);
         u = load_svc("StateDirectory=a\nEnvironment=STATE_DIRECTORY=/elsewhere\n");
@@ -2807,10 +2811,10 @@ int main(void) {
                 cmocka_unit_test(test_units__start_limit_in_unit_and_service),
                 cmocka_unit_test(test_units__type_values),
                 cmocka_unit_test(test_units__type_refuses_notify_reload_and_garbage),
-        cmocka_unit_test(test_units__type_dbus_runs_as_simple_with_a_warning),
-        cmocka_unit_test(test_units__keys_used_are_recorded_once_with_their_class),
-        cmocka_unit_test(test_units__standard_input_null_and_socket),
-        cmocka_unit_test(test_units__apparmor_profile_with_a_dash_is_a_warning),
+                cmocka_unit_test(test_units__type_dbus_runs_as_simple_with_a_warning),
+                cmocka_unit_test(test_units__keys_used_are_recorded_once_with_their_class),
+                cmocka_unit_test(test_units__standard_input_null_and_socket),
+                cmocka_unit_test(test_units__apparmor_profile_with_a_dash_is_a_warning),
                 cmocka_unit_test(test_units__restart_values),
                 cmocka_unit_test(test_units__restart_takes_every_systemd_value),
                 cmocka_unit_test(test_units__restart_timing_keys),
@@ -2869,7 +2873,7 @@ int main(void) {
                 cmocka_unit_test(test_units__exec_plus_prefix_is_root_of_the_sandbox),
                 cmocka_unit_test(test_units__exec_bang_prefixes),
                 cmocka_unit_test(test_units__exec_program_name_is_kept_for_the_tree),
-        cmocka_unit_test(test_units__exec_requires_an_absolute_program),
+                cmocka_unit_test(test_units__exec_requires_an_absolute_program),
                 cmocka_unit_test(test_units__only_oneshot_may_have_several_exec_start),
                 cmocka_unit_test(test_units__missing_exec_start_is_refused),
                 cmocka_unit_test(test_units__exec_records_file_and_line),
