@@ -886,7 +886,8 @@ int sandbox_check_program(int root_fd, const char *tree_label, const char *progr
         int r = find_named(root_fd, tree_label, program, &found, ret_error);
         if (r < 0)
                 return r;
-        program = found ?: program;
+        if (found)
+                program = found;
         struct check c = { .root_fd = root_fd, .label = tree_label, .program = program };
         r = elf_version(EV_CURRENT) == EV_NONE ? -ENOSYS : check_exec(&c, program, 0);
         if (r < 0 && !c.error) {

@@ -179,6 +179,10 @@ int ctx_specifiers(struct parse_ctx *ctx, const char *key, const char *value, ch
                         if (c == '\0')
                                 return ctx_error(
                                         ctx, "%s= ends in a lone '%%': write %%%% for a percent sign", key);
+                        if (strchr("Hlmbv", c)) /* known, but the host did not answer */
+                                return ctx_error(
+                                        ctx, "%s= uses %%%c, which svc cannot read on this host (%s)", key, c,
+                                        c == 'm' ? "/etc/machine-id" : "its name, boot ID or kernel");
                         return ctx_error(ctx,
                                          "%s= uses the unknown specifier %%%c: svc knows %%i, %%I, %%n, %%N, "
                                          "%%p, %%P, %%f, %%t, %%S, %%C, %%L, %%E, %%T, %%V, %%u, %%U, %%g, "

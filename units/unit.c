@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include "common/paths.h"
 #include "common/util.h"
 #include "units/unit-internal.h"
 
@@ -85,6 +86,14 @@ const char *kill_mode_to_string(enum kill_mode k) {
 }
 
 bool unit_path_under_bind(const struct unit *u, const char *path) {
+        /* A name is searched in the sandbox, where a bind over one of the directories counts. */
+        if (!strchr(path, '/')) {
+                static const char *const dirs[] = SVC_PROGRAM_DIRS;
+                for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                        if (unit_path_under_bind(u, dirs[i]))
+                                return true;
+                return false;
+        }
         for (size_t i = 0; i < u->n_binds; i++) {
                 size_t n = strlen(u->binds[i].dest);
                 if (strneq(path, u->binds[i].dest, n) && (path[n] == '\0' || path[n] == '/'))

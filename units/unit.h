@@ -629,7 +629,8 @@ size_t unit_suffix_len(const char *file);
 /* Cuts a unit-file suffix off NAME in place: "nginx.service" and "nginx.unit" name unit "nginx",
  * as in systemctl. */
 void unit_name_strip_suffix(char *name);
-/* PATH lies under one of the unit's bind targets: a program there comes from the bind, not the tree. */
+/* PATH lies under one of the unit's bind targets: a program there comes from the bind, not the tree.
+ * For a program name without '/', one of the directories it is searched in does. */
 bool unit_path_under_bind(const struct unit *u, const char *path);
 /* What ReadWritePaths=PATH does in U's sandbox; *ret_why says why when it is refused. */
 enum read_write_kind unit_read_write_kind(const struct unit *u, const char *path, const char **ret_why);

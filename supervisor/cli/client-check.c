@@ -186,7 +186,7 @@ static void check_report(struct checked *c, size_t n, const struct unit_diag *gr
                         if (i > 0)
                                 putchar(',');
                         json_one(&c[i], graph);
-                } else if (c[i].ok) {
+                } else if (c[i].ok && c[i].u) {
                         printf("%s: ok\n", c[i].u->path);
                         print_summary(c[i].u, &c[i].diag);
                 }

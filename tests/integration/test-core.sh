@@ -368,6 +368,19 @@ test_check_reports_honoured_keys_and_json() {
         assert_contains "$j" "}]}]" "the array ends"
 }
 
+# %m on a host whose /etc/machine-id cannot be read (an empty one, in a mount namespace of the
+# test's own) is refused naming the file, not as an unknown specifier.
+test_check_machine_id_specifier_without_a_machine_id() {
+        mkdir -p "$T/u"
+        printf '[Unit]\nDescription=on %%m\n[Service]\nExecStart=/bin/true\n' >"$T/u/m.service"
+        "$SVC" check --no-programs "$T/u/m.service" >/dev/null 2>"$T/err" || fail "svc check with a machine ID: $(cat "$T/err")"
+        local rc=0
+        unshare -m sh -c 'mount --bind /dev/null /etc/machine-id && exec "$1" check --no-programs "$2"' sh \
+                "$SVC" "$T/u/m.service" >/dev/null 2>"$T/err" || rc=$?
+        assert_eq 1 "$rc" "svc check without a machine ID"
+        assert_contains "$(cat "$T/err")" "m.service:2: Description= uses %m, which svc cannot read on this host (/etc/machine-id)" "the sentence"
+}
+
 test_reload_units() {
         unit keep <<'EOF'
 [Service]

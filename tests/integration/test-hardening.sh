@@ -358,4 +358,30 @@ test_ip_address_keys_refused_with_the_hosts_network() {
         assert_contains "$out" "IPAddressAllow= and IPAddressDeny= filter the service's own link"
 }
 
+# ProtectHostname=, ProtectControlGroups=, ProtectKernelTunables= are met by svc's sandbox: from
+# inside, setting the host name, making a cgroup and writing a kernel tunable fail, while reading
+# the name and a tunable work. (The tunable is written with its own value: harmless if it passed.)
+test_protect_hostname_control_groups_and_kernel_tunables_are_met() {
+        unit met <<EOF
+[Service]
+Type=oneshot
+ProtectHostname=yes
+ProtectControlGroups=yes
+ProtectKernelTunables=yes
+ExecStart=/bin/sh -c '{ hostname other 2>/dev/null && echo hostname-set || echo hostname-refused; hostname; mkdir /sys/fs/cgroup/svc-met 2>/dev/null && echo cgroup-made || echo cgroup-refused; cat /proc/sys/kernel/sysrq 2>/dev/null > /proc/sys/kernel/sysrq && echo tunable-written || echo tunable-refused; cat /proc/sys/kernel/ostype; } > $T/out'
+EOF
+        svc check "$T/etc/svc/units/met.unit" >"$T/check" 2>"$T/err" || fail "svc check: $(cat "$T/err")"
+        assert_eq "" "$(cat "$T/err")" "no warning: the sandbox meets the three keys"
+        assert_contains "$(cat "$T/check")" "met by svc's sandbox: ProtectHostname= ProtectControlGroups= ProtectKernelTunables=" "svc check"
+        start_svcd
+        svc start met || fail "svc start met: $(svc status met)"
+        assert_eq "hostname-refused
+met
+cgroup-refused
+tunable-refused
+Linux" "$(cat "$T/out")" "from inside the service"
+        [ -d /sys/fs/cgroup/svc-met ] && fail "a cgroup appeared on the host"
+        return 0
+}
+
 run_tests "$@"

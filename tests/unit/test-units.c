@@ -1527,6 +1527,18 @@ static void test_units__exec_program_name_is_kept_for_the_tree(void **state _unu
         unit_free(u);
 }
 
+/* The library check skips what a bind brings: for a name, a bind over a directory it is searched in. */
+static void test_units__program_name_under_a_bind(void **state _unused_) {
+        struct unit *u = load_svc("BindReadOnlyPaths=/opt/tools:/usr/local/bin\n");
+        assert_true(unit_path_under_bind(u, "tool"));
+        assert_true(unit_path_under_bind(u, "/usr/local/bin/tool"));
+        assert_false(unit_path_under_bind(u, "/usr/bin/tool"));
+        unit_free(u);
+        u = load_svc("BindReadOnlyPaths=/opt/tools:/opt/tools\n");
+        assert_false(unit_path_under_bind(u, "tool"));
+        unit_free(u);
+}
+
 static void test_units__exec_requires_an_absolute_program(void **state _unused_) {
         expect_error("[Service]\nExecStart=./sleep 5\n", 2, "'./sleep' is not an absolute path");
         expect_error("[Service]\nExecStart=..\n", 2, "nor a program name");
@@ -2895,6 +2907,7 @@ int main(void) {
                 cmocka_unit_test(test_units__exec_plus_prefix_is_root_of_the_sandbox),
                 cmocka_unit_test(test_units__exec_bang_prefixes),
                 cmocka_unit_test(test_units__exec_program_name_is_kept_for_the_tree),
+                cmocka_unit_test(test_units__program_name_under_a_bind),
                 cmocka_unit_test(test_units__exec_requires_an_absolute_program),
                 cmocka_unit_test(test_units__only_oneshot_may_have_several_exec_start),
                 cmocka_unit_test(test_units__missing_exec_start_is_refused),
