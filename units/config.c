@@ -179,8 +179,10 @@ int config_parse_type(struct parse_ctx *ctx, const char *key, const char *value,
                 const char *name;
                 enum service_type type;
         } types[] = {
-                { "simple", SERVICE_SIMPLE },   { "exec", SERVICE_SIMPLE },     { "notify", SERVICE_NOTIFY },
-                { "oneshot", SERVICE_ONESHOT }, { "forking", SERVICE_FORKING }, { "idle", SERVICE_SIMPLE },
+                { "simple", SERVICE_SIMPLE },   { "exec", SERVICE_SIMPLE },
+                { "notify", SERVICE_NOTIFY },   { "notify-reload", SERVICE_NOTIFY_RELOAD },
+                { "oneshot", SERVICE_ONESHOT }, { "forking", SERVICE_FORKING },
+                { "idle", SERVICE_SIMPLE },
         };
         enum service_type *t = data;
 
@@ -199,9 +201,6 @@ int config_parse_type(struct parse_ctx *ctx, const char *key, const char *value,
                                         "the service counts as started once its program runs, and a daemon "
                                         "that needs the bus must be configured to run without one");
         }
-        if (streq(value, "notify-reload"))
-                return ctx_error(ctx,
-                                 "Type=notify-reload is not supported: use Type=notify with ExecReload=");
         for (size_t i = 0; i < ELEMENTSOF(types); i++)
                 if (streq(value, types[i].name)) {
                         *t = types[i].type;
@@ -210,7 +209,7 @@ int config_parse_type(struct parse_ctx *ctx, const char *key, const char *value,
                                                         "services for the console");
                         return 0;
                 }
-        return ctx_error(ctx, "%s=%s: expected simple, exec, notify, oneshot or forking", key,
+        return ctx_error(ctx, "%s=%s: expected simple, exec, notify, notify-reload, oneshot or forking", key,
                          ctx_short(ctx, value));
 }
 
@@ -427,12 +426,13 @@ int config_parse_pid_file(struct parse_ctx *ctx, const char *key, const char *va
         return 0;
 }
 
+/* KillSignal= and ReloadSignal= (LTYPE: the default an empty value restores, 0 for SIGTERM). */
 int config_parse_kill_signal(struct parse_ctx *ctx, const char *key, const char *value, void *data,
-                             int ltype _unused_) {
+                             int ltype) {
         int *sig = data;
 
         if (!*value) {
-                *sig = unit_defaults.kill_signal;
+                *sig = ltype ? ltype : unit_defaults.kill_signal;
                 return 0;
         }
         if (parse_signal(value, sig) < 0)

@@ -280,7 +280,7 @@ static const struct unit_key table[] = {
         REFUSE("Service", "Sockets", "svc has no .socket units: put ListenStream= in [Service]"),
         REFUSE("Service", "OpenFile", R_BEHAVIOUR),
         IGNORE("Service", "BusName", "svc gives services no system bus, so the name is neither waited for nor reachable by another service"),
-        REFUSE("Service", "ReloadSignal", "svc has no ReloadSignal= yet; write ExecReload=/bin/kill -HUP $MAINPID"),
+        IMPL("Service", "ReloadSignal", config_parse_kill_signal, reload_signal, SIGHUP),
         REFUSE("Service", "ExitType", R_BEHAVIOUR),
         REFUSE("Service", "RestartMode", R_BEHAVIOUR),
         REFUSE("Service", "Delegate", "svc does not delegate cgroups to services yet"),

@@ -21,6 +21,7 @@ const struct unit unit_defaults = {
         .timeout_start_usec = 90 * USEC_PER_SEC,
         .timeout_stop_usec = 10 * USEC_PER_SEC,
         .kill_signal = SIGTERM,
+        .reload_signal = SIGHUP,
         .kill_mode = KILL_CONTROL_GROUP,
         .send_sigkill = true,
         .umask = 0022,
@@ -56,6 +57,7 @@ const char *service_type_to_string(enum service_type t) {
         static const char *const names[_SERVICE_TYPE_MAX] = {
                 [SERVICE_SIMPLE] = "simple",
                 [SERVICE_NOTIFY] = "notify",
+                [SERVICE_NOTIFY_RELOAD] = "notify-reload",
                 [SERVICE_ONESHOT] = "oneshot",
                 [SERVICE_FORKING] = "forking",
         };

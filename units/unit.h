@@ -24,6 +24,7 @@
 enum service_type {
         SERVICE_SIMPLE,
         SERVICE_NOTIFY,
+        SERVICE_NOTIFY_RELOAD, /* notify, and a reload is ReloadSignal= then RELOADING=1, READY=1 */
         SERVICE_ONESHOT,
         SERVICE_FORKING,
         _SERVICE_TYPE_MAX,
@@ -475,6 +476,7 @@ struct unit {
         uint64_t timeout_start_usec; /* default 90 s; USEC_INFINITY for "infinity"/0 */
         uint64_t timeout_stop_usec; /* default 10 s */
         int kill_signal; /* default SIGTERM */
+        int reload_signal; /* ReloadSignal=, for Type=notify-reload; default SIGHUP */
         enum kill_mode kill_mode; /* default control-group */
         bool send_sigkill; /* default true */
         bool send_sighup;

@@ -239,7 +239,9 @@ static int enqueue_error(int r, struct service *s, sd_bus_error *error) {
         case -ENOTCONN:
                 return sd_bus_error_setf(error, SVC_ERROR_NOT_RUNNING, "Unit %s is not running.", s->name);
         case -EOPNOTSUPP:
-                return sd_bus_error_setf(error, SVC_ERROR_FAILED, "Unit %s has no ExecReload=.", s->name);
+                return sd_bus_error_setf(error, SVC_ERROR_FAILED,
+                                         "Unit %s has no ExecReload= and is not Type=notify-reload.",
+                                         s->name);
         case -EBUSY:
                 return sd_bus_error_setf(error, SVC_ERROR_FAILED, "Unit %s has a job running.", s->name);
         default:

@@ -523,7 +523,8 @@ int manager_enqueue(struct manager *m, struct service *s, enum job_type job, boo
                 enqueue_stop(m, s);
                 break;
         case JOB_RELOAD:
-                if (s->sm.state != SVC_RUNNING || s->unit->exec_reload.n == 0)
+                if (s->sm.state != SVC_RUNNING ||
+                    (s->unit->exec_reload.n == 0 && s->unit->type != SERVICE_NOTIFY_RELOAD))
                         return s->sm.state != SVC_RUNNING ? -ENOTCONN : -EOPNOTSUPP;
                 if (s->admin->job != JOB_NONE)
                         return -EBUSY;
@@ -711,7 +712,9 @@ static void check_job(struct service *s, enum svc_state old) {
                         job_done(s, true, NULL);
                 break;
         case JOB_RELOAD:
-                if (now == SVC_RUNNING) {
+                if (now == SVC_RUNNING && s->sm.reload_failed)
+                        job_done(s, false, "no READY=1 came after ReloadSignal= within TimeoutStartSec=");
+                else if (now == SVC_RUNNING) {
                         char detail[64];
                         snprintf(detail, sizeof(detail), "reload command exited with status %d",
                                  s->reload_status);

@@ -35,7 +35,9 @@ static bool ignore_failure_cb(const void *userdata, enum svc_phase phase, unsign
 static void config_from_unit(struct svc_config *c, const struct unit *u) {
         *c = (struct svc_config){
                 .type_simple = u->type == SERVICE_SIMPLE,
-                .type_notify = u->type == SERVICE_NOTIFY,
+                .type_notify = u->type == SERVICE_NOTIFY || u->type == SERVICE_NOTIFY_RELOAD,
+                .notify_reload = u->type == SERVICE_NOTIFY_RELOAD,
+                .reload_signal = u->reload_signal,
                 .type_oneshot = u->type == SERVICE_ONESHOT,
                 .type_forking = u->type == SERVICE_FORKING,
                 .n_start_pre = (unsigned) u->exec_start_pre.n,

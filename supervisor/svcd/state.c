@@ -518,15 +518,26 @@ static void on_running(struct svc_machine *m, const struct svc_config *c, const 
                 request_stop(m, c, ev, out);
                 break;
         case EV_RELOAD:
-                if (c->n_reload == 0)
+                if (c->n_reload == 0 && !c->notify_reload)
                         break;
                 m->state = SVC_RELOADING;
                 set_timer(m, out, ev->now, c->timeout_start_usec);
-                spawn_control(m, out, PHASE_RELOAD, 0);
+                if (c->notify_reload) {
+                        m->reload_signalled = true;
+                        m->reload_ready = m->reload_failed = false;
+                        act(out, ACT_SIGNAL_MAIN, c->reload_signal);
+                }
+                if (c->n_reload > 0)
+                        spawn_control(m, out, PHASE_RELOAD, 0);
                 break;
         default:
                 break;
         }
+}
+
+static void reload_done(struct svc_machine *m, uint64_t now, struct svc_actions *out) {
+        m->reload_signalled = m->reload_ready = false;
+        enter_running(m, now, out);
 }
 
 static void reload_exited(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
@@ -537,7 +548,9 @@ static void reload_exited(struct svc_machine *m, const struct svc_config *c, con
                 spawn_control(m, out, PHASE_RELOAD, m->idx + 1);
                 return;
         }
-        enter_running(m, ev->now, out);
+        if (m->reload_signalled && !m->reload_ready)
+                return; /* Type=notify-reload: READY=1 is the end */
+        reload_done(m, ev->now, out);
 }
 
 static void on_reloading(struct svc_machine *m, const struct svc_config *c, const struct svc_event *ev,
@@ -552,9 +565,25 @@ static void on_reloading(struct svc_machine *m, const struct svc_config *c, cons
                 if (m->main_alive)
                         main_ended_while_up(m, c, ev, out);
                 break;
+        case EV_READY:
+                if (!m->reload_signalled)
+                        break;
+                m->reload_ready = true;
+                if (!m->control_alive)
+                        reload_done(m, ev->now, out);
+                break;
         case EV_TIMER:
-                act(out, ACT_SIGNAL_CONTROL, SIGKILL);
-                clear_timer(m, out);
+                if (m->control_alive) {
+                        act(out, ACT_SIGNAL_CONTROL, SIGKILL);
+                        clear_timer(m, out);
+                        /* The reload ends with the command, READY=1 or not. */
+                        m->reload_failed = m->reload_signalled;
+                        m->reload_ready = true;
+                } else if (m->reload_signalled) {
+                        /* No READY=1 in time: the reload failed, the service runs on. */
+                        m->reload_failed = true;
+                        reload_done(m, ev->now, out);
+                }
                 break;
         case EV_STOP:
         case EV_RESTART:

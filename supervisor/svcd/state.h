@@ -78,6 +78,9 @@ struct svc_event {
 /* What the machine needs from the unit. */
 struct svc_config {
         bool type_simple, type_notify, type_oneshot, type_forking;
+        /* Type=notify-reload: a reload is RELOAD_SIGNAL to the main process, done at READY=1. */
+        bool notify_reload;
+        int reload_signal;
         unsigned n_start_pre, n_start, n_reload, n_stop;
         bool (*ignore_failure)(const void *userdata, enum svc_phase phase, unsigned idx);
         const void *userdata;
@@ -118,6 +121,9 @@ struct svc_machine {
         uint64_t limit_begin; /* start limit window */
         unsigned limit_count;
         uint64_t timer_usec; /* deadline of the armed timer (monotonic), 0 = none */
+        /* Type=notify-reload: the reload signal went out and READY=1 has (not) come back yet;
+         * the last such reload ended at its timeout without one. */
+        bool reload_signalled, reload_ready, reload_failed;
 };
 
 enum svc_action_type {

@@ -552,6 +552,58 @@ EOF
         assert_contains "$(cat "$T/err")" "no ExecReload"
 }
 
+# Type=notify-reload: `svc reload` sends ReloadSignal= (SIGUSR1 here) to the main process and
+# returns once READY=1 follows RELOADING=1; a daemon that never answers fails the reload at
+# TimeoutStartSec= and keeps running.
+test_notify_reload_signals_and_waits_for_ready() {
+        cat >"$T/nr.py" <<'EOF'
+import os, signal, socket, sys, time
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+addr = os.environ["NOTIFY_SOCKET"]
+def say(msg):
+    sock.sendto(msg.encode(), addr)
+def on_reload(sig, frame):
+    if sys.argv[1] == "mute":
+        return
+    say("RELOADING=1\nMONOTONIC_USEC=%d" % (time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000))
+    time.sleep(0.5)
+    with open(sys.argv[2], "a") as f:
+        f.write("reloaded\n")
+    say("READY=1")
+signal.signal(signal.SIGUSR1, on_reload)
+say("READY=1")
+while True:
+    signal.pause()
+EOF
+        unit nr <<EOF
+[Service]
+Type=notify-reload
+ReloadSignal=SIGUSR1
+ExecStart=/usr/bin/python3 $T/nr.py answer $T/log
+EOF
+        unit mute <<EOF
+[Service]
+Type=notify-reload
+ReloadSignal=SIGUSR1
+TimeoutStartSec=2
+ExecStart=/usr/bin/python3 $T/nr.py mute $T/log
+EOF
+        start_svcd
+        svc start nr mute
+        local pid
+        pid=$(main_pid nr)
+        svc reload nr || fail "reload of nr failed: $(svc status nr)"
+        # The reload returned after READY=1, so the daemon had already written its line.
+        assert_eq reloaded "$(cat "$T/log")" "the reload waited for READY=1"
+        assert_eq "$pid" "$(main_pid nr)" "reload keeps the process"
+        assert_eq running "$(state nr)"
+        local rc=0
+        svc reload mute 2>"$T/err" || rc=$?
+        assert_eq 1 "$rc" "the reload without READY=1"
+        assert_contains "$(cat "$T/err")" "no READY=1 came after ReloadSignal="
+        assert_eq running "$(state mute)" "a failed reload keeps the service running"
+}
+
 test_exec_start_pre_and_environment() {
         echo 'FROM_FILE=yes' >"$T/envfile"
         unit pre <<EOF

@@ -90,6 +90,44 @@ static void test_state__notify_waits_for_ready(void **state _unused_) {
         assert_int_equal(m.state, SVC_RUNNING);
 }
 
+/* Type=notify-reload: a reload is ReloadSignal= to the main process, and it is done at the READY=1
+ * that follows (RELOADING=1 comes between); without one by the timeout the reload failed and the
+ * service runs on. ExecReload=, if any, runs too, and the reload waits for both. */
+static void test_state__notify_reload_signals_and_waits_for_ready(void **state _unused_) {
+        struct svc_config c = simple_config();
+        c.type_simple = false;
+        c.type_notify = c.notify_reload = true;
+        c.reload_signal = SIGHUP;
+        struct svc_machine m;
+        svc_machine_init(&m);
+        step(&m, &c, EV_START, 0);
+        step(&m, &c, EV_MAIN_EXEC, 1);
+        step(&m, &c, EV_READY, 2);
+        assert_int_equal(m.state, SVC_RUNNING);
+        step(&m, &c, EV_RELOAD, 3);
+        assert_int_equal(m.state, SVC_RELOADING);
+        assert_true(has_action(ACT_SIGNAL_MAIN, SIGHUP));
+        assert_false(has_action(ACT_SPAWN_CONTROL, 0));
+        step(&m, &c, EV_READY, 4);
+        assert_int_equal(m.state, SVC_RUNNING);
+        assert_false(m.reload_failed);
+        /* No READY=1: the timeout ends the reload as failed, the service still running. */
+        step(&m, &c, EV_RELOAD, 5);
+        step(&m, &c, EV_TIMER, 5 + 90 * SEC);
+        assert_int_equal(m.state, SVC_RUNNING);
+        assert_true(m.reload_failed);
+        assert_false(has_action(ACT_SIGNAL_MAIN, SIGKILL));
+        /* With ExecReload= as well: done when both the command and READY=1 are. */
+        c.n_reload = 1;
+        step(&m, &c, EV_RELOAD, 100 * SEC);
+        assert_true(has_action(ACT_SPAWN_CONTROL, 0));
+        assert_false(m.reload_failed);
+        step(&m, &c, EV_READY, 100 * SEC + 1);
+        assert_int_equal(m.state, SVC_RELOADING);
+        exit_ev(&m, &c, EV_CONTROL_EXIT, CLD_EXITED, 0, 100 * SEC + 2);
+        assert_int_equal(m.state, SVC_RUNNING);
+}
+
 static void test_state__start_timeout_kills_and_backs_off(void **state _unused_) {
         struct svc_config c = simple_config();
         c.type_simple = false;
@@ -839,6 +877,7 @@ int main(void) {
                 cmocka_unit_test(test_state__restart_stops_then_starts),
                 cmocka_unit_test(test_state__start_while_stopping_is_queued),
                 cmocka_unit_test(test_state__restart_while_stopping_is_queued),
+                cmocka_unit_test(test_state__notify_reload_signals_and_waits_for_ready),
                 cmocka_unit_test(test_state__start_pre_sequence_and_ignore),
                 cmocka_unit_test(test_state__start_pre_failure_fails_start),
                 cmocka_unit_test(test_state__oneshot_runs_each_exec_start),

@@ -569,9 +569,20 @@ static void test_units__type_values(void **state _unused_) {
         assert_string_equal(service_type_to_string(SERVICE_FORKING), "forking");
 }
 
-static void test_units__type_refuses_notify_reload_and_garbage(void **state _unused_) {
-        expect_bad_value("Type", "notify-reload", "Type=notify-reload is not supported");
-        expect_bad_value("Type", "daemon", "expected simple, exec, notify, oneshot or forking");
+static void test_units__type_notify_reload_and_reload_signal(void **state _unused_) {
+        struct unit *u = load_svc("Type=notify-reload\n");
+        assert_int_equal(u->type, SERVICE_NOTIFY_RELOAD);
+        assert_int_equal(u->reload_signal, SIGHUP);
+        unit_free(u);
+        u = load_svc("Type=notify-reload\nReloadSignal=SIGUSR1\n");
+        assert_int_equal(u->reload_signal, SIGUSR1);
+        unit_free(u);
+        u = load_svc("ReloadSignal=USR2\nReloadSignal=\n");
+        assert_int_equal(u->reload_signal, SIGHUP); /* empty: the default again */
+        unit_free(u);
+        expect_bad_value("ReloadSignal", "SIGNOPE", "expected a signal");
+        expect_bad_value("Type", "daemon",
+                         "expected simple, exec, notify, notify-reload, oneshot or forking");
 }
 
 /* avahi-daemon.service: no system bus under svc, so readiness is the exec; BusName= warns why. */
@@ -2843,7 +2854,7 @@ int main(void) {
                 cmocka_unit_test(test_units__dependencies_refuse_what_is_not_a_unit_name),
                 cmocka_unit_test(test_units__start_limit_in_unit_and_service),
                 cmocka_unit_test(test_units__type_values),
-                cmocka_unit_test(test_units__type_refuses_notify_reload_and_garbage),
+                cmocka_unit_test(test_units__type_notify_reload_and_reload_signal),
                 cmocka_unit_test(test_units__type_dbus_runs_as_simple_with_a_warning),
                 cmocka_unit_test(test_units__keys_used_are_recorded_once_with_their_class),
                 cmocka_unit_test(test_units__standard_input_null_and_socket),
