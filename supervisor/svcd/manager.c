@@ -289,6 +289,25 @@ static void remove_service(struct manager *m, struct service *s) {
 
 /* Finds NAME, loading it from disk when it is not known yet (an instance of a template, a unit
  * added since). Returns 0, -ENOENT when no such unit exists, or -EINVAL when it is refused. */
+/* [Install] Alias=: as systemd's `enable` links the other name, an enabled unit answers to its
+ * aliases (ssh.service's sshd.service) where no unit file of that name exists. */
+static struct service *find_alias(struct manager *m, const char *name) {
+        for (size_t i = 0; i < m->n_services; i++) {
+                struct service *s = m->services[i];
+                if (!s->unit || !s->admin->enabled)
+                        continue;
+                STRV_FOREACH (a, s->unit->alias) {
+                        _cleanup_free_ char *stem = strdup(*a);
+                        if (!stem)
+                                return NULL;
+                        unit_name_strip_suffix(stem);
+                        if (streq(stem, name))
+                                return s;
+                }
+        }
+        return NULL;
+}
+
 int manager_get_service(struct manager *m, const char *name, struct service **ret) {
         struct service *s = manager_find(m, name);
         if (s) {
@@ -302,7 +321,11 @@ int manager_get_service(struct manager *m, const char *name, struct service **re
         int r = load_unit(m, name, &u, &errors);
         if (r == -ENOENT) {
                 strv_free(errors);
-                return -ENOENT;
+                s = find_alias(m, name);
+                if (!s)
+                        return -ENOENT;
+                *ret = s;
+                return 0;
         }
         int k = add_service(m, name, &s);
         if (k < 0) {

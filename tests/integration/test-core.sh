@@ -324,6 +324,31 @@ EOF
         "$SVC" check "$d/web.service" >"$T/out" || fail "svc check of a .service file"
 }
 
+# [Install] Alias= (ssh.service's Alias=sshd.service): as after systemctl enable, an enabled unit
+# answers to its alias, for start, status and restart; before the enable the name is unknown.
+test_alias_names_the_unit_once_enabled() {
+        mkdir -p "$T/etc/svc/units"
+        cat >"$T/etc/svc/units/sshlike.service" <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+[Install]
+WantedBy=multi-user.target
+Alias=sshd.service
+EOF
+        start_svcd
+        local rc=0
+        svc status sshd >/dev/null 2>&1 || rc=$?
+        [ "$rc" != 0 ] || fail "the alias worked before the unit was enabled"
+        svc enable sshlike || fail "svc enable sshlike"
+        svc start sshd.service || fail "svc start by the alias"
+        assert_eq running "$(state sshlike)" "the unit the alias names"
+        assert_contains "$(svc status sshd)" "sshlike" "status by the alias"
+        local pid
+        pid=$(main_pid sshlike)
+        svc restart sshd || fail "svc restart by the alias"
+        [ "$(main_pid sshlike)" != "$pid" ] || fail "the restart by the alias did not restart sshlike"
+}
+
 test_check_command() {
         mkdir -p "$T/u"
         cat >"$T/u/fine.unit" <<'EOF'
