@@ -6,7 +6,7 @@
 #
 #   $SVC_DEMO_TREES (default /var/cache/svc/demo-trees)/
 #     blog-bullseye-v1   nginx                              (the blog)
-#     mail-trixie-v1     postfix ("Local only"), dovecot-imapd (mail and imap)
+#     mail-trixie-v1     postfix ("Local only"), dovecot-imapd (postfix and mail), user alice
 #     ftp-bookworm-v1    vsftpd                             (ftp)
 #
 # Each is made by `svc tree create` of BUILD_DIR, as a user makes a tree, with Debian's openssl
