@@ -120,6 +120,8 @@ int service_new(struct manager *m, const char *name, struct service **ret) {
 
 struct service *service_free(struct service *s) {
         unit_free(s->unit);
+        unit_free(s->next_unit);
+        strv_free(s->load_errors);
         strv_free(s->monitor_env);
         free(s->condition_failure);
         free(s->failure_detail);
