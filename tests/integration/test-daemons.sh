@@ -356,6 +356,12 @@ EOF
         assert_eq kept "$(svc exec dovecot cat /var/lib/dovecot/svc-mark)" "dovecot's /var/lib after the restart"
         body=$(in_ns python3 "$T/imap.py") || fail "IMAP after the restart failed: $(logof dovecot | tail -n 20)"
         assert_eq hello-over-smtp "$body" "the message over IMAP after the restart"
+        # One tree, two sandboxes: beyond the shared /var/mail, neither sees what the other wrote.
+        svc exec postfix@- sh -c 'echo mine >/var/spool/postfix/svc-mark' || fail "postfix's spool is not writable"
+        if svc exec dovecot test -e /var/spool/postfix/svc-mark; then fail "dovecot sees postfix's spool"; fi
+        if svc exec postfix@- test -e /var/lib/dovecot/svc-mark; then fail "postfix sees dovecot's /var/lib"; fi
+        assert_eq hello-over-smtp "$(svc exec dovecot sh -c 'grep -h hello-over-smtp /var/mail/list')" \
+                "the shared mailbox, seen by dovecot"
 }
 
 run_tests "$@"
