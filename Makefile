@@ -352,7 +352,7 @@ check-deb: deb
 bench: all demo-artifacts
 	contrib/deps.sh $(BENCH_PACKAGES)
 	tests/bench/run.sh $(O)
-BENCH_PACKAGES = bubblewrap crun s6 runit hyperfine gnuplot-nox
+BENCH_PACKAGES = bubblewrap crun s6 runit hyperfine gnuplot-nox podman docker.io
 
 # The small box: svcd as PID 1 of a Debian kernel under qemu (contrib/box).
 .PHONY: box box-run

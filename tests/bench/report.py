@@ -29,7 +29,8 @@ BENCHES = [
             {
                 "ref": "floor",
                 "rows": [
-                    ("floor", "C floor (`tests/bench/floor.c`): svc run's namespaces, mounts, masks, lo, caps, seccomp, PID 1 forking the command"),
+                    ("floor", "C floor (`tests/bench/floor.c`, static like svc): svc run's namespaces, mounts, masks, lo, caps, seccomp, PID 1 forking the command"),
+                    ("floor-glibc", "the same floor, dynamic glibc (as earlier runs built it)"),
                     ("svc-run", "`svc run --tree TREE /bin/true`"),
                     ("bare", "bare fork+exec of `/bin/true`"),
                     ("unshare", "`unshare -m -p -n -u -i -f --mount-proc` + `chroot TREE` (root writable, no /dev)"),
@@ -273,6 +274,118 @@ BENCHES = [
         ],
         "targets": [("svcd-probes", "<", 1.0, "value", "under 1% of one core")],
     },
+    {
+        "id": "10",
+        "title": "10. Podman and Docker: start latency",
+        "what": "`tests/bench/containers.sh`: `podman run --rm --rootfs TREE /bin/true` and `docker run --rm IMAGE /bin/true` "
+        "(IMAGE is `docker import` of a tarball of the same tree; no registry), with `--network none` and with "
+        "the default bridge (CNI for Podman 4.3, docker0 for Docker), wall time of the client; svc's rows are "
+        "benchmark 1's (`svc run` has only lo, as `--network none`).",
+        "unit": "ms",
+        "higher": False,
+        "groups": [
+            {"ref": "svc-run@1", "rows": [
+                ("svc-run@1", "`svc run --tree TREE /bin/true` (benchmark 1)"),
+                ("podman-none", "`podman run --rm --network none --rootfs TREE /bin/true`"),
+                ("docker-none", "`docker run --rm --network none IMAGE /bin/true`"),
+                ("podman-bridge", "`podman run --rm --rootfs TREE /bin/true` (bridge)"),
+                ("docker-bridge", "`docker run --rm IMAGE /bin/true` (bridge)"),
+            ]},
+        ],
+        "targets": [],
+    },
+    {
+        "id": "11",
+        "title": "11. Podman and Docker: memory of idle services",
+        "what": "PSS of what keeps N idle containers (the static `ping` of benchmark 4, `--network none`) supervised: every "
+        "conmon for Podman (no daemon), dockerd + containerd + every containerd-shim-runc-v2 for Docker; svc's rows "
+        "are benchmark 4's (svcd + one ns-init per service). Per extra service: (PSS at 100 - PSS at 10) / 90.",
+        "unit": "KiB",
+        "higher": False,
+        "groups": [
+            {"ref": "svc-10@4", "rows": [
+                ("svc-10@4", "svc, 10 services (benchmark 4)"),
+                ("podman-10", "Podman, 10 containers"),
+                ("docker-10", "Docker, 10 containers"),
+            ]},
+            {"ref": "svc-100@4", "rows": [
+                ("svc-100@4", "svc, 100 services (benchmark 4)"),
+                ("podman-100", "Podman, 100 containers"),
+                ("docker-100", "Docker, 100 containers"),
+            ]},
+            {"ref": "svc-marg@4", "rows": [
+                ("svc-marg@4", "svc: KiB per extra service"),
+                ("podman-marg", "Podman: KiB per extra container"),
+                ("docker-marg", "Docker: KiB per extra container"),
+            ]},
+        ],
+        "targets": [],
+    },
+    {
+        "id": "12",
+        "title": "12. Podman and Docker: restart after SIGKILL",
+        "what": "As benchmark 3: SIGKILL to the service's process until it runs again (connects to `conn`), "
+        "`--restart=always`, 10 containers each, kills interleaved after 100 ms of quiet, rounds 10.5 s apart (Docker "
+        "doubles its 100 ms restart delay for a container that ran under 10 s). svc's row is benchmark 3's.",
+        "unit": "ms",
+        "higher": False,
+        "groups": [
+            {"ref": "svc@3", "rows": [
+                ("svc@3", "svc: svcd, Restart=always, RestartSec=0 (benchmark 3)"),
+                ("podman", "Podman: conmon, then `podman container cleanup` restarts it"),
+                ("docker", "Docker: dockerd's restart manager"),
+            ]},
+        ],
+        "targets": [],
+    },
+    {
+        "id": "13",
+        "title": "13. Cost of one exec health probe",
+        "what": "`/bin/true` run inside a running service as its health check. Wall time: `podman healthcheck run CTR`, "
+        "`podman exec CTR /bin/true`, `docker exec CTR /bin/true` (dockerd's probe is that exec). CPU: the time of "
+        "every process of the run (clients, daemons, conmon or shim, runtime, probe) from the bench's cgroup, per "
+        "probe; for svc, svcd's own probes (`HealthCmd=[\"CMD\", \"/bin/true\"]`, `HealthInterval=100ms`) over 10 s, "
+        "svcd + ns-init + probe.",
+        "unit": "ms",
+        "higher": False,
+        "groups": [
+            {"ref": "svc-cpu", "rows": [
+                ("svc-cpu", "svc: CPU per probe (svcd, ns-init, the probe)"),
+                ("podman-hc-cpu", "`podman healthcheck run`: CPU per run"),
+                ("podman-exec-cpu", "`podman exec`: CPU per run"),
+                ("docker-cpu", "`docker exec`: CPU per run"),
+            ]},
+            {"ref": "podman-hc", "rows": [
+                ("podman-hc", "`podman healthcheck run`: wall time"),
+                ("podman-exec", "`podman exec CTR /bin/true`: wall time"),
+                ("docker", "`docker exec CTR /bin/true`: wall time"),
+            ]},
+        ],
+        "targets": [],
+    },
+    {
+        "id": "14",
+        "title": "14. A VM per service (the seed's baseline)",
+        "what": "`tests/bench/vm.sh`: the box (Debian's kernel, svcd as PID 1) booted by `qemu-system-x86_64 -accel tcg "
+        "-m 256M` with one small service, blog (the other examples stopped): PSS of the qemu process once blog answers "
+        "and after a minute idle, against svc's cost for the same service measured inside that VM (svcd + blog's "
+        "sandbox, on the same kernel). Disk: the VM's image (compressed kernel + gzip'd initramfs) against blog's tree, "
+        "which every service on that tree shares.",
+        "unit": "MiB",
+        "higher": False,
+        "groups": [
+            {"ref": "svc-blog", "rows": [
+                ("svc-blog", "svc: svcd + blog's sandbox (PSS)"),
+                ("vm-boot", "a VM for blog, once it answers (qemu's PSS)"),
+                ("vm-idle", "the same VM after a minute idle"),
+            ]},
+            {"ref": "tree-blog", "rows": [
+                ("tree-blog", "disk: blog's tree"),
+                ("vm-image", "disk: the VM's image"),
+            ]},
+        ],
+        "targets": [],
+    },
 ]
 
 
@@ -303,6 +416,16 @@ def derive(samples):
         a, b = samples.get(("4", k + "-10")), samples.get(("4", k + "-100"))
         if a and b:
             samples[("4", k + "-marg")] = [(y - x) / 90.0 for x, y in zip(a, b)]
+    for k in ("podman", "docker"):
+        a, b = samples.get(("11", k + "-10")), samples.get(("11", k + "-100"))
+        if a and b:
+            samples[("11", k + "-marg")] = [(y - x) / 90.0 for x, y in zip(a, b)]
+    # svc's rows beside Podman's and Docker's are those of the benchmarks that measured them.
+    for bench, key, src in (("10", "svc-run@1", ("1", "svc-run")), ("11", "svc-10@4", ("4", "svc-10")),
+                            ("11", "svc-100@4", ("4", "svc-100")), ("11", "svc-marg@4", ("4", "svc-marg")),
+                            ("12", "svc@3", ("3", "svc"))):
+        if src in samples and any(k[0] == bench for k in samples):
+            samples[(bench, key)] = samples[src]
 
 
 def fmt(v, unit):
@@ -411,7 +534,7 @@ def cmd_report(data, notes_path, meta_path, out_md, out_png, work):
 
 def chart(samples, med, out_png, work):
     panels = []
-    rows1 = [(k, lbl) for k, lbl in (("floor", "C floor"), ("svc-run", "svc run"), ("bare", "bare exec"),
+    rows1 = [(k, lbl) for k, lbl in (("floor", "C floor"), ("floor-glibc", "floor, glibc"), ("svc-run", "svc run"), ("bare", "bare exec"),
                                       ("unshare", "unshare"), ("bwrap", "bwrap"), ("crun", "crun"),
                                       ("crun-nocg", "crun, no cgroups")) if ("1", k) in samples]
     if rows1:

@@ -5,7 +5,8 @@
 # batches), and writes tests/bench/results.md (median, min, max, ratio to the reference, target)
 # and tests/bench/results.png (start latency and memory). BUILD is the build directory with
 # svcd, svc, svc-ctl and gen/seccomp-bpf.h (default: build). Needs root, and what `make bench`
-# installs: bubblewrap crun s6 runit hyperfine gnuplot-nox (and python3, from make deps).
+# installs: bubblewrap crun s6 runit hyperfine gnuplot-nox podman docker.io (and python3 and
+# qemu-system-x86, from make deps).
 #
 #   1 sandboxed start latency   svc run vs the C floor (floor.c), bare exec, unshare, bwrap, crun
 #   2 start inside svcd         a oneshot unit started 200 times through the control socket, with
@@ -17,6 +18,11 @@
 #   7, 8 published port         connection setup and throughput through PublishPort= vs direct
 #                               (tests/bench/net.sh, in network namespaces of its own)
 #   9 health probes             svcd's CPU time probing 100 services every 10 s (tests/bench/health.sh)
+#   10-13 Podman and Docker     start latency (network off and on), memory of 10 and 100 idle
+#                               containers, restart after SIGKILL, the cost of one exec health
+#                               probe (tests/bench/containers.sh; dockerd started and stopped there)
+#   14 a VM per service         qemu -m 256M (TCG) booting the box for one service: its memory
+#                               after boot and after a minute idle, its image (tests/bench/vm.sh)
 #
 # Knobs (environment): BENCH_ONLY="1 3" runs some benchmarks only (the report then has only
 # those); BENCH_RUNS (200) runs per contender in 1 and 2; BENCH_ROUNDS (8) batches they are
@@ -33,7 +39,7 @@ set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9}
+ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9 10 11 12 13 14}
 RUNS=${BENCH_RUNS:-200}
 ROUNDS=${BENCH_ROUNDS:-8}
 LOG_BYTES=${BENCH_LOG_BYTES:-200000000}
@@ -187,12 +193,23 @@ rotate() {
 
 # ---- helpers and the tree ------------------------------------------------------------------
 B=$W/bin
+SVC_BIN=$BUILD/svc
 mkdir -p "$B"
 say "compiling the floor and the helpers"
 CFLAGS_BENCH="-std=gnu17 -O2 -Wall -Wextra -Werror"
-cc $CFLAGS_BENCH -I"$BUILD/gen" "$HERE/floor.c" -o "$B/floor"
-cc $CFLAGS_BENCH -static "$HERE/ping.c" -o "$B/ping"
-cc $CFLAGS_BENCH -static "$HERE/loggen.c" -o "$B/loggen"
+# The floor, and the programs that run as services, are built as svc is: static, with musl where
+# the build made svc with it (musl's include path has no kernel headers: the build's
+# nsinit-include gives it linux/ and asm/). A dynamic glibc floor pays ~1 ms in ld.so that the
+# static svc does not; it is kept as a row of its own (floor-glibc) for that comparison.
+STATIC_CC=(cc)
+if command -v musl-gcc >/dev/null && [ -d "$BUILD/musl-obj" ] && [ -d "$BUILD/nsinit-include" ]; then
+        STATIC_CC=(musl-gcc -isystem "$BUILD/nsinit-include")
+fi
+note 1 "The floor, ping and loggen are built static with \`${STATIC_CC[0]}\`, as \`svc\` is ($(file -b "$SVC_BIN" | cut -d, -f1,4 | tr -s ' ')); bwrap, crun and unshare are Debian's dynamic builds, as users run them; floor-glibc is floor.c built dynamic with glibc's cc."
+"${STATIC_CC[@]}" $CFLAGS_BENCH -static -I"$BUILD/gen" "$HERE/floor.c" -o "$B/floor"
+cc $CFLAGS_BENCH -I"$BUILD/gen" "$HERE/floor.c" -o "$B/floor-glibc"
+"${STATIC_CC[@]}" $CFLAGS_BENCH -static "$HERE/ping.c" -o "$B/ping"
+"${STATIC_CC[@]}" $CFLAGS_BENCH -static "$HERE/loggen.c" -o "$B/loggen"
 cc $CFLAGS_BENCH "$HERE/conn.c" -o "$B/conn"
 # shellcheck disable=SC2046
 cc $CFLAGS_BENCH "$HERE/startloop.c" -o "$B/startloop" $(pkg-config --cflags --libs libsystemd)
@@ -289,6 +306,7 @@ json.dump(c, open(path, "w"), indent=1)
 EOF
         # Sanity: each contender runs /bin/true successfully in the tree.
         local floor="$B/floor $TREE $W/scratch /bin/true"
+        local floorg="$B/floor-glibc $TREE $W/scratch /bin/true"
         local svcrun="$SVC --root $W/runroot run --tree $TREE /bin/true"
         local unsh="unshare -m -p -n -u -i -f --mount-proc=$TREE/proc chroot $TREE /bin/true"
         local bw="bwrap --unshare-pid --unshare-net --unshare-uts --unshare-ipc --ro-bind $TREE / --proc /proc --dev /dev /bin/true"
@@ -301,16 +319,17 @@ EOF
                 note 1 "crun refuses this machine's hybrid cgroups: its batches run in a private mount namespace with /sys/fs/cgroup/unified unmounted (\`unshare -m\`, then \`umount\`); \`crun\` keeps its default cgroupfs manager (it makes and removes a cgroup in each v1 hierarchy per run), \`crun, cgroups off\` passes \`--cgroup-manager=disabled\`."
         fi
         local c
-        for c in "$floor" "$svcrun" "$unsh" "$bw" /bin/true; do
+        for c in "$floor" "$floorg" "$svcrun" "$unsh" "$bw" /bin/true; do
                 $c || { say "1: '$c' failed"; exit 1; }
         done
         "${crunwrap[@]}" $cr && "${crunwrap[@]}" $crn || { say "1: crun failed"; exit 1; }
         local r order k
         for ((r = 0; r < ROUNDS; r++)); do
-                order=$(rotate $r floor svc bare unshare bwrap crun)
+                order=$(rotate $r floor svc bare unshare bwrap crun floorg)
                 for k in $order; do
                         case $k in
                         floor) hf 1 "floor=$floor" ;;
+                        floorg) hf 1 "floor-glibc=$floorg" ;;
                         svc) hf 1 "svc-run=$svcrun" ;;
                         bare) hf 1 "bare=/bin/true" ;;
                         unshare) hf 1 "unshare=$unsh" ;;
@@ -678,6 +697,17 @@ bench_health() {
         BENCH_DATA=$DATA "$HERE/health.sh" "$BUILD" >"$W/health.txt"
 }
 want 9 && run_bench bench_health 9
+bench_containers() {
+        local only="" b
+        for b in 10 11 12 13; do want $b && only+=" $b"; done
+        BENCH_DATA=$DATA BENCH_NOTES=$NOTES BENCH_CG=$CG SVCD=$SVCD SVC=$SVC CT_ONLY=$only \
+                "$HERE/containers.sh" "$TREE" "$B" "$W/ct"
+}
+if want 10 || want 11 || want 12 || want 13; then run_bench bench_containers 10 11 12 13; fi
+bench_vm() {
+        BENCH_DATA=$DATA BENCH_NOTES=$NOTES "$HERE/vm.sh" "$BUILD" >"$W/vm.txt"
+}
+want 14 && run_bench bench_vm 14
 
 ELAPSED=$((EPOCHSECONDS - START))
 say "writing $OUT/results.md and $OUT/results.png ($ELAPSED s so far)"
@@ -691,7 +721,7 @@ say "writing $OUT/results.md and $OUT/results.png ($ELAPSED s so far)"
         echo "kernel	$(uname -r)"
         echo "cpu	$(nproc) x $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
         echo "memory	$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-        echo "versions	$(dpkg-query -W -f='${Package} ${Version}, ' bubblewrap crun s6 runit hyperfine util-linux 2>/dev/null | sed 's/, $//')"
+        echo "versions	$(dpkg-query -W -f='${Package} ${Version}, ' bubblewrap crun s6 runit hyperfine util-linux podman docker.io containerd runc conmon qemu-system-x86 2>/dev/null | sed 's/, $//')"
         echo "elapsed	$ELAPSED"
         echo "logmb	$((LOG_BYTES / 1000000))"
         echo "runs	$RUNS runs in $ROUNDS batches (1, 2, 6), $REPS repetitions (4, 6), $LOG_REPS of $((LOG_BYTES / 1000000)) MB of log (5)"
