@@ -277,7 +277,7 @@ FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu17 -D_GNU_SOURC
 FUZZ_SECONDS ?= 300
 FUZZ_CHECK_RUNS ?= 3000
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz-*.c))
-build/fuzz/fuzz-elfcheck: tests/fuzz/fuzz-elfcheck.c sandbox/elfcheck.c $(COMMON_SRC)
+build/fuzz/fuzz-elfcheck: tests/fuzz/fuzz-elfcheck.c sandbox/elfcheck.c sandbox/check.c sandbox/creds.c $(COMMON_SRC)
 build/fuzz/fuzz-elfcheck: FUZZ_LIBS = $(LIBS_ELF)
 build/fuzz/fuzz-tree-extract: tests/fuzz/fuzz-tree-extract.c supervisor/tree/tree-extract.c $(COMMON_SRC)
 build/fuzz/fuzz-tree-extract: FUZZ_LIBS = $(LIBS_ARCHIVE)
