@@ -8,6 +8,7 @@
 # usage: tests/box/run.sh [BUILD_DIR] [SCENARIO-FILTER]
 #   BUILD_DIR   a normal build (default build; never a sanitizer build: make box refuses it)
 #   BOX_BOOTS   boots for the timings (default 3): ready, then power off, no checks in between
+#   BOX_JOBS    scenarios booted at once (default 2: each qemu under TCG keeps one core busy)
 #   BOX_KEEP=1  keep the serial logs
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,6 +16,7 @@ top=$(cd "$here/../.." && pwd)
 BUILD=${1:-build}
 filter=${2:-}
 boots=${BOX_BOOTS:-3}
+jobs=${BOX_JOBS:-2}
 timeout_s=90
 
 skip() {
@@ -285,7 +287,7 @@ wait_one() {
 }
 for s in poweroff sigterm ctrl_alt_del halt fatal crash pid1_exits; do
         selected "$s" || continue
-        [ ${#running[@]} -lt 2 ] || wait_one
+        [ ${#running[@]} -lt "$jobs" ] || wait_one
         ("scenario_$s" >"$W/$s.out" 2>&1) &
         running[$!]=$s
 done
