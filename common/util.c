@@ -273,9 +273,10 @@ int unix_socket_bind(int type, const char *path, unsigned mode) {
         if (fd < 0)
                 return -errno;
         (void) unlink(path);
-        mode_t old = umask(~mode & 0777);
-        int r = bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 ? -errno : 0;
-        umask(old);
+        /* Not under a umask of its own: umask is the process's, and svcd's other threads create
+         * files meanwhile. Born under svcd's 022, the socket has no write bit for group or others,
+         * so nobody but root can connect before the chmod. */
+        int r = bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || chmod(path, mode) < 0 ? -errno : 0;
         if (r < 0) {
                 safe_close(fd);
                 return r;

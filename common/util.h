@@ -43,8 +43,9 @@ int read_full_file(const char *path, char **ret, size_t *ret_len);
 int write_string_file(const char *path, const char *s);
 
 /* An AF_UNIX socket of TYPE (SOCK_STREAM or SOCK_DGRAM; close-on-exec, non-blocking) bound at
- * PATH, which is replaced if it exists; the socket file is born with MODE (under a umask for the
- * bind: no window with a wider one). The fd, or -errno (-ENAMETOOLONG past sun_path's 108). */
+ * PATH, which is replaced if it exists, then given MODE. Connecting takes write permission, so
+ * under a umask that clears group and other write bits (svcd's 022) nobody but the owner can
+ * connect before the chmod. The fd, or -errno (-ENAMETOOLONG past sun_path's 108). */
 int unix_socket_bind(int type, const char *path, unsigned mode);
 
 /* free() that returns NULL, for `p = mfree(p);`. */

@@ -999,7 +999,7 @@ static int on_accept(sd_event_source *src _unused_, int fd, uint32_t revents _un
 }
 
 int control_server_new(struct manager *m, const char *path, gid_t group, struct control_server **ret) {
-        /* Born 0660: no window in which anyone else could connect. */
+        /* 0660: group svc may connect (check_access() decides what it may do). */
         _cleanup_close_ int fd = unix_socket_bind(SOCK_STREAM, path, 0660);
         if (fd == -ENAMETOOLONG)
                 return log_error_errno(
