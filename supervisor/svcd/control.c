@@ -550,6 +550,34 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return status_with_disk_usage(k, msg, units, n);
 }
 
+/* `svc list`: the columns it prints, one struct per unit (name, state, health, main PID, memory,
+ * restarts, enabled, description): a fifth of Status's dictionary entries, and no other file read
+ * than each running unit's memory. */
+static int method_list(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        struct conn *k = userdata;
+        const struct manager *m = k->c->m;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = check_access(k, ACCESS_READ, "Listing units", error);
+        if (r >= 0)
+                r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sssutubs)");
+        for (size_t i = 0; r >= 0 && i < m->n_services; i++) {
+                const struct service *s = m->services[i];
+                const struct unit *u = s->unit;
+                enum health_state h = s->admin->health_state;
+                r = sd_bus_message_append(reply, "(sssutubs)", s->name,
+                                          u ? svc_state_to_string(s->sm.state) : "error",
+                                          h == HEALTH_STATE_NONE ? "" : health_state_to_string(h),
+                                          (uint32_t) (s->main_host_pid > 0 ? s->main_host_pid : 0),
+                                          cgroup_service_memory(s), (uint32_t) s->total_restarts,
+                                          s->admin->enabled, u && u->description ? u->description : "");
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
 /* ---- timers ------------------------------------------------------------------------------- */
 
 /* Enable/Disable of NAME.timer: arms or disarms it now and at every start. */
@@ -752,6 +780,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("Status", "as", "aa{sv}", method_status, 0),
         SD_BUS_METHOD("Enable", "as", "", method_enable_cb, 0),
         SD_BUS_METHOD("Disable", "as", "", method_disable_cb, 0),
+        SD_BUS_METHOD("List", "", "a(sssutubs)", method_list, 0),
         SD_BUS_METHOD("ListTimers", "", "a(ssttbs)", method_list_timers, 0),
         SD_BUS_METHOD("ReloadUnits", "", "a(sss)", method_reload_units, 0),
         SD_BUS_METHOD("Exec", "sashhhb", "u", method_exec, 0),
