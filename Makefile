@@ -357,8 +357,9 @@ check-deb: deb
 .PHONY: bench
 bench: all demo-artifacts
 	contrib/deps.sh $(BENCH_PACKAGES)
+	contrib/test-daemon-tree.sh $(O)
 	tests/bench/run.sh $(O)
-BENCH_PACKAGES = bubblewrap crun s6 runit hyperfine gnuplot-nox podman docker.io
+BENCH_PACKAGES = bubblewrap crun s6 runit hyperfine gnuplot-nox podman docker.io wrk
 
 # The small box: svcd as PID 1 of a Debian kernel under qemu (contrib/box).
 .PHONY: box box-run
