@@ -182,11 +182,13 @@ TEST_LIBS = $(call pc,cmocka) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) -lm
 $(O)/tests/test-units: tests/unit/test-units.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-conditions: tests/unit/test-conditions.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-timers: tests/unit/test-timers.c $(UNITS_OBJ) $(COMMON_OBJ)
+$(O)/tests/test-sockets: tests/unit/test-sockets.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-calendar: tests/unit/test-calendar.c $(O)/obj/units/calendar.o $(COMMON_OBJ)
 # The job engine with a fake executor (the test defines service.c's functions and stubs the rest).
 $(O)/tests/test-manager: tests/unit/test-manager.c $(O)/obj/supervisor/svcd/manager.o $(O)/obj/supervisor/svcd/deps.o \
 	$(O)/obj/supervisor/svcd/alerts.o $(O)/obj/supervisor/svcd/record.o $(O)/obj/supervisor/svcd/reaper.o \
-	$(O)/obj/supervisor/svcd/state.o $(O)/obj/supervisor/svcd/log.o $(O)/obj/supervisor/svcd/timers.o $(UNITS_OBJ) $(COMMON_OBJ)
+	$(O)/obj/supervisor/svcd/state.o $(O)/obj/supervisor/svcd/log.o $(O)/obj/supervisor/svcd/timers.o \
+	$(O)/obj/supervisor/svcd/socket-units.o $(O)/obj/sandbox/creds.o $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-manager: TEST_LIBS += $(LIBS_SYSTEMD)
 $(O)/tests/test-hardening: tests/unit/test-hardening.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-nft: tests/unit/test-nft.c $(O)/obj/supervisor/svcd/net/ruleset.o $(COMMON_OBJ)

@@ -1034,7 +1034,7 @@ static int build_env(struct service *s, const struct sandbox_creds *c, bool main
                         r = add_env(&env, "LISTEN_PID=0000000000"); /* filled in by the process itself */
                 _cleanup_strv_free_ char **names = NULL;
                 for (size_t i = 0; r >= 0 && i < s->n_listen; i++)
-                        r = strv_extend(&names, s->name);
+                        r = strv_extend(&names, s->listen_names ? s->listen_names[i] : s->name);
                 _cleanup_free_ char *joined = r >= 0 ? strv_join(names, ":") : NULL;
                 if (r >= 0)
                         r = joined ? add_env(&env, "LISTEN_FDNAMES=%s", joined) : -ENOMEM;
@@ -1216,7 +1216,7 @@ int exec_spawn(struct service *s, bool main, unsigned idx) {
                 return -EINVAL;
         if (main && s->unit->accept)
                 return accept_checks(s) < 0 ? -EINVAL : sockets_start_accepting(s);
-        if (main && s->unit->std_input == STD_INPUT_SOCKET) /* systemd: "Got no socket" */
+        if (main && s->unit->std_input == STD_INPUT_SOCKET && s->conn_fd < 0) /* systemd: "Got no socket" */
                 return fail_spawn(
                         s, -ENOTCONN,
                         "StandardInput=socket, but the unit has no ListenStream= and Accept=yes to give "
@@ -1230,7 +1230,10 @@ int exec_spawn(struct service *s, bool main, unsigned idx) {
         if (r >= 0)
                 r = ensure_sandbox(s, &creds, rootfd, label);
         struct cmd_storage cs = { 0 };
-        if (r >= 0 && (r = build_command(s, ec, main, &creds, s->m->devnull_fd, s->log_pipe[1], &cs)) < 0)
+        /* An Accept=yes instance of a socket unit: the connection as stdin and stdout too. */
+        bool conn_io = main && s->conn_fd >= 0 && s->unit->std_input == STD_INPUT_SOCKET;
+        int in = conn_io ? s->conn_fd : s->m->devnull_fd, out = conn_io ? s->conn_fd : s->log_pipe[1];
+        if (r >= 0 && (r = build_command(s, ec, main, &creds, in, out, &cs)) < 0)
                 fail_spawn(s, r, "cannot prepare %s: %s", ec->path, strerror(-r));
         uint32_t id = ++s->next_id;
         if (r >= 0 && (r = sandbox_send_spawn(&s->sb, id, &cs.cmd)) < 0)
