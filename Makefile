@@ -61,7 +61,7 @@ SVCCTL_SRC := supervisor/cli/svc-ctl.c $(wildcard supervisor/cli/client-*.c)
 # svc tree: libarchive and json-c live in this tool only.
 SVCTREE_SRC := $(wildcard supervisor/tree/*.c)
 # svc export: json-c and libarchive here too, never in svc or svcd.
-SVCEXPORT_SRC := $(wildcard supervisor/export/*.c) $(SPEC_SRC)
+SVCEXPORT_SRC := $(wildcard supervisor/export/*.c) $(SPEC_SRC) supervisor/tree/tree-sha256.c
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))

@@ -466,6 +466,12 @@ static int check_reachable(const struct export_ctx *c, const char *dir, char **r
 }
 
 int export_bundle(const struct export_ctx *c, const char *dir, char **ret_error) {
+        if (c->range_missing)
+                return export_error(ret_error, -ENOENT,
+                                    "%s has no uid range yet: start it once under svcd, so that the bundle "
+                                    "maps root inside to the same host range and its directories keep their "
+                                    "owners",
+                                    c->name);
         int r = mkdir_p(dir, 0755);
         if (r < 0)
                 return export_error(ret_error, r, "cannot make %s: %s", dir, strerror(-r));

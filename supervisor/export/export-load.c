@@ -119,12 +119,10 @@ static int read_range(struct export_ctx *c, char **ret_error) {
         _cleanup_free_ char *path = rel ? path_join(c->root, rel) : NULL, *text = NULL;
         if (!path)
                 return -ENOMEM;
-        if (read_full_file(path, &text, NULL) < 0)
-                return export_error(ret_error, -ENOENT,
-                                    "%s has no uid range yet (%s): start it once under svcd, so that the "
-                                    "export maps root inside to the same host range and its directories "
-                                    "keep their owners",
-                                    c->name, path);
+        if (read_full_file(path, &text, NULL) < 0) {
+                c->range_missing = true; /* what the bundle needs; an image or a Pod does not */
+                return 0;
+        }
         unsigned long base, count;
         const char *line = strstr(text, "range ");
         if (!line || sscanf(line, "range %lu %lu", &base, &count) != 2 || count != 65536 || base > UINT32_MAX)

@@ -12,7 +12,8 @@
 
 static void usage(FILE *f) {
         fprintf(f, "usage: svc export NAME --to oci-bundle|oci-image|kube DIR\n"
-                   "  oci-bundle  DIR/config.json for crun or runc, the tree as its read-only root\n");
+                   "  oci-bundle  DIR/config.json for crun or runc, the tree as its read-only root\n"
+                   "  oci-image   an OCI image layout in DIR (podman load, skopeo), the tree as its layer\n");
 }
 
 static int run(const char *root, const char *name, const char *to, const char *dir) {
@@ -21,6 +22,8 @@ static int run(const char *root, const char *name, const char *to, const char *d
         int r = export_load(root, name, &c, &error);
         if (r >= 0 && streq(to, "oci-bundle"))
                 r = export_bundle(&c, dir, &error);
+        else if (r >= 0 && streq(to, "oci-image"))
+                r = export_image(&c, dir, &error);
         else if (r >= 0) {
                 fprintf(stderr, "svc export: unknown target %s\n", to);
                 usage(stderr);

@@ -25,6 +25,7 @@ struct export_ctx {
         char **argv, **env;
         bool userns; /* a user namespace: root inside is host uid userns_base */
         uint32_t userns_base;
+        bool range_missing; /* a user namespace, but svcd has allocated no range yet */
 };
 
 void export_ctx_done(struct export_ctx *c);
@@ -58,3 +59,14 @@ int export_left_out(const struct export_ctx *c, bool kube, char ***ret);
  * DIR/rootfs (NAME "rootfs") or DIR/mnt/NAME, read-only if asked (export-reach.c). 0 or -errno. */
 int export_reach(const struct export_ctx *c, const char *dir, const char *source, const char *name,
                  bool read_only, char **ret);
+
+/* The tree as an uncompressed tar, the same bytes for the same generation (export-layer.c), on
+ * FD. 0 or -errno. */
+int export_layer_write(const struct export_ctx *c, int fd);
+
+/* oci-image (export-image.c): an OCI image layout in DIR, the tree as its one layer and the unit
+ * as its config, under the reference name NAME; other images in DIR are kept, a layer shared. */
+int export_image(const struct export_ctx *c, const char *dir, char **ret_error);
+
+/* "sha256:HEX" of the blob written to DIR_FD's blobs/sha256 (export-image.c), for kube too. */
+int export_blob_write(int dir_fd, const char *text, size_t len, char ret_digest[static 72]);
