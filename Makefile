@@ -229,7 +229,7 @@ DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-d
 	clang clang-tidy clang-format cppcheck busybox-static curl iproute2 util-linux procps psmisc \
 	python3 systemd libelf-dev libseccomp-dev musl-tools libarchive-dev libjson-c-dev \
 	libmnl-dev libnftables-dev nftables libssl-dev dpkg-dev openssl qemu-system-x86 cpio xz-utils shellcheck \
-	crun podman python3-jsonschema \
+	crun podman catatonit nodejs npm \
 	$(DEBOOTSTRAP_TRIXIE)
 # The demo's trixie tree: Debian 12's debootstrap before +deb12u2 pulls usr-is-merged, which
 # trixie dropped (#1091649), and its keyring before +deb12u2 has no trixie keys: upgraded if older.
@@ -251,6 +251,7 @@ test-deps: deps all demo-deps
 	@contrib/test-daemon-tree.sh $(O)
 	@contrib/box/fetch-kernel.sh
 	@contrib/unit-corpus.sh
+	@contrib/kube-schema.sh
 
 # The demo's three Debian trees (bullseye, trixie, bookworm, made by `svc tree create`), built
 # once with progress on the terminal and cached under $SVC_DEMO_TREES (/var/cache/svc/demo-trees).

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,33 +31,17 @@ struct svc_seccomp_oci_rule {
 typedef struct json_object json;
 #define _cleanup_json_ _cleanup_(export_json_putp)
 
-static json *caps_json(uint64_t set) {
-        json *a = json_object_new_array();
-        for (unsigned i = 0; a && i < 64; i++) {
-                if (!(set & (1ULL << i)))
-                        continue;
-                char *name = cap_to_name((cap_value_t) i);
-                if (!name)
-                        continue;
-                for (char *p = name; *p; p++)
-                        *p = (char) (*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
-                json_object_array_add(a, json_object_new_string(name));
-                cap_free(name);
-        }
-        return a;
-}
-
 /* Root inside keeps the bounding set; another user only its AmbientCapabilities=, as in svc. */
 static json *capabilities_json(const struct export_ctx *c) {
         uint64_t bounding = svc_spec_caps(c->u, c->creds.uid, false);
         uint64_t ambient = c->u->ambient_capabilities & bounding;
         uint64_t held = c->creds.uid == 0 ? bounding : ambient;
         json *o = json_object_new_object();
-        if (!o || export_json_add(o, "bounding", caps_json(bounding)) < 0 ||
-            export_json_add(o, "effective", caps_json(held)) < 0 ||
-            export_json_add(o, "permitted", caps_json(held)) < 0 ||
-            export_json_add(o, "inheritable", caps_json(ambient)) < 0 ||
-            export_json_add(o, "ambient", caps_json(ambient)) < 0) {
+        if (!o || export_json_add(o, "bounding", export_json_caps(bounding, true)) < 0 ||
+            export_json_add(o, "effective", export_json_caps(held, true)) < 0 ||
+            export_json_add(o, "permitted", export_json_caps(held, true)) < 0 ||
+            export_json_add(o, "inheritable", export_json_caps(ambient, true)) < 0 ||
+            export_json_add(o, "ambient", export_json_caps(ambient, true)) < 0) {
                 json_object_put(o);
                 return NULL;
         }

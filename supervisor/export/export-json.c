@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <unistd.h>
 
 #include "common/macro.h"
@@ -64,4 +65,20 @@ int export_error(char **ret_error, int r, const char *fmt, ...) {
                 *ret_error = NULL;
         va_end(ap);
         return r;
+}
+
+struct json_object *export_json_caps(uint64_t set, bool prefix) {
+        struct json_object *a = json_object_new_array();
+        for (unsigned i = 0; a && i < 64; i++) {
+                if (!(set & (1ULL << i)))
+                        continue;
+                char *name = cap_to_name((cap_value_t) i);
+                if (!name)
+                        continue;
+                for (char *p = name; *p; p++)
+                        *p = (char) (*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+                json_object_array_add(a, json_object_new_string(prefix ? name : name + 4));
+                cap_free(name);
+        }
+        return a;
 }

@@ -13,7 +13,9 @@
 static void usage(FILE *f) {
         fprintf(f, "usage: svc export NAME --to oci-bundle|oci-image|kube DIR\n"
                    "  oci-bundle  DIR/config.json for crun or runc, the tree as its read-only root\n"
-                   "  oci-image   an OCI image layout in DIR (podman load, skopeo), the tree as its layer\n");
+                   "  oci-image   an OCI image layout in DIR (podman load, skopeo), the tree as its layer\n"
+                   "  kube        DIR/NAME.yaml: claims, a Pod, a Service, a NetworkPolicy (podman kube "
+                   "play)\n");
 }
 
 static int run(const char *root, const char *name, const char *to, const char *dir) {
@@ -24,6 +26,8 @@ static int run(const char *root, const char *name, const char *to, const char *d
                 r = export_bundle(&c, dir, &error);
         else if (r >= 0 && streq(to, "oci-image"))
                 r = export_image(&c, dir, &error);
+        else if (r >= 0 && streq(to, "kube"))
+                r = export_kube(&c, dir, &error);
         else if (r >= 0) {
                 fprintf(stderr, "svc export: unknown target %s\n", to);
                 usage(stderr);

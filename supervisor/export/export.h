@@ -45,6 +45,8 @@ struct json_object *export_process_json(const struct export_ctx *c);
 void export_json_putp(struct json_object **o);
 int export_json_add(struct json_object *o, const char *key, struct json_object *v);
 struct json_object *export_json_strv(char *const *l);
+/* The capabilities of SET by name: "CAP_CHOWN" (OCI), or without the prefix (Kubernetes). */
+struct json_object *export_json_caps(uint64_t set, bool prefix);
 int export_json_write(struct json_object *o, int dir_fd, const char *name);
 
 int export_error(char **ret_error, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -70,3 +72,6 @@ int export_image(const struct export_ctx *c, const char *dir, char **ret_error);
 
 /* "sha256:HEX" of the blob written to DIR_FD's blobs/sha256 (export-image.c), for kube too. */
 int export_blob_write(int dir_fd, const char *text, size_t len, char ret_digest[static 72]);
+
+/* kube (export-kube.c): DIR/NAME.yaml, claims, a Pod, a Service, a NetworkPolicy. */
+int export_kube(const struct export_ctx *c, const char *dir, char **ret_error);

@@ -37,17 +37,27 @@ exec "$@"' sh crun --root "$T/crun" "$@"
 }
 
 # podman_ ARGS: Debian's podman as root with its storage, run and temporary directories under the
-# test's root, in the same mount namespace trick as crun_. No cgroups of its own (podman's
-# cgroupfs manager would leave libpod_parent behind in every v1 hierarchy; the limits are
-# checked under crun), limits within this host's hard ones (podman's defaults exceed them), no
-# registry: images come from the exported layout.
+# test's root, in a mount namespace of its own as crun_ has, where each v1 hierarchy's root is a
+# group of the test's (PODMAN_CG): podman's cgroupfs manager makes libpod_parent there, and the
+# clean-up removes the group with all podman made. Limits within this host's hard ones (podman's
+# defaults exceed them), no registry: images come from the exported layout.
+PODMAN_CG=
 podman_() {
+        PODMAN_CG=svc${T//\//_}-podman
         mkdir -p "$T/podman/tmp"
         if [ ! -f "$T/podman/containers.conf" ]; then
-                printf '[containers]\ncgroups = "disabled"\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n[engine]\nevents_logger = "file"\ncgroup_manager = "cgroupfs"\n' >"$T/podman/containers.conf"
+                printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n[engine]\nevents_logger = "file"\ncgroup_manager = "cgroupfs"\n' >"$T/podman/containers.conf"
         fi
-        TMPDIR=$T/podman/tmp CONTAINERS_CONF=$T/podman/containers.conf unshare -m sh -c \
-                'if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
+        TMPDIR=$T/podman/tmp CONTAINERS_CONF=$T/podman/containers.conf PODMAN_CG=$PODMAN_CG unshare -m sh -c '
+if mountpoint -q /sys/fs/cgroup/unified; then umount /sys/fs/cgroup/unified; fi
+for h in /sys/fs/cgroup/*; do
+        [ "$(stat -f -c %T "$h")" = cgroupfs ] && [ ! -L "$h" ] || continue
+        mkdir -p "$h/$PODMAN_CG"
+        for f in cpuset.cpus cpuset.mems; do
+                if [ -f "$h/$f" ] && [ -z "$(cat "$h/$PODMAN_CG/$f")" ]; then cat "$h/$f" >"$h/$PODMAN_CG/$f"; fi
+        done
+        mount --bind "$h/$PODMAN_CG" "$h"
+done
 exec "$@"' sh podman --root "$T/podman/root" --runroot "$T/podman/run" --tmpdir "$T/podman/tmp" \
                 --storage-driver vfs "$@"
 }
@@ -63,6 +73,10 @@ cleanup_test() {
                 podman_ rm -f -t 0 -a >/dev/null 2>&1
         fi
         lib_cleanup_test
+        if [ -n "$PODMAN_CG" ]; then
+                find /sys/fs/cgroup -mindepth 2 -maxdepth 2 -type d -name "$PODMAN_CG" 2>/dev/null |
+                        while read -r d; do find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+        fi
 }
 
 # layer_of DIR NAME: the digest of the one layer of image NAME in the layout DIR.
@@ -170,6 +184,38 @@ EOF
         page=$(podman_ exec web /usr/bin/busybox wget -qO- http://127.0.0.1:8080/) || fail "no page under podman"
         assert_eq "$PAGE" "$page" "the page under podman"
         assert_contains "$(podman_ exec web /usr/bin/busybox env)" "GREETING=hello"
+}
+
+KUBE_SCHEMA=${SVC_KUBE_SCHEMA:-/var/cache/svc/kube-schema}
+
+test_kube_manifest_validates_and_plays_under_podman() {
+        [ -d "$KUBE_SCHEMA/node_modules/kubernetes-models" ] ||
+                fail "no Kubernetes schema in $KUBE_SCHEMA: make test-deps fetches it (contrib/kube-schema.sh)"
+        web_service
+        local out
+        out=$(svc export web --to kube "$T/kube" 2>&1) || fail "export failed: $out"
+        out=$(node "$(dirname "$0")/../helpers/kube-validate.mjs" "$KUBE_SCHEMA" "$T/kube/web.yaml") ||
+                fail "the manifest does not validate: $out"
+        assert_contains "$out" "PersistentVolumeClaim web-state-web valid"
+        assert_contains "$out" "Pod web valid"
+        assert_contains "$out" "Service web valid"
+        assert_contains "$out" "NetworkPolicy web valid"
+        # What has no equivalent is said, never dropped.
+        assert_contains "$(cat "$T/kube/web.yaml")" "#   - LimitNOFILE= and the other Limit*= keys: a Pod has no rlimits"
+
+        out=$(svc export web --to oci-image "$T/image" 2>&1) || fail "image export failed: $out"
+        local id
+        id=$(cd "$T" && podman_ pull -q oci:image:web) || fail "podman cannot pull the layout"
+        podman_ tag "$id" localhost/web:latest || fail "cannot tag the image"
+        out=$(podman_ kube play --network none "$T/kube/web.yaml" 2>&1) || fail "podman kube play failed: $out"
+        local page
+        page=$(podman_ exec web-web /usr/bin/busybox wget -qO- http://127.0.0.1:8080/) || fail "no page in the Pod"
+        assert_eq "$PAGE" "$page" "the page under podman kube play"
+        if podman_ exec web-web /usr/bin/busybox touch /srv/www/x 2>/dev/null; then
+                fail "the Pod's root is writable"
+        fi
+        podman_ exec web-web /usr/bin/busybox touch /var/lib/web/mark || fail "the claim is not writable"
+        assert_contains "$(podman_ volume ls --format '{{.Name}}')" "web-state-web"
 }
 
 test_accept_yes_is_refused_with_a_sentence() {
