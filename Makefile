@@ -36,6 +36,7 @@ LIBS_SECCOMP = $(call pc,libseccomp)
 LIBS_ARCHIVE = $(call pc,libarchive)
 LIBS_CRYPTO = $(call pc,libcrypto)
 LIBS_JSON = $(call pc,json-c)
+LIBS_YAML = $(call pc,yaml-0.1)
 # libnftables is not linked: svcd loads it when the first service publishes a port (net.c).
 LIBS_MNL = $(call pc,libmnl)
 
@@ -61,7 +62,7 @@ SVCCTL_SRC := supervisor/cli/svc-ctl.c $(wildcard supervisor/cli/client-*.c)
 # svc tree: libarchive and json-c live in this tool only.
 SVCTREE_SRC := $(wildcard supervisor/tree/*.c)
 # svc export: json-c and libarchive here too, never in svc or svcd.
-SVCEXPORT_SRC := $(wildcard supervisor/export/*.c) $(SPEC_SRC) supervisor/tree/tree-sha256.c
+SVCEXPORT_SRC := $(wildcard supervisor/export/*.c) $(SPEC_SRC) supervisor/tree/tree-sha256.c supervisor/tree/tree-quote.c
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
@@ -149,7 +150,7 @@ $(O)/svc-tree: $(SVCTREE_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_ARCHIVE) $(LIBS_CRYPTO) $(LIBS_JSON) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
 
 $(O)/svc-export: $(SVCEXPORT_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_ARCHIVE) $(LIBS_CRYPTO) $(LIBS_JSON) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_ARCHIVE) $(LIBS_CRYPTO) $(LIBS_JSON) $(LIBS_YAML) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
 
 # svc --version.
 $(O)/gen/version.h: debian/changelog
@@ -229,7 +230,7 @@ DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-d
 	clang clang-tidy clang-format cppcheck busybox-static curl iproute2 util-linux procps psmisc \
 	python3 systemd libelf-dev libseccomp-dev musl-tools libarchive-dev libjson-c-dev \
 	libmnl-dev libnftables-dev nftables libssl-dev dpkg-dev openssl qemu-system-x86 cpio xz-utils shellcheck \
-	crun podman catatonit nodejs npm \
+	crun podman catatonit nodejs npm libyaml-dev \
 	$(DEBOOTSTRAP_TRIXIE)
 # The demo's trixie tree: Debian 12's debootstrap before +deb12u2 pulls usr-is-merged, which
 # trixie dropped (#1091649), and its keyring before +deb12u2 has no trixie keys: upgraded if older.

@@ -43,6 +43,21 @@ static int run(const char *root, const char *name, const char *to, const char *d
         return EXIT_OK;
 }
 
+/* svc import-kube FILE [--image ARCHIVE] */
+static int cmd_import_kube(const char *root, int argc, char **argv) {
+        if (!(argc == 1 || (argc == 3 && streq(argv[1], "--image")))) {
+                fprintf(stderr, "usage: svc import-kube FILE [--image ARCHIVE]\n");
+                return EXIT_USAGE;
+        }
+        _cleanup_free_ char *error = NULL;
+        int r = import_kube(root, argv[0], argc == 3 ? argv[2] : NULL, &error);
+        if (r < 0) {
+                fprintf(stderr, "svc import-kube: %s\n", error ? error : strerror(-r));
+                return EXIT_FAILED;
+        }
+        return EXIT_OK;
+}
+
 int main(int argc, char **argv) {
         const char *root = "/";
         int i = 1;
@@ -50,6 +65,8 @@ int main(int argc, char **argv) {
                 root = argv[i + 1];
                 i += 2;
         }
+        if (i < argc && streq(argv[i], "import-kube"))
+                return cmd_import_kube(root, argc - i - 1, argv + i + 1);
         if (i < argc && streq(argv[i], "export"))
                 i++;
         if (i < argc && (streq(argv[i], "-h") || streq(argv[i], "--help"))) {

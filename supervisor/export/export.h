@@ -75,3 +75,10 @@ int export_blob_write(int dir_fd, const char *text, size_t len, char ret_digest[
 
 /* kube (export-kube.c): DIR/NAME.yaml, claims, a Pod, a Service, a NetworkPolicy. */
 int export_kube(const struct export_ctx *c, const char *dir, char **ret_error);
+
+/* svc import-kube (import-kube.c): the Pod of FILE as ROOT's unit NAME, and IMAGE (an archive
+ * or layout `svc tree import` takes; NULL: none) as tree NAME. 0, or -errno with a sentence. */
+int import_kube(const char *root, const char *file, const char *image, char **ret_error);
+
+/* The YAML documents of PATH as a json-c array (import-yaml.c). */
+int import_yaml_load(const char *path, struct json_object **ret, char **ret_error);

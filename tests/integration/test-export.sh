@@ -19,9 +19,11 @@ web_service() {
 RootDirectory=web
 ExecStart=/usr/bin/busybox httpd -f -p 8080 -h /srv/www
 StateDirectory=web
-PublishPort=18080:8080
+PublishPort=18347:8080
+HealthCmd=["/usr/bin/busybox", "wget", "-qO-", "http://127.0.0.1:8080/"]
 Environment=GREETING=hello
 MemoryMax=64M
+CPUQuota=50%
 TasksMax=32
 LimitNOFILE=1000
 EOF
@@ -216,6 +218,39 @@ test_kube_manifest_validates_and_plays_under_podman() {
         fi
         podman_ exec web-web /usr/bin/busybox touch /var/lib/web/mark || fail "the claim is not writable"
         assert_contains "$(podman_ volume ls --format '{{.Name}}')" "web-state-web"
+}
+
+test_import_kube_brings_the_pod_back_as_a_unit_and_a_tree() {
+        web_service
+        local out
+        out=$(svc export web --to kube "$T/kube" 2>&1) || fail "export failed: $out"
+        out=$(svc export web --to oci-image "$T/image" 2>&1) || fail "image export failed: $out"
+        # The unit and its tree go; the Pod and the image bring them back.
+        rm -rf "$T/etc/svc/units/web.unit" "$T/$TREES/web" "$T/$TREES/.web"
+        out=$(svc import-kube "$T/kube/web.yaml" --image "$T/image" 2>&1) || fail "import failed: $out"
+        assert_contains "$out" "Made $T/etc/svc/units/web.unit"
+        local u
+        u=$(cat "$T/etc/svc/units/web.unit")
+        assert_contains "$u" "ExecStart=/usr/bin/busybox httpd -f -p 8080 -h /srv/www"
+        assert_contains "$u" "StateDirectory=web"
+        assert_contains "$u" "PublishPort=18347:8080/tcp"
+        assert_contains "$u" "MemoryMax=67108864"
+        assert_contains "$u" "CPUQuota=50%"
+        assert_contains "$u" 'HealthCmd=["/usr/bin/busybox","wget","-qO-","http://127.0.0.1:8080/"]'
+        assert_contains "$u" "#   - readinessProbe: svc has one health probe, the livenessProbe's"
+        start_svcd
+        svc start web || fail "the imported web did not start: $(svc status web 2>&1 | tail -n 3)"
+        local page
+        page=$(svc exec web busybox wget -qO- http://127.0.0.1:8080/) || fail "no page from the imported unit"
+        assert_eq "$PAGE" "$page" "the page of the imported unit"
+
+        # A Pod svc cannot run as one service is refused with a sentence, and nothing is made.
+        printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: two\nspec:\n  containers:\n  - name: a\n    image: x\n    command: [a]\n  - name: b\n    image: y\n    command: [b]\n' >"$T/two.yaml"
+        local rc=0
+        out=$(svc import-kube "$T/two.yaml" 2>&1) || rc=$?
+        assert_eq 1 "$rc" "exit status of a Pod of two containers"
+        assert_contains "$out" "Pod two has 2 containers; a service runs one command"
+        [ ! -e "$T/etc/svc/units/two.unit" ] || fail "a unit was made for the Pod of two containers"
 }
 
 test_accept_yes_is_refused_with_a_sentence() {
