@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Health-gated tree upgrades (issue 17): svc tree upgrade moves each running service of the tree
+# through svcd's gate; the one a new package breaks goes back to the generation it ran on, alone,
+# pinned there with the reason in svc status and a notification, while the others stay upgraded
+# and its dependant runs. The tree is the cached bullseye tree (contrib/test-trees.sh) made with
+# svc tree create; its only apt source is a local file: repository of the test.
+. "$(dirname "$0")/lib.sh"
+
+CACHE=${SVC_TEST_TREES:-/var/cache/svc/test-trees}/bullseye-minbase-v1.tar
+TREES=var/lib/svc/trees
+
+tree_path() {
+        svc status --json "$1" | sed -n 's/.*"tree_path":"\([^"]*\)".*/\1/p'
+}
+
+health_is() {
+        svc status --json "$1" | grep -q "\"health\":\"$2\""
+}
+
+# bull_tree: bullseye minbase as tree bull, through svc tree create with a stand-in debootstrap
+# that replays the cached tree (as test-trees.sh does: no traffic leaves the machine).
+bull_tree() {
+        [ -s "$CACHE" ] || fail "the cached Debian tree $CACHE is missing: contrib/test-trees.sh builds it (make deps runs it)"
+        mkdir -p "$T/bin"
+        printf '#!/bin/sh\nfor a; do target=$prev; prev=$a; done\nexec tar -C "$target" -xf "%s"\n' "$CACHE" >"$T/bin/debootstrap"
+        chmod +x "$T/bin/debootstrap"
+        ln -sf debootstrap "$T/bin/mmdebstrap"
+        # In memory: three generations of 150 MB are copied and removed in a fraction of the time.
+        mkdir -p "$T/$TREES"
+        mount -t tmpfs -o size=1g,mode=0700 svct-trees "$T/$TREES" || fail "tmpfs for the trees"
+        PATH="$T/bin:$PATH" svc tree create bull --debian bullseye --variant minbase >"$T/create.out" 2>&1 ||
+                fail "svc tree create failed: $(cat "$T/create.out")"
+}
+
+# testlib VERSION FILES...: svc-testlib VERSION as $T/debs/svc-testlib_VERSION_all.deb, shipping
+# /usr/share/svc-testlib/FILE for each FILE (what the services' probes look for).
+testlib() {
+        local v=$1 pkg=$T/pkg-$1 f
+        shift
+        mkdir -p "$pkg/DEBIAN" "$pkg/usr/share/svc-testlib" "$T/debs"
+        printf 'Package: svc-testlib\nVersion: %s\nArchitecture: all\nMaintainer: svc <svc@localhost>\nDescription: svc test library\n' "$v" >"$pkg/DEBIAN/control"
+        for f; do echo "$v" >"$pkg/usr/share/svc-testlib/$f"; done
+        dpkg-deb --root-owner-group --build "$pkg" "$T/debs/svc-testlib_${v}_all.deb" >/dev/null || fail "dpkg-deb $v"
+}
+
+# publish VERSION: the tree's file: repository offers svc-testlib VERSION (in the current
+# generation, which apt's copy in the next one reads).
+publish() {
+        local repo=$T/$TREES/bull/srv/repo
+        mkdir -p "$repo"
+        rm -f "$repo"/*.deb
+        cp "$T/debs/svc-testlib_$1_all.deb" "$repo/"
+        (cd "$repo" && dpkg-scanpackages . /dev/null >Packages 2>/dev/null) || fail "dpkg-scanpackages"
+        echo 'deb [trusted=yes] file:/srv/repo ./' >"$T/$TREES/bull/etc/apt/sources.list"
+}
+
+# Units a and b on tree bull, each healthy while its file of svc-testlib is there; dep (on the
+# host) requires a; tell@ records what a's OnFailure= is told.
+gated_units() {
+        local n
+        for n in a b; do
+                unit_isolated "$n" <<EOF
+[Unit]
+OnFailure=tell@%n.service
+[Service]
+RootDirectory=bull
+ExecStart=/bin/sleep 1000
+HealthCmd=/bin/test -e /usr/share/svc-testlib/$n-works
+HealthInterval=200ms
+HealthRetries=2
+HealthTimeout=2s
+EOF
+        done
+        unit_isolated dep <<EOF
+[Unit]
+Requires=a
+After=a
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        unit tell@ <<EOF
+[Service]
+Type=oneshot
+Restart=no
+ExecStart=/bin/sh -c 'echo "\$\$MONITOR_UNIT \$\$MONITOR_EVENT \$\$MONITOR_REASON" >> $T/told'
+EOF
+}
+
+test_upgrade_pins_the_service_it_breaks_and_moves_the_other() {
+        bull_tree
+        testlib 1.0 a-works b-works
+        testlib 2.0 b-works
+        testlib 2.1 a-works b-works
+        cp "$T/debs/svc-testlib_1.0_all.deb" "$T/$TREES/bull/tmp/"
+        chroot "$T/$TREES/bull" dpkg -i /tmp/svc-testlib_1.0_all.deb >/dev/null || fail "dpkg -i svc-testlib 1.0"
+        rm "$T/$TREES/bull/tmp/svc-testlib_1.0_all.deb"
+        publish 2.0
+        gated_units
+        start_svcd
+        svc start a b dep || fail "start failed: $(svc status a b dep)"
+        wait_until 10 health_is a healthy || fail "a is not healthy: $(svc status a)"
+        wait_until 10 health_is b healthy || fail "b is not healthy: $(svc status b)"
+
+        local out rc=0
+        out=$(svc tree upgrade bull 2>&1) || rc=$?
+        assert_eq 1 "$rc" "svc tree upgrade's exit status when a unit was pinned: $out"
+        assert_contains "$out" "generation 2 is current, upgraded from 1: svc-testlib 1.0 -> 2.0"
+        assert_contains "$out" "b: moved, on generation 2."
+        assert_contains "$out" "a: pinned after the upgrade to 2 failed: unhealthy: "
+        assert_contains "$out" "dep (depends on a pinned unit): running."
+        assert_eq "$T/$TREES/.bull/2" "$(tree_path b)" "b's generation"
+        assert_eq "$T/$TREES/.bull/1" "$(tree_path a)" "a's generation"
+        wait_until 10 health_is a healthy || fail "a is not healthy on generation 1: $(svc status a)"
+        assert_eq 1.0 "$(svc exec a cat /usr/share/svc-testlib/a-works)" "a's package"
+        assert_eq 2.0 "$(svc exec b cat /usr/share/svc-testlib/b-works)" "b's package"
+        assert_contains "$(svc status a)" "Tree: on generation 1 of tree bull (pinned after the upgrade to 2 failed: unhealthy: 2 probes failed in a row"
+        assert_eq running "$(state dep)" "a's dependant"
+        wait_until 5 grep -q "^a pinned pinned after the upgrade to 2 failed: unhealthy" "$T/told" ||
+                fail "a's OnFailure= was not told: $(cat "$T/told" 2>&1)"
+        assert_not_contains "$(cat "$T/told")" "b " "what b's OnFailure= was told"
+        out=$(svc tree log bull)
+        assert_contains "$out" "upgrade, generation 1 -> 2: svc-testlib 1.0 -> 2.0"
+        assert_contains "$out" "moved      b: on generation 2"
+        assert_contains "$out" "pinned     a: pinned after the upgrade to 2 failed: unhealthy"
+
+        # A fixed package: b moves on, a stays pinned (generation 1 is kept for it) until unpinned.
+        publish 2.1
+        out=$(svc tree upgrade bull --min-healthy=1s 2>&1) || fail "the second upgrade failed: $out"
+        assert_contains "$out" "b: moved, on generation 3."
+        assert_not_contains "$out" "a:" "the second upgrade's output"
+        assert_eq "1 2 3 manifest.json" "$(ls "$T/$TREES/.bull" | tr '\n' ' ' | sed 's/ $//')" "generations kept"
+        assert_eq "$T/$TREES/.bull/1" "$(tree_path a)" "a's generation after the second upgrade"
+        out=$(svc tree unpin a --min-healthy=1s 2>&1) || fail "svc tree unpin a failed: $out"
+        assert_contains "$out" "a: moved, on generation 3."
+        assert_eq "$T/$TREES/.bull/3" "$(tree_path a)" "a's generation after unpin"
+        assert_not_contains "$(svc status a)" "Tree: on generation" "a's status after unpin"
+        assert_eq "2 3 manifest.json" "$(ls "$T/$TREES/.bull" | tr '\n' ' ' | sed 's/ $//')" "generations kept after unpin"
+        assert_eq running "$(state dep)" "a's dependant after unpin"
+}
+
+run_tests "$@"
