@@ -30,6 +30,7 @@ static void usage(FILE *f) {
                 "  unpin UNIT [--min-healthy=DURATION]\n"
                 "                                 move a pinned unit onto its tree's current generation\n"
                 "  log NAME [--json]              the upgrade history: packages, units moved and pinned\n"
+                "  outdated [NAME...] [--json]    updates pending in Debian trees, and the units on them\n"
                 "  rollback NAME [--no-restart]   back to the previous generation\n"
                 "  list [--json]                  origin, generation, last upgrade, size, units\n"
                 "  rm NAME                        remove a tree no unit uses\n"
@@ -71,7 +72,7 @@ static const struct {
         { "rollback", tree_cmd_rollback }, { "list", tree_cmd_list },
         { "ls", tree_cmd_list },           { "rm", tree_cmd_rm },
         { "check", tree_cmd_check },       { "unpin", tree_cmd_unpin },
-        { "log", tree_cmd_log },
+        { "log", tree_cmd_log },           { "outdated", tree_cmd_outdated },
 };
 
 static int ctx_open(struct tree_ctx *ctx, const char *root) {

@@ -97,6 +97,7 @@ struct tree_run_opts {
         char *const *argv; /* argv[0] looked up in PATH, or inside the tree with CHROOT */
         char *const *env; /* "K=V" added to the environment */
         const char *chroot; /* run inside this tree: private mount namespace, /proc, /dev, resolv.conf */
+        bool read_only; /* with CHROOT: the tree read-only, apt's lists and caches and /tmp in memory */
         bool show; /* on a terminal, pass the output through instead of keeping it */
 };
 
@@ -154,6 +155,11 @@ struct tree_switched {
 int tree_after_switch(const struct tree_ctx *ctx, const struct tree_switched *sw);
 /* Removes the generations of NAME but GEN and KEEP that no unit runs on or is pinned to. */
 int tree_remove_unused(const struct tree_ctx *ctx, const char *name, int dir_fd, unsigned gen, unsigned keep);
+
+/* ---- tree-list.c ------------------------------------------------------------------------------ */
+
+/* The names in the trees directory (trees and plain directories), sorted. */
+int tree_names(const struct tree_ctx *ctx, char ***ret);
 
 /* ---- tree-gate.c: health-gated moves, pins, the history ---------------------------------------- */
 
@@ -272,5 +278,6 @@ int tree_cmd_rollback(struct tree_ctx *ctx, int argc, char **argv);
 int tree_cmd_list(struct tree_ctx *ctx, int argc, char **argv);
 int tree_cmd_rm(struct tree_ctx *ctx, int argc, char **argv);
 int tree_cmd_check(struct tree_ctx *ctx, int argc, char **argv);
+int tree_cmd_outdated(struct tree_ctx *ctx, int argc, char **argv);
 int tree_cmd_unpin(struct tree_ctx *ctx, int argc, char **argv);
 int tree_cmd_log(struct tree_ctx *ctx, int argc, char **argv);

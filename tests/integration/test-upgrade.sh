@@ -102,6 +102,18 @@ test_upgrade_pins_the_service_it_breaks_and_moves_the_other() {
         wait_until 10 health_is b healthy || fail "b is not healthy: $(svc status b)"
 
         local out rc=0
+        out=$(svc tree outdated 2>&1) || fail "svc tree outdated failed: $out"
+        assert_contains "$out" "bull (generation 1): 1 update pending, 0 of them security"
+        assert_contains "$out" "  svc-testlib 1.0 -> 2.0 ("
+        assert_contains "$out" "  unit a, running on generation 1"
+        assert_contains "$out" "  unit b, running on generation 1"
+        out=$(svc tree outdated bull --json) || fail "svc tree outdated --json failed: $out"
+        assert_contains "$out" '"packages":[{"name":"svc-testlib","installed":"1.0","available":"2.0",'
+        assert_contains "$out" '"security":false}]'
+        assert_contains "$out" '{"name":"a","running":true,"generation":1}'
+        # Its apt lists were refreshed in memory: the generation the services run on is unchanged.
+        [ -z "$(find "$T/$TREES/.bull/1/var/lib/apt/lists" -name '*repo*')" ] || fail "outdated wrote apt lists into generation 1"
+
         out=$(svc tree upgrade bull 2>&1) || rc=$?
         assert_eq 1 "$rc" "svc tree upgrade's exit status when a unit was pinned: $out"
         assert_contains "$out" "generation 2 is current, upgraded from 1: svc-testlib 1.0 -> 2.0"
@@ -118,6 +130,8 @@ test_upgrade_pins_the_service_it_breaks_and_moves_the_other() {
         wait_until 5 grep -q "^a pinned pinned after the upgrade to 2 failed: unhealthy" "$T/told" ||
                 fail "a's OnFailure= was not told: $(cat "$T/told" 2>&1)"
         assert_not_contains "$(cat "$T/told")" "b " "what b's OnFailure= was told"
+        out=$(svc tree outdated 2>&1) || fail "svc tree outdated after the upgrade failed: $out"
+        assert_eq "Every Debian tree is up to date." "$out" "svc tree outdated after the upgrade"
         out=$(svc tree log bull)
         assert_contains "$out" "upgrade, generation 1 -> 2: svc-testlib 1.0 -> 2.0"
         assert_contains "$out" "moved      b: on generation 2"
