@@ -952,6 +952,22 @@ static int cmd_top(sd_bus *bus, char **names) {
 
 /* ---- move (svc-tree's side of svcd's upgrade gate) ------------------------------------------ */
 
+/* The test hook of issue 17: with SVC_TREE_TEST_CRASH=moving, the request goes out and the
+ * caller dies by SIGKILL at once, as a `svc tree upgrade` killed while svcd moves the units. */
+static int test_crash_after_send(sd_bus *bus, sd_bus_message *m) {
+        const char *at = getenv("SVC_TREE_TEST_CRASH");
+        if (!at || !streq(at, "moving"))
+                return 0;
+        int r = sd_bus_send(bus, m, NULL);
+        if (r >= 0)
+                r = sd_bus_flush(bus);
+        if (r < 0)
+                return r;
+        fprintf(stderr, "svc-ctl: SVC_TREE_TEST_CRASH=moving: killed here\n");
+        (void) raise(SIGKILL);
+        return -EINTR;
+}
+
 /* `svc-ctl move TREE FROM TO MIN_HEALTHY_USEC UNIT...`: asks svcd to move the units onto
  * generation TO and waits; one "UNIT<TAB>RESULT<TAB>DETAIL" line each (svc-tree reads them). */
 static int cmd_move(sd_bus *bus, char **args) {
@@ -970,6 +986,8 @@ static int cmd_move(sd_bus *bus, char **args) {
                 r = sd_bus_message_append_strv(m, args + 4);
         if (r >= 0)
                 r = sd_bus_message_append(m, "t", (uint64_t) strtoull(args[3], NULL, 10));
+        if (r >= 0)
+                r = test_crash_after_send(bus, m);
         if (r >= 0)
                 r = sd_bus_call(bus, m, UINT64_MAX, &e, &reply);
         if (r < 0) {

@@ -45,6 +45,7 @@ struct watch {
         char *job_detail; /* why the last job failed */
         bool window_over;
         sd_event_source *timer;
+        unsigned from; /* the generation it ran on: the one a pin sends it back to */
         struct gate_result res;
 };
 
@@ -259,7 +260,7 @@ static void pin_back(struct watch *w) {
         w->res.result = "failed";
         if (!pins || asprintf(&reason, "pinned after the upgrade to %u failed: %s", g->to, w->why) < 0)
                 return;
-        struct tree_pin pin = { .tree = g->tree, .gen = g->from, .reason = reason };
+        struct tree_pin pin = { .tree = g->tree, .gen = w->from, .reason = reason };
         int r = tree_pin_write(pins, s->name, &pin);
         if (r < 0) {
                 log_error("%s: broke on generation %u of tree %s (%s), and cannot be pinned: %s", s->name,
@@ -267,8 +268,8 @@ static void pin_back(struct watch *w) {
                 w->res.detail = strdup(w->why);
                 return;
         }
-        log_warning("%s: %s; back to generation %u", s->name, reason, g->from);
-        log_stream_note(s->log, "%s; back to generation %u", reason, g->from);
+        log_warning("%s: %s; back to generation %u", s->name, reason, w->from);
+        log_stream_note(s->log, "%s; back to generation %u", reason, w->from);
         alerts_raise(s, ALERT_PINNED, reason);
         w->res.detail = TAKE_PTR(reason);
         w->res.result = "pinned";
@@ -276,7 +277,7 @@ static void pin_back(struct watch *w) {
         w->phase = WATCH_PINNING;
         r = manager_enqueue(g->gs->m, s, JOB_RESTART, true);
         if (r < 0) {
-                log_error("%s: cannot restart it onto generation %u: %s", s->name, g->from, strerror(-r));
+                log_error("%s: cannot restart it onto generation %u: %s", s->name, w->from, strerror(-r));
                 w->phase = WATCH_DONE;
         }
 }
@@ -287,8 +288,9 @@ static bool depends_on(const struct unit *u, const char *name) {
                strv_contains(u->part_of, name);
 }
 
-/* The pinned unit runs again: its dependants that were up when the gate began must be up. */
-static void check_dependants(struct gate *g, struct service *s) {
+/* The pinned unit (of W0) runs again: its dependants that were up when the gate began must be up. */
+static void check_dependants(struct gate *g, const struct watch *w0) {
+        struct service *s = w0->s;
         struct manager *m = g->gs->m;
         for (size_t i = 0; i < m->n_services; i++) {
                 struct service *d = m->services[i];
@@ -304,7 +306,7 @@ static void check_dependants(struct gate *g, struct service *s) {
                         continue;
                 }
                 w->phase = WATCH_DEPENDANT;
-                log_info("%s: started again, as %s went back to generation %u", d->name, s->name, g->from);
+                log_info("%s: started again, as %s went back to generation %u", d->name, s->name, w0->from);
                 if (manager_enqueue(m, d, JOB_START, true) < 0) {
                         w->phase = WATCH_DONE;
                         w->res.detail = strdup("cannot be started");
@@ -317,12 +319,12 @@ static void pinning_ended(struct watch *w) {
         if (!w->job_ok) {
                 char *old = w->res.detail;
                 if (asprintf(&w->res.detail, "%s; on generation %u it does not start either: %s", old,
-                             w->g->from, w->job_detail) < 0)
+                             w->from, w->job_detail) < 0)
                         w->res.detail = TAKE_PTR(old);
                 free(old);
                 return;
         }
-        check_dependants(w->g, w->s);
+        check_dependants(w->g, w);
 }
 
 static void dependant_ended(struct watch *w) {
@@ -447,6 +449,17 @@ static int check_units(struct manager *m, const struct gate_request *req, char *
         return 0;
 }
 
+/* The generation of tree TREE that S runs on (its resolved tree path ".../.TREE/N"), or DEF. */
+static unsigned running_generation(const struct service *s, const char *tree, unsigned def) {
+        size_t n = strlen(s->m->trees_dir), k = strlen(tree);
+        const char *p = s->has_sb && s->tree_path ? s->tree_path : "";
+        if (!strneq(p, s->m->trees_dir, n) || p[n] != '/' || p[n + 1] != '.' || !strneq(p + n + 2, tree, k) ||
+            p[n + 2 + k] != '/')
+                return def;
+        p += n + 3 + k;
+        return p[0] && strspn(p, "0123456789") == strlen(p) ? (unsigned) strtoul(p, NULL, 10) : def;
+}
+
 static int gate_new(struct gates *gs, const struct gate_request *req, struct gate **ret) {
         struct gate *g = calloc(1, sizeof(*g));
         if (!g)
@@ -461,11 +474,15 @@ static int gate_new(struct gates *gs, const struct gate_request *req, struct gat
                 gate_free(g);
                 return -ENOMEM;
         }
-        STRV_FOREACH (name, req->units)
-                if (!watch_add(g, manager_find(gs->m, *name), WATCH_RESTARTING, "moved")) {
+        STRV_FOREACH (name, req->units) {
+                struct service *s = manager_find(gs->m, *name);
+                struct watch *w = watch_add(g, s, WATCH_RESTARTING, "moved");
+                if (!w) {
                         gate_free(g);
                         return -ENOMEM;
                 }
+                w->from = running_generation(s, req->tree, req->from);
+        }
         *ret = g;
         return 0;
 }

@@ -31,7 +31,9 @@ struct gates *gates_free(struct gates *gs);
 
 struct gate_request {
         const char *tree;
-        unsigned from, to; /* the generation the units run on now, and the one they move to */
+        /* The generation the units move to, and the one a unit goes back to when the generation it
+         * runs on cannot be read from its resolved tree path. */
+        unsigned from, to;
         char **units;
         uint64_t min_healthy_usec; /* 0: per unit, a window that covers its probe (gate.c) */
 };

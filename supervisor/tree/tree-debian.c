@@ -412,22 +412,31 @@ static int parse_switch(int argc, char **argv, const char *cmd, const char **ret
         return tree_name_check(*ret_name) ? 0 : -EINVAL;
 }
 
-/* The switch is done: move the units through svcd's gate, and keep what happened in the log. */
+/* The switch is done (or, up to date, an earlier upgrade may have been killed before its units
+ * moved): move the units through svcd's gate, and keep what happened in the log. */
 static int upgrade_move(struct upgrade *u, const char *what, bool no_restart, uint64_t min_healthy) {
-        _cleanup_(json_putp) struct json_object *entry = tree_log_entry("upgrade", u->cur, u->next);
-        if (!entry || json_object_object_add(entry, "packages", json_object_new_string(what)) < 0)
+        unsigned to = what ? u->next : u->cur,
+                 from = what ? u->cur : tree_previous_generation(u->dir_fd, u->cur);
+        _cleanup_(json_putp) struct json_object *entry =
+                tree_log_entry(what ? "upgrade" : "finish", from, to);
+        if (!entry || json_object_object_add(entry, "packages", json_object_new_string(what ? what : "")) < 0)
                 return -ENOMEM;
-        tree_test_crash_point("switched");
+        if (what)
+                tree_test_crash_point("switched");
         struct tree_switched sw = { .name = u->name,
                                     .dir_fd = u->dir_fd,
-                                    .gen = u->next,
-                                    .keep = u->cur,
+                                    .gen = to,
+                                    .keep = from,
                                     .no_restart = no_restart,
                                     .gated = true,
                                     .min_healthy_usec = min_healthy,
                                     .log = entry };
         int r = tree_after_switch(u->ctx, &sw);
-        int k = tree_log_append(u->dir_fd, entry);
+        struct json_object *moved = NULL;
+        bool any = json_object_object_get_ex(entry, "moved", &moved) ||
+                   json_object_object_get_ex(entry, "pinned", &moved) ||
+                   json_object_object_get_ex(entry, "failed", &moved);
+        int k = what || any ? tree_log_append(u->dir_fd, entry) : 0;
         if (k < 0)
                 tree_error("cannot record the upgrade in the history of tree %s: %s", u->name, strerror(-k));
         return r;
@@ -456,7 +465,7 @@ int tree_cmd_upgrade(struct tree_ctx *ctx, int argc, char **argv) {
         else if (r >= 0 && what)
                 printf("Tree %s: generation %u is current, upgraded from %u: %s.\n", u.name, u.next, u.cur,
                        what);
-        bool move_failed = r >= 0 && what && upgrade_move(&u, what, no_restart, min_healthy) != 0;
+        bool move_failed = r >= 0 && upgrade_move(&u, what, no_restart, min_healthy) != 0;
         if ((r < 0 || !what) && u.dir_fd >= 0 && u.next > 0) {
                 char next_new[32];
                 snprintf(next_new, sizeof(next_new), "%u.new", u.next);

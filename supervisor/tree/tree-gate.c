@@ -80,6 +80,13 @@ bool tree_gen_pinned(const struct tree_pinned *p, size_t n, unsigned gen) {
 
 /* ---- the move ------------------------------------------------------------------------------- */
 
+static char *strstrip_nl(char *s) {
+        size_t n = strlen(s);
+        while (n > 0 && s[n - 1] == '\n')
+                s[--n] = '\0';
+        return s;
+}
+
 /* svc-ctl move: 0 and its "UNIT\tRESULT\tDETAIL" lines, or -EIO (svc-ctl said why). */
 static int ask_svcd(const struct tree_ctx *ctx, const struct tree_move *mv, char **ret_out) {
         _cleanup_free_ char *ctl = tree_find_helper("svc-ctl");
@@ -100,7 +107,10 @@ static int ask_svcd(const struct tree_ctx *ctx, const struct tree_move *mv, char
         quiet.tty = false; /* its output is ours to read */
         int r = tree_run(&quiet, &o, ret_out);
         if (r != 0) {
-                tree_error("svcd did not move the units: %s", *ret_out ? *ret_out : "svc-ctl failed");
+                tree_error(
+                        "the request to svcd ended early (%s): svcd carries on with the units it was given; "
+                        "svc status shows where each one runs",
+                        *ret_out && **ret_out ? strstrip_nl(*ret_out) : "svc-ctl failed");
                 return -EIO;
         }
         return 0;
@@ -262,8 +272,7 @@ static int unpin_unit(const struct tree_ctx *ctx, const struct tree_pin *pin, co
         return log_unit(entry, "unpinned", unit, "not running");
 }
 
-/* The newest generation before CUR (kept for svc tree rollback), or 0. */
-static unsigned previous_generation(int dir_fd, unsigned cur) {
+unsigned tree_previous_generation(int dir_fd, unsigned cur) {
         _cleanup_free_ unsigned *gens = NULL;
         size_t n = 0;
         unsigned prev = 0;
@@ -316,7 +325,8 @@ int tree_cmd_unpin(struct tree_ctx *ctx, int argc, char **argv) {
                 r = unpin_unit(ctx, &pin, unit, cur, min_healthy, entry);
         if (r >= 0 && tree_log_append(dir_fd, entry) < 0)
                 tree_error("cannot record the unpin in the history of tree %s", pin.tree);
-        if (r >= 0 && tree_remove_unused(ctx, pin.tree, dir_fd, cur, previous_generation(dir_fd, cur)) < 0)
+        if (r >= 0 &&
+            tree_remove_unused(ctx, pin.tree, dir_fd, cur, tree_previous_generation(dir_fd, cur)) < 0)
                 tree_error("cannot remove the unused generations of tree %s", pin.tree);
         tree_pin_done(&pin);
         return r != 0 ? EXIT_FAILED : EXIT_OK;

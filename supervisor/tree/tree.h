@@ -173,6 +173,8 @@ char *tree_pins_dir(const struct tree_ctx *ctx);
 /* The units pinned to a generation of tree NAME (common/pin.h). */
 int tree_pins(const struct tree_ctx *ctx, const char *name, struct tree_pinned **ret, size_t *ret_n);
 bool tree_gen_pinned(const struct tree_pinned *p, size_t n, unsigned gen);
+/* The newest generation of the tree at DIR_FD before CUR (kept for svc tree rollback), or 0. */
+unsigned tree_previous_generation(int dir_fd, unsigned cur);
 
 struct tree_move {
         const char *tree;

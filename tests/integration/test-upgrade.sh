@@ -152,4 +152,74 @@ test_upgrade_pins_the_service_it_breaks_and_moves_the_other() {
         assert_eq running "$(state dep)" "a's dependant after unpin"
 }
 
+# whole_generations: tree bull points at a whole generation, and a and b run on whole ones.
+whole_generations() {
+        local cur n p
+        cur=$(readlink "$T/$TREES/bull")
+        [[ $cur =~ ^\.bull/[0-9]+$ ]] && [ -f "$T/$TREES/$cur/etc/debian_version" ] || fail "bull points at '$cur'"
+        for n in a b; do
+                p=$(tree_path "$n")
+                [[ $p =~ ^$T/$TREES/\.bull/[0-9]+$ ]] && [ -f "$p/etc/debian_version" ] || fail "$n runs on '$p'"
+                assert_eq running "$(state "$n")" "$n's state"
+        done
+}
+
+# An upgrade killed at each step (the test hook SVC_TREE_TEST_CRASH) leaves every service on a
+# whole generation; the next upgrade removes what it left and moves the units it did not; killed
+# while svcd moves the units, svcd finishes alone; a second upgrade of the tree meanwhile is refused.
+test_upgrade_killed_at_each_step_leaves_whole_generations() {
+        bull_tree
+        testlib 1.0 a-works b-works
+        testlib 2.0 a-works b-works
+        testlib 2.1 a-works b-works
+        cp "$T/debs/svc-testlib_1.0_all.deb" "$T/$TREES/bull/tmp/"
+        chroot "$T/$TREES/bull" dpkg -i /tmp/svc-testlib_1.0_all.deb >/dev/null || fail "dpkg -i svc-testlib 1.0"
+        rm "$T/$TREES/bull/tmp/svc-testlib_1.0_all.deb"
+        publish 2.0
+        gated_units
+        start_svcd
+        svc start a b || fail "start failed: $(svc status a b)"
+        local p rc out
+        for p in copied upgraded switched; do
+                rc=0
+                out=$(SVC_TREE_TEST_CRASH=$p svc tree upgrade bull 2>&1) || rc=$?
+                assert_eq 137 "$rc" "the exit status of svc tree upgrade killed at $p: $out"
+                assert_contains "$out" "SVC_TREE_TEST_CRASH=$p: killed here"
+                whole_generations
+        done
+        assert_eq .bull/2 "$(readlink "$T/$TREES/bull")" "the generation after the kill at the switch"
+        assert_eq "$T/$TREES/.bull/1" "$(tree_path a)" "a after the kill at the switch"
+        out=$(svc tree upgrade bull --min-healthy=1s 2>&1) || fail "the upgrade after the kills failed: $out"
+        assert_contains "$out" "Tree bull is up to date: generation 2 stays."
+        assert_contains "$out" "a: moved, on generation 2."
+        assert_contains "$out" "b: moved, on generation 2."
+        whole_generations
+        assert_eq "1 2 manifest.json" "$(ls "$T/$TREES/.bull" | tr '\n' ' ' | sed 's/ $//')" "what the kills left, removed"
+        assert_contains "$(svc tree log bull)" "finish, generation 1 -> 2"
+
+        # svc tree upgrade killed once svcd has the request: svcd moves the units to the end, and
+        # the tree stays locked for no one.
+        publish 2.1
+        rc=0
+        out=$(SVC_TREE_TEST_CRASH=moving svc tree upgrade bull --min-healthy=1s 2>&1) || rc=$?
+        assert_eq 1 "$rc" "the exit status when the request to svcd ended early: $out"
+        assert_contains "$out" "svcd carries on with the units it was given"
+        wait_until 10 test "$(tree_path a)" = "$T/$TREES/.bull/3" || fail "a did not move onto generation 3: $(tree_path a)"
+        wait_until 10 test "$(tree_path b)" = "$T/$TREES/.bull/3" || fail "b did not move onto generation 3: $(tree_path b)"
+        wait_until 10 grep -q "b: runs on generation 3 of tree bull, healthy" "$T/svcd.log" || fail "svcd did not finish the move"
+
+        # Two upgrades of one tree at once: the second is refused with a sentence.
+        rm -f "$T/$TREES/bull/srv/repo/"*.deb
+        svc tree upgrade bull >"$T/first.out" 2>&1 &
+        local first=$!
+        wait_until 10 test -d "$T/$TREES/.bull/4.new" || fail "the first upgrade did not begin: $(cat "$T/first.out")"
+        rc=0
+        out=$(svc tree upgrade bull 2>&1) || rc=$?
+        assert_eq 1 "$rc" "the exit status of the second upgrade: $out"
+        assert_eq "svc tree: another svc tree command is working on tree bull" "$out" "the second upgrade"
+        wait "$first" || fail "the first upgrade failed: $(cat "$T/first.out")"
+        assert_contains "$(cat "$T/first.out")" "Tree bull is up to date: generation 3 stays."
+        whole_generations
+}
+
 run_tests "$@"
