@@ -218,6 +218,7 @@ $(O)/tests/test-tree-extract: tests/unit/test-tree-extract.c $(O)/obj/supervisor
 $(O)/tests/test-tree-extract: TEST_LIBS += $(LIBS_ARCHIVE)
 $(O)/tests/test-tree-sha256: tests/unit/test-tree-sha256.c $(O)/obj/supervisor/tree/tree-sha256.o $(COMMON_OBJ)
 $(O)/tests/test-tree-sha256: TEST_LIBS += $(LIBS_CRYPTO)
+$(O)/tests/test-pin: tests/unit/test-pin.c $(COMMON_OBJ)
 $(O)/tests/test-tree-quote: tests/unit/test-tree-quote.c $(O)/obj/supervisor/tree/tree-quote.o $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-%:
 	@mkdir -p $(dir $@)

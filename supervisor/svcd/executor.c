@@ -12,6 +12,7 @@
 
 #include "common/macro.h"
 #include "common/paths.h"
+#include "common/pin.h"
 #include "common/util.h"
 #include "supervisor/svcd/peer.h"
 #include "supervisor/svcd/hardening.h"
@@ -101,6 +102,27 @@ static int fail_spawn(struct service *s, int r, const char *fmt, ...) {
         return r < 0 ? r : -EINVAL;
 }
 
+/* The generation of tree RD that S is pinned to (common/pin.h), or NULL: none, one of another
+ * tree (the unit changed its RootDirectory=), or one that is gone (then the current one is all
+ * there is, and the log says so). */
+static char *pinned_tree(struct service *s, const char *rd) {
+        _cleanup_free_ char *pins = path_join(s->m->root, SVC_PINS_DIR);
+        struct tree_pin pin = { 0 };
+        if (!pins || tree_pin_read(pins, s->name, &pin) < 0)
+                return NULL;
+        char *path = NULL;
+        struct stat st;
+        if (streq(pin.tree, rd) && asprintf(&path, "%s/.%s/%u", s->m->trees_dir, rd, pin.gen) >= 0 &&
+            (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))) {
+                log_warning(
+                        "%s: pinned to generation %u of tree %s, which is gone: it starts on the current one",
+                        s->name, pin.gen, rd);
+                path = mfree(path);
+        }
+        tree_pin_done(&pin);
+        return path;
+}
+
 /* The tree on the host and how sentences name it. */
 static int resolve_tree(struct service *s, char **ret_path, char **ret_label) {
         const char *rd = s->unit->root_directory;
@@ -109,7 +131,7 @@ static int resolve_tree(struct service *s, char **ret_path, char **ret_label) {
                 return (*ret_label = strdup("the host")) ? 0 : -ENOMEM;
         if (rd[0] == '/')
                 *ret_path = strdup(rd);
-        else
+        else if (!(*ret_path = pinned_tree(s, rd)))
                 *ret_path = path_join(s->m->trees_dir, rd);
         if (!*ret_path || asprintf(ret_label, "tree %s", rd) < 0)
                 return -ENOMEM;
