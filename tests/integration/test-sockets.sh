@@ -159,6 +159,7 @@ EOF
         wait_until 10 sh -c "! \"$SVC\" --root \"$T\" list | grep -q '^echo@0-'" ||
                 fail "the instance of the first connection is still listed: $(svc list)"
         client -s hold 127.0.0.1:7000 >"$T/held" &
+        local held=$!
         wait_until 10 sh -c "\"$SVC\" --root \"$T\" list | grep -q '^echo@1-127.0.0.1:7000-127.0.0.1:[0-9]* *running'" ||
                 fail "no instance named after the connection: $(svc list)"
         out=$(client -s extra 127.0.0.1:7000) || fail "the extra connection failed instead of being closed"
@@ -166,9 +167,12 @@ EOF
         grep -q "refusing one" "$T/svcd.log" || fail "svcd did not say why it closed the connection"
         assert_eq 1 "$(grep -c 'allocated host uids' "$T/svcd.log")" "uid ranges allocated (one for the template's instances)"
         svc list | grep -Eq '^echo.socket +listening +echo@ +2 +1 ' || fail "svc list: $(svc list)"
+        kill "$held"
+        wait "$held" 2>/dev/null || : # ended by our signal
 }
 
-# A bad [Socket] key refuses that socket alone, naming file and line; the other units load.
+# A bad [Socket] key refuses that socket alone, naming file and line; the other units load. A
+# socket whose Condition*= fails (tested in its service's tree) stays inactive and says why.
 # [Unit] Conflicts= and PartOf= of a socket work as in systemd: a socket that starts stops the
 # service it conflicts with, which stops the socket when it starts again; a stop of the service a
 # socket is part of stops the socket.
@@ -190,6 +194,14 @@ PartOf=ok.service
 ListenStream=127.0.0.1:7002
 Service=ok
 EOF
+        # The service's tree is the host's view, which has /etc/hostname.
+        socket cond <<'EOF'
+[Unit]
+ConditionPathExists=!/etc/hostname
+[Socket]
+ListenStream=127.0.0.1:7004
+Service=ok
+EOF
         socket rival <<'EOF'
 [Unit]
 Conflicts=ok.service
@@ -203,6 +215,10 @@ EOF
         grep -q "bad.socket:3: SocketMode=rw-rw-rw" "$T/svcd.log" || fail "svcd did not name the line"
         out=$(svc start bad.socket 2>&1) && fail "svc start bad.socket succeeded"
         assert_contains "$out" "bad.socket:3: SocketMode=rw-rw-rw" "svc start bad.socket"
+        svc start cond.socket || fail "svc start cond.socket: a failed condition is no error"
+        out=$(svc status cond.socket)
+        assert_contains "$out" "inactive" "cond.socket"
+        assert_contains "$out" "condition failed: ConditionPathExists=!/etc/hostname" "cond.socket's reason"
         svc start good.socket || fail "the good socket does not start"
         svc start ok || fail "the service does not start"
         svc start rival.socket || fail "svc start rival.socket"
