@@ -656,7 +656,11 @@ int sockunits_start(struct manager *m, const char *name, const char **ret_why) {
         int r = find_or_load(m, name, &su);
         if (r < 0)
                 return r;
-        (void) sockunits_load(m, name); /* a changed file is read again, as for a service */
+        r = sockunits_load(m, name); /* a changed file is read again, as for a service */
+        if (r == -EINVAL && !su->listening) { /* refused now: not started on its old definition */
+                *ret_why = su->error;
+                return r;
+        }
         return sockunit_listen(su, ret_why);
 }
 

@@ -232,6 +232,10 @@ EOF
         echo "$list" | grep -Eq '^good.socket +running ' || fail "good.socket while ok runs: $list"
         svc stop ok || fail "svc stop ok"
         assert_contains "$(svc status good.socket)" "inactive" "good.socket (PartOf=ok.service) after svc stop ok"
+        # A socket file broken since it loaded does not start on its old definition.
+        echo 'Backlog=none' >>"$T/etc/svc/units/good.socket"
+        out=$(svc start good.socket 2>&1) && fail "good.socket started on its old definition"
+        assert_contains "$out" "good.socket:6: Backlog=none: expected a whole number" "svc start of the broken good.socket"
         # svc enable listens now, and at every start of svcd.
         svc enable rival.socket || fail "svc enable rival.socket"
         [ -e "$T/var/lib/svc/enabled/rival.socket" ] || fail "svc enable recorded nothing"
