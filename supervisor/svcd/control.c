@@ -11,6 +11,8 @@
 #include <systemd/sd-id128.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
+#include "common/pin.h"
 #include "common/util.h"
 #include "supervisor/svcd/control-api.h"
 #include "supervisor/svcd/du.h"
@@ -18,6 +20,7 @@
 #include "supervisor/svcd/cgroup.h"
 #include "supervisor/svcd/control.h"
 #include "supervisor/svcd/executor.h"
+#include "supervisor/svcd/gate.h"
 #include "supervisor/svcd/health.h"
 #include "supervisor/svcd/manager.h"
 #include "supervisor/svcd/net/net.h"
@@ -71,6 +74,7 @@ struct control_server {
         struct pending *pending;
         struct status_call *status_calls;
         struct du_worker *du;
+        struct gates *gates; /* tree upgrades in progress (gate.c); they outlive their callers */
         struct ratelimit refusals;
         bool dry_run; /* control_server_set_dry_run() */
 };
@@ -386,6 +390,21 @@ static int append_strv(sd_bus_message *reply, const char *key, char **l) {
         return r;
 }
 
+/* "on generation 4 of tree bull (pinned after the upgrade to 5 failed: ...)", or NULL. */
+static char *pin_describe(const struct service *s) {
+        _cleanup_free_ char *pins = path_join(s->m->root, SVC_PINS_DIR);
+        struct tree_pin pin = { 0 };
+        const char *rd = s->unit ? s->unit->root_directory : NULL;
+        if (!rd || !pins || tree_pin_read(pins, s->name, &pin) < 0)
+                return NULL;
+        char *d = NULL;
+        if (streq(pin.tree, rd) &&
+            asprintf(&d, "on generation %u of tree %s (%s)", pin.gen, pin.tree, pin.reason) < 0)
+                d = NULL;
+        tree_pin_done(&pin);
+        return d;
+}
+
 /* DISK: the bytes the service keeps on disk, or NULL to leave them out. */
 static int append_status(sd_bus_message *reply, struct service *s, const uint64_t *disk) {
         char exitbuf[128];
@@ -412,6 +431,9 @@ static int append_status(sd_bus_message *reply, struct service *s, const uint64_
                                           u ? service_type_to_string(u->type) : "", "NSPID", "u",
                                           (uint32_t) (s->main_pid ? nspid : 0), "InitPID", "u",
                                           (uint32_t) (s->has_sb ? s->sb.pid : 0));
+        _cleanup_free_ char *pin = pin_describe(s);
+        if (r >= 0 && pin)
+                r = sd_bus_message_append(reply, "{sv}", "Pin", "s", pin);
         if (r >= 0 && s->admin->health_state != HEALTH_STATE_NONE)
                 r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "Health", "s",
                                           health_state_to_string(s->admin->health_state), "HealthOutput", "s",
@@ -604,6 +626,34 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (n == 0)
                 return reply_status(msg, k->c->m->services, k->c->m->n_services, NULL);
         return status_with_disk_usage(k, msg, units, n);
+}
+
+/* `svc list`: the columns it prints, one struct per unit (name, state, health, main PID, memory,
+ * restarts, enabled, description): a fifth of Status's dictionary entries, and no other file read
+ * than each running unit's memory. */
+static int method_list(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        struct conn *k = userdata;
+        const struct manager *m = k->c->m;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = check_access(k, ACCESS_READ, "Listing units", error);
+        if (r >= 0)
+                r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sssutubs)");
+        for (size_t i = 0; r >= 0 && i < m->n_services; i++) {
+                const struct service *s = m->services[i];
+                const struct unit *u = s->unit;
+                enum health_state h = s->admin->health_state;
+                r = sd_bus_message_append(reply, "(sssutubs)", s->name,
+                                          u ? svc_state_to_string(s->sm.state) : "error",
+                                          h == HEALTH_STATE_NONE ? "" : health_state_to_string(h),
+                                          (uint32_t) (s->main_host_pid > 0 ? s->main_host_pid : 0),
+                                          cgroup_service_memory(s), (uint32_t) s->total_restarts,
+                                          s->admin->enabled, u && u->description ? u->description : "");
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
 /* ---- timers ------------------------------------------------------------------------------- */
@@ -818,6 +868,64 @@ static int method_halt(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         return method_power(msg, userdata, SHUTDOWN_HALT, error);
 }
 
+/* ---- tree upgrades (gate.c) ------------------------------------------------------------------ */
+
+/* The gate settled: (unit, result, detail) for each unit it moved, pinned or started again. */
+static void on_gate_done(void *userdata, const struct gate_result *res, size_t n) {
+        sd_bus_message *call = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sss)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(sss)", res[i].unit, res[i].result,
+                                          res[i].detail ? res[i].detail : "");
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Cannot answer the tree upgrade's call: %m");
+        sd_bus_message_unref(call);
+}
+
+static bool gate_of_bus(void *userdata, void *bus) {
+        if (sd_bus_message_get_bus(userdata) != bus)
+                return false;
+        sd_bus_message_unref(userdata);
+        return true;
+}
+
+/* MoveToGeneration(tree, from, to, units, min_healthy_usec): svc tree upgrade and unpin. */
+static int method_move(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        struct conn *k = userdata;
+        struct gate_request req = { 0 };
+        _cleanup_strv_free_ char **units = NULL;
+        _cleanup_free_ char *why = NULL;
+        int r = check_access(k, ACCESS_ALL, "Moving units to a generation", error);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "suu", &req.tree, &req.from, &req.to);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(msg, &units);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "t", &req.min_healthy_usec);
+        if (r >= 0)
+                r = check_dry_run(k, "Moving units to a generation", error);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (u, units)
+                unit_name_strip_suffix(*u);
+        req.units = units;
+        r = gates_begin(k->c->gates, &req, on_gate_done, sd_bus_message_ref(msg), &why);
+        if (r >= 0)
+                return 1;
+        sd_bus_message_unref(msg);
+        if (r == -ESHUTDOWN)
+                return sd_bus_error_set(error, SVC_ERROR_SHUTTING_DOWN, "svcd is shutting down.");
+        return sd_bus_error_setf(error, r == -ENOENT ? SVC_ERROR_NO_SUCH_UNIT : SVC_ERROR_FAILED, "%s",
+                                 why ? why : strerror(-r));
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD("Start", "asb", "a(ss)", method_start, 0),
@@ -827,6 +935,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("Status", "as", "aa{sv}", method_status, 0),
         SD_BUS_METHOD("Enable", "as", "", method_enable_cb, 0),
         SD_BUS_METHOD("Disable", "as", "", method_disable_cb, 0),
+        SD_BUS_METHOD("List", "", "a(sssutubs)", method_list, 0),
         SD_BUS_METHOD("ListTimers", "", "a(ssttbs)", method_list_timers, 0),
         SD_BUS_METHOD("ListSockets", "", "a(ssbsuus)", method_list_sockets, 0),
         SD_BUS_METHOD("ReloadUnits", "", "a(sss)", method_reload_units, 0),
@@ -836,6 +945,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("PowerOff", "", "", method_poweroff, 0),
         SD_BUS_METHOD("Reboot", "", "", method_reboot, 0),
         SD_BUS_METHOD("Halt", "", "", method_halt, 0),
+        SD_BUS_METHOD("MoveToGeneration", "suuast", "a(sss)", method_move, 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -850,6 +960,7 @@ static void conn_free(struct conn *k) {
                         break;
                 }
         drop_pending_of_bus(c, k->bus);
+        gates_forget(c->gates, gate_of_bus, k->bus);
         for (struct status_call **pp = &c->status_calls; *pp;) {
                 struct status_call *sc = *pp;
                 if (sd_bus_message_get_bus(sc->msg) != k->bus) {
@@ -1096,11 +1207,14 @@ int control_server_new(struct manager *m, const char *path, gid_t group, struct 
         c->m = m;
         int r = du_worker_new(m->event, &c->du);
         if (r >= 0)
+                r = gates_new(m, &c->gates);
+        if (r >= 0)
                 r = sd_event_add_io(m->event, &c->src, fd, EPOLLIN, on_accept, c);
         if (r >= 0)
                 r = manager_observe(m, &observer, c);
         if (r < 0) {
                 sd_event_source_disable_unref(c->src);
+                gates_free(c->gates);
                 du_worker_free(c->du);
                 free(c->path);
                 free(c);
@@ -1135,6 +1249,7 @@ struct control_server *control_server_free(struct control_server *c) {
                 c->status_calls = sc->next;
                 status_call_free(sc);
         }
+        c->gates = gates_free(c->gates);
         du_worker_free(c->du);
         sd_event_source_disable_unref(c->src);
         safe_close(c->fd);

@@ -756,6 +756,9 @@ static void check_job(struct service *s, enum svc_state old) {
 }
 
 void manager_health_changed(struct service *s) {
+        for (size_t i = 0; i < ELEMENTSOF(s->m->observers); i++)
+                if (s->m->observers[i] && s->m->observers[i]->health_changed)
+                        s->m->observers[i]->health_changed(s->m->observer_data[i], s);
         manager_schedule_dispatch(s->m);
 }
 

@@ -191,6 +191,8 @@ struct manager_observer {
         void (*service_changed)(void *userdata, struct service *s, enum svc_state old);
         /* A unit's job ended. */
         void (*job_done)(void *userdata, struct service *s, bool ok, const char *detail);
+        /* What its probes say changed (s->admin->health_state). */
+        void (*health_changed)(void *userdata, struct service *s);
         /* The service object goes away: nothing may keep a pointer to it. */
         void (*service_gone)(void *userdata, struct service *s);
 };
