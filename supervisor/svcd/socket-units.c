@@ -50,6 +50,7 @@ struct sockunit {
         struct unit *running_unit; /* the definition it listens with (a reload waits for the stop) */
         char *error; /* why it was refused, or why it stopped listening */
         bool enabled, listening, triggered;
+        bool condition_failed; /* error says which Condition*= did not hold: inactive, not failed */
         int *fds;
         size_t n_fds;
         sd_event_source **sources;
@@ -320,6 +321,7 @@ static int sockunit_listen(struct sockunit *su, const char **ret_why) {
         su->error = mfree(su->error);
         char *why = NULL;
         int r = test_conditions(su, &why);
+        su->condition_failed = r > 0;
         if (r == 0)
                 r = open_sockets(su, &why);
         if (r != 0) {
@@ -654,7 +656,11 @@ int sockunits_start(struct manager *m, const char *name, const char **ret_why) {
         int r = find_or_load(m, name, &su);
         if (r < 0)
                 return r;
-        (void) sockunits_load(m, name); /* a changed file is read again, as for a service */
+        r = sockunits_load(m, name); /* a changed file is read again, as for a service */
+        if (r == -EINVAL && !su->listening) { /* refused now: not started on its old definition */
+                *ret_why = su->error;
+                return r;
+        }
         return sockunit_listen(su, ret_why);
 }
 
@@ -697,7 +703,7 @@ static const char *sockunit_state(const struct sockunit *su) {
         if (!su->unit && !su->listening)
                 return "refused";
         if (!su->listening)
-                return su->error ? "failed" : "inactive";
+                return su->error && !su->condition_failed ? "failed" : "inactive";
         if (sockunit_unit(su)->accept)
                 return "listening";
         struct service *s = manager_find(su->m, sockunit_unit(su)->socket.service);

@@ -130,6 +130,24 @@ static void test_sockets__refusals(void **state _unused_) {
                        "/u/a.socket:3: unknown key ListenStrem= in [Socket]; did you mean ListenStream=?");
 }
 
+/* [Unit] dependencies svcd does not apply to a socket warn, naming the key; Conflicts=, PartOf=
+ * and Before= (cups, proftpd, ssh) load silently, as svcd applies them. */
+static void test_sockets__dependencies_of_a_socket(void **state _unused_) {
+        _cleanup_(unit_freep) struct unit *u = NULL;
+        struct unit_diag d = { 0 };
+        assert_int_equal(
+                unit_load_string("[Unit]\nAfter=db.service\nConflicts=proftpd.service\nPartOf=cups.service\n"
+                                 "Before=sockets.target\n[Socket]\nListenStream=80\n",
+                                 "x.socket", "x.socket", NULL, &u, &d),
+                0);
+        assert_int_equal(d.n, 1);
+        assert_true(d.items[0].warning);
+        assert_non_null(strstr(d.items[0].message, "After=db is ignored in a socket"));
+        assert_string_equal(u->conflicts[0], "proftpd");
+        assert_string_equal(u->part_of[0], "cups");
+        unit_diag_clear(&d);
+}
+
 static void test_sockets__unhonoured_keys_warn(void **state _unused_) {
         _cleanup_(unit_freep) struct unit *u = NULL;
         struct unit_diag d = { 0 };
@@ -148,6 +166,7 @@ int main(void) {
                 cmocka_unit_test(test_sockets__options_and_kinds),
                 cmocka_unit_test(test_sockets__accept_and_instances),
                 cmocka_unit_test(test_sockets__refusals),
+                cmocka_unit_test(test_sockets__dependencies_of_a_socket),
                 cmocka_unit_test(test_sockets__unhonoured_keys_warn),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
