@@ -23,7 +23,7 @@ static void usage(FILE *f) {
                 "                                 or tar), or a root file system tarball (at most 16G\n"
                 "                                 and 4000000 entries unless told)\n"
                 "  slim NAME PROGRAM...           those host programs and their libraries\n"
-                "  upgrade NAME [--no-restart] [--min-healthy=DURATION]\n"
+                "  upgrade NAME|--all [--security-only] [--no-restart] [--min-healthy=DURATION]\n"
                 "                                 security updates in a new generation, then switch; svcd\n"
                 "                                 moves each running unit and watches it: one that breaks\n"
                 "                                 goes back to the old generation alone (pinned)\n"

@@ -161,6 +161,14 @@ int tree_remove_unused(const struct tree_ctx *ctx, const char *name, int dir_fd,
 /* The names in the trees directory (trees and plain directories), sorted. */
 int tree_names(const struct tree_ctx *ctx, char ***ret);
 
+/* ---- tree-outdated.c ---------------------------------------------------------------------------- */
+
+/* Whether NAME is a Debian tree svc made (with generations), and its current generation. */
+bool tree_is_debian(struct tree_ctx *ctx, const char *name, unsigned *ret_gen);
+/* The security updates pending for generation GEN of NAME (its apt run read-only): 0 and *RET,
+ * or -errno (printed). */
+int tree_security_pending(struct tree_ctx *ctx, const char *name, unsigned gen, unsigned *ret);
+
 /* ---- tree-gate.c: health-gated moves, pins, the history ---------------------------------------- */
 
 struct tree_pinned {

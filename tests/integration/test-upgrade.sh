@@ -6,6 +6,7 @@
 # svc tree create; its only apt source is a local file: repository of the test.
 . "$(dirname "$0")/lib.sh"
 
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${SVC_TEST_TREES:-/var/cache/svc/test-trees}/bullseye-minbase-v1.tar
 TREES=var/lib/svc/trees
 
@@ -52,6 +53,16 @@ publish() {
         cp "$T/debs/svc-testlib_$1_all.deb" "$repo/"
         (cd "$repo" && dpkg-scanpackages . /dev/null >Packages 2>/dev/null) || fail "dpkg-scanpackages"
         echo 'deb [trusted=yes] file:/srv/repo ./' >"$T/$TREES/bull/etc/apt/sources.list"
+}
+
+# security_release: the repository says it is Debian's security suite (a Release file, as
+# security.debian.org's, with the hash of its Packages).
+security_release() {
+        local repo=$T/$TREES/bull/srv/repo
+        {
+                printf 'Origin: Debian\nLabel: Debian-Security\nSuite: bullseye-security\nCodename: bullseye-security\nSHA256:\n'
+                printf ' %s %s Packages\n' "$(sha256sum "$repo/Packages" | cut -d' ' -f1)" "$(stat -c %s "$repo/Packages")"
+        } >"$repo/Release"
 }
 
 # Units a and b on tree bull, each healthy while its file of svc-testlib is there; dep (on the
@@ -180,7 +191,7 @@ test_upgrade_killed_at_each_step_leaves_whole_generations() {
         start_svcd
         svc start a b || fail "start failed: $(svc status a b)"
         local p rc out
-        for p in copied upgraded switched; do
+        for p in copied switched; do
                 rc=0
                 out=$(SVC_TREE_TEST_CRASH=$p svc tree upgrade bull 2>&1) || rc=$?
                 assert_eq 137 "$rc" "the exit status of svc tree upgrade killed at $p: $out"
@@ -208,17 +219,30 @@ test_upgrade_killed_at_each_step_leaves_whole_generations() {
         wait_until 10 test "$(tree_path b)" = "$T/$TREES/.bull/3" || fail "b did not move onto generation 3: $(tree_path b)"
         wait_until 10 grep -q "b: runs on generation 3 of tree bull, healthy" "$T/svcd.log" || fail "svcd did not finish the move"
 
-        # Two upgrades of one tree at once: the second is refused with a sentence.
-        rm -f "$T/$TREES/bull/srv/repo/"*.deb
-        svc tree upgrade bull >"$T/first.out" 2>&1 &
+        # The unattended timer's command (units/examples/svc-tree-upgrade.service): a pending
+        # update that is no security update is left for the owner; a security update goes in.
+        # Meanwhile a second upgrade of the tree is refused with a sentence.
+        local cmd
+        cmd=$(sed -n 's|^ExecStart=/usr/local/bin/svc ||p' "$SRC/units/examples/svc-tree-upgrade.service")
+        assert_eq "tree upgrade --all --security-only" "$cmd" "the timer's command"
+        testlib 2.2 a-works b-works
+        publish 2.2
+        # shellcheck disable=SC2086 # the command's words
+        out=$(svc $cmd --min-healthy=1s 2>&1) || fail "$cmd failed: $out"
+        assert_eq "Tree bull: no security update pending, left as it is." "$out" "$cmd without a security update"
+        security_release
+        # shellcheck disable=SC2086
+        svc $cmd --min-healthy=1s >"$T/first.out" 2>&1 &
         local first=$!
-        wait_until 10 test -d "$T/$TREES/.bull/4.new" || fail "the first upgrade did not begin: $(cat "$T/first.out")"
+        wait_until 10 test -d "$T/$TREES/.bull/4.new" || fail "the upgrade did not begin: $(cat "$T/first.out")"
         rc=0
         out=$(svc tree upgrade bull 2>&1) || rc=$?
         assert_eq 1 "$rc" "the exit status of the second upgrade: $out"
         assert_eq "svc tree: another svc tree command is working on tree bull" "$out" "the second upgrade"
-        wait "$first" || fail "the first upgrade failed: $(cat "$T/first.out")"
-        assert_contains "$(cat "$T/first.out")" "Tree bull is up to date: generation 3 stays."
+        wait "$first" || fail "$cmd failed: $(cat "$T/first.out")"
+        out=$(cat "$T/first.out")
+        assert_contains "$out" "Tree bull: generation 4 is current, upgraded from 3: svc-testlib 2.1 -> 2.2."
+        assert_contains "$out" "a: moved, on generation 4."
         whole_generations
 }
 
