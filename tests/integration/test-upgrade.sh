@@ -246,4 +246,56 @@ test_upgrade_killed_at_each_step_leaves_whole_generations() {
         whole_generations
 }
 
+# A newer image imported onto the name of an imported tree is its next generation, and its units
+# move through the same gate: the one the new image breaks stays on the old image, pinned.
+test_import_onto_a_name_gates_the_units() {
+        "$SRC/contrib/mktree.sh" "$T/v1" --busybox >/dev/null || fail "mktree"
+        cp -a "$T/v1" "$T/v2"
+        echo v1 >"$T/v1/web-works"
+        tar -C "$T/v1" -cf "$T/v1.tar" . && tar -C "$T/v2" -cf "$T/v2.tar" . || fail "tar"
+        svc tree import img "$T/v1.tar" >"$T/import.out" 2>&1 || fail "svc tree import failed: $(cat "$T/import.out")"
+        local n probe
+        for n in web other; do
+                probe=/etc/passwd
+                [ "$n" = other ] || probe=/web-works
+                unit_isolated "$n" <<EOF
+[Unit]
+OnFailure=tell@%n.service
+[Service]
+RootDirectory=img
+ExecStart=/bin/sleep 1000
+HealthCmd=/bin/test -e $probe
+HealthInterval=200ms
+HealthRetries=2
+EOF
+        done
+        unit tell@ <<EOF
+[Service]
+Type=oneshot
+Restart=no
+ExecStart=/bin/sh -c 'echo "\$\$MONITOR_UNIT \$\$MONITOR_EVENT \$\$MONITOR_REASON" >> $T/told'
+EOF
+        start_svcd
+        svc start web other || fail "start failed: $(svc status web other)"
+        wait_until 10 health_is web healthy || fail "web is not healthy: $(svc status web)"
+        local out rc=0
+        out=$(svc tree import img "$T/v2.tar" --min-healthy=1s 2>&1) || rc=$?
+        assert_eq 1 "$rc" "the exit status of an import that pinned a unit: $out"
+        assert_contains "$out" "Tree img: generation 2 is current, imported over 1."
+        assert_contains "$out" "other: moved, on generation 2."
+        assert_contains "$out" "web: pinned after the upgrade to 2 failed: unhealthy: "
+        assert_eq "$T/$TREES/.img/1" "$(tree_path web)" "web's generation"
+        assert_eq "$T/$TREES/.img/2" "$(tree_path other)" "other's generation"
+        assert_contains "$(svc status web)" "Tree: on generation 1 of tree img (pinned after the upgrade to 2 failed"
+        wait_until 5 grep -q "^web pinned " "$T/told" || fail "web's OnFailure= was not told: $(cat "$T/told" 2>&1)"
+        assert_contains "$(svc tree log img)" "import, generation 1 -> 2: $T/v2.tar"
+        # Only onto a tree imported before: a plain directory keeps its name and its files.
+        mkdir "$T/$TREES/plain"
+        rc=0
+        out=$(svc tree import plain "$T/v2.tar" 2>&1) || rc=$?
+        assert_eq 1 "$rc" "the exit status of an import onto a plain directory"
+        assert_contains "$out" "tree plain is a plain directory, without generations"
+        assert_eq "" "$(ls "$T/$TREES/plain")" "the plain directory after the refused import"
+}
+
 run_tests "$@"
