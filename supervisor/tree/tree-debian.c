@@ -511,7 +511,7 @@ static int upgrade_all(struct tree_ctx *ctx, const struct upgrade_opts *o) {
                 unsigned gen = 0, security = 0;
                 if (!tree_is_debian(ctx, *n, &gen))
                         continue;
-                if (o->security_only && (r = tree_security_pending(ctx, *n, gen, &security)) < 0) {
+                if (o->security_only && tree_security_pending(ctx, *n, gen, &security) < 0) {
                         code = EXIT_FAILED;
                         continue;
                 }
