@@ -51,7 +51,8 @@ struct watch {
 
 struct gate {
         struct gates *gs;
-        char *tree;
+        bool definition; /* reload-units --rollback: the units go back to their previous definition */
+        char *tree; /* NULL for a definition gate */
         unsigned from, to;
         uint64_t min_healthy;
         char **was_active; /* the units active when the gate began: the dependants to keep up */
@@ -138,7 +139,8 @@ struct job_end {
 
 static void watch_job_done(struct watch *w, void *arg) {
         const struct job_end *e = arg;
-        if (w->phase == WATCH_WATCHING)
+        /* A definition is replaced by a stop, then a start on the new one: only the start counts. */
+        if (w->phase == WATCH_WATCHING || (w->g->definition && w->s->next_unit))
                 return;
         if (w->phase == WATCH_RESTARTING && !e->ok) {
                 note_failure(w, "did not start: %s", e->detail ? e->detail : "failed");
@@ -243,15 +245,29 @@ static void window_ended(struct watch *w) {
         }
         w->phase = WATCH_DONE;
         w->res.result = "moved";
+        const char *how =
+                s->admin->health_state == HEALTH_STATE_HEALTHY ? "healthy" : "up through its window";
+        if (w->g->definition) {
+                s->admin->keep_previous = false;
+                s->admin->prev_unit = unit_free(s->admin->prev_unit);
+                w->res.detail = strdup("on its new definition");
+                log_info("%s: runs on its new definition, %s", s->name, how);
+                return;
+        }
         if (asprintf(&w->res.detail, "on generation %u", w->g->to) < 0)
                 w->res.detail = NULL;
-        log_info("%s: runs on generation %u of tree %s, %s", s->name, w->g->to, w->g->tree,
-                 s->admin->health_state == HEALTH_STATE_HEALTHY ? "healthy" : "up through its window");
+        log_info("%s: runs on generation %u of tree %s, %s", s->name, w->g->to, w->g->tree, how);
 }
+
+static void revert_definition(struct watch *w);
 
 /* Writes the pin, tells the owner, and restarts the unit onto the generation it came from. */
 static void pin_back(struct watch *w) {
         struct gate *g = w->g;
+        if (g->definition) {
+                revert_definition(w);
+                return;
+        }
         struct service *s = w->s;
         _cleanup_free_ char *pins = path_join(g->gs->m->root, SVC_PINS_DIR), *reason = NULL;
         sd_event_source_disable_unref(w->timer);
@@ -280,6 +296,39 @@ static void pin_back(struct watch *w) {
                 log_error("%s: cannot restart it onto generation %u: %s", s->name, w->from, strerror(-r));
                 w->phase = WATCH_DONE;
         }
+}
+
+/* reload-units --rollback: the new definition broke; the service goes back to the one it had. */
+static void revert_definition(struct watch *w) {
+        struct service *s = w->s;
+        _cleanup_free_ char *reason = NULL;
+        sd_event_source_disable_unref(w->timer);
+        w->timer = NULL;
+        w->phase = WATCH_DONE;
+        w->res.result = "failed";
+        s->admin->keep_previous = false;
+        if (!s->admin->prev_unit ||
+            asprintf(&reason, "back on its previous definition: the new one failed: %s", w->why) < 0) {
+                w->res.detail = strdup(w->why);
+                return;
+        }
+        free(s->admin->held_reason);
+        s->admin->held_reason = strdup(reason);
+        log_warning("%s: %s", s->name, reason);
+        log_stream_note(s->log, "%s", reason);
+        alerts_raise(s, ALERT_PINNED, reason);
+        w->res.result = "reverted";
+        w->res.detail = TAKE_PTR(reason);
+        w->job_ended = false;
+        w->phase = WATCH_PINNING;
+        bool up = service_is_active(s) || s->sm.state == SVC_BACKING_OFF;
+        if (up) { /* the stop swaps it in (manager.c), and the start follows */
+                unit_free(s->next_unit);
+                s->next_unit = TAKE_PTR(s->admin->prev_unit);
+        } else
+                service_set_unit(s, TAKE_PTR(s->admin->prev_unit));
+        if (manager_enqueue(w->g->gs->m, s, up ? JOB_STOP : JOB_START, true) < 0)
+                w->phase = WATCH_DONE;
 }
 
 static bool depends_on(const struct unit *u, const char *name) {
@@ -441,7 +490,7 @@ static int check_units(struct manager *m, const struct gate_request *req, char *
                         return r;
                 if (r < 0 || !s->unit)
                         return asprintf(ret_why, "unit %s does not load", *name) < 0 ? -ENOMEM : -ENOENT;
-                if (!s->unit->root_directory || !streq(s->unit->root_directory, req->tree))
+                if (req->tree && (!s->unit->root_directory || !streq(s->unit->root_directory, req->tree)))
                         return asprintf(ret_why, "unit %s does not run on tree %s", *name, req->tree) < 0
                                        ? -ENOMEM
                                        : -EINVAL;
@@ -465,12 +514,13 @@ static int gate_new(struct gates *gs, const struct gate_request *req, struct gat
         if (!g)
                 return -ENOMEM;
         *g = (struct gate){ .gs = gs,
-                            .tree = strdup(req->tree),
+                            .definition = !req->tree,
+                            .tree = req->tree ? strdup(req->tree) : NULL,
                             .from = req->from,
                             .to = req->to,
                             .min_healthy = req->min_healthy_usec,
                             .was_active = active_names(gs->m) };
-        if (!g->tree || !g->was_active) {
+        if ((req->tree && !g->tree) || !g->was_active) {
                 gate_free(g);
                 return -ENOMEM;
         }
@@ -493,7 +543,7 @@ int gates_begin(struct gates *gs, const struct gate_request *req, gate_done_fn d
         if (gs->m->shutting_down)
                 return -ESHUTDOWN;
         for (struct gate *g = gs->list; g; g = g->next)
-                if (streq(g->tree, req->tree))
+                if (g->tree && req->tree && streq(g->tree, req->tree))
                         return asprintf(ret_why, "the services of tree %s are being moved already",
                                         req->tree) < 0
                                        ? -ENOMEM
@@ -509,7 +559,11 @@ int gates_begin(struct gates *gs, const struct gate_request *req, gate_done_fn d
         g->userdata = userdata;
         g->next = gs->list;
         gs->list = g;
-        for (size_t i = 0; i < g->n; i++) {
+        for (size_t i = 0; i < g->n && g->definition; i++) { /* reload-units queued their restarts */
+                g->w[i]->s->admin->keep_previous = true;
+                g->w[i]->s->admin->held_reason = mfree(g->w[i]->s->admin->held_reason);
+        }
+        for (size_t i = 0; i < g->n && !g->definition; i++) {
                 struct watch *w = g->w[i];
                 r = tree_pin_remove(pins, w->s->name);
                 if (r < 0)

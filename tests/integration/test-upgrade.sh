@@ -136,7 +136,7 @@ test_upgrade_pins_the_service_it_breaks_and_moves_the_other() {
         wait_until 10 health_is a healthy || fail "a is not healthy on generation 1: $(svc status a)"
         assert_eq 1.0 "$(svc exec a cat /usr/share/svc-testlib/a-works)" "a's package"
         assert_eq 2.0 "$(svc exec b cat /usr/share/svc-testlib/b-works)" "b's package"
-        assert_contains "$(svc status a)" "Tree: on generation 1 of tree bull (pinned after the upgrade to 2 failed: unhealthy: 2 probes failed in a row"
+        assert_contains "$(svc status a)" "Pinned: on generation 1 of tree bull (pinned after the upgrade to 2 failed: unhealthy: 2 probes failed in a row"
         assert_eq running "$(state dep)" "a's dependant"
         wait_until 5 grep -q "^a pinned pinned after the upgrade to 2 failed: unhealthy" "$T/told" ||
                 fail "a's OnFailure= was not told: $(cat "$T/told" 2>&1)"
@@ -158,7 +158,7 @@ test_upgrade_pins_the_service_it_breaks_and_moves_the_other() {
         out=$(svc tree unpin a --min-healthy=1s 2>&1) || fail "svc tree unpin a failed: $out"
         assert_contains "$out" "a: moved, on generation 3."
         assert_eq "$T/$TREES/.bull/3" "$(tree_path a)" "a's generation after unpin"
-        assert_not_contains "$(svc status a)" "Tree: on generation" "a's status after unpin"
+        assert_not_contains "$(svc status a)" "Pinned:" "a's status after unpin"
         assert_eq "2 3 manifest.json" "$(ls "$T/$TREES/.bull" | tr '\n' ' ' | sed 's/ $//')" "generations kept after unpin"
         assert_eq running "$(state dep)" "a's dependant after unpin"
 }
@@ -286,7 +286,7 @@ EOF
         assert_contains "$out" "web: pinned after the upgrade to 2 failed: unhealthy: "
         assert_eq "$T/$TREES/.img/1" "$(tree_path web)" "web's generation"
         assert_eq "$T/$TREES/.img/2" "$(tree_path other)" "other's generation"
-        assert_contains "$(svc status web)" "Tree: on generation 1 of tree img (pinned after the upgrade to 2 failed"
+        assert_contains "$(svc status web)" "Pinned: on generation 1 of tree img (pinned after the upgrade to 2 failed"
         wait_until 5 grep -q "^web pinned " "$T/told" || fail "web's OnFailure= was not told: $(cat "$T/told" 2>&1)"
         assert_contains "$(svc tree log img)" "import, generation 1 -> 2: $T/v2.tar"
         # Only onto a tree imported before: a plain directory keeps its name and its files.
@@ -296,6 +296,46 @@ EOF
         assert_eq 1 "$rc" "the exit status of an import onto a plain directory"
         assert_contains "$out" "tree plain is a plain directory, without generations"
         assert_eq "" "$(ls "$T/$TREES/plain")" "the plain directory after the refused import"
+}
+
+# svc reload-units --rollback: a restarted unit whose new definition breaks (its probe fails) goes
+# back to its previous definition, told and shown; another changed unit runs its new one.
+test_reload_units_rollback_keeps_the_previous_definition_of_what_broke() {
+        touch "$T/ok"
+        local n
+        for n in web other; do
+                unit "$n" <<EOF
+[Unit]
+OnFailure=tell@%n.service
+[Service]
+ExecStart=/bin/sleep 1000
+HealthCmd=/bin/test -e $T/ok
+HealthInterval=200ms
+HealthRetries=2
+EOF
+        done
+        unit tell@ <<EOF
+[Service]
+Type=oneshot
+Restart=no
+ExecStart=/bin/sh -c 'echo "\$\$MONITOR_UNIT \$\$MONITOR_EVENT \$\$MONITOR_REASON" >> $T/told'
+EOF
+        start_svcd
+        svc start web other || fail "start failed: $(svc status web other)"
+        wait_until 10 health_is web healthy || fail "web is not healthy: $(svc status web)"
+        sed -i "s|^HealthCmd=.*|HealthCmd=/bin/test -e $T/missing|" "$T/etc/svc/units/web.unit"
+        sed -i 's|^ExecStart=/bin/sleep 1000|ExecStart=/bin/sleep 2000|' "$T/etc/svc/units/other.unit"
+        local out rc=0
+        out=$(svc reload-units --rollback --min-healthy=1 2>&1) || rc=$?
+        assert_eq 1 "$rc" "the exit status of a reload that reverted a unit: $out"
+        assert_contains "$out" "other: moved, on its new definition"
+        assert_contains "$out" "web: reverted"
+        assert_contains "$out" "back on its previous definition: the new one failed: unhealthy: 2 probes failed in a row"
+        wait_until 10 health_is web healthy || fail "web is not healthy on its previous definition: $(svc status web)"
+        assert_contains "$(svc status web)" "Pinned: back on its previous definition: the new one failed"
+        assert_contains "$(tr '\0' ' ' <"/proc/$(main_pid other)/cmdline")" "sleep 2000" "other's new definition"
+        wait_until 5 grep -q "^web pinned back on its previous definition" "$T/told" ||
+                fail "web's OnFailure= was not told: $(cat "$T/told" 2>&1)"
 }
 
 run_tests "$@"
