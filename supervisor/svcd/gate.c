@@ -185,6 +185,7 @@ static void watch_gone(struct watch *w, void *arg _unused_) {
         w->s = NULL;
         w->phase = WATCH_DONE;
         w->res.result = "failed";
+        free(w->res.detail);
         w->res.detail = strdup("the unit was removed");
         kick(w->g->gs);
 }
@@ -500,6 +501,8 @@ static int check_units(struct manager *m, const struct gate_request *req, char *
 
 /* The generation of tree TREE that S runs on (its resolved tree path ".../.TREE/N"), or DEF. */
 static unsigned running_generation(const struct service *s, const char *tree, unsigned def) {
+        if (!tree) /* a definition gate */
+                return def;
         size_t n = strlen(s->m->trees_dir), k = strlen(tree);
         const char *p = s->has_sb && s->tree_path ? s->tree_path : "";
         if (!strneq(p, s->m->trees_dir, n) || p[n] != '/' || p[n + 1] != '.' || !strneq(p + n + 2, tree, k) ||
