@@ -293,6 +293,17 @@ EOF
         assert_eq 1 "$rc" "the exit status of an import onto a plain directory"
         assert_contains "$out" "tree plain is a plain directory, without generations"
         assert_eq "" "$(ls "$T/$TREES/plain")" "the plain directory after the refused import"
+        # Bad requests get a sentence.
+        rc=0
+        out=$(svc tree unpin other 2>&1) || rc=$?
+        assert_eq "1 svc tree: other is not pinned to a generation of its tree" "$rc $out" "unpin of a unit not pinned"
+        rc=0
+        out=$(svc tree upgrade img --security-only 2>&1) || rc=$?
+        assert_eq 2 "$rc" "the exit status of upgrade --security-only without --all"
+        assert_contains "$out" "upgrade needs one tree name, or --all"
+        rc=0
+        out=$(svc tree upgrade img --min-healthy=soon 2>&1) || rc=$?
+        assert_eq "2 svc tree: --min-healthy=soon: give a duration such as 30s, 500ms or 2min" "$rc $out" "a bad --min-healthy"
 }
 
 # svc reload-units --rollback: a restarted unit whose new definition breaks (its probe fails) goes
