@@ -1068,22 +1068,15 @@ int main(int argc, char **argv) {
          * for the other commands getopt permutes, options may come anywhere. */
         if (argc > 3 && streq(argv[1], "--root") && streq(argv[3], "check"))
                 return client_check(argv[2], argc - 3, argv + 3); /* no bus */
-        if (argc > 3 && streq(argv[1], "--root") && streq(argv[3], "move")) {
-                arg_root = argv[2];
-                sd_bus *bus = NULL;
-                if (connect_bus(&bus) < 0)
-                        return EXIT_FAILED;
-                int code = cmd_move(bus, argv + 4);
-                sd_bus_flush_close_unref(bus);
-                return code;
-        }
-        if (argc > 3 && streq(argv[1], "--root") && (streq(argv[3], "exec") || streq(argv[3], "top"))) {
+        if (argc > 3 && streq(argv[1], "--root") &&
+            (streq(argv[3], "exec") || streq(argv[3], "top") || streq(argv[3], "move"))) {
                 arg_root = argv[2];
                 sd_bus *bus = NULL;
                 if (connect_bus(&bus) < 0)
                         return streq(argv[3], "exec") ? 125 : EXIT_FAILED;
-                int code =
-                        streq(argv[3], "exec") ? cmd_exec(bus, argc - 4, argv + 4) : cmd_top(bus, argv + 4);
+                int code = streq(argv[3], "exec")   ? cmd_exec(bus, argc - 4, argv + 4)
+                           : streq(argv[3], "move") ? cmd_move(bus, argv + 4)
+                                                    : cmd_top(bus, argv + 4);
                 sd_bus_flush_close_unref(bus);
                 return code;
         }
