@@ -228,6 +228,8 @@ static void restart_ended(struct watch *w) {
                 note_failure(w, "cannot watch it: %s", strerror(-r));
 }
 
+static void check_dependants(struct gate *g, const struct watch *w0, bool report_up);
+
 /* The window is over: healthy if it has a probe, running in any case. */
 static void window_ended(struct watch *w) {
         char span[32];
@@ -252,12 +254,14 @@ static void window_ended(struct watch *w) {
                 s->admin->keep_previous = false;
                 s->admin->prev_unit = unit_free(s->admin->prev_unit);
                 w->res.detail = strdup("on its new definition");
-                log_info("%s: runs on its new definition, %s", s->name, how);
-                return;
         }
-        if (asprintf(&w->res.detail, "on generation %u", w->g->to) < 0)
+        if (!w->g->definition && asprintf(&w->res.detail, "on generation %u", w->g->to) < 0)
                 w->res.detail = NULL;
-        log_info("%s: runs on generation %u of tree %s, %s", s->name, w->g->to, w->g->tree, how);
+        if (w->g->definition)
+                log_info("%s: runs on its new definition, %s", s->name, how);
+        else
+                log_info("%s: runs on generation %u of tree %s, %s", s->name, w->g->to, w->g->tree, how);
+        check_dependants(w->g, w, false);
 }
 
 static void revert_definition(struct watch *w);
@@ -338,16 +342,27 @@ static bool depends_on(const struct unit *u, const char *name) {
                strv_contains(u->part_of, name);
 }
 
-/* The pinned unit (of W0) runs again: its dependants that were up when the gate began must be up. */
-static void check_dependants(struct gate *g, const struct watch *w0) {
+static bool watched(const struct gate *g, const struct service *s) {
+        for (size_t i = 0; i < g->n; i++)
+                if (g->w[i]->s == s)
+                        return true;
+        return false;
+}
+
+/* The unit of W0 runs (moved, or back where it was): the units that depend on it and were up when
+ * the gate began must be up again (a stop propagated by Requires= leaves them down). Those that
+ * are up are reported only after a pin (REPORT_UP). */
+static void check_dependants(struct gate *g, const struct watch *w0, bool report_up) {
         struct service *s = w0->s;
         struct manager *m = g->gs->m;
         for (size_t i = 0; i < m->n_services; i++) {
                 struct service *d = m->services[i];
                 if (d == s || !d->unit || !strv_contains(g->was_active, d->name) ||
-                    !depends_on(d->unit, s->name))
+                    !depends_on(d->unit, s->name) || watched(g, d))
                         continue;
                 bool up = service_is_active(d) || d->admin->job == JOB_START || d->admin->job == JOB_RESTART;
+                if (up && !report_up)
+                        continue;
                 struct watch *w = watch_add(g, d, up ? WATCH_DONE : WATCH_DEPENDANT, "dependant");
                 if (!w)
                         continue;
@@ -356,7 +371,7 @@ static void check_dependants(struct gate *g, const struct watch *w0) {
                         continue;
                 }
                 w->phase = WATCH_DEPENDANT;
-                log_info("%s: started again, as %s went back to generation %u", d->name, s->name, w0->from);
+                log_info("%s: started again: it was up before, and %s went down under it", d->name, s->name);
                 if (manager_enqueue(m, d, JOB_START, true) < 0) {
                         w->phase = WATCH_DONE;
                         w->res.detail = strdup("cannot be started");
@@ -374,7 +389,7 @@ static void pinning_ended(struct watch *w) {
                 free(old);
                 return;
         }
-        check_dependants(w->g, w);
+        check_dependants(w->g, w, true);
 }
 
 static void dependant_ended(struct watch *w) {

@@ -306,10 +306,22 @@ EOF
         assert_eq "2 svc tree: --min-healthy=soon: give a duration such as 30s, 500ms or 2min" "$rc $out" "a bad --min-healthy"
 }
 
-# svc reload-units --rollback: a restarted unit whose new definition breaks (its probe fails) goes
-# back to its previous definition, told and shown; another changed unit runs its new one.
+# svc reload-units --rollback: a restarted unit whose new definition breaks (its probe fails, or
+# it crash-loops) goes back to its previous definition, told and shown, and the unit that requires
+# the crashing one, stopped with it by the reload, runs again; another changed unit runs its new one.
 test_reload_units_rollback_keeps_the_previous_definition_of_what_broke() {
         touch "$T/ok"
+        unit crash <<EOF
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        unit dep <<EOF
+[Unit]
+Requires=crash
+After=crash
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
         local n
         for n in web other; do
                 unit "$n" <<EOF
@@ -329,9 +341,10 @@ Restart=no
 ExecStart=/bin/sh -c 'echo "\$\$MONITOR_UNIT \$\$MONITOR_EVENT \$\$MONITOR_REASON" >> $T/told'
 EOF
         start_svcd
-        svc start web other || fail "start failed: $(svc status web other)"
+        svc start web other dep || fail "start failed: $(svc status web other dep)"
         wait_until 10 health_is web healthy || fail "web is not healthy: $(svc status web)"
         sed -i "s|^HealthCmd=.*|HealthCmd=/bin/test -e $T/missing|" "$T/etc/svc/units/web.unit"
+        sed -i "s|^ExecStart=.*|ExecStart=/bin/sh -c 'exit 3'|" "$T/etc/svc/units/crash.unit"
         sed -i 's|^ExecStart=/bin/sleep 1000|ExecStart=/bin/sleep 2000|' "$T/etc/svc/units/other.unit"
         local out rc=0
         out=$(svc reload-units --rollback --min-healthy=1 2>&1) || rc=$?
@@ -339,6 +352,11 @@ EOF
         assert_contains "$out" "other: moved, on its new definition"
         assert_contains "$out" "web: reverted"
         assert_contains "$out" "back on its previous definition: the new one failed: unhealthy: 2 probes failed in a row"
+        assert_contains "$out" "crash: reverted"
+        assert_contains "$out" "back on its previous definition: the new one failed: backing-off"
+        assert_contains "$out" "dep: dependant, running"
+        assert_eq running "$(state crash)" "crash on its previous definition"
+        assert_eq running "$(state dep)" "the unit that requires crash"
         wait_until 10 health_is web healthy || fail "web is not healthy on its previous definition: $(svc status web)"
         assert_contains "$(svc status web)" "Pinned: back on its previous definition: the new one failed"
         assert_contains "$(tr '\0' ' ' <"/proc/$(main_pid other)/cmdline")" "sleep 2000" "other's new definition"
