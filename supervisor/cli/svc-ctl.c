@@ -560,6 +560,51 @@ static int cmd_status(sd_bus *bus, char **names, bool list) {
         return list ? EXIT_OK : code;
 }
 
+/* S as a terminal may show it: itself when it is plain printable ASCII (every name, nearly every
+ * description), else an escaped copy in *BUF (see escape_in_place). */
+static const char *cell(const char *s, char **buf) {
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p < 0x20 || *p >= 0x7f) {
+                        free(*buf);
+                        *buf = strdup(s);
+                        escape_in_place(buf);
+                        return *buf ? *buf : "?";
+                }
+        return s;
+}
+
+/* svc list: the List call (one struct per unit with the columns printed), as systemctl
+ * list-units. --json keeps Status's full records. */
+static int cmd_list(sd_bus *bus) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int code = call(bus, "List", &reply, NULL, NULL, 0);
+        if (code != EXIT_OK)
+                return code;
+        int r = sd_bus_message_enter_container(reply, 'a', "(sssutubs)");
+        printf("%-24s %-12s %-10s %-8s %-8s %-8s %-8s %s\n", "UNIT", "STATE", "HEALTH", "PID", "MEMORY",
+               "RESTARTS", "ENABLED", "DESCRIPTION");
+        _cleanup_free_ char *b1 = NULL, *b2 = NULL, *b3 = NULL, *b4 = NULL;
+        const char *name, *state, *health, *desc;
+        uint32_t pid, restarts;
+        uint64_t mem;
+        int enabled;
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(sssutubs)", &name, &state, &health, &pid, &mem,
+                                                  &restarts, &enabled, &desc)) > 0) {
+                char membuf[32] = "-";
+                if (mem != UINT64_MAX)
+                        format_bytes(membuf, sizeof(membuf), mem);
+                state = cell(state, &b2);
+                printf("%-24s %s%-12s%s %-10s %-8u %-8s %-8u %-8s %s\n", cell(name, &b1), state_color(state),
+                       state, color_off(), isempty(health) ? "-" : cell(health, &b3), pid, membuf, restarts,
+                       enabled ? "yes" : "no", cell(desc, &b4));
+        }
+        if (r < 0) {
+                fprintf(stderr, "svc: cannot read the reply: %s\n", strerror(-r));
+                return EXIT_FAILED;
+        }
+        return EXIT_OK;
+}
+
 /* "Sat 2024-06-15 00:00:00 UTC" and "11h 59min left" / "12h ago", or "-". */
 static void format_when(uint64_t when, uint64_t now, char *date, size_t dn, char *rel, size_t rn) {
         if (when == 0) {
@@ -623,6 +668,60 @@ static int cmd_list_timers(sd_bus *bus) {
         }
         printf("\n%zu timers listed.\n", n);
         return EXIT_OK;
+}
+
+/* The socket units (svc list, after the services; svc status NAME.socket): whether each listens,
+ * the service it starts, how many connections it accepted and how many are open. NAMES: only
+ * those; none listed prints nothing. */
+static bool is_socket_name(const char *name) {
+        size_t n = strlen(name);
+        return n > 7 && streq(name + n - 7, ".socket");
+}
+
+static int cmd_list_sockets(sd_bus *bus, char **names) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int code = call(bus, "ListSockets", &reply, NULL, NULL, 0);
+        if (code != EXIT_OK)
+                return code;
+        const char *name, *service, *state, *listen;
+        int enabled;
+        uint32_t accepted, open;
+        size_t n = 0;
+        int r = sd_bus_message_enter_container(reply, 'a', "(ssbsuus)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ssbsuus)", &name, &service, &enabled, &state,
+                                                  &accepted, &open, &listen)) > 0) {
+                if (names && !strv_contains(names, name))
+                        continue;
+                if (n++ == 0)
+                        printf("%s%-24s %-12s %-24s %-8s %-8s %-8s %s\n", names ? "" : "\n", "SOCKET",
+                               "STATE", "ACTIVATES", "ACCEPTED", "OPEN", "ENABLED", "LISTEN");
+                printf("%-24s %s%-12s%s %-24s %-8u %-8u %-8s %s\n", name, state_color(state), state,
+                       color_off(), service, accepted, open, enabled ? "yes" : "no", listen);
+                if (names && !streq(state, "listening") && !streq(state, "running"))
+                        code = EXIT_NOT_RUNNING;
+        }
+        if (r < 0) {
+                fprintf(stderr, "svc: cannot read the reply: %s\n", strerror(-r));
+                return EXIT_FAILED;
+        }
+        STRV_FOREACH (want, names)
+                if (!is_socket_name(*want)) {
+                        fprintf(stderr, "svc: %s is not a socket: ask for sockets and services apart\n",
+                                *want);
+                        return EXIT_USAGE;
+                }
+        if (names && n < strv_length(names)) {
+                fprintf(stderr, "svc: no such socket unit among %zu asked for\n", strv_length(names));
+                return EXIT_NO_SUCH_UNIT;
+        }
+        return code;
+}
+
+static bool any_socket(char **names) {
+        STRV_FOREACH (name, names)
+                if (is_socket_name(*name))
+                        return true;
+        return false;
 }
 
 static int cmd_enable(sd_bus *bus, const char *method, char **names) {
@@ -1113,10 +1212,14 @@ int main(int argc, char **argv) {
         else if (streq(cmd, "reload"))
                 code = cmd_job(bus, "Reload", names);
         else if (streq(cmd, "status"))
-                code = cmd_status(bus, names, false);
-        else if (streq(cmd, "list"))
+                code = any_socket(names) ? cmd_list_sockets(bus, names) : cmd_status(bus, names, false);
+        else if (streq(cmd, "list") && (arg_timers || arg_json))
                 code = arg_timers ? cmd_list_timers(bus) : cmd_status(bus, NULL, true);
-        else if (streq(cmd, "enable"))
+        else if (streq(cmd, "list")) {
+                code = cmd_list(bus);
+                int k = cmd_list_sockets(bus, NULL);
+                code = code == EXIT_OK ? k : code;
+        } else if (streq(cmd, "enable"))
                 code = cmd_enable(bus, "Enable", names);
         else if (streq(cmd, "disable"))
                 code = cmd_enable(bus, "Disable", names);

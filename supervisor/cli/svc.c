@@ -31,7 +31,10 @@ static void usage(FILE *f) {
                    "                                     validate unit files (and their programs in their "
                    "trees)\n"
                    "  tree COMMAND ...                   library trees: create, import, slim, upgrade,\n"
-                   "                                     rollback, list, rm, check (svc tree --help)\n\n"
+                   "                                     rollback, list, rm, check (svc tree --help)\n"
+                   "  export NAME --to oci-bundle|oci-image|kube DIR\n"
+                   "                                     the service for crun, podman, Kubernetes\n"
+                   "  import-kube FILE [--image ARCHIVE]  a Pod of one container as a unit and a tree\n\n"
                    "Options:\n"
                    "  --root DIR                         rebase every path (default $SVC_ROOT or /)\n"
                    "  -h, --help                         this help\n"
@@ -176,6 +179,8 @@ int main(int argc, char **argv) {
                 return client_run(root, argc - i, argv + i);
         if (streq(cmd, "tree"))
                 return run_helper("svc-tree", root, argc - i, argv + i);
+        if (streq(cmd, "export") || streq(cmd, "import-kube"))
+                return run_helper("svc-export", root, argc - i, argv + i);
         if (streq(cmd, "help")) {
                 usage(stdout);
                 return EXIT_OK;
