@@ -64,6 +64,8 @@ _svc() {
                 if [[ $cur == -* ]]; then words="-n -f --lines --follow"; elif [ "$prev" != -n ]; then words=$(_svc_units "$root"); fi ;;
         top)
                 words="--cpu --memory -n -d --batch" ;;
+        reload-units)
+                words="--rollback --min-healthy=" ;;
         exec)
                 if [[ $cur == -* ]]; then words="-i -t"; else words=$(_svc_units "$root"); fi ;;
         check)
@@ -79,15 +81,21 @@ _svc() {
                 esac ;;
         tree)
                 case $sub in
-                "") words="create import slim upgrade rollback list rm check --help" ;;
+                "") words="create import slim upgrade unpin log outdated rollback list rm check --help" ;;
                 create) words="--debian --include --variant --mirror" ;;
                 import)
-                        if [[ $cur == -* ]]; then words="--unit --keep-setuid --tag"; else
+                        if [[ $cur == -* ]]; then words="--unit --keep-setuid --tag --min-healthy="; else
                                 _svc_files "$cur"
                                 return 0
                         fi ;;
-                upgrade | rollback)
+                upgrade)
+                        if [[ $cur == -* ]]; then words="--no-restart --min-healthy= --all --security-only"; else words=$(_svc_trees "$root"); fi ;;
+                rollback)
                         if [[ $cur == -* ]]; then words="--no-restart"; else words=$(_svc_trees "$root"); fi ;;
+                unpin)
+                        if [[ $cur == -* ]]; then words="--min-healthy="; else words=$(_svc_units "$root"); fi ;;
+                log | outdated)
+                        if [[ $cur == -* ]]; then words="--json"; else words=$(_svc_trees "$root"); fi ;;
                 list | ls) words="--json" ;;
                 rm | check) words=$(_svc_trees "$root") ;;
                 esac ;;

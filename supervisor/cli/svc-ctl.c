@@ -22,7 +22,8 @@
 #include "supervisor/svcd/control-api.h"
 
 static const char *arg_root = "/";
-static bool arg_json, arg_no_block, arg_timers;
+static bool arg_json, arg_no_block, arg_timers, arg_rollback;
+static uint64_t arg_min_healthy; /* reload-units --rollback --min-healthy=SECONDS */
 static bool use_color;
 
 struct status_info {
@@ -435,7 +436,7 @@ static void print_status(const struct status_info *i) {
                 printf("      Ports: %s\n", p ? p : "?");
         }
         if (!isempty(i->pin))
-                printf("       Tree: %s\n", i->pin);
+                printf("     Pinned: %s\n", i->pin);
         if (!isempty(i->users))
                 printf("      Users: %s\n", i->users);
         print_resources(i);
@@ -732,18 +733,34 @@ static int cmd_enable(sd_bus *bus, const char *method, char **names) {
         return call(bus, method, &reply, names, NULL, 0);
 }
 
+/* With --rollback, a restarted unit is watched by svcd: "moved" onto its new definition, or
+ * "reverted" to the previous one (and why). */
 static int cmd_reload_units(sd_bus *bus) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int code = call(bus, "ReloadUnits", &reply, NULL, NULL, 0);
-        if (code != EXIT_OK)
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL, *m = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r = sd_bus_message_new_method_call(bus, &m, NULL, SVC_OBJECT_PATH, SVC_INTERFACE,
+                                               arg_rollback ? "ReloadUnitsWithRollback" : "ReloadUnits");
+        if (r >= 0 && arg_rollback)
+                r = sd_bus_message_append(m, "t", arg_min_healthy);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, UINT64_MAX, &e, &reply);
+        if (r < 0) {
+                fprintf(stderr, "svc: %s\n", e.message ? e.message : strerror(-r));
+                int code = sd_bus_error_is_set(&e) ? error_to_exit(&e) : EXIT_FAILED;
+                sd_bus_error_free(&e);
                 return code;
-        int r = sd_bus_message_enter_container(reply, 'a', "(sss)");
+        }
+        int code = EXIT_OK;
+        r = sd_bus_message_enter_container(reply, 'a', "(sss)");
         const char *name, *action, *message;
         while (r >= 0 && (r = sd_bus_message_read(reply, "(sss)", &name, &action, &message)) > 0) {
                 if (streq(action, "unchanged"))
                         continue;
-                printf("%s: %s\n", name, action);
-                if (!isempty(message)) {
+                /* moved, or a dependant started again: how it runs now, no error */
+                bool fine =
+                        streq(action, "moved") || (streq(action, "dependant") && streq(message, "running"));
+                printf("%s: %s%s%s\n", name, action, fine ? ", " : "", fine ? message : "");
+                if (!isempty(message) && !fine) {
                         fprintf(stderr, "%s\n", message);
                         code = EXIT_FAILED;
                 }
@@ -1108,6 +1125,8 @@ static int parse_options(int argc, char **argv) {
                 { "json", no_argument, NULL, 'j' },
                 { "no-block", no_argument, NULL, 'B' },
                 { "timers", no_argument, NULL, 'T' },
+                { "rollback", no_argument, NULL, 'R' },
+                { "min-healthy", required_argument, NULL, 'H' },
                 {},
         };
         int c;
@@ -1125,6 +1144,20 @@ static int parse_options(int argc, char **argv) {
                 case 'T':
                         arg_timers = true;
                         break;
+                case 'R':
+                        arg_rollback = true;
+                        break;
+                case 'H': {
+                        char *end = NULL;
+                        double sec = strtod(optarg, &end);
+                        if (end == optarg || (*end && !streq(end, "s")) || sec <= 0 || sec > 86400) {
+                                fprintf(stderr, "svc: --min-healthy=%s: give seconds, such as 30 or 1.5s\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        arg_min_healthy = (uint64_t) (sec * 1e6);
+                        break;
+                }
                 default:
                         return -EINVAL;
                 }
@@ -1136,22 +1169,15 @@ int main(int argc, char **argv) {
          * for the other commands getopt permutes, options may come anywhere. */
         if (argc > 3 && streq(argv[1], "--root") && streq(argv[3], "check"))
                 return client_check(argv[2], argc - 3, argv + 3); /* no bus */
-        if (argc > 3 && streq(argv[1], "--root") && streq(argv[3], "move")) {
-                arg_root = argv[2];
-                sd_bus *bus = NULL;
-                if (connect_bus(&bus) < 0)
-                        return EXIT_FAILED;
-                int code = cmd_move(bus, argv + 4);
-                sd_bus_flush_close_unref(bus);
-                return code;
-        }
-        if (argc > 3 && streq(argv[1], "--root") && (streq(argv[3], "exec") || streq(argv[3], "top"))) {
+        if (argc > 3 && streq(argv[1], "--root") &&
+            (streq(argv[3], "exec") || streq(argv[3], "top") || streq(argv[3], "move"))) {
                 arg_root = argv[2];
                 sd_bus *bus = NULL;
                 if (connect_bus(&bus) < 0)
                         return streq(argv[3], "exec") ? 125 : EXIT_FAILED;
-                int code =
-                        streq(argv[3], "exec") ? cmd_exec(bus, argc - 4, argv + 4) : cmd_top(bus, argv + 4);
+                int code = streq(argv[3], "exec")   ? cmd_exec(bus, argc - 4, argv + 4)
+                           : streq(argv[3], "move") ? cmd_move(bus, argv + 4)
+                                                    : cmd_top(bus, argv + 4);
                 sd_bus_flush_close_unref(bus);
                 return code;
         }

@@ -395,6 +395,8 @@ static char *pin_describe(const struct service *s) {
         _cleanup_free_ char *pins = path_join(s->m->root, SVC_PINS_DIR);
         struct tree_pin pin = { 0 };
         const char *rd = s->unit ? s->unit->root_directory : NULL;
+        if (s->admin->held_reason)
+                return strdup(s->admin->held_reason);
         if (!rd || !pins || tree_pin_read(pins, s->name, &pin) < 0)
                 return NULL;
         char *d = NULL;
@@ -739,6 +741,29 @@ static int method_disable_cb(sd_bus_message *msg, void *userdata, sd_bus_error *
         return method_enable(msg, userdata, false, error);
 }
 
+/* The reload's report; the units a gate watched (reload-units --rollback) say what became of them. */
+static int reply_reload(sd_bus_message *msg, const struct reload_report *rep, size_t n,
+                        const struct gate_result *res, size_t n_res) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sss)");
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                const char *action = rep[i].action, *message = rep[i].message ? rep[i].message : "";
+                for (size_t k = 0; k < n_res; k++)
+                        if (streq(res[k].unit, rep[i].name)) {
+                                action = res[k].result;
+                                message = res[k].detail ? res[k].detail : "";
+                        }
+                r = sd_bus_message_append(reply, "(sss)", rep[i].name, action, message);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        return r;
+}
+
 static int method_reload_units(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         struct conn *k = userdata;
         int r = check_access(k, ACCESS_ALL, "Reloading the unit directory", error);
@@ -749,17 +774,7 @@ static int method_reload_units(sd_bus_message *msg, void *userdata, sd_bus_error
         r = manager_reload_units(k->c->m, &rep, &n);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, -r, "Reload failed: %s", strerror(-r));
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        r = sd_bus_message_new_method_return(msg, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(sss)");
-        for (size_t i = 0; r >= 0 && i < n; i++)
-                r = sd_bus_message_append(reply, "(sss)", rep[i].name, rep[i].action,
-                                          rep[i].message ? rep[i].message : "");
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_send(NULL, reply, NULL);
+        r = reply_reload(msg, rep, n, NULL, 0);
         reload_report_free(rep, n);
         return r;
 }
@@ -870,9 +885,20 @@ static int method_halt(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 
 /* ---- tree upgrades (gate.c) ------------------------------------------------------------------ */
 
-/* The gate settled: (unit, result, detail) for each unit it moved, pinned or started again. */
-static void on_gate_done(void *userdata, const struct gate_result *res, size_t n) {
-        sd_bus_message *call = userdata;
+/* A call a gate answers: MoveToGeneration, or ReloadUnits with rollback (its report kept). */
+struct gate_call {
+        sd_bus_message *msg;
+        struct reload_report *rep;
+        size_t n;
+};
+
+static void gate_call_free(struct gate_call *gc) {
+        sd_bus_message_unref(gc->msg);
+        reload_report_free(gc->rep, gc->n);
+        free(gc);
+}
+
+static int reply_moved(sd_bus_message *call, const struct gate_result *res, size_t n) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r = sd_bus_message_new_method_return(call, &reply);
         if (r >= 0)
@@ -884,16 +910,61 @@ static void on_gate_done(void *userdata, const struct gate_result *res, size_t n
                 r = sd_bus_message_close_container(reply);
         if (r >= 0)
                 r = sd_bus_send(NULL, reply, NULL);
+        return r;
+}
+
+/* The gate settled: (unit, result, detail) for each unit it moved, pinned or started again. */
+static void on_gate_done(void *userdata, const struct gate_result *res, size_t n) {
+        struct gate_call *gc = userdata;
+        int r = gc->rep ? reply_reload(gc->msg, gc->rep, gc->n, res, n) : reply_moved(gc->msg, res, n);
         if (r < 0)
-                log_warning_errno(r, "Cannot answer the tree upgrade's call: %m");
-        sd_bus_message_unref(call);
+                log_warning_errno(r, "Cannot answer the call that waited for the gate: %m");
+        gate_call_free(gc);
 }
 
 static bool gate_of_bus(void *userdata, void *bus) {
-        if (sd_bus_message_get_bus(userdata) != bus)
+        struct gate_call *gc = userdata;
+        if (sd_bus_message_get_bus(gc->msg) != bus)
                 return false;
-        sd_bus_message_unref(userdata);
+        gate_call_free(gc);
         return true;
+}
+
+static int gate_error(int r, const char *why, sd_bus_error *error) {
+        if (r == -ESHUTDOWN)
+                return sd_bus_error_set(error, SVC_ERROR_SHUTTING_DOWN, "svcd is shutting down.");
+        return sd_bus_error_setf(error, r == -ENOENT ? SVC_ERROR_NO_SUCH_UNIT : SVC_ERROR_FAILED, "%s",
+                                 why ? why : strerror(-r));
+}
+
+/* ReloadUnitsWithRollback(min_healthy_usec): reload-units, then the restarted units are watched;
+ * one whose new definition breaks goes back to its previous one (gate.c). */
+static int method_reload_rollback(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        struct conn *k = userdata;
+        struct gate_request req = { 0 };
+        _cleanup_strv_free_ char **units = NULL;
+        _cleanup_free_ char *why = NULL;
+        int r = check_access(k, ACCESS_ALL, "Reloading the unit directory", error);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "t", &req.min_healthy_usec);
+        struct gate_call *gc = r >= 0 ? calloc(1, sizeof(*gc)) : NULL;
+        if (r < 0 || !gc)
+                return r < 0 ? r : -ENOMEM;
+        gc->msg = sd_bus_message_ref(msg);
+        r = manager_reload_units(k->c->m, &gc->rep, &gc->n);
+        for (size_t i = 0; r >= 0 && i < gc->n; i++)
+                if (streq(gc->rep[i].action, "restarted"))
+                        r = strv_extend(&units, gc->rep[i].name);
+        if (r >= 0 && !units) {
+                r = reply_reload(msg, gc->rep, gc->n, NULL, 0);
+                gate_call_free(gc);
+                return r;
+        }
+        req.units = units;
+        if (r >= 0 && (r = gates_begin(k->c->gates, &req, on_gate_done, gc, &why)) >= 0)
+                return 1;
+        gate_call_free(gc);
+        return gate_error(r, why, error);
 }
 
 /* MoveToGeneration(tree, from, to, units, min_healthy_usec): svc tree upgrade and unpin. */
@@ -916,14 +987,15 @@ static int method_move(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         STRV_FOREACH (u, units)
                 unit_name_strip_suffix(*u);
         req.units = units;
-        r = gates_begin(k->c->gates, &req, on_gate_done, sd_bus_message_ref(msg), &why);
+        struct gate_call *gc = calloc(1, sizeof(*gc));
+        if (!gc)
+                return -ENOMEM;
+        gc->msg = sd_bus_message_ref(msg);
+        r = gates_begin(k->c->gates, &req, on_gate_done, gc, &why);
         if (r >= 0)
                 return 1;
-        sd_bus_message_unref(msg);
-        if (r == -ESHUTDOWN)
-                return sd_bus_error_set(error, SVC_ERROR_SHUTTING_DOWN, "svcd is shutting down.");
-        return sd_bus_error_setf(error, r == -ENOENT ? SVC_ERROR_NO_SUCH_UNIT : SVC_ERROR_FAILED, "%s",
-                                 why ? why : strerror(-r));
+        gate_call_free(gc);
+        return gate_error(r, why, error);
 }
 
 static const sd_bus_vtable manager_vtable[] = {
@@ -946,6 +1018,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("Reboot", "", "", method_reboot, 0),
         SD_BUS_METHOD("Halt", "", "", method_halt, 0),
         SD_BUS_METHOD("MoveToGeneration", "suuast", "a(sss)", method_move, 0),
+        SD_BUS_METHOD("ReloadUnitsWithRollback", "t", "a(sss)", method_reload_rollback, 0),
         SD_BUS_VTABLE_END,
 };
 

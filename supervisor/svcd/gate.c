@@ -51,7 +51,8 @@ struct watch {
 
 struct gate {
         struct gates *gs;
-        char *tree;
+        bool definition; /* reload-units --rollback: the units go back to their previous definition */
+        char *tree; /* NULL for a definition gate */
         unsigned from, to;
         uint64_t min_healthy;
         char **was_active; /* the units active when the gate began: the dependants to keep up */
@@ -138,7 +139,8 @@ struct job_end {
 
 static void watch_job_done(struct watch *w, void *arg) {
         const struct job_end *e = arg;
-        if (w->phase == WATCH_WATCHING)
+        /* A definition is replaced by a stop, then a start on the new one: only the start counts. */
+        if (w->phase == WATCH_WATCHING || (w->g->definition && w->s->next_unit))
                 return;
         if (w->phase == WATCH_RESTARTING && !e->ok) {
                 note_failure(w, "did not start: %s", e->detail ? e->detail : "failed");
@@ -183,6 +185,7 @@ static void watch_gone(struct watch *w, void *arg _unused_) {
         w->s = NULL;
         w->phase = WATCH_DONE;
         w->res.result = "failed";
+        free(w->res.detail);
         w->res.detail = strdup("the unit was removed");
         kick(w->g->gs);
 }
@@ -225,6 +228,8 @@ static void restart_ended(struct watch *w) {
                 note_failure(w, "cannot watch it: %s", strerror(-r));
 }
 
+static void check_dependants(struct gate *g, const struct watch *w0, bool report_up);
+
 /* The window is over: healthy if it has a probe, running in any case. */
 static void window_ended(struct watch *w) {
         char span[32];
@@ -243,15 +248,31 @@ static void window_ended(struct watch *w) {
         }
         w->phase = WATCH_DONE;
         w->res.result = "moved";
-        if (asprintf(&w->res.detail, "on generation %u", w->g->to) < 0)
+        const char *how =
+                s->admin->health_state == HEALTH_STATE_HEALTHY ? "healthy" : "up through its window";
+        if (w->g->definition) {
+                s->admin->keep_previous = false;
+                s->admin->prev_unit = unit_free(s->admin->prev_unit);
+                w->res.detail = strdup("on its new definition");
+        }
+        if (!w->g->definition && asprintf(&w->res.detail, "on generation %u", w->g->to) < 0)
                 w->res.detail = NULL;
-        log_info("%s: runs on generation %u of tree %s, %s", s->name, w->g->to, w->g->tree,
-                 s->admin->health_state == HEALTH_STATE_HEALTHY ? "healthy" : "up through its window");
+        if (w->g->definition)
+                log_info("%s: runs on its new definition, %s", s->name, how);
+        else
+                log_info("%s: runs on generation %u of tree %s, %s", s->name, w->g->to, w->g->tree, how);
+        check_dependants(w->g, w, false);
 }
+
+static void revert_definition(struct watch *w);
 
 /* Writes the pin, tells the owner, and restarts the unit onto the generation it came from. */
 static void pin_back(struct watch *w) {
         struct gate *g = w->g;
+        if (g->definition) {
+                revert_definition(w);
+                return;
+        }
         struct service *s = w->s;
         _cleanup_free_ char *pins = path_join(g->gs->m->root, SVC_PINS_DIR), *reason = NULL;
         sd_event_source_disable_unref(w->timer);
@@ -282,22 +303,66 @@ static void pin_back(struct watch *w) {
         }
 }
 
+/* reload-units --rollback: the new definition broke; the service goes back to the one it had. */
+static void revert_definition(struct watch *w) {
+        struct service *s = w->s;
+        _cleanup_free_ char *reason = NULL;
+        sd_event_source_disable_unref(w->timer);
+        w->timer = NULL;
+        w->phase = WATCH_DONE;
+        w->res.result = "failed";
+        s->admin->keep_previous = false;
+        if (!s->admin->prev_unit ||
+            asprintf(&reason, "back on its previous definition: the new one failed: %s", w->why) < 0) {
+                w->res.detail = strdup(w->why);
+                return;
+        }
+        free(s->admin->held_reason);
+        s->admin->held_reason = strdup(reason);
+        log_warning("%s: %s", s->name, reason);
+        log_stream_note(s->log, "%s", reason);
+        alerts_raise(s, ALERT_PINNED, reason);
+        w->res.result = "reverted";
+        w->res.detail = TAKE_PTR(reason);
+        w->job_ended = false;
+        w->phase = WATCH_PINNING;
+        bool up = service_is_active(s) || s->sm.state == SVC_BACKING_OFF;
+        if (up) { /* the stop swaps it in (manager.c), and the start follows */
+                unit_free(s->next_unit);
+                s->next_unit = TAKE_PTR(s->admin->prev_unit);
+        } else
+                service_set_unit(s, TAKE_PTR(s->admin->prev_unit));
+        if (manager_enqueue(w->g->gs->m, s, up ? JOB_STOP : JOB_START, true) < 0)
+                w->phase = WATCH_DONE;
+}
+
 static bool depends_on(const struct unit *u, const char *name) {
         return strv_contains(u->requires, name) || strv_contains(u->binds_to, name) ||
                strv_contains(u->wants, name) || strv_contains(u->requisite, name) ||
                strv_contains(u->part_of, name);
 }
 
-/* The pinned unit (of W0) runs again: its dependants that were up when the gate began must be up. */
-static void check_dependants(struct gate *g, const struct watch *w0) {
+static bool watched(const struct gate *g, const struct service *s) {
+        for (size_t i = 0; i < g->n; i++)
+                if (g->w[i]->s == s)
+                        return true;
+        return false;
+}
+
+/* The unit of W0 runs (moved, or back where it was): the units that depend on it and were up when
+ * the gate began must be up again (a stop propagated by Requires= leaves them down). Those that
+ * are up are reported only after a pin (REPORT_UP). */
+static void check_dependants(struct gate *g, const struct watch *w0, bool report_up) {
         struct service *s = w0->s;
         struct manager *m = g->gs->m;
         for (size_t i = 0; i < m->n_services; i++) {
                 struct service *d = m->services[i];
                 if (d == s || !d->unit || !strv_contains(g->was_active, d->name) ||
-                    !depends_on(d->unit, s->name))
+                    !depends_on(d->unit, s->name) || watched(g, d))
                         continue;
                 bool up = service_is_active(d) || d->admin->job == JOB_START || d->admin->job == JOB_RESTART;
+                if (up && !report_up)
+                        continue;
                 struct watch *w = watch_add(g, d, up ? WATCH_DONE : WATCH_DEPENDANT, "dependant");
                 if (!w)
                         continue;
@@ -306,7 +371,7 @@ static void check_dependants(struct gate *g, const struct watch *w0) {
                         continue;
                 }
                 w->phase = WATCH_DEPENDANT;
-                log_info("%s: started again, as %s went back to generation %u", d->name, s->name, w0->from);
+                log_info("%s: started again: it was up before, and %s went down under it", d->name, s->name);
                 if (manager_enqueue(m, d, JOB_START, true) < 0) {
                         w->phase = WATCH_DONE;
                         w->res.detail = strdup("cannot be started");
@@ -324,7 +389,7 @@ static void pinning_ended(struct watch *w) {
                 free(old);
                 return;
         }
-        check_dependants(w->g, w);
+        check_dependants(w->g, w, true);
 }
 
 static void dependant_ended(struct watch *w) {
@@ -441,7 +506,7 @@ static int check_units(struct manager *m, const struct gate_request *req, char *
                         return r;
                 if (r < 0 || !s->unit)
                         return asprintf(ret_why, "unit %s does not load", *name) < 0 ? -ENOMEM : -ENOENT;
-                if (!s->unit->root_directory || !streq(s->unit->root_directory, req->tree))
+                if (req->tree && (!s->unit->root_directory || !streq(s->unit->root_directory, req->tree)))
                         return asprintf(ret_why, "unit %s does not run on tree %s", *name, req->tree) < 0
                                        ? -ENOMEM
                                        : -EINVAL;
@@ -451,6 +516,8 @@ static int check_units(struct manager *m, const struct gate_request *req, char *
 
 /* The generation of tree TREE that S runs on (its resolved tree path ".../.TREE/N"), or DEF. */
 static unsigned running_generation(const struct service *s, const char *tree, unsigned def) {
+        if (!tree) /* a definition gate */
+                return def;
         size_t n = strlen(s->m->trees_dir), k = strlen(tree);
         const char *p = s->has_sb && s->tree_path ? s->tree_path : "";
         if (!strneq(p, s->m->trees_dir, n) || p[n] != '/' || p[n + 1] != '.' || !strneq(p + n + 2, tree, k) ||
@@ -465,12 +532,13 @@ static int gate_new(struct gates *gs, const struct gate_request *req, struct gat
         if (!g)
                 return -ENOMEM;
         *g = (struct gate){ .gs = gs,
-                            .tree = strdup(req->tree),
+                            .definition = !req->tree,
+                            .tree = req->tree ? strdup(req->tree) : NULL,
                             .from = req->from,
                             .to = req->to,
                             .min_healthy = req->min_healthy_usec,
                             .was_active = active_names(gs->m) };
-        if (!g->tree || !g->was_active) {
+        if ((req->tree && !g->tree) || !g->was_active) {
                 gate_free(g);
                 return -ENOMEM;
         }
@@ -493,7 +561,7 @@ int gates_begin(struct gates *gs, const struct gate_request *req, gate_done_fn d
         if (gs->m->shutting_down)
                 return -ESHUTDOWN;
         for (struct gate *g = gs->list; g; g = g->next)
-                if (streq(g->tree, req->tree))
+                if (g->tree && req->tree && streq(g->tree, req->tree))
                         return asprintf(ret_why, "the services of tree %s are being moved already",
                                         req->tree) < 0
                                        ? -ENOMEM
@@ -509,7 +577,11 @@ int gates_begin(struct gates *gs, const struct gate_request *req, gate_done_fn d
         g->userdata = userdata;
         g->next = gs->list;
         gs->list = g;
-        for (size_t i = 0; i < g->n; i++) {
+        for (size_t i = 0; i < g->n && g->definition; i++) { /* reload-units queued their restarts */
+                g->w[i]->s->admin->keep_previous = true;
+                g->w[i]->s->admin->held_reason = mfree(g->w[i]->s->admin->held_reason);
+        }
+        for (size_t i = 0; i < g->n && !g->definition; i++) {
                 struct watch *w = g->w[i];
                 r = tree_pin_remove(pins, w->s->name);
                 if (r < 0)

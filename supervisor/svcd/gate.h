@@ -30,6 +30,8 @@ int gates_new(struct manager *m, struct gates **ret);
 struct gates *gates_free(struct gates *gs);
 
 struct gate_request {
+        /* NULL: a definition gate (reload-units --rollback): the units' restarts onto their new
+         * definitions are queued already, and one that breaks goes back to its previous one. */
         const char *tree;
         /* The generation the units move to, and the one a unit goes back to when the generation it
          * runs on cannot be read from its resolved tree path. */

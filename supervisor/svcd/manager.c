@@ -277,6 +277,8 @@ static void drop_service(struct manager *m, struct service *s) {
                 if (m->observers[i] && m->observers[i]->service_gone)
                         m->observers[i]->service_gone(m->observer_data[i], s);
         health_free(s);
+        unit_free(s->admin->prev_unit);
+        free(s->admin->held_reason);
         free(s->admin);
         service_free(s);
 }
@@ -773,6 +775,10 @@ void manager_service_changed(struct service *s, enum svc_state old) {
         sockunits_service_changed(s, old);
         /* A changed definition waits until the service is down, then replaces the old one. */
         if (s->next_unit && !service_is_active(s) && s->sm.state != SVC_BACKING_OFF) {
+                if (s->admin->keep_previous) { /* the gate may want it back (gate.c) */
+                        unit_free(s->admin->prev_unit);
+                        s->admin->prev_unit = TAKE_PTR(s->unit);
+                }
                 service_set_unit(s, TAKE_PTR(s->next_unit));
                 if (!s->m->shutting_down)
                         (void) manager_enqueue(s->m, s, JOB_START, false);

@@ -35,6 +35,11 @@ struct service_admin {
         bool job_manual;
         enum health_state health_state; /* what dependants ordered after it wait on (health.c) */
         bool told_bad; /* the owner was last told of a failure or of unhealthy: a recovery is told */
+        /* reload-units --rollback (gate.c): the definition the reload replaced, kept until the new
+         * one proved itself, and why the service went back to it (NULL while it runs the new one). */
+        bool keep_previous;
+        struct unit *prev_unit;
+        char *held_reason;
 };
 
 int manager_new(sd_event *event, const char *root, struct manager **ret);

@@ -375,7 +375,6 @@ static int upgrade_finish(struct upgrade *u, const char *what) {
                 return -ENOMEM;
         if (!what)
                 return tree_manifest_write(u->dir_fd, u->m);
-        tree_test_crash_point("upgraded");
         int r = renameat(u->dir_fd, next_new, u->dir_fd, next) < 0 ? -errno : 0;
         if (r >= 0)
                 r = tree_manifest_add_generation(u->m, u->next, "upgrade", u->cur);
@@ -386,26 +385,17 @@ static int upgrade_finish(struct upgrade *u, const char *what) {
         return r;
 }
 
-static int parse_switch(int argc, char **argv, const char *cmd, const char **ret_name, bool *ret_no_restart,
-                        uint64_t *ret_min_healthy) {
-        static const struct option options[] = { { "no-restart", no_argument, NULL, 'n' },
-                                                 { "min-healthy", required_argument, NULL, 'm' },
-                                                 {} };
+static int parse_switch(int argc, char **argv, const char *cmd, const char **ret_name, bool *ret_no_restart) {
+        static const struct option options[] = { { "no-restart", no_argument, NULL, 'n' }, {} };
         int o;
         optind = 1;
         while ((o = getopt_long(argc, argv, "", options, NULL)) >= 0)
                 if (o == 'n')
                         *ret_no_restart = true;
-                else if (o == 'm' && ret_min_healthy && tree_parse_duration(optarg, ret_min_healthy) >= 0)
-                        continue;
-                else if (o == 'm' && ret_min_healthy) {
-                        tree_error("--min-healthy=%s: give a duration such as 30s, 500ms or 2min", optarg);
-                        return -EINVAL;
-                } else
+                else
                         return -EINVAL;
         if (optind + 1 != argc) {
-                tree_error("%s needs one tree name: svc tree %s NAME [--no-restart]%s", cmd, cmd,
-                           ret_min_healthy ? " [--min-healthy=DURATION]" : "");
+                tree_error("%s needs one tree name: svc tree %s NAME [--no-restart]", cmd, cmd);
                 return -EINVAL;
         }
         *ret_name = argv[optind];
@@ -442,12 +432,41 @@ static int upgrade_move(struct upgrade *u, const char *what, bool no_restart, ui
         return r;
 }
 
-int tree_cmd_upgrade(struct tree_ctx *ctx, int argc, char **argv) {
-        struct upgrade u = { .ctx = ctx, .dir_fd = -EBADF };
-        bool no_restart = false;
-        uint64_t min_healthy = 0;
-        if (parse_switch(argc, argv, "upgrade", &u.name, &no_restart, &min_healthy) < 0)
-                return EXIT_USAGE;
+struct upgrade_opts {
+        const char *name;
+        bool no_restart, all, security_only;
+        uint64_t min_healthy;
+};
+
+static int parse_upgrade(int argc, char **argv, struct upgrade_opts *o) {
+        static const struct option options[] = { { "no-restart", no_argument, NULL, 'n' },
+                                                 { "min-healthy", required_argument, NULL, 'm' },
+                                                 { "all", no_argument, NULL, 'a' },
+                                                 { "security-only", no_argument, NULL, 's' },
+                                                 {} };
+        int c;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "", options, NULL)) >= 0)
+                if (c == 'n' || c == 'a' || c == 's')
+                        *(c == 'n' ? &o->no_restart : c == 'a' ? &o->all : &o->security_only) = true;
+                else if (c != 'm' || tree_parse_duration(optarg, &o->min_healthy) < 0) {
+                        if (c == 'm')
+                                tree_error("--min-healthy=%s: give a duration such as 30s, 500ms or 2min",
+                                           optarg);
+                        return -EINVAL;
+                }
+        if (optind + (o->all ? 0 : 1) != argc || (o->security_only && !o->all)) {
+                tree_error("upgrade needs one tree name, or --all: svc tree upgrade NAME|--all "
+                           "[--security-only] "
+                           "[--no-restart] [--min-healthy=DURATION]");
+                return -EINVAL;
+        }
+        o->name = o->all ? NULL : argv[optind];
+        return o->all || tree_name_check(o->name) ? 0 : -EINVAL;
+}
+
+static int upgrade_one(struct tree_ctx *ctx, const char *name, const struct upgrade_opts *o) {
+        struct upgrade u = { .ctx = ctx, .name = name, .dir_fd = -EBADF };
         _cleanup_free_ unsigned *gens = NULL;
         _cleanup_free_ char *what = NULL;
         size_t n = 0;
@@ -465,7 +484,7 @@ int tree_cmd_upgrade(struct tree_ctx *ctx, int argc, char **argv) {
         else if (r >= 0 && what)
                 printf("Tree %s: generation %u is current, upgraded from %u: %s.\n", u.name, u.next, u.cur,
                        what);
-        bool move_failed = r >= 0 && upgrade_move(&u, what, no_restart, min_healthy) != 0;
+        bool move_failed = r >= 0 && upgrade_move(&u, what, o->no_restart, o->min_healthy) != 0;
         if ((r < 0 || !what) && u.dir_fd >= 0 && u.next > 0) {
                 char next_new[32];
                 snprintf(next_new, sizeof(next_new), "%u.new", u.next);
@@ -479,12 +498,46 @@ int tree_cmd_upgrade(struct tree_ctx *ctx, int argc, char **argv) {
         return r < 0 || move_failed ? EXIT_FAILED : EXIT_OK;
 }
 
+/* --all: every Debian tree svc made; with --security-only, those with a security update pending
+ * (what the unattended timer of units/examples/ runs at night). */
+static int upgrade_all(struct tree_ctx *ctx, const struct upgrade_opts *o) {
+        _cleanup_strv_free_ char **names = NULL;
+        int code = EXIT_OK, r = tree_names(ctx, &names);
+        if (r < 0) {
+                tree_error("cannot list the trees in %s: %s", ctx->trees_dir, strerror(-r));
+                return EXIT_FAILED;
+        }
+        STRV_FOREACH (n, names) {
+                unsigned gen = 0, security = 0;
+                if (!tree_is_debian(ctx, *n, &gen))
+                        continue;
+                if (o->security_only && tree_security_pending(ctx, *n, gen, &security) < 0) {
+                        code = EXIT_FAILED;
+                        continue;
+                }
+                if (o->security_only && security == 0) {
+                        printf("Tree %s: no security update pending, left as it is.\n", *n);
+                        continue;
+                }
+                if (upgrade_one(ctx, *n, o) != EXIT_OK)
+                        code = EXIT_FAILED;
+        }
+        return code;
+}
+
+int tree_cmd_upgrade(struct tree_ctx *ctx, int argc, char **argv) {
+        struct upgrade_opts o = { 0 };
+        if (parse_upgrade(argc, argv, &o) < 0)
+                return EXIT_USAGE;
+        return o.all ? upgrade_all(ctx, &o) : upgrade_one(ctx, o.name, &o);
+}
+
 /* ---- rollback --------------------------------------------------------------------------------- */
 
 int tree_cmd_rollback(struct tree_ctx *ctx, int argc, char **argv) {
         const char *name = NULL;
         bool no_restart = false;
-        if (parse_switch(argc, argv, "rollback", &name, &no_restart, NULL) < 0)
+        if (parse_switch(argc, argv, "rollback", &name, &no_restart) < 0)
                 return EXIT_USAGE;
         _cleanup_close_ int dir_fd = -EBADF;
         _cleanup_free_ unsigned *gens = NULL;

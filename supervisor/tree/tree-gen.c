@@ -260,7 +260,73 @@ int tree_new_begin(struct tree_ctx *ctx, const char *name, struct tree_new *ret)
         return 0;
 }
 
+int tree_new_next_begin(struct tree_ctx *ctx, const char *name, struct tree_new *ret) {
+        *ret = (struct tree_new){ .ctx = ctx, .dir_fd = -EBADF, .fd = -EBADF };
+        _cleanup_free_ unsigned *gens = NULL;
+        size_t n = 0;
+        char gen_new[32];
+        ret->name = strdup(name);
+        if (!ret->name)
+                return -ENOMEM;
+        int r = tree_open_locked(ctx, name, &ret->dir_fd, &ret->prev);
+        if (r >= 0 && (r = tree_generations(ret->dir_fd, &gens, &n)) < 0)
+                tree_error("cannot read the generations of tree %s: %s", name, strerror(-r));
+        if (r < 0)
+                return r;
+        ret->gen = (n > 0 ? MAX(gens[n - 1], ret->prev) : ret->prev) + 1;
+        snprintf(gen_new, sizeof(gen_new), "%u.new", ret->gen);
+        r = tree_rm_rf_at(ret->dir_fd, gen_new); /* what a killed run left */
+        if (r < 0 || mkdirat(ret->dir_fd, gen_new, 0755) < 0 ||
+            (ret->fd = openat(ret->dir_fd, gen_new, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+            asprintf(&ret->path, "%s/.%s/%s", ctx->trees_dir, name, gen_new) < 0) {
+                ret->path = NULL;
+                tree_error("cannot make generation %u of tree %s: %s", ret->gen, name,
+                           strerror(r < 0 ? -r : errno));
+                return r < 0 ? r : -errno;
+        }
+        return 0;
+}
+
+/* The history of the tree (its generations, log and first creation) goes on in MANIFEST. */
+static int keep_history(int dir_fd, struct json_object *manifest) {
+        _cleanup_(json_putp) struct json_object *old = NULL;
+        static const char *const keys[] = { "generations", "log", "created" };
+        int r = tree_manifest_read(dir_fd, &old);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                struct json_object *v = NULL;
+                if (json_object_object_get_ex(old, keys[i], &v) &&
+                    json_object_object_add(manifest, keys[i], json_object_get(v)) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int commit_next(struct tree_new *t, struct json_object *manifest, const char *how) {
+        char gen_new[32], gen[16];
+        snprintf(gen_new, sizeof(gen_new), "%u.new", t->gen);
+        snprintf(gen, sizeof(gen), "%u", t->gen);
+        int r = keep_history(t->dir_fd, manifest);
+        if (r >= 0)
+                r = tree_manifest_add_generation(manifest, t->gen, how, t->prev);
+        if (r >= 0)
+                r = renameat(t->dir_fd, gen_new, t->dir_fd, gen) < 0 ? -errno : 0;
+        if (r >= 0)
+                r = tree_manifest_write(t->dir_fd, manifest);
+        if (r >= 0)
+                r = tree_switch(t->ctx, t->name, t->gen);
+        if (r < 0) {
+                tree_error("cannot finish generation %u of tree %s: %s", t->gen, t->name, strerror(-r));
+                return r;
+        }
+        t->committed = true;
+        return 0;
+}
+
 int tree_new_commit(struct tree_new *t, struct json_object *manifest, const char *how) {
+        if (t->prev > 0)
+                return commit_next(t, manifest, how);
         _cleanup_free_ char *now = tree_now();
         int r = now ? 0 : -ENOMEM;
         if (r >= 0 && json_object_object_add(manifest, "created", json_object_new_string(now)) < 0)
@@ -288,9 +354,12 @@ int tree_new_commit(struct tree_new *t, struct json_object *manifest, const char
 void tree_new_done(struct tree_new *t) {
         t->fd = safe_close(t->fd);
         if (!t->committed && t->name && t->dir_fd >= 0) {
-                char dir[TREE_NAME_MAX + 2];
-                snprintf(dir, sizeof(dir), ".%s", t->name);
-                int r = tree_rm_rf_at(t->ctx->trees_fd, dir);
+                char dir[TREE_NAME_MAX + 32];
+                if (t->prev > 0)
+                        snprintf(dir, sizeof(dir), "%u.new", t->gen);
+                else
+                        snprintf(dir, sizeof(dir), ".%s", t->name);
+                int r = tree_rm_rf_at(t->prev > 0 ? t->dir_fd : t->ctx->trees_fd, dir);
                 if (r < 0)
                         tree_error("cannot remove the partial tree %s/%s: %s", t->ctx->trees_dir, dir,
                                    strerror(-r));

@@ -48,6 +48,7 @@ struct import {
         unsigned stripped;
         struct caps max; /* --max-entries, --max-size */
         struct caps tree, unpacked; /* written so far into the tree, and into .NAME/.import */
+        uint64_t min_healthy; /* --min-healthy: the gate's window onto a new generation */
 };
 
 static void json_putp(struct json_object **o) {
@@ -424,9 +425,13 @@ static int parse_cap(const char *option, const char *v, bool size, uint64_t *ret
 
 static int parse_args(struct import *im, int argc, char **argv) {
         static const struct option options[] = {
-                { "unit", required_argument, NULL, 'u' },        { "keep-setuid", no_argument, NULL, 's' },
-                { "tag", required_argument, NULL, 't' },         { "max-size", required_argument, NULL, 'm' },
-                { "max-entries", required_argument, NULL, 'e' }, {},
+                { "unit", required_argument, NULL, 'u' },
+                { "keep-setuid", no_argument, NULL, 's' },
+                { "tag", required_argument, NULL, 't' },
+                { "max-size", required_argument, NULL, 'm' },
+                { "max-entries", required_argument, NULL, 'e' },
+                { "min-healthy", required_argument, NULL, 'h' },
+                {},
         };
         int c;
         optind = 1;
@@ -442,6 +447,10 @@ static int parse_args(struct import *im, int argc, char **argv) {
                         r = parse_cap("--max-size", optarg, true, &im->max.bytes);
                 else if (c == 'e')
                         r = parse_cap("--max-entries", optarg, false, &im->max.entries);
+                else if (c == 'h' && (r = tree_parse_duration(optarg, &im->min_healthy)) < 0)
+                        tree_error("--min-healthy=%s: give a duration such as 30s, 500ms or 2min", optarg);
+                else if (c == 'h')
+                        continue;
                 else
                         r = -EINVAL;
                 if (r < 0)
@@ -489,6 +498,45 @@ static void report(const struct import *im) {
                        im->stripped, im->stripped == 1 ? "" : "s");
 }
 
+/* A new tree, or, onto the name of a tree imported before, its next generation (a newer image). */
+static int import_begin(struct tree_ctx *ctx, const char *name, struct tree_new *t) {
+        struct stat st;
+        if (fstatat(ctx->trees_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return tree_new_begin(ctx, name, t);
+        int r = tree_new_next_begin(ctx, name, t);
+        _cleanup_(json_putp) struct json_object *m = NULL;
+        struct json_object *o = NULL;
+        if (r >= 0 && (tree_manifest_read(t->dir_fd, &m) < 0 || !json_object_object_get_ex(m, "origin", &o) ||
+                       !streq(json_object_get_string(o), "import"))) {
+                tree_error(
+                        "tree %s was not imported: a new image goes onto the name of a tree imported before; "
+                        "import it under another name, or svc tree rm %s first",
+                        name, name);
+                r = -EEXIST;
+        }
+        return r;
+}
+
+/* The units on the tree move onto the new generation through svcd's gate, as after an upgrade. */
+static int import_move(struct import *im, struct tree_new *t) {
+        _cleanup_(json_putp) struct json_object *entry = tree_log_entry("import", t->prev, t->gen);
+        if (!entry || json_object_object_add(entry, "packages", json_object_new_string(im->archive)) < 0)
+                return -ENOMEM;
+        printf("Tree %s: generation %u is current, imported over %u.\n", im->name, t->gen, t->prev);
+        struct tree_switched sw = { .name = im->name,
+                                    .dir_fd = t->dir_fd,
+                                    .gen = t->gen,
+                                    .keep = t->prev,
+                                    .gated = true,
+                                    .min_healthy_usec = im->min_healthy,
+                                    .log = entry };
+        int r = tree_after_switch(im->ctx, &sw);
+        int k = tree_log_append(t->dir_fd, entry);
+        if (k < 0)
+                tree_error("cannot record the import in the history of tree %s: %s", im->name, strerror(-k));
+        return r;
+}
+
 int tree_cmd_import(struct tree_ctx *ctx, int argc, char **argv) {
         struct import im = { .ctx = ctx,
                              .src_fd = -EBADF,
@@ -499,7 +547,7 @@ int tree_cmd_import(struct tree_ctx *ctx, int argc, char **argv) {
                 return EXIT_FAILED;
         struct tree_new t;
         _cleanup_(json_putp) struct json_object *m = NULL;
-        int r = tree_new_begin(ctx, im.name, &t);
+        int r = import_begin(ctx, im.name, &t);
         if (r >= 0)
                 r = import_into(&im, &t);
         safe_close(im.src_fd);
@@ -515,9 +563,10 @@ int tree_cmd_import(struct tree_ctx *ctx, int argc, char **argv) {
                         r = tree_seed_unit(ctx, im.unit, im.name, t.fd, im.config,
                                            im.ref ? im.ref : im.archive);
         }
+        bool move_failed = r >= 0 && t.prev > 0 && import_move(&im, &t) != 0;
         tree_new_done(&t);
         strv_free(im.layers);
         json_object_put(im.config);
         free(im.ref);
-        return r < 0 ? EXIT_FAILED : EXIT_OK;
+        return r < 0 || move_failed ? EXIT_FAILED : EXIT_OK;
 }

@@ -151,8 +151,7 @@ static void print_tree(const char *name, unsigned gen, const struct update *l, s
                         printf("  unit %s, not running\n", users[i].unit);
 }
 
-/* Whether NAME is a Debian tree with generations: 1 and its generation, 0 when it is not one. */
-static int debian_tree(struct tree_ctx *ctx, const char *name, unsigned *ret_gen) {
+bool tree_is_debian(struct tree_ctx *ctx, const char *name, unsigned *ret_gen) {
         char dir[TREE_NAME_MAX + 2];
         snprintf(dir, sizeof(dir), ".%s", name);
         _cleanup_close_ int fd = openat(ctx->trees_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -164,11 +163,25 @@ static int debian_tree(struct tree_ctx *ctx, const char *name, unsigned *ret_gen
         return streq(json_object_get_string(o), "debian");
 }
 
+int tree_security_pending(struct tree_ctx *ctx, const char *name, unsigned gen, unsigned *ret) {
+        _cleanup_free_ char *path = tree_gen_path(ctx, name, gen);
+        struct update *l = NULL;
+        size_t n = 0;
+        int r = path ? pending(ctx, name, path, &l, &n) : -ENOMEM;
+        if (r < 0)
+                return r;
+        *ret = 0;
+        for (size_t i = 0; i < n; i++)
+                *ret += l[i].security;
+        updates_free(l, n);
+        return 0;
+}
+
 /* One tree: printed (or added to A) when it has updates, or when it was named. */
 static int outdated_one(struct tree_ctx *ctx, const struct tree_world *w, const char *name, bool named,
                         struct json_object *a) {
         unsigned gen = 0;
-        if (!debian_tree(ctx, name, &gen)) {
+        if (!tree_is_debian(ctx, name, &gen)) {
                 if (named)
                         tree_error("tree %s is not a Debian tree svc made: its updates come from where it "
                                    "was built",

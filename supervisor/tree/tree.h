@@ -52,16 +52,21 @@ struct tree_new {
         int dir_fd; /* .NAME, locked */
         int fd; /* the generation being made */
         char *path; /* its host path */
+        unsigned gen, prev; /* PREV > 0: generation GEN of the existing tree NAME, made over PREV */
         bool committed;
 };
 
 /* Refuses a NAME that exists, removes what an interrupted run left, makes .NAME/1.new. Prints
  * the reason on failure. 0 or -errno. */
 int tree_new_begin(struct tree_ctx *ctx, const char *name, struct tree_new *ret);
+/* The next generation of the existing tree NAME (import onto its name): .NAME locked, its
+ * current generation in ->prev, G.new made for ->gen. Prints the reason on failure. */
+int tree_new_next_begin(struct tree_ctx *ctx, const char *name, struct tree_new *ret);
 /* Renames 1.new to 1, writes MANIFEST (origin fields; the history is added here) and points NAME
  * at it. 0 or -errno (printed). */
 int tree_new_commit(struct tree_new *t, struct json_object *manifest, const char *how);
-/* Closes; removes .NAME unless committed. */
+/* Closes; removes .NAME (for a next generation, G.new) unless committed. A next generation is
+ * committed as the switch of NAME to it, MANIFEST keeping the tree's history. */
 void tree_new_done(struct tree_new *t);
 
 /* The current generation of NAME: 0 and *ret_gen; -ENOENT when there is no tree NAME,
@@ -160,6 +165,14 @@ int tree_remove_unused(const struct tree_ctx *ctx, const char *name, int dir_fd,
 
 /* The names in the trees directory (trees and plain directories), sorted. */
 int tree_names(const struct tree_ctx *ctx, char ***ret);
+
+/* ---- tree-outdated.c ---------------------------------------------------------------------------- */
+
+/* Whether NAME is a Debian tree svc made (with generations), and its current generation. */
+bool tree_is_debian(struct tree_ctx *ctx, const char *name, unsigned *ret_gen);
+/* The security updates pending for generation GEN of NAME (its apt run read-only): 0 and *RET,
+ * or -errno (printed). */
+int tree_security_pending(struct tree_ctx *ctx, const char *name, unsigned gen, unsigned *ret);
 
 /* ---- tree-gate.c: health-gated moves, pins, the history ---------------------------------------- */
 

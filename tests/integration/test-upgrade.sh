@@ -6,6 +6,7 @@
 # svc tree create; its only apt source is a local file: repository of the test.
 . "$(dirname "$0")/lib.sh"
 
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${SVC_TEST_TREES:-/var/cache/svc/test-trees}/bullseye-minbase-v1.tar
 TREES=var/lib/svc/trees
 
@@ -30,6 +31,8 @@ bull_tree() {
         mount -t tmpfs -o size=1g,mode=0700 svct-trees "$T/$TREES" || fail "tmpfs for the trees"
         PATH="$T/bin:$PATH" svc tree create bull --debian bullseye --variant minbase >"$T/create.out" 2>&1 ||
                 fail "svc tree create failed: $(cat "$T/create.out")"
+        # Documentation and translations are a third of the tree and of each upgrade's copy.
+        rm -rf "$T/$TREES/bull/usr/share/"{doc,man,locale,info}
 }
 
 # testlib VERSION FILES...: svc-testlib VERSION as $T/debs/svc-testlib_VERSION_all.deb, shipping
@@ -52,6 +55,16 @@ publish() {
         cp "$T/debs/svc-testlib_$1_all.deb" "$repo/"
         (cd "$repo" && dpkg-scanpackages . /dev/null >Packages 2>/dev/null) || fail "dpkg-scanpackages"
         echo 'deb [trusted=yes] file:/srv/repo ./' >"$T/$TREES/bull/etc/apt/sources.list"
+}
+
+# security_release: the repository says it is Debian's security suite (a Release file, as
+# security.debian.org's, with the hash of its Packages).
+security_release() {
+        local repo=$T/$TREES/bull/srv/repo
+        {
+                printf 'Origin: Debian\nLabel: Debian-Security\nSuite: bullseye-security\nCodename: bullseye-security\nSHA256:\n'
+                printf ' %s %s Packages\n' "$(sha256sum "$repo/Packages" | cut -d' ' -f1)" "$(stat -c %s "$repo/Packages")"
+        } >"$repo/Release"
 }
 
 # Units a and b on tree bull, each healthy while its file of svc-testlib is there; dep (on the
@@ -125,7 +138,7 @@ test_upgrade_pins_the_service_it_breaks_and_moves_the_other() {
         wait_until 10 health_is a healthy || fail "a is not healthy on generation 1: $(svc status a)"
         assert_eq 1.0 "$(svc exec a cat /usr/share/svc-testlib/a-works)" "a's package"
         assert_eq 2.0 "$(svc exec b cat /usr/share/svc-testlib/b-works)" "b's package"
-        assert_contains "$(svc status a)" "Tree: on generation 1 of tree bull (pinned after the upgrade to 2 failed: unhealthy: 2 probes failed in a row"
+        assert_contains "$(svc status a)" "Pinned: on generation 1 of tree bull (pinned after the upgrade to 2 failed: unhealthy: 2 probes failed in a row"
         assert_eq running "$(state dep)" "a's dependant"
         wait_until 5 grep -q "^a pinned pinned after the upgrade to 2 failed: unhealthy" "$T/told" ||
                 fail "a's OnFailure= was not told: $(cat "$T/told" 2>&1)"
@@ -147,7 +160,7 @@ test_upgrade_pins_the_service_it_breaks_and_moves_the_other() {
         out=$(svc tree unpin a --min-healthy=1s 2>&1) || fail "svc tree unpin a failed: $out"
         assert_contains "$out" "a: moved, on generation 3."
         assert_eq "$T/$TREES/.bull/3" "$(tree_path a)" "a's generation after unpin"
-        assert_not_contains "$(svc status a)" "Tree: on generation" "a's status after unpin"
+        assert_not_contains "$(svc status a)" "Pinned:" "a's status after unpin"
         assert_eq "2 3 manifest.json" "$(ls "$T/$TREES/.bull" | tr '\n' ' ' | sed 's/ $//')" "generations kept after unpin"
         assert_eq running "$(state dep)" "a's dependant after unpin"
 }
@@ -166,12 +179,12 @@ whole_generations() {
 
 # An upgrade killed at each step (the test hook SVC_TREE_TEST_CRASH) leaves every service on a
 # whole generation; the next upgrade removes what it left and moves the units it did not; killed
-# while svcd moves the units, svcd finishes alone; a second upgrade of the tree meanwhile is refused.
+# while svcd moves the units, svcd finishes alone; the nightly timer's command upgrades only for
+# security updates; a second upgrade of the tree meanwhile is refused.
 test_upgrade_killed_at_each_step_leaves_whole_generations() {
         bull_tree
         testlib 1.0 a-works b-works
         testlib 2.0 a-works b-works
-        testlib 2.1 a-works b-works
         cp "$T/debs/svc-testlib_1.0_all.deb" "$T/$TREES/bull/tmp/"
         chroot "$T/$TREES/bull" dpkg -i /tmp/svc-testlib_1.0_all.deb >/dev/null || fail "dpkg -i svc-testlib 1.0"
         rm "$T/$TREES/bull/tmp/svc-testlib_1.0_all.deb"
@@ -180,7 +193,7 @@ test_upgrade_killed_at_each_step_leaves_whole_generations() {
         start_svcd
         svc start a b || fail "start failed: $(svc status a b)"
         local p rc out
-        for p in copied upgraded switched; do
+        for p in copied switched; do
                 rc=0
                 out=$(SVC_TREE_TEST_CRASH=$p svc tree upgrade bull 2>&1) || rc=$?
                 assert_eq 137 "$rc" "the exit status of svc tree upgrade killed at $p: $out"
@@ -189,37 +202,166 @@ test_upgrade_killed_at_each_step_leaves_whole_generations() {
         done
         assert_eq .bull/2 "$(readlink "$T/$TREES/bull")" "the generation after the kill at the switch"
         assert_eq "$T/$TREES/.bull/1" "$(tree_path a)" "a after the kill at the switch"
-        out=$(svc tree upgrade bull --min-healthy=1s 2>&1) || fail "the upgrade after the kills failed: $out"
-        assert_contains "$out" "Tree bull is up to date: generation 2 stays."
-        assert_contains "$out" "a: moved, on generation 2."
-        assert_contains "$out" "b: moved, on generation 2."
-        whole_generations
-        assert_eq "1 2 manifest.json" "$(ls "$T/$TREES/.bull" | tr '\n' ' ' | sed 's/ $//')" "what the kills left, removed"
-        assert_contains "$(svc tree log bull)" "finish, generation 1 -> 2"
-
-        # svc tree upgrade killed once svcd has the request: svcd moves the units to the end, and
-        # the tree stays locked for no one.
-        publish 2.1
+        # The next upgrade finds the tree up to date and asks svcd to move the units the killed
+        # one left behind; killed once svcd has the request, svcd moves them to the end alone.
         rc=0
         out=$(SVC_TREE_TEST_CRASH=moving svc tree upgrade bull --min-healthy=1s 2>&1) || rc=$?
         assert_eq 1 "$rc" "the exit status when the request to svcd ended early: $out"
+        assert_contains "$out" "Tree bull is up to date: generation 2 stays."
+        assert_contains "$out" "Moving onto generation 2, each watched until it is ready and healthy: a, b."
         assert_contains "$out" "svcd carries on with the units it was given"
-        wait_until 10 test "$(tree_path a)" = "$T/$TREES/.bull/3" || fail "a did not move onto generation 3: $(tree_path a)"
-        wait_until 10 test "$(tree_path b)" = "$T/$TREES/.bull/3" || fail "b did not move onto generation 3: $(tree_path b)"
-        wait_until 10 grep -q "b: runs on generation 3 of tree bull, healthy" "$T/svcd.log" || fail "svcd did not finish the move"
+        wait_until 10 test "$(tree_path a)" = "$T/$TREES/.bull/2" || fail "a did not move onto generation 2: $(tree_path a)"
+        wait_until 10 test "$(tree_path b)" = "$T/$TREES/.bull/2" || fail "b did not move onto generation 2: $(tree_path b)"
+        wait_until 10 grep -q "b: runs on generation 2 of tree bull, healthy" "$T/svcd.log" || fail "svcd did not finish the move"
+        whole_generations
+        assert_eq "1 2 manifest.json" "$(ls "$T/$TREES/.bull" | tr '\n' ' ' | sed 's/ $//')" "what the kills left, removed"
 
-        # Two upgrades of one tree at once: the second is refused with a sentence.
-        rm -f "$T/$TREES/bull/srv/repo/"*.deb
-        svc tree upgrade bull >"$T/first.out" 2>&1 &
+        # The unattended timer's command (units/examples/svc-tree-upgrade.service): a pending
+        # update that is no security update is left for the owner; a security update goes in.
+        # Meanwhile a second upgrade of the tree is refused with a sentence.
+        local cmd
+        cmd=$(sed -n 's|^ExecStart=/usr/local/bin/svc ||p' "$SRC/units/examples/svc-tree-upgrade.service")
+        assert_eq "tree upgrade --all --security-only" "$cmd" "the timer's command"
+        testlib 2.2 a-works b-works
+        publish 2.2
+        # shellcheck disable=SC2086 # the command's words
+        out=$(svc $cmd --min-healthy=1s 2>&1) || fail "$cmd failed: $out"
+        assert_eq "Tree bull: no security update pending, left as it is." "$out" "$cmd without a security update"
+        security_release
+        # shellcheck disable=SC2086
+        svc $cmd --min-healthy=1s >"$T/first.out" 2>&1 &
         local first=$!
-        wait_until 10 test -d "$T/$TREES/.bull/4.new" || fail "the first upgrade did not begin: $(cat "$T/first.out")"
+        wait_until 10 test -d "$T/$TREES/.bull/3.new" || fail "the upgrade did not begin: $(cat "$T/first.out")"
         rc=0
         out=$(svc tree upgrade bull 2>&1) || rc=$?
         assert_eq 1 "$rc" "the exit status of the second upgrade: $out"
         assert_eq "svc tree: another svc tree command is working on tree bull" "$out" "the second upgrade"
-        wait "$first" || fail "the first upgrade failed: $(cat "$T/first.out")"
-        assert_contains "$(cat "$T/first.out")" "Tree bull is up to date: generation 3 stays."
+        wait "$first" || fail "$cmd failed: $(cat "$T/first.out")"
+        out=$(cat "$T/first.out")
+        assert_contains "$out" "Tree bull: generation 3 is current, upgraded from 2: svc-testlib 2.0 -> 2.2."
+        assert_contains "$out" "a: moved, on generation 3."
         whole_generations
+}
+
+# A newer image imported onto the name of an imported tree is its next generation, and its units
+# move through the same gate: the one the new image breaks stays on the old image, pinned.
+test_import_onto_a_name_gates_the_units() {
+        "$SRC/contrib/mktree.sh" "$T/v1" --busybox >/dev/null || fail "mktree"
+        cp -a "$T/v1" "$T/v2"
+        echo v1 >"$T/v1/web-works"
+        tar -C "$T/v1" -cf "$T/v1.tar" . && tar -C "$T/v2" -cf "$T/v2.tar" . || fail "tar"
+        svc tree import img "$T/v1.tar" >"$T/import.out" 2>&1 || fail "svc tree import failed: $(cat "$T/import.out")"
+        local n probe
+        for n in web other; do
+                probe=/etc/passwd
+                [ "$n" = other ] || probe=/web-works
+                unit_isolated "$n" <<EOF
+[Unit]
+OnFailure=tell@%n.service
+[Service]
+RootDirectory=img
+ExecStart=/bin/sleep 1000
+HealthCmd=/bin/test -e $probe
+HealthInterval=200ms
+HealthRetries=2
+EOF
+        done
+        unit tell@ <<EOF
+[Service]
+Type=oneshot
+Restart=no
+ExecStart=/bin/sh -c 'echo "\$\$MONITOR_UNIT \$\$MONITOR_EVENT \$\$MONITOR_REASON" >> $T/told'
+EOF
+        start_svcd
+        svc start web other || fail "start failed: $(svc status web other)"
+        wait_until 10 health_is web healthy || fail "web is not healthy: $(svc status web)"
+        local out rc=0
+        out=$(svc tree import img "$T/v2.tar" --min-healthy=1s 2>&1) || rc=$?
+        assert_eq 1 "$rc" "the exit status of an import that pinned a unit: $out"
+        assert_contains "$out" "Tree img: generation 2 is current, imported over 1."
+        assert_contains "$out" "other: moved, on generation 2."
+        assert_contains "$out" "web: pinned after the upgrade to 2 failed: unhealthy: "
+        assert_eq "$T/$TREES/.img/1" "$(tree_path web)" "web's generation"
+        assert_eq "$T/$TREES/.img/2" "$(tree_path other)" "other's generation"
+        assert_contains "$(svc status web)" "Pinned: on generation 1 of tree img (pinned after the upgrade to 2 failed"
+        wait_until 5 grep -q "^web pinned " "$T/told" || fail "web's OnFailure= was not told: $(cat "$T/told" 2>&1)"
+        assert_contains "$(svc tree log img)" "import, generation 1 -> 2: $T/v2.tar"
+        # Only onto a tree imported before: a plain directory keeps its name and its files.
+        mkdir "$T/$TREES/plain"
+        rc=0
+        out=$(svc tree import plain "$T/v2.tar" 2>&1) || rc=$?
+        assert_eq 1 "$rc" "the exit status of an import onto a plain directory"
+        assert_contains "$out" "tree plain is a plain directory, without generations"
+        assert_eq "" "$(ls "$T/$TREES/plain")" "the plain directory after the refused import"
+        # Bad requests get a sentence.
+        rc=0
+        out=$(svc tree unpin other 2>&1) || rc=$?
+        assert_eq "1 svc tree: other is not pinned to a generation of its tree" "$rc $out" "unpin of a unit not pinned"
+        rc=0
+        out=$(svc tree upgrade img --security-only 2>&1) || rc=$?
+        assert_eq 2 "$rc" "the exit status of upgrade --security-only without --all"
+        assert_contains "$out" "upgrade needs one tree name, or --all"
+        rc=0
+        out=$(svc tree upgrade img --min-healthy=soon 2>&1) || rc=$?
+        assert_eq "2 svc tree: --min-healthy=soon: give a duration such as 30s, 500ms or 2min" "$rc $out" "a bad --min-healthy"
+}
+
+# svc reload-units --rollback: a restarted unit whose new definition breaks (its probe fails, or
+# it crash-loops) goes back to its previous definition, told and shown, and the unit that requires
+# the crashing one, stopped with it by the reload, runs again; another changed unit runs its new one.
+test_reload_units_rollback_keeps_the_previous_definition_of_what_broke() {
+        touch "$T/ok"
+        unit crash <<EOF
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        unit dep <<EOF
+[Unit]
+Requires=crash
+After=crash
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        local n
+        for n in web other; do
+                unit "$n" <<EOF
+[Unit]
+OnFailure=tell@%n.service
+[Service]
+ExecStart=/bin/sleep 1000
+HealthCmd=/bin/test -e $T/ok
+HealthInterval=200ms
+HealthRetries=2
+EOF
+        done
+        unit tell@ <<EOF
+[Service]
+Type=oneshot
+Restart=no
+ExecStart=/bin/sh -c 'echo "\$\$MONITOR_UNIT \$\$MONITOR_EVENT \$\$MONITOR_REASON" >> $T/told'
+EOF
+        start_svcd
+        svc start web other dep || fail "start failed: $(svc status web other dep)"
+        wait_until 10 health_is web healthy || fail "web is not healthy: $(svc status web)"
+        sed -i "s|^HealthCmd=.*|HealthCmd=/bin/test -e $T/missing|" "$T/etc/svc/units/web.unit"
+        sed -i "s|^ExecStart=.*|ExecStart=/bin/sh -c 'exit 3'|" "$T/etc/svc/units/crash.unit"
+        sed -i 's|^ExecStart=/bin/sleep 1000|ExecStart=/bin/sleep 2000|' "$T/etc/svc/units/other.unit"
+        local out rc=0
+        out=$(svc reload-units --rollback --min-healthy=1 2>&1) || rc=$?
+        assert_eq 1 "$rc" "the exit status of a reload that reverted a unit: $out"
+        assert_contains "$out" "other: moved, on its new definition"
+        assert_contains "$out" "web: reverted"
+        assert_contains "$out" "back on its previous definition: the new one failed: unhealthy: 2 probes failed in a row"
+        assert_contains "$out" "crash: reverted"
+        assert_contains "$out" "back on its previous definition: the new one failed: backing-off"
+        assert_contains "$out" "dep: dependant, running"
+        assert_eq running "$(state crash)" "crash on its previous definition"
+        assert_eq running "$(state dep)" "the unit that requires crash"
+        wait_until 10 health_is web healthy || fail "web is not healthy on its previous definition: $(svc status web)"
+        assert_contains "$(svc status web)" "Pinned: back on its previous definition: the new one failed"
+        assert_contains "$(tr '\0' ' ' <"/proc/$(main_pid other)/cmdline")" "sleep 2000" "other's new definition"
+        wait_until 5 grep -q "^web pinned back on its previous definition" "$T/told" ||
+                fail "web's OnFailure= was not told: $(cat "$T/told" 2>&1)"
 }
 
 run_tests "$@"
