@@ -321,7 +321,7 @@ fuzz: fuzz-targets
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 .PHONY: lint
-lint: $(O)/gen/seccomp-bpf.h $(O)/gen/version.h
+lint: $(O)/gen/seccomp-bpf.h $(O)/gen/seccomp-oci.h $(O)/gen/version.h
 	clang-format --dry-run --Werror $(wildcard common/*.[ch] units/*.[ch] sandbox/*.[ch] supervisor/*/*.[ch] supervisor/*/*/*.[ch] tests/unit/*.c)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -D_GNU_SOURCE -I. common units sandbox supervisor
