@@ -107,6 +107,11 @@ test_bundle_under_crun_answers_as_under_svc() {
         local under_svc
         under_svc=$(svc exec web busybox wget -qO- http://127.0.0.1:8080/) || fail "no page under svc"
         assert_eq "$PAGE" "$under_svc" "the page under svc"
+        # svc's seccomp policy: unshare(2) fails with EPERM, even for a user namespace, which needs
+        # no capability (the kernel would allow it: only the filter says no).
+        local denied="unshare: unshare(0x10000000): Operation not permitted"
+        assert_eq "$denied" "$(svc exec web busybox sh -c 'unshare -U true' 2>&1)" \
+                "denied calls under svc"
         local pid fields="CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs Seccomp"
         pid=$(main_pid web)
         local svc_status svc_map
@@ -129,6 +134,8 @@ test_bundle_under_crun_answers_as_under_svc() {
         under_crun=$(crun_ exec "$CRUN_ID" /usr/bin/busybox wget -qO- http://127.0.0.1:8080/) ||
                 fail "no page under crun"
         assert_eq "$under_svc" "$under_crun" "the page under crun"
+        assert_eq "$denied" "$(crun_ exec "$CRUN_ID" /usr/bin/busybox sh -c 'unshare -U true' 2>&1)" \
+                "denied calls under crun"
 
         local cpid
         cpid=$(crun_ state "$CRUN_ID" | sed -n 's/^ *"pid": \([0-9]*\),/\1/p')
