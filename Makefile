@@ -343,6 +343,7 @@ install: all
 	install -m 0755 $(O)/svc-ctl $(DESTDIR)$(LIBEXECDIR)/svc-ctl
 	install -m 0755 $(O)/svc-seccomp $(DESTDIR)$(LIBEXECDIR)/svc-seccomp
 	if [ -e $(O)/svc-tree ]; then install -m 0755 $(O)/svc-tree $(DESTDIR)$(LIBEXECDIR)/svc-tree; fi
+	install -m 0755 $(O)/svc-export $(DESTDIR)$(LIBEXECDIR)/svc-export
 	install -d $(DESTDIR)$(PREFIX)/share/svc/examples $(DESTDIR)$(PREFIX)/share/doc/svc
 	install -m 0644 units/examples/*.unit $(DESTDIR)$(PREFIX)/share/svc/examples/
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/svc/README.md

@@ -123,6 +123,7 @@ if [ -n "${SVC_DEB:-}" ]; then
                 [ -s "$r/usr/share/bash-completion/completions/svc" ] || fail "no bash completion in the package"
                 # svcd runs it for a unit with SystemCallFilter= and the other hardening keys.
                 [ -x "$r/usr/libexec/svc/svc-seccomp" ] || fail "no svc-seccomp in the package"
+                assert_contains "$("$r/usr/bin/svc" --root "$T/x" export --help)" "oci-bundle" "svc export --help"
                 [ -s "$r/usr/share/svc/examples/blog.unit" ] || fail "no example units in the package"
                 grep -qx "ExecStart=/usr/sbin/svcd" "$r/lib/systemd/system/svcd.service" ||
                         fail "svcd.service does not run /usr/sbin/svcd: $(cat "$r/lib/systemd/system/svcd.service")"
