@@ -75,17 +75,24 @@ static uint64_t quantity(const char *v) {
         return 0;
 }
 
+/* KEY=VALUE on a line of its own, or, when VALUE cannot be written so that it reads back the
+ * same, no line and a sentence in *SKIPPED. */
 static void put_key(FILE *f, const char *key, const char *value, enum tree_quote how, char ***skipped) {
-        fprintf(f, "%s=", key);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
         const char *why = NULL;
-        if (tree_quote(f, value, how, &why) < 0) {
-                fprintf(f, "\n");
+        int r = m ? tree_quote(m, value, how, &why) : -ENOMEM;
+        if (m)
+                fclose(m);
+        if (r >= 0 && buf)
+                fprintf(f, "%s=%s\n", key, buf);
+        else {
                 char *s = NULL;
-                if (asprintf(&s, "%s=: %s", key, why ? why : "cannot be written") >= 0)
+                if (skipped && asprintf(&s, "%s=: %s", key, why ? why : "cannot be written") >= 0)
                         (void) strv_push(skipped, s);
-                return;
         }
-        fprintf(f, "\n");
+        free(buf);
 }
 
 static void put_words(FILE *f, const char *key, json *words, enum tree_quote how) {

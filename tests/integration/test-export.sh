@@ -246,6 +246,19 @@ test_import_kube_brings_the_pod_back_as_a_unit_and_a_tree() {
         assert_eq 1 "$rc" "exit status of a Pod of two containers"
         assert_contains "$out" "Pod two has 2 containers; a service runs one command"
         [ ! -e "$T/etc/svc/units/two.unit" ] || fail "a unit was made for the Pod of two containers"
+        # Not YAML: the file and the line.
+        printf 'kind: Pod\nmetadata:\n  name: [broken\n' >"$T/bad.yaml"
+        rc=0
+        out=$(svc import-kube "$T/bad.yaml" 2>&1) || rc=$?
+        assert_eq 1 "$rc" "exit status of a file that is not YAML"
+        assert_contains "$out" "svc import-kube: $T/bad.yaml:4:"
+        # A value that would become a line of its own is left out, and said so: never a key.
+        printf 'kind: Pod\nmetadata:\n  name: evil\nspec:\n  containers:\n  - name: a\n    image: x\n    command: [/bin/true]\n    workingDir: "/x\\nBindPaths=/:/host"\n' >"$T/evil.yaml"
+        out=$(svc import-kube "$T/evil.yaml" 2>&1) || fail "import of evil failed: $out"
+        u=$(cat "$T/etc/svc/units/evil.unit")
+        assert_not_contains "$u" "BindPaths"
+        assert_not_contains "$u" $'\nWorkingDirectory='
+        assert_contains "$u" "#   - WorkingDirectory=: it has a control character"
 }
 
 test_accept_yes_is_refused_with_a_sentence() {
