@@ -277,6 +277,15 @@ EOF
         [ ! -e "$T/kube" ] || fail "something was written: $(ls -R "$T/kube")"
 }
 
+test_bundle_before_the_first_start_is_refused() {
+        web_service
+        local out rc=0
+        out=$(svc export web --to oci-bundle "$T/bundle" 2>&1) || rc=$?
+        assert_eq 1 "$rc" "exit status"
+        assert_contains "$out" "web has no uid range yet: start it once under svcd"
+        [ ! -e "$T/bundle/config.json" ] || fail "a config.json was written"
+}
+
 test_unit_error_names_file_and_line() {
         unit_isolated bad <<EOF
 [Service]
