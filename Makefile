@@ -196,11 +196,13 @@ TEST_LIBS = $(call pc,cmocka) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) -lm
 $(O)/tests/test-units: tests/unit/test-units.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-conditions: tests/unit/test-conditions.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-timers: tests/unit/test-timers.c $(UNITS_OBJ) $(COMMON_OBJ)
+$(O)/tests/test-sockets: tests/unit/test-sockets.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-calendar: tests/unit/test-calendar.c $(O)/obj/units/calendar.o $(COMMON_OBJ)
 # The job engine with a fake executor (the test defines service.c's functions and stubs the rest).
 $(O)/tests/test-manager: tests/unit/test-manager.c $(O)/obj/supervisor/svcd/manager.o $(O)/obj/supervisor/svcd/deps.o \
 	$(O)/obj/supervisor/svcd/alerts.o $(O)/obj/supervisor/svcd/record.o $(O)/obj/supervisor/svcd/reaper.o \
-	$(O)/obj/supervisor/svcd/state.o $(O)/obj/supervisor/svcd/log.o $(O)/obj/supervisor/svcd/timers.o $(UNITS_OBJ) $(COMMON_OBJ)
+	$(O)/obj/supervisor/svcd/state.o $(O)/obj/supervisor/svcd/log.o $(O)/obj/supervisor/svcd/timers.o \
+	$(O)/obj/supervisor/svcd/socket-units.o $(O)/obj/sandbox/creds.o $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-manager: TEST_LIBS += $(LIBS_SYSTEMD)
 $(O)/tests/test-hardening: tests/unit/test-hardening.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-nft: tests/unit/test-nft.c $(O)/obj/supervisor/svcd/net/ruleset.o $(COMMON_OBJ)
@@ -219,6 +221,7 @@ $(O)/tests/test-tree-extract: tests/unit/test-tree-extract.c $(O)/obj/supervisor
 $(O)/tests/test-tree-extract: TEST_LIBS += $(LIBS_ARCHIVE)
 $(O)/tests/test-tree-sha256: tests/unit/test-tree-sha256.c $(O)/obj/supervisor/tree/tree-sha256.o $(COMMON_OBJ)
 $(O)/tests/test-tree-sha256: TEST_LIBS += $(LIBS_CRYPTO)
+$(O)/tests/test-pin: tests/unit/test-pin.c $(COMMON_OBJ)
 $(O)/tests/test-tree-quote: tests/unit/test-tree-quote.c $(O)/obj/supervisor/tree/tree-quote.o $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-%:
 	@mkdir -p $(dir $@)
@@ -377,8 +380,9 @@ check-deb: deb
 .PHONY: bench
 bench: all demo-artifacts
 	contrib/deps.sh $(BENCH_PACKAGES)
+	contrib/test-daemon-tree.sh $(O)
 	tests/bench/run.sh $(O)
-BENCH_PACKAGES = bubblewrap crun s6 runit hyperfine gnuplot-nox podman docker.io
+BENCH_PACKAGES = bubblewrap crun s6 runit hyperfine gnuplot-nox podman docker.io wrk
 
 # The small box: svcd as PID 1 of a Debian kernel under qemu (contrib/box).
 .PHONY: box box-run

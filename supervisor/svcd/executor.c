@@ -12,6 +12,7 @@
 
 #include "common/macro.h"
 #include "common/paths.h"
+#include "common/pin.h"
 #include "common/util.h"
 #include "supervisor/svcd/peer.h"
 #include "supervisor/svcd/hardening.h"
@@ -101,6 +102,27 @@ static int fail_spawn(struct service *s, int r, const char *fmt, ...) {
         return r < 0 ? r : -EINVAL;
 }
 
+/* The generation of tree RD that S is pinned to (common/pin.h), or NULL: none, one of another
+ * tree (the unit changed its RootDirectory=), or one that is gone (then the current one is all
+ * there is, and the log says so). */
+static char *pinned_tree(struct service *s, const char *rd) {
+        _cleanup_free_ char *pins = path_join(s->m->root, SVC_PINS_DIR);
+        struct tree_pin pin = { 0 };
+        if (!pins || tree_pin_read(pins, s->name, &pin) < 0)
+                return NULL;
+        char *path = NULL;
+        struct stat st;
+        if (streq(pin.tree, rd) && asprintf(&path, "%s/.%s/%u", s->m->trees_dir, rd, pin.gen) >= 0 &&
+            (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))) {
+                log_warning(
+                        "%s: pinned to generation %u of tree %s, which is gone: it starts on the current one",
+                        s->name, pin.gen, rd);
+                path = mfree(path);
+        }
+        tree_pin_done(&pin);
+        return path;
+}
+
 /* The tree on the host and how sentences name it. */
 static int resolve_tree(struct service *s, char **ret_path, char **ret_label) {
         const char *rd = s->unit->root_directory;
@@ -109,7 +131,7 @@ static int resolve_tree(struct service *s, char **ret_path, char **ret_label) {
                 return (*ret_label = strdup("the host")) ? 0 : -ENOMEM;
         if (rd[0] == '/')
                 *ret_path = strdup(rd);
-        else
+        else if (!(*ret_path = pinned_tree(s, rd)))
                 *ret_path = path_join(s->m->trees_dir, rd);
         if (!*ret_path || asprintf(ret_label, "tree %s", rd) < 0)
                 return -ENOMEM;
@@ -1015,7 +1037,7 @@ static int build_env(struct service *s, const struct sandbox_creds *c, bool main
                         r = add_env(&env, "LISTEN_PID=0000000000"); /* filled in by the process itself */
                 _cleanup_strv_free_ char **names = NULL;
                 for (size_t i = 0; r >= 0 && i < s->n_listen; i++)
-                        r = strv_extend(&names, s->name);
+                        r = strv_extend(&names, s->listen_names ? s->listen_names[i] : s->name);
                 _cleanup_free_ char *joined = r >= 0 ? strv_join(names, ":") : NULL;
                 if (r >= 0)
                         r = joined ? add_env(&env, "LISTEN_FDNAMES=%s", joined) : -ENOMEM;
@@ -1192,7 +1214,7 @@ int exec_spawn(struct service *s, bool main, unsigned idx) {
                 return -EINVAL;
         if (main && s->unit->accept)
                 return accept_checks(s) < 0 ? -EINVAL : sockets_start_accepting(s);
-        if (main && s->unit->std_input == STD_INPUT_SOCKET) /* systemd: "Got no socket" */
+        if (main && s->unit->std_input == STD_INPUT_SOCKET && s->conn_fd < 0) /* systemd: "Got no socket" */
                 return fail_spawn(
                         s, -ENOTCONN,
                         "StandardInput=socket, but the unit has no ListenStream= and Accept=yes to give "
@@ -1206,7 +1228,10 @@ int exec_spawn(struct service *s, bool main, unsigned idx) {
         if (r >= 0)
                 r = ensure_sandbox(s, &creds, rootfd, label);
         struct cmd_storage cs = { 0 };
-        if (r >= 0 && (r = build_command(s, ec, main, &creds, s->m->devnull_fd, s->log_pipe[1], &cs)) < 0)
+        /* An Accept=yes instance of a socket unit: the connection as stdin and stdout too. */
+        bool conn_io = main && s->conn_fd >= 0 && s->unit->std_input == STD_INPUT_SOCKET;
+        int in = conn_io ? s->conn_fd : s->m->devnull_fd, out = conn_io ? s->conn_fd : s->log_pipe[1];
+        if (r >= 0 && (r = build_command(s, ec, main, &creds, in, out, &cs)) < 0)
                 fail_spawn(s, r, "cannot prepare %s: %s", ec->path, strerror(-r));
         uint32_t id = ++s->next_id;
         if (r >= 0 && (r = sandbox_send_spawn(&s->sb, id, &cs.cmd)) < 0)
