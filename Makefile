@@ -311,6 +311,10 @@ build/fuzz/fuzz-tree-extract: tests/fuzz/fuzz-tree-extract.c supervisor/tree/tre
 build/fuzz/fuzz-tree-extract: FUZZ_LIBS = $(LIBS_ARCHIVE)
 build/fuzz/fuzz-units: tests/fuzz/fuzz-units.c $(UNITS_SRC) $(COMMON_SRC)
 build/fuzz/fuzz-units: FUZZ_LIBS = $(LIBS_INIH) $(LIBS_CAP)
+# svc import-kube: a manifest from elsewhere into a unit file.
+build/fuzz/fuzz-import-kube: tests/fuzz/fuzz-import-kube.c supervisor/export/import-kube.c supervisor/export/import-yaml.c \
+	supervisor/export/export-json.c supervisor/tree/tree-quote.c $(UNITS_SRC) $(COMMON_SRC)
+build/fuzz/fuzz-import-kube: FUZZ_LIBS = $(LIBS_JSON) $(LIBS_YAML) $(LIBS_INIH) $(LIBS_CAP)
 build/fuzz/fuzz-syslog: tests/fuzz/fuzz-syslog.c supervisor/svcd/syslog-line.c
 build/fuzz/fuzz-notify: tests/fuzz/fuzz-notify.c supervisor/svcd/notify-parse.c
 # The control socket: svcd's manager and control server whole, without svcd.c (its main()).
