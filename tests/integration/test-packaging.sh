@@ -83,6 +83,8 @@ test_completion_of_commands_and_options() {
         assert_eq "--help --root --version " "$(complete_words "$SVC" --)" "svc --<TAB>"
         assert_eq "--json " "$(complete_words "$SVC" list --)" "svc list --<TAB>"
         assert_eq "rm rollback " "$(complete_words "$SVC" tree r)" "svc tree r<TAB>"
+        assert_eq "kube oci-bundle oci-image " "$(complete_words "$SVC" export web --to "")" "svc export web --to <TAB>"
+        assert_eq "--image " "$(complete_words "$SVC" import-kube pod.yaml --)" "svc import-kube pod.yaml --<TAB>"
 }
 
 test_completion_of_unit_and_tree_names_from_a_running_svcd() {
