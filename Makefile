@@ -206,6 +206,9 @@ $(O)/tests/test-manager: tests/unit/test-manager.c $(O)/obj/supervisor/svcd/mana
 $(O)/tests/test-manager: TEST_LIBS += $(LIBS_SYSTEMD)
 $(O)/tests/test-hardening: tests/unit/test-hardening.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-nft: tests/unit/test-nft.c $(O)/obj/supervisor/svcd/net/ruleset.o $(COMMON_OBJ)
+# supervisor/spec/, with the sandbox library for svc's default capabilities.
+$(O)/tests/test-spec: tests/unit/test-spec.c $(O)/obj/supervisor/spec/spec.o $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) \
+	$(O)/obj/nsinit-blob.o
 $(O)/tests/test-state: tests/unit/test-state.c $(O)/obj/supervisor/svcd/state.o $(COMMON_OBJ)
 $(O)/tests/test-elfcheck: tests/unit/test-elfcheck.c $(O)/obj/sandbox/elfcheck.o $(O)/obj/sandbox/check.o \
 	$(O)/obj/sandbox/creds.o $(COMMON_OBJ)
@@ -308,6 +311,10 @@ build/fuzz/fuzz-tree-extract: tests/fuzz/fuzz-tree-extract.c supervisor/tree/tre
 build/fuzz/fuzz-tree-extract: FUZZ_LIBS = $(LIBS_ARCHIVE)
 build/fuzz/fuzz-units: tests/fuzz/fuzz-units.c $(UNITS_SRC) $(COMMON_SRC)
 build/fuzz/fuzz-units: FUZZ_LIBS = $(LIBS_INIH) $(LIBS_CAP)
+# svc import-kube: a manifest from elsewhere into a unit file.
+build/fuzz/fuzz-import-kube: tests/fuzz/fuzz-import-kube.c supervisor/export/import-kube.c supervisor/export/import-yaml.c \
+	supervisor/export/export-json.c supervisor/tree/tree-quote.c $(UNITS_SRC) $(COMMON_SRC)
+build/fuzz/fuzz-import-kube: FUZZ_LIBS = $(LIBS_JSON) $(LIBS_YAML) $(LIBS_INIH) $(LIBS_CAP)
 build/fuzz/fuzz-syslog: tests/fuzz/fuzz-syslog.c supervisor/svcd/syslog-line.c
 build/fuzz/fuzz-notify: tests/fuzz/fuzz-notify.c supervisor/svcd/notify-parse.c
 # The control socket: svcd's manager and control server whole, without svcd.c (its main()).
@@ -324,7 +331,7 @@ fuzz: fuzz-targets
 	tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 .PHONY: lint
-lint: $(O)/gen/seccomp-bpf.h $(O)/gen/version.h
+lint: $(O)/gen/seccomp-bpf.h $(O)/gen/seccomp-oci.h $(O)/gen/version.h
 	clang-format --dry-run --Werror $(wildcard common/*.[ch] units/*.[ch] sandbox/*.[ch] supervisor/*/*.[ch] supervisor/*/*/*.[ch] tests/unit/*.c)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -D_GNU_SOURCE -I. common units sandbox supervisor
@@ -343,6 +350,7 @@ install: all
 	install -m 0755 $(O)/svc-ctl $(DESTDIR)$(LIBEXECDIR)/svc-ctl
 	install -m 0755 $(O)/svc-seccomp $(DESTDIR)$(LIBEXECDIR)/svc-seccomp
 	if [ -e $(O)/svc-tree ]; then install -m 0755 $(O)/svc-tree $(DESTDIR)$(LIBEXECDIR)/svc-tree; fi
+	install -m 0755 $(O)/svc-export $(DESTDIR)$(LIBEXECDIR)/svc-export
 	install -d $(DESTDIR)$(PREFIX)/share/svc/examples $(DESTDIR)$(PREFIX)/share/doc/svc
 	install -m 0644 units/examples/*.unit $(DESTDIR)$(PREFIX)/share/svc/examples/
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/svc/README.md

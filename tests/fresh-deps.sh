@@ -18,7 +18,8 @@ base=$(mktemp -d /var/tmp/svc-fresh-deps.XXXXXX)
 trap 'rm -rf "$base"' EXIT
 # Not even the cache's parent exists: the scripts make what they need.
 export SVC_DEBS=$base/cache/debs SVC_TEST_TREES=$base/cache/test-trees SVC_BOX_CACHE=$base/cache/box \
-        SVC_UNIT_CORPUS=$base/cache/unit-corpus SVC_DEMO_TREES=$base/cache/demo-trees
+        SVC_UNIT_CORPUS=$base/cache/unit-corpus SVC_DEMO_TREES=$base/cache/demo-trees \
+        SVC_KUBE_SCHEMA=$base/cache/kube-schema
 
 passed=0 failed=0
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
@@ -109,6 +110,14 @@ step unit-corpus sh "$here/contrib/unit-corpus.sh"
 has "unit-corpus leaves its manifest" "$SVC_UNIT_CORPUS/MANIFEST"
 has "unit-corpus leaves nginx.service" "$SVC_UNIT_CORPUS/nginx-common/nginx.service"
 
+step kube-schema sh "$here/contrib/kube-schema.sh"
+has "kube-schema leaves kubernetes-models" "$SVC_KUBE_SCHEMA/node_modules/kubernetes-models/package.json"
+if [ -z "$(find "$SVC_KUBE_SCHEMA" -mindepth 1 -maxdepth 1 -name '.build.*')" ]; then
+        ok "kube-schema leaves no build directory"
+else
+        not_ok "kube-schema left $(find "$SVC_KUBE_SCHEMA" -mindepth 1 -maxdepth 1 -name '.build.*')"
+fi
+
 # A second run finds everything and returns at once.
 step fetch-debs-again sh "$here/contrib/fetch-debs.sh" vsftpd libwrap0
 step test-trees-again sh "$here/contrib/test-trees.sh"
@@ -116,6 +125,7 @@ step test-daemon-tree-again sh "$here/contrib/test-daemon-tree.sh" "$build"
 step demo-releases-again sh "$here/contrib/demo-releases.sh" "$build"
 step fetch-kernel-again sh "$here/contrib/box/fetch-kernel.sh"
 step unit-corpus-again sh "$here/contrib/unit-corpus.sh"
+step kube-schema-again sh "$here/contrib/kube-schema.sh"
 
 echo "fresh-deps: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -29,7 +29,7 @@ _svc_files() {
 _svc() {
         local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
         local commands="start stop restart reload status list enable disable reload-units poweroff
-                reboot halt logs top run exec check tree help"
+                reboot halt logs top run exec check tree export import-kube help"
         local root=${SVC_ROOT:-} cmd="" sub="" i=1 w
         COMPREPLY=()
 
@@ -70,6 +70,14 @@ _svc() {
                 if [[ $cur == -* ]]; then words="-i -t"; else words=$(_svc_units "$root"); fi ;;
         check)
                 if [[ $cur == -* ]]; then words="--no-programs --json"; else _svc_files "$cur"; return 0; fi ;;
+        export)
+                case $prev in
+                --to) words="oci-bundle oci-image kube" ;;
+                export) words=$(_svc_units "$root") ;;
+                *) if [[ $cur == -* ]]; then words="--to"; else _svc_files "$cur"; return 0; fi ;;
+                esac ;;
+        import-kube)
+                if [[ $cur == -* ]]; then words="--image"; else _svc_files "$cur"; return 0; fi ;;
         run)
                 case $prev in
                 --tree) words=$(_svc_trees "$root") ;;

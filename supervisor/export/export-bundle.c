@@ -283,7 +283,11 @@ static json *mounts_json(const struct export_ctx *c, const char *dir, const char
                 r = add_tmp_mounts(mounts, c);
         if (r >= 0)
                 r = add_binds(mounts, c, dir);
-        return r < 0 ? NULL : TAKE_PTR(mounts);
+        if (r < 0) {
+                export_error(ret_error, r, "cannot prepare the mounts of %s: %s", c->name, strerror(-r));
+                return NULL;
+        }
+        return TAKE_PTR(mounts);
 }
 
 static json *namespaces_json(const struct export_ctx *c) {

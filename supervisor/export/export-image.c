@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "common/macro.h"
@@ -26,13 +27,19 @@ typedef struct json_object json;
 #define MT_CONFIG "application/vnd.oci.image.config.v1+json"
 #define MT_LAYER "application/vnd.oci.image.layer.v1.tar"
 
-#if defined(__x86_64__)
-#define OCI_ARCH "amd64"
-#elif defined(__aarch64__)
-#define OCI_ARCH "arm64"
-#else
-#error "svc export: no OCI architecture name for this machine"
-#endif
+/* The image's architecture as Go names it (the OCI image spec's values). */
+static const char *oci_arch(void) {
+        static const char *const names[][2] = { { "x86_64", "amd64" },
+                                                { "aarch64", "arm64" },
+                                                { "i686", "386" } };
+        static struct utsname u;
+        if (uname(&u) < 0)
+                return "amd64";
+        for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                if (streq(u.machine, names[i][0]))
+                        return names[i][1];
+        return u.machine; /* ppc64le, s390x, riscv64: the same in both */
+}
 
 /* The blob at TMP in BLOBS_FD renamed to its digest. */
 static int blob_commit(int blobs_fd, int fd, const char *tmp, char ret_digest[static 72]) {
@@ -191,7 +198,7 @@ static json *image_config(const struct export_ctx *c, const char *layer) {
         _cleanup_free_ char *by = NULL;
         if (asprintf(&by, "svc export %s --to oci-image (%s, %s)", c->name, c->tree_label, c->tree) < 0)
                 by = NULL;
-        export_json_add(o, "architecture", json_object_new_string(OCI_ARCH));
+        export_json_add(o, "architecture", json_object_new_string(oci_arch()));
         export_json_add(o, "os", json_object_new_string("linux"));
         export_json_add(o, "config", container_config(c));
         export_json_add(rootfs, "type", json_object_new_string("layers"));

@@ -11,11 +11,12 @@
 #include "supervisor/export/export.h"
 
 static void usage(FILE *f) {
-        fprintf(f, "usage: svc export NAME --to oci-bundle|oci-image|kube DIR\n"
-                   "  oci-bundle  DIR/config.json for crun or runc, the tree as its read-only root\n"
-                   "  oci-image   an OCI image layout in DIR (podman load, skopeo), the tree as its layer\n"
-                   "  kube        DIR/NAME.yaml: claims, a Pod, a Service, a NetworkPolicy (podman kube "
-                   "play)\n");
+        fprintf(f,
+                "usage: svc export NAME --to oci-bundle|oci-image|kube DIR\n"
+                "  oci-bundle  DIR/config.json for crun or runc, the tree as its read-only root\n"
+                "  oci-image   an OCI image layout in DIR (podman pull oci:DIR:NAME), the tree as its layer\n"
+                "  kube        DIR/NAME.yaml: claims, a Pod, a Service, a NetworkPolicy (podman kube "
+                "play)\n");
 }
 
 static int run(const char *root, const char *name, const char *to, const char *dir) {

@@ -34,6 +34,13 @@ static json *get(json *o, const char *path) {
         return o;
 }
 
+/* The member at PATH when it is an array, else NULL: a manifest is input, any member may be of
+ * any type, and json-c asserts on an array call with another. */
+static json *get_array(json *o, const char *path) {
+        json *v = get(o, path);
+        return v && json_object_is_type(v, json_type_array) ? v : NULL;
+}
+
 static const char *get_str(json *o, const char *path) {
         json *v = get(o, path);
         return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
@@ -75,17 +82,24 @@ static uint64_t quantity(const char *v) {
         return 0;
 }
 
+/* KEY=VALUE on a line of its own, or, when VALUE cannot be written so that it reads back the
+ * same, no line and a sentence in *SKIPPED. */
 static void put_key(FILE *f, const char *key, const char *value, enum tree_quote how, char ***skipped) {
-        fprintf(f, "%s=", key);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
         const char *why = NULL;
-        if (tree_quote(f, value, how, &why) < 0) {
-                fprintf(f, "\n");
+        int r = m ? tree_quote(m, value, how, &why) : -ENOMEM;
+        if (m)
+                fclose(m);
+        if (r >= 0 && buf)
+                fprintf(f, "%s=%s\n", key, buf);
+        else {
                 char *s = NULL;
-                if (asprintf(&s, "%s=: %s", key, why ? why : "cannot be written") >= 0)
+                if (skipped && asprintf(&s, "%s=: %s", key, why ? why : "cannot be written") >= 0)
                         (void) strv_push(skipped, s);
-                return;
         }
-        fprintf(f, "\n");
+        free(buf);
 }
 
 static void put_words(FILE *f, const char *key, json *words, enum tree_quote how) {
@@ -136,7 +150,7 @@ static void put_probe(FILE *f, json *probe, bool startup, char ***skipped) {
 
 /* A volume of the Pod by name: "pvc", "emptyDir", "hostPath", and its claim or path. */
 static const char *volume_kind(json *pod, const char *name, const char **ret_source) {
-        json *vols = get(pod, "spec.volumes");
+        json *vols = get_array(pod, "spec.volumes");
         for (size_t i = 0; vols && i < json_object_array_length(vols); i++) {
                 json *v = json_object_array_get_idx(vols, i);
                 const char *n = get_str(v, "name");
@@ -192,8 +206,8 @@ static void put_security(FILE *f, json *ctr, char ***skipped) {
                 fprintf(f, "Group=%lld\n", (long long) n);
         if ((v = get(ctr, "securityContext.allowPrivilegeEscalation")) && json_object_get_boolean(v))
                 fprintf(f, "NoNewPrivileges=no\n");
-        json *add = get(ctr, "securityContext.capabilities.add"),
-             *drop = get(ctr, "securityContext.capabilities.drop");
+        json *add = get_array(ctr, "securityContext.capabilities.add"),
+             *drop = get_array(ctr, "securityContext.capabilities.drop");
         bool drop_all = drop && json_object_array_length(drop) == 1 &&
                         streq(json_object_get_string(json_object_array_get_idx(drop, 0)), "ALL");
         if (drop_all) {
@@ -226,14 +240,14 @@ static void put_resources(FILE *f, json *ctr) {
 }
 
 static void put_container(FILE *f, json *pod, json *ctr, char ***skipped) {
-        json *cmd = get(ctr, "command"), *args = get(ctr, "args"), *all = json_object_new_array();
+        json *cmd = get_array(ctr, "command"), *args = get_array(ctr, "args"), *all = json_object_new_array();
         for (size_t i = 0; cmd && i < json_object_array_length(cmd); i++)
                 json_object_array_add(all, json_object_get(json_object_array_get_idx(cmd, i)));
         for (size_t i = 0; args && i < json_object_array_length(args); i++)
                 json_object_array_add(all, json_object_get(json_object_array_get_idx(args, i)));
         put_words(f, "ExecStart", all, TREE_QUOTE_COMMAND);
         json_object_put(all);
-        json *env = get(ctr, "env");
+        json *env = get_array(ctr, "env");
         for (size_t i = 0; env && i < json_object_array_length(env); i++) {
                 json *e = json_object_array_get_idx(env, i);
                 _cleanup_free_ char *kv = NULL;
@@ -245,7 +259,7 @@ static void put_container(FILE *f, json *pod, json *ctr, char ***skipped) {
                 put_key(f, "WorkingDirectory", get_str(ctr, "workingDir"), TREE_QUOTE_LITERAL, skipped);
         put_security(f, ctr, skipped);
         put_resources(f, ctr);
-        json *ports = get(ctr, "ports"), *mounts = get(ctr, "volumeMounts");
+        json *ports = get_array(ctr, "ports"), *mounts = get_array(ctr, "volumeMounts");
         for (size_t i = 0; ports && i < json_object_array_length(ports); i++) {
                 json *p = json_object_array_get_idx(ports, i);
                 int64_t host, port;
@@ -268,7 +282,7 @@ static void put_container(FILE *f, json *pod, json *ctr, char ***skipped) {
 static void put_service_ports(FILE *f, json *docs, json *pod) {
         const char *app = get_str(pod, "metadata.labels.app");
         for (size_t i = 0; app && i < json_object_array_length(docs); i++) {
-                json *d = json_object_array_get_idx(docs, i), *ports = get(d, "spec.ports");
+                json *d = json_object_array_get_idx(docs, i), *ports = get_array(d, "spec.ports");
                 const char *kind = get_str(d, "kind"), *sel = get_str(d, "spec.selector.app");
                 if (!kind || !streq(kind, "Service") || !sel || !streq(sel, app))
                         continue;
@@ -308,6 +322,8 @@ static void put_pod(FILE *f, json *pod, const char *file, const char *name) {
 
 /* Members of O that KNOWN does not name, as "WHERE.KEY: not imported". */
 static void list_unknown(json *o, const char *where, const char *const *known, char ***skipped) {
+        if (!json_object_is_type(o, json_type_object))
+                return;
         json_object_object_foreach(o, key, val) {
                 (void) val;
                 bool found = false;
@@ -321,7 +337,7 @@ static void list_unknown(json *o, const char *where, const char *const *known, c
 
 static int check_pod(json *pod, const char *file, const char **ret_name, json **ret_ctr, char **ret_error) {
         const char *name = get_str(pod, "metadata.name");
-        json *ctrs = get(pod, "spec.containers");
+        json *ctrs = get_array(pod, "spec.containers");
         if (!name || !unit_name_is_valid(name))
                 return export_error(ret_error, -EINVAL, "%s: the Pod's metadata.name is no valid unit name",
                                     file);
@@ -333,7 +349,7 @@ static int check_pod(json *pod, const char *file, const char **ret_name, json **
                         file, name, ctrs ? json_object_array_length(ctrs) : 0,
                         get(pod, "spec.initContainers") ? " and init containers" : "");
         json *ctr = json_object_array_get_idx(ctrs, 0);
-        if (!get(ctr, "command"))
+        if (!get_array(ctr, "command"))
                 return export_error(
                         ret_error, -EINVAL,
                         "%s: the container of Pod %s has no command; import the image with svc tree "

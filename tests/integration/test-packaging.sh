@@ -85,6 +85,8 @@ test_completion_of_commands_and_options() {
         assert_eq "rm rollback " "$(complete_words "$SVC" tree r)" "svc tree r<TAB>"
         assert_eq "unpin upgrade " "$(complete_words "$SVC" tree u)" "svc tree u<TAB>"
         assert_eq "--rollback " "$(complete_words "$SVC" reload-units --r)" "svc reload-units --r<TAB>"
+        assert_eq "kube oci-bundle oci-image " "$(complete_words "$SVC" export web --to "")" "svc export web --to <TAB>"
+        assert_eq "--image " "$(complete_words "$SVC" import-kube pod.yaml --)" "svc import-kube pod.yaml --<TAB>"
 }
 
 test_completion_of_unit_and_tree_names_from_a_running_svcd() {
@@ -125,6 +127,7 @@ if [ -n "${SVC_DEB:-}" ]; then
                 [ -s "$r/usr/share/bash-completion/completions/svc" ] || fail "no bash completion in the package"
                 # svcd runs it for a unit with SystemCallFilter= and the other hardening keys.
                 [ -x "$r/usr/libexec/svc/svc-seccomp" ] || fail "no svc-seccomp in the package"
+                assert_contains "$("$r/usr/bin/svc" --root "$T/x" export --help)" "oci-bundle" "svc export --help"
                 [ -s "$r/usr/share/svc/examples/blog.unit" ] || fail "no example units in the package"
                 grep -qx "ExecStart=/usr/sbin/svcd" "$r/lib/systemd/system/svcd.service" ||
                         fail "svcd.service does not run /usr/sbin/svcd: $(cat "$r/lib/systemd/system/svcd.service")"
