@@ -278,6 +278,8 @@ CHECK_NORMAL_BUILD := demo logs sandbox packaging hostile-input
 # run beside it; one boot of its timing scenario checks it here (`BOX_BOOTS=5 tests/box/run.sh
 # build timing` measures).
 CHECK_JOBS ?= $(shell nproc)
+# Integration files run two at a time: their tests mostly wait for daemons (tests/integration/run.sh).
+CHECK_INTEGRATION_JOBS ?= 2
 check: test-deps
 	$(MAKE) -j$(CHECK_JOBS) O=build/asan SANITIZE=1 all unit-tests demo-artifacts
 	$(MAKE) -j$(CHECK_JOBS) O=build all demo-artifacts
@@ -285,7 +287,7 @@ check: test-deps
 	$(MAKE) -j$(CHECK_JOBS) fuzz-targets
 	tests/fuzz/run.sh runs=$(FUZZ_CHECK_RUNS) $(FUZZ_TARGETS)
 	BOX_BOOTS=1 BOX_JOBS=1 tests/box/run.sh build >build/box-check.log 2>&1 & box=$$!; \
-		tests/integration/run.sh build/asan; rc=$$?; \
+		INTEGRATION_JOBS=$(CHECK_INTEGRATION_JOBS) tests/integration/run.sh build/asan; rc=$$?; \
 		wait $$box; brc=$$?; cat build/box-check.log; [ $$rc = 0 ] && [ $$brc = 0 ]
 	for f in $(CHECK_NORMAL_BUILD); do tests/integration/run.sh build test-$$f || exit 1; done
 	$(MAKE) O=build check-deb

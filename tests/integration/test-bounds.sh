@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 94 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Inputs a service controls have a bound, or run outside the event loop (issue 12): a tree's
 # passwd size, the /dev/log datagram rate against a frozen log disk, names given to read-only
 # calls; and the kill of a cgroup without cgroup.kill.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 84 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Condition*=/Assert*= tested at start against the service's own tree and the host, and the
 # dependency kinds of systemd.unit(5): Conflicts=, PartOf=, BindsTo=, Requisite=, Upholds=,
 # PropagatesReloadTo=/ReloadPropagatedFrom=, OnFailure=, OnSuccess=, StopWhenUnneeded=.

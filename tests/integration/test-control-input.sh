@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 18 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Hostile input on the control socket: random bytes, broken handshakes and mutated D-Bus messages
 # (tests/helpers/control-fuzz.py, a fixed seed), and every method called with arguments no client
 # of ours sends. svcd answers each with an error or a closed connection, never crashes, keeps

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 185 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # svcd and svc: start, stop, restart, backoff, start limit, stop timeout, dependencies, notify,
 # enable, exit codes, reload-units, bad units, shutdown.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 235 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # The unit files Debian's server packages ship (contrib/unit-corpus.sh, cached by make
 # test-deps), services, timers and sockets, each loaded by `svc check` as it is: a table of package, unit,
 # loads, warnings and the first refusal, and the totals.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 117 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Real Debian daemons from their packages' own unit files (issue 15): each service is the
 # package's NAME.service, copied from the tree's /lib/systemd/system as it is, plus one drop-in
 # (NAME.service.d/svc.conf) naming the tree, the published ports and the shared paths; a real

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 30 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # The demo (make demo): what contrib/demo-setup.sh lays out and prints, run as a user would. The
 # services are Debian's nginx (bullseye), postfix and dovecot (trixie) and vsftpd (bookworm) from
 # their packages' own unit files, on the trees contrib/demo-releases.sh cached (make test-deps

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 30 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # The example units of units/examples/ (blog, mail, ftp: busybox httpd, a shell queue runner and
 # vsftpd on the small trees of contrib/demo-trees.sh, which test-net and the box also run):
 # svc check passes on their trees and fails without them. make demo runs real daemons instead

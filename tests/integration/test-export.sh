@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 85 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # svc export (issue 20): one unit, the same answer under svc and under another runtime. A small
 # HTTP service (busybox httpd on a slim tree made from the host's static busybox: no download,
 # under a second) runs under svcd, then as its exported OCI bundle under crun; both serve the same

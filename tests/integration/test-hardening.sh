@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 97 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # The hardening keys (issue 14), each from inside a real service: the forbidden call fails with
 # the errno systemd gives (or the process is killed by SIGSYS, SystemCallFilter='s default), the
 # allowed one works. tests/helpers/hardening-probe.c runs each probe in a child of its own.

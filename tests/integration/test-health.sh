@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 82 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Health probes (HealthCmd= and its kin) and notifications (OnFailure=, OnHealthChange=,
 # svcd.conf's defaults), from real services: an HTTP server in python that can answer 500 or hang,
 # exec probes in a tree of the test's own, TCP probes.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 28 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Input a service or an image controls, read by svc: an image config whose words hold newlines
 # and control characters (they must not become lines of the unit file svc tree import writes),
 # escape sequences a service logs or sets as its STATUS= (they must not reach the admin's

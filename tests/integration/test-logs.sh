@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 38 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Log capture: timestamps, rotation by size and count, no line lost under a flood, partial
 # lines, svc logs -n and -f.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 220 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Networking: PublishPort= and Outbound=, a routed veth pair per service and svcd's nftables table.
 # Every test builds its own world of network namespaces (net-lib.sh's topology, IPv4 only here;
 # test-net6.sh adds IPv6) and never touches the machine's network.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 210 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # IPv6 for services: PublishPort= and Outbound= over IPv6, in a world of network namespaces the
 # test makes (net-lib.sh's topology, with IPv6 beside IPv4).
 . "$(dirname "$0")/lib.sh"

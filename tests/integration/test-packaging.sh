@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 58 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # What a newcomer meets first: the manual pages (they render, svc(1) covers every command of
 # `svc --help`, svc.unit(5) every key of the key table), the bash completion (against a real
 # svcd), `svc --version`. With SVC_DEB=PACKAGE.deb (make check-deb), also the Debian package: its

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 37 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # The paths svcd touches on a service's behalf (StateDirectory=, LogsDirectory=, its log files) are
 # resolved under a directory fd without following a symlink the service could have planted, and
 # svc's own directories are out of reach of other host users (issue 12).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 185 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Who talks to svcd: a process of a service never controls svcd, whether it is alive, already
 # gone, or in an Accept=yes connection's sandbox; one service cannot make another ready through
 # its notify socket; held connections of the group svc never lock root out; a big directory in

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 120 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # svcd as PID 1 of a PID namespace (a container: unshare --pid --fork --mount-proc), without
 # qemu: the shutdown signals, reaping an orphan burst, the exit status that ends a container's
 # shutdown, the console lines, and that nothing of the host is mounted over, also when the

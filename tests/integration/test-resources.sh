@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 104 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Resources: one cgroup per service, limits, OOM reporting, usage in status, svc top, and two
 # svcds side by side. These machines are hybrid (v1 controllers + an empty cgroup2 mount): this
 # is the hybrid path; the box test runs the v2 one.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 110 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # The lifecycle keys of packaged units, from real services: RemainAfterExit=, ExecCondition=,
 # ExecStartPost=, ExecStopPost= and its environment, SuccessExitStatus=, Restart= values,
 # RestartPreventExitStatus=, RestartForceExitStatus=, UMask=, KillMode=, SendSIGKILL=,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 51 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Socket units (NAME.socket): svcd listens in its own network namespace (here one of the test's),
 # starts the paired service on the first connection and hands it the sockets (Accept=no), or
 # starts one instance of the template per connection (Accept=yes). The clients are python3 on

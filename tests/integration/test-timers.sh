@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 37 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Timers (NAME.timer): a monotonic timer starts its service, a Persistent= calendar timer missed
 # while svcd was stopped runs once at the next start, Debian's certbot.timer loads as shipped and
 # fires, `svc enable NAME.timer` arms it, a calendar systemd refuses is refused with file:line.

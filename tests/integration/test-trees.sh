@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 365 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # svc tree: Debian trees (from the cached debootstrap tree), upgrade and rollback under running
 # units, images imported file by file (OCI layout, docker save, root file system), hostile
 # archives refused with nothing written outside, slim trees, list, rm, check, and the page cache

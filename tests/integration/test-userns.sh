@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 87 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # User namespaces: root in a service is an unprivileged range of uids on the host, its own, kept;
 # the shared tree keeps its owners through idmapped mounts; PrivateUsers= and DynamicUser=.
 . "$(dirname "$0")/lib.sh"

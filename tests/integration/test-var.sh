@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# duration: 108 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # The path keys and the service's own /var, from inside real services (issue 14, "Paths"; issue
 # 15, a writable persistent /var): what a daemon writes under /var persists per service, while the
 # tree stays read-only and shared; ReadWritePaths=, ReadOnlyPaths=, InaccessiblePaths=,
