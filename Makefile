@@ -236,7 +236,7 @@ DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-d
 	clang clang-tidy clang-format cppcheck busybox-static curl iproute2 util-linux procps psmisc \
 	python3 systemd libelf-dev libseccomp-dev musl-tools libarchive-dev libjson-c-dev \
 	libmnl-dev libnftables-dev nftables libssl-dev dpkg-dev openssl qemu-system-x86 cpio xz-utils shellcheck \
-	crun podman catatonit nodejs npm libyaml-dev \
+	crun podman catatonit nodejs 'npm|npm' libyaml-dev \
 	$(DEBOOTSTRAP_TRIXIE)
 # The demo's trixie tree: Debian 12's debootstrap before +deb12u2 pulls usr-is-merged, which
 # trixie dropped (#1091649), and its keyring before +deb12u2 has no trixie keys: upgraded if older.

@@ -1,10 +1,18 @@
 #!/bin/sh
 # Installs the Debian packages given as arguments that are not installed yet (idempotent and
 # quick when everything is there). PACKAGE>=VERSION also upgrades an older installed version.
+# PACKAGE|COMMAND is needed only when COMMAND is not on PATH already: NodeSource's nodejs, which
+# many Debian machines carry, bundles npm and conflicts with Debian's npm package.
 # Run as root on Debian 12.
 set -eu
 missing=""
 for a in "$@"; do
+        case $a in
+        *"|"*)
+                command -v "${a#*|}" >/dev/null 2>&1 && continue
+                a=${a%%|*}
+                ;;
+        esac
         p=${a%%>=*}
         if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
                 missing="$missing $p"
