@@ -104,7 +104,7 @@ sed -i -e 's/^anonymous_enable=.*/anonymous_enable=YES/' "$vm/etc/vsftpd.conf"
 printf 'no_anon_password=YES\nanon_root=/srv/ftp\npasv_min_port=40000\npasv_max_port=40009\n' >>"$vm/etc/vsftpd.conf"
 chroot "$vm" useradd -m -s /bin/sh alice
 printf 'Subject: queued in blog-vm\n\nthe mail queued in the VM\n' |
-        chroot "$vm" /usr/sbin/sendmail -f root alice 2>/dev/null
+        chroot "$vm" /usr/sbin/sendmail -f root alice@localhost 2>/dev/null
 [ -n "$(find "$vm/var/spool/postfix/maildrop" -type f)" ] || {
         echo "test-migrate-images: the mail was not queued in postfix's maildrop" >&2
         exit 1

@@ -30,7 +30,9 @@ static void usage(FILE *f) {
                    "                                     validate unit files (and their programs in their "
                    "trees)\n"
                    "  tree COMMAND ...                   library trees: create, import, slim, upgrade,\n"
-                   "                                     rollback, list, rm, check (svc tree --help)\n\n"
+                   "                                     rollback, list, rm, check (svc tree --help)\n"
+                   "  migrate IMAGE [--name PREFIX] [--only UNIT]... [--dry-run]\n"
+                   "                                     a VM's disk into a tree, units and their data\n\n"
                    "Options:\n"
                    "  --root DIR                         rebase every path (default $SVC_ROOT or /)\n"
                    "  -h, --help                         this help\n"
@@ -173,7 +175,7 @@ int main(int argc, char **argv) {
                 return cmd_logs(root, argc - i, argv + i);
         if (streq(cmd, "run"))
                 return client_run(root, argc - i, argv + i);
-        if (streq(cmd, "tree"))
+        if (streq(cmd, "tree") || streq(cmd, "migrate"))
                 return run_helper("svc-tree", root, argc - i, argv + i);
         if (streq(cmd, "help")) {
                 usage(stdout);

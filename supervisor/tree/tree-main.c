@@ -64,7 +64,7 @@ static const struct {
         { "slim", tree_cmd_slim },         { "upgrade", tree_cmd_upgrade },
         { "rollback", tree_cmd_rollback }, { "list", tree_cmd_list },
         { "ls", tree_cmd_list },           { "rm", tree_cmd_rm },
-        { "check", tree_cmd_check },
+        { "check", tree_cmd_check },       { "migrate", tree_cmd_migrate },
 };
 
 static int ctx_open(struct tree_ctx *ctx, const char *root) {

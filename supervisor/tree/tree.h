@@ -228,3 +228,5 @@ int tree_cmd_rollback(struct tree_ctx *ctx, int argc, char **argv);
 int tree_cmd_list(struct tree_ctx *ctx, int argc, char **argv);
 int tree_cmd_rm(struct tree_ctx *ctx, int argc, char **argv);
 int tree_cmd_check(struct tree_ctx *ctx, int argc, char **argv);
+/* svc migrate: tree-migrate.c */
+int tree_cmd_migrate(struct tree_ctx *ctx, int argc, char **argv);

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# svc migrate (issue 18): VM disks into a tree, units and their data, read-only on the image.
+# The images are the cached ones of contrib/test-migrate-images.sh (make test-deps): blog-vm.qcow2
+# (GPT, LVM, ext4 root and /srv, a /boot partition; nginx, postfix and vsftpd enabled, with a page,
+# a queued mail and an ftp file), MBR ext4 and xfs roots of bullseye, and bad disks. Nothing the
+# test migrates touches the cache: each test's root is its own.
+. "$(dirname "$0")/lib.sh"
+
+IMAGES=${SVC_MIGRATE_IMAGES:-/var/cache/svc/migrate}/v1
+
+images() {
+        [ -s "$IMAGES/blog-vm.qcow2" ] ||
+                fail "the cached images $IMAGES are missing: contrib/test-migrate-images.sh builds them (make test-deps runs it)"
+}
+
+logof() { cat "$T/var/log/svc/$1/current" 2>/dev/null; }
+
+# nothing_left: no scratch directory, mount, loop device or qemu-storage-daemon of svc migrate.
+nothing_left() {
+        local what=$1
+        [ -z "$(ls -d "$T"/run/svc-migrate.* 2>/dev/null)" ] || fail "$what: a scratch directory is left: $(ls -d "$T"/run/svc-migrate.*)"
+        if grep -q svc-migrate /proc/self/mountinfo; then fail "$what: a mount is left: $(grep svc-migrate /proc/self/mountinfo)"; fi
+        if losetup -a | grep -q svc-migrate; then fail "$what: a loop device is left: $(losetup -a | grep svc-migrate)"; fi
+        local p
+        for p in $(cat "$CG/cgroup.procs"); do
+                [ "$p" = $BASHPID ] && continue
+                if tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -q '^qemu-storage-daemon'; then
+                        fail "$what: qemu-storage-daemon (pid $p) is left"
+                fi
+        done
+}
+
+# write_locked FILE: a process holds QEMU's lock of write permission (byte 101) on FILE.
+write_locked() {
+        awk -v ino=":$(stat -c %i "$1")" '$2 == "OFDLCK" && substr($6, length($6) - length(ino) + 1) == ino &&
+                $7 <= 101 && ($8 == "EOF" || $8 >= 101) { found = 1 } END { exit !found }' /proc/locks
+}
+
+# nothing_made NAME: no tree, unit or data of prefix NAME.
+nothing_made() {
+        local what=$1 name=$2
+        [ -z "$(ls -A "$T/var/lib/svc/trees" 2>/dev/null)" ] || fail "$what: trees were made: $(ls -A "$T/var/lib/svc/trees")"
+        [ -z "$(ls -A "$T/etc/svc/units" 2>/dev/null)" ] || fail "$what: units were made: $(ls -A "$T/etc/svc/units")"
+        [ -z "$(find "$T/var/lib/svc/var" "$T/var/lib/svc/volumes" -maxdepth 1 -name "$name*" 2>/dev/null)" ] ||
+                fail "$what: data was made"
+        nothing_left "$what"
+}
+
+# The VM becomes three services on one tree, which answer with the VM's data: nginx its page
+# (PublishPort=80 from its sites-enabled), vsftpd the file of the VM's /srv (a logical volume of
+# its own, from its fstab; ports from vsftpd.conf), postfix delivers the mail queued in the VM to
+# alice's mailbox. The image is unchanged; the VM's own files are left out of the tree.
+test_migrate_blog_vm_and_its_services_answer() {
+        images
+        local sum out start
+        sum=$(sha256sum <"$IMAGES/blog-vm.qcow2")
+        start=$SECONDS
+        out=$(svc migrate "$IMAGES/blog-vm.qcow2" 2>&1) || fail "svc migrate failed: $out"
+        echo "    migrate took $((SECONDS - start)) s: ${out##*Migrated }" >&2
+        assert_contains "$out" "service blog-vm-nginx (nginx.service in the VM" "the plan"
+        assert_contains "$out" "ports: 80:80" "nginx's port in the plan"
+        assert_contains "$out" "ports: 21:21, 40000-40009:40000-40009" "vsftpd's ports in the plan"
+        assert_contains "$out" "postfix listens on loopback only (inet_interfaces = loopback-only in /etc/postfix/main.cf): no port published" "postfix's note"
+        assert_contains "$out" "left out: networking.service (the VM's network; svc gives each service its own)" "plumbing"
+        nothing_left "after the migration"
+        assert_eq "$sum" "$(sha256sum <"$IMAGES/blog-vm.qcow2")" "the image's sha256"
+        assert_contains "$(svc tree list)" "migrated from blog-vm.qcow2, Debian 12" "svc tree list"
+
+        local tree=$T/var/lib/svc/trees/blog-vm f
+        for f in etc/fstab etc/hostname boot/vmlinuz-6.1.0-amd64 etc/network/interfaces var/www/html/index.html; do
+                [ ! -e "$tree/$f" ] || fail "the tree has the VM's /$f"
+        done
+        [ -z "$(ls "$tree"/etc/ssh/ssh_host_* 2>/dev/null)" ] || fail "the tree has the VM's ssh host keys"
+        [ -f "$tree/etc/machine-id" ] && [ ! -s "$tree/etc/machine-id" ] || fail "the tree's machine-id is not empty"
+
+        NS=svct-${T##*.}
+        netns_add "$NS"
+        # shellcheck disable=SC2034 # read by start_svcd (lib.sh)
+        SVCD_NETNS=$NS
+        start_svcd
+        local u
+        for u in blog-vm-nginx blog-vm-vsftpd blog-vm-postfix@-; do
+                svc start "$u" || fail "svc start $u: $(svc status "$u" 2>&1) $(logof "$u" | tail -n 20)"
+        done
+        out=$(nsenter --net="/run/netns/$NS" curl -sS --max-time 5 http://127.0.0.1:80/) || fail "GET / failed: $(logof blog-vm-nginx)"
+        assert_eq "<html><body>the blog-vm page, migrated</body></html>" "$out" "the VM's page"
+        out=$(nsenter --net="/run/netns/$NS" curl -sS --max-time 5 ftp://127.0.0.1:21/hello.txt) || fail "the ftp download failed: $(logof blog-vm-vsftpd | tail)"
+        assert_eq "the ftp file of blog-vm" "$out" "the VM's ftp file"
+        wait_until 15 svc exec blog-vm-postfix@- grep -q "the mail queued in the VM" /var/mail/alice ||
+                fail "the queued mail was not delivered: $(logof blog-vm-postfix@- | tail -n 20)"
+        assert_contains "$(svc exec blog-vm-postfix@- cat /var/mail/alice)" "Subject: queued in blog-vm" "alice's mailbox"
+}
+
+# MBR with an ext4 root, and with an xfs root: bullseye minbase, which enables no service.
+test_migrate_mbr_ext4_and_xfs_roots() {
+        images
+        local img out
+        for img in mbr-ext4 xfs; do
+                out=$(svc migrate "$IMAGES/$img.raw" 2>&1) || fail "svc migrate $img.raw failed: $out"
+                assert_contains "$out" "no service to migrate" "the plan of $img.raw"
+                assert_contains "$(svc tree list)" "migrated from $img.raw, Debian 11" "svc tree list"
+                assert_eq 11 "$(cut -d. -f1 "$T/var/lib/svc/trees/$img/etc/debian_version")" "the tree's Debian release"
+                nothing_left "after $img.raw"
+        done
+        out=$(svc run --tree xfs cat /etc/debian_version) || fail "svc run on the xfs tree failed: $out"
+        assert_eq 11 "${out%%.*}" "svc run on the migrated tree"
+}
+
+# --dry-run prints the plan and makes nothing; --only keeps one service.
+test_migrate_dry_run_and_only() {
+        images
+        local out
+        out=$(svc migrate --dry-run --only nginx --name blog "$IMAGES/blog-vm.qcow2" 2>&1) || fail "svc migrate --dry-run failed: $out"
+        assert_contains "$out" "service blog-nginx (nginx.service in the VM" "the plan"
+        assert_not_contains "$out" "vsftpd" "the plan with --only nginx"
+        nothing_made "--dry-run" blog
+}
+
+# Bad images are refused with a sentence, and nothing is left behind.
+test_migrate_refuses_bad_images() {
+        images
+        local out
+        out=$(svc migrate "$T/absent.qcow2" 2>&1) && fail "a missing image was accepted"
+        assert_contains "$out" "svc migrate: cannot read $T/absent.qcow2: No such file or directory" "a missing image"
+        nothing_made "a missing image" absent
+        out=$(svc migrate "$IMAGES/luks.raw" 2>&1) && fail "a LUKS disk was accepted"
+        assert_contains "$out" "luks.raw: partition 1 is encrypted (LUKS); svc migrate reads disks without their keys" "a LUKS disk"
+        nothing_made "a LUKS disk" luks
+        out=$(svc migrate "$IMAGES/noroot.raw" 2>&1) && fail "a disk without a root was accepted"
+        assert_contains "$out" "noroot.raw holds no Linux root file system (no /etc/os-release on any ext4, xfs or btrfs file system): it has partition 1 (ext4)" "a disk without a root"
+        nothing_made "a disk without a root" noroot
+        out=$(svc migrate "$IMAGES/arm64.raw" 2>&1) && fail "an AArch64 system was accepted"
+        assert_contains "$out" "arm64.raw is Debian 11 for AArch64 (its /sbin/init), and this machine runs x86-64 programs" "another CPU"
+        nothing_made "another CPU" arm64
+        # A disk in use: a VM (stopped before its first instruction) has it open for writing.
+        cp "$IMAGES/noroot.raw" "$T/in-use.raw"
+        chmod 644 "$T/in-use.raw"
+        qemu-system-x86_64 -nodefaults -display none -S -accel tcg -m 64 \
+                -drive "file=$T/in-use.raw,format=raw,if=virtio" 2>"$T/vm.log" &
+        local vm=$!
+        echo "$vm" >>"$T/.pids"
+        wait_until 10 write_locked "$T/in-use.raw" || fail "the VM did not lock its disk"
+        out=$(svc migrate "$T/in-use.raw" 2>&1) && fail "an image in use was accepted"
+        kill "$vm"
+        wait "$vm" 2>/dev/null
+        assert_contains "$out" "in-use.raw is in use: another program (a running VM?) holds its lock" "an image in use"
+        nothing_made "an image in use" in-use
+}
+
+# SIGTERM while the tree is copied: svc migrate stops, removes what it made, and leaves nothing.
+test_migrate_interrupted_leaves_nothing() {
+        images
+        # svc itself, not the shell function around it: the signal goes to svc migrate.
+        "$SVC" --root "$T" migrate "$IMAGES/blog-vm.qcow2" >"$T/migrate.log" 2>&1 &
+        local pid=$!
+        wait_until 20 test -d "$T/var/lib/svc/trees/.blog-vm/1.new/usr" || fail "the copy did not start: $(cat "$T/migrate.log")"
+        kill -TERM "$pid"
+        local rc=0
+        wait "$pid" || rc=$?
+        assert_eq 1 "$rc" "svc migrate's exit status"
+        assert_contains "$(cat "$T/migrate.log")" "svc migrate: interrupted: nothing was kept" "its last words"
+        nothing_made "an interrupted migration" blog-vm
+}
+
+run_tests "$@"
