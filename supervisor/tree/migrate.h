@@ -48,7 +48,8 @@ struct migrate {
         volatile int *interrupted; /* SIGINT or SIGTERM arrived */
 
         char *work; /* the private scratch directory: disk (the FUSE file), root/ */
-        char *disk; /* work/disk: the image's raw bytes */
+        char *disk; /* the image's raw bytes: work/disk (qemu-storage-daemon's export), or a raw image */
+        bool exported; /* m->disk is the export */
         int disk_fd;
         char *format; /* qemu-img's: qcow2, raw, vmdk */
         uint64_t virtual_size, image_size;

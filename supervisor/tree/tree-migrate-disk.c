@@ -186,10 +186,23 @@ static int export_image(struct migrate *m) {
         return 0;
 }
 
+/* A raw image is its own bytes: loop devices read the file itself, opened read-only, without
+ * qemu-storage-daemon and FUSE in between (twice as fast to copy from). */
+static int open_raw(struct migrate *m) {
+        m->disk = strdup(m->image);
+        if (!m->disk)
+                return -ENOMEM;
+        m->disk_fd = open(m->image, O_RDONLY | O_CLOEXEC);
+        return m->disk_fd < 0 ? mig_error("cannot read %s: %m", m->image), -errno : 0;
+}
+
 int mig_disk_open(struct migrate *m) {
         int r = image_info(m);
         if (r < 0)
                 return r;
+        if (streq(m->format, "raw"))
+                return open_raw(m);
+        m->exported = true;
         m->disk = path_join(m->work, "disk");
         if (!m->disk)
                 return -ENOMEM;
@@ -622,7 +635,7 @@ void mig_disk_close(struct migrate *m) {
                         ;
                 m->qsd = 0;
         }
-        if (m->disk) {
+        if (m->exported) {
                 (void) umount2(m->disk, MNT_DETACH); /* gone with qemu-storage-daemon, unless it hung */
                 (void) unlink(m->disk);
         }

@@ -8,9 +8,13 @@
 
 IMAGES=${SVC_MIGRATE_IMAGES:-/var/cache/svc/migrate}/v1
 
+# images: the cached images, and svc's storage (trees, the services' /var, volumes) in memory,
+# where a migration writes its hundreds of MB in half the time it takes on this VM's shared disk.
 images() {
         [ -s "$IMAGES/blog-vm.qcow2" ] ||
                 fail "the cached images $IMAGES are missing: contrib/test-migrate-images.sh builds them (make test-deps runs it)"
+        mkdir -p "$T/var/lib/svc"
+        mount -t tmpfs -o size=2g,mode=0700 svct-migrate "$T/var/lib/svc" || fail "tmpfs for svc's storage"
 }
 
 logof() { cat "$T/var/log/svc/$1/current" 2>/dev/null; }
