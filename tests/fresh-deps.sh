@@ -18,7 +18,8 @@ base=$(mktemp -d /var/tmp/svc-fresh-deps.XXXXXX)
 trap 'rm -rf "$base"' EXIT
 # Not even the cache's parent exists: the scripts make what they need.
 export SVC_DEBS=$base/cache/debs SVC_TEST_TREES=$base/cache/test-trees SVC_BOX_CACHE=$base/cache/box \
-        SVC_UNIT_CORPUS=$base/cache/unit-corpus SVC_DEMO_TREES=$base/cache/demo-trees
+        SVC_UNIT_CORPUS=$base/cache/unit-corpus SVC_DEMO_TREES=$base/cache/demo-trees \
+        SVC_MIGRATE_IMAGES=$base/cache/migrate
 
 passed=0 failed=0
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
@@ -105,6 +106,12 @@ step fetch-kernel sh "$here/contrib/box/fetch-kernel.sh"
 has "fetch-kernel leaves a kernel" "$SVC_BOX_CACHE/current/vmlinuz"
 has "fetch-kernel leaves the overlay module" "$SVC_BOX_CACHE/current/modules/lib/modules/$(readlink "$SVC_BOX_CACHE/current")/kernel/fs/overlayfs/overlay.ko"
 
+# svc migrate's VM disks, from the daemons' tree, the bullseye tarball and the kernel above.
+step test-migrate-images sh "$here/contrib/test-migrate-images.sh"
+for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw luks.raw noroot.raw arm64.raw; do
+        has "test-migrate-images leaves $f" "$SVC_MIGRATE_IMAGES/v1/$f"
+done
+
 step unit-corpus sh "$here/contrib/unit-corpus.sh"
 has "unit-corpus leaves its manifest" "$SVC_UNIT_CORPUS/MANIFEST"
 has "unit-corpus leaves nginx.service" "$SVC_UNIT_CORPUS/nginx-common/nginx.service"
@@ -116,6 +123,7 @@ step test-daemon-tree-again sh "$here/contrib/test-daemon-tree.sh" "$build"
 step demo-releases-again sh "$here/contrib/demo-releases.sh" "$build"
 step fetch-kernel-again sh "$here/contrib/box/fetch-kernel.sh"
 step unit-corpus-again sh "$here/contrib/unit-corpus.sh"
+step test-migrate-images-again sh "$here/contrib/test-migrate-images.sh"
 
 echo "fresh-deps: $passed passed, $failed failed"
 [ "$failed" = 0 ]
