@@ -27,7 +27,9 @@ static void usage(FILE *f) {
                 "  rollback NAME [--no-restart]   back to the previous generation\n"
                 "  list [--json]                  origin, generation, last upgrade, size, units\n"
                 "  rm NAME                        remove a tree no unit uses\n"
-                "  check NAME PROGRAM...          the library check of PROGRAM in the tree\n\n"
+                "  check NAME PROGRAM...          the library check of PROGRAM in the tree\n"
+                "svc migrate IMAGE [--name PREFIX] [--only UNIT]... [--dry-run]\n"
+                "                                 a VM's disk into a tree, units and their data\n\n"
                 "Exit codes: 0 ok, 1 failed, 2 usage.\n");
 }
 
