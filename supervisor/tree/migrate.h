@@ -27,6 +27,8 @@ struct mig_volume {
         char *lvm_path; /* "/dev/vmvg/root", "/dev/mapper/vmvg-root" as fstab may name it */
         uint64_t offset, size; /* bytes, in the raw disk */
         char *fstype, *uuid, *label; /* blkid's TYPE, UUID, LABEL; NULL when it found none */
+        char *vm_path; /* where the VM mounts it ("/", "/srv"), when svc migrate reads it */
+        bool mounted;
 };
 
 struct mig_service {

@@ -496,7 +496,7 @@ static const char *mount_options(const char *type) {
 }
 
 /* Mounts volume V read-only on the directory open at TARGET_FD (host path PATH). */
-static int mount_volume(struct migrate *m, const struct mig_volume *v, int target_fd, const char *path) {
+static int mount_volume(struct migrate *m, struct mig_volume *v, int target_fd, const char *path) {
         char dev[32], proc[64];
         _cleanup_close_ int loop = loop_attach(m, v->offset, v->size, dev);
         if (loop < 0)
@@ -505,6 +505,7 @@ static int mount_volume(struct migrate *m, const struct mig_volume *v, int targe
         if (mount(dev, proc, v->fstype, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                   mount_options(v->fstype)) < 0)
                 return mig_error("cannot mount %s (%s): %m", v->what, v->fstype), -errno;
+        v->mounted = true;
         return strv_extend(&m->mounts, path);
 }
 
@@ -537,13 +538,16 @@ static int find_root(struct migrate *m) {
         for (size_t i = 0; i < m->n_vols; i++) {
                 if (!linux_fs(m->vols[i].fstype) || m->vols[i].size == 0)
                         continue;
-                int r = mount_volume(m, &m->vols[i], dir, m->root);
+                free(m->vols[i].vm_path);
+                m->vols[i].vm_path = strdup("/");
+                int r = m->vols[i].vm_path ? mount_volume(m, &m->vols[i], dir, m->root) : -ENOMEM;
                 if (r < 0)
                         return r;
                 m->root_fd = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (m->root_fd >= 0 && has_os_release(m->root_fd))
                         return 0;
                 m->root_fd = safe_close(m->root_fd);
+                m->vols[i].mounted = false;
                 umount_last(m);
         }
         _cleanup_strv_free_ char **found = NULL;
@@ -562,9 +566,9 @@ static int find_root(struct migrate *m) {
 
 /* ---- the VM's fstab: /var, /srv and /home on file systems of their own ------------------------- */
 
-static const struct mig_volume *volume_of(const struct migrate *m, const char *spec) {
+static struct mig_volume *volume_of(struct migrate *m, const char *spec) {
         for (size_t i = 0; i < m->n_vols; i++) {
-                const struct mig_volume *v = &m->vols[i];
+                struct mig_volume *v = &m->vols[i];
                 const char *u = mig_prefix(spec, "UUID=") ?: mig_prefix(spec, "/dev/disk/by-uuid/");
                 const char *l = mig_prefix(spec, "LABEL=") ?: mig_prefix(spec, "/dev/disk/by-label/");
                 if ((u && v->uuid && strcasecmp(u, v->uuid) == 0) || (l && v->label && streq(l, v->label)) ||
@@ -583,7 +587,7 @@ static const struct mig_volume *volume_of(const struct migrate *m, const char *s
 }
 
 static int mount_fstab_entry(struct migrate *m, const char *spec, const char *dir) {
-        const struct mig_volume *v = volume_of(m, spec);
+        struct mig_volume *v = volume_of(m, spec);
         if (!v || !linux_fs(v->fstype))
                 return mig_note(&m->left_out,
                                 "%s (%s in the VM's fstab) is on no file system of the image that svc "
@@ -593,7 +597,9 @@ static int mount_fstab_entry(struct migrate *m, const char *spec, const char *di
         _cleanup_free_ char *path = path_join(m->root, dir + 1);
         if (fd < 0 || !path)
                 return mig_note(&m->left_out, "%s (from the VM's fstab) has no mount point in its root", dir);
-        return mount_volume(m, v, fd, path);
+        free(v->vm_path);
+        v->vm_path = strdup(dir);
+        return v->vm_path ? mount_volume(m, v, fd, path) : -ENOMEM;
 }
 
 static int mount_fstab(struct migrate *m) {

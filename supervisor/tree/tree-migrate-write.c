@@ -35,6 +35,11 @@ static const char *const left_out[] = {
         "etc/systemd/network/",
         "etc/NetworkManager/system-connections/",
         "etc/ssh/ssh_host_*",
+        /* scratch of the VM, and its users' homes (root's shell history, keys): no service's */
+        "tmp/",
+        "var/tmp/",
+        "root/",
+        "home/",
 };
 
 static int empty_dir(int dir_fd, const char *prefix) {

@@ -202,10 +202,13 @@ static void print_plan(const struct migrate *m) {
         printf("Plan for %s (%s, a %s disk, %s in its file):\n", m->image, m->format,
                format_bytes(vsize, sizeof(vsize), m->virtual_size),
                format_bytes(isize, sizeof(isize), m->image_size));
-        for (size_t i = 0; i < m->n_vols; i++)
-                printf("  %s: %s\n", m->vols[i].what, m->vols[i].fstype ?: "nothing recognized");
+        for (size_t i = 0; i < m->n_vols; i++) {
+                const struct mig_volume *v = &m->vols[i];
+                printf("  %s: %s%s%s\n", v->what, v->fstype ?: "nothing recognized",
+                       v->mounted ? ", the VM's " : "", v->mounted ? v->vm_path : "");
+        }
         printf("  tree %s: the VM's root (%s, %s), without its kernel, /boot, fstab, hostname, machine-id, "
-               "network configuration and ssh host keys, and without the services' data\n",
+               "network configuration, ssh host keys, homes and scratch, and without the services' data\n",
                m->prefix, m->os, m->arch);
         for (size_t i = 0; i < m->n_svcs; i++) {
                 const struct mig_service *s = &m->svcs[i];
@@ -370,6 +373,7 @@ static void migrate_done(struct migrate *m) {
                 free(m->vols[i].fstype);
                 free(m->vols[i].uuid);
                 free(m->vols[i].label);
+                free(m->vols[i].vm_path);
         }
         free(m->vols);
         for (size_t i = 0; i < m->n_svcs; i++) {

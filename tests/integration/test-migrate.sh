@@ -62,6 +62,7 @@ test_migrate_blog_vm_and_its_services_answer() {
         out=$(svc migrate "$IMAGES/blog-vm.qcow2" 2>&1) || fail "svc migrate failed: $out"
         echo "    migrate took $((SECONDS - start)) s: ${out##*Migrated }" >&2
         assert_contains "$out" "service blog-vm-nginx (nginx.service in the VM" "the plan"
+        assert_contains "$out" "logical volume vmvg/srv: ext4, the VM's /srv" "the VM's /srv, from its fstab, in the plan"
         assert_contains "$out" "ports: 80:80" "nginx's port in the plan"
         assert_contains "$out" "ports: 21:21, 40000-40009:40000-40009" "vsftpd's ports in the plan"
         assert_contains "$out" "postfix listens on loopback only (inet_interfaces = loopback-only in /etc/postfix/main.cf): no port published" "postfix's note"
@@ -71,7 +72,8 @@ test_migrate_blog_vm_and_its_services_answer() {
         assert_contains "$(svc tree list)" "migrated from blog-vm.qcow2, Debian 12" "svc tree list"
 
         local tree=$T/var/lib/svc/trees/blog-vm f
-        for f in etc/fstab etc/hostname boot/vmlinuz-6.1.0-amd64 etc/network/interfaces var/www/html/index.html; do
+        for f in etc/fstab etc/hostname boot/vmlinuz-6.1.0-amd64 etc/network/interfaces var/www/html/index.html \
+                home/alice srv/ftp/hello.txt; do
                 [ ! -e "$tree/$f" ] || fail "the tree has the VM's /$f"
         done
         [ -z "$(ls "$tree"/etc/ssh/ssh_host_* 2>/dev/null)" ] || fail "the tree has the VM's ssh host keys"
