@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -128,10 +129,13 @@ int mig_copy_from_vm(struct migrate *m, const char *path, const char *dst) {
                 return -EINTR;
         if (r == 0)
                 return 0;
-        size_t n = err ? strlen(err) : 0;
-        while (n > 0 && err[n - 1] == '\n')
-                err[--n] = '\0';
-        mig_error("copying the VM's %s failed: %s", path, n > 0 ? err : r < 0 ? strerror(-r) : "cp failed");
+        /* cp's first complaint: a full disk makes it say so once per file */
+        if (err)
+                err[strcspn(err, "\n")] = '\0';
+        mig_error("copying the VM's %s failed: %s", path,
+                  !isempty(err) ? err
+                  : r < 0       ? strerror(-r)
+                                : "cp failed");
         return -EIO;
 }
 
@@ -244,6 +248,27 @@ static int names_free(const struct migrate *m) {
         return 0;
 }
 
+/* Refuses before copying when the trees' file system has less room than the VM's file systems
+ * use (cp would otherwise fail on every file after the first). */
+static int room_enough(const struct migrate *m) {
+        uint64_t used = 0;
+        STRV_FOREACH (p, m->mounts) {
+                struct statvfs sv;
+                if (statvfs(*p, &sv) == 0)
+                        used += (uint64_t) (sv.f_blocks - sv.f_bfree) * sv.f_frsize;
+        }
+        struct statvfs free_sv;
+        if (fstatvfs(m->ctx->trees_fd, &free_sv) < 0)
+                return 0;
+        uint64_t avail = (uint64_t) free_sv.f_bavail * free_sv.f_frsize;
+        if (avail >= used)
+                return 0;
+        char u[32], a[32];
+        mig_error("%s has %s free and the VM's file systems use %s: No space left on device",
+                  m->ctx->trees_dir, format_bytes(a, sizeof(a), avail), format_bytes(u, sizeof(u), used));
+        return -ENOSPC;
+}
+
 static void json_putp(struct json_object **o) {
         json_object_put(*o);
 }
@@ -299,6 +324,8 @@ static void print_done(const struct migrate *m, uint64_t start) {
 static int execute(struct migrate *m) {
         uint64_t start = now_usec(CLOCK_MONOTONIC);
         int r = names_free(m);
+        if (r >= 0)
+                r = room_enough(m);
         if (r < 0)
                 return r;
         struct tree_new t;

@@ -153,6 +153,20 @@ test_migrate_refuses_bad_images() {
         nothing_made "an image in use" in-use
 }
 
+# A disk too small for the VM's files: refused before the copy, nothing kept.
+test_migrate_full_disk_keeps_nothing() {
+        images
+        local full=$T/full out
+        mkdir -p "$full/var/lib/svc"
+        mount -t tmpfs -o size=16m,mode=0700 svct-full "$full/var/lib/svc" || fail "a small tmpfs"
+        out=$("$SVC" --root "$full" migrate "$IMAGES/mbr-ext4.raw" 2>&1) && fail "a migration onto a full disk succeeded"
+        assert_contains "$out" "$full/var/lib/svc/trees has 16M free and the VM's file systems use" "the sentence"
+        assert_contains "$out" "No space left on device" "the sentence"
+        [ -z "$(ls -A "$full/var/lib/svc/trees")" ] || fail "a tree is left: $(ls -A "$full/var/lib/svc/trees")"
+        [ -z "$(ls -d "$full"/run/svc-migrate.* 2>/dev/null)" ] || fail "a scratch directory is left"
+        nothing_left "a full disk"
+}
+
 # SIGTERM while the tree is copied: svc migrate stops, removes what it made, and leaves nothing.
 test_migrate_interrupted_leaves_nothing() {
         images
