@@ -120,6 +120,12 @@ int mig_vm_data(struct migrate *m, struct mig_service *s);
 /* S's PublishPort= from its configuration (nginx, vsftpd, postfix), else a note. */
 int mig_vm_ports(struct migrate *m, struct mig_service *s);
 
+/* ---- tree-migrate-share.c ---------------------------------------------------------------------- */
+
+/* Files of the new tree at PATH equal to those of trees migrated before become hardlinks of
+ * theirs (hardlink(1)); says how much was saved. A failure of hardlink is said, not returned. */
+int mig_share_files(struct migrate *m, const char *path);
+
 /* ---- tree-migrate-write.c ---------------------------------------------------------------------- */
 
 /* Removes from the new tree at TREE_FD what is the VM's own (kernel, boot, identity, network)

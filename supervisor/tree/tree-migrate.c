@@ -337,6 +337,8 @@ static int execute(struct migrate *m) {
                 r = mig_vm_strip_tree(m, t.fd);
         if (r >= 0)
                 r = mig_vm_write_services(m, m->prefix);
+        if (r >= 0)
+                r = mig_share_files(m, t.path);
         if (r >= 0 && interrupted)
                 r = -EINTR;
         if (r >= 0)

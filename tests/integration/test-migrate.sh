@@ -97,7 +97,8 @@ test_migrate_blog_vm_and_its_services_answer() {
         assert_contains "$(svc exec blog-vm-postfix@- cat /var/mail/alice)" "Subject: queued in blog-vm" "alice's mailbox"
 }
 
-# MBR with an ext4 root, and with an xfs root: bullseye minbase, which enables no service.
+# MBR with an ext4 root, and with an xfs root: bullseye minbase, which enables no service; the
+# second shares the files of the first.
 test_migrate_mbr_ext4_and_xfs_roots() {
         images
         local img out
@@ -108,6 +109,12 @@ test_migrate_mbr_ext4_and_xfs_roots() {
                 assert_eq 11 "$(cut -d. -f1 "$T/var/lib/svc/trees/$img/etc/debian_version")" "the tree's Debian release"
                 nothing_left "after $img.raw"
         done
+        # The same release twice: the second tree's files equal to the first's are hardlinks of them.
+        assert_contains "$out" "Sharing the files equal to those of 1 tree migrated before" "the second migration"
+        local both one
+        both=$(du -sm "$T/var/lib/svc/trees" | cut -f1)
+        one=$(du -sm "$T/var/lib/svc/trees/.mbr-ext4" | cut -f1)
+        [ "$both" -lt $((one * 3 / 2)) ] || fail "the two trees take $both MB on disk, one alone $one MB"
         out=$(svc run --tree xfs cat /etc/debian_version) || fail "svc run on the xfs tree failed: $out"
         assert_eq 11 "${out%%.*}" "svc run on the migrated tree"
 }
