@@ -66,12 +66,15 @@ int mig_share_files(struct migrate *m, const char *path) {
         if (r < 0 || !others)
                 return r;
         _cleanup_strv_free_ char **argv = NULL;
-        if (strv_extend(&argv, "hardlink") < 0 || strv_extend(&argv, "--respect-xattrs") < 0 ||
-            strv_extend(&argv, path) < 0)
+        if (strv_extend(&argv, "hardlink") < 0 || strv_extend(&argv, "--respect-xattrs") < 0)
                 return -ENOMEM;
+        /* The new tree last: of equal files with as many links, hardlink keeps the first found, so
+         * the trees in use keep their inodes and only the new one's files are replaced. */
         STRV_FOREACH (o, others)
                 if (strv_extend(&argv, *o) < 0)
                         return -ENOMEM;
+        if (strv_extend(&argv, path) < 0)
+                return -ENOMEM;
         printf("Sharing the files equal to those of %zu tree%s migrated before...\n", strv_length(others),
                strv_length(others) == 1 ? "" : "s");
         fflush(stdout);

@@ -101,13 +101,14 @@ test_migrate_blog_vm_and_its_services_answer() {
 # second shares the files of the first.
 test_migrate_mbr_ext4_and_xfs_roots() {
         images
-        local img out
+        local img out inode=""
         for img in mbr-ext4 xfs; do
                 out=$(svc migrate "$IMAGES/$img.raw" 2>&1) || fail "svc migrate $img.raw failed: $out"
                 assert_contains "$out" "no service to migrate" "the plan of $img.raw"
                 assert_contains "$(svc tree list)" "migrated from $img.raw, Debian 11" "svc tree list"
                 assert_eq 11 "$(cut -d. -f1 "$T/var/lib/svc/trees/$img/etc/debian_version")" "the tree's Debian release"
                 nothing_left "after $img.raw"
+                [ -n "$inode" ] || inode=$(stat -c %i "$T/var/lib/svc/trees/mbr-ext4/usr/bin/dpkg")
         done
         # The same release twice: the second tree's files equal to the first's are hardlinks of them.
         assert_contains "$out" "Sharing the files equal to those of 1 tree migrated before" "the second migration"
@@ -115,6 +116,8 @@ test_migrate_mbr_ext4_and_xfs_roots() {
         both=$(du -sm "$T/var/lib/svc/trees" | cut -f1)
         one=$(du -sm "$T/var/lib/svc/trees/.mbr-ext4" | cut -f1)
         [ "$both" -lt $((one * 3 / 2)) ] || fail "the two trees take $both MB on disk, one alone $one MB"
+        assert_eq "$inode" "$(stat -c %i "$T/var/lib/svc/trees/mbr-ext4/usr/bin/dpkg")" "the first tree's dpkg (kept)"
+        assert_eq "$inode" "$(stat -c %i "$T/var/lib/svc/trees/xfs/usr/bin/dpkg")" "the second tree's dpkg (a link to the first's)"
         out=$(svc run --tree xfs cat /etc/debian_version) || fail "svc run on the xfs tree failed: $out"
         assert_eq 11 "${out%%.*}" "svc run on the migrated tree"
 }
