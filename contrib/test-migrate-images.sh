@@ -23,7 +23,7 @@
 # writes each file system at its partition's or logical volume's offset, populated with -d. Only
 # xfs is populated through a loop mount (mkfs.xfs has no -d). Needs the caches of
 # contrib/test-daemon-tree.sh, contrib/test-trees.sh and contrib/box/fetch-kernel.sh (make
-# test-deps runs them first). Runs as root; a second run returns at once. About 1 min, 1 GB.
+# test-deps runs them first). Runs as root; a second run returns at once. 1-3 min, 750 MB.
 set -eu
 
 cache=${SVC_MIGRATE_IMAGES:-/var/cache/svc/migrate}
@@ -59,6 +59,7 @@ loop=""
 cleanup() {
         rc=$?
         if mountpoint -q "$work/mnt" 2>/dev/null; then umount "$work/mnt" || :; fi
+        if mountpoint -q "$work/vm/proc" 2>/dev/null; then umount "$work/vm/proc" || :; fi
         if [ -n "$loop" ]; then losetup -d "$loop" || :; fi
         rm -rf "$work" || :
         exit "$rc"
@@ -89,7 +90,20 @@ echo "test-migrate-images: building $out (once)" >&2
 # ---- blog-vm.qcow2 ----------------------------------------------------------------------------
 vm=$work/vm
 cp -a "$daemons" "$vm"
-# What the VM runs: nginx, postfix and vsftpd beside the OS's own plumbing.
+# What the VM runs: nginx, postfix and vsftpd beside the OS's own plumbing. The daemon tree's
+# other servers are purged (apt-get, offline; their maintainer scripts start nothing): half its
+# size, and half the time each test spends copying it.
+printf '#!/bin/sh\nexit 101\n' >"$vm/usr/sbin/policy-rc.d"
+chmod 755 "$vm/usr/sbin/policy-rc.d"
+mount -t proc proc "$vm/proc"
+if ! DEBIAN_FRONTEND=noninteractive chroot "$vm" apt-get purge -y -qq --autoremove mariadb-server \
+        mariadb-client dovecot-core redis-server redis-tools openssh-server >"$work/purge.log" 2>&1; then
+        tail -n 20 "$work/purge.log" >&2
+        echo "test-migrate-images: apt-get purge failed" >&2
+        exit 1
+fi
+umount "$vm/proc"
+rm -f "$vm/usr/sbin/policy-rc.d"
 for u in cron dovecot mariadb redis-server ssh; do
         rm -f "$vm/etc/systemd/system/multi-user.target.wants/$u.service"
 done

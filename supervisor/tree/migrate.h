@@ -63,6 +63,7 @@ struct migrate {
         char *root; /* work/root: the VM's / (and its /var, /srv, /home) mounted read-only */
         int root_fd;
         char **mounts; /* what is mounted, in order */
+        uint64_t used; /* bytes the mounted file systems use */
         char *os; /* "Debian 12" */
         char *arch; /* "x86-64" */
         struct mig_service *svcs;

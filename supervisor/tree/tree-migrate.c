@@ -65,7 +65,56 @@ static char *read_memfd(int fd) {
         return buf;
 }
 
-int mig_run(char *const *argv, char **ret_out, char **ret_err) {
+/* On a terminal, while the root is copied: how far, from what the trees' file system gained. */
+struct progress {
+        int fs_fd;
+        uint64_t base, total;
+};
+
+static uint64_t fs_used(int fd) {
+        struct statvfs sv;
+        return fstatvfs(fd, &sv) == 0 ? (uint64_t) (sv.f_blocks - sv.f_bfree) * sv.f_frsize : 0;
+}
+
+static void show_progress(const struct progress *p, bool last) {
+        uint64_t now = fs_used(p->fs_fd), done = now > p->base ? now - p->base : 0;
+        char a[32], b[32];
+        done = last ? p->total : MIN(done, p->total);
+        printf("\r  %3u%% (%s of %s)%s", p->total ? (unsigned) (done * 100 / p->total) : 100U,
+               format_bytes(a, sizeof(a), done), format_bytes(b, sizeof(b), p->total), last ? "\n" : "");
+        fflush(stdout);
+}
+
+static int wait_child(pid_t pid, const struct progress *p, int *ret_status) {
+        for (unsigned tick = 0;; tick++) {
+                pid_t k = waitpid(pid, ret_status, p ? WNOHANG : 0);
+                if (k == pid)
+                        break;
+                if (k < 0 && errno != EINTR)
+                        return -errno;
+                if (p && k == 0 && tick % 4 == 0)
+                        show_progress(p, false);
+                if (p && k == 0)
+                        (void) nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000 * 1000 }, NULL);
+        }
+        if (p)
+                show_progress(p, true);
+        return 0;
+}
+
+_noreturn_ static void run_child(char *const *argv, int out, int err) {
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+            dup2(err, STDERR_FILENO) < 0)
+                _exit(127);
+        /* LVM's tools complain of every inherited descriptor */
+        setenv("LVM_SUPPRESS_FD_WARNINGS", "1", 1);
+        execvp(argv[0], argv);
+        fprintf(stderr, "cannot run %s: %m\n", argv[0]);
+        _exit(127);
+}
+
+static int run_progress(char *const *argv, char **ret_out, char **ret_err, const struct progress *p) {
         _cleanup_close_ int out = memfd_create("migrate-out", MFD_CLOEXEC),
                             err = memfd_create("migrate-err", MFD_CLOEXEC);
         if (out < 0 || err < 0)
@@ -75,27 +124,15 @@ int mig_run(char *const *argv, char **ret_out, char **ret_err) {
         pid_t pid = fork();
         if (pid < 0)
                 return -errno;
-        if (pid == 0) {
-                int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-                if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
-                    dup2(err, STDERR_FILENO) < 0)
-                        _exit(127);
-                /* LVM's tools complain of every inherited descriptor */
-                setenv("LVM_SUPPRESS_FD_WARNINGS", "1", 1);
-                execvp(argv[0], argv);
-                fprintf(stderr, "cannot run %s: %m\n", argv[0]);
-                _exit(127);
-        }
+        if (pid == 0)
+                run_child(argv, out, err);
         running = pid;
         if (interrupted)
                 (void) kill(pid, SIGTERM);
-        int status = 0;
-        while (waitpid(pid, &status, 0) < 0)
-                if (errno != EINTR) {
-                        running = 0;
-                        return -errno;
-                }
+        int status = 0, r = wait_child(pid, p, &status);
         running = 0;
+        if (r < 0)
+                return r;
         if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
                 return -ENOENT;
         if (ret_out)
@@ -103,6 +140,10 @@ int mig_run(char *const *argv, char **ret_out, char **ret_err) {
         if (ret_err)
                 *ret_err = read_memfd(err);
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int mig_run(char *const *argv, char **ret_out, char **ret_err) {
+        return run_progress(argv, ret_out, ret_err, NULL);
 }
 
 int mig_open_beneath(int root_fd, const char *path, int flags) {
@@ -124,7 +165,10 @@ int mig_copy_from_vm(struct migrate *m, const char *path, const char *dst) {
                          (char *) dst,
                          NULL };
         _cleanup_free_ char *err = NULL;
-        int r = mig_run(argv, NULL, &err);
+        struct progress p = { .fs_fd = m->ctx->trees_fd,
+                              .base = fs_used(m->ctx->trees_fd),
+                              .total = m->used };
+        int r = run_progress(argv, NULL, &err, m->ctx->tty && streq(path, "/") ? &p : NULL);
         if (interrupted)
                 return -EINTR;
         if (r == 0)
@@ -250,7 +294,7 @@ static int names_free(const struct migrate *m) {
 
 /* Refuses before copying when the trees' file system has less room than the VM's file systems
  * use (cp would otherwise fail on every file after the first). */
-static int room_enough(const struct migrate *m) {
+static int room_enough(struct migrate *m) {
         uint64_t used = 0;
         STRV_FOREACH (p, m->mounts) {
                 struct statvfs sv;
@@ -258,6 +302,7 @@ static int room_enough(const struct migrate *m) {
                         used += (uint64_t) (sv.f_blocks - sv.f_bfree) * sv.f_frsize;
         }
         struct statvfs free_sv;
+        m->used = used;
         if (fstatvfs(m->ctx->trees_fd, &free_sv) < 0)
                 return 0;
         uint64_t avail = (uint64_t) free_sv.f_bavail * free_sv.f_frsize;
