@@ -70,6 +70,13 @@ test_migrate_blog_vm_and_its_services_answer() {
         nothing_left "after the migration"
         assert_eq "$sum" "$(sha256sum <"$IMAGES/blog-vm.qcow2")" "the image's sha256"
         assert_contains "$(svc tree list)" "migrated from blog-vm.qcow2, Debian 12" "svc tree list"
+        # Again: refused before any work, since the units exist; what the first made stays as it was.
+        local units
+        units=$(ls -R "$T/etc/svc/units")
+        out=$(svc migrate "$IMAGES/blog-vm.qcow2" 2>&1) && fail "a second migration onto the same names succeeded"
+        assert_contains "$out" "blog-vm-nginx.service exists already: choose another --name, or remove it first" "the second migration"
+        assert_eq "$units" "$(ls -R "$T/etc/svc/units")" "the units after the refused migration"
+        nothing_left "after the refused migration"
 
         local tree=$T/var/lib/svc/trees/blog-vm f
         for f in etc/fstab etc/hostname boot/vmlinuz-6.1.0-amd64 etc/network/interfaces var/www/html/index.html \
