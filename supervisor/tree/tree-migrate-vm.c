@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* svc migrate: what the VM is and ran, read from its mounted root (migrate.h). Every path of the
- * VM is opened beneath its root without following symlinks, so that a symlink in the image
- * (/var -> /home/x/var, or /etc -> /etc) never points svc-tree at a file of the host. */
+ * VM is opened with RESOLVE_IN_ROOT (its symlinks resolved as the VM would, never above its /),
+ * so that a symlink in the image (/etc -> /etc of the host) never points svc-tree at a file of
+ * the host. */
 #include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
