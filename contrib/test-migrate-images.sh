@@ -16,6 +16,7 @@
 #     noroot.raw       MBR, one ext4 partition holding data, no operating system.
 #     arm64.raw        MBR, one ext4 partition: a Debian-looking root whose /sbin/init is an
 #                      AArch64 ELF (another CPU architecture).
+#     windows.raw      MBR, one NTFS partition.
 #
 # Built without the kernel's partition tables, device-mapper or nbd, which this machine's kernel
 # lacks: sfdisk writes the partition tables into the files, LVM writes its metadata through a
@@ -33,7 +34,7 @@ minbase=${SVC_TEST_TREES:-/var/cache/svc/test-trees}/bullseye-minbase-v1.tar
 kernel=${SVC_BOX_CACHE:-/var/cache/svc/box}/current/vmlinuz
 MiB=1048576
 
-if [ "${1:-}" != --force ] && [ -s "$out/blog-vm.qcow2" ]; then
+if [ "${1:-}" != --force ] && [ -s "$out/windows.raw" ]; then
         exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
@@ -46,7 +47,7 @@ for f in "$daemons/etc/debian_version" "$minbase" "$kernel"; do
                 exit 1
         }
 done
-for p in sfdisk pvcreate mkfs.ext4 mkfs.xfs qemu-img cryptsetup; do
+for p in sfdisk pvcreate mkfs.ext4 mkfs.xfs mkntfs qemu-img cryptsetup; do
         command -v "$p" >/dev/null || {
                 echo "test-migrate-images: $p is missing (make deps installs it)" >&2
                 exit 1
@@ -220,8 +221,15 @@ chmod 755 "$arm/sbin/init"
 mbr "$work/arm64.raw" 40 83
 ext4_at "$work/arm64.raw" $MiB $((39 * MiB)) "$(uuid)" "$arm"
 
+# A Windows disk: one NTFS partition (mkntfs through a loop device at its offset).
+mbr "$work/windows.raw" 40 7
+loop=$(losetup --find --show --offset $MiB --sizelimit $((39 * MiB)) "$work/windows.raw")
+mkntfs -Q -q -F -p 2048 -H 16 -S 63 -L Windows "$loop" 2>/dev/null
+losetup -d "$loop"
+loop=""
+
 mkdir -p "$out.new"
-for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw luks.raw noroot.raw arm64.raw; do
+for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw luks.raw noroot.raw arm64.raw windows.raw; do
         mv "$work/$f" "$out.new/$f"
 done
 chmod 0444 "$out.new"/*

@@ -108,7 +108,7 @@ has "fetch-kernel leaves the overlay module" "$SVC_BOX_CACHE/current/modules/lib
 
 # svc migrate's VM disks, from the daemons' tree, the bullseye tarball and the kernel above.
 step test-migrate-images sh "$here/contrib/test-migrate-images.sh"
-for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw luks.raw noroot.raw arm64.raw; do
+for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw luks.raw noroot.raw arm64.raw windows.raw; do
         has "test-migrate-images leaves $f" "$SVC_MIGRATE_IMAGES/v1/$f"
 done
 

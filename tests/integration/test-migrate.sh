@@ -152,6 +152,9 @@ test_migrate_refuses_bad_images() {
         out=$(svc migrate "$IMAGES/noroot.raw" 2>&1) && fail "a disk without a root was accepted"
         assert_contains "$out" "noroot.raw holds no Linux root file system (no /etc/os-release on any ext4, xfs or btrfs file system): it has partition 1 (ext4)" "a disk without a root"
         nothing_made "a disk without a root" noroot
+        out=$(svc migrate "$IMAGES/windows.raw" 2>&1) && fail "a Windows disk was accepted"
+        assert_contains "$out" "windows.raw holds no Linux root file system (no /etc/os-release on any ext4, xfs or btrfs file system): it has partition 1 (ntfs)" "a Windows disk"
+        nothing_made "a Windows disk" windows
         out=$(svc migrate "$IMAGES/arm64.raw" 2>&1) && fail "an AArch64 system was accepted"
         assert_contains "$out" "arm64.raw is Debian 11 for AArch64 (its /sbin/init), and this machine runs x86-64 programs" "another CPU"
         nothing_made "another CPU" arm64
