@@ -10,7 +10,8 @@
 #                      postfix and vsftpd enabled) and "srv" (ext4: /srv); /etc/fstab names all
 #                      three by UUID. Data: a page under /var/www/html, a mail for alice queued
 #                      in postfix's maildrop, a file under /srv/ftp for anonymous ftp.
-#     mbr-ext4.raw     MBR, one ext4 partition: bullseye minbase (Debian 11).
+#     mbr-ext4.raw     MBR, one ext4 partition: bullseye minbase (Debian 11), no systemd, and a
+#                      daemon of a SysV init script (hello) with its data in /var/lib/hello.
 #     xfs.raw          MBR, one xfs partition: the same tree.
 #     luks.raw         MBR, one LUKS2 partition (an encrypted disk).
 #     noroot.raw       MBR, one ext4 partition holding data, no operating system.
@@ -34,7 +35,7 @@ minbase=${SVC_TEST_TREES:-/var/cache/svc/test-trees}/bullseye-minbase-v1.tar
 kernel=${SVC_BOX_CACHE:-/var/cache/svc/box}/current/vmlinuz
 MiB=1048576
 
-if [ "${1:-}" != --force ] && [ -s "$out/windows.raw" ]; then
+if [ "${1:-}" != --force ] && [ -s "$out/windows.raw" ] && [ -f "$out/.sysv" ]; then
         exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
@@ -176,6 +177,33 @@ small=$work/small
 mkdir "$small"
 tar -C "$small" -xf "$minbase"
 echo small-vm >"$small/etc/hostname"
+# A daemon started by a SysV init script, as on VMs older than systemd, with its data.
+cat >"$small/etc/init.d/hello" <<'EOF'
+#!/bin/sh
+### BEGIN INIT INFO
+# Provides:          hello
+# Required-Start:    $local_fs
+# Required-Stop:     $local_fs
+# Default-Start:     2 3 4 5
+# Default-Stop:      0 1 6
+# Short-Description: the greeting daemon of the test VM
+### END INIT INFO
+case "$1" in
+start)
+        (while :; do cp /var/lib/hello/greeting /run/hello.out; sleep 60; done) </dev/null >/dev/null 2>&1 &
+        echo $! >/run/hello.pid ;;
+stop)
+        [ ! -f /run/hello.pid ] || kill "$(cat /run/hello.pid)"
+        rm -f /run/hello.pid ;;
+*)
+        echo "usage: $0 start|stop" >&2
+        exit 3 ;;
+esac
+EOF
+chmod 755 "$small/etc/init.d/hello"
+ln -s ../init.d/hello "$small/etc/rc2.d/S01hello"
+mkdir -p "$small/var/lib/hello"
+echo "hello from the bullseye VM" >"$small/var/lib/hello/greeting"
 u=$(uuid)
 printf 'UUID=%s / ext4 errors=remount-ro 0 1\n' "$u" >"$small/etc/fstab"
 mbr "$work/mbr-ext4.raw" 512 83
@@ -187,8 +215,7 @@ loop=$(losetup --find --show --offset $MiB --sizelimit $((511 * MiB)) "$work/xfs
 mkfs.xfs -q -m uuid="$u" "$loop"
 mkdir "$work/mnt"
 mount "$loop" "$work/mnt"
-tar -C "$work/mnt" -xf "$minbase"
-cp "$small/etc/hostname" "$small/etc/fstab" "$work/mnt/etc/"
+cp -a "$small/." "$work/mnt/"
 umount "$work/mnt"
 losetup -d "$loop"
 loop=""
@@ -233,6 +260,7 @@ for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw luks.raw noroot.raw arm64.raw window
         mv "$work/$f" "$out.new/$f"
 done
 chmod 0444 "$out.new"/*
+: >"$out.new/.sysv" # these images hold the SysV daemon
 rm -rf "$out"
 mv "$out.new" "$out"
 echo "test-migrate-images: $out ($(du -sh "$out" | cut -f1))" >&2

@@ -39,6 +39,7 @@ struct mig_service {
         char **data; /* the VM's paths of its data that exist ("/var/www") */
         char **ports; /* PublishPort= values ("80:80") */
         char **notes; /* sentences: what could not be carried over */
+        bool sysv; /* vm_file is a SysV init script: svc migrate writes its unit */
 };
 
 struct migrate {

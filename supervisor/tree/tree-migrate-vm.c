@@ -3,6 +3,7 @@
  * VM is opened with RESOLVE_IN_ROOT (its symlinks resolved as the VM would, never above its /),
  * so that a symlink in the image (/etc -> /etc of the host) never points svc-tree at a file of
  * the host. */
+#include <ctype.h>
 #include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
@@ -238,8 +239,11 @@ static int add_service(struct migrate *m, const char *unit, const char *file) {
         name[strlen(name) - strlen(".service")] = '\0';
         int r = asprintf(&s->name, "%s-%s", m->prefix, name);
         free(name);
-        if (r < 0 || asprintf(&s->file_name, "%s-%s", m->prefix, slash + 1) < 0)
+        /* a SysV script's unit is made by svc migrate: named after the service */
+        if (r < 0 || asprintf(&s->file_name, "%s-%s", m->prefix,
+                              mig_prefix(file, "/etc/init.d/") ? unit : slash + 1) < 0)
                 return -ENOMEM;
+        s->sysv = mig_prefix(file, "/etc/init.d/") != NULL;
         return 0;
 }
 
@@ -307,6 +311,49 @@ static char *default_target(const struct migrate *m) {
         return strndup(name, dot ? (size_t) (dot - name) : strlen(name));
 }
 
+/* One SysV script enabled for runlevel 2 (rc2.d/SNNNAME): a service when no systemd unit of its
+ * name replaces it (systemd runs the unit then, and its enablement was read above), as
+ * systemd-sysv-generator decides. */
+static int consider_sysv(struct migrate *m, const char *name) {
+        _cleanup_free_ char *unit = NULL, *script = NULL, *file = NULL;
+        if (asprintf(&unit, "%s.service", name) < 0 || asprintf(&script, "/etc/init.d/%s", name) < 0)
+                return -ENOMEM;
+        file = find_unit_file(m, unit);
+        _cleanup_close_ int fd = file ? -EBADF : open_in_vm(m->root_fd, script, O_RDONLY);
+        struct stat st;
+        if (file || fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return 0;
+        const char *why = plumbing_why(name);
+        if (!m->only && why)
+                return mig_note(&m->left_out, "%s (a SysV init script: %s)", script, why);
+        for (size_t i = 0; i < m->n_svcs; i++)
+                if (streq(m->svcs[i].vm_unit, unit))
+                        return 0;
+        return only_wants(m, unit) ? add_service(m, unit, script) : 0;
+}
+
+/* SysV init scripts, of VMs older than systemd or of packages without a unit. */
+static int read_sysv(struct migrate *m) {
+        int fd = open_in_vm(m->root_fd, "/etc/rc2.d", O_RDONLY | O_DIRECTORY);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d)
+                return safe_close(fd), 0;
+        _cleanup_strv_free_ char **names = NULL;
+        int r = 0;
+        for (struct dirent *de; r >= 0 && (de = readdir(d));)
+                if (de->d_name[0] == 'S' && isdigit((unsigned char) de->d_name[1]) &&
+                    isdigit((unsigned char) de->d_name[2]) && de->d_name[3] != '\0')
+                        r = strv_extend(&names, de->d_name + 3);
+        closedir(d);
+        if (r < 0 || !names)
+                return r;
+        qsort(names, strv_length(names), sizeof(char *), cmp_strings);
+        STRV_FOREACH (n, names)
+                if ((r = consider_sysv(m, *n)) < 0)
+                        return r;
+        return 0;
+}
+
 int mig_vm_services(struct migrate *m) {
         _cleanup_free_ char *target = default_target(m);
         if (!target)
@@ -315,6 +362,8 @@ int mig_vm_services(struct migrate *m) {
         /* graphical.target pulls in multi-user.target, where the servers are */
         if (r >= 0 && streq(target, "graphical"))
                 r = read_wants(m, "multi-user");
+        if (r >= 0)
+                r = read_sysv(m);
         for (size_t i = 0; r >= 0 && i < m->n_svcs; i++) {
                 r = mig_vm_data(m, &m->svcs[i]);
                 if (r >= 0)

@@ -133,6 +133,20 @@ static int copy_unit_file(struct migrate *m, const struct mig_service *s, const 
         return r;
 }
 
+/* The unit systemd-sysv-generator would make of a SysV init script: forking, start and stop. */
+static int write_sysv_unit(struct migrate *m, const struct mig_service *s, const char *dst) {
+        _cleanup_fclose_ FILE *f = fopen(dst, "wxe");
+        if (!f || made(m, dst) < 0)
+                return mig_error("cannot write %s: %m", dst), -errno;
+        fprintf(f,
+                "# Made by svc migrate from the VM's SysV init script %s, as systemd-sysv-generator makes "
+                "it.\n"
+                "[Unit]\nDescription=%s (SysV init script of the VM)\n\n"
+                "[Service]\nType=forking\nExecStart=%s start\nExecStop=%s stop\n",
+                s->vm_file, s->vm_unit, s->vm_file, s->vm_file);
+        return fflush(f) == 0 && !ferror(f) ? 0 : -EIO;
+}
+
 static char *volume_name(const struct migrate *m, const char *path) {
         char *v = NULL;
         if (asprintf(&v, "%s%s", m->prefix, path) < 0)
@@ -263,7 +277,7 @@ int mig_vm_write_services(struct migrate *m, const char *tree) {
                 _cleanup_free_ char *file = path_join(m->ctx->units_dir, s->file_name), *dir = NULL;
                 if (!file || asprintf(&dir, "%s.d", file) < 0)
                         return -ENOMEM;
-                r = copy_unit_file(m, s, file);
+                r = s->sysv ? write_sysv_unit(m, s, file) : copy_unit_file(m, s, file);
                 if (r >= 0)
                         r = write_dropin(m, s, tree, dir);
                 if (r >= 0)

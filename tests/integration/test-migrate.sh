@@ -104,14 +104,15 @@ test_migrate_blog_vm_and_its_services_answer() {
         assert_contains "$(svc exec blog-vm-postfix@- cat /var/mail/alice)" "Subject: queued in blog-vm" "alice's mailbox"
 }
 
-# MBR with an ext4 root, and with an xfs root: bullseye minbase, which enables no service; the
-# second shares the files of the first.
+# MBR with an ext4 root, and with an xfs root: bullseye minbase without systemd, whose daemon
+# starts from a SysV init script; the second tree shares the files of the first.
 test_migrate_mbr_ext4_and_xfs_roots() {
         images
         local img out inode=""
         for img in mbr-ext4 xfs; do
                 out=$(svc migrate "$IMAGES/$img.raw" 2>&1) || fail "svc migrate $img.raw failed: $out"
-                assert_contains "$out" "no service to migrate" "the plan of $img.raw"
+                assert_contains "$out" "service $img-hello (hello.service in the VM, unit file /etc/init.d/hello)" "the plan of $img.raw"
+                assert_contains "$out" "data: /var/lib/hello" "the SysV daemon's data in the plan of $img.raw"
                 assert_contains "$(svc tree list)" "migrated from $img.raw, Debian 11" "svc tree list"
                 assert_eq 11 "$(cut -d. -f1 "$T/var/lib/svc/trees/$img/etc/debian_version")" "the tree's Debian release"
                 nothing_left "after $img.raw"
@@ -127,6 +128,12 @@ test_migrate_mbr_ext4_and_xfs_roots() {
         assert_eq "$inode" "$(stat -c %i "$T/var/lib/svc/trees/xfs/usr/bin/dpkg")" "the second tree's dpkg (a link to the first's)"
         out=$(svc run --tree xfs cat /etc/debian_version) || fail "svc run on the xfs tree failed: $out"
         assert_eq 11 "${out%%.*}" "svc run on the migrated tree"
+        # The VM's SysV daemon, under svc: its script forks it (Type=forking), it reads its data.
+        start_svcd
+        svc start mbr-ext4-hello || fail "svc start mbr-ext4-hello: $(svc status mbr-ext4-hello 2>&1) $(logof mbr-ext4-hello)"
+        wait_until 10 svc exec mbr-ext4-hello test -s /run/hello.out || fail "the SysV daemon did not run: $(svc status mbr-ext4-hello 2>&1)"
+        assert_eq "hello from the bullseye VM" "$(svc exec mbr-ext4-hello cat /run/hello.out)" "what the SysV daemon read"
+        svc stop mbr-ext4-hello || fail "svc stop mbr-ext4-hello"
 }
 
 # --dry-run prints the plan and makes nothing; --only keeps one service.
