@@ -36,6 +36,7 @@ LIBS_SECCOMP = $(call pc,libseccomp)
 LIBS_ARCHIVE = $(call pc,libarchive)
 LIBS_CRYPTO = $(call pc,libcrypto)
 LIBS_JSON = $(call pc,json-c)
+LIBS_YAML = $(call pc,yaml-0.1)
 # libnftables is not linked: svcd loads it when the first service publishes a port (net.c).
 LIBS_MNL = $(call pc,libmnl)
 
@@ -51,13 +52,17 @@ NSINIT_SRC := sandbox/nsinit.c sandbox/launch.c sandbox/seccomp.c
 SECCOMP_SRC := sandbox/seccomp-unit.c $(wildcard supervisor/seccomp/*.c)
 SANDBOX_SRC := $(filter-out sandbox/nsinit.c sandbox/seccomp-gen.c $(SECCOMP_SRC),$(wildcard sandbox/*.c))
 # One folder per program under supervisor/ (README.md, "Map").
-SVCD_SRC := $(wildcard supervisor/svcd/*.c supervisor/svcd/net/*.c)
+# supervisor/spec/: the pure part of a unit -> its sandbox spec, shared by svcd and svc-export.
+SPEC_SRC := $(wildcard supervisor/spec/*.c)
+SVCD_SRC := $(wildcard supervisor/svcd/*.c supervisor/svcd/net/*.c) $(SPEC_SRC)
 # svc, the front end, links libc alone: `run` and `logs` here, everything else in svc-ctl.
 SVC_SRC := supervisor/cli/svc.c supervisor/cli/client-run.c supervisor/cli/client-logs.c supervisor/cli/client-tty.c \
 	$(filter-out sandbox/elfcheck.c,$(SANDBOX_SRC)) $(COMMON_SRC) units/name.c
 SVCCTL_SRC := supervisor/cli/svc-ctl.c $(wildcard supervisor/cli/client-*.c)
 # svc tree: libarchive and json-c live in this tool only.
 SVCTREE_SRC := $(wildcard supervisor/tree/*.c)
+# svc export: json-c and libarchive here too, never in svc or svcd.
+SVCEXPORT_SRC := $(wildcard supervisor/export/*.c) $(SPEC_SRC) supervisor/tree/tree-sha256.c supervisor/tree/tree-quote.c
 
 obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
@@ -67,8 +72,9 @@ SVCD_OBJ := $(call obj,$(SVCD_SRC))
 SVC_OBJ := $(call obj,$(SVC_SRC))
 SVCCTL_OBJ := $(call obj,$(SVCCTL_SRC))
 SVCTREE_OBJ := $(call obj,$(SVCTREE_SRC))
+SVCEXPORT_OBJ := $(call obj,$(SVCEXPORT_SRC))
 
-BINARIES := $(O)/svcd $(O)/svc $(O)/svc-ctl $(O)/svc-seccomp $(O)/ns-init $(if $(SVCTREE_SRC),$(O)/svc-tree)
+BINARIES := $(O)/svcd $(O)/svc $(O)/svc-ctl $(O)/svc-seccomp $(O)/ns-init $(if $(SVCTREE_SRC),$(O)/svc-tree) $(O)/svc-export
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(wildcard tests/unit/test-*.c))
 
@@ -86,6 +92,11 @@ $(O)/seccomp-gen: sandbox/seccomp-gen.c
 $(O)/gen/seccomp-bpf.h: $(O)/seccomp-gen
 	@mkdir -p $(dir $@)
 	$< >$@.tmp && mv $@.tmp $@
+# The same policy as the OCI runtime spec's rules, for svc export.
+$(O)/gen/seccomp-oci.h: $(O)/seccomp-gen
+	@mkdir -p $(dir $@)
+	$< --oci >$@.tmp && mv $@.tmp $@
+$(O)/obj/supervisor/export/export-bundle.o: $(O)/gen/seccomp-oci.h
 
 # ns-init: static, no sanitizer (it runs as PID 1 of each sandbox), musl when available. musl's
 # include path has no kernel UAPI headers: a private directory gives it linux/, asm/ and
@@ -138,6 +149,9 @@ $(O)/svc-seccomp: $(call obj,$(SECCOMP_SRC)) $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/svc-tree: $(SVCTREE_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_ARCHIVE) $(LIBS_CRYPTO) $(LIBS_JSON) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
 
+$(O)/svc-export: $(SVCEXPORT_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_ARCHIVE) $(LIBS_CRYPTO) $(LIBS_JSON) $(LIBS_YAML) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
+
 # svc --version.
 $(O)/gen/version.h: debian/changelog
 	@mkdir -p $(dir $@)
@@ -182,11 +196,13 @@ TEST_LIBS = $(call pc,cmocka) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) -lm
 $(O)/tests/test-units: tests/unit/test-units.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-conditions: tests/unit/test-conditions.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-timers: tests/unit/test-timers.c $(UNITS_OBJ) $(COMMON_OBJ)
+$(O)/tests/test-sockets: tests/unit/test-sockets.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-calendar: tests/unit/test-calendar.c $(O)/obj/units/calendar.o $(COMMON_OBJ)
 # The job engine with a fake executor (the test defines service.c's functions and stubs the rest).
 $(O)/tests/test-manager: tests/unit/test-manager.c $(O)/obj/supervisor/svcd/manager.o $(O)/obj/supervisor/svcd/deps.o \
 	$(O)/obj/supervisor/svcd/alerts.o $(O)/obj/supervisor/svcd/record.o $(O)/obj/supervisor/svcd/reaper.o \
-	$(O)/obj/supervisor/svcd/state.o $(O)/obj/supervisor/svcd/log.o $(O)/obj/supervisor/svcd/timers.o $(UNITS_OBJ) $(COMMON_OBJ)
+	$(O)/obj/supervisor/svcd/state.o $(O)/obj/supervisor/svcd/log.o $(O)/obj/supervisor/svcd/timers.o \
+	$(O)/obj/supervisor/svcd/socket-units.o $(O)/obj/sandbox/creds.o $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-manager: TEST_LIBS += $(LIBS_SYSTEMD)
 $(O)/tests/test-hardening: tests/unit/test-hardening.c $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-nft: tests/unit/test-nft.c $(O)/obj/supervisor/svcd/net/ruleset.o $(COMMON_OBJ)
@@ -202,6 +218,7 @@ $(O)/tests/test-tree-extract: tests/unit/test-tree-extract.c $(O)/obj/supervisor
 $(O)/tests/test-tree-extract: TEST_LIBS += $(LIBS_ARCHIVE)
 $(O)/tests/test-tree-sha256: tests/unit/test-tree-sha256.c $(O)/obj/supervisor/tree/tree-sha256.o $(COMMON_OBJ)
 $(O)/tests/test-tree-sha256: TEST_LIBS += $(LIBS_CRYPTO)
+$(O)/tests/test-pin: tests/unit/test-pin.c $(COMMON_OBJ)
 $(O)/tests/test-tree-quote: tests/unit/test-tree-quote.c $(O)/obj/supervisor/tree/tree-quote.o $(UNITS_OBJ) $(COMMON_OBJ)
 $(O)/tests/test-%:
 	@mkdir -p $(dir $@)
@@ -216,6 +233,7 @@ DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-d
 	clang clang-tidy clang-format cppcheck busybox-static curl iproute2 util-linux procps psmisc \
 	python3 systemd libelf-dev libseccomp-dev musl-tools libarchive-dev libjson-c-dev \
 	libmnl-dev libnftables-dev nftables libssl-dev dpkg-dev openssl qemu-system-x86 cpio xz-utils shellcheck \
+	crun podman catatonit nodejs npm libyaml-dev \
 	$(MIGRATE_PACKAGES) \
 	$(DEBOOTSTRAP_TRIXIE)
 # svc migrate reads VM disks with them (qemu-storage-daemon comes with qemu-system-x86); the
@@ -242,6 +260,7 @@ test-deps: deps all demo-deps
 	@contrib/box/fetch-kernel.sh
 	@contrib/test-migrate-images.sh
 	@contrib/unit-corpus.sh
+	@contrib/kube-schema.sh
 
 # The demo's three Debian trees (bullseye, trixie, bookworm, made by `svc tree create`), built
 # once with progress on the terminal and cached under $SVC_DEMO_TREES (/var/cache/svc/demo-trees).
@@ -362,8 +381,9 @@ check-deb: deb
 .PHONY: bench
 bench: all demo-artifacts
 	contrib/deps.sh $(BENCH_PACKAGES)
+	contrib/test-daemon-tree.sh $(O)
 	tests/bench/run.sh $(O)
-BENCH_PACKAGES = bubblewrap crun s6 runit hyperfine gnuplot-nox podman docker.io
+BENCH_PACKAGES = bubblewrap crun s6 runit hyperfine gnuplot-nox podman docker.io wrk
 
 # The small box: svcd as PID 1 of a Debian kernel under qemu (contrib/box).
 .PHONY: box box-run

@@ -16,7 +16,7 @@ layers=(
         "record: record reaper state"
         "executor: executor libcheck log-pipe tmpfiles net ruleset relay notify sockets syslog log-capture cgroup userns hardening condition-check virt"
         "service: service"
-        "manager: manager deps alerts timers health"
+        "manager: manager deps alerts timers socket-units health gate"
         "control: control control-api pid1"
         "main: svcd"
 )

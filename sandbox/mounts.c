@@ -29,16 +29,20 @@
 #define RESOLVE_INSIDE (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
 /* Docker's masked and read-only paths (moby daemon/pkg/oci/defaults.go). */
-static const char *const proc_masked[] = {
+const char *const sandbox_masked_paths[SANDBOX_MASKED_PATHS_N] = {
         "/proc/asound",      "/proc/acpi",          "/proc/interrupts", "/proc/kcore",
         "/proc/keys",        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
         "/proc/sched_debug", "/proc/scsi",          "/sys/firmware",    "/sys/devices/virtual/powercap",
         "/proc/kallsyms", /* and systemd's ProtectKernelTunables=: kernel addresses */
 };
-static const char *const proc_readonly[] = {
+const char *const sandbox_readonly_paths[SANDBOX_READONLY_PATHS_N] = {
         "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
-static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+const char *const sandbox_dev_nodes[SANDBOX_DEV_NODES_N] = { "null",   "zero",    "full",
+                                                             "random", "urandom", "tty" };
+#define proc_masked sandbox_masked_paths
+#define proc_readonly sandbox_readonly_paths
+#define dev_nodes sandbox_dev_nodes
 const char *const sandbox_host_dirs[8] = { "usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc" };
 #define host_dirs sandbox_host_dirs
 static const char *const host_secrets[] = { "/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-" };

@@ -152,6 +152,15 @@ int sandbox_idmap_check(int userns_fd, const char *tree, char *ret_where, size_t
  * or (uint32_t) -1 when the map has none. */
 uint32_t sandbox_idmap_outside(const struct sandbox_idmap *m, uint32_t inside);
 
+/* What every sandbox gets (mounts.c), for those who describe it to another runtime (svc export):
+ * the masked and read-only paths of /proc and /sys (Docker's), and the nodes of the private /dev. */
+#define SANDBOX_MASKED_PATHS_N 13
+#define SANDBOX_READONLY_PATHS_N 5
+#define SANDBOX_DEV_NODES_N 6
+extern const char *const sandbox_masked_paths[SANDBOX_MASKED_PATHS_N];
+extern const char *const sandbox_readonly_paths[SANDBOX_READONLY_PATHS_N];
+extern const char *const sandbox_dev_nodes[SANDBOX_DEV_NODES_N];
+
 struct sandbox_spec {
         const char *name; /* for messages */
         const char *hostname;

@@ -207,12 +207,11 @@ int config_parse_tmpfs(struct parse_ctx *ctx, const char *key, const char *value
 }
 
 /* StateDirectoryMode= and its kin: an octal mode, at most 07777. */
-int config_parse_mode(struct parse_ctx *ctx, const char *key, const char *value, void *data,
-                      int ltype _unused_) {
+int config_parse_mode(struct parse_ctx *ctx, const char *key, const char *value, void *data, int ltype) {
         unsigned *mode = data;
         size_t n = strlen(value);
         if (n == 0) {
-                *mode = 0755;
+                *mode = ltype ? (unsigned) ltype : 0755; /* the key's default: SocketMode= 0666 */
                 return 0;
         }
         unsigned long m = 0;

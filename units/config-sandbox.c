@@ -62,8 +62,9 @@ static int parse_listen_value(char *v, struct listen_spec *l) {
         return parse_inet(v, l);
 }
 
+/* LTYPE: the socket type, SOCK_STREAM when 0 ([Service] ListenStream=). */
 int config_parse_listen(struct parse_ctx *ctx, const char *key, const char *value, void *data _unused_,
-                        int ltype _unused_) {
+                        int ltype) {
         struct unit *u = ctx->u;
         _cleanup_free_ char *v = NULL, *scratch = NULL;
 
@@ -79,7 +80,7 @@ int config_parse_listen(struct parse_ctx *ctx, const char *key, const char *valu
         scratch = strdup(v);
         if (!scratch)
                 return -ENOMEM;
-        struct listen_spec l = { .text = TAKE_PTR(v) };
+        struct listen_spec l = { .text = TAKE_PTR(v), .type = ltype ? ltype : SOCK_STREAM };
         r = parse_listen_value(scratch, &l);
         if (r < 0 || !l.address) {
                 listen_spec_done(&l);

@@ -81,8 +81,7 @@ int config_parse_timer_monotonic(struct parse_ctx *ctx, const char *key, const c
         return 0;
 }
 
-/* systemd's unit types other than services: a timer of svc starts a service. */
-static const char *other_unit_type(const char *name) {
+const char *unit_other_type(const char *name) {
         static const char *const types[] = { ".timer",     ".socket", ".target", ".path",  ".mount",
                                              ".automount", ".swap",   ".slice",  ".scope", ".device" };
         size_t n = strlen(name);
@@ -106,7 +105,7 @@ int config_parse_timer_unit(struct parse_ctx *ctx, const char *key, const char *
         int r = ctx_specifiers(ctx, key, value, &v);
         if (r < 0)
                 return r;
-        const char *type = other_unit_type(v);
+        const char *type = unit_other_type(v);
         if (type)
                 return ctx_error(ctx, "%s=%s is a %s unit: svc's timers start services", key,
                                  ctx_short(ctx, v), type);

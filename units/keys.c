@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include "units/unit-internal.h"
 
@@ -39,6 +40,13 @@
 #define R_SCHED "svc applies Nice= but no other scheduling setting"
 #define R_CREDS "svc has no credentials yet, so the service would miss files it expects"
 #define R_IMAGES "svc runs services from trees, not images: use RootDirectory="
+#define R_SOCKET_KIND                                                                                        \
+        "svc's sockets are stream, datagram and sequential-packet sockets, so the service would miss the "   \
+        "descriptor it expects"
+#define R_SOCKET_EXEC "svc runs no command of a socket's own: put it in the service the socket starts"
+#define R_SOCKET_TUNING "svc leaves this socket option at the kernel's default"
+#define R_SOCKET_LIMIT                                                                                       \
+        "svcd counts no triggers: a socket whose service fails to start stops listening at once"
 
 /* One line per key, so the table reads as a table. */
 /* clang-format off */
@@ -277,7 +285,7 @@ static const struct unit_key table[] = {
         REFUSE("Service", "StandardInputData", "svc connects stdin to /dev/null, so ignoring it would change what the service reads"),
         REFUSE("Service", "RuntimeMaxSec", "svc has no run-time limit yet, so ignoring it would let the service run on"),
         REFUSE("Service", "WatchdogSec", "svc has no watchdog yet, so ignoring it would leave a hung service running"),
-        REFUSE("Service", "Sockets", "svc has no .socket units: put ListenStream= in [Service]"),
+        REFUSE("Service", "Sockets", "svc pairs a service with the socket of its own name or the sockets whose Service= names it, and passes no other socket's descriptors"),
         REFUSE("Service", "OpenFile", R_BEHAVIOUR),
         IGNORE("Service", "BusName", "svc gives services no system bus, so the name is neither waited for nor reachable by another service"),
         IMPL("Service", "ReloadSignal", config_parse_kill_signal, reload_signal, SIGHUP),
@@ -372,6 +380,67 @@ static const struct unit_key table[] = {
         IGNORE("Timer", "OnTimezoneChange", "svcd does not watch the local time zone, so a change of it does not start the unit"),
         IGNORE("Timer", "WakeSystem", "svcd does not wake the system from suspend: the timer elapses once the system is up again"),
 
+        /* [Socket], in NAME.socket */
+        IMPL("Socket", "ListenStream", config_parse_listen, listen, SOCK_STREAM),
+        IMPL("Socket", "ListenDatagram", config_parse_listen, listen, SOCK_DGRAM),
+        IMPL("Socket", "ListenSequentialPacket", config_parse_listen, listen, SOCK_SEQPACKET),
+        IMPL("Socket", "Accept", config_parse_bool, accept, 0),
+        IMPL("Socket", "MaxConnections", config_parse_unsigned, max_connections, 1),
+        IMPL("Socket", "Service", config_parse_socket_service, socket.service, 0),
+        IMPL("Socket", "SocketUser", config_parse_user, socket.user, 0),
+        IMPL("Socket", "SocketGroup", config_parse_user, socket.group, 0),
+        IMPL("Socket", "SocketMode", config_parse_mode, socket.mode, 0666),
+        IMPL("Socket", "DirectoryMode", config_parse_mode, socket.directory_mode, 0755),
+        IMPL("Socket", "RemoveOnStop", config_parse_bool, socket.remove_on_stop, 0),
+        IMPL("Socket", "BindIPv6Only", config_parse_bind_ipv6_only, socket.bind_ipv6_only, 0),
+        IMPL("Socket", "Backlog", config_parse_unsigned, socket.backlog, 1),
+        IMPL("Socket", "KeepAlive", config_parse_bool, socket.keep_alive, 0),
+        IMPL("Socket", "NoDelay", config_parse_bool, socket.no_delay, 0),
+        IMPL("Socket", "ReusePort", config_parse_bool, socket.reuse_port, 0),
+        IMPL("Socket", "FreeBind", config_parse_bool, socket.free_bind, 0),
+        IMPL("Socket", "Transparent", config_parse_bool, socket.transparent, 0),
+        IMPL("Socket", "Broadcast", config_parse_bool, socket.broadcast, 0),
+        IMPL("Socket", "PassCredentials", config_parse_bool, socket.pass_credentials, 0),
+        IMPL("Socket", "PassSecurity", config_parse_bool, socket.pass_security, 0),
+        IMPL("Socket", "ReceiveBuffer", config_parse_size, socket.receive_buffer, 0),
+        IMPL("Socket", "SendBuffer", config_parse_size, socket.send_buffer, 0),
+        IMPL("Socket", "FileDescriptorName", config_parse_fdname, socket.fdname, 0),
+        REFUSE("Socket", "ListenFIFO", R_SOCKET_KIND),
+        REFUSE("Socket", "ListenSpecial", R_SOCKET_KIND),
+        REFUSE("Socket", "ListenNetlink", R_SOCKET_KIND),
+        REFUSE("Socket", "ListenMessageQueue", R_SOCKET_KIND),
+        REFUSE("Socket", "ListenUSBFunction", R_SOCKET_KIND),
+        REFUSE("Socket", "SocketProtocol", "svc makes TCP and Unix sockets only, so ignoring it would give the service another protocol than it asked for"),
+        REFUSE("Socket", "BindToDevice", "svc does not bind a socket to one interface, so ignoring it would listen on every one"),
+        REFUSE("Socket", "MaxConnectionsPerSource", "svc limits connections in all (MaxConnections=), not per client, so ignoring it would let one client take them all"),
+        REFUSE("Socket", "Symlinks", "svc makes no links to a socket, so clients would not find it under those names"),
+        REFUSE("Socket", "Writable", R_SOCKET_KIND),
+        REFUSE("Socket", "ExecStartPre", R_SOCKET_EXEC),
+        REFUSE("Socket", "ExecStartPost", R_SOCKET_EXEC),
+        REFUSE("Socket", "ExecStopPre", R_SOCKET_EXEC),
+        REFUSE("Socket", "ExecStopPost", R_SOCKET_EXEC),
+        REFUSE("Socket", "FlushPending", R_BEHAVIOUR),
+        REFUSE("Socket", "DeferAcceptSec", R_BEHAVIOUR),
+        REFUSE("Socket", "PassPacketInfo", R_BEHAVIOUR),
+        REFUSE("Socket", "Timestamping", R_BEHAVIOUR),
+        REFUSE("Socket", "TCPCongestion", R_BEHAVIOUR),
+        REFUSE("Socket", "SmackLabel", R_ISOLATION),
+        REFUSE("Socket", "SmackLabelIPIn", R_ISOLATION),
+        REFUSE("Socket", "SmackLabelIPOut", R_ISOLATION),
+        REFUSE("Socket", "SELinuxContextFromNet", R_ISOLATION),
+        IGNORE("Socket", "Priority", R_SOCKET_TUNING),
+        IGNORE("Socket", "IPTOS", R_SOCKET_TUNING),
+        IGNORE("Socket", "IPTTL", R_SOCKET_TUNING),
+        IGNORE("Socket", "Mark", R_SOCKET_TUNING),
+        IGNORE("Socket", "KeepAliveTimeSec", R_SOCKET_TUNING),
+        IGNORE("Socket", "KeepAliveIntervalSec", R_SOCKET_TUNING),
+        IGNORE("Socket", "KeepAliveProbes", R_SOCKET_TUNING),
+        IGNORE("Socket", "PipeSize", R_SOCKET_TUNING),
+        IGNORE("Socket", "TimeoutSec", "svc runs no command of a socket's own, so there is nothing to time"),
+        IGNORE("Socket", "TriggerLimitIntervalSec", R_SOCKET_LIMIT),
+        IGNORE("Socket", "TriggerLimitBurst", R_SOCKET_LIMIT),
+        IGNORE("Socket", "PollLimitIntervalSec", R_SOCKET_LIMIT),
+        IGNORE("Socket", "PollLimitBurst", R_SOCKET_LIMIT),
         /* [Install] */
         META("Install", "WantedBy", config_parse_strv, wanted_by),
         META("Install", "Alias", config_parse_strv, alias),
@@ -382,7 +451,7 @@ static const struct unit_key table[] = {
 };
 /* clang-format on */
 
-static const char *const known_sections[] = { "Unit", "Service", "Timer", "Install" };
+static const char *const known_sections[] = { "Unit", "Service", "Timer", "Socket", "Install" };
 
 bool unit_section_is_known(const char *section) {
         for (size_t i = 0; i < ELEMENTSOF(known_sections); i++)
@@ -395,8 +464,6 @@ const char *unit_section_hint(const char *section) {
         static const struct {
                 const char *section, *hint;
         } hints[] = {
-                { "Socket",
-                  "svc has no .socket units: put ListenStream=, Accept= and MaxConnections= in [Service]" },
                 { "Path", "svc has no path units" },
                 { "Mount", "svc does not manage mounts: use BindPaths= in [Service]" },
                 { "Automount", "svc does not manage mounts: use BindPaths= in [Service]" },

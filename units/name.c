@@ -39,3 +39,14 @@ bool unit_name_is_timer(const char *name) {
         size_t n = strlen(name), k = strlen(UNIT_TIMER_SUFFIX);
         return n > k && streq(name + n - k, UNIT_TIMER_SUFFIX);
 }
+
+bool unit_name_is_socket(const char *name) {
+        size_t n = strlen(name), k = strlen(UNIT_SOCKET_SUFFIX);
+        return n > k && streq(name + n - k, UNIT_SOCKET_SUFFIX);
+}
+
+size_t unit_name_kind_suffix_len(const char *name) {
+        if (unit_name_is_timer(name))
+                return strlen(UNIT_TIMER_SUFFIX);
+        return unit_name_is_socket(name) ? strlen(UNIT_SOCKET_SUFFIX) : 0;
+}

@@ -115,9 +115,10 @@ static const char *specifier(const struct unit *u, char c, char *prefix, size_t 
                 /* Unit names cannot hold '\', so the escaped and unescaped instance are equal. */
                 return u->instance ? u->instance : "";
         case 'N':
-                if (u->kind != UNIT_KIND_TIMER)
+                if (u->kind == UNIT_KIND_SERVICE)
                         return u->name;
-                snprintf(prefix, n, "%.*s", (int) (strlen(u->name) - strlen(UNIT_TIMER_SUFFIX)), u->name);
+                snprintf(prefix, n, "%.*s", (int) (strlen(u->name) - unit_name_kind_suffix_len(u->name)),
+                         u->name);
                 return prefix;
         case 'p':
         case 'P':
@@ -170,7 +171,7 @@ int ctx_specifiers(struct parse_ctx *ctx, const char *key, const char *value, ch
                 const char *v = specifier(ctx->u, c, prefix, sizeof(prefix));
                 if (c == 'n') /* with the suffix of its file: "nginx.service"; a timer's has it */
                         fprintf(f, "%s%s", ctx->u->name,
-                                ctx->u->kind == UNIT_KIND_TIMER ? "" : file_suffix(ctx->u->path));
+                                ctx->u->kind != UNIT_KIND_SERVICE ? "" : file_suffix(ctx->u->path));
                 else if (v)
                         fputs(v, f);
                 else {
@@ -266,10 +267,39 @@ static int read_logical(struct parse_ctx *ctx) {
         return continued ? 1 : 0;
 }
 
-/* [Timer] is a timer's alone, [Service] a service's alone. */
+/* [Timer] is a timer's alone, [Socket] a socket's, [Service] a service's. */
 static bool section_kind_mismatch(const struct parse_ctx *ctx) {
-        bool timer = ctx->u->kind == UNIT_KIND_TIMER;
-        return timer ? streq(ctx->section, "Service") : streq(ctx->section, "Timer");
+        static const char *const own[_UNIT_KIND_MAX] = {
+                [UNIT_KIND_SERVICE] = "Service",
+                [UNIT_KIND_TIMER] = "Timer",
+                [UNIT_KIND_SOCKET] = "Socket",
+        };
+        for (size_t k = 0; k < _UNIT_KIND_MAX; k++)
+                if (streq(ctx->section, own[k]))
+                        return k != ctx->u->kind;
+        return false;
+}
+
+static int report_kind_mismatch(struct parse_ctx *ctx) {
+        if (ctx->u->kind == UNIT_KIND_TIMER)
+                return ctx_error(
+                        ctx,
+                        "[%s] does not belong in a timer: a timer starts the service its Unit= names, "
+                        "which has a file of its own",
+                        ctx->section);
+        if (ctx->u->kind == UNIT_KIND_SOCKET)
+                return ctx_error(ctx,
+                                 "[%s] does not belong in a socket: a socket starts the service its Service= "
+                                 "names, which has a file of its own",
+                                 ctx->section);
+        if (streq(ctx->section, "Socket"))
+                return ctx_error(ctx,
+                                 "[Socket] belongs in a socket file of its own, NAME.socket, which starts "
+                                 "this service on its first connection");
+        return ctx_error(ctx,
+                         "[Timer] belongs in a timer file of its own, NAME.timer, which starts this service "
+                         "with Unit=%s",
+                         ctx->u->name);
 }
 
 static int check_section(struct parse_ctx *ctx, const char *s, size_t n) {
@@ -289,15 +319,7 @@ static int check_section(struct parse_ctx *ctx, const char *s, size_t n) {
                                         : unit_section_is_known(ctx->section);
         if (ctx->section_ok && ctx->u && section_kind_mismatch(ctx)) {
                 ctx->section_ok = false;
-                if (ctx->u->kind == UNIT_KIND_TIMER)
-                        return ctx_error(ctx,
-                                         "[%s] does not belong in a timer: a timer starts the service its "
-                                         "Unit= names, which has a file of its own",
-                                         ctx->section);
-                return ctx_error(ctx,
-                                 "[Timer] belongs in a timer file of its own, NAME.timer, which starts "
-                                 "this service with Unit=%s",
-                                 ctx->u->name);
+                return report_kind_mismatch(ctx);
         }
         if (ctx->section_ok) {
                 if (streq(ctx->section, "Service") && !ctx->service_loc.file)

@@ -209,6 +209,17 @@ int config_parse_timer_calendar(struct parse_ctx *, const char *, const char *, 
 int config_parse_timer_monotonic(struct parse_ctx *, const char *, const char *, void *, int);
 int config_parse_timer_unit(struct parse_ctx *, const char *, const char *, void *, int);
 void timer_spec_clear(struct timer_spec *t);
+/* The type of NAME when it names a unit of systemd's other than a service ("socket", "target"),
+ * else NULL. */
+const char *unit_other_type(const char *name);
+/* config-socket.c: [Socket]. */
+int config_parse_socket_service(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_bind_ipv6_only(struct parse_ctx *, const char *, const char *, void *, int);
+int config_parse_fdname(struct parse_ctx *, const char *, const char *, void *, int);
+void socket_spec_clear(struct socket_spec *s);
+/* The checks of a socket that need the whole unit; Service= and FileDescriptorName= get their
+ * defaults. 0, -EINVAL (refused), -ENOMEM. */
+int verify_socket(struct parse_ctx *ctx);
 /* The checks of a timer that need the whole unit; Unit= gets its default. 0, -ENOMEM. */
 int verify_timer(struct parse_ctx *ctx);
 /* conditions.c: ltype is the enum condition_type, data a struct condition_list. */

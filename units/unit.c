@@ -51,6 +51,11 @@ const struct unit unit_defaults = {
         .health_startup_timeout_usec = 30 * USEC_PER_SEC,
         .health_on_failure = HEALTH_ACTION_NONE,
         .timer = { .accuracy_usec = 60 * USEC_PER_SEC, .remain_after_elapse = true },
+        .socket = { .mode = 0666,
+                    .directory_mode = 0755,
+                    .backlog = SOMAXCONN,
+                    .receive_buffer = UNIT_UNSET,
+                    .send_buffer = UNIT_UNSET },
 };
 
 const char *service_type_to_string(enum service_type t) {
@@ -179,6 +184,7 @@ static void unit_free_lists(struct unit *u) {
         health_probe_done(&u->health);
         health_probe_done(&u->health_startup);
         timer_spec_clear(&u->timer);
+        socket_spec_clear(&u->socket);
 }
 
 struct unit *unit_free(struct unit *u) {
@@ -208,9 +214,10 @@ struct unit *unit_free(struct unit *u) {
         return NULL;
 }
 
-/* The length of NAME without ".timer": the part that names the template and the instance. */
+/* The length of NAME without ".timer" or ".socket": the part that names the template and the
+ * instance. */
 static size_t name_stem_len(const char *name) {
-        return strlen(name) - (unit_name_is_timer(name) ? strlen(UNIT_TIMER_SUFFIX) : 0);
+        return strlen(name) - unit_name_kind_suffix_len(name);
 }
 
 static struct unit *unit_new(const char *name) {
@@ -218,7 +225,9 @@ static struct unit *unit_new(const char *name) {
         if (!u)
                 return NULL;
         *u = unit_defaults;
-        u->kind = unit_name_is_timer(name) ? UNIT_KIND_TIMER : UNIT_KIND_SERVICE;
+        u->kind = unit_name_is_timer(name)    ? UNIT_KIND_TIMER
+                  : unit_name_is_socket(name) ? UNIT_KIND_SOCKET
+                                              : UNIT_KIND_SERVICE;
         u->name = strdup(name);
         const char *at = strchr(name, '@');
         if (at) {
@@ -281,9 +290,9 @@ static int verify_network(struct parse_ctx *ctx) {
         return 0;
 }
 
-/* StandardInput=socket is the connection Accept=yes gives as stdin and stdout. systemd reads
- * Accept= from the .socket unit, which svc does not: a unit without it loads, as its drop-in may
- * give ListenStream= and Accept=yes, but cannot start (as under systemd without its socket). */
+/* StandardInput=socket is the connection Accept=yes gives as stdin and stdout: of an Accept=yes
+ * socket unit, whose instances of the template get it, or of [Service] ListenStream= and
+ * Accept=yes. A unit with neither loads but starts only as such an instance (as under systemd). */
 static int verify_std_input(struct parse_ctx *ctx) {
         const struct unit *u = ctx->u;
         const struct unit_location *l = &ctx->std_input_loc;
@@ -298,10 +307,11 @@ static int verify_std_input(struct parse_ctx *ctx) {
                 return diag_add(ctx->diag, false, l->file, l->line,
                                 "StandardInput=socket needs Accept=yes: svc passes a listening socket as "
                                 "descriptor 3 (LISTEN_FDS), never as stdin");
-        return diag_add(ctx->diag, true, l->file, l->line,
-                        "StandardInput=socket: the unit has no ListenStream= and Accept=yes, which systemd "
-                        "reads from its .socket unit and svc from [Service]; it cannot start until a drop-in "
-                        "gives them");
+        return diag_add(
+                ctx->diag, true, l->file, l->line,
+                "StandardInput=socket: the unit has no ListenStream= and Accept=yes, so it starts "
+                "only as the instance an Accept=yes socket unit (NAME.socket) makes per connection, or "
+                "once a drop-in gives them");
 }
 
 /* The checks that need the whole unit, after the main file and every drop-in. */
@@ -313,6 +323,8 @@ static int unit_verify(struct parse_ctx *ctx) {
 
         if (u->kind == UNIT_KIND_TIMER)
                 return verify_timer(ctx);
+        if (u->kind == UNIT_KIND_SOCKET)
+                return verify_socket(ctx);
         if (u->exec_start.n == 0)
                 r = diag_add(ctx->diag, false, file, line,
                              "missing ExecStart= in [Service]: a unit needs a command to run");
@@ -444,10 +456,13 @@ static int cmp_basename(const void *a, const void *b) {
 
 static const char *const unit_file_suffixes[] = { UNIT_SUFFIX, UNIT_SERVICE_SUFFIX, NULL };
 static const char *const timer_file_suffixes[] = { UNIT_TIMER_SUFFIX, NULL };
+static const char *const socket_file_suffixes[] = { UNIT_SOCKET_SUFFIX, NULL };
 
 /* The file suffixes unit NAME may be written in. */
 static const char *const *suffixes_of(const char *name) {
-        return unit_name_is_timer(name) ? timer_file_suffixes : unit_file_suffixes;
+        if (unit_name_is_timer(name))
+                return timer_file_suffixes;
+        return unit_name_is_socket(name) ? socket_file_suffixes : unit_file_suffixes;
 }
 
 /* The drop-ins of NAME in DIR, sorted by file name: the template's (for an instance) and the
@@ -539,10 +554,11 @@ int unit_load_from_dir(const char *dir, const char *name, const struct unit_host
                 r = find_unit_file(dir, (int) (at - name + 1), name, &path, diag);
         if (r != -ENOENT)
                 return r < 0 ? r : load_path(dir, name, path, host, ret, diag);
-        if (unit_name_is_timer(name)) {
-                r = diag_add(diag, false, dir, 0, "no such timer file %s%s%.*s%s", name,
+        if (unit_name_kind_suffix_len(name) > 0) {
+                const char *sfx = name + name_stem_len(name);
+                r = diag_add(diag, false, dir, 0, "no such %s file %s%s%.*s%s", sfx + 1, name,
                              at ? ", nor a template " : "", at ? (int) (at - name + 1) : 0, name,
-                             at ? UNIT_TIMER_SUFFIX : "");
+                             at ? sfx : "");
                 return r < 0 ? r : -ENOENT;
         }
         if (asprintf(&want, "%s/%s" UNIT_SUFFIX, dir, name) < 0)
@@ -560,12 +576,13 @@ int unit_load_from_dir(const char *dir, const char *name, const struct unit_host
 int unit_load_file(const char *path, const struct unit_host *host, struct unit **ret,
                    struct unit_diag *diag) {
         const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-        size_t n = strlen(base), k = unit_name_is_timer(base) ? 0 : unit_suffix_len(base);
+        bool keeps = unit_name_kind_suffix_len(base) > 0; /* NAME.timer, NAME.socket */
+        size_t n = strlen(base), k = keeps ? 0 : unit_suffix_len(base);
 
-        if ((k == 0 && !unit_name_is_timer(base)) || n <= k) {
+        if ((k == 0 && !keeps) || n <= k) {
                 int r = diag_add(diag, false, path, 0,
                                  "a unit file name must end in " UNIT_SUFFIX ", " UNIT_SERVICE_SUFFIX
-                                 " or " UNIT_TIMER_SUFFIX);
+                                 ", " UNIT_TIMER_SUFFIX " or " UNIT_SOCKET_SUFFIX);
                 return r < 0 ? r : -EINVAL;
         }
         _cleanup_free_ char *name = strndup(base, n - k);

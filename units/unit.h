@@ -18,6 +18,8 @@
 #define UNIT_SERVICE_SUFFIX ".service"
 /* A timer keeps its suffix in its name ("certbot.timer"): it sits beside the service it starts. */
 #define UNIT_TIMER_SUFFIX ".timer"
+/* So does a socket ("ssh.socket"): it listens for the service it pairs with. */
+#define UNIT_SOCKET_SUFFIX ".socket"
 #define UNIT_DROPIN_SUFFIX ".conf"
 #define UNIT_NAME_MAX 128
 
@@ -168,6 +170,7 @@ enum protect_home {
  * AF_INET6 "" (dual stack) when the host has IPv6, else AF_INET "". */
 struct listen_spec {
         int family;
+        int type; /* SOCK_STREAM (ListenStream=), SOCK_DGRAM, SOCK_SEQPACKET */
         char *address;
         uint16_t port;
         char *text; /* the value as written, for messages and LISTEN_FDNAMES */
@@ -397,6 +400,7 @@ bool calendar_timezone_is_valid(const char *name);
 enum unit_kind {
         UNIT_KIND_SERVICE,
         UNIT_KIND_TIMER,
+        UNIT_KIND_SOCKET, /* "NAME.socket", [Socket], no [Service] */
         _UNIT_KIND_MAX,
 };
 
@@ -433,6 +437,39 @@ const char *timer_base_to_string(enum timer_base b);
 /* True when NAME ends in ".timer" and has more before it. */
 bool unit_name_is_timer(const char *name);
 
+/* ---- sockets (config-socket.c) -------------------------------------------------------------- */
+
+/* BindIPv6Only= */
+enum bind_ipv6_only {
+        BIND_IPV6_DEFAULT, /* the kernel's net.ipv6.bindv6only (0: both families) */
+        BIND_IPV6_BOTH,
+        BIND_IPV6_ONLY,
+        _BIND_IPV6_MAX,
+};
+
+/* [Socket] (systemd.socket(5)), beside the unit's listen[], accept and max_connections, which a
+ * socket unit fills from its own ListenStream=, Accept= and MaxConnections=. */
+struct socket_spec {
+        /* Service=: the service it starts; after loading never NULL. Accept=yes: the template
+         * ("proftpd@"), whose instance per connection is "proftpd@N". */
+        char *service;
+        char *user, *group; /* SocketUser=, SocketGroup=: owners of a socket file; NULL root */
+        unsigned mode; /* SocketMode=, default 0666 */
+        unsigned directory_mode; /* DirectoryMode=, default 0755 */
+        bool remove_on_stop;
+        enum bind_ipv6_only bind_ipv6_only;
+        unsigned backlog; /* default SOMAXCONN */
+        bool keep_alive, no_delay, reuse_port, free_bind, transparent, broadcast;
+        bool pass_credentials, pass_security;
+        uint64_t receive_buffer, send_buffer; /* UNIT_UNSET: the kernel's */
+        char *fdname; /* FileDescriptorName=, for $LISTEN_FDNAMES; default the unit's name */
+};
+
+/* True when NAME ends in ".socket" and has more before it. */
+bool unit_name_is_socket(const char *name);
+/* The length of the suffix a timer's or a socket's name keeps (".timer", ".socket"), else 0. */
+size_t unit_name_kind_suffix_len(const char *name);
+
 /* Limit*= entries, indexed by RLIMIT_*. */
 #define UNIT_RLIMIT_MAX RLIM_NLIMITS
 
@@ -443,7 +480,7 @@ struct unit {
         char *name; /* "blog" or "web@1"; never a path, never with ".unit" or ".service" */
         char *template; /* "web@" for an instance, else NULL */
         char *instance; /* "1" for an instance, else NULL */
-        enum unit_kind kind; /* a service, or a timer ("NAME.timer", [Timer], no [Service]) */
+        enum unit_kind kind; /* a service, a timer ("NAME.timer", [Timer]), a socket ("NAME.socket") */
         char *path; /* main file */
         char **dropins; /* drop-in files applied, in order */
         uint64_t source_hash; /* over the contents of path and drop-ins, to detect change */
@@ -553,6 +590,8 @@ struct unit {
 
         /* [Timer] */
         struct timer_spec timer;
+        /* [Socket] */
+        struct socket_spec socket;
 
         /* [Install] */
         char **wanted_by, **alias;

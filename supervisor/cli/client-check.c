@@ -145,12 +145,13 @@ static void json_one(const struct checked *c, const struct unit_diag *graph) {
  * the notification units of units/examples are templates. */
 static int load_for_check(const char *path, struct unit **ret, struct unit_diag *d) {
         const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-        size_t n = strlen(base), k = unit_suffix_len(base);
-        if (k == 0 || n <= k || base[n - k - 1] != '@')
+        size_t kept = unit_name_kind_suffix_len(base); /* "x@.socket": instance "x@test_instance.socket" */
+        size_t n = strlen(base) - kept, k = kept ? 0 : unit_suffix_len(base);
+        if ((k == 0 && kept == 0) || n <= k || base[n - k - 1] != '@')
                 return unit_load_file(path, NULL, ret, d);
         _cleanup_free_ char *dir = slash ? strndup(path, (size_t) (slash - path)) : strdup(".");
         _cleanup_free_ char *name = NULL;
-        if (!dir || asprintf(&name, "%.*stest_instance", (int) (n - k), base) < 0)
+        if (!dir || asprintf(&name, "%.*stest_instance%s", (int) (n - k), base, base + n) < 0)
                 return -ENOMEM;
         return unit_load_from_dir(*dir ? dir : "/", name, NULL, ret, d);
 }

@@ -27,7 +27,7 @@ static bool use_color;
 
 struct status_info {
         char *name, *description, *state, *detail, *result, *last_exit, *status_text, *path, *type, *job,
-                *tree_path, *address, *address6, *health, *health_output, *users;
+                *tree_path, *address, *address6, *health, *health_output, *users, *pin;
         uint32_t health_streak;
         char **ports, **leftovers;
         int outbound;
@@ -55,6 +55,7 @@ static void status_info_done(struct status_info *i) {
         free(i->health);
         free(i->health_output);
         free(i->users);
+        free(i->pin);
         strv_free(i->ports);
         strv_free(i->leftovers);
         strv_free(i->load_errors);
@@ -212,6 +213,7 @@ static int read_variant(sd_bus_message *m, const char *key, struct status_info *
                 { "Health", &i->health },
                 { "HealthOutput", &i->health_output },
                 { "Users", &i->users },
+                { "Pin", &i->pin },
         };
         for (size_t k = 0; k < ELEMENTSOF(strings); k++)
                 if (streq(key, strings[k].key)) {
@@ -381,10 +383,10 @@ static void escape_in_place(char **s) {
 
 /* For the terminal, or a pipe that ends at one: --json escapes in its own way. */
 static void status_info_escape(struct status_info *i) {
-        char **strings[] = { &i->name,   &i->description,   &i->state,       &i->detail,
-                             &i->result, &i->last_exit,     &i->status_text, &i->path,
-                             &i->type,   &i->job,           &i->tree_path,   &i->address,
-                             &i->health, &i->health_output, &i->users,       &i->address6 };
+        char **strings[] = { &i->name,      &i->description, &i->state,  &i->detail,        &i->result,
+                             &i->last_exit, &i->status_text, &i->path,   &i->type,          &i->job,
+                             &i->tree_path, &i->address,     &i->health, &i->health_output, &i->users,
+                             &i->address6,  &i->pin };
         for (size_t k = 0; k < ELEMENTSOF(strings); k++)
                 escape_in_place(strings[k]);
         STRV_FOREACH (p, i->ports)
@@ -432,6 +434,8 @@ static void print_status(const struct status_info *i) {
                 _cleanup_free_ char *p = strv_join(i->ports, ", ");
                 printf("      Ports: %s\n", p ? p : "?");
         }
+        if (!isempty(i->pin))
+                printf("       Tree: %s\n", i->pin);
         if (!isempty(i->users))
                 printf("      Users: %s\n", i->users);
         print_resources(i);
@@ -460,6 +464,7 @@ static void json_status(const struct status_info *i, bool first) {
                 { "health", i->health },
                 { "health_output", i->health_output },
                 { "users", i->users },
+                { "pin", i->pin },
         };
         for (size_t k = 0; k < ELEMENTSOF(s); k++) {
                 printf(",\"%s\":", s[k].k);
@@ -554,6 +559,51 @@ static int cmd_status(sd_bus *bus, char **names, bool list) {
         return list ? EXIT_OK : code;
 }
 
+/* S as a terminal may show it: itself when it is plain printable ASCII (every name, nearly every
+ * description), else an escaped copy in *BUF (see escape_in_place). */
+static const char *cell(const char *s, char **buf) {
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p < 0x20 || *p >= 0x7f) {
+                        free(*buf);
+                        *buf = strdup(s);
+                        escape_in_place(buf);
+                        return *buf ? *buf : "?";
+                }
+        return s;
+}
+
+/* svc list: the List call (one struct per unit with the columns printed), as systemctl
+ * list-units. --json keeps Status's full records. */
+static int cmd_list(sd_bus *bus) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int code = call(bus, "List", &reply, NULL, NULL, 0);
+        if (code != EXIT_OK)
+                return code;
+        int r = sd_bus_message_enter_container(reply, 'a', "(sssutubs)");
+        printf("%-24s %-12s %-10s %-8s %-8s %-8s %-8s %s\n", "UNIT", "STATE", "HEALTH", "PID", "MEMORY",
+               "RESTARTS", "ENABLED", "DESCRIPTION");
+        _cleanup_free_ char *b1 = NULL, *b2 = NULL, *b3 = NULL, *b4 = NULL;
+        const char *name, *state, *health, *desc;
+        uint32_t pid, restarts;
+        uint64_t mem;
+        int enabled;
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(sssutubs)", &name, &state, &health, &pid, &mem,
+                                                  &restarts, &enabled, &desc)) > 0) {
+                char membuf[32] = "-";
+                if (mem != UINT64_MAX)
+                        format_bytes(membuf, sizeof(membuf), mem);
+                state = cell(state, &b2);
+                printf("%-24s %s%-12s%s %-10s %-8u %-8s %-8u %-8s %s\n", cell(name, &b1), state_color(state),
+                       state, color_off(), isempty(health) ? "-" : cell(health, &b3), pid, membuf, restarts,
+                       enabled ? "yes" : "no", cell(desc, &b4));
+        }
+        if (r < 0) {
+                fprintf(stderr, "svc: cannot read the reply: %s\n", strerror(-r));
+                return EXIT_FAILED;
+        }
+        return EXIT_OK;
+}
+
 /* "Sat 2024-06-15 00:00:00 UTC" and "11h 59min left" / "12h ago", or "-". */
 static void format_when(uint64_t when, uint64_t now, char *date, size_t dn, char *rel, size_t rn) {
         if (when == 0) {
@@ -617,6 +667,60 @@ static int cmd_list_timers(sd_bus *bus) {
         }
         printf("\n%zu timers listed.\n", n);
         return EXIT_OK;
+}
+
+/* The socket units (svc list, after the services; svc status NAME.socket): whether each listens,
+ * the service it starts, how many connections it accepted and how many are open. NAMES: only
+ * those; none listed prints nothing. */
+static bool is_socket_name(const char *name) {
+        size_t n = strlen(name);
+        return n > 7 && streq(name + n - 7, ".socket");
+}
+
+static int cmd_list_sockets(sd_bus *bus, char **names) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int code = call(bus, "ListSockets", &reply, NULL, NULL, 0);
+        if (code != EXIT_OK)
+                return code;
+        const char *name, *service, *state, *listen;
+        int enabled;
+        uint32_t accepted, open;
+        size_t n = 0;
+        int r = sd_bus_message_enter_container(reply, 'a', "(ssbsuus)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ssbsuus)", &name, &service, &enabled, &state,
+                                                  &accepted, &open, &listen)) > 0) {
+                if (names && !strv_contains(names, name))
+                        continue;
+                if (n++ == 0)
+                        printf("%s%-24s %-12s %-24s %-8s %-8s %-8s %s\n", names ? "" : "\n", "SOCKET",
+                               "STATE", "ACTIVATES", "ACCEPTED", "OPEN", "ENABLED", "LISTEN");
+                printf("%-24s %s%-12s%s %-24s %-8u %-8u %-8s %s\n", name, state_color(state), state,
+                       color_off(), service, accepted, open, enabled ? "yes" : "no", listen);
+                if (names && !streq(state, "listening") && !streq(state, "running"))
+                        code = EXIT_NOT_RUNNING;
+        }
+        if (r < 0) {
+                fprintf(stderr, "svc: cannot read the reply: %s\n", strerror(-r));
+                return EXIT_FAILED;
+        }
+        STRV_FOREACH (want, names)
+                if (!is_socket_name(*want)) {
+                        fprintf(stderr, "svc: %s is not a socket: ask for sockets and services apart\n",
+                                *want);
+                        return EXIT_USAGE;
+                }
+        if (names && n < strv_length(names)) {
+                fprintf(stderr, "svc: no such socket unit among %zu asked for\n", strv_length(names));
+                return EXIT_NO_SUCH_UNIT;
+        }
+        return code;
+}
+
+static bool any_socket(char **names) {
+        STRV_FOREACH (name, names)
+                if (is_socket_name(*name))
+                        return true;
+        return false;
 }
 
 static int cmd_enable(sd_bus *bus, const char *method, char **names) {
@@ -945,6 +1049,59 @@ static int cmd_top(sd_bus *bus, char **names) {
         return code;
 }
 
+/* ---- move (svc-tree's side of svcd's upgrade gate) ------------------------------------------ */
+
+/* The test hook of issue 17: with SVC_TREE_TEST_CRASH=moving, the request goes out and the
+ * caller dies by SIGKILL at once, as a `svc tree upgrade` killed while svcd moves the units. */
+static int test_crash_after_send(sd_bus *bus, sd_bus_message *m) {
+        const char *at = getenv("SVC_TREE_TEST_CRASH");
+        if (!at || !streq(at, "moving"))
+                return 0;
+        int r = sd_bus_send(bus, m, NULL);
+        if (r >= 0)
+                r = sd_bus_flush(bus);
+        if (r < 0)
+                return r;
+        fprintf(stderr, "svc-ctl: SVC_TREE_TEST_CRASH=moving: killed here\n");
+        (void) raise(SIGKILL);
+        return -EINTR;
+}
+
+/* `svc-ctl move TREE FROM TO MIN_HEALTHY_USEC UNIT...`: asks svcd to move the units onto
+ * generation TO and waits; one "UNIT<TAB>RESULT<TAB>DETAIL" line each (svc-tree reads them). */
+static int cmd_move(sd_bus *bus, char **args) {
+        if (strv_length(args) < 5) {
+                fprintf(stderr, "svc-ctl move TREE FROM TO MIN_HEALTHY_USEC UNIT...\n");
+                return EXIT_USAGE;
+        }
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r = sd_bus_message_new_method_call(bus, &m, NULL, SVC_OBJECT_PATH, SVC_INTERFACE,
+                                               "MoveToGeneration");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "suu", args[0], (uint32_t) strtoul(args[1], NULL, 10),
+                                          (uint32_t) strtoul(args[2], NULL, 10));
+        if (r >= 0)
+                r = sd_bus_message_append_strv(m, args + 4);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "t", (uint64_t) strtoull(args[3], NULL, 10));
+        if (r >= 0)
+                r = test_crash_after_send(bus, m);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, UINT64_MAX, &e, &reply);
+        if (r < 0) {
+                fprintf(stderr, "svc: %s\n", e.message ? e.message : strerror(-r));
+                int code = sd_bus_error_is_set(&e) ? error_to_exit(&e) : EXIT_FAILED;
+                sd_bus_error_free(&e);
+                return code;
+        }
+        const char *unit, *result, *detail;
+        r = sd_bus_message_enter_container(reply, 'a', "(sss)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(sss)", &unit, &result, &detail)) > 0)
+                printf("%s\t%s\t%s\n", unit, result, detail);
+        return r < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
 static int parse_options(int argc, char **argv) {
         static const struct option options[] = {
                 { "root", required_argument, NULL, 'r' },
@@ -979,6 +1136,15 @@ int main(int argc, char **argv) {
          * for the other commands getopt permutes, options may come anywhere. */
         if (argc > 3 && streq(argv[1], "--root") && streq(argv[3], "check"))
                 return client_check(argv[2], argc - 3, argv + 3); /* no bus */
+        if (argc > 3 && streq(argv[1], "--root") && streq(argv[3], "move")) {
+                arg_root = argv[2];
+                sd_bus *bus = NULL;
+                if (connect_bus(&bus) < 0)
+                        return EXIT_FAILED;
+                int code = cmd_move(bus, argv + 4);
+                sd_bus_flush_close_unref(bus);
+                return code;
+        }
         if (argc > 3 && streq(argv[1], "--root") && (streq(argv[3], "exec") || streq(argv[3], "top"))) {
                 arg_root = argv[2];
                 sd_bus *bus = NULL;
@@ -1020,10 +1186,14 @@ int main(int argc, char **argv) {
         else if (streq(cmd, "reload"))
                 code = cmd_job(bus, "Reload", names);
         else if (streq(cmd, "status"))
-                code = cmd_status(bus, names, false);
-        else if (streq(cmd, "list"))
+                code = any_socket(names) ? cmd_list_sockets(bus, names) : cmd_status(bus, names, false);
+        else if (streq(cmd, "list") && (arg_timers || arg_json))
                 code = arg_timers ? cmd_list_timers(bus) : cmd_status(bus, NULL, true);
-        else if (streq(cmd, "enable"))
+        else if (streq(cmd, "list")) {
+                code = cmd_list(bus);
+                int k = cmd_list_sockets(bus, NULL);
+                code = code == EXIT_OK ? k : code;
+        } else if (streq(cmd, "enable"))
                 code = cmd_enable(bus, "Enable", names);
         else if (streq(cmd, "disable"))
                 code = cmd_enable(bus, "Disable", names);

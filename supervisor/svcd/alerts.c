@@ -17,10 +17,8 @@
 
 const char *alert_event_to_string(enum alert_event e) {
         static const char *const names[_ALERT_MAX] = {
-                [ALERT_FAILURE] = "failure",
-                [ALERT_UNHEALTHY] = "unhealthy",
-                [ALERT_RECOVERED] = "recovered",
-                [ALERT_GAVE_UP] = "gave-up",
+                [ALERT_FAILURE] = "failure", [ALERT_UNHEALTHY] = "unhealthy", [ALERT_RECOVERED] = "recovered",
+                [ALERT_GAVE_UP] = "gave-up", [ALERT_PINNED] = "pinned",
         };
         return e >= 0 && e < _ALERT_MAX ? names[e] : "";
 }

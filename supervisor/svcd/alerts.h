@@ -16,6 +16,7 @@ enum alert_event {
         ALERT_UNHEALTHY, /* its probe failed HealthRetries= times in a row */
         ALERT_RECOVERED, /* healthy (or, without a probe, running) again after one of these */
         ALERT_GAVE_UP, /* failed on its start limit: no more automatic restarts */
+        ALERT_PINNED, /* broke on a tree upgrade and went back to the previous generation (gate.c) */
         _ALERT_MAX,
 };
 

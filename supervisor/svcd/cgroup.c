@@ -555,6 +555,20 @@ bool cgroup_service_remove(struct service *s) {
         return true;
 }
 
+/* The memory the service's processes use now (`svc list`'s column): one file, UINT64_MAX if
+ * unknown. */
+uint64_t cgroup_service_memory(const struct service *s) {
+        const struct service_cgroup *c = s->cgroup;
+        uint64_t v = UINT64_MAX;
+        if (!c)
+                return v;
+        if (s->m->cgroups->mode == CG_V2)
+                (void) read_u64(c->path, "memory.current", &v);
+        else if (c->v1[V1_MEMORY])
+                (void) read_u64(c->v1[V1_MEMORY], "memory.usage_in_bytes", &v);
+        return v;
+}
+
 void cgroup_service_stats(const struct service *s, struct cgroup_stats *ret) {
         const struct service_cgroup *c = s->cgroup;
         *ret = (struct cgroup_stats){ 0 };

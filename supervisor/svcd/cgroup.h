@@ -22,3 +22,4 @@ bool cgroup_service_remove(struct service *s);
 void cgroup_service_drop(struct service *s);
 bool cgroup_service_oom(const struct service *s);
 void cgroup_service_stats(const struct service *s, struct cgroup_stats *ret);
+uint64_t cgroup_service_memory(const struct service *s);

@@ -167,9 +167,8 @@ static void gather(struct host_facts *h, int tree_fd) {
         h->f.credentials = NULL; /* svc passes no credentials yet */
 }
 
-static int open_tree(const struct service *s) {
-        const char *rd = s->unit->root_directory;
-        _cleanup_free_ char *p = rd && rd[0] != '/' ? path_join(s->m->trees_dir, rd) : NULL;
+static int open_tree(const struct manager *m, const char *rd) {
+        _cleanup_free_ char *p = rd && rd[0] != '/' ? path_join(m->trees_dir, rd) : NULL;
         if (rd && rd[0] != '/' && !p)
                 return -ENOMEM;
         int fd = open(p ? p : rd ? rd : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -189,15 +188,14 @@ static char *describe(const struct condition_list *l, const struct unit_conditio
         return j && asprintf(&r, "none of %s", j) >= 0 ? r : NULL;
 }
 
-int start_conditions_check(struct service *s) {
-        const struct unit *u = s->unit;
-        s->condition_failure = mfree(s->condition_failure);
+int conditions_test_in_tree(struct manager *m, const char *root_directory, const struct unit *u,
+                            char **ret_what) {
         if (u->conditions.n == 0 && u->asserts.n == 0)
                 return 0;
-        int fd = open_tree(s);
+        int fd = open_tree(m, root_directory);
         if (fd < 0) {
                 /* The start reports the missing tree; no condition can be tested without it. */
-                log_debug("%s: cannot open the tree to test conditions: %s", s->name, strerror(-fd));
+                log_debug("%s: cannot open the tree to test conditions: %s", u->name, strerror(-fd));
                 return 0;
         }
         struct host_facts h;
@@ -210,13 +208,20 @@ int start_conditions_check(struct service *s) {
         host_facts_done(&h);
         if (cond_ok && assert_ok)
                 return 0;
-        s->assertion_failed = cond_ok;
-        if (asprintf(&s->condition_failure, "%s failed: %s", cond_ok ? "assertion" : "condition",
-                     what ? what : "?") < 0)
-                s->condition_failure = NULL;
+        if (asprintf(ret_what, "%s failed: %s", cond_ok ? "assertion" : "condition", what ? what : "?") < 0)
+                *ret_what = NULL;
+        return cond_ok ? -EPROTO : 1;
+}
+
+int start_conditions_check(struct service *s) {
+        s->condition_failure = mfree(s->condition_failure);
+        int r = conditions_test_in_tree(s->m, s->unit->root_directory, s->unit, &s->condition_failure);
+        if (r == 0)
+                return 0;
+        s->assertion_failed = r == -EPROTO;
         log_info("%s: not started, %s", s->name,
                  s->condition_failure ? s->condition_failure : "condition failed");
         log_stream_note(s->log, "not started, %s",
                         s->condition_failure ? s->condition_failure : "condition failed");
-        return cond_ok ? -EPROTO : 1;
+        return r;
 }

@@ -11,6 +11,8 @@
 #include <systemd/sd-id128.h>
 
 #include "common/macro.h"
+#include "common/paths.h"
+#include "common/pin.h"
 #include "common/util.h"
 #include "supervisor/svcd/control-api.h"
 #include "supervisor/svcd/du.h"
@@ -18,11 +20,13 @@
 #include "supervisor/svcd/cgroup.h"
 #include "supervisor/svcd/control.h"
 #include "supervisor/svcd/executor.h"
+#include "supervisor/svcd/gate.h"
 #include "supervisor/svcd/health.h"
 #include "supervisor/svcd/manager.h"
 #include "supervisor/svcd/net/net.h"
 #include "supervisor/svcd/record.h"
 #include "supervisor/svcd/service.h"
+#include "supervisor/svcd/socket-units.h"
 #include "supervisor/svcd/timers.h"
 #include "supervisor/svcd/userns.h"
 
@@ -70,6 +74,7 @@ struct control_server {
         struct pending *pending;
         struct status_call *status_calls;
         struct du_worker *du;
+        struct gates *gates; /* tree upgrades in progress (gate.c); they outlive their callers */
         struct ratelimit refusals;
         bool dry_run; /* control_server_set_dry_run() */
 };
@@ -205,12 +210,9 @@ static int lookup(struct manager *m, const char *name, struct service **ret, sd_
 
 /* Reads "as" into a vector of services; every name must exist. For status, a refused unit is
  * returned too: its load errors are what the caller wants to see. */
-static int read_units(struct manager *m, sd_bus_message *msg, bool for_status, struct service ***ret,
-                      size_t *ret_n, sd_bus_error *error) {
-        _cleanup_strv_free_ char **names = NULL;
-        int r = sd_bus_message_read_strv(msg, &names);
-        if (r < 0)
-                return r;
+static int resolve_units(struct manager *m, char **names, bool for_status, struct service ***ret,
+                         size_t *ret_n, sd_bus_error *error) {
+        int r;
         size_t n = strv_length(names);
         if (n == 0 && !for_status)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "No unit given.");
@@ -228,6 +230,13 @@ static int read_units(struct manager *m, sd_bus_message *msg, bool for_status, s
         *ret = TAKE_PTR(units);
         *ret_n = n;
         return 0;
+}
+
+static int read_units(struct manager *m, sd_bus_message *msg, bool for_status, struct service ***ret,
+                      size_t *ret_n, sd_bus_error *error) {
+        _cleanup_strv_free_ char **names = NULL;
+        int r = sd_bus_message_read_strv(msg, &names);
+        return r < 0 ? r : resolve_units(m, names, for_status, ret, ret_n, error);
 }
 
 /* ---- methods ------------------------------------------------------------------------------ */
@@ -250,14 +259,65 @@ static int enqueue_error(int r, struct service *s, sd_bus_error *error) {
         }
 }
 
+static int socket_error(int r, const char *name, const char *why, sd_bus_error *error) {
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, SVC_ERROR_NO_SUCH_UNIT, "Unit %s not found.", name);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, SVC_ERROR_BAD_UNIT, "Unit %s is refused: %s", name,
+                                         why ? why : "invalid");
+        return sd_bus_error_set_errnof(error, -r, "%s: %s", name, strerror(-r));
+}
+
+/* Start, Stop, Restart of the NAME.socket among NAMES: done at once, before the services'
+ * jobs; the names of services are left in NAMES. */
+static int socket_jobs(struct conn *k, enum job_type job, char **names, sd_bus_error *error) {
+        struct manager *m = k->c->m;
+        int r = check_dry_run(k, "Starting or stopping sockets", error);
+        for (size_t i = 0; r >= 0 && names[i];) {
+                const char *why = NULL;
+                if (!unit_name_is_socket(names[i])) {
+                        i++;
+                        continue;
+                }
+                if (job == JOB_RELOAD)
+                        return sd_bus_error_setf(error, SVC_ERROR_FAILED, "A socket has nothing to reload.");
+                if (job != JOB_START)
+                        r = sockunits_stop(m, names[i]);
+                if (r >= 0 && job != JOB_STOP)
+                        r = sockunits_start(m, names[i], &why);
+                if (r < 0)
+                        return socket_error(r, names[i], why, error);
+                free(names[i]);
+                memmove(names + i, names + i + 1, sizeof(char *) * strv_length(names + i));
+        }
+        return r;
+}
+
+static bool any_socket(char **names) {
+        STRV_FOREACH (name, names)
+                if (unit_name_is_socket(*name))
+                        return true;
+        return false;
+}
+
 static int method_job(sd_bus_message *msg, struct conn *k, enum job_type job, const char *verb,
                       sd_bus_error *error) {
         int r = check_access(k, ACCESS_ALL, verb, error);
         if (r < 0)
                 return r;
+        _cleanup_strv_free_ char **names_in = NULL;
+        r = sd_bus_message_read_strv(msg, &names_in);
+        bool sockets = r >= 0 && any_socket(names_in);
+        if (sockets)
+                r = socket_jobs(k, job, names_in, error);
+        if (r >= 0 && sockets && !names_in[0]) { /* sockets alone: done */
+                _cleanup_free_ char **empty = calloc(1, sizeof(char *));
+                return empty ? reply_results(msg, names_in, empty, 0) : -ENOMEM;
+        }
         struct service **units = NULL;
         size_t n;
-        r = read_units(k->c->m, msg, false, &units, &n, error);
+        if (r >= 0)
+                r = resolve_units(k->c->m, names_in, false, &units, &n, error);
         if (r < 0)
                 return r;
         int wait = 1;
@@ -330,6 +390,21 @@ static int append_strv(sd_bus_message *reply, const char *key, char **l) {
         return r;
 }
 
+/* "on generation 4 of tree bull (pinned after the upgrade to 5 failed: ...)", or NULL. */
+static char *pin_describe(const struct service *s) {
+        _cleanup_free_ char *pins = path_join(s->m->root, SVC_PINS_DIR);
+        struct tree_pin pin = { 0 };
+        const char *rd = s->unit ? s->unit->root_directory : NULL;
+        if (!rd || !pins || tree_pin_read(pins, s->name, &pin) < 0)
+                return NULL;
+        char *d = NULL;
+        if (streq(pin.tree, rd) &&
+            asprintf(&d, "on generation %u of tree %s (%s)", pin.gen, pin.tree, pin.reason) < 0)
+                d = NULL;
+        tree_pin_done(&pin);
+        return d;
+}
+
 /* DISK: the bytes the service keeps on disk, or NULL to leave them out. */
 static int append_status(sd_bus_message *reply, struct service *s, const uint64_t *disk) {
         char exitbuf[128];
@@ -356,6 +431,9 @@ static int append_status(sd_bus_message *reply, struct service *s, const uint64_
                                           u ? service_type_to_string(u->type) : "", "NSPID", "u",
                                           (uint32_t) (s->main_pid ? nspid : 0), "InitPID", "u",
                                           (uint32_t) (s->has_sb ? s->sb.pid : 0));
+        _cleanup_free_ char *pin = pin_describe(s);
+        if (r >= 0 && pin)
+                r = sd_bus_message_append(reply, "{sv}", "Pin", "s", pin);
         if (r >= 0 && s->admin->health_state != HEALTH_STATE_NONE)
                 r = sd_bus_message_append(reply, "{sv}{sv}{sv}", "Health", "s",
                                           health_state_to_string(s->admin->health_state), "HealthOutput", "s",
@@ -550,6 +628,34 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return status_with_disk_usage(k, msg, units, n);
 }
 
+/* `svc list`: the columns it prints, one struct per unit (name, state, health, main PID, memory,
+ * restarts, enabled, description): a fifth of Status's dictionary entries, and no other file read
+ * than each running unit's memory. */
+static int method_list(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        struct conn *k = userdata;
+        const struct manager *m = k->c->m;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = check_access(k, ACCESS_READ, "Listing units", error);
+        if (r >= 0)
+                r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sssutubs)");
+        for (size_t i = 0; r >= 0 && i < m->n_services; i++) {
+                const struct service *s = m->services[i];
+                const struct unit *u = s->unit;
+                enum health_state h = s->admin->health_state;
+                r = sd_bus_message_append(reply, "(sssutubs)", s->name,
+                                          u ? svc_state_to_string(s->sm.state) : "error",
+                                          h == HEALTH_STATE_NONE ? "" : health_state_to_string(h),
+                                          (uint32_t) (s->main_host_pid > 0 ? s->main_host_pid : 0),
+                                          cgroup_service_memory(s), (uint32_t) s->total_restarts,
+                                          s->admin->enabled, u && u->description ? u->description : "");
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
 /* ---- timers ------------------------------------------------------------------------------- */
 
 /* Enable/Disable of NAME.timer: arms or disarms it now and at every start. */
@@ -565,6 +671,24 @@ static int enable_timer(struct manager *m, const char *name, bool enable, sd_bus
                 return sd_bus_error_set_errnof(error, -r, "Cannot %s %s: %s", enable ? "enable" : "disable",
                                                name, strerror(-r));
         return 0;
+}
+
+/* Enable/Disable of NAME.socket: listens or stops now and at every start. */
+static int enable_socket(struct manager *m, const char *name, bool enable, sd_bus_error *error) {
+        const char *why = NULL;
+        int r = sockunits_set_enabled(m, name, enable, &why);
+        return r < 0 ? socket_error(r, name, why, error) : 0;
+}
+
+static int method_list_sockets(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        struct conn *k = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = check_access(k, ACCESS_READ, "Listing sockets", error);
+        if (r >= 0)
+                r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sockunits_append_list(k->c->m, reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
 static int method_list_timers(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -588,10 +712,11 @@ static int method_enable(sd_bus_message *msg, struct conn *k, bool enable, sd_bu
                 r = sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "No unit given.");
         STRV_FOREACH (name, names) {
                 struct service *s = NULL;
-                if (r >= 0 && unit_name_is_timer(*name)) {
+                if (r >= 0 && unit_name_kind_suffix_len(*name) > 0) {
                         r = check_dry_run(k, what, error);
                         if (r >= 0)
-                                r = enable_timer(k->c->m, *name, enable, error);
+                                r = unit_name_is_timer(*name) ? enable_timer(k->c->m, *name, enable, error)
+                                                              : enable_socket(k->c->m, *name, enable, error);
                         continue;
                 }
                 if (r >= 0)
@@ -743,6 +868,64 @@ static int method_halt(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         return method_power(msg, userdata, SHUTDOWN_HALT, error);
 }
 
+/* ---- tree upgrades (gate.c) ------------------------------------------------------------------ */
+
+/* The gate settled: (unit, result, detail) for each unit it moved, pinned or started again. */
+static void on_gate_done(void *userdata, const struct gate_result *res, size_t n) {
+        sd_bus_message *call = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_message_new_method_return(call, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sss)");
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                r = sd_bus_message_append(reply, "(sss)", res[i].unit, res[i].result,
+                                          res[i].detail ? res[i].detail : "");
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        if (r < 0)
+                log_warning_errno(r, "Cannot answer the tree upgrade's call: %m");
+        sd_bus_message_unref(call);
+}
+
+static bool gate_of_bus(void *userdata, void *bus) {
+        if (sd_bus_message_get_bus(userdata) != bus)
+                return false;
+        sd_bus_message_unref(userdata);
+        return true;
+}
+
+/* MoveToGeneration(tree, from, to, units, min_healthy_usec): svc tree upgrade and unpin. */
+static int method_move(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        struct conn *k = userdata;
+        struct gate_request req = { 0 };
+        _cleanup_strv_free_ char **units = NULL;
+        _cleanup_free_ char *why = NULL;
+        int r = check_access(k, ACCESS_ALL, "Moving units to a generation", error);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "suu", &req.tree, &req.from, &req.to);
+        if (r >= 0)
+                r = sd_bus_message_read_strv(msg, &units);
+        if (r >= 0)
+                r = sd_bus_message_read(msg, "t", &req.min_healthy_usec);
+        if (r >= 0)
+                r = check_dry_run(k, "Moving units to a generation", error);
+        if (r < 0)
+                return r;
+        STRV_FOREACH (u, units)
+                unit_name_strip_suffix(*u);
+        req.units = units;
+        r = gates_begin(k->c->gates, &req, on_gate_done, sd_bus_message_ref(msg), &why);
+        if (r >= 0)
+                return 1;
+        sd_bus_message_unref(msg);
+        if (r == -ESHUTDOWN)
+                return sd_bus_error_set(error, SVC_ERROR_SHUTTING_DOWN, "svcd is shutting down.");
+        return sd_bus_error_setf(error, r == -ENOENT ? SVC_ERROR_NO_SUCH_UNIT : SVC_ERROR_FAILED, "%s",
+                                 why ? why : strerror(-r));
+}
+
 static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_METHOD("Start", "asb", "a(ss)", method_start, 0),
@@ -752,7 +935,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("Status", "as", "aa{sv}", method_status, 0),
         SD_BUS_METHOD("Enable", "as", "", method_enable_cb, 0),
         SD_BUS_METHOD("Disable", "as", "", method_disable_cb, 0),
+        SD_BUS_METHOD("List", "", "a(sssutubs)", method_list, 0),
         SD_BUS_METHOD("ListTimers", "", "a(ssttbs)", method_list_timers, 0),
+        SD_BUS_METHOD("ListSockets", "", "a(ssbsuus)", method_list_sockets, 0),
         SD_BUS_METHOD("ReloadUnits", "", "a(sss)", method_reload_units, 0),
         SD_BUS_METHOD("Exec", "sashhhb", "u", method_exec, 0),
         SD_BUS_METHOD("ExecWait", "su", "is", method_exec_wait, 0),
@@ -760,6 +945,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD("PowerOff", "", "", method_poweroff, 0),
         SD_BUS_METHOD("Reboot", "", "", method_reboot, 0),
         SD_BUS_METHOD("Halt", "", "", method_halt, 0),
+        SD_BUS_METHOD("MoveToGeneration", "suuast", "a(sss)", method_move, 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -774,6 +960,7 @@ static void conn_free(struct conn *k) {
                         break;
                 }
         drop_pending_of_bus(c, k->bus);
+        gates_forget(c->gates, gate_of_bus, k->bus);
         for (struct status_call **pp = &c->status_calls; *pp;) {
                 struct status_call *sc = *pp;
                 if (sd_bus_message_get_bus(sc->msg) != k->bus) {
@@ -1020,11 +1207,14 @@ int control_server_new(struct manager *m, const char *path, gid_t group, struct 
         c->m = m;
         int r = du_worker_new(m->event, &c->du);
         if (r >= 0)
+                r = gates_new(m, &c->gates);
+        if (r >= 0)
                 r = sd_event_add_io(m->event, &c->src, fd, EPOLLIN, on_accept, c);
         if (r >= 0)
                 r = manager_observe(m, &observer, c);
         if (r < 0) {
                 sd_event_source_disable_unref(c->src);
+                gates_free(c->gates);
                 du_worker_free(c->du);
                 free(c->path);
                 free(c);
@@ -1059,6 +1249,7 @@ struct control_server *control_server_free(struct control_server *c) {
                 c->status_calls = sc->next;
                 status_call_free(sc);
         }
+        c->gates = gates_free(c->gates);
         du_worker_free(c->du);
         sd_event_source_disable_unref(c->src);
         safe_close(c->fd);

@@ -12,6 +12,7 @@
 
 #include "common/macro.h"
 #include "common/paths.h"
+#include "common/pin.h"
 #include "common/util.h"
 #include "supervisor/svcd/peer.h"
 #include "supervisor/svcd/hardening.h"
@@ -25,8 +26,7 @@
 #include "supervisor/svcd/sockets.h"
 #include "supervisor/svcd/tmpfiles.h"
 #include "supervisor/svcd/userns.h"
-
-#define PATH "PATH=" SVC_DEFAULT_PATH
+#include "supervisor/spec/spec.h"
 
 /* Everything a spec points to, freed once the child has its copy. */
 struct spec_storage {
@@ -102,6 +102,27 @@ static int fail_spawn(struct service *s, int r, const char *fmt, ...) {
         return r < 0 ? r : -EINVAL;
 }
 
+/* The generation of tree RD that S is pinned to (common/pin.h), or NULL: none, one of another
+ * tree (the unit changed its RootDirectory=), or one that is gone (then the current one is all
+ * there is, and the log says so). */
+static char *pinned_tree(struct service *s, const char *rd) {
+        _cleanup_free_ char *pins = path_join(s->m->root, SVC_PINS_DIR);
+        struct tree_pin pin = { 0 };
+        if (!pins || tree_pin_read(pins, s->name, &pin) < 0)
+                return NULL;
+        char *path = NULL;
+        struct stat st;
+        if (streq(pin.tree, rd) && asprintf(&path, "%s/.%s/%u", s->m->trees_dir, rd, pin.gen) >= 0 &&
+            (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))) {
+                log_warning(
+                        "%s: pinned to generation %u of tree %s, which is gone: it starts on the current one",
+                        s->name, pin.gen, rd);
+                path = mfree(path);
+        }
+        tree_pin_done(&pin);
+        return path;
+}
+
 /* The tree on the host and how sentences name it. */
 static int resolve_tree(struct service *s, char **ret_path, char **ret_label) {
         const char *rd = s->unit->root_directory;
@@ -110,7 +131,7 @@ static int resolve_tree(struct service *s, char **ret_path, char **ret_label) {
                 return (*ret_label = strdup("the host")) ? 0 : -ENOMEM;
         if (rd[0] == '/')
                 *ret_path = strdup(rd);
-        else
+        else if (!(*ret_path = pinned_tree(s, rd)))
                 *ret_path = path_join(s->m->trees_dir, rd);
         if (!*ret_path || asprintf(ret_label, "tree %s", rd) < 0)
                 return -ENOMEM;
@@ -445,18 +466,13 @@ static int add_var_layer(struct service *s, struct spec_storage *st) {
 }
 
 static int add_unit_path(struct service *s, struct spec_storage *st, const struct path_spec *p) {
-        static const enum sandbox_path_kind kinds[_PATH_KEY_MAX] = {
-                [PATH_READ_WRITE] = SANDBOX_PATH_KEEP,           [PATH_READ_ONLY] = SANDBOX_PATH_READ_ONLY,
-                [PATH_INACCESSIBLE] = SANDBOX_PATH_INACCESSIBLE, [PATH_EXEC] = SANDBOX_PATH_KEEP,
-                [PATH_NO_EXEC] = SANDBOX_PATH_NO_EXEC,           [PATH_TMPFS] = SANDBOX_PATH_TMPFS,
-        };
         const char *why;
         if (p->key == PATH_READ_WRITE && unit_read_write_kind(s->unit, p->path, &why) == READ_WRITE_LAYER) {
                 _cleanup_free_ char *esc = escape_path(p->path);
                 return esc ? add_layer(s, st, "ReadWritePaths", s->m->paths_dir, esc, p->path, p->optional)
                            : -ENOMEM;
         }
-        struct sandbox_path *sp = push_path(st, kinds[p->key], p->path, p->optional);
+        struct sandbox_path *sp = push_path(st, svc_spec_path_kind(p->key), p->path, p->optional);
         if (!sp)
                 return -EINVAL;
         sp->read_only = p->read_only;
@@ -467,20 +483,13 @@ static int add_unit_path(struct service *s, struct spec_storage *st, const struc
 
 /* ProtectHome=yes, read-only, tmpfs, as systemd does it, on the service's own root. */
 static int add_protect_home(struct spec_storage *st, enum protect_home h) {
-        static const char *const homes[] = { "/home", "/root", "/run/user" };
-        for (size_t i = 0; i < ELEMENTSOF(homes); i++) {
-                struct sandbox_path *p = NULL;
-                if (h == PROTECT_HOME_YES)
-                        p = push_path(st, SANDBOX_PATH_INACCESSIBLE, homes[i], true);
-                else if (h == PROTECT_HOME_READ_ONLY)
-                        p = push_path(st, SANDBOX_PATH_READ_ONLY, homes[i], true);
-                else if (h == PROTECT_HOME_TMPFS && i < 2 &&
-                         (p = push_path(st, SANDBOX_PATH_TMPFS, homes[i], true)))
-                        p->read_only = true;
-                else
-                        continue;
+        struct svc_home_path homes[3];
+        size_t n = svc_spec_protect_home(h, homes);
+        for (size_t i = 0; i < n; i++) {
+                struct sandbox_path *p = push_path(st, homes[i].kind, homes[i].path, true);
                 if (!p)
                         return -EINVAL;
+                p->read_only = homes[i].read_only;
         }
         return 0;
 }
@@ -556,15 +565,18 @@ static int add_paths(struct service *s, struct spec_storage *st) {
 
 /* StateDirectory=, LogsDirectory=, CacheDirectory=: svc's own directories, bound under /var. */
 static int add_service_dirs(struct service *s, struct spec_storage *st, uid_t uid, gid_t gid, size_t *n) {
-        const struct unit *u = s->unit;
-        int r = add_owned_dirs(st, n, "StateDirectory", u->state_directories, s->m->state_dir, "/var/lib",
-                               uid, gid, u->state_directory_mode);
-        if (r >= 0)
-                r = add_owned_dirs(st, n, "LogsDirectory", u->logs_directories, s->m->svclog_root, "/var/log",
-                                   uid, gid, u->logs_directory_mode);
-        if (r >= 0)
-                r = add_owned_dirs(st, n, "CacheDirectory", u->cache_directories, s->m->cache_dir,
-                                   "/var/cache", uid, gid, u->cache_directory_mode);
+        const char *const bases[_SVC_SERVICE_DIR_MAX] = {
+                [SVC_SERVICE_DIR_STATE] = s->m->state_dir,
+                [SVC_SERVICE_DIR_LOGS] = s->m->svclog_root,
+                [SVC_SERVICE_DIR_CACHE] = s->m->cache_dir,
+        };
+        int r = 0;
+        for (unsigned i = 0; r >= 0 && i < _SVC_SERVICE_DIR_MAX; i++) {
+                unsigned mode;
+                char *const *dirs = svc_service_dir_names(s->unit, i, &mode);
+                r = add_owned_dirs(st, n, svc_service_dirs[i].key, (char **) dirs, bases[i],
+                                   svc_service_dirs[i].inside, uid, gid, mode);
+        }
         return r;
 }
 
@@ -666,8 +678,7 @@ static int build_spec(struct service *s, const struct sandbox_creds *creds, stru
         r = add_mounts(s, st, uid, gid, &n);
         if (r < 0)
                 return r;
-        /* A hostname has at most 64 bytes. */
-        st->hostname = strndup(u->hostname ? u->hostname : s->name, 64);
+        st->hostname = svc_spec_hostname(u, s->name);
         if (!st->hostname)
                 return -ENOMEM;
         fill_spec(s, creds, st, n);
@@ -1011,15 +1022,7 @@ static int add_stop_env(char ***env, const struct svc_machine *m) {
 
 static int build_env(struct service *s, const struct sandbox_creds *c, bool main, char ***ret) {
         char **env = NULL;
-        int r = add_env(&env, "%s", PATH);
-        if (r >= 0)
-                r = add_env(&env, "HOME=%s", c->home);
-        if (r >= 0)
-                r = add_env(&env, "USER=%s", c->user_name ? c->user_name : "root");
-        if (r >= 0)
-                r = add_env(&env, "LOGNAME=%s", c->user_name ? c->user_name : "root");
-        if (r >= 0)
-                r = add_env(&env, "SHELL=%s", c->shell);
+        int r = svc_spec_base_env(c, &env);
         if (r >= 0 && s->notify_path)
                 r = add_env(&env, "NOTIFY_SOCKET=%s", SANDBOX_NOTIFY_PATH);
         if (r >= 0 && s->invocation_id[0])
@@ -1034,7 +1037,7 @@ static int build_env(struct service *s, const struct sandbox_creds *c, bool main
                         r = add_env(&env, "LISTEN_PID=0000000000"); /* filled in by the process itself */
                 _cleanup_strv_free_ char **names = NULL;
                 for (size_t i = 0; r >= 0 && i < s->n_listen; i++)
-                        r = strv_extend(&names, s->name);
+                        r = strv_extend(&names, s->listen_names ? s->listen_names[i] : s->name);
                 _cleanup_free_ char *joined = r >= 0 ? strv_join(names, ":") : NULL;
                 if (r >= 0)
                         r = joined ? add_env(&env, "LISTEN_FDNAMES=%s", joined) : -ENOMEM;
@@ -1063,12 +1066,7 @@ static int build_env(struct service *s, const struct sandbox_creds *c, bool main
 /* DEFAULT_CAPS: the '+' prefix, which ignores CapabilityBoundingSet= as systemd's does, and
  * gets what root of the sandbox gets without it. */
 static uint64_t caps_for(const struct unit *u, const struct sandbox_creds *c, bool default_caps) {
-        uint64_t mknod = 1ULL << 27;
-        bool unit_set = u->capability_bounding_set != UNIT_UNSET && !default_caps;
-        uint64_t bounding = unit_set      ? u->capability_bounding_set
-                            : c->uid == 0 ? sandbox_default_caps()
-                                          : u->ambient_capabilities;
-        return bounding & ~mknod; /* CAP_MKNOD is never granted */
+        return svc_spec_caps(u, c->uid, default_caps);
 }
 
 static int build_command(struct service *s, const struct exec_command *ec, bool main,
@@ -1216,7 +1214,7 @@ int exec_spawn(struct service *s, bool main, unsigned idx) {
                 return -EINVAL;
         if (main && s->unit->accept)
                 return accept_checks(s) < 0 ? -EINVAL : sockets_start_accepting(s);
-        if (main && s->unit->std_input == STD_INPUT_SOCKET) /* systemd: "Got no socket" */
+        if (main && s->unit->std_input == STD_INPUT_SOCKET && s->conn_fd < 0) /* systemd: "Got no socket" */
                 return fail_spawn(
                         s, -ENOTCONN,
                         "StandardInput=socket, but the unit has no ListenStream= and Accept=yes to give "
@@ -1230,7 +1228,10 @@ int exec_spawn(struct service *s, bool main, unsigned idx) {
         if (r >= 0)
                 r = ensure_sandbox(s, &creds, rootfd, label);
         struct cmd_storage cs = { 0 };
-        if (r >= 0 && (r = build_command(s, ec, main, &creds, s->m->devnull_fd, s->log_pipe[1], &cs)) < 0)
+        /* An Accept=yes instance of a socket unit: the connection as stdin and stdout too. */
+        bool conn_io = main && s->conn_fd >= 0 && s->unit->std_input == STD_INPUT_SOCKET;
+        int in = conn_io ? s->conn_fd : s->m->devnull_fd, out = conn_io ? s->conn_fd : s->log_pipe[1];
+        if (r >= 0 && (r = build_command(s, ec, main, &creds, in, out, &cs)) < 0)
                 fail_spawn(s, r, "cannot prepare %s: %s", ec->path, strerror(-r));
         uint32_t id = ++s->next_id;
         if (r >= 0 && (r = sandbox_send_spawn(&s->sb, id, &cs.cmd)) < 0)

@@ -22,6 +22,7 @@
 #include "supervisor/svcd/net/net.h"
 #include "supervisor/svcd/record.h"
 #include "supervisor/svcd/service.h"
+#include "supervisor/svcd/socket-units.h"
 #include "supervisor/svcd/timers.h"
 
 static int on_dispatch(sd_event_source *src, void *userdata);
@@ -104,6 +105,7 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
         m->lock_fd = m->nsinit_fd = m->devnull_fd = -EBADF;
         m->deliver = service_process_queue;
         m->service_changed = manager_service_changed;
+        m->lend_sockets = sockunits_lend;
         m->root = strdup(root);
         int r = m->root ? make_paths(m, root) : -ENOMEM;
         if (r >= 0) {
@@ -130,6 +132,8 @@ int manager_new(sd_event *event, const char *root, struct manager **ret) {
                 r = log_writer_new(event, &m->logs);
         if (r >= 0)
                 r = timers_init(m);
+        if (r >= 0)
+                r = sockunits_init(m);
         if (r < 0) {
                 manager_free(m);
                 return r;
@@ -149,6 +153,7 @@ struct manager *manager_free(struct manager *m) {
                 exec_kill_all(m->services[i], true);
         reaper_done(&m->reaper);
         timers_done(m);
+        sockunits_done(m);
         for (size_t i = 0; i < m->n_services; i++)
                 drop_service(m, m->services[i]);
         free(m->services);
@@ -314,7 +319,7 @@ int manager_get_service(struct manager *m, const char *name, struct service **re
                 *ret = s;
                 return s->unit ? 0 : -EINVAL;
         }
-        if (!unit_name_is_valid(name) || unit_name_is_timer(name)) /* a timer is not a service */
+        if (!unit_name_is_valid(name) || unit_name_kind_suffix_len(name) > 0) /* a timer is not a service */
                 return -ENOENT;
         struct unit *u = NULL;
         char **errors = NULL;
@@ -344,10 +349,9 @@ int manager_get_service(struct manager *m, const char *name, struct service **re
 }
 
 static bool is_unit_file(const char *f, char *name, size_t n) {
-        size_t len = strlen(f), sl = unit_name_is_timer(f) ? 0 : unit_suffix_len(f);
-        if (sl == 0 && unit_name_is_timer(f)) /* NAME.timer keeps its suffix */
-                return len < n && snprintf(name, n, "%s", f) > 0 &&
-                       f[len - strlen(UNIT_TIMER_SUFFIX) - 1] != '@';
+        size_t kept = unit_name_kind_suffix_len(f), len = strlen(f), sl = kept ? 0 : unit_suffix_len(f);
+        if (kept) /* NAME.timer and NAME.socket keep their suffix */
+                return len < n && snprintf(name, n, "%s", f) > 0 && f[len - kept - 1] != '@';
         if (sl == 0 || len <= sl || len - sl >= n)
                 return false;
         memcpy(name, f, len - sl);
@@ -385,8 +389,8 @@ static int for_each_unit_name(struct manager *m, int (*fn)(struct manager *m, co
 
 static int load_one(struct manager *m, const char *name, void *ud _unused_) {
         struct service *s;
-        if (unit_name_is_timer(name)) {
-                int k = timers_load(m, name);
+        if (unit_name_kind_suffix_len(name) > 0) {
+                int k = unit_name_is_timer(name) ? timers_load(m, name) : sockunits_load(m, name);
                 if (k == -EINVAL)
                         log_error("%s: refused; the other units load", name);
                 return k == -ENOMEM ? k : 0;
@@ -445,6 +449,7 @@ int manager_start_enabled(struct manager *m) {
                         (void) manager_enqueue(m, s, JOB_START, false);
         }
         timers_start_enabled(m);
+        sockunits_start_enabled(m);
         return 0;
 }
 
@@ -751,6 +756,9 @@ static void check_job(struct service *s, enum svc_state old) {
 }
 
 void manager_health_changed(struct service *s) {
+        for (size_t i = 0; i < ELEMENTSOF(s->m->observers); i++)
+                if (s->m->observers[i] && s->m->observers[i]->health_changed)
+                        s->m->observers[i]->health_changed(s->m->observer_data[i], s);
         manager_schedule_dispatch(s->m);
 }
 
@@ -762,6 +770,7 @@ void manager_service_changed(struct service *s, enum svc_state old) {
         check_job(s, old);
         deps_service_changed(s, old);
         timers_service_changed(s, old);
+        sockunits_service_changed(s, old);
         /* A changed definition waits until the service is down, then replaces the old one. */
         if (s->next_unit && !service_is_active(s) && s->sm.state != SVC_BACKING_OFF) {
                 service_set_unit(s, TAKE_PTR(s->next_unit));
@@ -855,9 +864,12 @@ static int reload_one(struct manager *m, const char *name, void *ud) {
                 return 0;
         if (strv_extend(&c->seen, name) < 0)
                 return -ENOMEM;
-        if (unit_name_is_timer(name)) {
-                int k = timers_load(m, name);
-                const char *why = k == -EINVAL ? timers_error(m, name) : NULL;
+        if (unit_name_kind_suffix_len(name) > 0) {
+                bool timer = unit_name_is_timer(name);
+                int k = timer ? timers_load(m, name) : sockunits_load(m, name);
+                const char *why = k != -EINVAL ? NULL
+                                  : timer      ? timers_error(m, name)
+                                               : sockunits_error(m, name);
                 return k == -ENOMEM ? k
                                     : report(c, name,
                                              k > 0    ? "loaded"

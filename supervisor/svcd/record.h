@@ -100,6 +100,12 @@ struct service {
          * for Accept=yes one sandbox per connection. */
         int *listen_fds;
         size_t n_listen;
+        /* Lent at each start by its socket units (socket-units.c): copies of their sockets, or
+         * the connection of an Accept=yes instance, with their LISTEN_FDNAMES. */
+        bool listen_lent;
+        char **listen_names;
+        int conn_fd; /* an Accept=yes instance: its connection */
+        struct sockunit *conn_socket; /* and the socket that accepted it */
         sd_event_source **accept_sources;
         struct conn_sandbox *conns;
         unsigned n_conns;
@@ -165,12 +171,16 @@ struct manager {
         /* svcd.conf [Manager] DefaultOnFailure=, DefaultOnHealthChange= (alerts.c), or NULL */
         char *default_on_failure, *default_on_health_change;
         struct timers *timers; /* timers.c */
+        struct sockunits *sockunits; /* socket-units.c */
 
         /* Set by manager_new(): the service layer's two ways up. DELIVER runs the events the
          * executor posted (service.c's service_process_queue); SERVICE_CHANGED is told each
          * state change of a service (manager.c). */
         void (*deliver)(struct service *s);
         void (*service_changed)(struct service *s, enum svc_state old);
+        /* LEND_SOCKETS gives a starting service its socket units' sockets (socket-units.c's
+         * sockunits_lend): 1 some, 0 none, -errno. */
+        int (*lend_sockets)(struct service *s);
         /* Who else is told (control.c, pid1.c): manager_observe() in manager.h. */
         const struct manager_observer *observers[4];
         void *observer_data[4];
@@ -181,6 +191,8 @@ struct manager_observer {
         void (*service_changed)(void *userdata, struct service *s, enum svc_state old);
         /* A unit's job ended. */
         void (*job_done)(void *userdata, struct service *s, bool ok, const char *detail);
+        /* What its probes say changed (s->admin->health_state). */
+        void (*health_changed)(void *userdata, struct service *s);
         /* The service object goes away: nothing may keep a pointer to it. */
         void (*service_gone)(void *userdata, struct service *s);
 };

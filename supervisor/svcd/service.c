@@ -88,7 +88,7 @@ int service_new(struct manager *m, const char *name, struct service **ret) {
                 return -ENOMEM;
         s->m = m;
         s->name = strdup(name);
-        s->notify_fd = s->syslog_fd = -EBADF;
+        s->notify_fd = s->syslog_fd = s->conn_fd = -EBADF;
         s->log_pipe[0] = s->log_pipe[1] = -EBADF;
         s->sb = (struct sandbox){ .pid = 0, .pidfd = -EBADF, .channel = -EBADF, .setup_fd = -EBADF };
         svc_machine_init(&s->sm);
@@ -109,6 +109,7 @@ struct service *service_free(struct service *s) {
         exec_free(s);
         net_service_release(s);
         sockets_close(s);
+        safe_close(s->conn_fd);
         syslog_close(s);
         cgroup_service_drop(s);
         log_pipe_close(s);

@@ -70,6 +70,17 @@ static int make_socket(const struct listen_spec *l, int *ret) {
 }
 
 int sockets_open(struct service *s) {
+        if (s->listen_lent)
+                sockets_close(s); /* the socket units' sockets of now, at each start */
+        if (s->n_listen == 0 && s->unit->n_listen == 0 && s->m->lend_sockets) {
+                int r = s->m->lend_sockets(s);
+                if (r != 0) {
+                        if (r < 0)
+                                sockets_close(s);
+                        return MIN(r, 0);
+                }
+                s->listen_lent = false;
+        }
         if (s->n_listen > 0 || s->unit->n_listen == 0)
                 return 0;
         s->listen_fds = calloc(s->unit->n_listen, sizeof(int));
@@ -97,6 +108,8 @@ void sockets_close(struct service *s) {
         }
         free(s->accept_sources);
         free(s->listen_fds);
+        s->listen_names = strv_free(s->listen_names);
+        s->listen_lent = false;
         s->accept_sources = NULL;
         s->listen_fds = NULL;
         s->n_listen = 0;

@@ -139,24 +139,31 @@ static int find_free(int dirfd, const char *self, bool range, bool dynamic, stru
         return 0;
 }
 
+/* Whose range S uses: its own, but the instances a socket unit makes per connection share their
+ * template's ("echo@"), as one daemon run per connection, instead of taking a range each. */
+static const char *allocation_key(const struct service *s) {
+        return s->conn_socket && s->unit && s->unit->template ? s->unit->template : s->name;
+}
+
 /* S's allocation, made now for what it lacks. */
 static int allocate(struct service *s, bool dynamic, struct allocation *ret) {
         _cleanup_close_ int dirfd = open_table(s->m);
         if (dirfd < 0)
                 return dirfd;
+        const char *key = allocation_key(s);
         struct allocation a;
-        int r = read_allocation(dirfd, s->name, &a);
+        int r = read_allocation(dirfd, key, &a);
         if (r < 0)
                 return r;
         if (a.base && (a.dynamic_uid || !dynamic)) {
                 *ret = a;
                 return 0;
         }
-        r = find_free(dirfd, s->name, true, dynamic, &a);
+        r = find_free(dirfd, key, true, dynamic, &a);
         if (r >= 0)
-                r = write_allocation(dirfd, s->name, &a);
+                r = write_allocation(dirfd, key, &a);
         if (r >= 0)
-                log_info("%s: allocated host uids %u-%u%s", s->name, a.base, a.base + USERNS_SIZE - 1,
+                log_info("%s: allocated host uids %u-%u%s", key, a.base, a.base + USERNS_SIZE - 1,
                          a.dynamic_uid ? " and a dynamic user" : "");
         if (r >= 0)
                 *ret = a;

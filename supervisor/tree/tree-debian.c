@@ -357,6 +357,7 @@ static int upgrade_copy(struct upgrade *u, char **ret_changes) {
         if (r < 0)
                 return r;
         _cleanup_strv_free_ char **before = installed(u->path), **after = NULL;
+        tree_test_crash_point("copied");
         r = run_apt(u->ctx, u->path, fd);
         if (r < 0)
                 return r;
@@ -374,6 +375,7 @@ static int upgrade_finish(struct upgrade *u, const char *what) {
                 return -ENOMEM;
         if (!what)
                 return tree_manifest_write(u->dir_fd, u->m);
+        tree_test_crash_point("upgraded");
         int r = renameat(u->dir_fd, next_new, u->dir_fd, next) < 0 ? -errno : 0;
         if (r >= 0)
                 r = tree_manifest_add_generation(u->m, u->next, "upgrade", u->cur);
@@ -384,27 +386,67 @@ static int upgrade_finish(struct upgrade *u, const char *what) {
         return r;
 }
 
-static int parse_switch(int argc, char **argv, const char *cmd, const char **ret_name, bool *ret_no_restart) {
-        static const struct option options[] = { { "no-restart", no_argument, NULL, 'n' }, {} };
+static int parse_switch(int argc, char **argv, const char *cmd, const char **ret_name, bool *ret_no_restart,
+                        uint64_t *ret_min_healthy) {
+        static const struct option options[] = { { "no-restart", no_argument, NULL, 'n' },
+                                                 { "min-healthy", required_argument, NULL, 'm' },
+                                                 {} };
         int o;
         optind = 1;
         while ((o = getopt_long(argc, argv, "", options, NULL)) >= 0)
                 if (o == 'n')
                         *ret_no_restart = true;
-                else
+                else if (o == 'm' && ret_min_healthy && tree_parse_duration(optarg, ret_min_healthy) >= 0)
+                        continue;
+                else if (o == 'm' && ret_min_healthy) {
+                        tree_error("--min-healthy=%s: give a duration such as 30s, 500ms or 2min", optarg);
+                        return -EINVAL;
+                } else
                         return -EINVAL;
         if (optind + 1 != argc) {
-                tree_error("%s needs one tree name: svc tree %s NAME [--no-restart]", cmd, cmd);
+                tree_error("%s needs one tree name: svc tree %s NAME [--no-restart]%s", cmd, cmd,
+                           ret_min_healthy ? " [--min-healthy=DURATION]" : "");
                 return -EINVAL;
         }
         *ret_name = argv[optind];
         return tree_name_check(*ret_name) ? 0 : -EINVAL;
 }
 
+/* The switch is done (or, up to date, an earlier upgrade may have been killed before its units
+ * moved): move the units through svcd's gate, and keep what happened in the log. */
+static int upgrade_move(struct upgrade *u, const char *what, bool no_restart, uint64_t min_healthy) {
+        unsigned to = what ? u->next : u->cur,
+                 from = what ? u->cur : tree_previous_generation(u->dir_fd, u->cur);
+        _cleanup_(json_putp) struct json_object *entry =
+                tree_log_entry(what ? "upgrade" : "finish", from, to);
+        if (!entry || json_object_object_add(entry, "packages", json_object_new_string(what ? what : "")) < 0)
+                return -ENOMEM;
+        if (what)
+                tree_test_crash_point("switched");
+        struct tree_switched sw = { .name = u->name,
+                                    .dir_fd = u->dir_fd,
+                                    .gen = to,
+                                    .keep = from,
+                                    .no_restart = no_restart,
+                                    .gated = true,
+                                    .min_healthy_usec = min_healthy,
+                                    .log = entry };
+        int r = tree_after_switch(u->ctx, &sw);
+        struct json_object *moved = NULL;
+        bool any = json_object_object_get_ex(entry, "moved", &moved) ||
+                   json_object_object_get_ex(entry, "pinned", &moved) ||
+                   json_object_object_get_ex(entry, "failed", &moved);
+        int k = what || any ? tree_log_append(u->dir_fd, entry) : 0;
+        if (k < 0)
+                tree_error("cannot record the upgrade in the history of tree %s: %s", u->name, strerror(-k));
+        return r;
+}
+
 int tree_cmd_upgrade(struct tree_ctx *ctx, int argc, char **argv) {
         struct upgrade u = { .ctx = ctx, .dir_fd = -EBADF };
         bool no_restart = false;
-        if (parse_switch(argc, argv, "upgrade", &u.name, &no_restart) < 0)
+        uint64_t min_healthy = 0;
+        if (parse_switch(argc, argv, "upgrade", &u.name, &no_restart, &min_healthy) < 0)
                 return EXIT_USAGE;
         _cleanup_free_ unsigned *gens = NULL;
         _cleanup_free_ char *what = NULL;
@@ -423,8 +465,7 @@ int tree_cmd_upgrade(struct tree_ctx *ctx, int argc, char **argv) {
         else if (r >= 0 && what)
                 printf("Tree %s: generation %u is current, upgraded from %u: %s.\n", u.name, u.next, u.cur,
                        what);
-        bool restart_failed =
-                r >= 0 && what && tree_after_switch(ctx, u.name, u.dir_fd, u.next, u.cur, no_restart) < 0;
+        bool move_failed = r >= 0 && upgrade_move(&u, what, no_restart, min_healthy) != 0;
         if ((r < 0 || !what) && u.dir_fd >= 0 && u.next > 0) {
                 char next_new[32];
                 snprintf(next_new, sizeof(next_new), "%u.new", u.next);
@@ -435,7 +476,7 @@ int tree_cmd_upgrade(struct tree_ctx *ctx, int argc, char **argv) {
         json_object_put(u.m);
         free(u.path);
         safe_close(u.dir_fd);
-        return r < 0 || restart_failed ? EXIT_FAILED : EXIT_OK;
+        return r < 0 || move_failed ? EXIT_FAILED : EXIT_OK;
 }
 
 /* ---- rollback --------------------------------------------------------------------------------- */
@@ -443,7 +484,7 @@ int tree_cmd_upgrade(struct tree_ctx *ctx, int argc, char **argv) {
 int tree_cmd_rollback(struct tree_ctx *ctx, int argc, char **argv) {
         const char *name = NULL;
         bool no_restart = false;
-        if (parse_switch(argc, argv, "rollback", &name, &no_restart) < 0)
+        if (parse_switch(argc, argv, "rollback", &name, &no_restart, NULL) < 0)
                 return EXIT_USAGE;
         _cleanup_close_ int dir_fd = -EBADF;
         _cleanup_free_ unsigned *gens = NULL;
@@ -468,5 +509,8 @@ int tree_cmd_rollback(struct tree_ctx *ctx, int argc, char **argv) {
             json_object_object_add(m, "generation", json_object_new_int64(prev)) >= 0)
                 (void) tree_manifest_write(dir_fd, m);
         printf("Tree %s: back to generation %u (from %u).\n", name, prev, cur);
-        return tree_after_switch(ctx, name, dir_fd, prev, cur, no_restart) < 0 ? EXIT_FAILED : EXIT_OK;
+        struct tree_switched sw = {
+                .name = name, .dir_fd = dir_fd, .gen = prev, .keep = cur, .no_restart = no_restart
+        };
+        return tree_after_switch(ctx, &sw) < 0 ? EXIT_FAILED : EXIT_OK;
 }

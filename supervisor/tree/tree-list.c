@@ -22,7 +22,7 @@ static int cmp_strings(const void *a, const void *b) {
 
 /* The names in the trees directory, sorted; the generations' own directories (".NAME") are not
  * trees. */
-static int tree_names(const struct tree_ctx *ctx, char ***ret) {
+int tree_names(const struct tree_ctx *ctx, char ***ret) {
         int fd = openat(ctx->trees_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
         if (!d) {

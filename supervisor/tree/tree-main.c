@@ -23,7 +23,14 @@ static void usage(FILE *f) {
                 "                                 or tar), or a root file system tarball (at most 16G\n"
                 "                                 and 4000000 entries unless told)\n"
                 "  slim NAME PROGRAM...           those host programs and their libraries\n"
-                "  upgrade NAME [--no-restart]    security updates in a new generation, then switch\n"
+                "  upgrade NAME [--no-restart] [--min-healthy=DURATION]\n"
+                "                                 security updates in a new generation, then switch; svcd\n"
+                "                                 moves each running unit and watches it: one that breaks\n"
+                "                                 goes back to the old generation alone (pinned)\n"
+                "  unpin UNIT [--min-healthy=DURATION]\n"
+                "                                 move a pinned unit onto its tree's current generation\n"
+                "  log NAME [--json]              the upgrade history: packages, units moved and pinned\n"
+                "  outdated [NAME...] [--json]    updates pending in Debian trees, and the units on them\n"
                 "  rollback NAME [--no-restart]   back to the previous generation\n"
                 "  list [--json]                  origin, generation, last upgrade, size, units\n"
                 "  rm NAME                        remove a tree no unit uses\n"
@@ -66,7 +73,9 @@ static const struct {
         { "slim", tree_cmd_slim },         { "upgrade", tree_cmd_upgrade },
         { "rollback", tree_cmd_rollback }, { "list", tree_cmd_list },
         { "ls", tree_cmd_list },           { "rm", tree_cmd_rm },
-        { "check", tree_cmd_check },       { "migrate", tree_cmd_migrate },
+        { "check", tree_cmd_check },       { "unpin", tree_cmd_unpin },
+        { "log", tree_cmd_log },           { "outdated", tree_cmd_outdated },
+        { "migrate", tree_cmd_migrate },
 };
 
 static int ctx_open(struct tree_ctx *ctx, const char *root) {

@@ -60,9 +60,29 @@ static int mount_in_tree(int root_fd, const char *path, const char *source, cons
         return mount(source, proc, type, flags, NULL) < 0 ? -errno : 0;
 }
 
-static int enter_tree(const char *tree) {
+/* The tree as it is, read-only, with apt's lists and caches and /tmp in memory: `outdated` refreshes
+ * the lists without writing into a generation services run on. */
+static int read_only_view(const char *tree) {
+        static const char *const scratch[] = { "var/lib/apt/lists", "var/cache/apt", "tmp" };
+        if (mount(tree, tree, NULL, MS_BIND | MS_REC, NULL) < 0)
+                return -errno;
+        _cleanup_close_ int fd = open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(scratch); i++) {
+                int r = mount_in_tree(fd, scratch[i], "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV, true);
+                if (r < 0)
+                        return r;
+        }
+        return mount(NULL, tree, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0 ? -errno : 0;
+}
+
+static int enter_tree(const char *tree, bool read_only) {
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
                 return -errno;
+        int k = read_only ? read_only_view(tree) : 0;
+        if (k < 0)
+                return k;
         _cleanup_close_ int root_fd = open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return -errno;
@@ -107,7 +127,7 @@ _noreturn_ static void child(const struct tree_run_opts *o, int out) {
             (out >= 0 && (dup2(out, STDOUT_FILENO) < 0 || dup2(out, STDERR_FILENO) < 0)))
                 _exit(127);
         if (o->chroot) {
-                int r = enter_tree(o->chroot);
+                int r = enter_tree(o->chroot, o->read_only);
                 if (r < 0) {
                         fprintf(stderr, "cannot enter the tree %s: %s\n", o->chroot, strerror(-r));
                         _exit(127);

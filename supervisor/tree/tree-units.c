@@ -201,17 +201,25 @@ int tree_restart_units(const struct tree_ctx *ctx, char *const *units) {
         return tree_run(&shown, &o, NULL);
 }
 
-/* The units of tree NAME running on a generation other than GEN. */
-static int stale_units(const struct tree_world *w, const char *name, unsigned gen, char ***ret) {
+/* The units of tree NAME running on a generation other than GEN and not pinned. */
+static int stale_units(const struct tree_ctx *ctx, const struct tree_world *w, const char *name, unsigned gen,
+                       char ***ret) {
         _cleanup_free_ struct tree_user *users = NULL;
-        size_t n = 0;
+        _cleanup_free_ struct tree_pinned *pins = NULL;
+        size_t n = 0, n_pins = 0;
         int r = tree_users(w, name, &users, &n);
+        if (r >= 0)
+                r = tree_pins(ctx, name, &pins, &n_pins);
         if (r < 0)
                 return r;
         _cleanup_strv_free_ char **l = NULL;
-        for (size_t i = 0; i < n; i++)
-                if (users[i].running && users[i].gen != gen && strv_extend(&l, users[i].unit) < 0)
+        for (size_t i = 0; i < n; i++) {
+                bool pinned = false;
+                for (size_t k = 0; k < n_pins; k++)
+                        pinned |= streq(pins[k].unit, users[i].unit);
+                if (users[i].running && users[i].gen != gen && !pinned && strv_extend(&l, users[i].unit) < 0)
                         return -ENOMEM;
+        }
         *ret = TAKE_PTR(l);
         return 0;
 }
@@ -225,17 +233,21 @@ static bool gen_in_use(const struct tree_world *w, const char *name, unsigned ge
         return false;
 }
 
-static int remove_unused(const struct tree_ctx *ctx, const char *name, int dir_fd, unsigned gen,
-                         unsigned keep) {
+int tree_remove_unused(const struct tree_ctx *ctx, const char *name, int dir_fd, unsigned gen,
+                       unsigned keep) {
         struct tree_world w = { 0 };
         _cleanup_free_ unsigned *gens = NULL;
-        size_t n = 0;
+        _cleanup_free_ struct tree_pinned *pins = NULL;
+        size_t n = 0, n_pins = 0;
         int r = tree_world_load(ctx, &w);
         if (r >= 0)
                 r = tree_generations(dir_fd, &gens, &n);
+        if (r >= 0)
+                r = tree_pins(ctx, name, &pins, &n_pins);
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 char g[16];
-                if (gens[i] == gen || gens[i] == keep || gen_in_use(&w, name, gens[i]))
+                if (gens[i] == gen || gens[i] == keep || gen_in_use(&w, name, gens[i]) ||
+                    tree_gen_pinned(pins, n_pins, gens[i]))
                         continue;
                 snprintf(g, sizeof(g), "%u", gens[i]);
                 r = tree_rm_rf_at(dir_fd, g);
@@ -246,13 +258,33 @@ static int remove_unused(const struct tree_ctx *ctx, const char *name, int dir_f
         return r;
 }
 
-int tree_after_switch(const struct tree_ctx *ctx, const char *name, int dir_fd, unsigned gen, unsigned keep,
-                      bool no_restart) {
+static int restart_stale(const struct tree_ctx *ctx, const struct tree_switched *sw, char **stale) {
+        _cleanup_free_ char *list = strv_join(stale, ", ");
+        if (!list)
+                return -ENOMEM;
+        if (sw->gated) {
+                struct tree_move mv = { .tree = sw->name,
+                                        .from = sw->keep,
+                                        .to = sw->gen,
+                                        .units = stale,
+                                        .min_healthy_usec = sw->min_healthy_usec };
+                return tree_move(ctx, &mv, sw->log);
+        }
+        printf("Restarting onto generation %u: %s.\n", sw->gen, list);
+        fflush(stdout);
+        if (tree_restart_units(ctx, stale) != 0) {
+                tree_error("restarting %s failed: svc status says why", list);
+                return -EIO;
+        }
+        return 0;
+}
+
+int tree_after_switch(const struct tree_ctx *ctx, const struct tree_switched *sw) {
         struct tree_world w = { 0 };
         _cleanup_strv_free_ char **stale = NULL;
         int r = tree_world_load(ctx, &w);
         if (r >= 0)
-                r = stale_units(&w, name, gen, &stale);
+                r = stale_units(ctx, &w, sw->name, sw->gen, &stale);
         bool svcd = w.svcd;
         tree_world_done(&w);
         if (r < 0)
@@ -261,21 +293,16 @@ int tree_after_switch(const struct tree_ctx *ctx, const char *name, int dir_fd, 
         if (!list)
                 return -ENOMEM;
         if (!svcd)
-                printf("svcd is not running: units using tree %s start on generation %u.\n", name, gen);
+                printf("svcd is not running: units using tree %s start on generation %u.\n", sw->name,
+                       sw->gen);
         else if (!stale)
-                printf("No running unit uses an older generation of tree %s.\n", name);
-        else if (no_restart)
-                printf("Still on an older generation of tree %s until restarted: %s.\n", name, list);
-        else {
-                printf("Restarting onto generation %u: %s.\n", gen, list);
-                fflush(stdout);
-                if (tree_restart_units(ctx, stale) != 0) {
-                        tree_error("restarting %s failed: svc status says why", list);
-                        r = -EIO;
-                }
-        }
-        int k = remove_unused(ctx, name, dir_fd, gen, keep);
+                printf("No running unit uses an older generation of tree %s.\n", sw->name);
+        else if (sw->no_restart)
+                printf("Still on an older generation of tree %s until restarted: %s.\n", sw->name, list);
+        else
+                r = restart_stale(ctx, sw, stale);
+        int k = tree_remove_unused(ctx, sw->name, sw->dir_fd, sw->gen, sw->keep);
         if (k < 0)
-                tree_error("cannot remove the unused generations of tree %s: %s", name, strerror(-k));
+                tree_error("cannot remove the unused generations of tree %s: %s", sw->name, strerror(-k));
         return r;
 }

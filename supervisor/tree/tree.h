@@ -97,6 +97,7 @@ struct tree_run_opts {
         char *const *argv; /* argv[0] looked up in PATH, or inside the tree with CHROOT */
         char *const *env; /* "K=V" added to the environment */
         const char *chroot; /* run inside this tree: private mount namespace, /proc, /dev, resolv.conf */
+        bool read_only; /* with CHROOT: the tree read-only, apt's lists and caches and /tmp in memory */
         bool show; /* on a terminal, pass the output through instead of keeping it */
 };
 
@@ -137,11 +138,62 @@ void tree_world_done(struct tree_world *w);
 int tree_users(const struct tree_world *w, const char *name, struct tree_user **ret, size_t *ret_n);
 /* svc-ctl restart UNITS...: its exit status. */
 int tree_restart_units(const struct tree_ctx *ctx, char *const *units);
-/* After NAME switched to generation GEN: restarts the units running on another one (unless
- * NO_RESTART, then says which), and removes the generations nobody needs: all but GEN, KEEP and
- * those still running. */
-int tree_after_switch(const struct tree_ctx *ctx, const char *name, int dir_fd, unsigned gen, unsigned keep,
-                      bool no_restart);
+/* Tree NAME (open and locked at DIR_FD) switched from generation KEEP to GEN. */
+struct tree_switched {
+        const char *name;
+        int dir_fd;
+        unsigned gen, keep;
+        bool no_restart; /* only say which units still run on an older generation */
+        bool gated; /* move them through svcd's gate (tree-gate.c), not a plain restart */
+        uint64_t min_healthy_usec; /* the gate's window; 0: svcd's default per unit */
+        struct json_object *log; /* the history entry, told what became of each unit (may be NULL) */
+};
+
+/* After the switch: restarts (or moves) the units running on another generation, pinned units
+ * excepted, and removes the generations nobody needs: all but GEN, KEEP, those still running and
+ * those a unit is pinned to. 0, 1 when a gated unit did not move, or -errno. */
+int tree_after_switch(const struct tree_ctx *ctx, const struct tree_switched *sw);
+/* Removes the generations of NAME but GEN and KEEP that no unit runs on or is pinned to. */
+int tree_remove_unused(const struct tree_ctx *ctx, const char *name, int dir_fd, unsigned gen, unsigned keep);
+
+/* ---- tree-list.c ------------------------------------------------------------------------------ */
+
+/* The names in the trees directory (trees and plain directories), sorted. */
+int tree_names(const struct tree_ctx *ctx, char ***ret);
+
+/* ---- tree-gate.c: health-gated moves, pins, the history ---------------------------------------- */
+
+struct tree_pinned {
+        char unit[256];
+        unsigned gen;
+};
+
+/* ROOT/var/lib/svc/pins, allocated. */
+char *tree_pins_dir(const struct tree_ctx *ctx);
+/* The units pinned to a generation of tree NAME (common/pin.h). */
+int tree_pins(const struct tree_ctx *ctx, const char *name, struct tree_pinned **ret, size_t *ret_n);
+bool tree_gen_pinned(const struct tree_pinned *p, size_t n, unsigned gen);
+/* The newest generation of the tree at DIR_FD before CUR (kept for svc tree rollback), or 0. */
+unsigned tree_previous_generation(int dir_fd, unsigned cur);
+
+struct tree_move {
+        const char *tree;
+        unsigned from, to;
+        char **units;
+        uint64_t min_healthy_usec;
+};
+
+/* Asks svcd to move the units and prints what became of each; records them in ENTRY. 0 when all
+ * moved, 1 when one was pinned (or a dependant is down), -errno (printed) when svcd did not act. */
+int tree_move(const struct tree_ctx *ctx, const struct tree_move *mv, struct json_object *entry);
+/* A history entry {time, what, from, to}, or NULL on OOM. */
+struct json_object *tree_log_entry(const char *what, unsigned from, unsigned to);
+/* Appends ENTRY (a reference is taken) to the manifest's "log", keeping the last 100. */
+int tree_log_append(int dir_fd, struct json_object *entry);
+/* "30s", "500ms", "2min", "10" (seconds) in microseconds: 0 or -EINVAL. */
+int tree_parse_duration(const char *s, uint64_t *ret);
+/* The test hook of issue 17: SIGKILL here when $SVC_TREE_TEST_CRASH is POINT. */
+void tree_test_crash_point(const char *point);
 
 /* ---- tree-extract.c: archives into a tree, safely ---------------------------------------------- */
 
@@ -228,5 +280,8 @@ int tree_cmd_rollback(struct tree_ctx *ctx, int argc, char **argv);
 int tree_cmd_list(struct tree_ctx *ctx, int argc, char **argv);
 int tree_cmd_rm(struct tree_ctx *ctx, int argc, char **argv);
 int tree_cmd_check(struct tree_ctx *ctx, int argc, char **argv);
+int tree_cmd_outdated(struct tree_ctx *ctx, int argc, char **argv);
+int tree_cmd_unpin(struct tree_ctx *ctx, int argc, char **argv);
+int tree_cmd_log(struct tree_ctx *ctx, int argc, char **argv);
 /* svc migrate: tree-migrate.c */
 int tree_cmd_migrate(struct tree_ctx *ctx, int argc, char **argv);

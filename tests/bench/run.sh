@@ -23,6 +23,9 @@
 #                               probe (tests/bench/containers.sh; dockerd started and stopped there)
 #   14 a VM per service         qemu -m 256M (TCG) booting the box for one service: its memory
 #                               after boot and after a minute idle, its image (tests/bench/vm.sh)
+#   15, 16 near-native          nginx and Redis from Debian under svc (published port, passed
+#                               socket) and on the host: requests per second and p99 latency
+#                               (tests/bench/native.sh; the daemon tree of make test-deps)
 #
 # Knobs (environment): BENCH_ONLY="1 3" runs some benchmarks only (the report then has only
 # those); BENCH_RUNS (200) runs per contender in 1 and 2; BENCH_ROUNDS (8) batches they are
@@ -39,7 +42,7 @@ set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9 10 11 12 13 14}
+ONLY=${BENCH_ONLY:-1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16}
 RUNS=${BENCH_RUNS:-200}
 ROUNDS=${BENCH_ROUNDS:-8}
 LOG_BYTES=${BENCH_LOG_BYTES:-200000000}
@@ -53,7 +56,7 @@ START=$EPOCHSECONDS
 for b in svcd svc svc-ctl gen/seccomp-bpf.h; do
         [ -e "$BUILD/$b" ] || { echo "bench: $BUILD/$b missing: run make first" >&2; exit 1; }
 done
-for p in hyperfine bwrap crun s6-svscan s6-log runsvdir svlogd gnuplot python3 unshare; do
+for p in hyperfine bwrap crun s6-svscan s6-log runsvdir svlogd gnuplot python3 unshare wrk; do
         command -v "$p" >/dev/null || { echo "bench: $p missing: run make bench" >&2; exit 1; }
 done
 
@@ -708,6 +711,10 @@ bench_vm() {
         BENCH_DATA=$DATA BENCH_NOTES=$NOTES "$HERE/vm.sh" "$BUILD" >"$W/vm.txt"
 }
 want 14 && run_bench bench_vm 14
+bench_native() {
+        BENCH_DATA=$DATA "$HERE/native.sh" "$BUILD" >"$W/native.md"
+}
+if want 15 || want 16; then run_bench bench_native 15 16; fi
 
 ELAPSED=$((EPOCHSECONDS - START))
 say "writing $OUT/results.md and $OUT/results.png ($ELAPSED s so far)"

@@ -554,6 +554,31 @@ EOF
                 fail "json: $out"
 }
 
+# svc list's rows (its own List call) say what svc status --json says; a description's control
+# characters reach the terminal escaped.
+test_list_rows() {
+        unit alpha <<'EOF'
+[Unit]
+Description=First unit
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+        printf '[Unit]\nDescription=bell\aand escape\033[2J\n[Service]\nExecStart=/bin/sleep 1000\n' |
+                unit beta
+        enable alpha
+        start_svcd
+        wait_until 10 state_is alpha running || fail "alpha did not start"
+        local out pid row
+        out=$(svc list)
+        assert_eq "UNIT STATE HEALTH PID MEMORY RESTARTS ENABLED DESCRIPTION" "$(echo "$out" | head -1 | tr -s ' ')"
+        pid=$(main_pid alpha)
+        row=$(echo "$out" | grep '^alpha ' | tr -s ' ')
+        [[ $row =~ ^alpha\ running\ -\ $pid\ [0-9.]+[KMG]\ 0\ yes\ First\ unit$ ]] || fail "alpha's row: $row"
+        row=$(echo "$out" | grep '^beta ' | tr -s ' ')
+        assert_eq 'beta inactive - 0 - 0 no bell\x07and escape\x1b[2J' "$row" "beta's row"
+        assert_eq 2 "$(echo "$out" | tail -n +2 | wc -l)" "rows"
+}
+
 test_reload_command() {
         unit hup <<EOF
 [Service]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The unit files Debian's server packages ship (contrib/unit-corpus.sh, cached by make
-# test-deps), services and timers, each loaded by `svc check` as it is: a table of package, unit,
+# test-deps), services, timers and sockets, each loaded by `svc check` as it is: a table of package, unit,
 # loads, warnings and the first refusal, and the totals.
 . "$(dirname "$0")/lib.sh"
 
@@ -28,22 +28,24 @@ check_one() {
 
 test_packaged_units_load() {
         [ -s "$CORPUS/MANIFEST" ] || fail "no unit corpus at $CORPUS: make test-deps builds it (contrib/unit-corpus.sh)"
-        local packages=0 units=0 timers=0 timers_refused=0 loads=0 refused=0 warned=0 pkg f name res
+        local packages=0 units=0 timers=0 timers_refused=0 sockets=0 sockets_refused=0 loads=0 refused=0 warned=0 pkg f name res
         mkdir -p "$T/u"
         printf '%-26s %-34s %-7s %s\n' PACKAGE UNIT RESULT "WARNINGS / FIRST REFUSAL"
         for pkg in "$CORPUS"/*/; do
                 pkg=$(basename "$pkg")
                 packages=$((packages + 1))
-                for f in "$CORPUS/$pkg"/*.service "$CORPUS/$pkg"/*.timer; do
+                for f in "$CORPUS/$pkg"/*.service "$CORPUS/$pkg"/*.timer "$CORPUS/$pkg"/*.socket; do
                         [ -f "$f" ] || continue
                         name=$(basename "$f")
                         # A template is checked as an instance of itself, as svc loads it.
                         case $name in
                         *@.service) cp "$f" "$T/u/${name%@.service}@corpus.service" && f=$T/u/${name%@.service}@corpus.service ;;
                         *@.timer) cp "$f" "$T/u/${name%@.timer}@corpus.timer" && f=$T/u/${name%@.timer}@corpus.timer ;;
+                        *@.socket) cp "$f" "$T/u/${name%@.socket}@corpus.socket" && f=$T/u/${name%@.socket}@corpus.socket ;;
                         esac
                         case $name in
                         *.timer) timers=$((timers + 1)) ;;
+                        *.socket) sockets=$((sockets + 1)) ;;
                         *) units=$((units + 1)) ;;
                         esac
                         res=$(check_one "$f")
@@ -57,6 +59,7 @@ test_packaged_units_load() {
                         *)
                                 case $name in
                                 *.timer) timers_refused=$((timers_refused + 1)) ;;
+                                *.socket) sockets_refused=$((sockets_refused + 1)) ;;
                                 *) refused=$((refused + 1)) ;;
                                 esac
                                 shift 2
@@ -65,10 +68,12 @@ test_packaged_units_load() {
                         esac
                 done
         done
-        echo "corpus: $packages packages, $units services and $timers timers: $loads load ($warned with warnings), $refused services and $timers_refused timers refused"
+        echo "corpus: $packages packages, $units services, $timers timers and $sockets sockets: $loads load ($warned with warnings), $refused services, $timers_refused timers and $sockets_refused sockets refused"
         [ "$packages" -ge 50 ] || fail "the corpus has $packages packages, fewer than 50"
         [ "$timers" -ge 5 ] || fail "the corpus has $timers timers, fewer than 5"
+        [ "$sockets" -ge 10 ] || fail "the corpus has $sockets sockets, fewer than the 10 of ssh, dovecot, mariadb, cups, clamav, avahi and proftpd"
         [ "$timers_refused" = 0 ] || fail "$timers_refused packaged timers refused: every one loads as shipped"
+        [ "$sockets_refused" = 0 ] || fail "$sockets_refused packaged sockets refused: every one loads as shipped"
         [ "$refused" -le "$MAX_REFUSED" ] || fail "$refused units refused, more than the $MAX_REFUSED this build may still refuse"
 }
 
@@ -77,7 +82,7 @@ test_packaged_units_load() {
 test_refusals_name_known_keys() {
         [ -s "$CORPUS/MANIFEST" ] || fail "no unit corpus at $CORPUS"
         local f
-        for f in "$CORPUS"/*/*.service "$CORPUS"/*/*.timer; do
+        for f in "$CORPUS"/*/*.service "$CORPUS"/*/*.timer "$CORPUS"/*/*.socket; do
                 "$SVC" check --no-programs "$f" 2>&1 >/dev/null | grep -v ': warning: ' || :
         done >"$T/all"
         # An unknown key in a packaged unit is svc's bug: list them.
@@ -94,7 +99,7 @@ test_refusals_name_known_keys() {
 test_warnings_by_key() {
         [ -s "$CORPUS/MANIFEST" ] || fail "no unit corpus at $CORPUS"
         local f n=0 key line
-        for f in "$CORPUS"/*/*.service "$CORPUS"/*/*.timer; do
+        for f in "$CORPUS"/*/*.service "$CORPUS"/*/*.timer "$CORPUS"/*/*.socket; do
                 "$SVC" check --no-programs "$f" 2>&1 >/dev/null | grep ': warning: ' || :
         done >"$T/warnings"
         while IFS= read -r line; do

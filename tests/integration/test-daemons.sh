@@ -365,4 +365,39 @@ EOF
                 "the shared mailbox, seen by dovecot"
 }
 
+# dovecot.socket as Debian ships it (0.0.0.0:143, [::]:143, 993 twice, BindIPv6Only=ipv6-only,
+# KeepAlive=): nothing runs until an IMAP client connects; then dovecot.service, from its own
+# file, starts in its sandbox, takes the four sockets from svcd (it logs none of "not configured
+# in Dovecot") and answers the client that woke it, over IPv4 and IPv6, with no PublishPort=.
+test_dovecot_starts_on_the_first_imap_connection_to_its_socket() {
+        daemons
+        packaged dovecot <<EOF
+[Service]
+RootDirectory=deb
+EOF
+        cp "$T/$TREE/lib/systemd/system/dovecot.socket" "$T/etc/svc/units/" || fail "no dovecot.socket in the tree"
+        start_svcd
+        svc start dovecot.socket || fail "svc start dovecot.socket: $(tail -n 5 "$T/svcd.log")"
+        assert_eq inactive "$(state dovecot)" "dovecot before any connection"
+        cat >"$T/imap.py" <<'EOF'
+import imaplib, sys
+m = imaplib.IMAP4(sys.argv[1], 143, timeout=20)
+print(m.welcome.decode())
+typ, caps = m.capability()
+assert typ == "OK", caps
+print(caps[0].decode())
+m.logout()
+EOF
+        local out
+        out=$(in_ns python3 "$T/imap.py" 127.0.0.1) || fail "IMAP on the socket failed: $(logof dovecot | tail -n 20)"
+        assert_contains "$out" "Dovecot (Debian) ready." "dovecot's greeting"
+        assert_contains "$out" "IMAP4rev1" "its CAPABILITY answer"
+        assert_eq running "$(state dovecot)" "dovecot after the first connection"
+        out=$(in_ns python3 "$T/imap.py" ::1) || fail "IMAP over IPv6 failed: $(logof dovecot | tail -n 20)"
+        assert_contains "$out" "Dovecot (Debian) ready." "the greeting over IPv6"
+        log_has dovecot "not configured in Dovecot" && fail "dovecot refused a socket: $(logof dovecot | tail -n 5)"
+        svc list | grep -Eq '^dovecot.socket +running +dovecot +1 ' ||
+                fail "svc list does not show dovecot.socket running its service: $(svc list)"
+}
+
 run_tests "$@"

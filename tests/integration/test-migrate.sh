@@ -4,6 +4,7 @@
 # (GPT, LVM, ext4 root and /srv, a /boot partition; nginx, postfix and vsftpd enabled, with a page,
 # a queued mail and an ftp file), MBR ext4 and xfs roots of bullseye, and bad disks. Nothing the
 # test migrates touches the cache: each test's root is its own.
+# duration: 30
 . "$(dirname "$0")/lib.sh"
 
 IMAGES=${SVC_MIGRATE_IMAGES:-/var/cache/svc/migrate}/v1

@@ -242,15 +242,18 @@ for d in range(100):
 EOF
         start_svcd
         svc start big victim
-        local disk
+        local disk walk t0 t1
+        t0=$(date +%s%N)
         disk=$(svc status big | sed -n 's/^ *Disk: //p')
+        t1=$(date +%s%N)
+        walk=$(((t1 - t0) / 1000000))
         [ -n "$disk" ] || fail "no disk usage in svc status big"
         # Eight callers that ask again as soon as they are answered, from one light process.
         /usr/bin/python3 "$T/peerprobe.py" status-loop "$T/run/svc/control" big 8 "$T/stop-walkers" \
                 >"$T/walkers.out" 2>&1 &
         local walkers=$!
         sleep 1
-        local t0 t1 worst=0
+        local worst=0
         for _ in $(seq 1 15); do
                 t0=$(date +%s%N)
                 svc status victim >/dev/null || fail "status victim failed"
@@ -261,8 +264,11 @@ EOF
         touch "$T/stop-walkers"
         wait "$walkers" || fail "the walkers: $(cat "$T/walkers.out")"
         echo "    $(cat "$T/walkers.out") to svc status big meanwhile" >&2
-        echo "    slowest svc status victim next to 8 callers of svc status big: $worst ms" >&2
-        [ "$worst" -le 2000 ] || fail "svc status of another unit took $worst ms"
+        echo "    slowest svc status victim next to 8 callers of svc status big: $worst ms (one walk of big alone: $walk ms)" >&2
+        # The victim's own walk queues behind at most the walk of big under way (the eight callers
+        # of big share one), so a few walks' time bounds it, however loaded the machine.
+        [ "$worst" -le $((2000 > 3 * walk ? 2000 : 3 * walk)) ] ||
+                fail "svc status of another unit took $worst ms (a walk of big alone $walk ms)"
 }
 
 run_tests "$@"

@@ -19,7 +19,8 @@ demo_tree() { # NAME VERSION
 
 logof() { cat "$T/var/log/svc/$1/current" 2>/dev/null; }
 
-mount_count() { wc -l </proc/self/mountinfo; }
+# The mounts under the test's root (where svcd mounts anything): other tests may run beside.
+mount_count() { awk -v t="$T" 'index($5, t) == 1' /proc/self/mountinfo | wc -l; }
 
 # Every process whose PID namespace is INODE.
 pids_in_ns() {

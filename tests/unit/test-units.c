@@ -605,7 +605,8 @@ static void test_units__standard_input_null_and_socket(void **state _unused_) {
         u = load_svc("StandardInput=socket\nListenStream=2121\nAccept=yes\n");
         assert_int_equal(u->std_input, STD_INPUT_SOCKET);
         unit_free(u);
-        expect_warning(SVC "StandardInput=socket\n", 3, "it cannot start until a drop-in gives them");
+        expect_warning(SVC "StandardInput=socket\n", 3,
+                       "it starts only as the instance an Accept=yes socket unit");
         expect_error(SVC "StandardInput=socket\nListenStream=2121\n", 3,
                      "StandardInput=socket needs Accept=yes");
         expect_error(SVC "StandardInput=null\nListenStream=2121\nAccept=yes\n", 3,
@@ -2363,7 +2364,7 @@ static void test_units__key_in_the_wrong_section_says_where_it_belongs(void **st
 
 static void test_units__systemd_sections_get_a_specific_sentence(void **state _unused_) {
         expect_error(SVC "[Socket]\nListenStream=80\n", 3,
-                     "svc has no .socket units: put ListenStream=, Accept= and MaxConnections= in [Service]");
+                     "[Socket] belongs in a socket file of its own, NAME.socket");
         expect_error(SVC "[Timer]\nOnCalendar=daily\n", 3,
                      "[Timer] belongs in a timer file of its own, NAME.timer");
         expect_error(SVC "[Mount]\nWhat=/dev/sda1\n", 3, "svc does not manage mounts");
