@@ -237,7 +237,11 @@ DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-d
 	python3 systemd libelf-dev libseccomp-dev musl-tools libarchive-dev libjson-c-dev \
 	libmnl-dev libnftables-dev nftables libssl-dev dpkg-dev openssl qemu-system-x86 cpio xz-utils shellcheck \
 	crun podman catatonit nodejs 'npm|npm' libyaml-dev \
+	$(MIGRATE_PACKAGES) \
 	$(DEBOOTSTRAP_TRIXIE)
+# svc migrate reads VM disks with them (qemu-storage-daemon comes with qemu-system-x86); the
+# test images are made with them, cryptsetup and mkntfs.
+MIGRATE_PACKAGES = qemu-utils fdisk lvm2 xfsprogs cryptsetup-bin ntfs-3g
 # The demo's trixie tree: Debian 12's debootstrap before +deb12u2 pulls usr-is-merged, which
 # trixie dropped (#1091649), and its keyring before +deb12u2 has no trixie keys: upgraded if older.
 DEBOOTSTRAP_TRIXIE = 'debootstrap>=1.0.128+nmu2+deb12u2' 'debian-archive-keyring>=2023.3+deb12u2'
@@ -257,6 +261,7 @@ test-deps: deps all demo-deps
 	@contrib/test-trees.sh
 	@contrib/test-daemon-tree.sh $(O)
 	@contrib/box/fetch-kernel.sh
+	@contrib/test-migrate-images.sh
 	@contrib/unit-corpus.sh
 	@contrib/kube-schema.sh
 

@@ -19,7 +19,7 @@ trap 'rm -rf "$base"' EXIT
 # Not even the cache's parent exists: the scripts make what they need.
 export SVC_DEBS=$base/cache/debs SVC_TEST_TREES=$base/cache/test-trees SVC_BOX_CACHE=$base/cache/box \
         SVC_UNIT_CORPUS=$base/cache/unit-corpus SVC_DEMO_TREES=$base/cache/demo-trees \
-        SVC_KUBE_SCHEMA=$base/cache/kube-schema
+        SVC_KUBE_SCHEMA=$base/cache/kube-schema SVC_MIGRATE_IMAGES=$base/cache/migrate
 
 passed=0 failed=0
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
@@ -106,6 +106,12 @@ step fetch-kernel sh "$here/contrib/box/fetch-kernel.sh"
 has "fetch-kernel leaves a kernel" "$SVC_BOX_CACHE/current/vmlinuz"
 has "fetch-kernel leaves the overlay module" "$SVC_BOX_CACHE/current/modules/lib/modules/$(readlink "$SVC_BOX_CACHE/current")/kernel/fs/overlayfs/overlay.ko"
 
+# svc migrate's VM disks, from the daemons' tree, the bullseye tarball and the kernel above.
+step test-migrate-images sh "$here/contrib/test-migrate-images.sh"
+for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw luks.raw noroot.raw arm64.raw windows.raw; do
+        has "test-migrate-images leaves $f" "$SVC_MIGRATE_IMAGES/v1/$f"
+done
+
 step unit-corpus sh "$here/contrib/unit-corpus.sh"
 has "unit-corpus leaves its manifest" "$SVC_UNIT_CORPUS/MANIFEST"
 has "unit-corpus leaves nginx.service" "$SVC_UNIT_CORPUS/nginx-common/nginx.service"
@@ -126,6 +132,7 @@ step demo-releases-again sh "$here/contrib/demo-releases.sh" "$build"
 step fetch-kernel-again sh "$here/contrib/box/fetch-kernel.sh"
 step unit-corpus-again sh "$here/contrib/unit-corpus.sh"
 step kube-schema-again sh "$here/contrib/kube-schema.sh"
+step test-migrate-images-again sh "$here/contrib/test-migrate-images.sh"
 
 echo "fresh-deps: $passed passed, $failed failed"
 [ "$failed" = 0 ]

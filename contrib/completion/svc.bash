@@ -29,7 +29,7 @@ _svc_files() {
 _svc() {
         local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
         local commands="start stop restart reload status list enable disable reload-units poweroff
-                reboot halt logs top run exec check tree export import-kube help"
+                reboot halt logs top run exec check tree export import-kube migrate help"
         local root=${SVC_ROOT:-} cmd="" sub="" i=1 w
         COMPREPLY=()
 
@@ -87,6 +87,11 @@ _svc() {
                         return 0 ;;
                 *) words="--tree --bind --ro-bind --network --env --workdir --user --hostname --interactive --tty --help" ;;
                 esac ;;
+        migrate)
+                if [[ $cur == -* ]]; then words="--name --only --dry-run"; else
+                        _svc_files "$cur"
+                        return 0
+                fi ;;
         tree)
                 case $sub in
                 "") words="create import slim upgrade unpin log outdated rollback list rm check --help" ;;

@@ -32,6 +32,8 @@ static void usage(FILE *f) {
                    "trees)\n"
                    "  tree COMMAND ...                   library trees: create, import, slim, upgrade,\n"
                    "                                     rollback, list, rm, check (svc tree --help)\n"
+                   "  migrate IMAGE [--name PREFIX] [--only UNIT]... [--dry-run]\n"
+                   "                                     a VM's disk into a tree, units and their data\n"
                    "  export NAME --to oci-bundle|oci-image|kube DIR\n"
                    "                                     the service for crun, podman, Kubernetes\n"
                    "  import-kube FILE [--image ARCHIVE]  a Pod of one container as a unit and a tree\n\n"
@@ -177,7 +179,7 @@ int main(int argc, char **argv) {
                 return cmd_logs(root, argc - i, argv + i);
         if (streq(cmd, "run"))
                 return client_run(root, argc - i, argv + i);
-        if (streq(cmd, "tree"))
+        if (streq(cmd, "tree") || streq(cmd, "migrate"))
                 return run_helper("svc-tree", root, argc - i, argv + i);
         if (streq(cmd, "export") || streq(cmd, "import-kube"))
                 return run_helper("svc-export", root, argc - i, argv + i);

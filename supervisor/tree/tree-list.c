@@ -75,6 +75,8 @@ static char *describe_origin(struct json_object *m) {
                 return asprintf(&s, "debian %s", suite) < 0 ? NULL : s;
         if (origin && streq(origin, "import") && base)
                 return asprintf(&s, "import %s", base) < 0 ? NULL : s;
+        if (origin && streq(origin, "migrate") && base)
+                return asprintf(&s, "migrated from %s, %s", base, mget(m, "os") ?: "?") < 0 ? NULL : s;
         return strdup(origin ? origin : "-");
 }
 

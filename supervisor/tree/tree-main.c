@@ -37,7 +37,9 @@ static void usage(FILE *f) {
                 "  rollback NAME [--no-restart]   back to the previous generation\n"
                 "  list [--json]                  origin, generation, last upgrade, size, units\n"
                 "  rm NAME                        remove a tree no unit uses\n"
-                "  check NAME PROGRAM...          the library check of PROGRAM in the tree\n\n"
+                "  check NAME PROGRAM...          the library check of PROGRAM in the tree\n"
+                "svc migrate IMAGE [--name PREFIX] [--only UNIT]... [--dry-run]\n"
+                "                                 a VM's disk into a tree, units and their data\n\n"
                 "Exit codes: 0 ok, 1 failed, 2 usage.\n");
 }
 
@@ -76,6 +78,7 @@ static const struct {
         { "ls", tree_cmd_list },           { "rm", tree_cmd_rm },
         { "check", tree_cmd_check },       { "unpin", tree_cmd_unpin },
         { "log", tree_cmd_log },           { "outdated", tree_cmd_outdated },
+        { "migrate", tree_cmd_migrate },
 };
 
 static int ctx_open(struct tree_ctx *ctx, const char *root) {

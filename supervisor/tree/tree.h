@@ -296,3 +296,5 @@ int tree_cmd_check(struct tree_ctx *ctx, int argc, char **argv);
 int tree_cmd_outdated(struct tree_ctx *ctx, int argc, char **argv);
 int tree_cmd_unpin(struct tree_ctx *ctx, int argc, char **argv);
 int tree_cmd_log(struct tree_ctx *ctx, int argc, char **argv);
+/* svc migrate: tree-migrate.c */
+int tree_cmd_migrate(struct tree_ctx *ctx, int argc, char **argv);
