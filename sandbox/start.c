@@ -217,7 +217,8 @@ static long clone3_call(struct clone_args *a, int (*fn)(void *), void *arg) {
 #define SANDBOX_CLONE_VM 0
 #endif
 
-static int clone_child(const struct sandbox_spec *spec, struct child_args *c, int *ret_pidfd, bool *ret_shared) {
+static int clone_child(const struct sandbox_spec *spec, struct child_args *c, int *ret_pidfd,
+                       bool *ret_shared) {
         struct clone_args a = {
                 .flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
                          (spec->private_network ? CLONE_NEWNET : 0) | (spec->users ? CLONE_NEWUSER : 0) |
