@@ -162,8 +162,9 @@ static int child_main(void *userdata) {
  * 2.5 ms for svcd's 4 MiB on a virtual machine here against 0.07 ms (tests/bench/FINDINGS.md).
  * So the parent waits, as after vfork, until the child has executed or failed (sandbox_start),
  * and the child touches nothing of svcd's but what it reads: its own stack, no allocation, no
- * stdio (mounts.c is written so). x86-64 only: elsewhere, a fork. */
-#if defined(__x86_64__)
+ * stdio (mounts.c is written so). x86-64 only: elsewhere, or built with -DSANDBOX_NO_CLONE_VM
+ * (to measure the difference), a fork. */
+#if defined(__x86_64__) && !defined(SANDBOX_NO_CLONE_VM)
 #define SANDBOX_CLONE_VM 1
 #define CHILD_STACK_SIZE (256U * 1024U)
 
@@ -227,6 +228,7 @@ static int clone_child(const struct sandbox_spec *spec, struct child_args *c, in
                 .exit_signal = SIGCHLD,
                 .cgroup = spec->cgroup_fd >= 0 ? (uint64_t) spec->cgroup_fd : 0,
         };
+        *ret_shared = false;
 #if SANDBOX_CLONE_VM
         void *stack = child_stack();
         if (stack) {
