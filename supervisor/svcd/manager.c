@@ -249,8 +249,7 @@ static int add_service(struct manager *m, const char *name, struct service **ret
                 return -ENOMEM;
         }
         m->services[m->n_services++] = s;
-        _cleanup_free_ char *p = path_join(m->enabled_dir, name);
-        s->admin->enabled = p && access(p, F_OK) == 0;
+        s->admin->enabled = manager_marked_enabled(m, name);
         *ret = s;
         return 0;
 }
@@ -455,16 +454,26 @@ int manager_start_enabled(struct manager *m) {
         return 0;
 }
 
-int manager_set_enabled(struct manager *m, struct service *s, bool enable) {
-        _cleanup_free_ char *p = path_join(m->enabled_dir, s->name);
+bool manager_marked_enabled(const struct manager *m, const char *name) {
+        _cleanup_free_ char *p = path_join(m->enabled_dir, name);
+        return p && access(p, F_OK) == 0;
+}
+
+int manager_mark_enabled(const struct manager *m, const char *name, bool enable) {
+        _cleanup_free_ char *p = path_join(m->enabled_dir, name);
         if (!p)
                 return -ENOMEM;
         if (enable) {
                 _cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-                if (fd < 0)
-                        return -errno;
-        } else if (unlink(p) < 0 && errno != ENOENT)
-                return -errno;
+                return fd < 0 ? -errno : 0;
+        }
+        return unlink(p) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+int manager_set_enabled(struct manager *m, struct service *s, bool enable) {
+        int r = manager_mark_enabled(m, s->name, enable);
+        if (r < 0)
+                return r;
         s->admin->enabled = enable;
         manager_schedule_dispatch(m); /* a disabled instance may be collected */
         return 0;

@@ -58,6 +58,10 @@ void manager_health_changed(struct service *s);
 /* Reaps every child that exited (SIGCHLD). */
 void manager_reap(struct manager *m);
 int manager_set_enabled(struct manager *m, struct service *s, bool enable);
+/* The mark in ROOT/var/lib/svc/enabled/NAME that starts a unit (service, NAME.timer, NAME.socket)
+ * with svcd: whether it is there, and making or removing it. */
+bool manager_marked_enabled(const struct manager *m, const char *name);
+int manager_mark_enabled(const struct manager *m, const char *name, bool enable);
 void manager_shutdown(struct manager *m, int exit_status);
 /* Stops every service in reverse dependency order, then does KIND (see pid1.c for PID 1). */
 void manager_request_shutdown(struct manager *m, enum shutdown_kind kind);

@@ -567,8 +567,7 @@ static int sockunit_add(struct manager *m, const char *name, struct sockunit **r
                 return -ENOMEM;
         }
         su->m = m;
-        _cleanup_free_ char *p = path_join(m->enabled_dir, name);
-        su->enabled = p && access(p, F_OK) == 0;
+        su->enabled = manager_marked_enabled(m, name);
         /* Kept sorted by name: the order of a service's sockets in LISTEN_FDS. */
         size_t at = 0;
         while (at < ss->n && strcmp(ss->items[at]->name, name) < 0)
@@ -684,15 +683,9 @@ int sockunits_set_enabled(struct manager *m, const char *name, bool enable, cons
                 *ret_why = su->error;
                 return -EINVAL;
         }
-        _cleanup_free_ char *p = path_join(m->enabled_dir, name);
-        if (!p)
-                return -ENOMEM;
-        if (enable) {
-                _cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-                if (fd < 0)
-                        return -errno;
-        } else if (unlink(p) < 0 && errno != ENOENT)
-                return -errno;
+        r = manager_mark_enabled(m, name, enable);
+        if (r < 0)
+                return r;
         su->enabled = enable;
         return enable ? sockunit_listen(su, ret_why) : sockunits_stop(m, name);
 }

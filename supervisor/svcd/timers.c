@@ -364,8 +364,7 @@ static int timer_add(struct manager *m, const char *name, struct timer **ret) {
         }
         t->m = m;
         t->next_real = t->next_mono = USEC_INFINITY;
-        _cleanup_free_ char *p = path_join(m->enabled_dir, name);
-        t->enabled = p && access(p, F_OK) == 0;
+        t->enabled = manager_marked_enabled(m, name);
         ts->items[ts->n++] = t;
         *ret = t;
         return 0;
@@ -447,19 +446,13 @@ int timers_set_enabled(struct manager *m, const char *name, bool enable, const c
                 *ret_why = t->error;
                 return -EINVAL;
         }
-        _cleanup_free_ char *p = path_join(m->enabled_dir, name);
-        if (!p)
-                return -ENOMEM;
-        if (enable) {
-                _cleanup_close_ int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-                if (fd < 0)
-                        return -errno;
+        r = manager_mark_enabled(m, name, enable);
+        if (r < 0)
+                return r;
+        if (enable)
                 timer_arm(t);
-        } else {
-                if (unlink(p) < 0 && errno != ENOENT)
-                        return -errno;
+        else
                 timer_disarm(t);
-        }
         t->enabled = enable;
         return 0;
 }
