@@ -14,6 +14,23 @@ import statistics
 import subprocess
 import sys
 
+# Benchmarks 15 and 16: the same runs of tests/bench/native.sh, two figures of each.
+NATIVE_GROUPS = [
+    {"ref": "nginx-host", "rows": [
+        ("nginx-host", "nginx on the host"),
+        ("nginx-published", "nginx under svc, published port"),
+        ("nginx-passed", "nginx under svc, socket passed by svcd"),
+    ]},
+    {"ref": "redis-get-host", "rows": [
+        ("redis-get-host", "Redis GET on the host"),
+        ("redis-get-published", "Redis GET under svc, published port"),
+    ]},
+    {"ref": "redis-set-host", "rows": [
+        ("redis-set-host", "Redis SET on the host"),
+        ("redis-set-published", "Redis SET under svc, published port"),
+    ]},
+]
+
 # Each benchmark: its title, what it measures, the unit, whether more is better, and its rows in
 # groups; each group has a reference key (the ratio's denominator) or a fixed reference value.
 BENCHES = [
@@ -376,21 +393,7 @@ BENCHES = [
         "the tree's `redis-benchmark -c32` for SET and GET. Rounds alternate the order.",
         "unit": "req/s",
         "higher": True,
-        "groups": [
-            {"ref": "nginx-host", "rows": [
-                ("nginx-host", "nginx on the host"),
-                ("nginx-published", "nginx under svc, published port"),
-                ("nginx-passed", "nginx under svc, socket passed by svcd"),
-            ]},
-            {"ref": "redis-get-host", "rows": [
-                ("redis-get-host", "Redis GET on the host"),
-                ("redis-get-published", "Redis GET under svc, published port"),
-            ]},
-            {"ref": "redis-set-host", "rows": [
-                ("redis-set-host", "Redis SET on the host"),
-                ("redis-set-published", "Redis SET under svc, published port"),
-            ]},
-        ],
+        "groups": NATIVE_GROUPS,
         "targets": [
             ("nginx-published", ">=", 0.95, "ratio", "at least 0.95x of the host through a published port"),
             ("redis-get-published", ">=", 0.95, "ratio", "at least 0.95x of the host through a published port"),
@@ -404,21 +407,7 @@ BENCHES = [
         "redis-benchmark (`--csv`) report it.",
         "unit": "ms",
         "higher": False,
-        "groups": [
-            {"ref": "nginx-host", "rows": [
-                ("nginx-host", "nginx on the host"),
-                ("nginx-published", "nginx under svc, published port"),
-                ("nginx-passed", "nginx under svc, socket passed by svcd"),
-            ]},
-            {"ref": "redis-get-host", "rows": [
-                ("redis-get-host", "Redis GET on the host"),
-                ("redis-get-published", "Redis GET under svc, published port"),
-            ]},
-            {"ref": "redis-set-host", "rows": [
-                ("redis-set-host", "Redis SET on the host"),
-                ("redis-set-published", "Redis SET under svc, published port"),
-            ]},
-        ],
+        "groups": NATIVE_GROUPS,
         "targets": [],
     },
     {
