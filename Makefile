@@ -28,7 +28,18 @@ endif
 
 pc = $(shell pkg-config --cflags --libs $(1) 2>/dev/null)
 pc_cflags = $(shell pkg-config --cflags $(1) 2>/dev/null)
+# libsystemd, linked statically where `make deps` built it from Debian's source without the
+# journal's compression and crypto libraries (contrib/libsystemd.sh; saves every svc command ~4 ms
+# of loading six libraries and svcd their pages); otherwise the system's shared one.
+LIBSYSTEMD_DIR ?= $(or $(SVC_LIBSYSTEMD),/var/cache/svc/libsystemd)/current
+SD_OBJ := $(wildcard $(LIBSYSTEMD_DIR)/sd.o)
+ifneq ($(SD_OBJ),)
+LIBS_SYSTEMD = $(SD_OBJ) -pthread
+SD_CFLAGS = -I$(LIBSYSTEMD_DIR)/include
+else
 LIBS_SYSTEMD = $(call pc,libsystemd)
+SD_CFLAGS = $(call pc_cflags,libsystemd)
+endif
 LIBS_INIH = $(call pc,inih)
 LIBS_CAP = $(call pc,libcap)
 LIBS_ELF = $(call pc,libelf)
@@ -40,7 +51,7 @@ LIBS_YAML = $(call pc,yaml-0.1)
 # libnftables is not linked: svcd loads it when the first service publishes a port (net.c).
 LIBS_MNL = $(call pc,libmnl)
 
-ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS) $(call pc_cflags,libsystemd inih libcap libarchive json-c)
+ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS) $(SD_CFLAGS) $(call pc_cflags,inih libcap libarchive json-c)
 ALL_LDFLAGS = $(BASE_LDFLAGS) $(LDFLAGS)
 
 COMMON_SRC := $(wildcard common/*.c)
@@ -119,8 +130,16 @@ $(O)/obj/nsinit-blob.o: $(O)/ns-init
 		"$(abspath $(O)/ns-init)" >$(O)/gen/nsinit-blob.S
 	$(CC) -c $(O)/gen/nsinit-blob.S -o $@
 
-$(O)/svcd: $(SVCD_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SYSTEMD) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF) $(LIBS_MNL) -ldl -lpthread
+# inih, libcap and libelf (with zlib) are linked statically too where Debian ships their archives:
+# svcd then maps libc and libmnl alone (and libnftables once a port is published).
+ARCHIVE_LIBS = -linih -lcap -lelf -lz
+ifneq ($(SD_OBJ),)
+STATIC_LIBS = -Wl,--gc-sections -Wl,-Bstatic $(ARCHIVE_LIBS) -Wl,-Bdynamic
+else
+STATIC_LIBS = $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
+endif
+$(O)/svcd: $(SVCD_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o $(SD_OBJ)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(SD_OBJ),$^) -o $@ $(LIBS_SYSTEMD) $(STATIC_LIBS) $(LIBS_MNL) -ldl -lpthread
 
 # svc: static with musl where the build has it (like ns-init), never for a sanitizer build. A
 # dynamically linked glibc program spends ~0.6 ms in ld.so before main here; `svc run` is a start
@@ -140,8 +159,15 @@ $(O)/svc: $(SVC_OBJ) $(O)/obj/nsinit-blob.o
 	$(CC) $(ALL_LDFLAGS) $^ -o $@
 endif
 
-$(O)/svc-ctl: $(SVCCTL_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
-	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SYSTEMD) $(LIBS_INIH) $(LIBS_CAP) $(LIBS_ELF)
+# svc-ctl, every command but run and logs: static as a whole with that libsystemd (it resolves no
+# user names, so glibc's NSS is not missed), never for a sanitizer build.
+ifeq ($(if $(SD_OBJ),$(SANITIZE),no),)
+SVCCTL_LIBS = -static -Wl,--gc-sections $(LIBS_SYSTEMD) $(ARCHIVE_LIBS)
+else
+SVCCTL_LIBS = $(LIBS_SYSTEMD) $(STATIC_LIBS)
+endif
+$(O)/svc-ctl: $(SVCCTL_OBJ) $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o $(SD_OBJ)
+	$(CC) $(ALL_LDFLAGS) $(filter-out $(SD_OBJ),$^) -o $@ $(SVCCTL_LIBS)
 
 $(O)/svc-seccomp: $(call obj,$(SECCOMP_SRC)) $(UNITS_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS_SECCOMP) $(LIBS_INIH) $(LIBS_CAP)
@@ -236,7 +262,7 @@ DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-d
 	clang clang-tidy clang-format cppcheck busybox-static curl iproute2 util-linux procps psmisc \
 	python3 systemd libelf-dev libseccomp-dev musl-tools libarchive-dev libjson-c-dev \
 	libmnl-dev libnftables-dev nftables libssl-dev dpkg-dev openssl qemu-system-x86 cpio xz-utils shellcheck \
-	crun podman catatonit nodejs 'npm|npm' libyaml-dev \
+	crun podman catatonit nodejs 'npm|npm' libyaml-dev meson gperf python3-jinja2 libmount-dev \
 	$(MIGRATE_PACKAGES) \
 	$(DEBOOTSTRAP_TRIXIE)
 # svc migrate reads VM disks with them (qemu-storage-daemon comes with qemu-system-x86); the
@@ -249,6 +275,7 @@ DEBOOTSTRAP_TRIXIE = 'debootstrap>=1.0.128+nmu2+deb12u2' 'debian-archive-keyring
 .PHONY: deps
 deps:
 	@contrib/deps.sh $(DEBIAN_PACKAGES) $(DEB_PACKAGES)
+	@contrib/libsystemd.sh
 	@contrib/fetch-debs.sh $(TREE_DEBS)
 # Debian packages that go into library trees (the ftp example of units/examples/ on the small
 # trees of contrib/demo-trees.sh, which test-net and the box run), never onto the host.
@@ -343,7 +370,7 @@ lint: $(O)/gen/seccomp-bpf.h $(O)/gen/seccomp-oci.h $(O)/gen/version.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem -D_GNU_SOURCE -I. common units sandbox supervisor
 	clang-tidy --quiet $(wildcard common/*.c units/*.c sandbox/*.c supervisor/*/*.c supervisor/*/*/*.c) -- \
-		$(BASE_CFLAGS) -I$(O)/gen $(call pc_cflags,libsystemd inih libcap)
+		$(BASE_CFLAGS) -I$(O)/gen $(SD_CFLAGS) $(call pc_cflags,inih libcap)
 	shellcheck -S warning $(SHELL_SCRIPTS)
 	contrib/include-graph.sh --check
 	contrib/function-length.sh

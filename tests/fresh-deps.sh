@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/fresh-deps.sh [BUILD_DIR]: what a new machine's first `make deps` and `make test-deps` do, proven.
-# Runs every script that fills a cache (fetch-debs, test-trees, demo-releases, fetch-kernel) against caches that
+# Runs every script that fills a cache (libsystemd, fetch-debs, test-trees, demo-releases, fetch-kernel, ...) against caches that
 # do not exist yet, as on a machine where /var/cache/svc was never made, and checks that each
 # exits 0 and leaves what the demo and the tests read. A cache that was already warm on the
 # machine that ran CI once hid a failing first run; this runs the first run every time.
@@ -19,7 +19,8 @@ trap 'rm -rf "$base"' EXIT
 # Not even the cache's parent exists: the scripts make what they need.
 export SVC_DEBS=$base/cache/debs SVC_TEST_TREES=$base/cache/test-trees SVC_BOX_CACHE=$base/cache/box \
         SVC_UNIT_CORPUS=$base/cache/unit-corpus SVC_DEMO_TREES=$base/cache/demo-trees \
-        SVC_KUBE_SCHEMA=$base/cache/kube-schema SVC_MIGRATE_IMAGES=$base/cache/migrate
+        SVC_KUBE_SCHEMA=$base/cache/kube-schema SVC_MIGRATE_IMAGES=$base/cache/migrate \
+        SVC_LIBSYSTEMD=$base/cache/libsystemd
 
 passed=0 failed=0
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
@@ -40,6 +41,21 @@ step() {
 has() {
         if [ -s "$2" ]; then ok "$1"; else not_ok "$1: $2 is missing or empty"; fi
 }
+
+# make deps: libsystemd from Debian's source, linked statically by svcd and svc-ctl.
+step libsystemd sh "$here/contrib/libsystemd.sh"
+has "libsystemd leaves sd.o" "$SVC_LIBSYSTEMD/current/sd.o"
+has "libsystemd leaves sd-bus.h" "$SVC_LIBSYSTEMD/current/include/systemd/sd-bus.h"
+if [ -z "$(nm -g --defined-only "$SVC_LIBSYSTEMD/current/sd.o" 2>/dev/null | awk '$3 !~ /^sd_/')" ]; then
+        ok "sd.o defines no global symbol but sd_*"
+else
+        not_ok "sd.o defines other global symbols: $(nm -g --defined-only "$SVC_LIBSYSTEMD/current/sd.o" | awk '$3 !~ /^sd_/' | head -n 3)"
+fi
+if [ -z "$(find "$SVC_LIBSYSTEMD" -mindepth 1 -maxdepth 1 -name '.build.*')" ]; then
+        ok "libsystemd leaves no build directory"
+else
+        not_ok "libsystemd left $(find "$SVC_LIBSYSTEMD" -mindepth 1 -maxdepth 1 -name '.build.*')"
+fi
 
 step fetch-debs sh "$here/contrib/fetch-debs.sh" vsftpd libwrap0
 has "fetch-debs leaves vsftpd.deb" "$SVC_DEBS/vsftpd.deb"
@@ -125,6 +141,7 @@ else
 fi
 
 # A second run finds everything and returns at once.
+step libsystemd-again sh "$here/contrib/libsystemd.sh"
 step fetch-debs-again sh "$here/contrib/fetch-debs.sh" vsftpd libwrap0
 step test-trees-again sh "$here/contrib/test-trees.sh"
 step test-daemon-tree-again sh "$here/contrib/test-daemon-tree.sh" "$build"

@@ -948,6 +948,16 @@ static const char *limit_key(int resource) {
                                                                                     : "Limit";
 }
 
+/* Without LimitNOFILE=, systemd's default: a soft limit of 1024 (svcd raised its own, svcd.c),
+ * the hard limit svcd has. */
+static void default_nofile(struct cmd_storage *cs) {
+        struct rlimit own;
+        if (getrlimit(RLIMIT_NOFILE, &own) < 0 || own.rlim_cur <= 1024)
+                return;
+        cs->limits[RLIMIT_NOFILE] = (struct rlimit){ .rlim_cur = 1024, .rlim_max = own.rlim_max };
+        cs->limit_ptrs[RLIMIT_NOFILE] = &cs->limits[RLIMIT_NOFILE];
+}
+
 /* Limit*= above svcd's own hard limit: in a user namespace of its own, root of the service cannot
  * raise a hard limit (CAP_SYS_RESOURCE counts only in the host's namespace), and the start would
  * fail; a packaged unit's LimitNOFILE=65535 (redis, dovecot, mariadb) is a wish for "enough", so
@@ -958,6 +968,8 @@ static void clamp_limits(struct service *s, bool main, struct cmd_storage *cs) {
         for (int i = 0; i < UNIT_RLIMIT_MAX; i++) {
                 struct rlimit own;
                 cs->limit_ptrs[i] = NULL;
+                if (!u->rlimits[i] && i == RLIMIT_NOFILE)
+                        default_nofile(cs);
                 if (!u->rlimits[i])
                         continue;
                 cs->limits[i] = *u->rlimits[i];

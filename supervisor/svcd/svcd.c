@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "common/macro.h"
@@ -207,6 +208,23 @@ static int run(enum shutdown_kind *ret_kind) {
         return r;
 }
 
+/* svcd holds about ten descriptors per running service (its pidfd, cgroup, log pipes and files,
+ * the user namespace): the usual soft limit of 1024 ends near a hundred services. As systemd does,
+ * svcd raises its own soft limit to the hard one; PID 1 of a boot, whose hard limit is the
+ * kernel's 4096, raises both to systemd's 512Ki. Each service still starts with a soft limit of
+ * 1024 unless its unit says LimitNOFILE= (executor.c), since select() breaks above it. */
+static void raise_fd_limit(enum pid1_mode mode) {
+        struct rlimit rl = { .rlim_cur = 512 * 1024, .rlim_max = 512 * 1024 };
+        if (mode == PID1_BOOT && setrlimit(RLIMIT_NOFILE, &rl) == 0)
+                return;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == rl.rlim_max)
+                return;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                log_warning_errno(-errno, "Cannot raise the limit of open files to %llu: %m",
+                                  (unsigned long long) rl.rlim_max);
+}
+
 int main(int argc, char **argv) {
         /* Which svcd is (a real boot, a container, neither) decides what it may touch: first. */
         enum pid1_mode mode = pid1_detect();
@@ -222,6 +240,7 @@ int main(int argc, char **argv) {
          * them anyway). */
         if (mode == PID1_NONE && prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
                 log_warning_errno(-errno, "Cannot become a subreaper: %m");
+        raise_fd_limit(mode);
         enum shutdown_kind kind = SHUTDOWN_EXIT;
         r = run(&kind);
         if (r < 0)

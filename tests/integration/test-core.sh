@@ -583,7 +583,7 @@ EOF
 test_reload_command() {
         unit hup <<EOF
 [Service]
-ExecStart=/bin/sh -c 'trap "echo reloaded >> $T/log" HUP; while :; do sleep 0.05; done'
+ExecStart=/bin/sh -c 'trap "echo reloaded >> $T/log" HUP; echo up >$T/up; while :; do sleep 0.05; done'
 ExecReload=/bin/kill -HUP \$MAINPID
 EOF
         unit noreload <<'EOF'
@@ -594,6 +594,8 @@ EOF
         svc start hup noreload
         local pid
         pid=$(main_pid hup)
+        # The shell's trap is set once it wrote up (a HUP before would end it).
+        wait_until 5 test -e "$T/up" || fail "hup did not come up"
         svc reload hup || fail "reload failed"
         wait_until 5 grep -q reloaded "$T/log" || fail "the service did not get SIGHUP"
         assert_eq "$pid" "$(main_pid hup)" "reload keeps the process"
@@ -760,6 +762,35 @@ EOF2
                 wait "$SVCD_PID" || fail "svcd exited non-zero (round $i)"
                 SVCD_PID=
         done
+}
+
+# svcd holds about ten descriptors per running service: started with a soft limit of 64 open
+# files, it raises its own to the hard limit and runs twelve services; each service gets
+# systemd's default soft limit of 1024 unless its unit sets LimitNOFILE=.
+test_svcd_raises_its_open_files_limit() {
+        local i names=()
+        for i in $(seq 1 12); do
+                unit "s$i" <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+EOF
+                names+=("s$i")
+        done
+        unit lim <<'EOF'
+[Service]
+ExecStart=/bin/sleep 1000
+LimitNOFILE=2000
+EOF
+        ulimit -Sn 64
+        ulimit -Hn 4096
+        start_svcd
+        svc start "${names[@]}" lim || fail "start failed: $(svc status | head -n 20)"
+        for i in "${names[@]}" lim; do
+                state_is "$i" running || fail "$i: $(svc status "$i")"
+        done
+        assert_eq "4096 4096" "$(awk '/^Max open files/ { print $4, $5 }' "/proc/$SVCD_PID/limits")" "svcd's own limit"
+        assert_eq "1024 4096" "$(awk '/^Max open files/ { print $4, $5 }' "/proc/$(main_pid s12)/limits")" "a service's default"
+        assert_eq "2000 2000" "$(awk '/^Max open files/ { print $4, $5 }' "/proc/$(main_pid lim)/limits")" "LimitNOFILE="
 }
 
 run_tests "$@"
