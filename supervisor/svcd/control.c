@@ -633,17 +633,31 @@ static int method_status(sd_bus_message *msg, void *userdata, sd_bus_error *erro
 /* `svc list`: the columns it prints, one struct per unit (name, state, health, main PID, memory,
  * restarts, enabled, description): a fifth of Status's dictionary entries, and no other file read
  * than each running unit's memory. */
+static int cmp_service_name(const void *a, const void *b) {
+        return strcmp((*(struct service *const *) a)->name, (*(struct service *const *) b)->name);
+}
+
 static int method_list(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         struct conn *k = userdata;
         const struct manager *m = k->c->m;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r = check_access(k, ACCESS_READ, "Listing units", error);
-        if (r >= 0)
-                r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        /* By name, as systemctl lists them (svcd keeps them in the order it loaded them). */
+        _cleanup_free_ struct service **sorted = NULL;
+        if (m->n_services > 0) {
+                sorted = malloc(m->n_services * sizeof(*sorted));
+                if (!sorted)
+                        return -ENOMEM;
+                memcpy(sorted, m->services, m->n_services * sizeof(*sorted));
+                qsort(sorted, m->n_services, sizeof(*sorted), cmp_service_name);
+        }
+        r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(sssutubs)");
         for (size_t i = 0; r >= 0 && i < m->n_services; i++) {
-                const struct service *s = m->services[i];
+                const struct service *s = sorted[i];
                 const struct unit *u = s->unit;
                 enum health_state h = s->admin->health_state;
                 r = sd_bus_message_append(reply, "(sssutubs)", s->name,

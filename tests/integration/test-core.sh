@@ -566,18 +566,24 @@ ExecStart=/bin/sleep 1000
 EOF
         printf '[Unit]\nDescription=bell\aand escape\033[2J\n[Service]\nExecStart=/bin/sleep 1000\n' |
                 unit beta
+        local n
+        for n in zulu mike kilo echo; do
+                printf '[Service]\nExecStart=/bin/sleep 1000\n' | unit "$n"
+        done
         enable alpha
         start_svcd
         wait_until 10 state_is alpha running || fail "alpha did not start"
         local out pid row
         out=$(svc list)
+        # By name, as systemctl lists them, whatever order svcd loaded them in.
+        assert_eq "alpha beta echo kilo mike zulu" "$(echo "$out" | tail -n +2 | awk '{ print $1 }' | tr '\n' ' ' | sed 's/ $//')" "the order"
         assert_eq "UNIT STATE HEALTH PID MEMORY RESTARTS ENABLED DESCRIPTION" "$(echo "$out" | head -1 | tr -s ' ')"
         pid=$(main_pid alpha)
         row=$(echo "$out" | grep '^alpha ' | tr -s ' ')
         [[ $row =~ ^alpha\ running\ -\ $pid\ [0-9.]+[KMG]\ 0\ yes\ First\ unit$ ]] || fail "alpha's row: $row"
         row=$(echo "$out" | grep '^beta ' | tr -s ' ')
         assert_eq 'beta inactive - 0 - 0 no bell\x07and escape\x1b[2J' "$row" "beta's row"
-        assert_eq 2 "$(echo "$out" | tail -n +2 | wc -l)" "rows"
+        assert_eq 6 "$(echo "$out" | tail -n +2 | wc -l)" "rows"
 }
 
 test_reload_command() {
