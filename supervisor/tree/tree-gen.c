@@ -389,7 +389,8 @@ int tree_copy_generation(const struct tree_ctx *ctx, int dir_fd, const char *nam
                          src,
                          dst,
                          NULL };
-        struct tree_run_opts o = { .argv = argv };
+        char *env[] = { (char *) "LC_ALL=C", NULL }; /* the words tree_run_checked() looks for */
+        struct tree_run_opts o = { .argv = argv, .env = env, .enospc = true };
         r = tree_run_checked(ctx, &o, "copying the tree");
         if (r < 0)
                 (void) tree_rm_rf_at(dir_fd, to_new);

@@ -79,7 +79,8 @@ int tree_open_locked(const struct tree_ctx *ctx, const char *name, int *ret_dir_
 int tree_generations(int dir_fd, unsigned **ret, size_t *ret_n);
 /* Points NAME at generation GEN atomically (a new symlink renamed over the old one). */
 int tree_switch(const struct tree_ctx *ctx, const char *name, unsigned gen);
-/* Copies generation FROM into TO.new with cp -a (reflinks where the file system has them). */
+/* Copies generation FROM into TO.new with cp -a (reflinks where the file system has them). On
+ * failure TO.new is removed; -ENOSPC (unprinted) when the file system ran out of space or quota. */
 int tree_copy_generation(const struct tree_ctx *ctx, int dir_fd, const char *name, unsigned from,
                          unsigned to);
 
@@ -104,12 +105,16 @@ struct tree_run_opts {
         const char *chroot; /* run inside this tree: private mount namespace, /proc, /dev, resolv.conf */
         bool read_only; /* with CHROOT: the tree read-only, apt's lists and caches and /tmp in memory */
         bool show; /* on a terminal, pass the output through instead of keeping it */
+        /* tree_run_checked(): a failure whose output says the disk is full (run it with LC_ALL=C)
+         * is -ENOSPC, not printed: the caller says it in its own words. */
+        bool enospc;
 };
 
 /* Runs a program and waits: its exit status (128+N for signal N), or -errno. Its output is kept
  * (*ret_output, when given) unless shown. */
 int tree_run(const struct tree_ctx *ctx, const struct tree_run_opts *o, char **ret_output);
-/* tree_run() that prints "WHAT failed" and the last lines of the output unless it exits 0. */
+/* tree_run() that prints "WHAT failed" and the last lines of the output unless it exits 0: then
+ * -EIO, or -ENOSPC (unprinted) with o->enospc. */
 int tree_run_checked(const struct tree_ctx *ctx, const struct tree_run_opts *o, const char *what);
 /* A helper program of svc (svc-ctl) next to this one, in ../libexec/svc, or in LIBEXECDIR. */
 char *tree_find_helper(const char *name);
