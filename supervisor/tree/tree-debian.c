@@ -376,7 +376,9 @@ static int upgrade_finish(struct upgrade *u, const char *what) {
                 return -ENOMEM;
         if (!what)
                 return tree_manifest_write(u->dir_fd, u->m);
-        int r = renameat(u->dir_fd, next_new, u->dir_fd, next) < 0 ? -errno : 0;
+        int r = tree_sync(u->dir_fd);
+        if (r >= 0)
+                r = renameat(u->dir_fd, next_new, u->dir_fd, next) < 0 ? -errno : 0;
         if (r >= 0)
                 r = tree_manifest_add_generation(u->m, u->next, "upgrade", u->cur);
         if (r >= 0)

@@ -529,6 +529,7 @@ static int import_move(struct import *im, struct tree_new *t) {
         if (!entry || json_object_object_add(entry, "packages", json_object_new_string(im->archive)) < 0)
                 return -ENOMEM;
         printf("Tree %s: generation %u is current, imported over %u.\n", im->name, t->gen, t->prev);
+        tree_test_crash_point("switched");
         struct tree_switched sw = { .name = im->name,
                                     .dir_fd = t->dir_fd,
                                     .gen = t->gen,
@@ -557,6 +558,8 @@ int tree_cmd_import(struct tree_ctx *ctx, int argc, char **argv) {
         im.prev = r >= 0 ? t.prev : 0;
         if (r >= 0)
                 r = import_into(&im, &t);
+        if (r >= 0 && t.prev > 0)
+                tree_test_crash_point("copied");
         safe_close(im.src_fd);
         if (t.dir_fd >= 0)
                 (void) tree_rm_rf_at(t.dir_fd, ".import");

@@ -77,6 +77,9 @@ int tree_current(const struct tree_ctx *ctx, const char *name, unsigned *ret_gen
 int tree_open_locked(const struct tree_ctx *ctx, const char *name, int *ret_dir_fd, unsigned *ret_gen);
 /* The generations kept in .NAME (all-digit directories), ascending. */
 int tree_generations(int dir_fd, unsigned **ret, size_t *ret_n);
+/* The file system of FD (where a generation is made) on the disk, before the generation is renamed:
+ * 0 or -errno. */
+int tree_sync(int fd);
 /* Points NAME at generation GEN atomically (a new symlink renamed over the old one). */
 int tree_switch(const struct tree_ctx *ctx, const char *name, unsigned gen);
 /* Copies generation FROM into TO.new with cp -a (reflinks where the file system has them). On
@@ -210,7 +213,8 @@ struct json_object *tree_log_entry(const char *what, unsigned from, unsigned to)
 int tree_log_append(int dir_fd, struct json_object *entry);
 /* "30s", "500ms", "2min", "10" (seconds) in microseconds: 0 or -EINVAL. */
 int tree_parse_duration(const char *s, uint64_t *ret);
-/* The test hook of issue 17: SIGKILL here when $SVC_TREE_TEST_CRASH is POINT. */
+/* The test hook of issue 17: SIGKILL (or a power cut) here when $SVC_TREE_TEST_CRASH is POINT
+ * (common/test-crash.h). */
 void tree_test_crash_point(const char *point);
 
 /* ---- tree-extract.c: archives into a tree, safely ---------------------------------------------- */
