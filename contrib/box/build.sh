@@ -5,7 +5,8 @@
 #               svc-ctl, Debian's busybox-static for everything else, the example units, enabled,
 #               each on its small tree from contrib/demo-trees.sh (a unit whose tree that script
 #               does not build stays disabled), /etc/hostname, and the modules svcd's features
-#               need (overlay for Overlay=, veth and netfilter for PublishPort= and Outbound=)
+#               need (overlay for Overlay=, veth and netfilter for PublishPort= and Outbound=,
+#               virtio-blk and ext4 for a disk)
 #               with their dependencies and a modules.dep, which the kernel loads on first use
 #               through /sbin/modprobe (busybox), and the libraries svcd loads with dlopen()
 #               (libnftables), found as sonames in its binary
@@ -113,7 +114,8 @@ EOF
 # The modules, with what each depends on (the cache's modules.dep lists it all). The kernel asks
 # /sbin/modprobe (busybox) for fs-overlay, rtnl-link-veth, nft-expr-masq and so on, which the
 # box's modules.alias (busybox depmod) resolves.
-modules="overlay veth nf_tables nft_chain_nat nft_nat nft_masq nft_ct nft_fib_inet crc32c_generic"
+modules="overlay veth nf_tables nft_chain_nat nft_nat nft_masq nft_ct nft_fib_inet crc32c_generic
+virtio_pci virtio_blk ext4"
 kmod=$kdir/modules/lib/modules/$version
 for m in $modules; do
         line=$(grep -E "(^|/)$m\.ko:" "$kmod/modules.dep") || die "module $m is not in $kmod"

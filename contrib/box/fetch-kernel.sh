@@ -10,7 +10,8 @@
 #   config                   the kernel's configuration, for reference
 #   modules/lib/modules/VERSION/  the modules a box may take (build.sh picks its list and their
 #                            dependencies): overlay.ko, veth.ko, netfilter for PublishPort= and
-#                            Outbound=, libcrc32c and crc32c; modules.dep etc. from busybox depmod
+#                            Outbound=, libcrc32c and crc32c, virtio-blk and ext4 for the disk of
+#                            the power-cut scenario (tests/box); modules.dep etc. from busybox depmod
 #                            (the package has none: its postinst runs depmod)
 # CACHE/current is a symbolic link to the newest VERSION.
 set -eu
@@ -20,9 +21,11 @@ cache=${1:-${SVC_BOX_CACHE:-/var/cache/svc/box}}
 # What to take out of lib/modules/VERSION (tar patterns).
 modules="kernel/fs/overlayfs/overlay.ko kernel/drivers/net/veth.ko kernel/net/netfilter/*
 kernel/net/ipv4/netfilter/* kernel/net/ipv6/netfilter/* kernel/lib/libcrc32c.ko
-kernel/crypto/crc32c_generic.ko kernel/arch/x86/crypto/crc32c-intel.ko"
+kernel/crypto/crc32c_generic.ko kernel/arch/x86/crypto/crc32c-intel.ko
+kernel/drivers/virtio/* kernel/drivers/block/virtio_blk.ko kernel/fs/ext4/ext4.ko
+kernel/fs/jbd2/jbd2.ko kernel/fs/mbcache.ko kernel/lib/crc16.ko"
 # Bump when the list above changes: an older cache is fetched again.
-layout=2
+layout=3
 # The package linux-image-amd64 points to (linux-image-6.1.0-56-amd64 on bookworm today), or
 # SVC_BOX_KERNEL.
 kernel_package() {

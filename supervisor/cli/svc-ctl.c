@@ -13,6 +13,7 @@
 
 #include "common/macro.h"
 #include "common/paths.h"
+#include "common/test-crash.h"
 #include "common/utf8.h"
 #include "common/util.h"
 #include <poll.h>
@@ -1069,7 +1070,8 @@ static int cmd_top(sd_bus *bus, char **names) {
 /* ---- move (svc-tree's side of svcd's upgrade gate) ------------------------------------------ */
 
 /* The test hook of issue 17: with SVC_TREE_TEST_CRASH=moving, the request goes out and the
- * caller dies by SIGKILL at once, as a `svc tree upgrade` killed while svcd moves the units. */
+ * caller dies by SIGKILL at once, as a `svc tree upgrade` killed while svcd moves the units (or
+ * the power is cut then: common/test-crash.h). */
 static int test_crash_after_send(sd_bus *bus, sd_bus_message *m) {
         const char *at = getenv("SVC_TREE_TEST_CRASH");
         if (!at || !streq(at, "moving"))
@@ -1079,8 +1081,7 @@ static int test_crash_after_send(sd_bus *bus, sd_bus_message *m) {
                 r = sd_bus_flush(bus);
         if (r < 0)
                 return r;
-        fprintf(stderr, "svc-ctl: SVC_TREE_TEST_CRASH=moving: killed here\n");
-        (void) raise(SIGKILL);
+        svc_test_crash_point("svc-ctl", "moving");
         return -EINTR;
 }
 

@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "common/macro.h"
 #include "common/util.h"
@@ -375,7 +376,9 @@ static int upgrade_finish(struct upgrade *u, const char *what) {
                 return -ENOMEM;
         if (!what)
                 return tree_manifest_write(u->dir_fd, u->m);
-        int r = renameat(u->dir_fd, next_new, u->dir_fd, next) < 0 ? -errno : 0;
+        int r = tree_sync(u->dir_fd);
+        if (r >= 0)
+                r = renameat(u->dir_fd, next_new, u->dir_fd, next) < 0 ? -errno : 0;
         if (r >= 0)
                 r = tree_manifest_add_generation(u->m, u->next, "upgrade", u->cur);
         if (r >= 0)
@@ -465,6 +468,23 @@ static int parse_upgrade(int argc, char **argv, struct upgrade_opts *o) {
         return o->all || tree_name_check(o->name) ? 0 : -EINVAL;
 }
 
+/* The copy of the current generation ran out of space (or quota); its partial copy is gone. */
+static void no_space(const struct upgrade *u) {
+        char cur[16], size[32] = "?", avail[32] = "?";
+        uint64_t used = 0;
+        struct statvfs sv;
+        snprintf(cur, sizeof(cur), "%u", u->cur);
+        if (tree_disk_usage(u->dir_fd, cur, &used) >= 0)
+                (void) format_bytes(size, sizeof(size), used);
+        if (fstatvfs(u->dir_fd, &sv) >= 0)
+                (void) format_bytes(avail, sizeof(avail), (uint64_t) sv.f_bavail * sv.f_frsize);
+        tree_error(
+                "no space left on the file system of %s for the next generation of tree %s: generation %u "
+                "takes %s and %s are free; the partial copy is removed and tree %s stays on generation %u, "
+                "its units untouched",
+                u->ctx->trees_dir, u->name, u->cur, size, avail, u->name, u->cur);
+}
+
 static int upgrade_one(struct tree_ctx *ctx, const char *name, const struct upgrade_opts *o) {
         struct upgrade u = { .ctx = ctx, .name = name, .dir_fd = -EBADF };
         _cleanup_free_ unsigned *gens = NULL;
@@ -490,7 +510,9 @@ static int upgrade_one(struct tree_ctx *ctx, const char *name, const struct upgr
                 snprintf(next_new, sizeof(next_new), "%u.new", u.next);
                 (void) tree_rm_rf_at(u.dir_fd, next_new);
         }
-        if (r < 0 && r != -EMEDIUMTYPE && r != -ENOENT && r != -EBUSY && r != -EIO)
+        if (r == -ENOSPC)
+                no_space(&u);
+        else if (r < 0 && r != -EMEDIUMTYPE && r != -ENOENT && r != -EBUSY && r != -EIO)
                 tree_error("upgrading tree %s failed: %s", u.name, strerror(-r));
         json_object_put(u.m);
         free(u.path);

@@ -16,6 +16,7 @@
 #include "common/macro.h"
 #include "common/paths.h"
 #include "common/pin.h"
+#include "common/test-crash.h"
 #include "common/util.h"
 #include "supervisor/cli/client.h"
 #include "supervisor/tree/tree.h"
@@ -32,12 +33,7 @@ static void closedirp(DIR **d) {
 }
 
 void tree_test_crash_point(const char *point) {
-        const char *at = getenv("SVC_TREE_TEST_CRASH");
-        if (at && streq(at, point)) {
-                fprintf(stderr, "svc tree: SVC_TREE_TEST_CRASH=%s: killed here\n", point);
-                fflush(NULL);
-                (void) raise(SIGKILL);
-        }
+        svc_test_crash_point("svc tree", point);
 }
 
 /* ---- pins ----------------------------------------------------------------------------------- */

@@ -46,6 +46,7 @@ struct import {
         struct json_object *config; /* the image config's "config" */
         char *ref; /* the image's name, when it has one */
         unsigned stripped;
+        unsigned prev; /* onto an imported tree: the generation it is on, else 0 */
         struct caps max; /* --max-entries, --max-size */
         struct caps tree, unpacked; /* written so far into the tree, and into .NAME/.import */
         uint64_t min_healthy; /* --min-healthy: the gate's window onto a new generation */
@@ -323,7 +324,12 @@ static int apply(struct import *im, int root_fd, int fd, const char *what, bool 
                                  .bytes = done->bytes,
                                  .parent_fd = -EBADF };
         int r = tree_writer_apply(&w, fd);
-        if (r < 0)
+        if (r == -ENOSPC || r == -EDQUOT)
+                tree_error("no space left on the file system of %s for tree %s (%s); what was written of it "
+                           "is removed%s",
+                           im->ctx->trees_dir, im->name, w.error ? w.error : strerror(-r),
+                           im->prev > 0 ? ", and the tree stays on the generation it was on" : "");
+        else if (r < 0)
                 tree_error("%s", w.error ? w.error : strerror(-r));
         if (root_fd != im->src_fd)
                 im->stripped += w.stripped;
@@ -523,6 +529,7 @@ static int import_move(struct import *im, struct tree_new *t) {
         if (!entry || json_object_object_add(entry, "packages", json_object_new_string(im->archive)) < 0)
                 return -ENOMEM;
         printf("Tree %s: generation %u is current, imported over %u.\n", im->name, t->gen, t->prev);
+        tree_test_crash_point("switched");
         struct tree_switched sw = { .name = im->name,
                                     .dir_fd = t->dir_fd,
                                     .gen = t->gen,
@@ -548,8 +555,11 @@ int tree_cmd_import(struct tree_ctx *ctx, int argc, char **argv) {
         struct tree_new t;
         _cleanup_(json_putp) struct json_object *m = NULL;
         int r = import_begin(ctx, im.name, &t);
+        im.prev = r >= 0 ? t.prev : 0;
         if (r >= 0)
                 r = import_into(&im, &t);
+        if (r >= 0 && t.prev > 0)
+                tree_test_crash_point("copied");
         safe_close(im.src_fd);
         if (t.dir_fd >= 0)
                 (void) tree_rm_rf_at(t.dir_fd, ".import");

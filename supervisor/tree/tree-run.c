@@ -202,6 +202,9 @@ int tree_run_checked(const struct tree_ctx *ctx, const struct tree_run_opts *o, 
         int r = tree_run(ctx, o, &output);
         if (r == 0)
                 return 0;
+        if (r > 0 && o->enospc && output &&
+            (strstr(output, "No space left on device") || strstr(output, "Disk quota exceeded")))
+                return -ENOSPC;
         if (r < 0)
                 tree_error("%s: cannot run %s: %s", what, o->argv[0], strerror(-r));
         else {

@@ -77,9 +77,13 @@ int tree_current(const struct tree_ctx *ctx, const char *name, unsigned *ret_gen
 int tree_open_locked(const struct tree_ctx *ctx, const char *name, int *ret_dir_fd, unsigned *ret_gen);
 /* The generations kept in .NAME (all-digit directories), ascending. */
 int tree_generations(int dir_fd, unsigned **ret, size_t *ret_n);
+/* The file system of FD (where a generation is made) on the disk, before the generation is renamed:
+ * 0 or -errno. */
+int tree_sync(int fd);
 /* Points NAME at generation GEN atomically (a new symlink renamed over the old one). */
 int tree_switch(const struct tree_ctx *ctx, const char *name, unsigned gen);
-/* Copies generation FROM into TO.new with cp -a (reflinks where the file system has them). */
+/* Copies generation FROM into TO.new with cp -a (reflinks where the file system has them). On
+ * failure TO.new is removed; -ENOSPC (unprinted) when the file system ran out of space or quota. */
 int tree_copy_generation(const struct tree_ctx *ctx, int dir_fd, const char *name, unsigned from,
                          unsigned to);
 
@@ -104,12 +108,16 @@ struct tree_run_opts {
         const char *chroot; /* run inside this tree: private mount namespace, /proc, /dev, resolv.conf */
         bool read_only; /* with CHROOT: the tree read-only, apt's lists and caches and /tmp in memory */
         bool show; /* on a terminal, pass the output through instead of keeping it */
+        /* tree_run_checked(): a failure whose output says the disk is full (run it with LC_ALL=C)
+         * is -ENOSPC, not printed: the caller says it in its own words. */
+        bool enospc;
 };
 
 /* Runs a program and waits: its exit status (128+N for signal N), or -errno. Its output is kept
  * (*ret_output, when given) unless shown. */
 int tree_run(const struct tree_ctx *ctx, const struct tree_run_opts *o, char **ret_output);
-/* tree_run() that prints "WHAT failed" and the last lines of the output unless it exits 0. */
+/* tree_run() that prints "WHAT failed" and the last lines of the output unless it exits 0: then
+ * -EIO, or -ENOSPC (unprinted) with o->enospc. */
 int tree_run_checked(const struct tree_ctx *ctx, const struct tree_run_opts *o, const char *what);
 /* A helper program of svc (svc-ctl) next to this one, in ../libexec/svc, or in LIBEXECDIR. */
 char *tree_find_helper(const char *name);
@@ -205,7 +213,8 @@ struct json_object *tree_log_entry(const char *what, unsigned from, unsigned to)
 int tree_log_append(int dir_fd, struct json_object *entry);
 /* "30s", "500ms", "2min", "10" (seconds) in microseconds: 0 or -EINVAL. */
 int tree_parse_duration(const char *s, uint64_t *ret);
-/* The test hook of issue 17: SIGKILL here when $SVC_TREE_TEST_CRASH is POINT. */
+/* The test hook of issue 17: SIGKILL (or a power cut) here when $SVC_TREE_TEST_CRASH is POINT
+ * (common/test-crash.h). */
 void tree_test_crash_point(const char *point);
 
 /* ---- tree-extract.c: archives into a tree, safely ---------------------------------------------- */

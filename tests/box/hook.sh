@@ -50,6 +50,12 @@ if svc start $units; then
 else
         bad "the example services did not start"
 fi
+# power-cut: svcstep=N of the boots on one disk (tests/box/run.sh scenario_power_cut).
+if [ "$scenario" = power-cut ]; then
+        # shellcheck source=tests/box/power-cut/hook.sh
+        . /usr/lib/svc-test/power-cut
+        exec sleep 1000000
+fi
 if [ "$scenario" = timing ]; then
         echo "BOX-POWEROFF"
         svc poweroff || bad "svc poweroff"

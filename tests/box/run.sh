@@ -27,7 +27,7 @@ command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is missing 
 command -v python3 >/dev/null || skip "python3 is missing (make deps)"
 
 # What the box takes, not all of `make box` (which builds every tool first).
-(cd "$top" && make -s O="$BUILD" "$BUILD/svcd" "$BUILD/svc" "$BUILD/svc-ctl" demo-artifacts >/dev/null &&
+(cd "$top" && make -s O="$BUILD" "$BUILD/svcd" "$BUILD/svc" "$BUILD/svc-ctl" "$BUILD/svc-tree" demo-artifacts >/dev/null &&
         contrib/box/build.sh "$BUILD" >/dev/null) || {
         echo "box: building the box from $BUILD failed"
         exit 1
@@ -69,6 +69,7 @@ touch -d '3 days ago' "$W/tests/var/lib/svc/timers/box-missed.timer"
 touch "$W/tests/var/lib/svc/timers/box-uptodate.timer"
 cpio_after_box "$W/tests" "$W/initrd.gz"
 INITRD=$W/initrd.gz
+DISK= # a raw image, as the box's virtio disk
 kernel=$box/vmlinux
 [ -e "$kernel" ] || kernel=$box/vmlinuz
 
@@ -93,7 +94,9 @@ boot() {
         cat "$SERIAL.out" >"$LOG.raw" &
         local catpid=$! t0
         t0=$(now_ms)
-        timeout "$timeout_s" qemu-system-x86_64 -accel tcg -m 512 -nodefaults -no-reboot -nic none \
+        local -a drive=()
+        [ -z "$DISK" ] || drive=(-drive "file=$DISK,format=raw,if=virtio")
+        timeout "$timeout_s" qemu-system-x86_64 "${drive[@]}" -accel tcg -m 512 -nodefaults -no-reboot -nic none \
                 -display none -monitor none -chardev "pipe,id=con,path=$SERIAL" -serial chardev:con \
                 -qmp "unix:$QMP,server=on,wait=off" -kernel "$kernel" -initrd "$INITRD" \
                 -append "$append" </dev/null >"$QEMU_OUT" 2>&1 &
@@ -251,6 +254,65 @@ scenario_pid1_exits() {
         esac
 }
 
+# The power-cut scenario's disk, made once per run (mkfs.ext4 -d, about a second): what a box with
+# a disk keeps in /var/lib/svc (units upg-a and upg-b enabled, tree upg imported from image v1,
+# the images v2..v5 imported next, each with the SHA256SUMS of its files), and svc-tree with its
+# libraries (libarchive's closure is 40 MB, too much for the initramfs), run from the disk by
+# /usr/libexec/svc/svc-tree. And the initramfs of its boots: the box, the hooks, the units, and
+# the preinit (rdinit=) that mounts the disk before svcd starts.
+make_power_cut_box() {
+        local bin=${box%/box} root=$W/power-cut-root img=$W/power-cut-img pc=$W/power-cut i lib
+        local d=$root/var/lib/svc
+        mkdir -p "$d/enabled" "$d/images" "$d/box-tools/lib" && : >"$d/enabled/upg-a" && : >"$d/enabled/upg-b" &&
+                "$top/contrib/mktree.sh" "$img" --busybox >/dev/null || return 1
+        for i in 1 2 3 4 5; do
+                echo "image v$i" >"$img/image-id"
+                rm -f "$img/SHA256SUMS"
+                (cd "$img" && find . -type f ! -name SHA256SUMS -print0 | xargs -0 sha256sum >"$W/sums" &&
+                        mv "$W/sums" SHA256SUMS && tar -cf "$d/images/v$i.tar" .) || return 1
+        done
+        "$bin/svc" --root "$root" tree import upg "$d/images/v1.tar" >/dev/null || return 1
+        cp "$bin/svc-tree" "$d/box-tools/" && ln -s /usr/libexec/svc/svc-ctl "$d/box-tools/svc-ctl" || return 1
+        for lib in $(ldd "$bin/svc-tree" | awk '/=> \// { print $3 }'); do
+                cp -L "$lib" "$d/box-tools/lib/" || return 1
+        done
+        rm -f "$W/disk.img" && truncate -s 256M "$W/disk.img" && mkfs.ext4 -q -F -d "$d" "$W/disk.img" || return 1
+        mkdir -p "$pc/etc/svc/units" "$pc/usr/libexec/svc" && cp -R "$W/hook/." "$pc/" &&
+                install -m 0755 "$here/power-cut/preinit.sh" "$pc/usr/lib/svc-test/preinit" &&
+                install -m 0644 "$here/power-cut/hook.sh" "$pc/usr/lib/svc-test/power-cut" &&
+                cp "$here"/power-cut/*.unit "$pc/etc/svc/units/" || return 1
+        # shellcheck disable=SC2016 # for the box's shell
+        printf '#!/bin/sh\nLD_LIBRARY_PATH=/var/lib/svc/box-tools/lib exec /var/lib/svc/box-tools/svc-tree "$@"\n' \
+                >"$pc/usr/libexec/svc/svc-tree" && chmod 0755 "$pc/usr/libexec/svc/svc-tree" &&
+                cpio_after_box "$pc" "$W/initrd-power-cut.gz"
+}
+
+# Four boots of one disk: boots 1-3 cut the power during an import of a new generation of tree
+# upg (after the copy, after the switch, while svcd moves the units), each next boot checks that
+# every service runs on a whole generation; boot 4 imports to the end and finds the leftovers gone.
+scenario_power_cut() {
+        local step why points=(copied switched moving "")
+        local marks=("SVC_TREE_TEST_CRASH=copied: power cut here" "SVC_TREE_TEST_CRASH=switched: power cut here"
+                "Moving onto generation")
+        make_power_cut_box || { report "power cut during an upgrade" "making the disk or the initramfs failed"; return 1; }
+        for step in 1 2 3 4; do
+                INITRD=$W/initrd-power-cut.gz DISK=$W/disk.img boot "power-cut-$step" \
+                        "$BASE_APPEND $HOOK svctest=power-cut svcstep=$step rdinit=/usr/lib/svc-test/preinit"
+                why=$(judge
+                        expect BOX-READY "BOX-OK tree upg's generation is whole" "BOX-OK upg-a's generation is whole" \
+                                "BOX-OK upg-b's generation is whole" "reboot: Power down"
+                        if [ "$step" -lt 4 ]; then
+                                # svc-ctl's words at "moving" go to svc-tree, not to the console.
+                                expect "${marks[step - 1]}" "sysrq: Power Off"
+                                ! grep -q "Syncing file systems" "$LOG" || echo "svcd shut down: the power was not cut"
+                        else
+                                expect "BOX-OK an import to the end" "BOX-OK both units moved onto the new generation" \
+                                        "BOX-CHECKS-DONE"
+                        fi)
+                report "power cut: boot $step${points[step - 1]:+, cut ${points[step - 1]}}" "$why" || return 1
+        done
+}
+
 sec() { printf '%d.%02d' $(($1 / 1000)) $(($1 % 1000 / 10)); }
 
 TIMES=()
@@ -285,7 +347,7 @@ wait_one() {
         cat "$W/$s.out"
         grep -q '^  FAIL' "$W/$s.out" && FAILED+=("$s")
 }
-for s in poweroff sigterm ctrl_alt_del halt fatal crash pid1_exits; do
+for s in power_cut poweroff sigterm ctrl_alt_del halt fatal crash pid1_exits; do
         selected "$s" || continue
         [ ${#running[@]} -lt "$jobs" ] || wait_one
         ("scenario_$s" >"$W/$s.out" 2>&1) &

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# duration: 154 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
+# duration: 166 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Health-gated tree upgrades (issue 17): svc tree upgrade moves each running service of the tree
 # through svcd's gate; the one a new package breaks goes back to the generation it ran on, alone,
 # pinned there with the reason in svc status and a notification, while the others stay upgraded
@@ -242,6 +242,69 @@ test_upgrade_killed_at_each_step_leaves_whole_generations() {
         assert_contains "$out" "Tree bull: generation 3 is current, upgraded from 2: svc-testlib 2.0 -> 2.2."
         assert_contains "$out" "a: moved, on generation 3."
         whole_generations
+}
+
+# A full disk during the copy of the new generation fails the upgrade with one sentence and
+# removes the partial copy; the tree, its history and the running units are as they were; once
+# there is room again, the same upgrade goes through.
+test_upgrade_on_a_full_disk_removes_the_partial_generation() {
+        bull_tree
+        testlib 1.0 a-works b-works
+        testlib 2.0 a-works b-works
+        cp "$T/debs/svc-testlib_1.0_all.deb" "$T/$TREES/bull/tmp/"
+        chroot "$T/$TREES/bull" dpkg -i /tmp/svc-testlib_1.0_all.deb >/dev/null || fail "dpkg -i svc-testlib 1.0"
+        rm "$T/$TREES/bull/tmp/svc-testlib_1.0_all.deb"
+        publish 2.0
+        gated_units
+        start_svcd
+        svc start a b || fail "start failed: $(svc status a b)"
+        local pid_a pid_b manifest used out rc=0
+        pid_a=$(main_pid a) pid_b=$(main_pid b)
+        manifest=$(md5sum <"$T/$TREES/.bull/manifest.json")
+        # Room for 16 MiB more than generation 1: its copy runs out of space.
+        used=$(df -k --output=used "$T/$TREES" | tail -1)
+        mount -o remount,size=$((used + 16384))k "$T/$TREES" || fail "shrinking the trees' tmpfs"
+        out=$(svc tree upgrade bull 2>&1) || rc=$?
+        assert_eq 1 "$rc" "the exit status of an upgrade on a full disk: $out"
+        [[ $out == "svc tree: no space left on the file system of $T/$TREES for the next generation of tree bull: "* &&
+                $out != *$'\n'* ]] || fail "not one sentence about the full disk: $out"
+        assert_contains "$out" "generation 1 takes "
+        assert_contains "$out" "tree bull stays on generation 1"
+        assert_eq "1 manifest.json" "$(ls -A "$T/$TREES/.bull" | tr '\n' ' ' | sed 's/ $//')" "what the failed copy left"
+        assert_eq .bull/1 "$(readlink "$T/$TREES/bull")" "the tree's link after the failed upgrade"
+        assert_eq "$manifest" "$(md5sum <"$T/$TREES/.bull/manifest.json")" "the manifest after the failed upgrade"
+        assert_eq "$pid_a $pid_b" "$(main_pid a) $(main_pid b)" "the units' processes"
+        whole_generations
+        assert_eq "$T/$TREES/.bull/1" "$(tree_path a)" "a's generation after the failed upgrade"
+
+        mount -o remount,size=1g "$T/$TREES" || fail "growing the trees' tmpfs"
+        out=$(svc tree upgrade bull --min-healthy=1s 2>&1) || fail "the upgrade with room failed: $out"
+        assert_contains "$out" "Tree bull: generation 2 is current, upgraded from 1: svc-testlib 1.0 -> 2.0."
+        assert_contains "$out" "a: moved, on generation 2."
+        assert_eq "$T/$TREES/.bull/2" "$(tree_path b)" "b's generation after the upgrade with room"
+        whole_generations
+}
+
+# The same for a newer image imported onto the name of an imported tree: a sentence, no partial
+# generation, the tree as it was.
+test_import_on_a_full_disk_removes_the_partial_generation() {
+        "$SRC/contrib/mktree.sh" "$T/v1" --busybox >/dev/null || fail "mktree"
+        cp -a "$T/v1" "$T/v2"
+        head -c 8M /dev/urandom >"$T/v2/big"
+        tar -C "$T/v1" -cf "$T/v1.tar" . && tar -C "$T/v2" -cf "$T/v2.tar" . || fail "tar"
+        mkdir -p "$T/$TREES"
+        mount -t tmpfs -o size=8m,mode=0700 svct-trees "$T/$TREES" || fail "tmpfs for the trees"
+        svc tree import img "$T/v1.tar" >"$T/import.out" 2>&1 || fail "svc tree import failed: $(cat "$T/import.out")"
+        local out rc=0
+        out=$(svc tree import img "$T/v2.tar" 2>&1) || rc=$?
+        assert_eq 1 "$rc" "the exit status of an import on a full disk: $out"
+        [[ $out == "svc tree: no space left on the file system of $T/$TREES for tree img ("*"No space left on device); what was written of it is removed, and the tree stays on the generation it was on" ]] ||
+                fail "not one sentence about the full disk: $out"
+        assert_eq "1 manifest.json" "$(ls -A "$T/$TREES/.img" | tr '\n' ' ' | sed 's/ $//')" "what the failed import left"
+        assert_eq .img/1 "$(readlink "$T/$TREES/img")" "the tree's link after the failed import"
+        rm "$T/v2/big" && tar -C "$T/v2" -cf "$T/v2.tar" . || fail "tar"
+        out=$(svc tree import img "$T/v2.tar" 2>&1) || fail "the import with room failed: $out"
+        assert_contains "$out" "Tree img: generation 2 is current, imported over 1."
 }
 
 # A newer image imported onto the name of an imported tree is its next generation, and its units
