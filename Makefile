@@ -266,8 +266,8 @@ DEBIAN_PACKAGES = build-essential pkg-config libsystemd-dev libcap-dev libinih-d
 	$(MIGRATE_PACKAGES) \
 	$(DEBOOTSTRAP_TRIXIE)
 # svc migrate reads VM disks with them (qemu-storage-daemon comes with qemu-system-x86); the
-# test images are made with them, cryptsetup and mkntfs.
-MIGRATE_PACKAGES = qemu-utils fdisk lvm2 xfsprogs cryptsetup-bin ntfs-3g
+# test images are made with them, mkfs.btrfs, cryptsetup and mkntfs.
+MIGRATE_PACKAGES = qemu-utils fdisk lvm2 xfsprogs btrfs-progs cryptsetup-bin ntfs-3g
 # The demo's trixie tree: Debian 12's debootstrap before +deb12u2 pulls usr-is-merged, which
 # trixie dropped (#1091649), and its keyring before +deb12u2 has no trixie keys: upgraded if older.
 DEBOOTSTRAP_TRIXIE = 'debootstrap>=1.0.128+nmu2+deb12u2' 'debian-archive-keyring>=2023.3+deb12u2'

@@ -3,16 +3,25 @@
 # tests/integration/test-migrate.sh migrates with `svc migrate`, and caches them outside the
 # clone:
 #
-#   $SVC_MIGRATE_IMAGES (default /var/cache/svc/migrate)/v1/
-#     blog-vm.qcow2    GPT: partition 1 an ext4 /boot holding Debian's kernel (the box's cached
-#                      one), partition 2 an LVM physical volume, volume group "vmvg" with the
-#                      logical volumes "root" (ext4: the cached bookworm daemon tree with nginx,
-#                      postfix and vsftpd enabled) and "srv" (ext4: /srv); /etc/fstab names all
-#                      three by UUID. Data: a page under /var/www/html, a mail for alice queued
-#                      in postfix's maildrop, a file under /srv/ftp for anonymous ftp.
+#   $SVC_MIGRATE_IMAGES (default /var/cache/svc/migrate)/v2/
+#     blog-vm.qcow2    A Debian 12 VM that boots as Debian boots. GPT: partition 1 an ext4 /boot,
+#                      partition 2 an LVM physical volume, volume group "vmvg" with the logical
+#                      volumes "root" (ext4: the cached bookworm daemon tree with nginx, postfix
+#                      and vsftpd enabled) and "srv" (ext4: /srv); /etc/fstab names all three by
+#                      UUID. Its kernel is its own: linux-image-amd64, initramfs-tools and lvm2
+#                      are installed into the root with apt-get in a chroot (downloaded from
+#                      Debian's archive), so Debian's own hooks write /boot/initrd.img, whose lvm2
+#                      script activates vmvg/root. It has no boot loader (grub-install needs the
+#                      kernel's partitions and device-mapper, which this machine lacks): qemu is
+#                      given the kernel and initrd of its /boot (tests/integration/
+#                      test-migrate.sh takes them out of the image read-only), as a host's
+#                      direct kernel boot would. Data: a page under /var/www/html, a mail for
+#                      alice queued in postfix's maildrop, a file under /srv/ftp for anonymous ftp.
 #     mbr-ext4.raw     MBR, one ext4 partition: bullseye minbase (Debian 11), no systemd, and a
 #                      daemon of a SysV init script (hello) with its data in /var/lib/hello.
 #     xfs.raw          MBR, one xfs partition: the same tree.
+#     btrfs.raw        MBR, one btrfs partition: the same tree (mkfs.btrfs --rootdir, no mount).
+#     ext4.vmdk        mbr-ext4.raw as a VMware disk (qemu-img convert -O vmdk).
 #     luks.raw         MBR, one LUKS2 partition (an encrypted disk).
 #     noroot.raw       MBR, one ext4 partition holding data, no operating system.
 #     arm64.raw        MBR, one ext4 partition: a Debian-looking root whose /sbin/init is an
@@ -23,32 +32,33 @@
 # lacks: sfdisk writes the partition tables into the files, LVM writes its metadata through a
 # loop device over the partition with activation off (--driverloaded n), mkfs.ext4 -E offset=
 # writes each file system at its partition's or logical volume's offset, populated with -d. Only
-# xfs is populated through a loop mount (mkfs.xfs has no -d). Needs the caches of
-# contrib/test-daemon-tree.sh, contrib/test-trees.sh and contrib/box/fetch-kernel.sh (make
-# test-deps runs them first). Runs as root; a second run returns at once. 1-3 min, 750 MB.
+# xfs is populated through a loop mount (mkfs.xfs has no -d); btrfs is made in a file of its own
+# and copied to its partition's offset (mkfs.btrfs has no offset). Needs the caches of
+# contrib/test-daemon-tree.sh and contrib/test-trees.sh (make test-deps runs them first) and
+# Debian's archive (the VM's kernel, about 110 MB of packages). Runs as root; a second run
+# returns at once. 3-5 min, 1.3 GB.
 set -eu
 
 cache=${SVC_MIGRATE_IMAGES:-/var/cache/svc/migrate}
-out=$cache/v1
+out=$cache/v2
 daemons=${SVC_TEST_TREES:-/var/cache/svc/test-trees}/bookworm-daemons-v1
 minbase=${SVC_TEST_TREES:-/var/cache/svc/test-trees}/bullseye-minbase-v1.tar
-kernel=${SVC_BOX_CACHE:-/var/cache/svc/box}/current/vmlinuz
 MiB=1048576
 
-if [ "${1:-}" != --force ] && [ -s "$out/windows.raw" ] && [ -f "$out/.sysv" ]; then
+if [ "${1:-}" != --force ] && [ -s "$out/windows.raw" ]; then
         exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
         echo "test-migrate-images: building $out needs root (loop devices, chroot)" >&2
         exit 1
 fi
-for f in "$daemons/etc/debian_version" "$minbase" "$kernel"; do
+for f in "$daemons/etc/debian_version" "$minbase"; do
         [ -e "$f" ] || {
                 echo "test-migrate-images: $f is missing (make test-deps builds it first)" >&2
                 exit 1
         }
 done
-for p in sfdisk pvcreate mkfs.ext4 mkfs.xfs mkntfs qemu-img cryptsetup; do
+for p in sfdisk pvcreate mkfs.ext4 mkfs.xfs mkfs.btrfs mkntfs qemu-img cryptsetup; do
         command -v "$p" >/dev/null || {
                 echo "test-migrate-images: $p is missing (make deps installs it)" >&2
                 exit 1
@@ -104,6 +114,23 @@ if ! DEBIAN_FRONTEND=noninteractive chroot "$vm" apt-get purge -y -qq --autoremo
         echo "test-migrate-images: apt-get purge failed" >&2
         exit 1
 fi
+# Its own kernel, as Debian installs one: the packages' hooks write /boot/initrd.img-VERSION with
+# lvm2's script in it. apt-get in the chroot, with the host's resolver for the download.
+cp -a "$vm/etc/resolv.conf" "$work/resolv.conf"
+cp /etc/resolv.conf "$vm/etc/resolv.conf"
+if ! { chroot "$vm" apt-get update -qq && DEBIAN_FRONTEND=noninteractive chroot "$vm" apt-get install -y -qq \
+        --no-install-recommends linux-image-amd64 initramfs-tools lvm2; } >"$work/kernel.log" 2>&1; then
+        tail -n 20 "$work/kernel.log" >&2
+        echo "test-migrate-images: installing the VM's kernel failed" >&2
+        exit 1
+fi
+chroot "$vm" apt-get clean
+rm -rf "$vm"/var/lib/apt/lists/*
+cp -a "$work/resolv.conf" "$vm/etc/resolv.conf"
+[ -s "$(echo "$vm"/boot/initrd.img-*)" ] || {
+        echo "test-migrate-images: the kernel's packages wrote no /boot/initrd.img" >&2
+        exit 1
+}
 umount "$vm/proc"
 rm -f "$vm/usr/sbin/policy-rc.d"
 for u in cron dovecot mariadb redis-server ssh; do
@@ -127,8 +154,9 @@ printf 'Subject: queued in blog-vm\n\nthe mail queued in the VM\n' |
 }
 # /boot and /srv live on file systems of their own; their mount points stay empty.
 boot=$work/boot srv=$work/srv
-mkdir -p "$boot" "$srv/ftp"
-cp "$kernel" "$boot/vmlinuz-6.1.0-amd64"
+mkdir -p "$srv/ftp"
+mv "$vm/boot" "$boot"
+mkdir "$vm/boot"
 echo "the ftp file of blog-vm" >"$srv/ftp/hello.txt"
 chown -R 0:0 "$srv" && chmod 755 "$srv/ftp"
 root_uuid=$(uuid) boot_uuid=$(uuid) srv_uuid=$(uuid)
@@ -140,18 +168,20 @@ UUID=$srv_uuid  /srv      ext4 defaults          0 2
 EOF
 
 raw=$work/blog-vm.raw
-truncate -s 2G "$raw"
+# Sizes in MiB: /boot holds the kernel and its initramfs; the root a quarter more than its files.
+boot_mib=160 root_mib=$(($(du -sm "$vm" | cut -f1) * 5 / 4 + 128))
+truncate -s $((boot_mib + root_mib + 64 + 16))M "$raw"
 printf 'label: gpt\nstart=2048, size=%s, type=L\nstart=%s, type=E6D6D379-F507-44C2-A23C-238F2A3DF928\n' \
-        $((32 * 2048)) $((33 * 2048)) | sfdisk -q "$raw"
-ext4_at "$raw" $MiB $((32 * MiB)) "$boot_uuid" "$boot"
-p2=$((33 * MiB))
+        $((boot_mib * 2048)) $(((boot_mib + 1) * 2048)) | sfdisk -q "$raw"
+ext4_at "$raw" $MiB $((boot_mib * MiB)) "$boot_uuid" "$boot"
+p2=$(((boot_mib + 1) * MiB))
 p2_size=$(($(stat -c %s "$raw") - p2 - 34 * 512))
 loop=$(losetup --find --show --offset "$p2" --sizelimit "$p2_size" "$raw")
 export LVM_SUPPRESS_FD_WARNINGS=1
 conf=$(lvm_conf)
 pvcreate -q --config "$conf" "$loop" >/dev/null
 vgcreate -q --config "$conf" vmvg "$loop" >/dev/null
-lvcreate -q --driverloaded n --config "$conf" -an -Zn -n root -L 1200M vmvg >/dev/null 2>&1
+lvcreate -q --driverloaded n --config "$conf" -an -Zn -n root -L "${root_mib}M" vmvg >/dev/null 2>&1
 lvcreate -q --driverloaded n --config "$conf" -an -Zn -n srv -L 64M vmvg >/dev/null 2>&1
 pe_start=$(pvs --config "$conf" --noheadings --units b --nosuffix -o pe_start "$loop" | tr -d ' ')
 extent=$(vgs --config "$conf" --noheadings --units b --nosuffix -o vg_extent_size vmvg | tr -d ' ')
@@ -167,12 +197,12 @@ losetup -d "$loop"
 loop=""
 root_off=$((p2 + pe_start + $(lv_first_pe root) * extent))
 srv_off=$((p2 + pe_start + $(lv_first_pe srv) * extent))
-ext4_at "$raw" "$root_off" $((1200 * MiB)) "$root_uuid" "$vm"
+ext4_at "$raw" "$root_off" $((root_mib * MiB)) "$root_uuid" "$vm"
 ext4_at "$raw" "$srv_off" $((64 * MiB)) "$srv_uuid" "$srv"
 qemu-img convert -f raw -O qcow2 "$raw" "$work/blog-vm.qcow2"
 rm -rf "$raw" "$vm"
 
-# ---- mbr-ext4.raw, xfs.raw: bullseye minbase ---------------------------------------------------
+# ---- mbr-ext4.raw, xfs.raw, btrfs.raw, ext4.vmdk: bullseye minbase --------------------------
 small=$work/small
 mkdir "$small"
 tar -C "$small" -xf "$minbase"
@@ -219,6 +249,14 @@ cp -a "$small/." "$work/mnt/"
 umount "$work/mnt"
 losetup -d "$loop"
 loop=""
+u=$(uuid)
+printf 'UUID=%s / btrfs defaults 0 0\n' "$u" >"$small/etc/fstab"
+mbr "$work/btrfs.raw" 512 83
+truncate -s 511M "$work/btrfs.part"
+mkfs.btrfs -q -U "$u" --rootdir "$small" "$work/btrfs.part" >/dev/null
+dd if="$work/btrfs.part" of="$work/btrfs.raw" bs=1M seek=1 conv=notrunc,sparse status=none
+rm "$work/btrfs.part"
+qemu-img convert -f raw -O vmdk "$work/mbr-ext4.raw" "$work/ext4.vmdk"
 
 # ---- the bad ones ------------------------------------------------------------------------------
 mbr "$work/luks.raw" 40 83
@@ -256,11 +294,10 @@ losetup -d "$loop"
 loop=""
 
 mkdir -p "$out.new"
-for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw luks.raw noroot.raw arm64.raw windows.raw; do
+for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw btrfs.raw ext4.vmdk luks.raw noroot.raw arm64.raw windows.raw; do
         mv "$work/$f" "$out.new/$f"
 done
 chmod 0444 "$out.new"/*
-: >"$out.new/.sysv" # these images hold the SysV daemon
 rm -rf "$out"
 mv "$out.new" "$out"
 echo "test-migrate-images: $out ($(du -sh "$out" | cut -f1))" >&2

@@ -64,7 +64,8 @@ struct migrate {
         char *root; /* work/root: the VM's / (and its /var, /srv, /home) mounted read-only */
         int root_fd;
         char **mounts; /* what is mounted, in order */
-        uint64_t used; /* bytes the mounted file systems use */
+        uint64_t used; /* bytes the mounted file systems use, less those hidden */
+        uint64_t hidden; /* bytes of the VM's kernel modules, hidden from the copy */
         char *os; /* "Debian 12" */
         char *arch; /* "x86-64" */
         struct mig_service *svcs;
@@ -102,7 +103,7 @@ int mig_disk_open(struct migrate *m);
  * Refuses an encrypted one. Prints the reason on failure. */
 int mig_disk_scan(struct migrate *m);
 /* Mounts the first volume holding a Linux root at m->root, then its /var, /srv and /home from
- * its fstab. Prints the reason on failure. */
+ * its fstab, and hides its kernel modules under empty tmpfs. Prints the reason on failure. */
 int mig_disk_mount_root(struct migrate *m);
 /* Unmounts everything, stops qemu-storage-daemon, removes the scratch directory. */
 void mig_disk_close(struct migrate *m);

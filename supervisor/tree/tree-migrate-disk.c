@@ -620,6 +620,31 @@ static int mount_fstab(struct migrate *m) {
         return r;
 }
 
+/* ---- the VM's kernel modules: hidden from the copy ------------------------------------------ */
+
+/* Left out of the tree (tree-migrate-write.c), and hundreds of MB per kernel the VM kept: an
+ * empty read-only tmpfs over each keeps cp from copying them only to have them removed. */
+static const char *const kernel_dirs[] = { "usr/lib/modules", "lib/modules" };
+
+static int hide_kernel_dir(struct migrate *m, const char *dir) {
+        /* absent, or reached through a symlink (lib -> usr/lib): the other spelling has it */
+        _cleanup_close_ int fd = mig_open_beneath(m->root_fd, dir, O_RDONLY | O_DIRECTORY);
+        if (fd < 0)
+                return 0;
+        uint64_t size = 0;
+        (void) tree_disk_usage(fd, ".", &size);
+        _cleanup_free_ char *path = path_join(m->root, dir);
+        if (!path)
+                return -ENOMEM;
+        char proc[64];
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        if (mount("svc-migrate", proc, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "mode=0755,size=4k") < 0)
+                return mig_error("cannot hide the VM's /%s from the copy: %m", dir), -errno;
+        m->hidden += size;
+        return strv_extend(&m->mounts, path);
+}
+
 int mig_disk_mount_root(struct migrate *m) {
         m->root = path_join(m->work, "root");
         if (!m->root)
@@ -627,7 +652,11 @@ int mig_disk_mount_root(struct migrate *m) {
         if (mkdir(m->root, 0700) < 0)
                 return -errno;
         int r = find_root(m);
-        return r < 0 ? r : mount_fstab(m);
+        if (r >= 0)
+                r = mount_fstab(m);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(kernel_dirs); i++)
+                r = hide_kernel_dir(m, kernel_dirs[i]);
+        return r;
 }
 
 void mig_disk_close(struct migrate *m) {

@@ -302,7 +302,8 @@ static int room_enough(struct migrate *m) {
                         used += (uint64_t) (sv.f_blocks - sv.f_bfree) * sv.f_frsize;
         }
         struct statvfs free_sv;
-        m->used = used;
+        m->used = used > m->hidden ? used - m->hidden : 0;
+        used = m->used;
         if (fstatvfs(m->ctx->trees_fd, &free_sv) < 0)
                 return 0;
         uint64_t avail = (uint64_t) free_sv.f_bavail * free_sv.f_frsize;
