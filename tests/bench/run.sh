@@ -596,6 +596,13 @@ mem_sup() {
 
 bench_memory() {
         say "4: memory at 10 and 100 services (and 6: 100 units to running), $REPS repetitions"
+        # How this build links libsystemd (contrib/libsystemd.sh, `make deps`), which moves both
+        # svcd's memory and every svc command's start.
+        local how="the system's shared libsystemd.so.0 (and its gcrypt, gpg-error, lzma, zstd and lz4)"
+        ldd "$SVCD" 2>/dev/null | grep -q 'libsystemd\.so' ||
+                how="libsystemd built from Debian's source without compression and crypto, linked statically (\`contrib/libsystemd.sh\`); svcd maps $(ldd "$SVCD" | awk '/=> \// { print $1 }' | tr '\n' ' ' | sed 's/ $//; s/ /, /g') and ld.so"
+        note 4 "svcd links $how."
+        want 6 && note 6 "svc-ctl, which \`svc list\` and \`svc status\` execute: $(file -b "$BUILD/svc-ctl" | cut -d, -f1,4 | tr -s ' ')."
         want 6 && note 6 'runsvdir (Debian runit 2.1.2-54) sleeps 1 s after it starts, before its first scan (strace: `clock_nanosleep` of 1 s), which is most of its time to 100 services running.'
         local rep n k
         for ((rep = 1; rep <= REPS; rep++)); do
