@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# duration: 166 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
+# duration: 200 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Health-gated tree upgrades (issue 17): svc tree upgrade moves each running service of the tree
 # through svcd's gate; the one a new package breaks goes back to the generation it ran on, alone,
 # pinned there with the reason in svc status and a notification, while the others stay upgraded
