@@ -368,11 +368,14 @@ static int from_tar(struct import *im, struct tree_new *t, int fd) {
                 im->format = "root file system";
                 return apply(im, t->fd, fd, im->archive, false, false);
         }
-        if (mkdirat(t->dir_fd, ".import", 0700) < 0 ||
-            (im->src_fd = openat(t->dir_fd, ".import", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
-                    0) {
-                tree_error("cannot make the directory to unpack %s in: %m", im->archive);
-                return -errno;
+        r = tree_rm_rf_at(t->dir_fd, ".import"); /* what an import killed here left */
+        if (r >= 0 && (mkdirat(t->dir_fd, ".import", 0700) < 0 ||
+                       (im->src_fd = openat(t->dir_fd, ".import",
+                                            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0))
+                r = -errno;
+        if (r < 0) {
+                tree_error("cannot make the directory to unpack %s in: %s", im->archive, strerror(-r));
+                return r;
         }
         r = apply(im, im->src_fd, fd, im->archive, false, false);
         if (r >= 0)

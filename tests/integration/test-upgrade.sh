@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# duration: 166 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
+# duration: 211 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Health-gated tree upgrades (issue 17): svc tree upgrade moves each running service of the tree
 # through svcd's gate; the one a new package breaks goes back to the generation it ran on, alone,
 # pinned there with the reason in svc status and a notification, while the others stay upgraded
@@ -305,6 +305,35 @@ test_import_on_a_full_disk_removes_the_partial_generation() {
         rm "$T/v2/big" && tar -C "$T/v2" -cf "$T/v2.tar" . || fail "tar"
         out=$(svc tree import img "$T/v2.tar" 2>&1) || fail "the import with room failed: $out"
         assert_contains "$out" "Tree img: generation 2 is current, imported over 1."
+}
+
+# docker_save DIR OUT: the tree at DIR as a one-layer `docker save` archive OUT.
+docker_save() {
+        local d=$T/save
+        rm -rf "$d" && mkdir -p "$d/aaa" && tar -C "$1" -cf "$d/aaa/layer.tar" . || fail "the layer of $2"
+        echo '{"architecture":"amd64","os":"linux","config":{}}' >"$d/cfg.json"
+        echo '[{"Config":"cfg.json","RepoTags":["img:1"],"Layers":["aaa/layer.tar"]}]' >"$d/manifest.json"
+        tar -C "$d" -cf "$2" . || fail "tar $2"
+}
+
+# An image import onto a tree's name killed once the image is unpacked leaves .NAME/.import and
+# NEW.new behind; the next import removes them and goes through.
+test_import_killed_after_unpacking_an_image_leaves_the_next_one_working() {
+        "$SRC/contrib/mktree.sh" "$T/v1" --busybox >/dev/null || fail "mktree"
+        cp -a "$T/v1" "$T/v2"
+        echo v2 >"$T/v2/version"
+        docker_save "$T/v1" "$T/v1.tar"
+        docker_save "$T/v2" "$T/v2.tar"
+        svc tree import img "$T/v1.tar" >"$T/import.out" 2>&1 || fail "svc tree import failed: $(cat "$T/import.out")"
+        local out rc=0
+        out=$(SVC_TREE_TEST_CRASH=copied svc tree import img "$T/v2.tar" 2>&1) || rc=$?
+        assert_eq 137 "$rc" "the exit status of the import killed after unpacking: $out"
+        [ -d "$T/$TREES/.img/.import" ] || fail "the killed import left no unpacked image (the test sees nothing)"
+        assert_eq .img/1 "$(readlink "$T/$TREES/img")" "the tree's link after the killed import"
+        out=$(svc tree import img "$T/v2.tar" 2>&1) || fail "the import after the killed one failed: $out"
+        assert_contains "$out" "Tree img: generation 2 is current, imported over 1."
+        assert_eq v2 "$(cat "$T/$TREES/img/version")" "the new generation's file"
+        assert_eq "1 2 manifest.json" "$(ls -A "$T/$TREES/.img" | tr '\n' ' ' | sed 's/ $//')" "what the killed import left, removed"
 }
 
 # A newer image imported onto the name of an imported tree is its next generation, and its units
