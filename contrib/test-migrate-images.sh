@@ -154,9 +154,10 @@ printf 'Subject: queued in blog-vm\n\nthe mail queued in the VM\n' |
 }
 # /boot and /srv live on file systems of their own; their mount points stay empty.
 boot=$work/boot srv=$work/srv
-mkdir -p "$srv/ftp"
 mv "$vm/boot" "$boot"
-mkdir "$vm/boot"
+mv "$vm/srv" "$srv"
+mkdir "$vm/boot" "$vm/srv"
+mkdir -p "$srv/ftp"
 echo "the ftp file of blog-vm" >"$srv/ftp/hello.txt"
 chown -R 0:0 "$srv" && chmod 755 "$srv/ftp"
 root_uuid=$(uuid) boot_uuid=$(uuid) srv_uuid=$(uuid)

@@ -122,10 +122,11 @@ step fetch-kernel sh "$here/contrib/box/fetch-kernel.sh"
 has "fetch-kernel leaves a kernel" "$SVC_BOX_CACHE/current/vmlinuz"
 has "fetch-kernel leaves the overlay module" "$SVC_BOX_CACHE/current/modules/lib/modules/$(readlink "$SVC_BOX_CACHE/current")/kernel/fs/overlayfs/overlay.ko"
 
-# svc migrate's VM disks, from the daemons' tree, the bullseye tarball and the kernel above.
+# svc migrate's VM disks, from the daemons' tree and the bullseye tarball above, and the VM's
+# kernel packages from Debian's archive.
 step test-migrate-images sh "$here/contrib/test-migrate-images.sh"
-for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw luks.raw noroot.raw arm64.raw windows.raw; do
-        has "test-migrate-images leaves $f" "$SVC_MIGRATE_IMAGES/v1/$f"
+for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw btrfs.raw ext4.vmdk luks.raw noroot.raw arm64.raw windows.raw; do
+        has "test-migrate-images leaves $f" "$SVC_MIGRATE_IMAGES/v2/$f"
 done
 
 step unit-corpus sh "$here/contrib/unit-corpus.sh"

@@ -5,17 +5,21 @@
 # postfix and vsftpd enabled, with a page, a queued mail and an ftp file), which qemu boots first;
 # MBR ext4, xfs and btrfs roots of bullseye, the ext4 one also as a vmdk; and bad disks. Nothing the
 # test migrates touches the cache: each test's root is its own.
-# duration: 150 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
+# duration: 200 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 . "$(dirname "$0")/lib.sh"
 
 IMAGES=${SVC_MIGRATE_IMAGES:-/var/cache/svc/migrate}/v2
+
+have_images() {
+        [ -s "$IMAGES/blog-vm.qcow2" ] ||
+                fail "the cached images $IMAGES are missing: contrib/test-migrate-images.sh builds them (make test-deps runs it)"
+}
 
 # images [SIZE]: the cached images, and svc's storage (trees, the services' /var, volumes) in
 # memory (SIZE, default 2g), where a migration writes its hundreds of MB in half the time it
 # takes on this VM's shared disk.
 images() {
-        [ -s "$IMAGES/blog-vm.qcow2" ] ||
-                fail "the cached images $IMAGES are missing: contrib/test-migrate-images.sh builds them (make test-deps runs it)"
+        have_images
         mkdir -p "$T/var/lib/svc"
         mount -t tmpfs -o "size=${1:-2g},mode=0700" svct-migrate "$T/var/lib/svc" || fail "tmpfs for svc's storage"
 }
@@ -85,12 +89,17 @@ free_port() {
         fail "no free port among 50 tries"
 }
 
+# served_or_gone PORT PID: the VM's page answers on 127.0.0.1:PORT, or its qemu PID is gone.
+served_or_gone() {
+        curl -sf --max-time 5 "http://127.0.0.1:$1/" >/dev/null || ! pid_alive "$2"
+}
+
 # The image was a real, working VM before it is migrated: qemu (TCG: no KVM here) boots its own
 # kernel and initramfs, which assembles its LVM root; its systemd brings up multi-user with
 # nginx, which serves the page through qemu's user network on 127.0.0.1 (nothing leaves the
 # machine). -snapshot keeps every write of the VM in a temporary file: the image is unchanged.
 test_boot_blog_vm_under_qemu_before_migrating() {
-        images
+        have_images
         local sum start port out vm
         sum=$(sha256sum <"$IMAGES/blog-vm.qcow2")
         boot_files
@@ -104,8 +113,8 @@ test_boot_blog_vm_under_qemu_before_migrating() {
                 -serial "file:$T/console.log" 2>"$T/qemu.log" &
         vm=$!
         echo "$vm" >>"$T/.pids"
-        wait_until 400 curl -sf --max-time 5 "http://127.0.0.1:$port/" ||
-                fail "nginx in the VM did not answer in 400 s: $(tail -n 30 "$T/console.log") $(cat "$T/qemu.log")"
+        wait_until 400 served_or_gone "$port" "$vm" && pid_alive "$vm" ||
+                fail "nginx in the VM did not answer (TCG boot, 400 s at most): $(tail -n 30 "$T/console.log") $(cat "$T/qemu.log")"
         echo "    the VM served its page $((SECONDS - start)) s after qemu started (TCG)" >&2
         out=$(curl -sS --max-time 5 "http://127.0.0.1:$port/") || fail "GET / of the VM"
         assert_eq "<html><body>the blog-vm page, migrated</body></html>" "$out" "the VM's page"
@@ -113,6 +122,7 @@ test_boot_blog_vm_under_qemu_before_migrating() {
         # here) is done: postfix and vsftpd too. nginx may answer before.
         wait_until 120 grep -q "Startup finished in" "$T/console.log" ||
                 fail "the VM's systemd did not finish its start-up: $(tail -n 30 "$T/console.log")"
+        echo "    $(grep -o "Startup finished in .*" "$T/console.log" | tr -d '\r'), $((SECONDS - start)) s after qemu started" >&2
         grep -q "Mounted srv.mount" "$T/console.log" || fail "the VM did not mount its /srv (a logical volume)"
         grep -q "Failed to start" "$T/console.log" && fail "a unit of the VM failed: $(grep "Failed to start" "$T/console.log")"
         kill "$vm"
