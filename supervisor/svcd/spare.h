@@ -14,8 +14,8 @@ struct service;
 void spare_offer(struct service *s, struct sandbox_spec *spec);
 /* The start of SPEC is done, whatever happened: the spare, joined or not, is closed. */
 void spare_used(struct service *s);
-/* S's main process runs: if S restarts by itself (Restart=), a spare is made once the loop has
- * nothing else to do. */
+/* S's main process runs: if S restarts by itself (Restart=), a spare is made once it has run for
+ * half a second (the start is long over, and a crash loop does not make one per crash). */
 void spare_schedule(struct service *s);
 /* S stopped, changed or goes: its spare and a pending one are dropped. */
 void spare_drop(struct service *s);
