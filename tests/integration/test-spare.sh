@@ -31,7 +31,7 @@ EOF
 
 # ns_fds KIND: the namespaces of KIND (net, user, uts, ipc) svcd holds fds of, one a line.
 ns_fds() {
-        ls -l /proc/"$SVCD_PID"/fd 2>/dev/null | grep -o "$1:\[[0-9]*\]" | sort
+        find /proc/"$SVCD_PID"/fd -lname "$1:\[*" -printf '%l\n' 2>/dev/null | sort
 }
 
 # field NAME N LINE: line LINE of what run N of NAME saw.
