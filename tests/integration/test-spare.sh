@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# duration: 12 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
+# duration: 10 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Spare namespaces (sandbox/spare.c, supervisor/svcd/spare.c): a unit with Restart= gets, once
 # its main process runs, a user, network, UTS and IPC namespace made ahead for its next start.
 # A restart joins them: fresh namespaces all the same (never the previous run's, never one that
-# another start used), a clean /tmp and /run, lo up; and svcd holds none once the unit stops.
+# another start used), a clean /tmp and /run, lo up; and svcd holds none once the unit stops, and
+# none survives svcd.
 . "$(dirname "$0")/lib.sh"
 
 # What each run of a service saw, in $T/out/NAME.N (N counts the runs).
@@ -93,7 +94,15 @@ EOF
         # Only the spare's user namespace is gone: own keeps the one of its idmapped mounts.
         assert_eq $((users - 1)) "$(ns_fds user | wc -l)" "svcd's user namespaces after the stop"
         assert_eq 1 "$(cat "$T/out/once.n")" "runs of the unit without restarts"
+        # A spare held when svcd exits goes with it: no process holds it or runs in it.
+        svc start own || fail "second start failed"
+        wait_lines 10 -eq 1 ns_fds net || fail "no spare after the second start: $(ns_fds net)"
+        local pattern
+        pattern=$(ns_fds net | sed 's/\[/\\[/') # a glob for find -lname: the [ taken as it is
+        holders() { find /proc/[0-9]*/fd /proc/[0-9]*/ns -lname "$pattern" 2>/dev/null; }
+        assert_contains "$(holders)" "/proc/$SVCD_PID/fd/" "the spare's holders while svcd runs"
         stop_svcd || fail "svcd exited with $?"
+        assert_eq "" "$(holders)" "processes holding svcd's last spare after its exit"
 }
 
 run_tests "$@"
