@@ -235,6 +235,7 @@ $(O)/tests/test-nft: tests/unit/test-nft.c $(O)/obj/supervisor/svcd/net/ruleset.
 # supervisor/spec/, with the sandbox library for svc's default capabilities.
 $(O)/tests/test-spec: tests/unit/test-spec.c $(O)/obj/supervisor/spec/spec.o $(UNITS_OBJ) $(SANDBOX_OBJ) $(COMMON_OBJ) \
 	$(O)/obj/nsinit-blob.o
+$(O)/tests/test-spare: tests/unit/test-spare.c $(SANDBOX_OBJ) $(COMMON_OBJ) $(O)/obj/nsinit-blob.o
 $(O)/tests/test-state: tests/unit/test-state.c $(O)/obj/supervisor/svcd/state.o $(COMMON_OBJ)
 $(O)/tests/test-elfcheck: tests/unit/test-elfcheck.c $(O)/obj/sandbox/elfcheck.o $(O)/obj/sandbox/check.o \
 	$(O)/obj/sandbox/creds.o $(COMMON_OBJ)

@@ -14,7 +14,7 @@ layers=(
         "sandbox: sandbox"
         "units: units"
         "record: record reaper state"
-        "executor: executor libcheck log-pipe tmpfiles net ruleset relay notify sockets syslog log-capture cgroup userns hardening condition-check virt"
+        "executor: executor libcheck log-pipe tmpfiles net ruleset relay notify sockets syslog log-capture cgroup userns hardening condition-check virt spare"
         "service: service"
         "manager: manager deps alerts timers socket-units health gate"
         "control: control control-api pid1"

@@ -5,6 +5,7 @@
  * exits the caller, or touches the event loop. A child that fails before execve reports
  * {stage, errno} over an O_CLOEXEC pipe and _exit()s; EOF on that pipe means execve worked. */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -161,6 +162,20 @@ extern const char *const sandbox_masked_paths[SANDBOX_MASKED_PATHS_N];
 extern const char *const sandbox_readonly_paths[SANDBOX_READONLY_PATHS_N];
 extern const char *const sandbox_dev_nodes[SANDBOX_DEV_NODES_N];
 
+/* Spare namespaces (spare.c): made ahead of a start by a helper that only brought lo up, held by
+ * these fds, joined by one sandbox_start() and never by another. A user namespace with the
+ * maps UID and GID when the sandbox has one, and owned by it a network namespace (lo up) when
+ * the sandbox has a private network, the UTS and the IPC namespace. -EBADF: none. */
+struct sandbox_spare {
+        int userns, netns, utsns, ipcns;
+        struct sandbox_idmap uid, gid;
+};
+
+#define SANDBOX_SPARE_NULL                                                                                   \
+        (struct sandbox_spare) {                                                                             \
+                .userns = -EBADF, .netns = -EBADF, .utsns = -EBADF, .ipcns = -EBADF                          \
+        }
+
 struct sandbox_spec {
         const char *name; /* for messages */
         const char *hostname;
@@ -198,6 +213,9 @@ struct sandbox_spec {
         int (*before_release)(pid_t pid, void *userdata);
         void *userdata;
         int nsinit_fd; /* sandbox_nsinit_memfd() */
+        /* Namespaces to join instead of new ones, when sandbox_spare_fits(); the caller closes it
+         * after sandbox_start() whatever happened: it is used once or not at all. */
+        const struct sandbox_spare *spare;
 };
 
 /* What went wrong while the sandbox was set up, before ns-init ran. */
@@ -258,6 +276,15 @@ int sandbox_nsinit_memfd(void);
  * /dev are not symlinks, bind sources exist, bind targets inside the tree are not symlinks.
  * Returns 0, or -errno with a sentence in *ret_error. */
 int sandbox_check_spec(const struct sandbox_spec *spec, char **ret_error);
+
+/* Makes spare namespaces for a sandbox with USERS (NULL: none) and, if PRIVATE_NETWORK, a network
+ * namespace with lo up. 0, or -errno (-EOPNOTSUPP where the helper could not share svcd's memory
+ * and a fork would cost more than the spare saves). */
+int sandbox_spare_make(const struct sandbox_users *users, bool private_network, struct sandbox_spare *ret);
+void sandbox_spare_done(struct sandbox_spare *sp);
+/* Whether SP (NULL: none) holds what SPEC's sandbox needs: the same maps, a network namespace iff
+ * SPEC has a private network. */
+bool sandbox_spare_fits(const struct sandbox_spare *sp, const struct sandbox_spec *spec);
 
 /* Clones ns-init's process into new namespaces; it sets up the root (mounts.c) and executes
  * ns-init. Returns at once: read the outcome with sandbox_read_setup(); commands can be sent

@@ -6,6 +6,7 @@
 #include <linux/sched.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <time.h>
 #include <signal.h>
@@ -18,11 +19,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
-#endif
-
 #include "common/macro.h"
+#include "sandbox/clone-internal.h"
 #include "sandbox/mounts-internal.h"
 #include "sandbox/proto.h"
 #include "sandbox/sandbox.h"
@@ -110,19 +108,28 @@ static _noreturn_ void child_fail(int fd, const struct sandbox_setup_error *e) {
         _exit(1);
 }
 
-static _noreturn_ void child(const struct sandbox_spec *spec, const struct sandbox_premounts *pre, int chan,
-                             int setup_fd, int sync_fd) {
+struct child_args {
+        const struct sandbox_spec *spec;
+        const struct sandbox_premounts *pre;
+        int chan, setup_fd, sync_fd;
+        int close_fds[3];
+        bool lo_up; /* the network namespace is a spare's: lo is up */
+};
+
+static _noreturn_ void child(const struct child_args *a) {
+        const struct sandbox_spec *spec = a->spec;
+        int chan = a->chan, setup_fd = a->setup_fd;
         struct sandbox_setup_error e = { 0 };
         /* With svcd: the release byte below fails if the parent died before this line. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 _exit(1);
         char c;
-        if (read(sync_fd, &c, 1) != 1)
+        if (read(a->sync_fd, &c, 1) != 1)
                 _exit(1);
-        close(sync_fd);
-        if (sandbox_setup_root(spec, pre, &e) < 0)
+        close(a->sync_fd);
+        if (sandbox_setup_root(spec, a->pre, &e) < 0)
                 child_fail(setup_fd, &e);
-        int r = spec->private_network ? sandbox_loopback_up() : 0;
+        int r = spec->private_network && !a->lo_up ? sandbox_loopback_up() : 0;
         if (r < 0) {
                 e.err = -r;
                 snprintf(e.what, sizeof(e.what), "bring lo up");
@@ -141,83 +148,19 @@ static _noreturn_ void child(const struct sandbox_spec *spec, const struct sandb
         child_fail(setup_fd, &e);
 }
 
-/* ---- the parent --------------------------------------------------------------------------- */
-
-struct child_args {
-        const struct sandbox_spec *spec;
-        const struct sandbox_premounts *pre;
-        int chan, setup_fd, sync_fd;
-        int close_fds[3];
-};
-
 static int child_main(void *userdata) {
         const struct child_args *c = userdata;
         for (size_t i = 0; i < ELEMENTSOF(c->close_fds); i++)
                 close(c->close_fds[i]);
-        child(c->spec, c->pre, c->chan, c->setup_fd, c->sync_fd);
+        child(c);
 }
 
-/* The child shares svcd's memory until it executes ns-init (CLONE_VM): a fork copies the page
- * tables of all of svcd and then takes a copy-on-write fault for every page either side writes,
- * 2.5 ms for svcd's 4 MiB on a virtual machine here against 0.07 ms (tests/bench/FINDINGS.md).
- * So the parent waits, as after vfork, until the child has executed or failed (sandbox_start),
- * and the child touches nothing of svcd's but what it reads: its own stack, no allocation, no
- * stdio (mounts.c is written so). x86-64 only: elsewhere, or built with -DSANDBOX_NO_CLONE_VM
- * (to measure the difference), a fork. */
-#if defined(__x86_64__) && !defined(SANDBOX_NO_CLONE_VM)
-#define SANDBOX_CLONE_VM 1
-#define CHILD_STACK_SIZE (256U * 1024U)
+/* ---- the parent --------------------------------------------------------------------------- */
 
-static void *child_stack(void) {
-        static void *stack = NULL;
-        if (!stack) {
-                /* A guard page below: an overflow faults instead of writing into svcd. */
-                void *p = mmap(NULL, CHILD_STACK_SIZE + 4096, PROT_READ | PROT_WRITE,
-                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-                if (p == MAP_FAILED)
-                        return NULL;
-                if (mprotect(p, 4096, PROT_NONE) < 0) {
-                        munmap(p, CHILD_STACK_SIZE + 4096);
-                        return NULL;
-                }
-                stack = (char *) p + 4096;
-        }
-#if defined(__SANITIZE_ADDRESS__)
-        /* The last child's frames are left poisoned in the shared shadow: it never returned. */
-        __asan_unpoison_memory_region(stack, CHILD_STACK_SIZE);
-#endif
-        return stack;
-}
-
-/* clone3 whose child runs FN(ARG) on the stack in A and exits with its value; the parent gets
- * the pid or -errno. The child's first instruction is after the syscall, on the new stack, so no
- * C frame of the caller may be returned to there. */
-static long clone3_call(struct clone_args *a, int (*fn)(void *), void *arg) {
-        register long rax __asm__("rax") = SYS_clone3;
-        register void *rdi __asm__("rdi") = a;
-        register size_t rsi __asm__("rsi") = sizeof(*a);
-        register int (*r12)(void *) __asm__("r12") = fn;
-        register void *r13 __asm__("r13") = arg;
-        __asm__ volatile("syscall\n\t"
-                         "test %%rax, %%rax\n\t"
-                         "jnz 1f\n\t"
-                         "xor %%ebp, %%ebp\n\t"
-                         "mov %%r13, %%rdi\n\t"
-                         "call *%%r12\n\t"
-                         "mov %%eax, %%edi\n\t"
-                         "mov $60, %%eax\n\t" /* SYS_exit */
-                         "syscall\n\t"
-                         "hlt\n"
-                         "1:"
-                         : "+r"(rax)
-                         : "r"(rdi), "r"(rsi), "r"(r12), "r"(r13)
-                         : "rcx", "r11", "memory", "cc");
-        return rax;
-}
-#else
-#define SANDBOX_CLONE_VM 0
-#endif
-
+/* The child shares svcd's memory until it executes ns-init (clone.c): the parent waits, as
+ * after vfork, until the child has executed or failed (sandbox_start), and the child touches
+ * nothing of svcd's but what it reads: its own stack, no allocation, no stdio (mounts.c is
+ * written so). */
 static int clone_child(const struct sandbox_spec *spec, struct child_args *c, int *ret_pidfd,
                        bool *ret_shared) {
         struct clone_args a = {
@@ -228,22 +171,80 @@ static int clone_child(const struct sandbox_spec *spec, struct child_args *c, in
                 .exit_signal = SIGCHLD,
                 .cgroup = spec->cgroup_fd >= 0 ? (uint64_t) spec->cgroup_fd : 0,
         };
-        *ret_shared = false;
-#if SANDBOX_CLONE_VM
-        void *stack = child_stack();
-        if (stack) {
-                a.flags |= CLONE_VM;
-                a.stack = (uint64_t) (uintptr_t) stack;
-                a.stack_size = CHILD_STACK_SIZE;
-                long pid = clone3_call(&a, child_main, c);
-                *ret_shared = pid > 0;
-                return (int) pid; /* -errno from the kernel */
+        void *stack = sandbox_child_stack(0);
+        long pid = sandbox_clone(&a, stack, child_main, c);
+        *ret_shared = stack && pid > 0;
+        return (int) pid;
+}
+
+/* A start into a spare's namespaces takes two clones, both on svcd's memory. Stage 1, born in
+ * the service's cgroup, joins the spare's user namespace (which gives it the capabilities to join
+ * the others, all owned by it) and its network, UTS and IPC namespaces, then clones the sandbox's
+ * child into a new mount and PID namespace, owned by that user namespace as they would be after
+ * clone(CLONE_NEWUSER), and a child of svcd's (CLONE_PARENT): svcd reaps it and its parent-death
+ * signal is svcd's. A user namespace cannot be joined by svcd itself: it has two threads. */
+struct stage1_args {
+        const struct sandbox_spare *spare;
+        struct child_args *c;
+        void *stack;
+        pid_t pid; /* the sandbox's child, set before stage 1 exits */
+};
+
+static int stage1_main(void *userdata) {
+        struct stage1_args *s = userdata;
+        const struct sandbox_spare *sp = s->spare;
+        if ((sp->userns >= 0 && setns(sp->userns, CLONE_NEWUSER) < 0) ||
+            (sp->netns >= 0 && setns(sp->netns, CLONE_NEWNET) < 0) || setns(sp->utsns, CLONE_NEWUTS) < 0 ||
+            setns(sp->ipcns, CLONE_NEWIPC) < 0)
+                return 1;
+        /* The exit signal is stage 1's (SIGCHLD): clone3 wants none with CLONE_PARENT. */
+        struct clone_args a = { .flags = CLONE_PARENT | CLONE_NEWNS | CLONE_NEWPID };
+        long pid = sandbox_clone(&a, s->stack, child_main, s->c);
+        if (pid < 0)
+                return 1;
+        s->pid = (pid_t) pid;
+        return 0;
+}
+
+/* The sandbox's child in SPEC's spare, or -errno with no child left: the caller then makes new
+ * namespaces. *RET_PIDFD is -EBADF if the child exists but no pidfd could be opened. */
+static int clone_into_spare(const struct sandbox_spec *spec, struct child_args *c, int *ret_pidfd) {
+        void *stack1 = sandbox_child_stack(0), *stack2 = sandbox_child_stack(1);
+        if (!stack1 || !stack2)
+                return -EOPNOTSUPP;
+        struct stage1_args s = { .spare = spec->spare, .c = c, .stack = stack2 };
+        struct clone_args a = {
+                .flags = spec->cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0,
+                .exit_signal = SIGCHLD,
+                .cgroup = spec->cgroup_fd >= 0 ? (uint64_t) spec->cgroup_fd : 0,
+        };
+        long pid1 = sandbox_clone(&a, stack1, stage1_main, &s);
+        if (pid1 < 0)
+                return (int) pid1;
+        int status = 0;
+        while (waitpid((pid_t) pid1, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || s.pid <= 0)
+                return -ECHILD;
+        int fd = (int) syscall(SYS_pidfd_open, s.pid, 0);
+        *ret_pidfd = fd < 0 ? -EBADF : fd;
+        return s.pid;
+}
+
+/* The child, in SPEC's spare if it has one that fits (*RET_JOINED), else in new namespaces. */
+static int start_child(const struct sandbox_spec *spec, struct child_args *c, int *ret_pidfd,
+                       bool *ret_shared, bool *ret_joined) {
+        *ret_joined = false;
+        if (sandbox_spare_fits(spec->spare, spec)) {
+                c->lo_up = spec->private_network;
+                int pid = clone_into_spare(spec, c, ret_pidfd);
+                if (pid > 0) {
+                        *ret_joined = *ret_shared = true;
+                        return pid;
+                }
+                c->lo_up = false;
         }
-#endif
-        long pid = syscall(SYS_clone3, &a, sizeof(a));
-        if (pid == 0)
-                _exit(child_main(c));
-        return pid < 0 ? -errno : (int) pid;
+        return clone_child(spec, c, ret_pidfd, ret_shared);
 }
 
 /* With CLONE_VM, until the child no longer runs in svcd's memory: it executed ns-init (the
@@ -268,8 +269,8 @@ static void wait_child_done(int setup_fd) {
 /* In a user namespace, before the child goes on: its maps (it waits for them before anything
  * else), and the unit's nice level if it is below 0: a command could not lower its own (that
  * needs CAP_SYS_NICE of the host's), so ns-init gets it here and its commands inherit it. */
-static int prepare_users(const struct sandbox_spec *spec, pid_t pid) {
-        int r = sandbox_write_maps(pid, spec->users);
+static int prepare_users(const struct sandbox_spec *spec, pid_t pid, bool joined) {
+        int r = joined ? 0 : sandbox_write_maps(pid, spec->users); /* a spare's namespace has them */
         if (r < 0 || spec->nice >= 0)
                 return r;
         return setpriority(PRIO_PROCESS, (id_t) pid, spec->nice) < 0 ? -errno : 0;
@@ -307,14 +308,14 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *ret) {
                 return r;
         }
         int pidfd = -1;
-        bool shared = false;
+        bool shared = false, joined = false;
         struct child_args c = { .spec = spec,
                                 .pre = spec->users ? &pre : NULL,
                                 .chan = chan[1],
                                 .setup_fd = setup[1],
                                 .sync_fd = sync[0],
                                 .close_fds = { chan[0], setup[0], sync[1] } };
-        int pid = clone_child(spec, &c, &pidfd, &shared);
+        int pid = start_child(spec, &c, &pidfd, &shared, &joined);
         close(chan[1]);
         close(setup[1]);
         close(sync[0]);
@@ -325,7 +326,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *ret) {
                 close(sync[1]);
                 return pid;
         }
-        r = spec->users ? prepare_users(spec, pid) : 0;
+        r = pidfd < 0 ? -EMFILE : spec->users ? prepare_users(spec, pid, joined) : 0;
         if (r >= 0 && spec->before_release)
                 r = spec->before_release(pid, spec->userdata);
         if (r >= 0) {

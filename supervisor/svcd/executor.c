@@ -24,6 +24,7 @@
 #include "supervisor/svcd/net/net.h"
 #include "supervisor/svcd/record.h"
 #include "supervisor/svcd/sockets.h"
+#include "supervisor/svcd/spare.h"
 #include "supervisor/svcd/tmpfiles.h"
 #include "supervisor/svcd/userns.h"
 #include "supervisor/spec/spec.h"
@@ -754,6 +755,7 @@ static void on_started(struct service *s, const struct sandbox_event *ev) {
                 s->main_pid = ev->pid;
                 s->main_host_pid = host_pid_of(s, ev->pid);
                 service_post(s, EV_MAIN_EXEC, 0, 0, 0);
+                spare_schedule(s);
         } else
                 s->control_pid = ev->pid;
 }
@@ -882,9 +884,11 @@ static int ensure_sandbox(struct service *s, const struct sandbox_creds *creds, 
                 return r;
         }
         s->sb = (struct sandbox){ .pidfd = -EBADF, .channel = -EBADF, .setup_fd = -EBADF };
+        spare_offer(s, &st.spec);
         r = sandbox_check_spec(&st.spec, &why);
         if (r >= 0)
                 r = sandbox_start(&st.spec, &s->sb);
+        spare_used(s);
         if (r < 0 && !why && st.net_error)
                 why = TAKE_PTR(st.net_error);
         /* Which generation of the tree this run got (a tree name is a symlink that moves). */
@@ -1510,4 +1514,5 @@ void exec_free(struct service *s) {
         free(s->tree_path);
         s->tree_path = NULL;
         users_free(s);
+        spare_drop(s);
 }

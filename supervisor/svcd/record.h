@@ -29,6 +29,7 @@ struct log_stream;
 struct log_writer;
 struct control_server;
 struct service_users;
+struct service_spare;
 
 struct service;
 struct service_health;
@@ -89,6 +90,7 @@ struct service {
         char *spawn_error; /* why the last start could not happen, a sentence */
         char *tree_path; /* the tree the running sandbox uses, resolved (a generation) */
         struct service_users *users; /* its range of uids and user namespace (userns.c) */
+        struct service_spare *spare; /* namespaces made for its next start (spare.c) */
         bool elf_checked; /* the library check passed for this definition */
         /* The unit's own seccomp programs (hardening.c), for the definition of seccomp_hash. */
         void *seccomp_blob;

@@ -18,6 +18,7 @@
 #include "supervisor/svcd/notify.h"
 #include "supervisor/svcd/service.h"
 #include "supervisor/svcd/sockets.h"
+#include "supervisor/svcd/spare.h"
 #include "supervisor/svcd/syslog.h"
 
 static uint64_t now_mono(const struct service *s) {
@@ -76,6 +77,8 @@ void service_set_unit(struct service *s, struct unit *u) {
         if (!service_is_active(s))
                 sockets_close(s);
         config_from_unit(&s->cfg, u);
+        /* Made for the old definition (its maps, its network): the next start makes its own. */
+        spare_drop(s);
         if (s->log)
                 log_stream_configure(s->log, u->log_rotate_size, u->log_rotate_count);
 }
@@ -227,6 +230,9 @@ static void step_one(struct service *s, const struct svc_event *ev) {
         for (unsigned i = 0; i < out.n; i++)
                 run_action(s, &out.a[i]);
         if (s->sm.state != old) {
+                /* Down for good, not backing off: nothing will join a spare. */
+                if (s->sm.state == SVC_INACTIVE || s->sm.state == SVC_FAILED)
+                        spare_drop(s);
                 note_transition(s, old);
                 s->m->service_changed(s, old);
         }
