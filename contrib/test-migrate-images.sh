@@ -21,6 +21,8 @@
 #                      daemon of a SysV init script (hello) with its data in /var/lib/hello.
 #     xfs.raw          MBR, one xfs partition: the same tree.
 #     btrfs.raw        MBR, one btrfs partition: the same tree (mkfs.btrfs --rootdir, no mount).
+#     btrfs-subvol.raw MBR, one btrfs partition: the same tree in the subvolume @rootfs, /home in
+#                      the subvolume @home.
 #     ext4.vmdk        mbr-ext4.raw as a VMware disk (qemu-img convert -O vmdk).
 #     luks.raw         MBR, one LUKS2 partition (an encrypted disk).
 #     noroot.raw       MBR, one ext4 partition holding data, no operating system.
@@ -45,7 +47,7 @@ daemons=${SVC_TEST_TREES:-/var/cache/svc/test-trees}/bookworm-daemons-v1
 minbase=${SVC_TEST_TREES:-/var/cache/svc/test-trees}/bullseye-minbase-v1.tar
 MiB=1048576
 
-if [ "${1:-}" != --force ] && [ -s "$out/windows.raw" ]; then
+if [ "${1:-}" != --force ] && [ -s "$out/btrfs-subvol.raw" ]; then
         exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
@@ -203,7 +205,7 @@ ext4_at "$raw" "$srv_off" $((64 * MiB)) "$srv_uuid" "$srv"
 qemu-img convert -f raw -O qcow2 "$raw" "$work/blog-vm.qcow2"
 rm -rf "$raw" "$vm"
 
-# ---- mbr-ext4.raw, xfs.raw, btrfs.raw, ext4.vmdk: bullseye minbase --------------------------
+# ---- mbr-ext4.raw, xfs.raw, btrfs*.raw, ext4.vmdk: bullseye minbase -------------------------
 small=$work/small
 mkdir "$small"
 tar -C "$small" -xf "$minbase"
@@ -257,6 +259,21 @@ truncate -s 511M "$work/btrfs.part"
 mkfs.btrfs -q -U "$u" --rootdir "$small" "$work/btrfs.part" >/dev/null
 dd if="$work/btrfs.part" of="$work/btrfs.raw" bs=1M seek=1 conv=notrunc,sparse status=none
 rm "$work/btrfs.part"
+# The root in the subvolume @rootfs, as Debian's installer lays out btrfs, and /home in @home
+# (through a loop mount: mkfs.btrfs of Debian 12 makes no subvolume).
+u=$(uuid)
+printf 'UUID=%s / btrfs defaults,subvol=@rootfs 0 0\nUUID=%s /home btrfs defaults,subvol=@home 0 0\n' \
+        "$u" "$u" >"$small/etc/fstab"
+mbr "$work/btrfs-subvol.raw" 512 83
+loop=$(losetup --find --show --offset $MiB --sizelimit $((511 * MiB)) "$work/btrfs-subvol.raw")
+mkfs.btrfs -q -U "$u" "$loop" >/dev/null
+mount "$loop" "$work/mnt"
+btrfs -q subvolume create "$work/mnt/@rootfs"
+btrfs -q subvolume create "$work/mnt/@home"
+cp -a "$small/." "$work/mnt/@rootfs/"
+umount "$work/mnt"
+losetup -d "$loop"
+loop=""
 qemu-img convert -f raw -O vmdk "$work/mbr-ext4.raw" "$work/ext4.vmdk"
 
 # ---- the bad ones ------------------------------------------------------------------------------
@@ -295,7 +312,7 @@ losetup -d "$loop"
 loop=""
 
 mkdir -p "$out.new"
-for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw btrfs.raw ext4.vmdk luks.raw noroot.raw arm64.raw windows.raw; do
+for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw btrfs.raw btrfs-subvol.raw ext4.vmdk luks.raw noroot.raw arm64.raw windows.raw; do
         mv "$work/$f" "$out.new/$f"
 done
 chmod 0444 "$out.new"/*

@@ -125,7 +125,7 @@ has "fetch-kernel leaves the overlay module" "$SVC_BOX_CACHE/current/modules/lib
 # svc migrate's VM disks, from the daemons' tree and the bullseye tarball above, and the VM's
 # kernel packages from Debian's archive.
 step test-migrate-images sh "$here/contrib/test-migrate-images.sh"
-for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw btrfs.raw ext4.vmdk luks.raw noroot.raw arm64.raw windows.raw; do
+for f in blog-vm.qcow2 mbr-ext4.raw xfs.raw btrfs.raw btrfs-subvol.raw ext4.vmdk luks.raw noroot.raw arm64.raw windows.raw; do
         has "test-migrate-images leaves $f" "$SVC_MIGRATE_IMAGES/v2/$f"
 done
 

@@ -28,6 +28,7 @@ struct mig_volume {
         uint64_t offset, size; /* bytes, in the raw disk */
         char *fstype, *uuid, *label; /* blkid's TYPE, UUID, LABEL; NULL when it found none */
         char *vm_path; /* where the VM mounts it ("/", "/srv"), when svc migrate reads it */
+        char *subvol; /* btrfs: the subvolume holding the VM's root ("@rootfs"), or NULL */
         bool mounted;
 };
 

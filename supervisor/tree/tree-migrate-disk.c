@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* svc migrate: reaching the file systems of a VM's disk read-only, in user space (migrate.h). */
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <json-c/json.h>
@@ -495,15 +496,19 @@ static const char *mount_options(const char *type) {
         return mig_prefix(type, "ext") && !streq(type, "ext2") ? "noload" : "";
 }
 
-/* Mounts volume V read-only on the directory open at TARGET_FD (host path PATH). */
+/* Mounts volume V (its subvolume V->subvol, if set) read-only on the directory open at TARGET_FD
+ * (host path PATH). */
 static int mount_volume(struct migrate *m, struct mig_volume *v, int target_fd, const char *path) {
         char dev[32], proc[64];
+        _cleanup_free_ char *options = NULL;
+        if (asprintf(&options, "%s%s%s", mount_options(v->fstype), v->subvol ? ",subvol=" : "",
+                     v->subvol ?: "") < 0)
+                return -ENOMEM;
         _cleanup_close_ int loop = loop_attach(m, v->offset, v->size, dev);
         if (loop < 0)
                 return mig_error("cannot attach a loop device to %s: %s", v->what, strerror(-loop)), loop;
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", target_fd);
-        if (mount(dev, proc, v->fstype, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                  mount_options(v->fstype)) < 0)
+        if (mount(dev, proc, v->fstype, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, options) < 0)
                 return mig_error("cannot mount %s (%s): %m", v->what, v->fstype), -errno;
         v->mounted = true;
         return strv_extend(&m->mounts, path);
@@ -531,6 +536,72 @@ static void umount_last(struct migrate *m) {
         m->mounts[n - 1] = NULL;
 }
 
+/* A subvolume's top directory has this inode number in its parent (BTRFS_FIRST_FREE_OBJECTID). */
+#define BTRFS_SUBVOL_INO 256
+/* Characters of a subvolume name that goes into mount options (a ',' would add options). */
+#define SUBVOL_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@._-"
+
+/* The subvolume at the top of the btrfs file system open at TOP_FD that holds an os-release:
+ * "@rootfs" of Debian's installer, "@" of Ubuntu's; NULL if none. */
+static char *btrfs_root_subvol(int top_fd) {
+        int fd = openat(top_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        if (!d)
+                return safe_close(fd), NULL;
+        char *found = NULL;
+        for (struct dirent *de; !found && (de = readdir(d));) {
+                struct stat st;
+                if (de->d_name[0] == '.' || strspn(de->d_name, SUBVOL_CHARS) != strlen(de->d_name) ||
+                    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+                    st.st_ino != BTRFS_SUBVOL_INO)
+                        continue;
+                _cleanup_close_ int sub = mig_open_beneath(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY);
+                if (sub >= 0 && has_os_release(sub))
+                        found = strdup(de->d_name);
+        }
+        closedir(d);
+        return found;
+}
+
+/* The btrfs volume V mounted at m->root has no os-release at its top: mounts the subvolume that
+ * has one there instead, if any. */
+static int mount_root_subvol(struct migrate *m, struct mig_volume *v, int dir) {
+        char *sub = btrfs_root_subvol(m->root_fd);
+        if (!sub)
+                return 0;
+        m->root_fd = safe_close(m->root_fd);
+        v->mounted = false;
+        umount_last(m);
+        v->subvol = sub;
+        int r = mount_volume(m, v, dir, m->root);
+        if (r < 0)
+                return r;
+        m->root_fd = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return m->root_fd < 0 ? -errno : 0;
+}
+
+/* Mounts volume V at m->root: 1 if it holds a Linux root, 0 (unmounted again) if not. */
+static int try_root(struct migrate *m, struct mig_volume *v, int dir) {
+        free(v->vm_path);
+        v->vm_path = strdup("/");
+        int r = v->vm_path ? mount_volume(m, v, dir, m->root) : -ENOMEM;
+        if (r < 0)
+                return r;
+        m->root_fd = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (m->root_fd >= 0 && !has_os_release(m->root_fd) && streq(v->fstype, "btrfs") &&
+            (r = mount_root_subvol(m, v, dir)) < 0)
+                return r;
+        if (m->root_fd >= 0 && has_os_release(m->root_fd))
+                return 1;
+        m->root_fd = safe_close(m->root_fd);
+        v->subvol = mfree(v->subvol);
+        if (v->mounted) {
+                v->mounted = false;
+                umount_last(m);
+        }
+        return 0;
+}
+
 static int find_root(struct migrate *m) {
         _cleanup_close_ int dir = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0)
@@ -538,17 +609,9 @@ static int find_root(struct migrate *m) {
         for (size_t i = 0; i < m->n_vols; i++) {
                 if (!linux_fs(m->vols[i].fstype) || m->vols[i].size == 0)
                         continue;
-                free(m->vols[i].vm_path);
-                m->vols[i].vm_path = strdup("/");
-                int r = m->vols[i].vm_path ? mount_volume(m, &m->vols[i], dir, m->root) : -ENOMEM;
-                if (r < 0)
-                        return r;
-                m->root_fd = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (m->root_fd >= 0 && has_os_release(m->root_fd))
-                        return 0;
-                m->root_fd = safe_close(m->root_fd);
-                m->vols[i].mounted = false;
-                umount_last(m);
+                int r = try_root(m, &m->vols[i], dir);
+                if (r != 0)
+                        return r < 0 ? r : 0;
         }
         _cleanup_strv_free_ char **found = NULL;
         for (size_t i = 0; i < m->n_vols; i++) {
@@ -586,13 +649,20 @@ static struct mig_volume *volume_of(struct migrate *m, const char *spec) {
         return NULL;
 }
 
-static int mount_fstab_entry(struct migrate *m, const char *spec, const char *dir) {
+static int mount_fstab_entry(struct migrate *m, const char *spec, const char *dir, const char *options) {
         struct mig_volume *v = volume_of(m, spec);
         if (!v || !linux_fs(v->fstype))
                 return mig_note(&m->left_out,
                                 "%s (%s in the VM's fstab) is on no file system of the image that svc "
                                 "migrate can read",
                                 dir, spec);
+        /* Mounted without its subvol= option, it would show the file system's top level instead
+         * (and a second loop device of the root's btrfs is the same file system to the kernel). */
+        if (streq(v->fstype, "btrfs") && strstr(options, "subvol"))
+                return mig_note(&m->left_out,
+                                "%s (a btrfs subvolume, %s in the VM's fstab): svc migrate reads no btrfs "
+                                "subvolume but the root's",
+                                dir, options);
         _cleanup_close_ int fd = open_in_root(m->root_fd, dir + 1, O_PATH | O_DIRECTORY);
         _cleanup_free_ char *path = path_join(m->root, dir + 1);
         if (fd < 0 || !path)
@@ -608,13 +678,14 @@ static int mount_fstab(struct migrate *m) {
         if (!f)
                 return 0;
         TAKE_FD(fd);
-        char line[1024], spec[512], dir[256];
+        char line[1024], spec[512], dir[256], type[64], options[256];
         int r = 0;
         while (r >= 0 && fgets(line, sizeof(line), f)) {
-                if (sscanf(line, " %511s %255s", spec, dir) != 2 || spec[0] == '#')
+                options[0] = '\0';
+                if (sscanf(line, " %511s %255s %63s %255s", spec, dir, type, options) < 2 || spec[0] == '#')
                         continue;
                 if (streq(dir, "/var") || streq(dir, "/srv") || streq(dir, "/home"))
-                        r = mount_fstab_entry(m, spec, dir);
+                        r = mount_fstab_entry(m, spec, dir, options);
         }
         fclose(f);
         return r;

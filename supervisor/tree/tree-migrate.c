@@ -252,8 +252,12 @@ static void print_plan(const struct migrate *m) {
                format_bytes(isize, sizeof(isize), m->image_size));
         for (size_t i = 0; i < m->n_vols; i++) {
                 const struct mig_volume *v = &m->vols[i];
-                printf("  %s: %s%s%s\n", v->what, v->fstype ?: "nothing recognized",
-                       v->mounted ? ", the VM's " : "", v->mounted ? v->vm_path : "");
+                printf("  %s: %s", v->what, v->fstype ?: "nothing recognized");
+                if (v->mounted)
+                        printf(", the VM's %s", v->vm_path);
+                if (v->mounted && v->subvol)
+                        printf(" (subvolume %s)", v->subvol);
+                printf("\n");
         }
         printf("  tree %s: the VM's root (%s, %s), without its kernel, /boot, fstab, hostname, machine-id, "
                "network configuration, ssh host keys, homes and scratch, and without the services' data\n",
@@ -449,6 +453,7 @@ static void migrate_done(struct migrate *m) {
                 free(m->vols[i].uuid);
                 free(m->vols[i].label);
                 free(m->vols[i].vm_path);
+                free(m->vols[i].subvol);
         }
         free(m->vols);
         for (size_t i = 0; i < m->n_svcs; i++) {

@@ -190,13 +190,15 @@ test_migrate_blog_vm_and_its_services_answer() {
         assert_contains "$(svc exec blog-vm-postfix@- cat /var/mail/alice)" "Subject: queued in blog-vm" "alice's mailbox"
 }
 
-# MBR with an ext4 root, an xfs root and a btrfs root, and the ext4 disk as a vmdk: bullseye
-# minbase without systemd, whose daemon starts from a SysV init script; each tree after the first
-# shares the files of those before.
+# MBR with an ext4 root, an xfs root, a btrfs root and one in the btrfs subvolume @rootfs (as
+# Debian's installer makes it; its /home in @home is left out with a note), and the ext4 disk as
+# a vmdk: bullseye minbase without systemd,
+# whose daemon starts from a SysV init script; each tree after the first shares the files of
+# those before.
 test_migrate_mbr_ext4_xfs_btrfs_and_vmdk() {
         images
         local img name out inode="" n=0
-        for img in mbr-ext4.raw xfs.raw btrfs.raw ext4.vmdk; do
+        for img in mbr-ext4.raw xfs.raw btrfs.raw btrfs-subvol.raw ext4.vmdk; do
                 name=${img%.*}
                 out=$(svc migrate "$IMAGES/$img" 2>&1) || fail "svc migrate $img failed: $out"
                 assert_contains "$out" "service $name-hello (hello.service in the VM, unit file /etc/init.d/hello)" "the plan of $img"
@@ -204,6 +206,10 @@ test_migrate_mbr_ext4_xfs_btrfs_and_vmdk() {
                 assert_contains "$(svc tree list)" "migrated from $img, Debian 11" "svc tree list"
                 assert_eq 11 "$(cut -d. -f1 "$T/var/lib/svc/trees/$name/etc/debian_version")" "the tree's Debian release"
                 nothing_left "after $img"
+                if [ "$img" = btrfs-subvol.raw ]; then
+                        assert_contains "$out" "partition 1: btrfs, the VM's / (subvolume @rootfs)" "the plan of $img"
+                        assert_contains "$out" "left out: /home (a btrfs subvolume, defaults,subvol=@home in the VM's fstab): svc migrate reads no btrfs subvolume but the root's" "the plan of $img"
+                fi
                 if [ -z "$inode" ]; then
                         inode=$(stat -c %i "$T/var/lib/svc/trees/mbr-ext4/usr/bin/dpkg")
                 else
@@ -217,14 +223,14 @@ test_migrate_mbr_ext4_xfs_btrfs_and_vmdk() {
         local all one
         all=$(du -sm "$T/var/lib/svc/trees" | cut -f1)
         one=$(du -sm "$T/var/lib/svc/trees/.mbr-ext4" | cut -f1)
-        [ "$all" -lt $((one * 3 / 2)) ] || fail "the four trees take $all MB on disk, one alone $one MB"
+        [ "$all" -lt $((one * 3 / 2)) ] || fail "the five trees take $all MB on disk, one alone $one MB"
         assert_eq "$inode" "$(stat -c %i "$T/var/lib/svc/trees/mbr-ext4/usr/bin/dpkg")" "the first tree's dpkg (kept)"
         out=$(svc run --tree xfs cat /etc/debian_version) || fail "svc run on the xfs tree failed: $out"
         assert_eq 11 "${out%%.*}" "svc run on the migrated tree"
         # The VM's SysV daemon, under svc: its script forks it (Type=forking), it reads its data.
         start_svcd
         local u
-        for u in mbr-ext4-hello btrfs-hello ext4-hello; do
+        for u in mbr-ext4-hello btrfs-subvol-hello ext4-hello; do
                 svc start "$u" || fail "svc start $u: $(svc status "$u" 2>&1) $(logof "$u")"
                 wait_until 10 svc exec "$u" test -s /run/hello.out || fail "the SysV daemon $u did not run: $(svc status "$u" 2>&1)"
                 assert_eq "hello from the bullseye VM" "$(svc exec "$u" cat /run/hello.out)" "what the SysV daemon $u read"
