@@ -207,7 +207,8 @@ static int make_readonly(struct ctx *c, const char *path) {
                 return 0;
         if (fd < 0)
                 return fail(c, fd, "open", path);
-        int r = attach_onto(c, fd, NULL, fd, path, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true);
+        int r = attach_onto(c, fd, NULL, fd, path, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                            true);
         sys_close(fd);
         return r;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# duration: 382 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
+# duration: 386 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # The sandbox: namespaces, ns-init, the root and its mounts, capabilities, seccomp, fds, sockets,
 # syslog, library trees, svc run, and every bad input refused with a sentence.
 . "$(dirname "$0")/lib.sh"
