@@ -124,10 +124,13 @@ $(O)/nsinit-include/.stamp:
 	@touch $@
 $(O)/ns-init: $(NSINIT_SRC) $(O)/gen/seccomp-bpf.h $(O)/nsinit-include/.stamp $(wildcard sandbox/*.h common/*.h)
 	$(NSINIT_CC) $(NSINIT_CFLAGS) -static -Wl,--gc-sections $(NSINIT_SRC) -o $@
+# Embedded stripped: its debug information (two thirds of the file) would be copied into every
+# memfd for nothing; $(O)/ns-init keeps it for gdb.
 $(O)/obj/nsinit-blob.o: $(O)/ns-init
 	@mkdir -p $(dir $@)
+	strip -o $(O)/gen/ns-init.stripped $(O)/ns-init
 	printf '.section .rodata\n.balign 64\n.global svc_nsinit_start\nsvc_nsinit_start:\n.incbin "%s"\n.global svc_nsinit_end\nsvc_nsinit_end:\n.section .note.GNU-stack,"",@progbits\n' \
-		"$(abspath $(O)/ns-init)" >$(O)/gen/nsinit-blob.S
+		"$(abspath $(O)/gen/ns-init.stripped)" >$(O)/gen/nsinit-blob.S
 	$(CC) -c $(O)/gen/nsinit-blob.S -o $@
 
 # inih, libcap and libelf (with zlib) are linked statically too where Debian ships their archives:

@@ -154,9 +154,10 @@ static int mount_fs(struct ctx *c, const char *type, const char *path, unsigned 
         return 0;
 }
 
-/* Attaches a copy of the mount tree at SOURCE_FD/SOURCE (with ATTR set) at TARGET inside. */
-static int attach(struct ctx *c, int source_fd, const char *source, const char *target, bool file,
-                  uint64_t attr, bool recursive) {
+/* Attaches a copy of the mount tree at SOURCE_FD/SOURCE (with ATTR set) onto the mount point
+ * T, an fd of what TARGET (for messages) resolved to. */
+static int attach_onto(struct ctx *c, int source_fd, const char *source, int t, const char *target,
+                       uint64_t attr, bool recursive) {
         unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0);
         if (isempty(source))
                 flags |= AT_EMPTY_PATH;
@@ -168,15 +169,20 @@ static int attach(struct ctx *c, int source_fd, const char *source, const char *
                 sys_close(m);
                 return fail(c, r, "set mount flags on", target);
         }
-        int t = open_target(c, target, file);
-        if (t < 0) {
-                sys_close(m);
-                return fail(c, t, t == -ELOOP ? "bind onto a symlink" : "create the mount point", target);
-        }
         r = sys_move_mount(m, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
         sys_close(m);
-        sys_close(t);
         return r < 0 ? fail(c, r, "bind", target) : 0;
+}
+
+/* Attaches a copy of the mount tree at SOURCE_FD/SOURCE (with ATTR set) at TARGET inside. */
+static int attach(struct ctx *c, int source_fd, const char *source, const char *target, bool file,
+                  uint64_t attr, bool recursive) {
+        int t = open_target(c, target, file);
+        if (t < 0)
+                return fail(c, t, t == -ELOOP ? "bind onto a symlink" : "create the mount point", target);
+        int r = attach_onto(c, source_fd, source, t, target, attr, recursive);
+        sys_close(t);
+        return r;
 }
 
 /* Moves the detached mount M (made by the parent, see userns.c) to TARGET inside. */
@@ -193,35 +199,44 @@ static int place(struct ctx *c, int m, const char *target) {
         return r < 0 ? fail(c, r, "bind", target) : 0;
 }
 
-/* Makes the mount at PATH inside read-only where it is. */
+/* Makes the mount at PATH inside read-only where it is: the path resolved once, inside the root,
+ * is both the source and the mount point. */
 static int make_readonly(struct ctx *c, const char *path) {
         int fd = sys_openat2(c->root, path, O_PATH | O_CLOEXEC | O_NOFOLLOW, 0, RESOLVE_INSIDE);
         if (fd == -ENOENT)
                 return 0;
         if (fd < 0)
                 return fail(c, fd, "open", path);
-        int r = attach(c, fd, NULL, path, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                       true);
+        int r = attach_onto(c, fd, NULL, fd, path, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+                            true);
         sys_close(fd);
         return r;
 }
 
-/* Hides PATH inside: a file behind /dev/null, a directory behind an empty read-only tmpfs. */
+/* Hides PATH inside: a file behind /dev/null, a directory behind an empty read-only tmpfs, mounted
+ * onto the fd that resolved it (a symlink is refused, never followed). */
 static int mask(struct ctx *c, const char *path) {
         struct stat st;
+        char p[32];
         int fd = sys_openat2(c->root, path, O_PATH | O_CLOEXEC | O_NOFOLLOW, 0, RESOLVE_INSIDE);
         if (fd == -ENOENT)
                 return 0;
         if (fd < 0)
                 return fail(c, fd, "open", path);
         int r = sys_fstatat(fd, "", &st, AT_EMPTY_PATH);
-        sys_close(fd);
         if (r < 0)
-                return fail(c, r, "stat", path);
-        if (S_ISDIR(st.st_mode))
-                return mount_fs(c, "tmpfs", path, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                                "size=0,mode=0555");
-        return attach(c, c->devnull, NULL, path, true, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, false);
+                r = fail(c, r, "stat", path);
+        else if (S_ISLNK(st.st_mode))
+                r = fail(c, -ELOOP, "bind onto a symlink", path);
+        else if (S_ISDIR(st.st_mode)) {
+                r = sys_mount("tmpfs", fd_path(fd, p), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                              "size=0,mode=0555");
+                if (r < 0)
+                        r = fail(c, r, "mount tmpfs", path);
+        } else
+                r = attach_onto(c, c->devnull, NULL, fd, path, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, false);
+        sys_close(fd);
+        return r;
 }
 
 /* ---- the steps ---------------------------------------------------------------------------- */
@@ -441,23 +456,32 @@ static int step_sys(struct ctx *c) {
         return r;
 }
 
-static int bind_dev_node(struct ctx *c, const char *name) {
+/* One of the host's safe nodes onto a new empty file in DEV, the fresh tmpfs on /dev that nothing
+ * else has seen yet: created there, not resolved from the root again. */
+static int bind_dev_node(struct ctx *c, int dev, const char *name) {
         char src[64], dst[64];
         snprintf(src, sizeof(src), "/dev/%s", name);
         snprintf(dst, sizeof(dst), "/dev/%s", name);
-        int fd = sys_openat(AT_FDCWD, src, O_PATH | O_CLOEXEC | O_NOFOLLOW, 0);
-        if (fd < 0)
-                return fail(c, fd, "open the host's device", src);
+        int m = sys_open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW);
+        if (m < 0)
+                return fail(c, m, "open the host's device", src);
         struct stat st;
-        int r = sys_fstatat(fd, "", &st, AT_EMPTY_PATH);
+        int r = sys_fstatat(m, "", &st, AT_EMPTY_PATH);
         if (r >= 0 && !S_ISCHR(st.st_mode))
                 r = -ENODEV;
-        if (r >= 0)
-                r = attach(c, fd, NULL, dst, true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false);
-        else
-                fail(c, r, "use the host's device", src);
-        sys_close(fd);
-        return r;
+        if (r < 0) {
+                sys_close(m);
+                return fail(c, r, "use the host's device", src);
+        }
+        r = sys_mount_setattr(m, "", AT_EMPTY_PATH, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0);
+        int t = r < 0 ? r : sys_openat(dev, name, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (t >= 0) {
+                r = sys_move_mount(m, "", t, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+                sys_close(t);
+        } else
+                r = t;
+        sys_close(m);
+        return r < 0 ? fail(c, r, "bind", dst) : 0;
 }
 
 /* DevicePolicy=strict: a safe node only when DeviceAllow= names it. */
@@ -507,21 +531,25 @@ static int bind_devices(struct ctx *c) {
 static int step_dev(struct ctx *c) {
         /* nodev on the tmpfs itself: the six nodes are bind mounts of the host's and keep working. */
         int r = mount_fs(c, "tmpfs", "/dev", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64k");
-        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(dev_nodes); i++)
-                if (dev_node_wanted(c, dev_nodes[i]))
-                        r = bind_dev_node(c, dev_nodes[i]);
-        if (r >= 0)
-                r = bind_devices(c);
         if (r < 0)
                 return r;
+        int dev = sys_openat2(c->root, "/dev", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_INSIDE);
+        if (dev < 0)
+                return fail(c, dev, "open", "/dev");
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(dev_nodes); i++)
+                if (dev_node_wanted(c, dev_nodes[i]))
+                        r = bind_dev_node(c, dev, dev_nodes[i]);
+        if (r >= 0)
+                r = bind_devices(c);
+        if (r < 0) {
+                sys_close(dev);
+                return r;
+        }
         static const char *const links[][2] = {
                 { "/proc/self/fd", "dev/fd" },       { "/proc/self/fd/0", "dev/stdin" },
                 { "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
                 { "pts/ptmx", "dev/ptmx" },
         };
-        int dev = sys_openat2(c->root, "/dev", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, RESOLVE_INSIDE);
-        if (dev < 0)
-                return fail(c, dev, "open", "/dev");
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(links); i++)
                 if ((r = sys_symlinkat(links[i][0], dev, links[i][1] + 4)) < 0)
                         fail(c, r, "create the symlink", links[i][1]);

@@ -42,6 +42,7 @@ static struct watched watched[MAX_WATCHED];
 static unsigned n_watched;
 static pid_t main_pid;
 static bool empty_sent = true;
+static int oneshot_report = -1; /* a PROTO_SPAWN_ONESHOT command's launch report, read at its end */
 static union {
         struct proto_header h;
         struct proto_spawn spawn;
@@ -92,12 +93,31 @@ static void add_watched(uint32_t id, pid_t pid) {
                 watched[n_watched++] = (struct watched){ id, pid };
 }
 
+/* The one-shot command ended: a launch report says it never reached execve (what svcd's STARTED
+ * would have said), else its status becomes ns-init's own. Exiting kills the namespace. */
+static _Noreturn void end_oneshot(uint32_t id, pid_t pid, int status) {
+        struct sandbox_report r;
+        ssize_t k;
+        while ((k = read(oneshot_report, &r, sizeof(r))) < 0 && errno == EINTR)
+                ;
+        if (k == (ssize_t) sizeof(r)) {
+                struct proto_started st = {
+                        .h = { PROTO_STARTED, id }, .pid = pid, .stage = r.stage, .err = r.err
+                };
+                send_msg(&st, sizeof(st));
+                _exit(127);
+        }
+        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
 static void reap(void) {
         for (;;) {
                 int status;
                 pid_t pid = waitpid(-1, &status, WNOHANG);
                 if (pid > 0) {
                         int i = find_watched(pid);
+                        if (pid == main_pid && oneshot_report >= 0)
+                                end_oneshot(i >= 0 ? watched[i].id : 0, pid, status);
                         if (i >= 0) {
                                 report_exit(watched[i].id, pid, status);
                                 watched[i] = watched[--n_watched];
@@ -151,6 +171,18 @@ static int split_strings(const struct proto_spawn *sp, size_t len, char ***ret_a
         return 0;
 }
 
+/* No wait for the launch here: the report is read once the command has ended (end_oneshot()),
+ * so that neither ns-init nor the caller wakes up in between. Signals sent before the command's
+ * execve stay blocked until launch() has reset their dispositions: none is lost. */
+static void spawn_oneshot(uint32_t id, pid_t pid, int report, const int *fds, unsigned n_fds) {
+        oneshot_report = report;
+        add_watched(id, pid);
+        main_pid = pid;
+        empty_sent = false;
+        for (unsigned i = 0; i < n_fds; i++)
+                close(fds[i]);
+}
+
 static void spawn(size_t len, const int *fds, unsigned n_fds) {
         const struct proto_spawn *sp = &msg.spawn;
         struct proto_started st = { .h = { PROTO_STARTED, sp->h.id } };
@@ -167,6 +199,10 @@ static void spawn(size_t len, const int *fds, unsigned n_fds) {
                 if (pid == 0)
                         launch(sp, strings[0], strings[1], argv, env, fds, p[1]);
                 close(p[1]);
+                if (pid > 0 && (sp->flags & PROTO_SPAWN_ONESHOT)) {
+                        spawn_oneshot(sp->h.id, pid, p[0], fds, n_fds);
+                        return;
+                }
                 struct sandbox_report r;
                 ssize_t k;
                 while ((k = read(p[0], &r, sizeof(r))) < 0 && errno == EINTR)
@@ -189,6 +225,8 @@ static void spawn(size_t len, const int *fds, unsigned n_fds) {
         for (unsigned i = 0; i < n_fds; i++)
                 close(fds[i]);
         send_msg(&st, sizeof(st));
+        if (st.stage != STAGE_NONE && (sp->flags & PROTO_SPAWN_ONESHOT))
+                _exit(127); /* nothing runs, nothing will */
 }
 
 static void handle_signal_msg(void) {

@@ -37,6 +37,11 @@ enum {
         PROTO_SPAWN_NICE = 1U << 6, /* set the nice level */
         PROTO_SPAWN_CWD_OPTIONAL = 1U << 7,
         PROTO_SPAWN_LISTEN_PID = 1U << 8, /* fill LISTEN_PID= with the process's own pid */
+        /* svc run: ns-init lives as long as this command. It reports no start and no exit, only a
+         * failure to start (STARTED with a stage, then it exits); when the command ends, ns-init
+         * exits with its status (128+N for signal N), which kills the rest of the namespace, and
+         * the caller reads that status from the pidfd. */
+        PROTO_SPAWN_ONESHOT = 1U << 9,
 };
 
 struct proto_rlimit {

@@ -216,6 +216,9 @@ struct sandbox_spec {
         /* Namespaces to join instead of new ones, when sandbox_spare_fits(); the caller closes it
          * after sandbox_start() whatever happened: it is used once or not at all. */
         const struct sandbox_spare *spare;
+        /* Queued in the channel (id 1) before the clone, so that ns-init finds it at its first
+         * read, without waiting for the caller to learn that it runs; NULL: none. */
+        const struct sandbox_command *first_command;
 };
 
 /* What went wrong while the sandbox was set up, before ns-init ran. */
@@ -249,6 +252,7 @@ struct sandbox_command {
         const int *fds;
         unsigned n_fds;
         bool main, setsid, ctty, no_new_privs, seccomp, listen_pid, cwd_optional;
+        bool oneshot; /* svc run: ns-init exits with this command's status (PROTO_SPAWN_ONESHOT) */
         bool set_creds;
         uid_t uid;
         gid_t gid;
@@ -287,8 +291,9 @@ void sandbox_spare_done(struct sandbox_spare *sp);
 bool sandbox_spare_fits(const struct sandbox_spare *sp, const struct sandbox_spec *spec);
 
 /* Clones ns-init's process into new namespaces; it sets up the root (mounts.c) and executes
- * ns-init. Returns at once: read the outcome with sandbox_read_setup(); commands can be sent
- * right away, they wait in the channel. 0 or -errno. */
+ * ns-init. Returns once the child no longer shares the caller's memory (it executed ns-init or
+ * failed): read the outcome with sandbox_read_setup(); commands can be sent right away, they wait
+ * in the channel. 0 or -errno. */
 int sandbox_start(const struct sandbox_spec *spec, struct sandbox *ret);
 
 /* 0: ns-init runs. 1: setup failed, *err says why. -EAGAIN: not known yet. */

@@ -120,13 +120,16 @@ static _noreturn_ void child(const struct child_args *a) {
         const struct sandbox_spec *spec = a->spec;
         int chan = a->chan, setup_fd = a->setup_fd;
         struct sandbox_setup_error e = { 0 };
-        /* With svcd: the release byte below fails if the parent died before this line. */
+        /* With svcd: the release byte below fails if the parent died before this line. Without a
+         * release (nothing to do from outside), a parent dead before this line leaves ns-init an
+         * EOF on the channel, and it exits at its first read. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 _exit(1);
         char c;
-        if (read(a->sync_fd, &c, 1) != 1)
+        if (a->sync_fd >= 0 && read(a->sync_fd, &c, 1) != 1)
                 _exit(1);
-        close(a->sync_fd);
+        if (a->sync_fd >= 0)
+                close(a->sync_fd);
         if (sandbox_setup_root(spec, a->pre, &e) < 0)
                 child_fail(setup_fd, &e);
         int r = spec->private_network && !a->lo_up ? sandbox_loopback_up() : 0;
@@ -276,19 +279,38 @@ static int prepare_users(const struct sandbox_spec *spec, pid_t pid, bool joined
         return setpriority(PRIO_PROCESS, (id_t) pid, spec->nice) < 0 ? -errno : 0;
 }
 
-static int make_pipes(int chan[2], int setup[2], int sync[2]) {
+/* The sync pipe only when the parent has work to do on the child before it goes on: without it,
+ * the child goes on at once, and neither side waits for the other. */
+static bool needs_release(const struct sandbox_spec *spec) {
+        return spec->users || spec->before_release;
+}
+
+static void close_pair(int p[2]) {
+        p[0] = safe_close(p[0]);
+        p[1] = safe_close(p[1]);
+}
+
+static int make_pipes(const struct sandbox_spec *spec, int chan[2], int setup[2], int sync[2]) {
+        setup[0] = setup[1] = sync[0] = sync[1] = -EBADF;
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0)
                 return -errno;
-        if (pipe2(setup, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0) {
+        if (pipe2(setup, O_CLOEXEC) < 0 || (needs_release(spec) && pipe2(sync, O_CLOEXEC) < 0)) {
                 int r = -errno;
-                close(chan[0]);
-                close(chan[1]);
+                close_pair(chan);
+                close_pair(setup);
                 return r;
         }
         /* Commands queue in the channel before ns-init reads them: make room. */
         int sz = PROTO_MAX_MSG * 4;
         (void) setsockopt(chan[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-        return 0;
+        struct sandbox sb = { .channel = chan[0] };
+        int r = spec->first_command ? sandbox_send_spawn(&sb, 1, spec->first_command) : 0;
+        if (r < 0) {
+                close_pair(chan);
+                close_pair(setup);
+                close_pair(sync);
+        }
+        return r;
 }
 
 int sandbox_start(const struct sandbox_spec *spec, struct sandbox *ret) {
@@ -302,7 +324,7 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *ret) {
         if (r < 0)
                 return r;
         int chan[2], setup[2], sync[2];
-        r = make_pipes(chan, setup, sync);
+        r = make_pipes(spec, chan, setup, sync);
         if (r < 0) {
                 sandbox_premounts_done(&pre);
                 return r;
@@ -318,22 +340,22 @@ int sandbox_start(const struct sandbox_spec *spec, struct sandbox *ret) {
         int pid = start_child(spec, &c, &pidfd, &shared, &joined);
         close(chan[1]);
         close(setup[1]);
-        close(sync[0]);
+        safe_close(sync[0]);
         if (pid < 0) {
                 sandbox_premounts_done(&pre);
                 close(chan[0]);
                 close(setup[0]);
-                close(sync[1]);
+                safe_close(sync[1]);
                 return pid;
         }
         r = pidfd < 0 ? -EMFILE : spec->users ? prepare_users(spec, pid, joined) : 0;
         if (r >= 0 && spec->before_release)
                 r = spec->before_release(pid, spec->userdata);
-        if (r >= 0) {
+        if (r >= 0 && sync[1] >= 0) {
                 ssize_t k _unused_ = write(sync[1], "x", 1);
         }
         /* The child sees the release byte, or EOF and exits. */
-        close(sync[1]);
+        safe_close(sync[1]);
         if (shared)
                 wait_child_done(setup[0]);
         /* The child has its copies of the detached mounts, and is done with this memory. */
@@ -430,7 +452,7 @@ static void fill_spawn(struct proto_spawn *sp, uint32_t id, const struct sandbox
                     (cmd->seccomp ? PROTO_SPAWN_SECCOMP : 0) | (cmd->set_creds ? PROTO_SPAWN_CREDS : 0) |
                     (cmd->nice_set ? PROTO_SPAWN_NICE : 0) |
                     (cmd->cwd_optional ? PROTO_SPAWN_CWD_OPTIONAL : 0) |
-                    (cmd->listen_pid ? PROTO_SPAWN_LISTEN_PID : 0);
+                    (cmd->listen_pid ? PROTO_SPAWN_LISTEN_PID : 0) | (cmd->oneshot ? PROTO_SPAWN_ONESHOT : 0);
         sp->uid = cmd->uid;
         sp->gid = cmd->gid;
         sp->n_groups = (uint32_t) MIN(cmd->n_groups, (size_t) PROTO_MAX_GROUPS);

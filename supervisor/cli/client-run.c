@@ -18,6 +18,10 @@
 #include "sandbox/sandbox.h"
 #include "supervisor/cli/client.h"
 
+#ifndef P_PIDFD
+#define P_PIDFD 3 /* glibc 2.36 knows it only in linux/wait.h */
+#endif
+
 #define EXIT_SVC_FAILED 125
 #define EXIT_NOT_EXECUTABLE 126
 #define EXIT_NOT_FOUND 127
@@ -145,39 +149,56 @@ struct run_state {
         int code; /* exit code once known, -1 before */
         int master;
         bool stdin_open, master_open;
+        bool reaped; /* ns-init, through the pidfd */
 };
 
+/* The channel says only that the command could not start (a one-shot reports nothing else); its
+ * EOF is ns-init's exit, whose status comes from the pidfd. Read once ns-init has exited. */
 static void handle_events(struct run_state *st) {
         struct sandbox_event ev;
         int r;
-        while ((r = sandbox_receive(&st->sb, &ev)) > 0) {
-                if (ev.type == PROTO_STARTED && ev.stage != STAGE_NONE)
+        while ((r = sandbox_receive(&st->sb, &ev)) > 0)
+                if (ev.type == PROTO_STARTED && ev.stage != STAGE_NONE && st->code < 0)
                         st->code = exit_for_spawn_error(st->prog, ev.stage, ev.err);
-                else if (ev.type == PROTO_EXITED)
-                        st->code = ev.code == CLD_EXITED ? ev.status : 128 + ev.status;
-        }
-        if (r == 0 && st->code < 0)
-                st->code = EXIT_SVC_FAILED;
+        if (r == 0)
+                st->sb.channel = safe_close(st->sb.channel);
+}
+
+/* ns-init ended, and with it the namespace: its status is the command's (128+N for signal N), as
+ * PROTO_SPAWN_ONESHOT says; killed itself, svc run failed. A start failure read on the channel
+ * wins. */
+static void handle_nsinit_exit(struct run_state *st) {
+        siginfo_t si = { 0 };
+        if (waitid((idtype_t) P_PIDFD, (id_t) st->sb.pidfd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+                return;
+        st->reaped = true;
+        if (st->sb.channel >= 0)
+                handle_events(st);
+        if (st->code < 0)
+                st->code = si.si_code == CLD_EXITED ? si.si_status : EXIT_SVC_FAILED;
 }
 
 static int wait_loop(struct run_state *st, int sigfd) {
         while (st->code < 0) {
+                /* Not the channel: a one-shot ns-init writes to it only just before it exits, and its
+                 * EOF comes before the pidfd is readable (the fds go before the namespace is
+                 * emptied); handle_nsinit_exit() reads it then. One wake-up, not two. */
                 struct pollfd p[5] = {
-                        { st->sb.channel, POLLIN, 0 },
                         { st->sb.setup_fd, POLLIN, 0 },
                         { sigfd, POLLIN, 0 },
                         { st->master_open ? st->master : -1, POLLIN, 0 },
                         { st->stdin_open && st->master >= 0 ? STDIN_FILENO : -1, POLLIN, 0 },
+                        { st->sb.pidfd, POLLIN, 0 },
                 };
                 if (poll(p, 5, -1) < 0 && errno != EINTR)
                         return EXIT_SVC_FAILED;
                 struct sandbox_setup_error e;
-                if ((p[1].revents & (POLLIN | POLLHUP)) && sandbox_read_setup(&st->sb, &e) == 1) {
+                if ((p[0].revents & (POLLIN | POLLHUP)) && sandbox_read_setup(&st->sb, &e) == 1) {
                         fprintf(stderr, "svc run: cannot set up the sandbox: failed to %s%s%s: %s\n", e.what,
                                 e.path[0] ? " " : "", e.path, strerror(e.err));
                         return EXIT_SVC_FAILED;
                 }
-                if (p[2].revents & POLLIN) {
+                if (p[1].revents & POLLIN) {
                         struct signalfd_siginfo si;
                         struct winsize ws;
                         if (read(sigfd, &si, sizeof(si)) != (ssize_t) sizeof(si) || si.ssi_signo == SIGCHLD)
@@ -189,12 +210,12 @@ static int wait_loop(struct run_state *st, int sigfd) {
                         } else
                                 (void) sandbox_send_signal(&st->sb, 1, (int) si.ssi_signo);
                 }
-                if (p[3].revents & (POLLIN | POLLHUP))
+                if (p[2].revents & (POLLIN | POLLHUP))
                         client_copy_some(st->master, STDOUT_FILENO, &st->master_open);
-                if (p[4].revents & (POLLIN | POLLHUP))
+                if (p[3].revents & (POLLIN | POLLHUP))
                         client_copy_some(STDIN_FILENO, st->master, &st->stdin_open);
-                if (p[0].revents & (POLLIN | POLLHUP))
-                        handle_events(st);
+                if (p[4].revents & POLLIN)
+                        handle_nsinit_exit(st);
         }
         /* What the command wrote last, before the terminal goes. */
         while (st->master_open && st->master >= 0) {
@@ -226,7 +247,9 @@ static int build_env(const struct run_args *a, const struct sandbox_creds *c, ch
         return 0;
 }
 
-static int start(const struct run_args *a, const char *root, struct run_state *st, int *fds) {
+/* The tree's host path and its label for sentences, and the scratch directory, made. */
+static int run_paths(const struct run_args *a, const char *root, char **ret_tree, char **ret_label,
+                     char **ret_scratch) {
         _cleanup_free_ char *tree = a->tree ? (a->tree[0] == '/' ? strdup(a->tree) : NULL) : NULL;
         _cleanup_free_ char *label = NULL, *scratch = path_join(root, SVC_SANDBOX_DIR);
         if (a->tree && !tree) {
@@ -236,26 +259,47 @@ static int start(const struct run_args *a, const char *root, struct run_state *s
         if (!scratch || (a->tree && !tree) || asprintf(&label, a->tree ? "tree %s" : "the host", a->tree) < 0)
                 return -ENOMEM;
         if (mkdir_p(scratch, 0700) < 0) {
-                fprintf(stderr, "svc run: cannot create %s: %s\n", scratch, strerror(errno));
-                return EXIT_SVC_FAILED;
+                int r = -errno;
+                fprintf(stderr, "svc run: cannot create %s: %s\n", scratch, strerror(-r));
+                return r;
         }
-        _cleanup_close_ int rootfd = open(tree ? tree : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0) {
-                fprintf(stderr, "svc run: %s does not exist (%s)\n", label, tree);
-                return EXIT_SVC_FAILED;
-        }
-        struct sandbox_creds creds = { 0 };
-        _cleanup_free_ char *why = NULL, *prog = NULL;
-        int r = sandbox_resolve_creds(rootfd, label, a->user, NULL, NULL, &creds, &why);
-        if (r < 0) {
-                fprintf(stderr, "svc run: %s\n", why ? why : strerror(-r));
-                return EXIT_SVC_FAILED;
-        }
-        if (sandbox_find_program(rootfd, a->argv[0], &prog) < 0) {
-                sandbox_creds_done(&creds);
-                fprintf(stderr, "svc run: %s: not found in %s\n", a->argv[0], label);
-                return EXIT_NOT_FOUND;
-        }
+        *ret_tree = TAKE_PTR(tree);
+        *ret_label = TAKE_PTR(label);
+        *ret_scratch = TAKE_PTR(scratch);
+        return 0;
+}
+
+/* The command goes into the channel before the clone (spec.first_command), as a one-shot:
+ * ns-init runs it as soon as it starts, reports nothing unless it fails to start, and exits with
+ * its status. */
+static struct sandbox_command run_command(const struct run_args *a, const char *prog, char **env,
+                                          const struct sandbox_creds *creds, int *fds) {
+        return (struct sandbox_command){
+                .path = prog,
+                .cwd = a->cwd,
+                .argv = a->argv,
+                .env = env,
+                .fds = fds,
+                .n_fds = 3,
+                .main = true,
+                .setsid = true,
+                .ctty = a->tty,
+                .no_new_privs = true,
+                .seccomp = true,
+                .oneshot = true,
+                .set_creds = true,
+                .uid = creds->uid,
+                .gid = creds->gid,
+                .groups = creds->groups,
+                .n_groups = creds->n_groups,
+                .cap_bounding = creds->uid == 0 ? sandbox_default_caps() : 0,
+                .umask = 0022,
+        };
+}
+
+static int start_sandbox(const struct run_args *a, const char *tree, const char *label, const char *scratch,
+                         const struct sandbox_command *cmd, struct run_state *st) {
+        _cleanup_free_ char *why = NULL;
         int memfd = sandbox_nsinit_memfd();
         struct sandbox_spec spec = {
                 .name = "svc-run",
@@ -268,45 +312,49 @@ static int start(const struct run_args *a, const char *root, struct run_state *s
                 .scratch_dir = scratch,
                 .cgroup_fd = -1,
                 .nsinit_fd = memfd,
+                .first_command = cmd,
         };
-        r = memfd < 0 ? memfd : sandbox_check_spec(&spec, &why);
+        int r = memfd < 0 ? memfd : sandbox_check_spec(&spec, &why);
         if (r >= 0)
                 r = sandbox_start(&spec, &st->sb);
         safe_close(memfd);
+        if (r < 0)
+                fprintf(stderr, "svc run: %s\n", why ? why : strerror(-r));
+        return r;
+}
+
+static int start(const struct run_args *a, const char *root, struct run_state *st, int *fds) {
+        _cleanup_free_ char *tree = NULL, *label = NULL, *scratch = NULL;
+        int r = run_paths(a, root, &tree, &label, &scratch);
+        if (r < 0)
+                return EXIT_SVC_FAILED;
+        _cleanup_close_ int rootfd = open(tree ? tree : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0) {
+                fprintf(stderr, "svc run: %s does not exist (%s)\n", label, tree);
+                return EXIT_SVC_FAILED;
+        }
+        struct sandbox_creds creds = { 0 };
+        _cleanup_free_ char *why = NULL, *prog = NULL;
+        r = sandbox_resolve_creds(rootfd, label, a->user, NULL, NULL, &creds, &why);
         if (r < 0) {
-                sandbox_creds_done(&creds);
                 fprintf(stderr, "svc run: %s\n", why ? why : strerror(-r));
                 return EXIT_SVC_FAILED;
         }
+        if (sandbox_find_program(rootfd, a->argv[0], &prog) < 0) {
+                sandbox_creds_done(&creds);
+                fprintf(stderr, "svc run: %s: not found in %s\n", a->argv[0], label);
+                return EXIT_NOT_FOUND;
+        }
         _cleanup_strv_free_ char **env = NULL;
         r = build_env(a, &creds, &env);
-        struct sandbox_command cmd = {
-                .path = prog,
-                .cwd = a->cwd,
-                .argv = a->argv,
-                .env = env,
-                .fds = fds,
-                .n_fds = 3,
-                .main = true,
-                .setsid = true,
-                .ctty = a->tty,
-                .no_new_privs = true,
-                .seccomp = true,
-                .set_creds = true,
-                .uid = creds.uid,
-                .gid = creds.gid,
-                .groups = creds.groups,
-                .n_groups = creds.n_groups,
-                .cap_bounding = creds.uid == 0 ? sandbox_default_caps() : 0,
-                .umask = 0022,
-        };
-        if (r >= 0)
-                r = sandbox_send_spawn(&st->sb, 1, &cmd);
+        if (r >= 0) {
+                struct sandbox_command cmd = run_command(a, prog, env, &creds, fds);
+                r = start_sandbox(a, tree, label, scratch, &cmd, st);
+        } else
+                fprintf(stderr, "svc run: %s\n", strerror(-r));
         sandbox_creds_done(&creds);
-        if (r < 0) {
-                fprintf(stderr, "svc run: cannot start %s: %s\n", prog, strerror(-r));
+        if (r < 0)
                 return EXIT_SVC_FAILED;
-        }
         st->prog = a->argv[0];
         return 0;
 }
@@ -338,11 +386,11 @@ int client_run(const char *root, int argc, char **argv) {
                 safe_close(fds[0]);
         if (code == 0)
                 code = wait_loop(&st, sigfd);
-        if (st.sb.pid > 0) {
+        if (st.sb.pid > 0 && !st.reaped) {
                 sandbox_kill(&st.sb);
                 (void) waitpid(st.sb.pid, NULL, 0);
-                sandbox_close(&st.sb);
         }
+        sandbox_close(&st.sb);
         client_restore_tty();
         safe_close(st.master);
         safe_close(sigfd);

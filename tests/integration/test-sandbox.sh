@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# duration: 382 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
+# duration: 386 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # The sandbox: namespaces, ns-init, the root and its mounts, capabilities, seccomp, fds, sockets,
 # syslog, library trees, svc run, and every bad input refused with a sentence.
 . "$(dirname "$0")/lib.sh"
@@ -371,6 +371,28 @@ test_svc_run_exit_codes() {
         assert_eq "libsvcdemo 2.0" "$("$SVC" --root "$T" run --tree t svcdemo)" "svc run on a tree"
         assert_eq "hello" "$(echo hello | "$SVC" --root "$T" run -i /bin/cat)" "svc run -i"
         assert_eq "" "$(echo hello | "$SVC" --root "$T" run /bin/cat)" "stdin is /dev/null without -i"
+}
+
+# svc run hands SIGTERM on to the command and returns its status once it ends, with what it left
+# in its namespace already killed; -t gives it a terminal as its controlling one.
+test_svc_run_signals_leftovers_tty() {
+        mkdir "$T/x"
+        local pid rc=0 ns
+        "$SVC" --root "$T" run --bind "$T/x:/x" /bin/sh -c \
+                'trap "exit 7" TERM; readlink /proc/self/ns/pid >/x/ns; sleep 1000 & echo >/x/ready; wait' &
+        pid=$!
+        wait_until 5 test -s "$T/x/ready" || fail "the command did not start"
+        kill -TERM $pid
+        wait $pid || rc=$?
+        assert_eq 7 "$rc" "svc run of a command ending on SIGTERM"
+        ns=$(cat "$T/x/ns")
+        ns=${ns#pid:[}
+        assert_eq "" "$(pids_in_ns "${ns%]}")" "processes left in the sandbox after svc run"
+        rc=0
+        script -qec "$SVC --root $T run -t /bin/sh -c 'test -t 0 && echo on a tty; exit 3'" /dev/null \
+                >"$T/out" </dev/null || rc=$?
+        assert_eq 3 "$rc" "svc run -t of a command exiting 3"
+        assert_contains "$(cat "$T/out")" "on a tty" "svc run -t"
 }
 
 # bad_start NAME SENTENCE: the unit is refused with SENTENCE, nothing is mounted, the bystander
