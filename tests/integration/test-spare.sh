@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# duration: 10 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
+# duration: 12 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Spare namespaces (sandbox/spare.c, supervisor/svcd/spare.c): a unit with Restart= gets, once
 # its main process runs, a user, network, UTS and IPC namespace made ahead for its next start.
 # A restart joins them: fresh namespaces all the same (never the previous run's, never one that
