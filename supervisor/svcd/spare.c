@@ -67,8 +67,9 @@ void spare_schedule(struct service *s) {
         struct service_spare *sp = s->spare;
         if (!sp || !sp->known || sp->timer || sp->ns.utsns >= 0 || !s->unit || s->unit->restart == RESTART_NO)
                 return;
-        /* Nothing to gain where the sandbox makes neither of the two costly namespaces. */
-        if (!sp->net && !sp->has_users)
+        /* Nothing to gain where the sandbox makes neither of the two costly namespaces, nor for
+         * an instance made for one connection (Accept=yes), which never starts twice. */
+        if ((!sp->net && !sp->has_users) || s->conn_socket)
                 return;
         /* Once the service has stayed up a while, at the lowest priority: making a spare takes
          * svcd ~1 ms, which a burst of restarts (several services crashing together, or one in a

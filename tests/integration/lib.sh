@@ -172,6 +172,13 @@ netns_add() {
         ip -n "$1" link set lo up
 }
 
+# svcd_fds: how many descriptors svcd holds, not counting namespaces: those it keeps for its
+# units' next starts appear half a second after a start (spare.c; test-spare checks them).
+svcd_fds() {
+        find "/proc/$SVCD_PID/fd" -mindepth 1 -not -lname 'user:\[*' -not -lname 'net:\[*' \
+                -not -lname 'uts:\[*' -not -lname 'ipc:\[*' | wc -l
+}
+
 # pid_alive PID: true while PID exists and is not a zombie.
 pid_alive() {
         [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null

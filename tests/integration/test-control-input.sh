@@ -32,11 +32,11 @@ EOF2
         svc start quiet || fail "start failed"
         local pid out fds
         pid=$(main_pid quiet)
-        fds=$(ls "/proc/$SVCD_PID/fd" | wc -l)
+        fds=$(svcd_fds)
         out=$(python3 "$FUZZ" "$T/run/svc/control" 1 400 2>&1) || fail "control-fuzz: $out"
         alive_and_serving quiet "$pid"
         # Every connection was closed when its client went: no descriptor is left behind.
-        assert_eq "$fds" "$(ls "/proc/$SVCD_PID/fd" | wc -l)" "svcd's open descriptors"
+        assert_eq "$fds" "$(svcd_fds)" "svcd's open descriptors"
         # Still a working control server: a real call gets its answer.
         svc stop quiet || fail "stop after the fuzz failed"
         state_is quiet inactive || fail "quiet is $(state quiet) after stop"

@@ -67,10 +67,6 @@ EOF
         assert_eq "" "$(leftovers)" "after svc stop"
 }
 
-svcd_fds() {
-        find "/proc/$SVCD_PID/fd" -mindepth 1 | wc -l
-}
-
 # A hostile client on the host opens connections to a relayed port and sends nothing: svcd takes
 # as many as its budget allows (a quarter of its RLIMIT_NOFILE: 64 descriptors under ulimit -n
 # 256, so 32 connections), refuses the rest at once, closes the idle ones after RelayIdleSec=,

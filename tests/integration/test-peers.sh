@@ -190,11 +190,11 @@ test_group_svc_cannot_leave_descriptors_in_svcd() {
         local gid=$((61000 + RANDOM % 1000)) before out
         start_svcd_with_group "$gid"
         svc list >/dev/null
-        before=$(ls "/proc/$SVCD_PID/fd" | wc -l)
+        before=$(svcd_fds)
         out=$(setpriv --reuid=60001 --regid="$gid" --clear-groups /usr/bin/python3 "$T/peerprobe.py" \
                 pass-fds "$T/run/svc/control" 20 2>&1) || fail "pass-fds: $out"
-        wait_until 5 test "$(ls "/proc/$SVCD_PID/fd" | wc -l)" -le "$before" ||
-                fail "svcd holds $(($(ls "/proc/$SVCD_PID/fd" | wc -l) - before)) more descriptors"
+        wait_until 5 test "$(svcd_fds)" -le "$before" ||
+                fail "svcd holds $(($(svcd_fds) - before)) more descriptors"
         assert_eq "agreed 0" "$out" "svcd's answers to a member of group svc asking for descriptors"
         pid_alive "$SVCD_PID" || fail "svcd died"
         svc list >/dev/null || fail "svcd does not answer root any more"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# duration: 10 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
+# duration: 12 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
 # Spare namespaces (sandbox/spare.c, supervisor/svcd/spare.c): a unit with Restart= gets, once
 # its main process runs, a user, network, UTS and IPC namespace made ahead for its next start.
 # A restart joins them: fresh namespaces all the same (never the previous run's, never one that
@@ -21,6 +21,7 @@ n=$(($(cat "$d/$1.n" 2>/dev/null || echo 0) + 1))
         echo "lo: $(cat /sys/class/net/lo/flags)"
         echo "uid_map: $(tr -s ' ' </proc/self/uid_map)"
         echo "hostname: $(hostname)"
+        echo "eth0: $(cat /sys/class/net/eth0/flags 2>/dev/null || echo none)"
 } >"$d/$1.$n.tmp"
 touch "/tmp/left-by-run-$n" "/run/left-by-run-$n"
 echo "$n" >"$d/$1.n"
@@ -30,9 +31,11 @@ EOF
         chmod 755 "$T/probe.sh"
 }
 
-# ns_fds KIND: the namespaces of KIND (net, user, uts, ipc) svcd holds fds of, one a line.
+# ns_fds KIND: the namespaces of KIND (net, user, uts, ipc) svcd holds fds of, one a line, but
+# its own (it keeps its network namespace's to come back to after configuring a veth).
 ns_fds() {
-        find /proc/"$SVCD_PID"/fd -lname "$1:\[*" -printf '%l\n' 2>/dev/null | sort
+        find /proc/"$SVCD_PID"/fd -lname "$1:\[*" -printf '%l\n' 2>/dev/null | sort |
+                grep -vxF "$(readlink "/proc/$SVCD_PID/ns/$1")"
 }
 
 # field NAME N LINE: line LINE of what run N of NAME saw.
@@ -54,45 +57,57 @@ check_restart() {
         assert_eq "lo: 0x9" "$(field "$n" 2 9)" "$n: lo in run 2 (IFF_UP|IFF_LOOPBACK)"
         assert_eq "$(field "$n" 1 10)" "$(field "$n" 2 10)" "$n: uid_map of runs 1 and 2"
         assert_eq "hostname: $n" "$(field "$n" 2 11)" "$n: hostname of run 2"
+        assert_eq "$(field "$n" 1 12)" "$(field "$n" 2 12)" "$n: eth0 of runs 1 and 2"
 }
 
 test_restart_joins_fresh_spare_namespaces() {
         probe_script
         local n
-        # In its own user namespace (the default), with the host's uids, and without restarts.
-        for n in own host once; do
+        # In its own user namespace (the default), with the host's uids, with a veth (svcd's
+        # table and links in a namespace of the test's), and without restarts.
+        local extra
+        for n in own host pub once; do
+                extra=
+                [ $n = host ] && extra=PrivateUsers=no
+                [ $n = pub ] && extra=PublishPort=18080:80
                 unit "$n" <<EOF
 [Service]
 ExecStart=/bin/sh $T/probe.sh $n
 Restart=$([ $n = once ] && echo no || echo always)
 RestartSec=0
-$([ $n = host ] && echo PrivateUsers=no)
+$extra
 EOF
         done
+        SVCD_NETNS=spare-${T##*.}
+        netns_add "$SVCD_NETNS"
         start_svcd
-        svc start once own host || fail "start failed"
-        for n in once own host; do wait_until 10 test -s "$T/out/$n.1" || fail "$n did not run"; done
-        # One spare network namespace each for own and host, none for once.
-        wait_lines 10 -eq 2 ns_fds net || fail "svcd holds no spares: $(ns_fds net)"
-        wait_lines 10 -eq 2 ns_fds uts || fail "svcd holds no spare UTS namespaces: $(ns_fds uts)"
+        svc start once own host pub || fail "start failed"
+        for n in once own host pub; do wait_until 10 test -s "$T/out/$n.1" || fail "$n did not run"; done
+        # One spare network namespace each for own, host and pub, none for once.
+        wait_lines 10 -eq 3 ns_fds net || fail "svcd holds no spares: $(ns_fds net)"
+        wait_lines 10 -eq 3 ns_fds uts || fail "svcd holds no spare UTS namespaces: $(ns_fds uts)"
         local spares users
         spares=$(ns_fds net)
         users=$(ns_fds user | wc -l)
-        kill -KILL "$(main_pid own)" "$(main_pid host)"
-        for n in own host; do wait_until 10 test -s "$T/out/$n.2" || fail "$n did not restart"; done
+        kill -KILL "$(main_pid own)" "$(main_pid host)" "$(main_pid pub)"
+        for n in own host pub; do wait_until 10 test -s "$T/out/$n.2" || fail "$n did not restart"; done
         # The spares were made while run 1 lived: their inode numbers cannot be run 1's. Not so
         # for the mount and PID namespaces, made after run 1 ended: the kernel may give a new
         # namespace a number freed by then, so /tmp and /run say that those are new.
         check_restart own "$spares" "1 2 3 4"
         check_restart host "$spares" "1 3 4" # the host's user namespace both times
+        check_restart pub "$spares" "1 2 3 4"
+        # (operstate follows the carrier a moment later: the flags say what svcd set)
+        assert_eq "eth0: 0x1003" "$(field pub 2 12)" "pub: its veth in run 2 (IFF_UP|BROADCAST|MULTICAST)"
         # The next spares are new ones: the used ones are closed, never offered again.
-        wait_lines 10 -eq 2 ns_fds net || fail "no new spares: $(ns_fds net)"
+        wait_lines 10 -eq 3 ns_fds net || fail "no new spares: $(ns_fds net)"
         [ -z "$(comm -12 <(echo "$spares") <(ns_fds net))" ] || fail "a spare was kept after its use"
-        svc stop own host || fail "stop failed"
+        svc stop own host pub || fail "stop failed"
         wait_until 10 state_is own inactive || fail "own did not stop"
+        wait_until 10 state_is pub inactive || fail "pub did not stop"
         for n in net uts ipc; do assert_eq "" "$(ns_fds $n)" "svcd's $n namespaces after the stop"; done
-        # Only the spare's user namespace is gone: own keeps the one of its idmapped mounts.
-        assert_eq $((users - 1)) "$(ns_fds user | wc -l)" "svcd's user namespaces after the stop"
+        # Only the spares' user namespaces are gone: own and pub keep those of their idmapped mounts.
+        assert_eq $((users - 2)) "$(ns_fds user | wc -l)" "svcd's user namespaces after the stop"
         assert_eq 1 "$(cat "$T/out/once.n")" "runs of the unit without restarts"
         # A spare held when svcd exits goes with it: no process holds it or runs in it.
         svc start own || fail "second start failed"
