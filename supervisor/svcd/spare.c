@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* A service that restarts by itself keeps spare namespaces for its next start (sandbox/spare.c):
+/* A service that restarted by itself keeps spare namespaces for its next start (sandbox/spare.c):
  * a user namespace with its maps, a network namespace with lo up, UTS and IPC, made once its
  * main process has run for half a second, so that a restart after a crash joins them instead of
  * waiting for the kernel to make them (tests/bench/FINDINGS.md, section 3). Each start gets fresh
@@ -70,6 +70,10 @@ void spare_schedule(struct service *s) {
         /* Nothing to gain where the sandbox makes neither of the two costly namespaces, nor for
          * an instance made for one connection (Accept=yes), which never starts twice. */
         if ((!sp->net && !sp->has_users) || s->conn_socket)
+                return;
+        /* Nor before the service has restarted by itself once: a spare holds ~150 KiB of kernel
+         * memory (its namespaces), which a box of services that never crash should not pay. */
+        if (s->total_restarts == 0)
                 return;
         /* Once the service has stayed up a while, at the lowest priority: making a spare takes
          * svcd ~1 ms, which a burst of restarts (several services crashing together, or one in a

@@ -221,12 +221,15 @@ test_notify_waits_for_ready() {
         unit notifier <<EOF
 [Service]
 Type=notify
-ExecStart=/bin/sh -c 'sleep 1; systemd-notify --status="warming up" ; echo ready > $T/ready; systemd-notify --ready --status="serving"; exec sleep 1000'
+ExecStart=/bin/sh -c 'systemd-notify --status="warming up"; while [ ! -e $T/go ]; do sleep 0.05; done; echo ready > $T/ready; systemd-notify --ready --status="serving"; exec sleep 1000'
 EOF
         start_svcd
         svc start --no-block notifier
-        sleep 0.5
+        # The service waits for go: whatever the machine's load, READY=1 has not come yet.
+        warming() { svc status notifier | grep -q 'Status: "warming up"'; }
+        wait_until 10 warming || fail "no STATUS= before READY=1: $(svc status notifier)"
         assert_eq starting "$(state notifier)" "before READY=1"
+        touch "$T/go"
         svc start notifier
         [ -f "$T/ready" ] || fail "start returned before READY=1"
         assert_eq running "$(state notifier)"

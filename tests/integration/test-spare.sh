@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # duration: 12 (seconds on the ASan build: tests/integration/run.sh starts the longest first)
-# Spare namespaces (sandbox/spare.c, supervisor/svcd/spare.c): a unit with Restart= gets, once
-# its main process runs, a user, network, UTS and IPC namespace made ahead for its next start.
+# Spare namespaces (sandbox/spare.c, supervisor/svcd/spare.c): a unit with Restart= that restarted
+# by itself once gets, while its main process runs, a user, network, UTS and IPC namespace made
+# ahead for its next start.
 # A restart joins them: fresh namespaces all the same (never the previous run's, never one that
 # another start used), a clean /tmp and /run, lo up; and svcd holds none once the unit stops, and
 # none survives svcd.
@@ -41,23 +42,23 @@ ns_fds() {
 # field NAME N LINE: line LINE of what run N of NAME saw.
 field() { sed -n "$3p" "$T/out/$1.$2"; }
 
-# check_restart NAME SPARES LINES: run 2 of NAME joined one of SPARES (svcd's net namespaces
-# before the kill), its namespaces on LINES are not run 1's, and it saw nothing of run 1.
+# check_restart NAME SPARES LINES: run 3 of NAME joined one of SPARES (svcd's net namespaces
+# before the kill), its namespaces on LINES are not run 2's, and it saw nothing of run 2.
 check_restart() {
         local n=$1 spares=$2 i
-        assert_contains "$spares" "$(field "$n" 2 1)" "$n: run 2's network namespace among svcd's spares"
+        assert_contains "$spares" "$(field "$n" 3 1)" "$n: run 3's network namespace among svcd's spares"
         for i in $3; do
-                [ "$(field "$n" 1 $i)" != "$(field "$n" 2 $i)" ] ||
-                        fail "$n: runs 1 and 2 share namespace $(field "$n" 1 $i)"
+                [ "$(field "$n" 2 $i)" != "$(field "$n" 3 $i)" ] ||
+                        fail "$n: runs 2 and 3 share namespace $(field "$n" 2 $i)"
         done
         # /tmp holds the mount point of the test's root (unit() binds it at the same path).
-        assert_eq "tmp: ${T##*/} " "$(field "$n" 2 7)" "$n: /tmp of run 2"
-        assert_not_contains "$(field "$n" 2 8)" left-by-run "$n: /run of run 2"
-        assert_eq "$(field "$n" 1 8)" "$(field "$n" 2 8)" "$n: /run of runs 1 and 2"
-        assert_eq "lo: 0x9" "$(field "$n" 2 9)" "$n: lo in run 2 (IFF_UP|IFF_LOOPBACK)"
-        assert_eq "$(field "$n" 1 10)" "$(field "$n" 2 10)" "$n: uid_map of runs 1 and 2"
-        assert_eq "hostname: $n" "$(field "$n" 2 11)" "$n: hostname of run 2"
-        assert_eq "$(field "$n" 1 12)" "$(field "$n" 2 12)" "$n: eth0 of runs 1 and 2"
+        assert_eq "tmp: ${T##*/} " "$(field "$n" 3 7)" "$n: /tmp of run 3"
+        assert_not_contains "$(field "$n" 3 8)" left-by-run "$n: /run of run 3"
+        assert_eq "$(field "$n" 2 8)" "$(field "$n" 3 8)" "$n: /run of runs 2 and 3"
+        assert_eq "lo: 0x9" "$(field "$n" 3 9)" "$n: lo in run 3 (IFF_UP|IFF_LOOPBACK)"
+        assert_eq "$(field "$n" 2 10)" "$(field "$n" 3 10)" "$n: uid_map of runs 2 and 3"
+        assert_eq "hostname: $n" "$(field "$n" 3 11)" "$n: hostname of run 3"
+        assert_eq "$(field "$n" 2 12)" "$(field "$n" 3 12)" "$n: eth0 of runs 2 and 3"
 }
 
 test_restart_joins_fresh_spare_namespaces() {
@@ -83,22 +84,28 @@ EOF
         start_svcd
         svc start once own host pub || fail "start failed"
         for n in once own host pub; do wait_until 10 test -s "$T/out/$n.1" || fail "$n did not run"; done
-        # One spare network namespace each for own, host and pub, none for once.
+        # No spare before a unit restarted by itself once (each costs kernel memory): svcd would
+        # have made them 0.5 s after the start.
+        sleep 1
+        assert_eq "" "$(ns_fds net)" "svcd's spares before any restart"
+        kill -KILL "$(main_pid own)" "$(main_pid host)" "$(main_pid pub)"
+        for n in own host pub; do wait_until 10 test -s "$T/out/$n.2" || fail "$n did not restart"; done
+        # Then one spare network namespace each for own, host and pub, none for once.
         wait_lines 10 -eq 3 ns_fds net || fail "svcd holds no spares: $(ns_fds net)"
         wait_lines 10 -eq 3 ns_fds uts || fail "svcd holds no spare UTS namespaces: $(ns_fds uts)"
         local spares users
         spares=$(ns_fds net)
         users=$(ns_fds user | wc -l)
         kill -KILL "$(main_pid own)" "$(main_pid host)" "$(main_pid pub)"
-        for n in own host pub; do wait_until 10 test -s "$T/out/$n.2" || fail "$n did not restart"; done
-        # The spares were made while run 1 lived: their inode numbers cannot be run 1's. Not so
-        # for the mount and PID namespaces, made after run 1 ended: the kernel may give a new
+        for n in own host pub; do wait_until 10 test -s "$T/out/$n.3" || fail "$n did not restart"; done
+        # The spares were made while run 2 lived: their inode numbers cannot be run 2's. Not so
+        # for the mount and PID namespaces, made after run 2 ended: the kernel may give a new
         # namespace a number freed by then, so /tmp and /run say that those are new.
         check_restart own "$spares" "1 2 3 4"
         check_restart host "$spares" "1 3 4" # the host's user namespace both times
         check_restart pub "$spares" "1 2 3 4"
         # (operstate follows the carrier a moment later: the flags say what svcd set)
-        assert_eq "eth0: 0x1003" "$(field pub 2 12)" "pub: its veth in run 2 (IFF_UP|BROADCAST|MULTICAST)"
+        assert_eq "eth0: 0x1003" "$(field pub 3 12)" "pub: its veth in run 3 (IFF_UP|BROADCAST|MULTICAST)"
         # The next spares are new ones: the used ones are closed, never offered again.
         wait_lines 10 -eq 3 ns_fds net || fail "no new spares: $(ns_fds net)"
         [ -z "$(comm -12 <(echo "$spares") <(ns_fds net))" ] || fail "a spare was kept after its use"
