@@ -178,11 +178,9 @@ whole_generations() {
         done
 }
 
-# An upgrade killed at each step (the test hook SVC_TREE_TEST_CRASH) leaves every service on a
-# whole generation; the next upgrade removes what it left and moves the units it did not; killed
-# while svcd moves the units, svcd finishes alone; the nightly timer's command upgrades only for
-# security updates; a second upgrade of the tree meanwhile is refused.
-test_upgrade_killed_at_each_step_leaves_whole_generations() {
+# running_on_testlib_1: tree bull with svc-testlib 1.0 installed and 2.0 published in its
+# repository, the gated units a and b on it, running.
+running_on_testlib_1() {
         bull_tree
         testlib 1.0 a-works b-works
         testlib 2.0 a-works b-works
@@ -193,6 +191,14 @@ test_upgrade_killed_at_each_step_leaves_whole_generations() {
         gated_units
         start_svcd
         svc start a b || fail "start failed: $(svc status a b)"
+}
+
+# An upgrade killed at each step (the test hook SVC_TREE_TEST_CRASH) leaves every service on a
+# whole generation; the next upgrade removes what it left and moves the units it did not; killed
+# while svcd moves the units, svcd finishes alone; the nightly timer's command upgrades only for
+# security updates; a second upgrade of the tree meanwhile is refused.
+test_upgrade_killed_at_each_step_leaves_whole_generations() {
+        running_on_testlib_1
         local p rc out
         for p in copied switched; do
                 rc=0
@@ -248,16 +254,7 @@ test_upgrade_killed_at_each_step_leaves_whole_generations() {
 # removes the partial copy; the tree, its history and the running units are as they were; once
 # there is room again, the same upgrade goes through.
 test_upgrade_on_a_full_disk_removes_the_partial_generation() {
-        bull_tree
-        testlib 1.0 a-works b-works
-        testlib 2.0 a-works b-works
-        cp "$T/debs/svc-testlib_1.0_all.deb" "$T/$TREES/bull/tmp/"
-        chroot "$T/$TREES/bull" dpkg -i /tmp/svc-testlib_1.0_all.deb >/dev/null || fail "dpkg -i svc-testlib 1.0"
-        rm "$T/$TREES/bull/tmp/svc-testlib_1.0_all.deb"
-        publish 2.0
-        gated_units
-        start_svcd
-        svc start a b || fail "start failed: $(svc status a b)"
+        running_on_testlib_1
         local pid_a pid_b manifest used out rc=0
         pid_a=$(main_pid a) pid_b=$(main_pid b)
         manifest=$(md5sum <"$T/$TREES/.bull/manifest.json")
