@@ -40,17 +40,20 @@ static int write_file(const char *dir, const char *file, const char *value) {
         return p ? write_string_file(p, value) : -ENOMEM;
 }
 
-static int read_u64(const char *dir, const char *file, uint64_t *ret) {
-        _cleanup_free_ char *p = path_join(dir, file), *text = NULL;
-        int r = p ? read_full_file(p, &text, NULL) : -ENOMEM;
-        if (r < 0)
-                return r;
+/* The number a one-value cgroup file starts with. */
+static int parse_u64(const char *text, uint64_t *ret) {
         char *end;
         unsigned long long v = strtoull(text, &end, 10);
         if (end == text)
                 return -EINVAL;
         *ret = v;
         return 0;
+}
+
+static int read_u64(const char *dir, const char *file, uint64_t *ret) {
+        _cleanup_free_ char *p = path_join(dir, file), *text = NULL;
+        int r = p ? read_full_file(p, &text, NULL) : -ENOMEM;
+        return r < 0 ? r : parse_u64(text, ret);
 }
 
 /* "key N" in a flat keyed file (memory.events, cpu.stat, memory.oom_control). */
@@ -575,9 +578,9 @@ uint64_t cgroup_service_memory(const struct service *s) {
         if (n <= 0)
                 return UINT64_MAX;
         text[n] = 0;
-        char *end;
-        unsigned long long v = strtoull(text, &end, 10);
-        return end == text ? UINT64_MAX : v;
+        uint64_t v = UINT64_MAX;
+        (void) parse_u64(text, &v);
+        return v;
 }
 
 void cgroup_service_stats(const struct service *s, struct cgroup_stats *ret) {
